@@ -1,0 +1,304 @@
+//! Extraction: attachment bytes in, raw label/value records out.
+//!
+//! This stage knows document *structure* (AcroForm fields, text positions on a PDF page, cells in
+//! a sheet) but nothing about referral *meaning*: it never decides that "Client Name" is the
+//! member's name. That is the job of [`crate::profile`], which maps a [`RawDoc`] onto canonical
+//! fields using the admin-editable form profiles.
+//!
+//! Invariants:
+//! - The file type is sniffed from the bytes ([`sniff`]); the file name and MIME type are hints only.
+//! - Bad input is an [`ExtractError`], never a panic. Error texts carry no document content
+//!   (they end up in logs).
+//! - Work is bounded by [`Limits`].
+
+pub mod body;
+pub mod pdf;
+pub mod sheet;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+/// The kind of document a form was read from; shown as `kind` by `extract`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocKind {
+    /// PDF with AcroForm fields.
+    PdfForm,
+    /// PDF read from its text layer (flattened or printed-and-typed forms).
+    PdfText,
+    Xlsx,
+    Xls,
+    Xlsb,
+    Ods,
+    Csv,
+    /// `Label: value` lines in the email body.
+    EmailBody,
+}
+
+impl DocKind {
+    /// The stable snake_case code.
+    pub fn code(self) -> &'static str {
+        match self {
+            DocKind::PdfForm => "pdf_form",
+            DocKind::PdfText => "pdf_text",
+            DocKind::Xlsx => "xlsx",
+            DocKind::Xls => "xls",
+            DocKind::Xlsb => "xlsb",
+            DocKind::Ods => "ods",
+            DocKind::Csv => "csv",
+            DocKind::EmailBody => "email_body",
+        }
+    }
+}
+
+/// A value as the document holds it, before normalisation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum RawValue {
+    /// Typed text, a chosen radio/choice export value, or a spreadsheet text cell.
+    Text(String),
+    /// A checkbox or tick mark: ticked (`true`) or visibly unticked (`false`).
+    Checked(bool),
+    /// A spreadsheet date cell, already converted with the workbook's date system (1900/1904).
+    Date(NaiveDate),
+    /// A spreadsheet number cell (may be a date serial when the cell is not date-formatted).
+    Number(f64),
+}
+
+impl RawValue {
+    /// The value as text, for `extract --raw` and for text-shaped mappings.
+    pub fn as_text(&self) -> String {
+        match self {
+            RawValue::Text(s) => s.clone(),
+            RawValue::Checked(b) => if *b { "[x]" } else { "[ ]" }.to_string(),
+            RawValue::Date(d) => d.format("%Y-%m-%d").to_string(),
+            RawValue::Number(n) => {
+                if n.fract() == 0.0 && n.abs() < 1e15 {
+                    format!("{}", *n as i64)
+                } else {
+                    n.to_string()
+                }
+            }
+        }
+    }
+
+    /// Whether the value is empty (blank text). Unticked boxes are *not* empty: they say "no".
+    pub fn is_blank(&self) -> bool {
+        matches!(self, RawValue::Text(s) if s.trim().is_empty())
+    }
+}
+
+/// One label (or field name) with its value.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RawEntry {
+    /// The AcroForm field's fully-qualified name, the printed label, or the column header.
+    pub name: String,
+    /// A second, human name where the document has one: the AcroForm tooltip (`/TU`), or for a
+    /// checkbox the caption printed beside it. Mapping tries `name` first, then `alt`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alt: Option<String>,
+    /// The heading of the section the label sits under ("Member Information", "Referring
+    /// Provider"), when the layout shows one. Lets "Name" under a referrer heading map to the
+    /// referrer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub section: Option<String>,
+    pub value: RawValue,
+}
+
+/// The entries that describe one referral (one form, or one row of a table).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct RawRecord {
+    pub entries: Vec<RawEntry>,
+}
+
+/// Everything structural read from one document.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RawDoc {
+    pub kind: DocKind,
+    /// One record for a form; one per data row for a table (county batches).
+    pub records: Vec<RawRecord>,
+    /// The document's visible text (titles, headings, labels), used to recognise which form
+    /// profile applies. May be truncated; never logged.
+    #[serde(skip)]
+    pub text: String,
+}
+
+/// Why a document could not be read. Maps onto the `unreadable_attachment` /
+/// `unsupported_attachment` reasons. Texts name the problem, never the content.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExtractError {
+    /// Not a type we read (image, Word document, ...).
+    #[error("unsupported attachment type: {0}")]
+    Unsupported(String),
+    /// Encrypted with a password we do not have.
+    #[error("password-protected document")]
+    Encrypted,
+    /// A PDF whose data lives only in an XFA (LiveCycle) packet.
+    #[error("XFA-only PDF form (no AcroForm fields or text to read)")]
+    XfaOnly,
+    /// Corrupt, truncated, or beyond the configured limits.
+    #[error("unreadable document: {0}")]
+    Unreadable(String),
+}
+
+/// Bounds on the work one document may cause. Defaults are generous for real forms and small
+/// enough to stop bombs; issue #4 tunes them from config.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest attachment read at all, in bytes.
+    pub max_bytes: usize,
+    /// Most pages of a PDF read.
+    pub max_pages: usize,
+    /// Most decompressed bytes of content streams, sheets or XML in one document.
+    pub max_decompressed: usize,
+    /// Deepest nesting of PDF form fields, XObjects or MIME parts followed.
+    pub max_depth: usize,
+    /// Most cells read from one spreadsheet.
+    pub max_cells: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_bytes: 25 * 1024 * 1024,
+            max_pages: 50,
+            max_decompressed: 64 * 1024 * 1024,
+            max_depth: 32,
+            max_cells: 200_000,
+        }
+    }
+}
+
+/// A file type as sniffed from its first bytes (and, for text, its name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileType {
+    Pdf,
+    Xlsx,
+    Xlsb,
+    Xls,
+    Ods,
+    Csv,
+    /// An OLE/ZIP container that is encrypted (password-protected Office file).
+    EncryptedOffice,
+    /// Anything we do not read: images, Word, archives, ...; the string says what.
+    Other(&'static str),
+}
+
+/// Decides the file type from the bytes; `name` and `mime` only break ties for plain text.
+pub fn sniff(bytes: &[u8], name: Option<&str>, mime: Option<&str>) -> FileType {
+    let lower_name = name.map(str::to_ascii_lowercase).unwrap_or_default();
+    let mime = mime.map(str::to_ascii_lowercase).unwrap_or_default();
+    let head = bytes.get(..1024).unwrap_or(bytes);
+    if find(head, b"%PDF-").is_some() {
+        return FileType::Pdf;
+    }
+    if bytes.starts_with(b"PK\x03\x04") {
+        return sniff_zip(bytes);
+    }
+    if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+        // OLE compound file: a legacy .xls workbook, a legacy Word/PowerPoint file, or an
+        // encrypted OOXML package. Stream names are stored UTF-16LE in the directory sectors.
+        if find(bytes, &utf16le("EncryptedPackage")).is_some() {
+            return FileType::EncryptedOffice;
+        }
+        if find(bytes, &utf16le("Workbook")).is_some() || find(bytes, &utf16le("Book")).is_some() {
+            return FileType::Xls;
+        }
+        return FileType::Other("ole-document");
+    }
+    for (magic, what) in [
+        (&b"\x89PNG"[..], "image/png"),
+        (&b"\xFF\xD8\xFF"[..], "image/jpeg"),
+        (&b"GIF8"[..], "image/gif"),
+        (&b"II*\x00"[..], "image/tiff"),
+        (&b"MM\x00*"[..], "image/tiff"),
+        (&b"BM"[..], "image/bmp"),
+        (&b"{\\rtf"[..], "rtf"),
+        (&b"\x1F\x8B"[..], "gzip"),
+    ] {
+        if bytes.starts_with(magic) {
+            return FileType::Other(what);
+        }
+    }
+    let looks_text = std::str::from_utf8(head).is_ok() || !head.contains(&0);
+    if looks_text && (lower_name.ends_with(".csv") || mime.contains("csv") || lower_name.ends_with(".tsv")) {
+        return FileType::Csv;
+    }
+    FileType::Other(if looks_text { "text" } else { "binary" })
+}
+
+fn sniff_zip(bytes: &[u8]) -> FileType {
+    // ZIP local headers carry the member names in clear text; look for the telltale parts.
+    if find(bytes, b"mimetypeapplication/vnd.oasis.opendocument.spreadsheet").is_some() {
+        return FileType::Ods;
+    }
+    if find(bytes, b"xl/workbook.bin").is_some() {
+        return FileType::Xlsb;
+    }
+    if find(bytes, b"xl/workbook.xml").is_some() || find(bytes, b"xl/_rels/").is_some() {
+        return FileType::Xlsx;
+    }
+    if find(bytes, b"word/").is_some() {
+        return FileType::Other("word-document");
+    }
+    if find(bytes, b"opendocument.text").is_some() {
+        return FileType::Other("odf-text");
+    }
+    FileType::Other("zip-archive")
+}
+
+fn utf16le(s: &str) -> Vec<u8> {
+    s.encode_utf16().flat_map(u16::to_le_bytes).collect()
+}
+
+/// Position of `needle` in `hay`, if any.
+pub(crate) fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() || hay.len() < needle.len() {
+        return None;
+    }
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Reads a document of a sniffed type. Bodies are read with [`body::extract_body`] instead.
+pub fn extract_bytes(bytes: &[u8], ft: FileType, limits: &Limits) -> Result<RawDoc, ExtractError> {
+    if bytes.len() > limits.max_bytes {
+        return Err(ExtractError::Unreadable(format!(
+            "attachment is {} bytes, over the {} byte limit",
+            bytes.len(),
+            limits.max_bytes
+        )));
+    }
+    match ft {
+        FileType::Pdf => pdf::extract_pdf(bytes, limits),
+        FileType::Xlsx => sheet::extract_sheet(bytes, DocKind::Xlsx, limits),
+        FileType::Xlsb => sheet::extract_sheet(bytes, DocKind::Xlsb, limits),
+        FileType::Xls => sheet::extract_sheet(bytes, DocKind::Xls, limits),
+        FileType::Ods => sheet::extract_sheet(bytes, DocKind::Ods, limits),
+        FileType::Csv => sheet::extract_csv(bytes, limits),
+        FileType::EncryptedOffice => Err(ExtractError::Encrypted),
+        FileType::Other(what) => Err(ExtractError::Unsupported(what.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffs_by_magic_not_name() {
+        assert_eq!(sniff(b"%PDF-1.7\n...", Some("form.xlsx"), None), FileType::Pdf);
+        assert_eq!(
+            sniff(b"\x89PNG\r\n\x1a\n", Some("form.pdf"), None),
+            FileType::Other("image/png")
+        );
+        assert_eq!(sniff(b"Name,DOB\nA,B\n", Some("batch.csv"), None), FileType::Csv);
+        assert_eq!(
+            sniff(b"Name,DOB\nA,B\n", Some("x.bin"), Some("text/csv")),
+            FileType::Csv
+        );
+        assert_eq!(
+            sniff(b"hello", Some("notes.txt"), Some("text/plain")),
+            FileType::Other("text")
+        );
+    }
+}

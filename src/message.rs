@@ -1,0 +1,1 @@
+//! Parsed email. (Being written: see issue #2.)

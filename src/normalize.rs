@@ -1,0 +1,1 @@
+//! Normalisation of raw values into canonical forms (SPEC §4). (Being written: see issue #2.)
