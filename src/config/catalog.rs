@@ -1,0 +1,344 @@
+//! The catalogues (`catalog.toml`): Populations of Focus, Community Supports, CHW needs, counties
+//! by region, health-plan names and Network Lead Entity providers — and matching form wording
+//! against them by name.
+
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde::Deserialize;
+
+use super::source::{Problems, SourceFile};
+use crate::model::{ChwNeed, Program};
+
+/// Who a Population of Focus is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AgeGroup {
+    All,
+    Adults,
+    Children,
+}
+
+/// An ECM Population of Focus.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Population {
+    pub number: u8,
+    pub name: String,
+    pub ages: AgeGroup,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+}
+
+/// A Community Support, in this product's numbering.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommunitySupport {
+    pub number: u8,
+    pub name: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// Counties where the plan does not offer it.
+    #[serde(default)]
+    pub not_offered_in: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNeed {
+    key: String,
+    #[serde(default)]
+    aliases: Vec<String>,
+}
+
+/// An organisation contracted through a Network Lead Entity.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NleProvider {
+    pub organization: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    pub programs: Vec<Program>,
+    pub nle: String,
+    pub nle_contact: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPlans {
+    #[serde(default)]
+    kp: Vec<String>,
+    #[serde(default)]
+    other: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCatalog {
+    #[serde(default)]
+    population: Vec<Population>,
+    #[serde(default)]
+    community_support: Vec<CommunitySupport>,
+    #[serde(default)]
+    chw_need: Vec<RawNeed>,
+    #[serde(default)]
+    counties: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    health_plans: RawPlans,
+    #[serde(default)]
+    nle_provider: Vec<NleProvider>,
+}
+
+/// The loaded catalogues with pre-normalised aliases for matching.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    pub populations: Vec<Population>,
+    pub supports: Vec<CommunitySupport>,
+    pub counties: BTreeMap<String, Vec<String>>,
+    pub nle_providers: Vec<NleProvider>,
+    pop_aliases: Vec<(String, u8)>,
+    cs_aliases: Vec<(String, u8)>,
+    need_aliases: Vec<(String, ChwNeed)>,
+    kp_plans: Vec<String>,
+    other_plans: Vec<String>,
+}
+
+impl Catalog {
+    pub(super) fn parse(src: &SourceFile, problems: &mut Problems) -> Option<Catalog> {
+        let raw: RawCatalog = src.parse_toml(problems)?;
+        let mut ok = true;
+        let mut check_numbers = |what: &str, nums: Vec<u8>, max: u8| {
+            for n in 1..=max {
+                if !nums.contains(&n) {
+                    problems.push(format!("{}: {what} {n} is missing (1 to {max} must all be listed)", src.name));
+                    ok = false;
+                }
+            }
+            for n in nums {
+                if n == 0 || n > max {
+                    problems.push(format!("{}: {what} number {n} is out of range 1 to {max}", src.name));
+                    ok = false;
+                }
+            }
+        };
+        check_numbers("[[population]]", raw.population.iter().map(|p| p.number).collect(), 9);
+        check_numbers("[[community_support]]", raw.community_support.iter().map(|p| p.number).collect(), 15);
+
+        let mut need_aliases = Vec::new();
+        for n in &raw.chw_need {
+            match n.key.parse::<ChwNeed>() {
+                Ok(need) => {
+                    need_aliases.push((norm(&n.key.replace('_', " ")), need));
+                    need_aliases.extend(n.aliases.iter().map(|a| (norm(a), need)));
+                }
+                Err(e) => {
+                    problems.push(format!("{}: [[chw_need]] {e}", src.name));
+                    ok = false;
+                }
+            }
+        }
+        let all_counties: Vec<&String> = raw.counties.values().flatten().collect();
+        for cs in &raw.community_support {
+            for c in &cs.not_offered_in {
+                if !crate::normalize::CA_COUNTIES.contains(&c.as_str()) {
+                    problems.push(format!(
+                        "{}: community support {} lists `{c}` in not_offered_in, which is not a California county name",
+                        src.name, cs.number
+                    ));
+                    ok = false;
+                }
+            }
+        }
+        for c in &all_counties {
+            if !crate::normalize::CA_COUNTIES.contains(&c.as_str()) {
+                problems.push(format!(
+                    "{}: [counties] lists `{c}`, which is not a California county name (write it without \"County\", e.g. \"Contra Costa\")",
+                    src.name
+                ));
+                ok = false;
+            }
+        }
+        if !ok {
+            return None;
+        }
+        let pop_aliases = raw
+            .population
+            .iter()
+            .flat_map(|p| std::iter::once(norm(&p.name)).chain(p.aliases.iter().map(|a| norm(a))).map(move |a| (a, p.number)))
+            .collect();
+        let cs_aliases = raw
+            .community_support
+            .iter()
+            .flat_map(|p| std::iter::once(norm(&p.name)).chain(p.aliases.iter().map(|a| norm(a))).map(move |a| (a, p.number)))
+            .collect();
+        Some(Catalog {
+            populations: raw.population,
+            supports: raw.community_support,
+            counties: raw.counties,
+            nle_providers: raw.nle_provider,
+            pop_aliases,
+            cs_aliases,
+            need_aliases,
+            kp_plans: raw.health_plans.kp.iter().map(|s| norm(s)).collect(),
+            other_plans: raw.health_plans.other.iter().map(|s| norm(s)).collect(),
+        })
+    }
+
+    /// The Population of Focus a caption names, with the length of the matched alias.
+    pub fn match_population(&self, caption: &str) -> Option<(u8, usize)> {
+        best_match(&self.pop_aliases, &norm(&strip_enumeration(caption)))
+    }
+
+    /// The Community Support a caption names (by name; printed numbers are ignored).
+    pub fn match_support(&self, caption: &str) -> Option<(u8, usize)> {
+        best_match(&self.cs_aliases, &norm(&strip_enumeration(caption)))
+    }
+
+    /// The CHW need a caption names.
+    pub fn match_need(&self, caption: &str) -> Option<(ChwNeed, usize)> {
+        let n = norm(&strip_enumeration(caption));
+        // One-word needs ("social", "physical") only count on short captions, so that "social
+        // services provider" or a long sentence is not read as a need.
+        let words = n.split(' ').count();
+        best_match(&self.need_aliases, &n).filter(|(_, len)| words <= 4 || *len > 12)
+    }
+
+    /// The population's details.
+    pub fn population(&self, n: u8) -> Option<&Population> {
+        self.populations.iter().find(|p| p.number == n)
+    }
+
+    /// The support's details.
+    pub fn support(&self, n: u8) -> Option<&CommunitySupport> {
+        self.supports.iter().find(|p| p.number == n)
+    }
+
+    /// Whether a health plan name written on a form is KP (`Some(true)`), another plan
+    /// (`Some(false)`), or unknown.
+    pub fn plan_is_kp(&self, plan: &str) -> Option<bool> {
+        let n = format!(" {} ", norm(plan));
+        if self.kp_plans.iter().any(|p| n.contains(&format!(" {p} "))) {
+            return Some(true);
+        }
+        if self.other_plans.iter().any(|p| n.contains(&format!(" {p} "))) {
+            return Some(false);
+        }
+        None
+    }
+
+    /// The NLE provider an organisation name refers to, if listed.
+    pub fn nle_provider(&self, organization: &str) -> Option<&NleProvider> {
+        let n = norm(organization);
+        if n.is_empty() {
+            return None;
+        }
+        self.nle_providers.iter().find(|p| {
+            std::iter::once(&p.organization).chain(p.aliases.iter()).any(|a| {
+                let a = norm(a);
+                !a.is_empty() && (n == a || format!(" {n} ").contains(&format!(" {a} ")))
+            })
+        })
+    }
+}
+
+fn best_match<T: Copy>(aliases: &[(String, T)], caption: &str) -> Option<(T, usize)> {
+    if caption.is_empty() {
+        return None;
+    }
+    let padded = format!(" {caption} ");
+    let mut best: Option<(T, usize)> = None;
+    for (alias, v) in aliases {
+        if alias.is_empty() {
+            continue;
+        }
+        if padded.contains(&format!(" {alias} ")) && best.is_none_or(|(_, l)| alias.len() > l) {
+            best = Some((*v, alias.len()));
+        }
+    }
+    best
+}
+
+/// Lowercase, `&` → `and`, punctuation → spaces, collapsed. The form used for all name matching.
+pub fn norm(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut space = true;
+    for ch in s.chars() {
+        let ch = if ch == '&' { '+' } else { ch };
+        if ch == '+' {
+            if !space {
+                out.push(' ');
+            }
+            out.push_str("and ");
+            space = true;
+        } else if ch.is_alphanumeric() {
+            out.extend(ch.to_lowercase());
+            space = false;
+        } else if !space {
+            out.push(' ');
+            space = true;
+        }
+    }
+    if out.ends_with(' ') {
+        out.pop();
+    }
+    out
+}
+
+/// Removes a printed enumeration ("3.", "(b)", "12)", "POF 4:") from the start of a caption.
+pub fn strip_enumeration(s: &str) -> String {
+    static ENUM: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)^\s*(?:(?:pof|cs|#)\s*)?(?:\(?\d{1,2}[a-z]?[\.\):\-]|\(?[a-z][\.\)])\s*")
+            .expect("static regex")
+    });
+    ENUM.replace(s, "").into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn catalog() -> Catalog {
+        let src = SourceFile::new("catalog.toml".into(), crate::config::builtin::CATALOG.into());
+        let mut p = Problems::default();
+        let c = Catalog::parse(&src, &mut p);
+        assert!(p.is_empty(), "{:?}", p.into_errors());
+        c.expect("catalog")
+    }
+
+    #[test]
+    fn normalises_names() {
+        assert_eq!(norm("Housing Tenancy & Sustaining Services"), "housing tenancy and sustaining services");
+        assert_eq!(norm("  Medi-Cal ID #: "), "medi cal id");
+        assert_eq!(strip_enumeration("3. Serious Mental Health"), "Serious Mental Health");
+        assert_eq!(strip_enumeration("(b) Housing Deposits"), "Housing Deposits");
+        assert_eq!(strip_enumeration("POF 4: Transitioning"), "Transitioning");
+        assert_eq!(strip_enumeration("Asthma Remediation"), "Asthma Remediation");
+    }
+
+    #[test]
+    fn matches_services_by_name_not_number() {
+        let c = catalog();
+        assert_eq!(c.match_support("7. Housing Deposits").map(|m| m.0), Some(2));
+        assert_eq!(c.match_support("Medically Tailored Meals/Medically Supportive Food").map(|m| m.0), Some(12));
+        assert_eq!(c.match_support("Short-Term Post-Hospitalization Housing").map(|m| m.0), Some(4));
+        assert_eq!(c.match_support("Recuperative Care (Medical Respite)").map(|m| m.0), Some(5));
+        assert_eq!(c.match_support("Respite Services"), Some((7, "respite services".len())));
+        assert_eq!(c.match_population("Adults experiencing homelessness").map(|m| m.0), Some(1));
+        assert_eq!(c.match_population("Individuals transitioning from incarceration").map(|m| m.0), Some(4));
+        assert_eq!(c.match_population("Children and Youth Involved in Child Welfare").map(|m| m.0), Some(8));
+        assert_eq!(c.match_need("Behavioral health").map(|m| m.0), Some(ChwNeed::Behavioral));
+        assert_eq!(c.match_need("Social drivers of health").map(|m| m.0), Some(ChwNeed::Social));
+        assert_eq!(c.match_population("Preferred language"), None);
+    }
+
+    #[test]
+    fn reads_health_plans_and_nle() {
+        let c = catalog();
+        assert_eq!(c.plan_is_kp("Kaiser Permanente"), Some(true));
+        assert_eq!(c.plan_is_kp("L.A. Care Health Plan"), Some(false));
+        assert_eq!(c.plan_is_kp("Medi-Cal"), None);
+        assert!(c.nle_provider("Bay Area Community Care Partners, Inc.").is_some());
+        assert!(c.nle_provider("Oakland Free Clinic").is_none());
+    }
+}

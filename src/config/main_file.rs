@@ -1,0 +1,424 @@
+//! The main configuration file (`referral-intake.toml`): store, SMTP, inboxes, regions, limits.
+//!
+//! Every key has a default except the ones an operator must decide (hosts and credentials for
+//! `run`). Defaults are documented in the shipped `config/referral-intake.toml`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use super::source::{Problems, SourceFile};
+use crate::extract::Limits;
+
+/// The main file, with defaults applied and relative paths resolved.
+#[derive(Debug, Clone)]
+pub struct MainConfig {
+    pub store: StoreConfig,
+    pub smtp: Option<SmtpConfig>,
+    pub inboxes: Vec<InboxConfig>,
+    pub regions: BTreeMap<String, RegionConfig>,
+    pub paths: PathsConfig,
+    pub limits: LimitsConfig,
+    pub outbound: OutboundConfig,
+    pub screening: ScreeningConfig,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMain {
+    #[serde(default)]
+    store: StoreConfig,
+    smtp: Option<SmtpConfig>,
+    #[serde(default)]
+    inbox: Vec<InboxConfig>,
+    #[serde(default)]
+    regions: BTreeMap<String, RawRegion>,
+    #[serde(default)]
+    paths: RawPaths,
+    #[serde(default)]
+    limits: LimitsConfig,
+    #[serde(default)]
+    outbound: OutboundConfig,
+    #[serde(default)]
+    screening: ScreeningConfig,
+}
+
+/// `[store]`: where referrals, raw messages and the outbox live.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreConfig {
+    /// `sqlite://PATH` (relative to the config folder) or `postgres://user@host/db`.
+    #[serde(default = "default_store_url")]
+    pub url: String,
+}
+
+fn default_store_url() -> String {
+    "sqlite://data/referral-intake.db".into()
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig { url: default_store_url() }
+    }
+}
+
+/// How a connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TlsMode {
+    /// Implicit TLS from the first byte (IMAPS 993, SMTPS 465).
+    Tls,
+    /// Plain connection upgraded with STARTTLS.
+    Starttls,
+    /// No TLS: refused unless the host is loopback.
+    None,
+}
+
+/// A secret read from an environment variable or a file, never from the config itself. Its
+/// `Debug` output is `***`.
+#[derive(Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Secret {
+    /// Name of an environment variable holding the secret.
+    pub password_env: Option<String>,
+    /// Path of a file holding the secret (trailing newline ignored).
+    pub password_file: Option<PathBuf>,
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// `[smtp]`: the server outbound mail is handed to.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpConfig {
+    pub host: String,
+    #[serde(default = "default_smtp_port")]
+    pub port: u16,
+    #[serde(default = "default_starttls")]
+    pub tls: TlsMode,
+    pub username: Option<String>,
+    #[serde(flatten)]
+    pub secret: Secret,
+    /// Extra trusted root certificate (PEM) for private servers.
+    pub ca_file: Option<PathBuf>,
+    /// Seconds a single send may take before it is abandoned and retried.
+    #[serde(default = "default_smtp_timeout")]
+    pub timeout_secs: u64,
+}
+
+fn default_smtp_port() -> u16 {
+    587
+}
+fn default_starttls() -> TlsMode {
+    TlsMode::Starttls
+}
+fn default_smtp_timeout() -> u64 {
+    30
+}
+
+/// `[[inbox]]`: one regional mailbox the daemon watches.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InboxConfig {
+    /// A key of `[regions]`.
+    pub region: String,
+    /// The inbox's address; replies go out from it.
+    pub address: String,
+    pub host: Option<String>,
+    #[serde(default = "default_imap_port")]
+    pub port: u16,
+    #[serde(default = "default_tls")]
+    pub tls: TlsMode,
+    pub username: Option<String>,
+    #[serde(flatten)]
+    pub secret: Secret,
+    #[serde(default = "default_folder")]
+    pub folder: String,
+    /// Extra trusted root certificate (PEM).
+    pub ca_file: Option<PathBuf>,
+}
+
+fn default_imap_port() -> u16 {
+    993
+}
+fn default_tls() -> TlsMode {
+    TlsMode::Tls
+}
+fn default_folder() -> String {
+    "INBOX".into()
+}
+
+/// `[regions.<key>]`: a region's people and phone line.
+#[derive(Debug, Clone)]
+pub struct RegionConfig {
+    /// Shown in emails ("Northern California").
+    pub name: String,
+    /// Where accepted referrals are forwarded.
+    pub team_address: String,
+    /// Where screened-out and review referrals are forwarded.
+    pub review_address: String,
+    /// Member phone line given in acknowledgements.
+    pub phone: String,
+    /// Opening hours of that line.
+    pub hours: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRegion {
+    name: Option<String>,
+    team_address: Option<String>,
+    review_address: Option<String>,
+    phone: Option<String>,
+    hours: Option<String>,
+}
+
+fn builtin_region(key: &str) -> Option<RegionConfig> {
+    let hours = "Monday through Friday, 8:30 a.m. to 5:00 p.m. (closed major holidays)".to_string();
+    match key {
+        "ncal" => Some(RegionConfig {
+            name: "Northern California".into(),
+            team_address: "ncal-care-coordination@kp-referrals.example".into(),
+            review_address: "ncal-referral-review@kp-referrals.example".into(),
+            phone: "1-833-721-6012 (TTY 711)".into(),
+            hours,
+        }),
+        "scal" => Some(RegionConfig {
+            name: "Southern California".into(),
+            team_address: "scal-care-coordination@kp-referrals.example".into(),
+            review_address: "scal-referral-review@kp-referrals.example".into(),
+            phone: "1-866-551-9619 (TTY 711)".into(),
+            hours,
+        }),
+        _ => None,
+    }
+}
+
+/// `[paths]`: where the rule files are; missing files fall back to the built-in copies.
+#[derive(Debug, Clone)]
+pub struct PathsConfig {
+    pub subjects: Option<PathBuf>,
+    pub catalog: Option<PathBuf>,
+    pub forms: Option<PathBuf>,
+    pub templates: Option<PathBuf>,
+    pub zip_table: Option<PathBuf>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPaths {
+    subjects: Option<PathBuf>,
+    catalog: Option<PathBuf>,
+    forms: Option<PathBuf>,
+    templates: Option<PathBuf>,
+    zip_table: Option<PathBuf>,
+}
+
+/// `[limits]`: bounds on the work one message may cause.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsConfig {
+    /// Largest attachment read, in bytes.
+    pub max_attachment_bytes: usize,
+    /// Most PDF pages read per attachment.
+    pub max_pdf_pages: usize,
+    /// Most decompressed bytes per attachment.
+    pub max_decompressed_bytes: usize,
+    /// Deepest nesting followed (forwards, PDF objects).
+    pub max_depth: usize,
+    /// Most spreadsheet cells read per attachment.
+    pub max_cells: usize,
+    /// Most referrals taken from one message (a batch spreadsheet).
+    pub max_referrals_per_message: usize,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        let l = Limits::default();
+        LimitsConfig {
+            max_attachment_bytes: l.max_bytes,
+            max_pdf_pages: l.max_pages,
+            max_decompressed_bytes: l.max_decompressed,
+            max_depth: l.max_depth,
+            max_cells: l.max_cells,
+            max_referrals_per_message: 200,
+        }
+    }
+}
+
+impl LimitsConfig {
+    /// The extraction limits these settings describe.
+    pub fn extract_limits(&self) -> Limits {
+        Limits {
+            max_bytes: self.max_attachment_bytes,
+            max_pages: self.max_pdf_pages,
+            max_decompressed: self.max_decompressed_bytes,
+            max_depth: self.max_depth,
+            max_cells: self.max_cells,
+        }
+    }
+}
+
+/// `[outbound]`: how replies and forwards are addressed.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OutboundConfig {
+    /// Display name on replies ("Kaiser Permanente Medi-Cal Referrals").
+    pub from_name: String,
+    /// An extra own address (besides the inboxes) whose mail is ignored.
+    pub from_address: Option<String>,
+    /// Forward destinations allowed: full addresses or `@domain`. Team and review addresses of
+    /// every region are always allowed; nothing is forwarded anywhere else.
+    pub forward_allow: Vec<String>,
+    /// Domain used in the Message-IDs we generate.
+    pub message_id_domain: String,
+}
+
+impl Default for OutboundConfig {
+    fn default() -> Self {
+        OutboundConfig {
+            from_name: "Kaiser Permanente Medi-Cal Referrals".into(),
+            from_address: None,
+            forward_allow: Vec::new(),
+            message_id_domain: "referral-intake.invalid".into(),
+        }
+    }
+}
+
+/// `[screening]`: optional checks beyond the form itself.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ScreeningConfig {
+    /// A file of member CINs (one per line, or the first CSV column); when set, a CIN not in it
+    /// is `not_kp_member`.
+    pub roster_file: Option<PathBuf>,
+}
+
+impl MainConfig {
+    /// Parses and validates the main file; `dir` resolves relative paths.
+    pub(super) fn parse(src: &SourceFile, dir: &Path, problems: &mut Problems) -> Option<MainConfig> {
+        let raw: RawMain = src.parse_toml(problems)?;
+        let resolve = |p: &Path| if p.is_absolute() { p.to_path_buf() } else { dir.join(p) };
+
+        let mut regions = BTreeMap::new();
+        for key in ["ncal", "scal"] {
+            if let Some(r) = builtin_region(key) {
+                regions.insert(key.to_string(), r);
+            }
+        }
+        for (key, r) in raw.regions {
+            let base = regions.remove(&key);
+            let merged = match (base, r) {
+                (Some(b), r) => RegionConfig {
+                    name: r.name.unwrap_or(b.name),
+                    team_address: r.team_address.unwrap_or(b.team_address),
+                    review_address: r.review_address.unwrap_or(b.review_address),
+                    phone: r.phone.unwrap_or(b.phone),
+                    hours: r.hours.unwrap_or(b.hours),
+                },
+                (None, r) => {
+                    let (Some(team), Some(review)) = (r.team_address, r.review_address) else {
+                        problems.push(format!(
+                            "{}: [regions.{key}] is a new region and needs team_address and review_address",
+                            src.name
+                        ));
+                        continue;
+                    };
+                    RegionConfig {
+                        name: r.name.unwrap_or_else(|| key.clone()),
+                        team_address: team,
+                        review_address: review,
+                        phone: r.phone.unwrap_or_default(),
+                        hours: r.hours.unwrap_or_default(),
+                    }
+                }
+            };
+            regions.insert(key, merged);
+        }
+
+        let mut inboxes = raw.inbox;
+        if inboxes.is_empty() {
+            inboxes = vec![default_inbox("ncal", "REGMCDURNS-KPNC@kp.org"), default_inbox("scal", "RegCareCoordCaseMgmt@kp.org")];
+        }
+        for inbox in &mut inboxes {
+            inbox.ca_file = inbox.ca_file.as_deref().map(resolve);
+            inbox.secret.password_file = inbox.secret.password_file.as_deref().map(resolve);
+            if !inbox.address.contains('@') {
+                problems.push(format!("{}: [[inbox]] address `{}` is not an email address", src.name, inbox.address));
+            }
+        }
+        let mut smtp = raw.smtp;
+        if let Some(s) = &mut smtp {
+            s.ca_file = s.ca_file.as_deref().map(resolve);
+            s.secret.password_file = s.secret.password_file.as_deref().map(resolve);
+        }
+        for (key, r) in &regions {
+            for (what, a) in [("team_address", &r.team_address), ("review_address", &r.review_address)] {
+                if !a.contains('@') {
+                    problems.push(format!("{}: [regions.{key}] {what} `{a}` is not an email address", src.name));
+                }
+            }
+        }
+
+        let default_or = |p: Option<PathBuf>, d: &str| Some(resolve(p.as_deref().unwrap_or(Path::new(d))));
+        let paths = PathsConfig {
+            subjects: default_or(raw.paths.subjects, "subjects.toml"),
+            catalog: default_or(raw.paths.catalog, "catalog.toml"),
+            forms: default_or(raw.paths.forms, "forms"),
+            templates: default_or(raw.paths.templates, "../templates"),
+            zip_table: default_or(raw.paths.zip_table, "ca_zip_county.csv"),
+        };
+
+        let mut store = raw.store;
+        store.url = resolve_sqlite_url(&store.url, dir);
+        let mut screening = raw.screening;
+        screening.roster_file = screening.roster_file.as_deref().map(resolve);
+
+        Some(MainConfig {
+            store,
+            smtp,
+            inboxes,
+            regions,
+            paths,
+            limits: raw.limits,
+            outbound: raw.outbound,
+            screening,
+        })
+    }
+
+    /// The region's settings; regions are validated at load, so a missing key is a bug upstream.
+    pub fn region(&self, key: &str) -> Option<&RegionConfig> {
+        self.regions.get(key)
+    }
+}
+
+fn default_inbox(region: &str, address: &str) -> InboxConfig {
+    InboxConfig {
+        region: region.into(),
+        address: address.into(),
+        host: None,
+        port: default_imap_port(),
+        tls: default_tls(),
+        username: None,
+        secret: Secret::default(),
+        folder: default_folder(),
+        ca_file: None,
+    }
+}
+
+/// Makes a relative `sqlite://` path absolute against the config folder.
+fn resolve_sqlite_url(url: &str, dir: &Path) -> String {
+    let Some(rest) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) else {
+        return url.to_string();
+    };
+    if rest.starts_with('/') || rest.starts_with("file:") || rest.starts_with(":memory:") {
+        return url.to_string();
+    }
+    format!("sqlite://{}", dir.join(rest).display())
+}

@@ -1,0 +1,356 @@
+//! The generic profile: understanding a label from its words (`config/forms/generic.toml`).
+//!
+//! A label is read as ROLE + ATTRIBUTE: "Beneficiary Last Name" is the member's last name,
+//! "Referring Agency Phone" the referrer's phone, "Emergency Contact Phone" nobody we record.
+//! Checkbox captions are matched against programs, referrer relationships and the catalogues
+//! (Populations of Focus, Community Supports, CHW needs) by name.
+
+use std::collections::BTreeMap;
+
+use super::target::{Target, TickValue};
+use crate::config::{Catalog, Problems, SourceFile, norm, strip_enumeration};
+use crate::extract::{RawEntry, RawValue};
+use crate::model::{FieldKey, Program, Relationship};
+
+/// Whose data a label is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Member,
+    Referrer,
+    Other,
+}
+
+/// What a label is about, regardless of whose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Attr {
+    FirstName,
+    LastName,
+    Name,
+    Dob,
+    Cin,
+    Mrn,
+    MrnOrCin,
+    Phone,
+    Email,
+    Address,
+    City,
+    Zip,
+    County,
+    Language,
+    HealthPlan,
+    Npi,
+    Organization,
+    Relationship,
+    ReferralDate,
+    Reason,
+    EnrolledInEcm,
+    Attestation,
+    KpMember,
+    Populations,
+    Supports,
+    Needs,
+    Program,
+    Ignore,
+}
+
+const ATTRS: &[(&str, Attr)] = &[
+    ("first_name", Attr::FirstName),
+    ("last_name", Attr::LastName),
+    ("name", Attr::Name),
+    ("dob", Attr::Dob),
+    ("cin", Attr::Cin),
+    ("mrn", Attr::Mrn),
+    ("mrn_or_cin", Attr::MrnOrCin),
+    ("phone", Attr::Phone),
+    ("email", Attr::Email),
+    ("address", Attr::Address),
+    ("city", Attr::City),
+    ("zip", Attr::Zip),
+    ("county", Attr::County),
+    ("language", Attr::Language),
+    ("health_plan", Attr::HealthPlan),
+    ("npi", Attr::Npi),
+    ("organization", Attr::Organization),
+    ("relationship", Attr::Relationship),
+    ("referral_date", Attr::ReferralDate),
+    ("reason", Attr::Reason),
+    ("enrolled_in_ecm", Attr::EnrolledInEcm),
+    ("attestation", Attr::Attestation),
+    ("kp_member", Attr::KpMember),
+    ("populations", Attr::Populations),
+    ("supports", Attr::Supports),
+    ("needs", Attr::Needs),
+    ("program", Attr::Program),
+    ("ignore", Attr::Ignore),
+];
+
+/// The generic profile's word lists, normalised.
+#[derive(Debug, Clone)]
+pub struct Vocabulary {
+    roles: Vec<(String, Role)>,
+    attrs: Vec<(String, Attr)>,
+}
+
+impl Vocabulary {
+    pub(super) fn parse(
+        src: &SourceFile,
+        roles: Option<&toml::Value>,
+        attrs: Option<&toml::Value>,
+        problems: &mut Problems,
+    ) -> Option<Vocabulary> {
+        let mut ok = true;
+        let mut lists = |v: Option<&toml::Value>, what: &str| -> BTreeMap<String, Vec<String>> {
+            let parsed = v
+                .cloned()
+                .map(|v| v.try_into::<BTreeMap<String, Vec<String>>>())
+                .transpose()
+                .unwrap_or_else(|e| {
+                    problems.push(format!("{}: [{what}] must map names to lists of phrases: {e}", src.name));
+                    ok = false;
+                    None
+                });
+            parsed.unwrap_or_default()
+        };
+        let raw_roles = lists(roles, "roles");
+        let raw_attrs = lists(attrs, "attributes");
+        let mut vocab = Vocabulary { roles: Vec::new(), attrs: Vec::new() };
+        for (name, phrases) in raw_roles {
+            let role = match name.as_str() {
+                "member" => Role::Member,
+                "referrer" => Role::Referrer,
+                "other" => Role::Other,
+                _ => {
+                    problems.push(format!("{}: [roles] `{name}` is not a role; use member, referrer or other", src.name));
+                    ok = false;
+                    continue;
+                }
+            };
+            vocab.roles.extend(phrases.iter().map(|p| (norm(p), role)));
+        }
+        for (name, phrases) in raw_attrs {
+            let Some((_, attr)) = ATTRS.iter().find(|(n, _)| *n == name) else {
+                problems.push(format!(
+                    "{}: [attributes] `{name}` is not known; known: {}",
+                    src.name,
+                    ATTRS.iter().map(|a| a.0).collect::<Vec<_>>().join(", ")
+                ));
+                ok = false;
+                continue;
+            };
+            vocab.attrs.extend(phrases.iter().map(|p| (norm(p), *attr)));
+        }
+        // Longest phrases first, so "date of birth" beats "date" and "medi cal plan" beats "medi cal".
+        vocab.attrs.sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
+        ok.then_some(vocab)
+    }
+
+    /// The target for an entry, trying its name, then its second name (tooltip / caption).
+    pub fn target_for(&self, entry: &RawEntry, catalog: &Catalog) -> Option<Target> {
+        std::iter::once(entry.name.as_str())
+            .chain(entry.alt.as_deref())
+            .find_map(|label| self.target_for_label(label, entry, catalog))
+    }
+
+    fn target_for_label(&self, label: &str, entry: &RawEntry, catalog: &Catalog) -> Option<Target> {
+        let n = norm(&strip_enumeration(label));
+        if n.is_empty() {
+            return None;
+        }
+        let section = entry.section.as_deref().map(norm).unwrap_or_default();
+        if is_tickish(&entry.value) {
+            if let Some(p) = program_caption(&n) {
+                return Some(Target::Tick(TickValue::Program(p)));
+            }
+            if let Some(r) = relationship_caption(&n, &section) {
+                return Some(Target::Tick(TickValue::Relationship(r)));
+            }
+            if let Some(t) = catalog_caption(&n, catalog) {
+                return Some(t);
+            }
+        }
+        let attr = self.attr(&n)?;
+        let role = self.role(&n).or_else(|| self.role(&section)).unwrap_or(Role::Member);
+        Some(match (role, attr) {
+            (_, Attr::Ignore) | (Role::Other, _) => Target::Ignore,
+            (_, Attr::ReferralDate) => Target::Field(FieldKey::ReferralDate),
+            (_, Attr::Reason) => Target::Field(FieldKey::Reason),
+            (_, Attr::EnrolledInEcm) => Target::Field(FieldKey::EnrolledInEcm),
+            (_, Attr::Attestation) => Target::Field(FieldKey::Attestation),
+            (_, Attr::KpMember) => Target::Field(FieldKey::KpMember),
+            (_, Attr::Populations) => Target::Field(FieldKey::EcmPopulations),
+            (_, Attr::Supports) => Target::Field(FieldKey::CsServices),
+            (_, Attr::Needs) => Target::Field(FieldKey::ChwNeeds),
+            (_, Attr::Program) => Target::Program,
+            (_, Attr::Npi) => Target::Field(FieldKey::ReferrerNpi),
+            (_, Attr::Organization) => Target::Field(FieldKey::ReferrerOrganization),
+            (_, Attr::Relationship) => Target::Field(FieldKey::ReferrerRelationship),
+            (_, Attr::HealthPlan) => Target::Field(FieldKey::HealthPlan),
+            (Role::Referrer, Attr::Name) => Target::Field(FieldKey::ReferrerName),
+            (Role::Referrer, Attr::FirstName) => Target::ReferrerFirstName,
+            (Role::Referrer, Attr::LastName) => Target::ReferrerLastName,
+            (Role::Referrer, Attr::Phone) => Target::Field(FieldKey::ReferrerPhone),
+            (Role::Referrer, Attr::Email) => Target::Field(FieldKey::ReferrerEmail),
+            // A referrer's own address, date of birth or IDs are not recorded.
+            (Role::Referrer, _) => Target::Ignore,
+            (Role::Member, Attr::Name) => Target::MemberName,
+            (Role::Member, Attr::FirstName) => Target::Field(FieldKey::MemberFirstName),
+            (Role::Member, Attr::LastName) => Target::Field(FieldKey::MemberLastName),
+            (Role::Member, Attr::Dob) => Target::Field(FieldKey::MemberDob),
+            (Role::Member, Attr::Cin) => Target::Field(FieldKey::MemberCin),
+            (Role::Member, Attr::Mrn) => Target::Field(FieldKey::MemberMrn),
+            (Role::Member, Attr::MrnOrCin) => Target::MrnOrCin,
+            (Role::Member, Attr::Phone) => Target::Field(FieldKey::MemberPhone),
+            (Role::Member, Attr::Email) => Target::Field(FieldKey::MemberEmail),
+            (Role::Member, Attr::Address) => Target::MemberAddressLine,
+            (Role::Member, Attr::City) => Target::Field(FieldKey::MemberCity),
+            (Role::Member, Attr::Zip) => Target::Field(FieldKey::MemberZip),
+            (Role::Member, Attr::County) => Target::Field(FieldKey::MemberCounty),
+            (Role::Member, Attr::Language) => Target::Field(FieldKey::MemberLanguage),
+        })
+    }
+
+    /// The longest attribute phrase in the label.
+    fn attr(&self, n: &str) -> Option<Attr> {
+        let padded = format!(" {n} ");
+        self.attrs.iter().find(|(p, _)| padded.contains(&format!(" {p} "))).map(|(_, a)| *a)
+    }
+
+    /// The role a label's words give: someone else's data wins, then the earliest role phrase.
+    fn role(&self, n: &str) -> Option<Role> {
+        if n.is_empty() {
+            return None;
+        }
+        let padded = format!(" {n} ");
+        let mut found: Vec<(usize, Role)> = self
+            .roles
+            .iter()
+            .filter_map(|(p, r)| padded.find(&format!(" {p} ")).map(|i| (i, *r)))
+            .collect();
+        if found.iter().any(|(_, r)| *r == Role::Other) {
+            return Some(Role::Other);
+        }
+        found.sort_by_key(|(i, _)| *i);
+        found.first().map(|(_, r)| *r)
+    }
+}
+
+/// Whether a value looks like a tick: a checkbox, or a short yes/X mark in a cell.
+pub(super) fn is_tickish(v: &RawValue) -> bool {
+    match v {
+        RawValue::Checked(_) => true,
+        RawValue::Text(t) => {
+            let t = t.trim();
+            t.chars().count() <= 4 && crate::normalize::parse_bool(t).is_ok_and(|b| b.is_some())
+        }
+        RawValue::Date(_) | RawValue::Number(_) => false,
+    }
+}
+
+/// A caption that is just a program's name ("ECM", "Community Supports (CS)", "CHW services").
+pub(super) fn program_caption(n: &str) -> Option<Program> {
+    const FILLER: &[&str] = &["referral", "services", "service", "request", "program", "for", "the", "s", "benefit"];
+    let words: Vec<&str> = n.split(' ').filter(|w| !FILLER.contains(w)).collect();
+    let has = |ws: &[&str]| ws.iter().all(|w| words.contains(w));
+    let only = |allowed: &[&str]| !words.is_empty() && words.iter().all(|w| allowed.contains(w));
+    if only(&["ecm", "enhanced", "care", "management"]) && (has(&["ecm"]) || has(&["enhanced", "care", "management"])) {
+        return Some(Program::Ecm);
+    }
+    if only(&["cs", "community", "supports", "support"]) && (has(&["cs"]) || has(&["community"])) {
+        return Some(Program::Cs);
+    }
+    if only(&["chw", "chws", "community", "health", "worker", "workers"]) && (has(&["chw"]) || has(&["worker"]) || has(&["workers"])) {
+        return Some(Program::Chw);
+    }
+    None
+}
+
+/// A caption naming who refers ("Medical provider", "Social services provider", "Member/family").
+pub(super) fn relationship_caption(n: &str, section: &str) -> Option<Relationship> {
+    if n.split(' ').count() > 6 {
+        return None;
+    }
+    let padded = format!(" {n} ");
+    let has = |w: &str| padded.contains(&format!(" {w} "));
+    if has("social service") || has("social services") || has("community based organization") || has("cbo") {
+        return Some(Relationship::SocialServicesProvider);
+    }
+    if (has("provider") && (has("medical") || has("health care") || has("healthcare") || has("clinical")))
+        || n == "physician"
+        || n == "medical provider"
+        || n == "clinic"
+        || n == "hospital"
+    {
+        return Some(Relationship::MedicalProvider);
+    }
+    if has("self") || has("family") || has("member family") || n == "member" || has("caregiver") || has("family member")
+    {
+        return Some(Relationship::MemberFamily);
+    }
+    // A bare "Other" is a relationship only under a heading that asks about the referrer.
+    if (n == "other" || n.starts_with("other ")) && (section.contains("relationship") || section.contains("referr")) {
+        return Some(Relationship::Other);
+    }
+    None
+}
+
+/// A caption naming a Population of Focus, Community Support or CHW need (longest alias wins).
+fn catalog_caption(n: &str, catalog: &Catalog) -> Option<Target> {
+    let pop = catalog.match_population(n).map(|(p, l)| (Target::Tick(TickValue::Population(p)), l));
+    let cs = catalog.match_support(n).map(|(p, l)| (Target::Tick(TickValue::Support(p)), l));
+    let need = catalog.match_need(n).map(|(p, l)| (Target::Tick(TickValue::Need(p)), l));
+    [pop, cs, need].into_iter().flatten().max_by_key(|(_, l)| *l).map(|(t, _)| t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    fn target(label: &str, section: Option<&str>, value: RawValue) -> Option<String> {
+        let cfg = Config::builtin().expect("config");
+        let entry = RawEntry { name: label.into(), alt: None, section: section.map(Into::into), value };
+        cfg.profiles.vocabulary.target_for(&entry, &cfg.catalog).map(|t| t.to_string())
+    }
+
+    fn text(label: &str) -> Option<String> {
+        target(label, None, RawValue::Text("something".into()))
+    }
+
+    #[test]
+    fn unseen_wording_maps_through_synonyms() {
+        assert_eq!(text("Beneficiary Last Name").as_deref(), Some("member_last_name"));
+        assert_eq!(text("Client DOB").as_deref(), Some("member_dob"));
+        assert_eq!(text("Medi-Cal #").as_deref(), Some("member_cin"));
+        assert_eq!(text("Patient Name").as_deref(), Some("member_name"));
+        assert_eq!(text("Client Index Number (CIN)").as_deref(), Some("member_cin"));
+        assert_eq!(text("Enrollee Date of Birth").as_deref(), Some("member_dob"));
+        assert_eq!(text("MRN (or Medi-Cal CIN if MRN is unknown)").as_deref(), Some("member_mrn_or_cin"));
+        assert_eq!(text("Referring Provider Name").as_deref(), Some("referrer_name"));
+        assert_eq!(text("Referring Agency").as_deref(), Some("referrer_organization"));
+        assert_eq!(text("Requestor Phone").as_deref(), Some("referrer_phone"));
+        assert_eq!(text("Emergency Contact Phone").as_deref(), Some("ignore"));
+        assert_eq!(text("Member's Medi-Cal Plan").as_deref(), Some("health_plan"));
+        assert_eq!(text("Is the enrollee a Medi-Cal member of this plan?").as_deref(), Some("kp_member"));
+        assert_eq!(text("Date of Referral").as_deref(), Some("referral_date"));
+        assert_eq!(text("Phone").as_deref(), Some("member_phone"));
+    }
+
+    #[test]
+    fn section_gives_the_role() {
+        let v = || RawValue::Text("x".into());
+        assert_eq!(target("Name", Some("SECTION 2 - REFERRING ENTITY"), v()).as_deref(), Some("referrer_name"));
+        assert_eq!(target("Phone", Some("Referrer Information"), v()).as_deref(), Some("referrer_phone"));
+        assert_eq!(target("Name", Some("Member Information"), v()).as_deref(), Some("member_name"));
+    }
+
+    #[test]
+    fn captions_map_to_catalogue_items() {
+        let tick = || RawValue::Checked(true);
+        assert_eq!(target("Housing Deposits", None, tick()).as_deref(), Some("cs_services=2"));
+        assert_eq!(target("3. Adults experiencing homelessness", None, tick()).as_deref(), Some("ecm_populations=1"));
+        assert_eq!(target("Enhanced Care Management (ECM)", None, tick()).as_deref(), Some("program=ecm"));
+        assert_eq!(target("CHW Services", None, tick()).as_deref(), Some("program=chw"));
+        assert_eq!(target("Social services provider", None, tick()).as_deref(), Some("referrer_relationship=SocialServicesProvider"));
+        assert_eq!(target("Behavioral health", None, RawValue::Text("X".into())).as_deref(), Some("chw_needs=Behavioral"));
+    }
+}

@@ -1,0 +1,227 @@
+//! Form profiles: from a document's raw labels to canonical referral fields.
+//!
+//! Input: a [`RawDoc`] from extraction. Output: one [`Referral`] candidate per record, with
+//! normalised [`Fields`], the programs the form ticks, and the fields that were present but
+//! unusable (`invalid`).
+//!
+//! A profile (`config/forms/*.toml`) recognises one known form by text on it or its field names,
+//! and maps that form's own field names to targets. Anything a profile does not map goes through
+//! the generic profile ([`generic`]), which understands labels from their words, so a profile only
+//! has to list what is peculiar to its form — and a form nobody has profiled still maps.
+
+mod generic;
+mod target;
+mod values;
+
+pub use generic::Vocabulary;
+pub use target::Target;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::config::{Catalog, Problems, SourceFile, builtin};
+use crate::config::norm;
+use crate::extract::{RawDoc, RawEntry};
+use crate::model::{FieldKey, Fields, Program};
+
+/// One form profile.
+#[derive(Debug, Clone)]
+pub struct Profile {
+    /// Short identifier shown by `extract` (`kp`, `health_net`).
+    pub name: String,
+    pub title: String,
+    detect_text: Vec<String>,
+    detect_fields: Vec<String>,
+    min_matches: usize,
+    /// Normalised field name / label → target.
+    fields: BTreeMap<String, Target>,
+    enabled: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProfile {
+    name: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default = "yes")]
+    enabled: bool,
+    #[serde(default)]
+    detect: RawDetect,
+    #[serde(default)]
+    fields: BTreeMap<String, toml::Spanned<String>>,
+    // The generic profile's vocabulary; only allowed in generic.toml.
+    #[serde(default)]
+    roles: Option<toml::Value>,
+    #[serde(default)]
+    attributes: Option<toml::Value>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawDetect {
+    #[serde(default)]
+    text: Vec<String>,
+    #[serde(default)]
+    fields: Vec<String>,
+    #[serde(default = "one")]
+    min_matches: usize,
+}
+
+fn one() -> usize {
+    1
+}
+
+/// All loaded profiles plus the generic vocabulary.
+#[derive(Debug, Clone)]
+pub struct Profiles {
+    pub profiles: Vec<Profile>,
+    pub vocabulary: Vocabulary,
+}
+
+/// One referral read from a document, before screening.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Referral {
+    /// Programs the form ticks or names (may be empty; may be several).
+    pub programs: BTreeSet<Program>,
+    pub fields: Fields,
+    /// Fields present on the form but unusable (bad date, malformed CIN...).
+    pub invalid: BTreeSet<FieldKey>,
+    /// Problems worth showing an admin (`invalid_field:member_dob`, `conflict:member_phone`).
+    pub warnings: Vec<String>,
+}
+
+/// The context values need: today's date for two-digit years.
+#[derive(Debug, Clone, Copy)]
+pub struct MapContext<'a> {
+    pub catalog: &'a Catalog,
+    pub today: NaiveDate,
+}
+
+impl Profiles {
+    /// Parses every profile file; the generic one (`name = "generic"`) carries the vocabulary.
+    pub fn parse(sources: &[SourceFile], problems: &mut Problems) -> Option<Profiles> {
+        let mut profiles = Vec::new();
+        let mut vocabulary = None;
+        let mut ok = true;
+        for src in sources {
+            let Some(raw) = src.parse_toml::<RawProfile>(problems) else {
+                ok = false;
+                continue;
+            };
+            if raw.name == "generic" {
+                vocabulary = Vocabulary::parse(src, raw.roles.as_ref(), raw.attributes.as_ref(), problems);
+                if vocabulary.is_none() {
+                    ok = false;
+                }
+                continue;
+            }
+            if raw.roles.is_some() || raw.attributes.is_some() {
+                problems.push(format!(
+                    "{}: [roles] and [attributes] belong in generic.toml; a form profile maps names under [fields]",
+                    src.name
+                ));
+                ok = false;
+            }
+            let mut fields = BTreeMap::new();
+            for (label, target) in &raw.fields {
+                match target.get_ref().parse::<Target>() {
+                    Ok(t) => {
+                        fields.insert(norm(label), t);
+                    }
+                    Err(e) => {
+                        problems.push(src.at(Some(target.span()), format!("field `{label}`: {e}")));
+                        ok = false;
+                    }
+                }
+            }
+            if profiles.iter().any(|p: &Profile| p.name == raw.name) {
+                problems.push(format!("{}: profile name `{}` is used by another profile", src.name, raw.name));
+                ok = false;
+            }
+            if raw.detect.text.is_empty() && raw.detect.fields.is_empty() {
+                problems.push(format!(
+                    "{}: profile `{}` needs [detect] text or fields to recognise its form",
+                    src.name, raw.name
+                ));
+                ok = false;
+            }
+            profiles.push(Profile {
+                name: raw.name,
+                title: raw.title,
+                detect_text: raw.detect.text.iter().map(|t| norm(t)).collect(),
+                detect_fields: raw.detect.fields.iter().map(|t| norm(t)).collect(),
+                min_matches: raw.detect.min_matches.max(1),
+                fields,
+                enabled: raw.enabled,
+            });
+        }
+        if vocabulary.is_none() && ok {
+            problems.push(format!(
+                "no generic profile found (forms/generic.toml); the built-in one is at <built-in>/forms/{}",
+                builtin::FORMS.first().map(|f| f.0).unwrap_or("generic.toml")
+            ));
+            ok = false;
+        }
+        let vocabulary = vocabulary?;
+        ok.then_some(Profiles { profiles, vocabulary })
+    }
+
+    /// The profile that recognises this document best, if any does.
+    pub fn detect(&self, doc: &RawDoc) -> Option<&Profile> {
+        let text = norm(&doc.text);
+        let padded = format!(" {text} ");
+        let names: BTreeSet<String> =
+            doc.records.iter().flat_map(|r| r.entries.iter()).map(|e| norm(&e.name)).collect();
+        self.profiles
+            .iter()
+            .filter(|p| p.enabled)
+            .map(|p| {
+                let by_text = p.detect_text.iter().filter(|t| padded.contains(&format!(" {t} "))).count();
+                let by_field = p.detect_fields.iter().filter(|f| names.contains(*f)).count();
+                (by_text + by_field, p)
+            })
+            .filter(|(score, p)| *score >= p.min_matches)
+            .max_by_key(|(score, _)| *score)
+            .map(|(_, p)| p)
+    }
+
+    /// Maps a document to referrals: `(profile name, referrals)`.
+    pub fn map(&self, doc: &RawDoc, ctx: MapContext<'_>) -> (String, Vec<Referral>) {
+        let profile = self.detect(doc);
+        let name = profile.map(|p| p.name.clone()).unwrap_or_else(|| "generic".into());
+        let referrals = doc
+            .records
+            .iter()
+            .map(|rec| {
+                let mut acc = values::Accumulator::new(ctx);
+                for entry in &rec.entries {
+                    let target = profile
+                        .and_then(|p| p.target_for(entry))
+                        .or_else(|| self.vocabulary.target_for(entry, ctx.catalog));
+                    if let Some(t) = target {
+                        acc.apply(&t, entry);
+                    }
+                }
+                acc.finish()
+            })
+            .filter(|r| r.fields.count() > 0 || !r.programs.is_empty())
+            .collect();
+        (name, referrals)
+    }
+}
+
+impl Profile {
+    fn target_for(&self, entry: &RawEntry) -> Option<Target> {
+        self.fields
+            .get(&norm(&entry.name))
+            .or_else(|| entry.alt.as_ref().and_then(|a| self.fields.get(&norm(a))))
+            .cloned()
+    }
+}

@@ -1,0 +1,452 @@
+//! Turning mapped raw values into canonical [`Fields`]: normalise, split, and keep the first value
+//! found for each key (later different values become a `conflict:` warning).
+
+use std::collections::BTreeSet;
+
+use super::generic::{program_caption, relationship_caption};
+use super::target::{Target, TickValue};
+use super::{MapContext, Referral};
+use crate::config::{norm, strip_enumeration};
+use crate::extract::{RawEntry, RawValue};
+use crate::model::{FieldKey, Program, Relationship};
+use crate::normalize as nz;
+
+/// Collects one record's values.
+pub(super) struct Accumulator<'a> {
+    ctx: MapContext<'a>,
+    r: Referral,
+    referrer_first: Option<String>,
+    referrer_last: Option<String>,
+}
+
+type Norm<T> = Result<Option<T>, nz::Invalid>;
+
+impl<'a> Accumulator<'a> {
+    pub(super) fn new(ctx: MapContext<'a>) -> Self {
+        Accumulator { ctx, r: Referral::default(), referrer_first: None, referrer_last: None }
+    }
+
+    pub(super) fn apply(&mut self, target: &Target, entry: &RawEntry) {
+        let v = &entry.value;
+        match target {
+            Target::Ignore => {}
+            Target::Field(key) => self.field(*key, v),
+            Target::Tick(tick) => {
+                let on = match v {
+                    RawValue::Checked(b) => *b,
+                    RawValue::Text(t) => nz::parse_bool(t).ok().flatten().unwrap_or(false),
+                    _ => false,
+                };
+                if on {
+                    self.tick(tick);
+                }
+            }
+            Target::MemberName => {
+                if let Some(full) = text_of(v).and_then(|t| nz::clean_text(&t)) {
+                    match nz::split_name(&full) {
+                        Some((first, last)) => {
+                            if let Some(f) = first {
+                                self.set_str(FieldKey::MemberFirstName, Ok(Some(f)));
+                            }
+                            if let Some(l) = last {
+                                self.set_str(FieldKey::MemberLastName, Ok(Some(l)));
+                            }
+                        }
+                        None => self.invalid(FieldKey::MemberLastName),
+                    }
+                }
+            }
+            Target::MemberAddressLine => {
+                if let Some(line) = text_of(v).and_then(|t| nz::clean_text(&t)) {
+                    let parts = nz::split_address(&line);
+                    if let Some(s) = parts.street {
+                        self.set_str(FieldKey::MemberAddress, Ok(Some(s)));
+                    }
+                    if let Some(c) = parts.city {
+                        self.set_str(FieldKey::MemberCity, Ok(Some(c)));
+                    }
+                    if let Some(z) = parts.zip {
+                        self.set_str(FieldKey::MemberZip, nz::normalize_zip(&z));
+                    }
+                }
+            }
+            Target::MrnOrCin => {
+                if let Some(t) = text_of(v) {
+                    if nz::cin_shaped(&t) {
+                        self.set_str(FieldKey::MemberCin, nz::normalize_cin(&t));
+                    } else {
+                        self.set_str(FieldKey::MemberMrn, nz::normalize_mrn(&t));
+                    }
+                }
+            }
+            Target::ReferrerFirstName => {
+                if self.referrer_first.is_none() {
+                    self.referrer_first = text_of(v).and_then(|t| nz::clean_text(&t));
+                }
+            }
+            Target::ReferrerLastName => {
+                if self.referrer_last.is_none() {
+                    self.referrer_last = text_of(v).and_then(|t| nz::clean_text(&t));
+                }
+            }
+            Target::Program => {
+                if let Some(t) = text_of(v) {
+                    self.r.programs.extend(programs_in_text(&t));
+                }
+            }
+        }
+    }
+
+    fn tick(&mut self, tick: &TickValue) {
+        let f = &mut self.r.fields;
+        match tick {
+            TickValue::Population(n) => {
+                f.ecm_populations.insert(*n);
+            }
+            TickValue::Support(n) => {
+                f.cs_services.insert(*n);
+            }
+            TickValue::Need(n) => {
+                f.chw_needs.insert(*n);
+            }
+            TickValue::Program(p) => {
+                self.r.programs.insert(*p);
+            }
+            TickValue::Bool(key, b) => self.set_bool(*key, Ok(Some(*b))),
+            TickValue::Relationship(rel) => {
+                if f.referrer_relationship.is_none() {
+                    f.referrer_relationship = Some(*rel);
+                }
+            }
+        }
+    }
+
+    fn field(&mut self, key: FieldKey, v: &RawValue) {
+        use FieldKey as K;
+        let today = self.ctx.today;
+        match key {
+            K::ReferralDate | K::MemberDob => {
+                let birth = key == K::MemberDob;
+                let d = match v {
+                    RawValue::Date(d) => Ok(Some(*d)),
+                    RawValue::Number(n) => nz::date_from_serial(*n, false).map(Some).ok_or(nz::Invalid),
+                    RawValue::Text(t) => nz::parse_date_or_serial(t, today, birth),
+                    RawValue::Checked(_) => Err(nz::Invalid),
+                };
+                let d = match d {
+                    Ok(Some(d)) if birth && d > today => Err(nz::Invalid),
+                    other => other,
+                };
+                self.set_date(key, d);
+            }
+            K::MemberCin => {
+                if let Some(t) = text_of(v) {
+                    self.set_str(key, nz::normalize_cin(&t));
+                }
+            }
+            K::MemberMrn => {
+                if let Some(t) = text_of(v) {
+                    if nz::cin_shaped(&t) {
+                        self.set_str(K::MemberCin, nz::normalize_cin(&t));
+                    } else {
+                        self.set_str(key, nz::normalize_mrn(&t));
+                    }
+                }
+            }
+            K::MemberPhone | K::ReferrerPhone => {
+                if let Some(t) = text_of(v) {
+                    self.set_str(key, nz::normalize_phone(&t));
+                }
+            }
+            K::MemberEmail | K::ReferrerEmail => {
+                if let Some(t) = text_of(v) {
+                    self.set_str(key, nz::normalize_email(&t));
+                }
+            }
+            K::MemberZip => {
+                if let Some(t) = text_of(v) {
+                    self.set_str(key, nz::normalize_zip(&t));
+                }
+            }
+            K::ReferrerNpi => {
+                if let Some(t) = text_of(v) {
+                    self.set_str(key, nz::normalize_npi(&t));
+                }
+            }
+            K::MemberCounty => {
+                if let Some(t) = text_of(v) {
+                    self.set_str(key, nz::normalize_county(&t));
+                }
+            }
+            K::MemberAddress => {
+                if let Some(line) = text_of(v).and_then(|t| nz::clean_text(&t)) {
+                    let parts = nz::split_address(&line);
+                    self.set_str(key, Ok(parts.street.or(Some(line))));
+                    if let Some(c) = parts.city {
+                        self.set_str(K::MemberCity, Ok(Some(c)));
+                    }
+                    if let Some(z) = parts.zip {
+                        self.set_str(K::MemberZip, nz::normalize_zip(&z));
+                    }
+                }
+            }
+            K::MemberFirstName
+            | K::MemberLastName
+            | K::MemberCity
+            | K::MemberLanguage
+            | K::HealthPlan
+            | K::ReferrerName
+            | K::ReferrerOrganization
+            | K::Reason => {
+                if let Some(t) = text_of(v) {
+                    self.set_str(key, Ok(nz::clean_text(&t)));
+                }
+            }
+            K::KpMember | K::EnrolledInEcm | K::Attestation => {
+                let b = match v {
+                    RawValue::Checked(b) => Ok(Some(*b)),
+                    RawValue::Text(t) => ticked_answer(t).map(|a| Ok(Some(a))).unwrap_or_else(|| nz::parse_bool(t)),
+                    _ => Err(nz::Invalid),
+                };
+                self.set_bool(key, b);
+            }
+            K::ReferrerRelationship => {
+                if let Some(t) = text_of(v).and_then(|t| nz::clean_text(&t)) {
+                    match parse_relationship(&t) {
+                        Some(r) => {
+                            if self.r.fields.referrer_relationship.is_none() {
+                                self.r.fields.referrer_relationship = Some(r);
+                            }
+                        }
+                        // Written, but not one we know: "other" rather than nothing.
+                        None => {
+                            if self.r.fields.referrer_relationship.is_none() {
+                                self.r.fields.referrer_relationship = Some(Relationship::Other);
+                            }
+                        }
+                    }
+                }
+            }
+            K::EcmPopulations => {
+                if let Some(t) = text_of(v) {
+                    for piece in list_pieces(&t) {
+                        let num = piece.trim().parse::<u8>().ok().filter(|n| (1..=9).contains(n));
+                        if let Some(n) = num.or_else(|| self.ctx.catalog.match_population(&piece).map(|m| m.0)) {
+                            self.r.fields.ecm_populations.insert(n);
+                        }
+                    }
+                }
+            }
+            K::CsServices => {
+                if let Some(t) = text_of(v) {
+                    // By name only: forms print their own numbers.
+                    let whole = self.ctx.catalog.match_support(&t).map(|m| m.0);
+                    let mut found: BTreeSet<u8> = list_pieces(&t)
+                        .iter()
+                        .filter_map(|p| self.ctx.catalog.match_support(p).map(|m| m.0))
+                        .collect();
+                    if found.is_empty() {
+                        found.extend(whole);
+                    }
+                    self.r.fields.cs_services.extend(found);
+                }
+            }
+            K::ChwNeeds => {
+                if let Some(t) = text_of(v) {
+                    for piece in list_pieces(&t) {
+                        if let Some((n, _)) = self.ctx.catalog.match_need(&piece) {
+                            self.r.fields.chw_needs.insert(n);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn set_str(&mut self, key: FieldKey, v: Norm<String>) {
+        use FieldKey as K;
+        let f = &mut self.r.fields;
+        let slot = match key {
+            K::MemberFirstName => &mut f.member_first_name,
+            K::MemberLastName => &mut f.member_last_name,
+            K::MemberCin => &mut f.member_cin,
+            K::MemberMrn => &mut f.member_mrn,
+            K::MemberPhone => &mut f.member_phone,
+            K::MemberEmail => &mut f.member_email,
+            K::MemberAddress => &mut f.member_address,
+            K::MemberCity => &mut f.member_city,
+            K::MemberZip => &mut f.member_zip,
+            K::MemberCounty => &mut f.member_county,
+            K::MemberLanguage => &mut f.member_language,
+            K::HealthPlan => &mut f.health_plan,
+            K::ReferrerName => &mut f.referrer_name,
+            K::ReferrerOrganization => &mut f.referrer_organization,
+            K::ReferrerPhone => &mut f.referrer_phone,
+            K::ReferrerEmail => &mut f.referrer_email,
+            K::ReferrerNpi => &mut f.referrer_npi,
+            K::Reason => &mut f.reason,
+            _ => return,
+        };
+        store(slot, v, key, &mut self.r.invalid, &mut self.r.warnings);
+    }
+
+    fn set_date(&mut self, key: FieldKey, v: Norm<chrono::NaiveDate>) {
+        let slot = match key {
+            FieldKey::ReferralDate => &mut self.r.fields.referral_date,
+            FieldKey::MemberDob => &mut self.r.fields.member_dob,
+            _ => return,
+        };
+        store(slot, v, key, &mut self.r.invalid, &mut self.r.warnings);
+    }
+
+    fn set_bool(&mut self, key: FieldKey, v: Norm<bool>) {
+        let slot = match key {
+            FieldKey::KpMember => &mut self.r.fields.kp_member,
+            FieldKey::EnrolledInEcm => &mut self.r.fields.enrolled_in_ecm,
+            FieldKey::Attestation => &mut self.r.fields.attestation,
+            _ => return,
+        };
+        store(slot, v, key, &mut self.r.invalid, &mut self.r.warnings);
+    }
+
+    fn invalid(&mut self, key: FieldKey) {
+        self.r.invalid.insert(key);
+    }
+
+    pub(super) fn finish(mut self) -> Referral {
+        if self.r.fields.referrer_name.is_none() {
+            let joined: Vec<String> = [self.referrer_first.take(), self.referrer_last.take()].into_iter().flatten().collect();
+            if !joined.is_empty() {
+                self.r.fields.referrer_name = Some(joined.join(" "));
+            }
+        }
+        // A value found later makes an earlier unusable one moot.
+        let fields = &self.r.fields;
+        self.r.invalid.retain(|k| !fields.has(*k));
+        for k in &self.r.invalid {
+            self.r.warnings.push(format!("invalid_field:{k}"));
+        }
+        self.r.warnings.sort();
+        self.r.warnings.dedup();
+        self.r
+    }
+}
+
+/// Keeps the first usable value; records unusable ones and later conflicting ones.
+fn store<T: PartialEq>(
+    slot: &mut Option<T>,
+    v: Norm<T>,
+    key: FieldKey,
+    invalid: &mut BTreeSet<FieldKey>,
+    warnings: &mut Vec<String>,
+) {
+    match v {
+        Ok(Some(v)) => match slot {
+            None => *slot = Some(v),
+            Some(existing) if *existing != v => warnings.push(format!("conflict:{key}")),
+            Some(_) => {}
+        },
+        Ok(None) => {}
+        Err(_) => {
+            invalid.insert(key);
+        }
+    }
+}
+
+/// The value as text, if it has any (ticks have none).
+fn text_of(v: &RawValue) -> Option<String> {
+    match v {
+        RawValue::Checked(_) => None,
+        other => {
+            let t = other.as_text();
+            (!t.trim().is_empty()).then_some(t)
+        }
+    }
+}
+
+/// Splits a list written in one cell or field ("Homelessness; High utilizers", "1, 3").
+fn list_pieces(t: &str) -> Vec<String> {
+    t.split([',', ';', '\n', '|', '/'])
+        .flat_map(|p| p.split(" and "))
+        .map(|p| strip_enumeration(p.trim()))
+        .filter(|p| !p.trim().is_empty())
+        .collect()
+}
+
+/// The programs named in text ("ECM", "ECM and CS", "Community Supports").
+fn programs_in_text(t: &str) -> BTreeSet<Program> {
+    let mut out: BTreeSet<Program> = list_pieces(t).iter().filter_map(|p| program_caption(&norm(p))).collect();
+    if out.is_empty() {
+        out.extend(program_caption(&norm(t)));
+    }
+    out
+}
+
+/// A relationship written as text ("Medical Provider", "CBO", "Mother").
+fn parse_relationship(t: &str) -> Option<Relationship> {
+    let n = norm(t);
+    if let Some(r) = relationship_caption(&n, "relationship") {
+        return Some(r);
+    }
+    let padded = format!(" {n} ");
+    let any = |ws: &[&str]| ws.iter().any(|w| padded.contains(&format!(" {w} ")));
+    if any(&["doctor", "physician", "nurse", "clinic", "hospital", "pcp", "provider", "medical", "md", "np", "fqhc"]) {
+        return Some(Relationship::MedicalProvider);
+    }
+    if any(&["social", "county", "cbo", "case manager", "housing", "shelter", "community", "agency", "worker"]) {
+        return Some(Relationship::SocialServicesProvider);
+    }
+    if any(&["self", "member", "family", "mother", "father", "parent", "daughter", "son", "sister", "brother", "spouse", "guardian", "friend", "caregiver"]) {
+        return Some(Relationship::MemberFamily);
+    }
+    None
+}
+
+/// For text like "☒ Yes ☐ No" or "[X] No [ ] Yes": the ticked answer.
+fn ticked_answer(t: &str) -> Option<bool> {
+    const ON: &[&str] = &["☒", "☑", "✓", "✔", "■", "[x]", "[X]", "(x)", "(X)"];
+    let lower = t.to_lowercase();
+    let mut best: Option<bool> = None;
+    for on in ON {
+        let on_lower = on.to_lowercase();
+        let mut rest = lower.as_str();
+        while let Some(i) = rest.find(on_lower.as_str()) {
+            let after = rest.get(i + on_lower.len()..).unwrap_or("").trim_start();
+            if after.starts_with("yes") {
+                best = Some(true);
+            } else if after.starts_with("no") {
+                best = Some(false);
+            }
+            rest = after;
+        }
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_ticked_answers_in_text() {
+        assert_eq!(ticked_answer("☒ Yes ☐ No"), Some(true));
+        assert_eq!(ticked_answer("☐ Yes ☒ No"), Some(false));
+        assert_eq!(ticked_answer("[X] No"), Some(false));
+        assert_eq!(ticked_answer("Yes"), None);
+    }
+
+    #[test]
+    fn reads_relationships() {
+        assert_eq!(parse_relationship("Medical Provider"), Some(Relationship::MedicalProvider));
+        assert_eq!(parse_relationship("County social worker"), Some(Relationship::SocialServicesProvider));
+        assert_eq!(parse_relationship("Mother"), Some(Relationship::MemberFamily));
+        assert_eq!(parse_relationship("zzz"), None);
+    }
+
+    #[test]
+    fn splits_lists() {
+        assert_eq!(list_pieces("1, 3"), vec!["1", "3"]);
+        assert_eq!(list_pieces("Housing Deposits; Sobering Centers"), vec!["Housing Deposits", "Sobering Centers"]);
+        assert_eq!(programs_in_text("ECM and CS").into_iter().collect::<Vec<_>>(), vec![Program::Ecm, Program::Cs]);
+    }
+}
