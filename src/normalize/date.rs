@@ -65,7 +65,8 @@ pub fn parse_date(s: &str, today: NaiveDate, birth: bool) -> Normalized<NaiveDat
 
 /// Like [`parse_date`], but a bare number from 1 to 2958465 is read as an Excel serial in the
 /// 1900 system (`29221` → 1980-01-01). Only for values known to come from a spreadsheet cell:
-/// elsewhere a bare number is more likely a mistake than a date.
+/// elsewhere a bare number is more likely a mistake than a date. A bare four-digit number from
+/// 1900 to 2100 is a year without month and day, so it is `Invalid`, not a day in 1905.
 pub fn parse_date_or_serial(s: &str, today: NaiveDate, birth: bool) -> Normalized<NaiveDate> {
     let trimmed = s.trim();
     let numeric = !trimmed.is_empty()
@@ -75,7 +76,9 @@ pub fn parse_date_or_serial(s: &str, today: NaiveDate, birth: bool) -> Normalize
         return parse_date(s, today, birth);
     }
     let serial: f64 = trimmed.parse().map_err(|_| Invalid)?;
-    if !(1.0..=MAX_SERIAL).contains(&serial) {
+    // A bare year ("1980") is far likelier than a serial for a day in 1905: refuse to guess.
+    let looks_like_a_year = trimmed.len() == 4 && (1900.0..=2100.0).contains(&serial);
+    if looks_like_a_year || !(1.0..=MAX_SERIAL).contains(&serial) {
         return Err(Invalid);
     }
     let date = date_from_serial(serial, false).ok_or(Invalid)?;
@@ -390,6 +393,11 @@ mod tests {
         assert_eq!(parse_date_or_serial("2958466", today(), false), Err(Invalid));
         assert_eq!(parse_date_or_serial("1.2.3", today(), false), Err(Invalid));
         assert_eq!(parse_date_or_serial(".", today(), false), Err(Invalid));
+        assert_eq!(parse_date_or_serial("1980", today(), true), Err(Invalid));
+        assert_eq!(
+            parse_date_or_serial("1899", today(), false),
+            Ok(Some(d(1905, 3, 13)))
+        );
         // A birth date in the future is still refused.
         assert_eq!(parse_date_or_serial("46000", today(), true), Err(Invalid));
     }
