@@ -330,7 +330,9 @@ mod tests {
         assert_eq!(text("Requestor Phone").as_deref(), Some("referrer_phone"));
         assert_eq!(text("Emergency Contact Phone").as_deref(), Some("ignore"));
         assert_eq!(text("Member's Medi-Cal Plan").as_deref(), Some("health_plan"));
-        assert_eq!(text("Is the enrollee a Medi-Cal member of this plan?").as_deref(), Some("kp_member"));
+        // "This plan" on another plan's form is that plan, so it must not read as KP membership.
+        assert_ne!(text("Is the enrollee a Medi-Cal member of this plan?").as_deref(), Some("kp_member"));
+        assert_eq!(text("Is the member a KP Medi-Cal member?").as_deref(), Some("kp_member"));
         assert_eq!(text("Date of Referral").as_deref(), Some("referral_date"));
         assert_eq!(text("Phone").as_deref(), Some("member_phone"));
     }
