@@ -84,12 +84,16 @@ pub enum ParseError {
     Empty,
     #[error("not an email message (no header fields found)")]
     NoHeaders,
+    /// So many nested messages that parsing could exhaust the stack (a MIME bomb).
+    #[error("message nests too many forwarded messages to parse safely")]
+    TooDeep,
     /// The MIME parser panicked; the raw message should be quarantined for a bug report.
     #[error("MIME parser failed unexpectedly (internal error)")]
     ParserPanic,
 }
 
-/// Parses raw message bytes into an [`Email`].
+/// Parses raw message bytes into an [`Email`]. CPU-bound: async callers run it in
+/// `spawn_blocking`.
 pub fn parse(raw: &[u8], limits: &Limits) -> Result<Email, ParseError> {
     if raw.iter().all(u8::is_ascii_whitespace) {
         return Err(ParseError::Empty);
@@ -98,13 +102,12 @@ pub fn parse(raw: &[u8], limits: &Limits) -> Result<Email, ParseError> {
 }
 
 fn parse_inner(raw: &[u8], limits: &Limits) -> Result<Email, ParseError> {
+    if parts::too_deep(raw) {
+        return Err(ParseError::TooDeep);
+    }
     let msg = MessageParser::default().parse(raw).ok_or(ParseError::NoHeaders)?;
     let root = msg.parts.first().ok_or(ParseError::NoHeaders)?;
-    if !root
-        .headers
-        .iter()
-        .any(|h| looks_like_header_name(h.name.as_str()))
-    {
+    if !parts::has_headers(&msg) {
         return Err(ParseError::NoHeaders);
     }
     let signals = AutoSignals::from_headers(&root.headers, &msg.raw_message);
@@ -127,12 +130,6 @@ fn parse_inner(raw: &[u8], limits: &Limits) -> Result<Email, ParseError> {
         skipped_parts: collector.skipped_parts,
         signals,
     })
-}
-
-/// mail-parser accepts any `token:` line as a header, so a text file whose first line has a
-/// colon would parse. Real header names are printable ASCII without spaces (RFC 5322 §2.2).
-fn looks_like_header_name(name: &str) -> bool {
-    !name.is_empty() && name.bytes().all(|b| b.is_ascii_graphic() && b != b':')
 }
 
 fn clean_id(id: &str) -> String {

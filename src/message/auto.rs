@@ -225,3 +225,167 @@ fn auto_reply_subject(subject: &str) -> bool {
     .iter()
     .any(|p| s.starts_with(p))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::Limits;
+    use crate::message::parse;
+
+    fn parse_ok(raw: &str) -> Email {
+        parse(raw.as_bytes(), &Limits::default()).expect("message parses")
+    }
+
+    fn with_headers(extra: &str, subject: &str, from: &str) -> Email {
+        parse_ok(&format!(
+            "From: {from}\r\nTo: intake@example.test\r\nSubject: {subject}\r\n{extra}\r\nhello\r\n"
+        ))
+    }
+
+    #[test]
+    fn auto_reply_signals() {
+        let own: Vec<String> = vec!["REGMCDURNS-KPNC@kp.org".into()];
+        let human = "Jane Sample <jane@example.org>";
+        let cases: &[(&str, &str, &str)] = &[
+            ("Auto-Submitted: auto-replied\r\n", "ECM Referral", human),
+            (
+                "Auto-Submitted: auto-generated; owner-email=x@example.org\r\n",
+                "ECM Referral",
+                human,
+            ),
+            ("Precedence: bulk\r\n", "ECM Referral", human),
+            ("Precedence: list\r\n", "ECM Referral", human),
+            ("Precedence: junk\r\n", "ECM Referral", human),
+            ("Precedence: auto_reply\r\n", "ECM Referral", human),
+            ("X-Autoreply: yes\r\n", "ECM Referral", human),
+            ("X-Autorespond: yes\r\n", "ECM Referral", human),
+            ("X-Auto-Response-Suppress: All\r\n", "ECM Referral", human),
+            ("X-Auto-Response-Suppress: DR, OOF\r\n", "ECM Referral", human),
+            ("X-Auto-Response-Suppress: AutoReply\r\n", "ECM Referral", human),
+            (
+                "List-Unsubscribe: <mailto:leave@example.org>\r\n",
+                "ECM Referral",
+                human,
+            ),
+            (
+                "List-Id: Provider news <news.example.org>\r\n",
+                "ECM Referral",
+                human,
+            ),
+            ("X-Loop: helpdesk@example.org\r\n", "ECM Referral", human),
+            ("Return-Path: <>\r\n", "ECM Referral", human),
+            ("", "ECM Referral", "No Reply <noreply@example.org>"),
+            ("", "ECM Referral", "no-reply@example.org"),
+            ("", "ECM Referral", "Do-Not-Reply@example.org"),
+            ("", "Automatic reply: ECM Referral", human),
+            ("", "Auto: ECM Referral", human),
+            ("", "Out of Office: ECM Referral", human),
+            ("", "AutoReply: ECM Referral", human),
+            ("", "Hello", "postmaster@example.org"),
+            (
+                "Content-Type: multipart/report; report-type=disposition-notification; boundary=x\r\n",
+                "Read: ECM Referral",
+                human,
+            ),
+        ];
+        for (headers, subject, from) in cases {
+            let e = with_headers(headers, subject, from);
+            assert_eq!(
+                automatic(&e, &own),
+                Some(Automatic::AutoReply),
+                "{headers} / {subject} / {from}"
+            );
+        }
+    }
+
+    #[test]
+    fn ordinary_mail_is_not_automatic() {
+        let human = "Jane Sample <jane@example.org>";
+        for (headers, subject) in [
+            ("", "ECM Referral"),
+            ("Auto-Submitted: no\r\n", "ECM Referral"),
+            ("Precedence: normal\r\n", "RE: Automatic reply settings"),
+            ("X-Auto-Response-Suppress: DR\r\n", "Auto insurance referral"),
+            // Exchange stamps this on inbox-rule forwards too, which can carry real referrals.
+            (
+                "X-MS-Exchange-Generated-Message-Source: Mailbox Rules Agent\r\n",
+                "FW: CS Referral",
+            ),
+        ] {
+            let e = with_headers(headers, subject, human);
+            assert_eq!(automatic(&e, &[]), None, "{headers} / {subject}");
+        }
+        let e = with_headers(
+            "X-MS-Exchange-Generated-Message-Source: Mailbox Rules Agent\r\n",
+            "x",
+            human,
+        );
+        assert_eq!(
+            e.signals.exchange_generated_source.as_deref(),
+            Some("mailbox rules agent")
+        );
+    }
+
+    #[test]
+    fn bounces() {
+        let dsn = "From: Mail Delivery System <MAILER-DAEMON@mx.example.org>\r\n\
+                   Subject: Undelivered Mail Returned to Sender\r\n\
+                   Content-Type: multipart/report; report-type=delivery-status; boundary=\"D\"\r\n\r\n\
+                   --D\r\nContent-Type: text/plain\r\n\r\nThe mail could not be delivered.\r\n\
+                   --D\r\nContent-Type: message/delivery-status\r\n\r\n\
+                   Reporting-MTA: dns; mx.example.org\r\n\r\nFinal-Recipient: rfc822; gone@example.org\r\n\
+                   Action: failed\r\nStatus: 5.1.1\r\n\r\n\
+                   --D\r\nContent-Type: text/rfc822-headers\r\n\r\nSubject: Referral received\r\n\r\n--D--\r\n";
+        let e = parse_ok(dsn);
+        assert_eq!(e.signals.report_type.as_deref(), Some("delivery-status"));
+        assert_eq!(automatic(&e, &[]), Some(Automatic::Bounce));
+
+        // Non-standard bounces: mailer-daemon plus a bounce subject, or X-Failed-Recipients.
+        let e = with_headers(
+            "",
+            "Mail delivery failed: returning message to sender",
+            "postmaster@example.org",
+        );
+        assert_eq!(automatic(&e, &[]), Some(Automatic::Bounce));
+        let e = with_headers(
+            "",
+            "Undeliverable: Referral received",
+            "MAILER-DAEMON@example.org",
+        );
+        assert_eq!(automatic(&e, &[]), Some(Automatic::Bounce));
+        let e = with_headers(
+            "X-Failed-Recipients: gone@example.org\r\n",
+            "Re: x",
+            "someone@example.org",
+        );
+        assert_eq!(automatic(&e, &[]), Some(Automatic::Bounce));
+        // A bounce that is also auto-submitted is still a bounce (checked first).
+        let e = with_headers(
+            "Auto-Submitted: auto-replied\r\nX-Failed-Recipients: gone@example.org\r\n",
+            "x",
+            "a@example.org",
+        );
+        assert_eq!(automatic(&e, &[]), Some(Automatic::Bounce));
+    }
+
+    #[test]
+    fn own_messages() {
+        let own: Vec<String> = vec![
+            "REGMCDURNS-KPNC@kp.org".into(),
+            " RegCareCoordCaseMgmt@kp.org ".into(),
+        ];
+        let e = with_headers("", "Referral received", "Intake <regmcdurns-kpnc@KP.org>");
+        assert_eq!(automatic(&e, &own), Some(Automatic::OwnMessage));
+        let e = with_headers("", "Referral received", "regcarecoordcasemgmt@kp.org");
+        assert_eq!(automatic(&e, &own), Some(Automatic::OwnMessage));
+        // Our stamp wins even over bounce and auto-reply signals.
+        let e = with_headers(
+            "X-Referral-Intake: ack\r\nAuto-Submitted: auto-generated\r\nX-Failed-Recipients: a@b\r\n",
+            "Referral received",
+            "other@example.org",
+        );
+        assert_eq!(automatic(&e, &own), Some(Automatic::OwnMessage));
+        let e = with_headers("", "ECM Referral", "jane@example.org");
+        assert_eq!(automatic(&e, &own), None);
+    }
+}

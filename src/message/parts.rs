@@ -54,7 +54,7 @@ impl<'l> Collector<'l> {
             nested_bodies: Vec::new(),
         };
         if !msg.parts.is_empty() {
-            self.part(&mut walk, 0, false);
+            self.part(&mut walk, 0, false, 0);
         }
         let mut body = walk.body.join("\n").trim_end().to_string();
         for nested in walk.nested_bodies {
@@ -70,11 +70,14 @@ impl<'l> Collector<'l> {
         body
     }
 
-    fn part(&mut self, walk: &mut Walk<'_, '_>, id: usize, in_related: bool) {
+    /// Handles part `id` of the current message; `level` is its multipart nesting, bounded by
+    /// `max_depth` because the walk recurses and a crafted message can nest thousands deep.
+    fn part(&mut self, walk: &mut Walk<'_, '_>, id: usize, in_related: bool, level: usize) {
         let Some(part) = walk.msg.parts.get(id) else {
             return;
         };
         match &part.body {
+            PartType::Multipart(_) if level >= self.limits.max_depth => self.skipped_parts += 1,
             PartType::Multipart(children) => {
                 let related = is_type(part, "multipart", Some("related"));
                 for &child in children {
@@ -82,11 +85,12 @@ impl<'l> Collector<'l> {
                     // Children always come after their parent in mail-parser's part list; the
                     // check makes a malformed tree unable to loop.
                     if child > id {
-                        self.part(walk, child, in_related || related);
+                        self.part(walk, child, in_related || related, level + 1);
                     }
                 }
             }
-            PartType::Message(inner) => self.nested(walk, inner),
+            PartType::Message(inner) if has_headers(inner) => self.nested(walk, inner),
+            PartType::Message(_) => self.not_a_message(walk, part, part.contents()),
             PartType::Text(text) | PartType::Html(text) => {
                 let is_html = matches!(part.body, PartType::Html(_));
                 if is_message_type(part) {
@@ -136,12 +140,20 @@ impl<'l> Collector<'l> {
             self.skipped_parts += 1;
             return;
         }
+        if too_deep(bytes) {
+            self.skipped_parts += 1;
+            return;
+        }
         match MessageParser::default().parse(bytes) {
-            Some(inner) if inner.parts.first().is_some_and(|p| !p.headers.is_empty()) => {
-                self.nested(walk, &inner)
-            }
-            _ if bytes.iter().all(u8::is_ascii_whitespace) => {}
-            _ => self.attach(part, bytes.to_vec(), walk.depth > 0),
+            Some(inner) if has_headers(&inner) => self.nested(walk, &inner),
+            _ => self.not_a_message(walk, part, bytes),
+        }
+    }
+
+    /// A `message/rfc822` part whose content is not a message: kept as a file unless blank.
+    fn not_a_message(&mut self, walk: &Walk<'_, '_>, part: &MessagePart<'_>, bytes: &[u8]) {
+        if !bytes.iter().all(u8::is_ascii_whitespace) {
+            self.attach(part, bytes.to_vec(), walk.depth > 0);
         }
     }
 
@@ -166,6 +178,47 @@ struct Walk<'m, 'x> {
     depth: usize,
     body: Vec<String>,
     nested_bodies: Vec<String>,
+}
+
+/// Most `message/*` and `multipart/digest` markers we let mail-parser see in one buffer.
+/// mail-parser nests each such part as a `Message` inside its parent and drops that structure
+/// recursively, so a few tens of thousands of levels overflow the stack and abort the process
+/// (no `catch_unwind` helps). Each level needs its own marker in the raw text (encoded levels
+/// are only followed three deep, and we re-parse those through this check), so counting markers
+/// bounds the depth. Real mail has a handful.
+const MAX_NESTING_MARKERS: usize = 1000;
+
+/// Whether `raw` has too many nesting markers to hand to mail-parser safely.
+pub(super) fn too_deep(raw: &[u8]) -> bool {
+    let mut count = 0;
+    for (i, &b) in raw.iter().enumerate() {
+        if b != b'm' && b != b'M' {
+            continue;
+        }
+        let at = |needle: &[u8]| {
+            raw.get(i..i + needle.len())
+                .is_some_and(|w| w.eq_ignore_ascii_case(needle))
+        };
+        if at(b"message/") || at(b"multipart/digest") {
+            count += 1;
+            if count > MAX_NESTING_MARKERS {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// Whether a parsed message has at least one plausible header field. mail-parser accepts any
+/// line up to a colon (or the end) as a header name, so plain text or binary junk "parses";
+/// real field names are printable ASCII without spaces (RFC 5322 §2.2).
+pub(super) fn has_headers(msg: &Message<'_>) -> bool {
+    msg.parts.first().is_some_and(|root| {
+        root.headers.iter().any(|h| {
+            let name = h.name.as_str();
+            !name.is_empty() && name.bytes().all(|b| b.is_ascii_graphic() && b != b':')
+        })
+    })
 }
 
 fn is_type(part: &MessagePart<'_>, ctype: &str, subtype: Option<&str>) -> bool {

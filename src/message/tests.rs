@@ -486,163 +486,73 @@ fn truncated_boundary_returns_what_it_can() {
     }
 }
 
-fn with_headers(extra: &str, subject: &str, from: &str) -> Email {
-    parse_ok(&format!(
-        "From: {from}\r\nTo: intake@example.test\r\nSubject: {subject}\r\n{extra}\r\nhello\r\n"
-    ))
-}
-
-#[test]
-fn auto_reply_signals() {
-    let own: Vec<String> = vec!["REGMCDURNS-KPNC@kp.org".into()];
-    let human = "Jane Sample <jane@example.org>";
-    let cases: &[(&str, &str, &str)] = &[
-        ("Auto-Submitted: auto-replied\r\n", "ECM Referral", human),
-        (
-            "Auto-Submitted: auto-generated; owner-email=x@example.org\r\n",
-            "ECM Referral",
-            human,
-        ),
-        ("Precedence: bulk\r\n", "ECM Referral", human),
-        ("Precedence: list\r\n", "ECM Referral", human),
-        ("Precedence: junk\r\n", "ECM Referral", human),
-        ("Precedence: auto_reply\r\n", "ECM Referral", human),
-        ("X-Autoreply: yes\r\n", "ECM Referral", human),
-        ("X-Autorespond: yes\r\n", "ECM Referral", human),
-        ("X-Auto-Response-Suppress: All\r\n", "ECM Referral", human),
-        ("X-Auto-Response-Suppress: DR, OOF\r\n", "ECM Referral", human),
-        ("X-Auto-Response-Suppress: AutoReply\r\n", "ECM Referral", human),
-        (
-            "List-Unsubscribe: <mailto:leave@example.org>\r\n",
-            "ECM Referral",
-            human,
-        ),
-        (
-            "List-Id: Provider news <news.example.org>\r\n",
-            "ECM Referral",
-            human,
-        ),
-        ("X-Loop: helpdesk@example.org\r\n", "ECM Referral", human),
-        ("Return-Path: <>\r\n", "ECM Referral", human),
-        ("", "ECM Referral", "No Reply <noreply@example.org>"),
-        ("", "ECM Referral", "no-reply@example.org"),
-        ("", "ECM Referral", "Do-Not-Reply@example.org"),
-        ("", "Automatic reply: ECM Referral", human),
-        ("", "Auto: ECM Referral", human),
-        ("", "Out of Office: ECM Referral", human),
-        ("", "AutoReply: ECM Referral", human),
-        ("", "Hello", "postmaster@example.org"),
-        (
-            "Content-Type: multipart/report; report-type=disposition-notification; boundary=x\r\n",
-            "Read: ECM Referral",
-            human,
-        ),
-    ];
-    for (headers, subject, from) in cases {
-        let e = with_headers(headers, subject, from);
-        assert_eq!(
-            automatic(&e, &own),
-            Some(Automatic::AutoReply),
-            "{headers} / {subject} / {from}"
-        );
-    }
-}
-
-#[test]
-fn ordinary_mail_is_not_automatic() {
-    let human = "Jane Sample <jane@example.org>";
-    for (headers, subject) in [
-        ("", "ECM Referral"),
-        ("Auto-Submitted: no\r\n", "ECM Referral"),
-        ("Precedence: normal\r\n", "RE: Automatic reply settings"),
-        ("X-Auto-Response-Suppress: DR\r\n", "Auto insurance referral"),
-        // Exchange stamps this on inbox-rule forwards too, which can carry real referrals.
-        (
-            "X-MS-Exchange-Generated-Message-Source: Mailbox Rules Agent\r\n",
-            "FW: CS Referral",
-        ),
-    ] {
-        let e = with_headers(headers, subject, human);
-        assert_eq!(automatic(&e, &[]), None, "{headers} / {subject}");
-    }
-    let e = with_headers(
-        "X-MS-Exchange-Generated-Message-Source: Mailbox Rules Agent\r\n",
-        "x",
-        human,
-    );
-    assert_eq!(
-        e.signals.exchange_generated_source.as_deref(),
-        Some("mailbox rules agent")
-    );
-}
-
-#[test]
-fn bounces() {
-    let dsn = "From: Mail Delivery System <MAILER-DAEMON@mx.example.org>\r\n\
-               Subject: Undelivered Mail Returned to Sender\r\n\
-               Content-Type: multipart/report; report-type=delivery-status; boundary=\"D\"\r\n\r\n\
-               --D\r\nContent-Type: text/plain\r\n\r\nThe mail could not be delivered.\r\n\
-               --D\r\nContent-Type: message/delivery-status\r\n\r\n\
-               Reporting-MTA: dns; mx.example.org\r\n\r\nFinal-Recipient: rfc822; gone@example.org\r\n\
-               Action: failed\r\nStatus: 5.1.1\r\n\r\n\
-               --D\r\nContent-Type: text/rfc822-headers\r\n\r\nSubject: Referral received\r\n\r\n--D--\r\n";
-    let e = parse_ok(dsn);
-    assert_eq!(e.signals.report_type.as_deref(), Some("delivery-status"));
-    assert_eq!(automatic(&e, &[]), Some(Automatic::Bounce));
-
-    // Non-standard bounces: mailer-daemon plus a bounce subject, or X-Failed-Recipients.
-    let e = with_headers(
-        "",
-        "Mail delivery failed: returning message to sender",
-        "postmaster@example.org",
-    );
-    assert_eq!(automatic(&e, &[]), Some(Automatic::Bounce));
-    let e = with_headers(
-        "",
-        "Undeliverable: Referral received",
-        "MAILER-DAEMON@example.org",
-    );
-    assert_eq!(automatic(&e, &[]), Some(Automatic::Bounce));
-    let e = with_headers(
-        "X-Failed-Recipients: gone@example.org\r\n",
-        "Re: x",
-        "someone@example.org",
-    );
-    assert_eq!(automatic(&e, &[]), Some(Automatic::Bounce));
-    // A bounce that is also auto-submitted is still a bounce (checked first).
-    let e = with_headers(
-        "Auto-Submitted: auto-replied\r\nX-Failed-Recipients: gone@example.org\r\n",
-        "x",
-        "a@example.org",
-    );
-    assert_eq!(automatic(&e, &[]), Some(Automatic::Bounce));
-}
-
-#[test]
-fn own_messages() {
-    let own: Vec<String> = vec![
-        "REGMCDURNS-KPNC@kp.org".into(),
-        " RegCareCoordCaseMgmt@kp.org ".into(),
-    ];
-    let e = with_headers("", "Referral received", "Intake <regmcdurns-kpnc@KP.org>");
-    assert_eq!(automatic(&e, &own), Some(Automatic::OwnMessage));
-    let e = with_headers("", "Referral received", "regcarecoordcasemgmt@kp.org");
-    assert_eq!(automatic(&e, &own), Some(Automatic::OwnMessage));
-    // Our stamp wins even over bounce and auto-reply signals.
-    let e = with_headers(
-        "X-Referral-Intake: ack\r\nAuto-Submitted: auto-generated\r\nX-Failed-Recipients: a@b\r\n",
-        "Referral received",
-        "other@example.org",
-    );
-    assert_eq!(automatic(&e, &own), Some(Automatic::OwnMessage));
-    let e = with_headers("", "ECM Referral", "jane@example.org");
-    assert_eq!(automatic(&e, &own), None);
-}
-
 #[test]
 fn encrypted_or_odd_charsets_do_not_break_body() {
     let raw = b"From: a@example.org\r\nContent-Type: text/plain; charset=windows-1252\r\n\
                 Content-Transfer-Encoding: quoted-printable\r\n\r\nSe=F1ora Jane Sample =96 referral\r\n";
     let e = parse(raw, &Limits::default()).expect("parses");
     assert_eq!(e.body_text.trim(), "Señora Jane Sample – referral");
+}
+
+#[test]
+fn single_part_pdf_message() {
+    let raw = format!(
+        "From: scanner@example.org\r\nSubject: Scan\r\n{}\r\n",
+        pdf_part("Content-Type: application/pdf; name=scan.pdf")
+    );
+    let e = parse_ok(&raw);
+    assert_eq!(e.attachments.len(), 1);
+    assert_eq!(e.attachments[0].bytes, PDF);
+    assert_eq!(e.body_text, "");
+}
+
+#[test]
+fn unparseable_forward_is_kept_as_attachment() {
+    // A message/rfc822 part whose content is not a message: nothing is silently dropped.
+    let e = parse_ok(&mixed(
+        "Fwd: referral",
+        &format!(
+            "Content-Type: message/rfc822\r\nContent-Disposition: attachment; filename=fwd.eml\r\n\
+             Content-Transfer-Encoding: base64\r\n\r\n{}",
+            b64(b"\x00\x01binary junk without headers")
+        ),
+    ));
+    assert_eq!(e.attachments.len(), 1, "{:?}", e.attachments);
+    assert_eq!(e.attachments[0].content_type, "message/rfc822");
+    assert!(!e.attachments[0].nested);
+}
+
+#[test]
+fn nesting_bombs_are_refused_or_bounded() {
+    // Tens of thousands of nested messages would overflow the stack when mail-parser drops them.
+    let mut raw = String::from("From: a@example.org\r\n");
+    for _ in 0..50_000 {
+        raw.push_str("Content-Type: message/rfc822\r\n\r\nFrom: a@example.org\r\n");
+    }
+    raw.push_str("\r\nhello\r\n");
+    assert_eq!(
+        parse(raw.as_bytes(), &Limits::default()),
+        Err(ParseError::TooDeep)
+    );
+
+    // Deeply nested multiparts are flat in mail-parser; our walk stops at max_depth.
+    let mut raw = String::from("From: a@example.org\r\n");
+    for i in 0..30_000 {
+        raw.push_str(&format!(
+            "Content-Type: multipart/mixed; boundary=\"b{i}\"\r\n\r\n--b{i}\r\n"
+        ));
+    }
+    raw.push_str("\r\nhello\r\n");
+    let e = parse(raw.as_bytes(), &Limits::default()).expect("parses");
+    assert_eq!(e.skipped_parts, 1);
+
+    // A modest forward chain is fine.
+    let mut raw = inner_referral();
+    for _ in 0..3 {
+        raw = raw.replace("Subject:", "X-Old-Subject:");
+        raw = format!("From: a@example.org\r\nContent-Type: message/rfc822\r\n\r\n{raw}");
+    }
+    let e = parse(raw.as_bytes(), &Limits::default()).expect("parses");
+    assert_eq!(e.attachments.len(), 1);
+    assert!(e.attachments[0].nested);
 }
