@@ -1,1 +1,179 @@
-//! Parsed email. (Being written: see issue #2.)
+//! Parsed email: raw RFC 5322 bytes in, one owned [`Email`] out.
+//!
+//! This stage wraps mail-parser (RFC 5322 / MIME, RFC 2047 and RFC 2231 decoding, charsets) and
+//! turns its borrowed RFC 8621 view into the small owned type the rest of the pipeline uses:
+//! decoded headers, one readable body text, the attachments (by our rules, see [`parts`]), and
+//! the raw facts [`automatic`] needs to recognise auto-replies, bounces and our own mail.
+//!
+//! Invariants:
+//! - Never panics on input: mail-parser runs inside `catch_unwind` as a second line of defence
+//!   behind its own fuzzing. [`parse`] fails only when the bytes are not a message at all.
+//! - Work and memory are bounded by [`Limits`]: nesting depth by `max_depth`, total attachment
+//!   bytes by `4 × max_bytes` (what is dropped is counted in [`Email::skipped_parts`]).
+//! - Error texts carry no message content (they end up in logs).
+
+mod auto;
+mod html;
+mod parts;
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone};
+use mail_parser::{Address, HeaderValue, MessageParser};
+
+use crate::extract::Limits;
+
+pub use auto::{AutoSignals, Automatic, OWN_STAMP_HEADER, automatic};
+pub use html::html_to_text;
+
+/// One parsed message, owned and ready for classification and extraction.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Email {
+    /// `Message-ID` without the angle brackets.
+    pub message_id: Option<String>,
+    /// Decoded subject (RFC 2047); empty when missing.
+    pub subject: String,
+    /// The first `From` mailbox.
+    pub from: Option<Mailbox>,
+    /// The first `Reply-To` mailbox; acknowledgements go here when present.
+    pub reply_to: Option<Mailbox>,
+    pub to: Vec<Mailbox>,
+    pub cc: Vec<Mailbox>,
+    /// `Date`, with the sender's offset; `None` when missing or invalid.
+    pub date: Option<DateTime<FixedOffset>>,
+    /// The first `In-Reply-To` message id, without brackets.
+    pub in_reply_to: Option<String>,
+    /// `References` message ids, oldest first, without brackets.
+    pub references: Vec<String>,
+    /// The text body. HTML-only bodies are converted to text ([`html_to_text`]). When the body
+    /// is short and the message forwards others as `message/rfc822`, their bodies follow.
+    pub body_text: String,
+    /// Every attachment, including those inside forwarded messages.
+    pub attachments: Vec<Attachment>,
+    /// Parts left out because a limit was reached (total attachment bytes, nesting depth).
+    pub skipped_parts: usize,
+    /// Raw header facts used by [`automatic`].
+    pub signals: AutoSignals,
+}
+
+/// A named address. Display names are decoded; addresses are lowercased.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mailbox {
+    pub name: Option<String>,
+    pub address: String,
+}
+
+/// A file carried by the message. Its type is sniffed from `bytes` later; `filename` and
+/// `content_type` are only hints (senders mislabel PDFs as `application/octet-stream`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    /// Decoded file name (RFC 2047/2231), from the disposition or the `name=` type parameter.
+    pub filename: Option<String>,
+    /// `type/subtype`, lowercased.
+    pub content_type: String,
+    /// The decoded content (base64 / quoted-printable undone).
+    pub bytes: Vec<u8>,
+    /// Came from inside a forwarded `message/rfc822` part.
+    pub nested: bool,
+}
+
+/// Why bytes could not be read as a message at all.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    #[error("empty message")]
+    Empty,
+    #[error("not an email message (no header fields found)")]
+    NoHeaders,
+    /// So many nested messages that parsing could exhaust the stack (a MIME bomb).
+    #[error("message nests too many forwarded messages to parse safely")]
+    TooDeep,
+    /// The MIME parser panicked; the raw message should be quarantined for a bug report.
+    #[error("MIME parser failed unexpectedly (internal error)")]
+    ParserPanic,
+}
+
+/// Parses raw message bytes into an [`Email`]. CPU-bound: async callers run it in
+/// `spawn_blocking`.
+pub fn parse(raw: &[u8], limits: &Limits) -> Result<Email, ParseError> {
+    if raw.iter().all(u8::is_ascii_whitespace) {
+        return Err(ParseError::Empty);
+    }
+    catch_unwind(AssertUnwindSafe(|| parse_inner(raw, limits))).unwrap_or(Err(ParseError::ParserPanic))
+}
+
+fn parse_inner(raw: &[u8], limits: &Limits) -> Result<Email, ParseError> {
+    if parts::too_deep(raw) {
+        return Err(ParseError::TooDeep);
+    }
+    let msg = MessageParser::default().parse(raw).ok_or(ParseError::NoHeaders)?;
+    let root = msg.parts.first().ok_or(ParseError::NoHeaders)?;
+    if !parts::has_headers(&msg) {
+        return Err(ParseError::NoHeaders);
+    }
+    let signals = AutoSignals::from_headers(&root.headers, &msg.raw_message);
+
+    let mut collector = parts::Collector::new(limits);
+    let body_text = collector.message(&msg, 0);
+
+    Ok(Email {
+        message_id: msg.message_id().map(clean_id).filter(|s| !s.is_empty()),
+        subject: msg.subject().map(|s| s.trim().to_string()).unwrap_or_default(),
+        from: msg.from().and_then(|a| mailboxes(a).into_iter().next()),
+        reply_to: msg.reply_to().and_then(|a| mailboxes(a).into_iter().next()),
+        to: msg.to().map(mailboxes).unwrap_or_default(),
+        cc: msg.cc().map(mailboxes).unwrap_or_default(),
+        date: msg.date().and_then(to_chrono),
+        in_reply_to: ids(msg.in_reply_to()).into_iter().next(),
+        references: ids(msg.references()),
+        body_text,
+        attachments: collector.attachments,
+        skipped_parts: collector.skipped_parts,
+        signals,
+    })
+}
+
+fn clean_id(id: &str) -> String {
+    id.trim()
+        .trim_start_matches('<')
+        .trim_end_matches('>')
+        .trim()
+        .to_string()
+}
+
+fn ids(v: &HeaderValue<'_>) -> Vec<String> {
+    let list: Vec<String> = match v {
+        HeaderValue::Text(t) => vec![clean_id(t)],
+        HeaderValue::TextList(l) => l.iter().map(|t| clean_id(t)).collect(),
+        _ => Vec::new(),
+    };
+    list.into_iter().filter(|s| !s.is_empty()).collect()
+}
+
+/// Flattens an address list or groups into mailboxes, dropping entries without an address.
+fn mailboxes(a: &Address<'_>) -> Vec<Mailbox> {
+    a.iter()
+        .filter_map(|addr| {
+            let address = addr.address()?.trim().to_lowercase();
+            if address.is_empty() {
+                return None;
+            }
+            let name = addr
+                .name()
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .map(str::to_string);
+            Some(Mailbox { name, address })
+        })
+        .collect()
+}
+
+fn to_chrono(d: &mail_parser::DateTime) -> Option<DateTime<FixedOffset>> {
+    let sign = if d.tz_before_gmt { -1 } else { 1 };
+    let offset = FixedOffset::east_opt(sign * (i32::from(d.tz_hour) * 3600 + i32::from(d.tz_minute) * 60))?;
+    let naive = NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day))?
+        .and_hms_opt(u32::from(d.hour), u32::from(d.minute), u32::from(d.second))?;
+    offset.from_local_datetime(&naive).single()
+}
+
+#[cfg(test)]
+mod tests;

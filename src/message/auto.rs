@@ -1,0 +1,391 @@
+//! Automatic-mail detection: auto-replies, bounces and our own mail, so we never answer them.
+//!
+//! Answering an out-of-office note or a bounce starts a mail loop (LESSONS takeaway 5, issues
+//! 28–30). Detection is layered as in Zammad and Request Tracker, following RFC 3834 (automatic
+//! responses), RFC 3464 (delivery status notifications) and RFC 2369/2919 (list headers):
+//! [`AutoSignals`] holds the raw header facts read at parse time, and [`automatic`] decides.
+//!
+//! Order matters: our own message first (a bounce of our own acknowledgement is still ours to
+//! ignore), then bounces, then auto-replies.
+
+use mail_parser::{Header, HeaderName, HeaderValue};
+
+use super::Email;
+
+/// Why a message is automatic and must not be answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Automatic {
+    /// An out-of-office reply, read receipt, list or no-reply mail, or anything else a machine
+    /// sent on its own (RFC 3834).
+    AutoReply,
+    /// A delivery failure report (RFC 3464 DSN or a mailer-daemon notice).
+    Bounce,
+    /// Mail we sent ourselves (from one of our addresses, or carrying our stamp header).
+    OwnMessage,
+}
+
+/// The name of the header we stamp on every message we send.
+pub const OWN_STAMP_HEADER: &str = "X-Referral-Intake";
+
+/// Raw header facts about automatic mail, read from the top-level headers at parse time.
+///
+/// Values are lowercased and trimmed; they are machine tokens, never member data.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AutoSignals {
+    /// `Auto-Submitted` (RFC 3834 §5), e.g. `auto-replied`, `auto-generated`, `no`.
+    pub auto_submitted: Option<String>,
+    /// `Precedence`, e.g. `bulk`, `list`, `junk`, `auto_reply`.
+    pub precedence: Option<String>,
+    /// `X-Autoreply` or `X-Autorespond` is present.
+    pub x_autoreply: bool,
+    /// `X-Auto-Response-Suppress` (Exchange), e.g. `all`, `oof, autoreply`.
+    pub x_auto_response_suppress: Option<String>,
+    /// `X-MS-Exchange-Generated-Message-Source`. Recorded for diagnosis only: Exchange also sets
+    /// it on inbox-rule forwards ("Mailbox Rules Agent"), which may carry real referrals.
+    pub exchange_generated_source: Option<String>,
+    /// `List-Id` or `List-Unsubscribe` is present (mailing-list or newsletter mail).
+    pub list_headers: bool,
+    /// `X-Loop` is present.
+    pub x_loop: bool,
+    /// `X-Failed-Recipients` is present (Exim and others add it to bounces).
+    pub x_failed_recipients: bool,
+    /// `report-type` of a top-level `multipart/report`: `delivery-status` (bounce) or
+    /// `disposition-notification` (read receipt).
+    pub report_type: Option<String>,
+    /// `Return-Path: <>`: the null sender used by bounces and RFC 3834 auto-replies.
+    pub null_return_path: bool,
+    /// Our own stamp header ([`OWN_STAMP_HEADER`]) is present.
+    pub own_stamp: bool,
+}
+
+impl AutoSignals {
+    /// Reads the signals from a message's top-level headers; `raw` is the buffer the header
+    /// offsets point into.
+    pub(super) fn from_headers(headers: &[Header<'_>], raw: &[u8]) -> AutoSignals {
+        let mut s = AutoSignals::default();
+        for h in headers {
+            let value = || raw_value(h, raw);
+            match &h.name {
+                HeaderName::AutoSubmitted => s.auto_submitted = Some(first_token(&value())),
+                HeaderName::ListId | HeaderName::ListUnsubscribe => s.list_headers = true,
+                HeaderName::ReturnPath => {
+                    let v = value();
+                    if v.trim().trim_matches(|c| c == '<' || c == '>').trim().is_empty() {
+                        s.null_return_path = true;
+                    }
+                }
+                HeaderName::ContentType => {
+                    if let HeaderValue::ContentType(ct) = &h.value
+                        && ct.ctype().eq_ignore_ascii_case("multipart")
+                        && ct.subtype().is_some_and(|st| st.eq_ignore_ascii_case("report"))
+                    {
+                        s.report_type = ct.attribute("report-type").map(|t| t.trim().to_ascii_lowercase());
+                    }
+                }
+                HeaderName::Other(name) => {
+                    let name = name.to_ascii_lowercase();
+                    match name.as_str() {
+                        "precedence" => s.precedence = Some(first_token(&value())),
+                        "x-autoreply" | "x-autorespond" => s.x_autoreply = true,
+                        "x-auto-response-suppress" => s.x_auto_response_suppress = Some(value()),
+                        "x-ms-exchange-generated-message-source" => {
+                            s.exchange_generated_source = Some(value())
+                        }
+                        "x-loop" => s.x_loop = true,
+                        "x-failed-recipients" => s.x_failed_recipients = true,
+                        n if n == OWN_STAMP_HEADER.to_ascii_lowercase() => s.own_stamp = true,
+                        _ => {}
+                    }
+                }
+                _ => {}
+            }
+        }
+        s
+    }
+}
+
+/// The raw header value, unfolded, trimmed and lowercased.
+fn raw_value(h: &Header<'_>, raw: &[u8]) -> String {
+    let bytes = raw
+        .get(h.offset_start as usize..h.offset_end as usize)
+        .unwrap_or_default();
+    let text = String::from_utf8_lossy(bytes);
+    text.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_ascii_lowercase()
+}
+
+/// The value up to any `;` parameters or `(comment)`, as in `auto-replied; owner-email=...`.
+fn first_token(value: &str) -> String {
+    value
+        .split([';', '('])
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_string()
+}
+
+/// Decides whether `email` is automatic mail we must not answer; `own_addresses` are the
+/// addresses we send from (compared case-insensitively).
+pub fn automatic(email: &Email, own_addresses: &[String]) -> Option<Automatic> {
+    let s = &email.signals;
+    let from = email
+        .from
+        .as_ref()
+        .map(|m| m.address.as_str())
+        .unwrap_or_default();
+    let local = from.rsplit_once('@').map_or(from, |(local, _)| local);
+
+    let own = !from.is_empty() && own_addresses.iter().any(|a| a.trim().eq_ignore_ascii_case(from));
+    if own || s.own_stamp {
+        return Some(Automatic::OwnMessage);
+    }
+
+    let daemon = ["mailer-daemon", "postmaster"]
+        .iter()
+        .any(|d| local.eq_ignore_ascii_case(d));
+    if s.report_type.as_deref() == Some("delivery-status")
+        || s.x_failed_recipients
+        || (daemon && bounce_subject(&email.subject))
+    {
+        return Some(Automatic::Bounce);
+    }
+
+    let auto_submitted = s.auto_submitted.as_deref().is_some_and(|v| v != "no");
+    let precedence = s
+        .precedence
+        .as_deref()
+        .is_some_and(|p| matches!(p, "bulk" | "list" | "junk" | "auto_reply" | "auto-reply"));
+    let suppress = s.x_auto_response_suppress.as_deref().is_some_and(|v| {
+        v.split([',', ' '])
+            .any(|t| matches!(t.trim(), "all" | "oof" | "autoreply"))
+    });
+    let no_reply_sender = daemon
+        || [
+            "noreply",
+            "no-reply",
+            "no_reply",
+            "donotreply",
+            "do-not-reply",
+            "do_not_reply",
+        ]
+        .iter()
+        .any(|n| local.eq_ignore_ascii_case(n));
+    if auto_submitted
+        || precedence
+        || s.x_autoreply
+        || suppress
+        || s.list_headers
+        || s.x_loop
+        || s.null_return_path
+        || s.report_type.as_deref() == Some("disposition-notification")
+        || no_reply_sender
+        || auto_reply_subject(&email.subject)
+    {
+        return Some(Automatic::AutoReply);
+    }
+    None
+}
+
+/// Subjects mailer daemons put on bounces (Postfix, Exim, Exchange, Gmail).
+fn bounce_subject(subject: &str) -> bool {
+    let s = subject.to_lowercase();
+    [
+        "undeliverable",
+        "undelivered mail",
+        "delivery status notification",
+        "mail delivery failed",
+        "delivery failure",
+        "failure notice",
+        "returned mail",
+        "delivery has failed",
+        "could not be delivered",
+        "non-delivery",
+    ]
+    .iter()
+    .any(|p| s.contains(p))
+}
+
+/// Subject prefixes of out-of-office and other auto-replies (Outlook, Exchange, Gmail).
+fn auto_reply_subject(subject: &str) -> bool {
+    let s = subject.trim_start().to_lowercase();
+    [
+        "automatic reply:",
+        "auto:",
+        "out of office",
+        "out of the office",
+        "autoreply",
+        "auto-reply",
+        "auto reply",
+        "auto response",
+        "auto-response",
+    ]
+    .iter()
+    .any(|p| s.starts_with(p))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::Limits;
+    use crate::message::parse;
+
+    fn parse_ok(raw: &str) -> Email {
+        parse(raw.as_bytes(), &Limits::default()).expect("message parses")
+    }
+
+    fn with_headers(extra: &str, subject: &str, from: &str) -> Email {
+        parse_ok(&format!(
+            "From: {from}\r\nTo: intake@example.test\r\nSubject: {subject}\r\n{extra}\r\nhello\r\n"
+        ))
+    }
+
+    #[test]
+    fn auto_reply_signals() {
+        let own: Vec<String> = vec!["REGMCDURNS-KPNC@kp.org".into()];
+        let human = "Jane Sample <jane@example.org>";
+        let cases: &[(&str, &str, &str)] = &[
+            ("Auto-Submitted: auto-replied\r\n", "ECM Referral", human),
+            (
+                "Auto-Submitted: auto-generated; owner-email=x@example.org\r\n",
+                "ECM Referral",
+                human,
+            ),
+            ("Precedence: bulk\r\n", "ECM Referral", human),
+            ("Precedence: list\r\n", "ECM Referral", human),
+            ("Precedence: junk\r\n", "ECM Referral", human),
+            ("Precedence: auto_reply\r\n", "ECM Referral", human),
+            ("X-Autoreply: yes\r\n", "ECM Referral", human),
+            ("X-Autorespond: yes\r\n", "ECM Referral", human),
+            ("X-Auto-Response-Suppress: All\r\n", "ECM Referral", human),
+            ("X-Auto-Response-Suppress: DR, OOF\r\n", "ECM Referral", human),
+            ("X-Auto-Response-Suppress: AutoReply\r\n", "ECM Referral", human),
+            (
+                "List-Unsubscribe: <mailto:leave@example.org>\r\n",
+                "ECM Referral",
+                human,
+            ),
+            (
+                "List-Id: Provider news <news.example.org>\r\n",
+                "ECM Referral",
+                human,
+            ),
+            ("X-Loop: helpdesk@example.org\r\n", "ECM Referral", human),
+            ("Return-Path: <>\r\n", "ECM Referral", human),
+            ("", "ECM Referral", "No Reply <noreply@example.org>"),
+            ("", "ECM Referral", "no-reply@example.org"),
+            ("", "ECM Referral", "Do-Not-Reply@example.org"),
+            ("", "Automatic reply: ECM Referral", human),
+            ("", "Auto: ECM Referral", human),
+            ("", "Out of Office: ECM Referral", human),
+            ("", "AutoReply: ECM Referral", human),
+            ("", "Hello", "postmaster@example.org"),
+            (
+                "Content-Type: multipart/report; report-type=disposition-notification; boundary=x\r\n",
+                "Read: ECM Referral",
+                human,
+            ),
+        ];
+        for (headers, subject, from) in cases {
+            let e = with_headers(headers, subject, from);
+            assert_eq!(
+                automatic(&e, &own),
+                Some(Automatic::AutoReply),
+                "{headers} / {subject} / {from}"
+            );
+        }
+    }
+
+    #[test]
+    fn ordinary_mail_is_not_automatic() {
+        let human = "Jane Sample <jane@example.org>";
+        for (headers, subject) in [
+            ("", "ECM Referral"),
+            ("Auto-Submitted: no\r\n", "ECM Referral"),
+            ("Precedence: normal\r\n", "RE: Automatic reply settings"),
+            ("X-Auto-Response-Suppress: DR\r\n", "Auto insurance referral"),
+            // Exchange stamps this on inbox-rule forwards too, which can carry real referrals.
+            (
+                "X-MS-Exchange-Generated-Message-Source: Mailbox Rules Agent\r\n",
+                "FW: CS Referral",
+            ),
+        ] {
+            let e = with_headers(headers, subject, human);
+            assert_eq!(automatic(&e, &[]), None, "{headers} / {subject}");
+        }
+        let e = with_headers(
+            "X-MS-Exchange-Generated-Message-Source: Mailbox Rules Agent\r\n",
+            "x",
+            human,
+        );
+        assert_eq!(
+            e.signals.exchange_generated_source.as_deref(),
+            Some("mailbox rules agent")
+        );
+    }
+
+    #[test]
+    fn bounces() {
+        let dsn = "From: Mail Delivery System <MAILER-DAEMON@mx.example.org>\r\n\
+                   Subject: Undelivered Mail Returned to Sender\r\n\
+                   Content-Type: multipart/report; report-type=delivery-status; boundary=\"D\"\r\n\r\n\
+                   --D\r\nContent-Type: text/plain\r\n\r\nThe mail could not be delivered.\r\n\
+                   --D\r\nContent-Type: message/delivery-status\r\n\r\n\
+                   Reporting-MTA: dns; mx.example.org\r\n\r\nFinal-Recipient: rfc822; gone@example.org\r\n\
+                   Action: failed\r\nStatus: 5.1.1\r\n\r\n\
+                   --D\r\nContent-Type: text/rfc822-headers\r\n\r\nSubject: Referral received\r\n\r\n--D--\r\n";
+        let e = parse_ok(dsn);
+        assert_eq!(e.signals.report_type.as_deref(), Some("delivery-status"));
+        assert_eq!(automatic(&e, &[]), Some(Automatic::Bounce));
+
+        // Non-standard bounces: mailer-daemon plus a bounce subject, or X-Failed-Recipients.
+        let e = with_headers(
+            "",
+            "Mail delivery failed: returning message to sender",
+            "postmaster@example.org",
+        );
+        assert_eq!(automatic(&e, &[]), Some(Automatic::Bounce));
+        let e = with_headers(
+            "",
+            "Undeliverable: Referral received",
+            "MAILER-DAEMON@example.org",
+        );
+        assert_eq!(automatic(&e, &[]), Some(Automatic::Bounce));
+        let e = with_headers(
+            "X-Failed-Recipients: gone@example.org\r\n",
+            "Re: x",
+            "someone@example.org",
+        );
+        assert_eq!(automatic(&e, &[]), Some(Automatic::Bounce));
+        // A bounce that is also auto-submitted is still a bounce (checked first).
+        let e = with_headers(
+            "Auto-Submitted: auto-replied\r\nX-Failed-Recipients: gone@example.org\r\n",
+            "x",
+            "a@example.org",
+        );
+        assert_eq!(automatic(&e, &[]), Some(Automatic::Bounce));
+    }
+
+    #[test]
+    fn own_messages() {
+        let own: Vec<String> = vec![
+            "REGMCDURNS-KPNC@kp.org".into(),
+            " RegCareCoordCaseMgmt@kp.org ".into(),
+        ];
+        let e = with_headers("", "Referral received", "Intake <regmcdurns-kpnc@KP.org>");
+        assert_eq!(automatic(&e, &own), Some(Automatic::OwnMessage));
+        let e = with_headers("", "Referral received", "regcarecoordcasemgmt@kp.org");
+        assert_eq!(automatic(&e, &own), Some(Automatic::OwnMessage));
+        // Our stamp wins even over bounce and auto-reply signals.
+        let e = with_headers(
+            "X-Referral-Intake: ack\r\nAuto-Submitted: auto-generated\r\nX-Failed-Recipients: a@b\r\n",
+            "Referral received",
+            "other@example.org",
+        );
+        assert_eq!(automatic(&e, &own), Some(Automatic::OwnMessage));
+        let e = with_headers("", "ECM Referral", "jane@example.org");
+        assert_eq!(automatic(&e, &own), None);
+    }
+}
