@@ -1,6 +1,31 @@
 //! referral-intake: Medi-Cal ECM/CS/CHW referral email in, screened and answered referrals out.
+//!
+//! The pipeline (SPEC §2), one module per stage:
+//!
+//! ```text
+//! source (replay files | IMAP) -> store raw (dedupe) -> message (MIME) -> ignore? (auto/bounce/own)
+//!   -> classify (subject) -> extract (PDF/sheet/body) -> profile (labels -> canonical fields)
+//!   -> normalize -> screen -> one transaction: referrals + outbox + audit -> outbox (send / write .eml)
+//! ```
+//!
+//! Invariants:
+//! - Decision stages ([`classify`], [`extract`], [`profile`], [`normalize`], [`screen`],
+//!   [`pipeline::decide`]) are pure functions of their input and the configuration.
+//! - A message's referrals, outbox rows and audit event are committed in one transaction; nothing is
+//!   sent before that commit, and an email is marked sent only after delivery.
+//! - Member data never reaches logs or error texts: messages are identified by store id.
 
+pub mod classify;
+pub mod cli;
+pub mod config;
 pub mod extract;
 pub mod message;
 pub mod model;
 pub mod normalize;
+pub mod outbox;
+pub mod pipeline;
+pub mod profile;
+pub mod replay;
+pub mod screen;
+pub mod store;
+pub mod templates;
