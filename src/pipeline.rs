@@ -1,0 +1,381 @@
+//! The decision for one message: raw bytes in, [`Decision`] out, no side effects.
+//!
+//! `explain` prints a [`Decision`]; `replay` and the daemon commit it to the store and send the
+//! emails it plans. Steps: parse MIME → ignore automatic mail → classify the subject → extract
+//! every attachment (else the body) → map to canonical fields → fill the county from the ZIP →
+//! screen each referral → plan the emails.
+
+use std::collections::BTreeSet;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::extract::{self, DocKind, ExtractError, FileType};
+use crate::message::{self, Automatic, Email};
+use crate::model::{Disposition, Fields, Outcome, Program, Reason};
+use crate::profile::{MapContext, Referral};
+use crate::screen::{self, Lookups};
+
+/// What `explain` prints, and what `replay`/`run` commit.
+#[derive(Debug, Clone, Serialize)]
+pub struct Decision {
+    pub disposition: Disposition,
+    pub programs: Vec<Program>,
+    pub inbox_region: String,
+    /// Message-level reasons (`unclassified_subject`, `no_form_found`, `auto_reply`, ...).
+    pub reasons: Vec<Reason>,
+    pub referrals: Vec<ReferralDecision>,
+    pub emails: Vec<PlannedEmail>,
+    /// What was read, for the store and the forward; not part of `explain`'s contract.
+    #[serde(skip)]
+    pub documents: Vec<DocumentInfo>,
+    /// The subject rule(s) that matched.
+    #[serde(skip)]
+    pub rule: Option<String>,
+}
+
+/// One screened referral.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReferralDecision {
+    pub program: Program,
+    pub fields: Fields,
+    pub outcome: Outcome,
+    pub reasons: Vec<Reason>,
+    /// The member's region; `null` when the member lives in a county KP does not serve.
+    pub region: Option<String>,
+    /// Where it came from: document index and, for tables, the 1-based data row.
+    #[serde(skip)]
+    pub source: (usize, Option<usize>),
+    #[serde(skip)]
+    pub warnings: Vec<String>,
+    /// For `nle_self_referral`: the NLE's name and contact.
+    #[serde(skip)]
+    pub nle: Option<(String, String)>,
+    /// The region whose team handles it (member's region, else the inbox's).
+    #[serde(skip)]
+    pub route_region: String,
+}
+
+/// Which email and to whom.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlannedEmail {
+    pub kind: EmailKind,
+    pub to: String,
+    /// The region whose address, phone line and team the email uses.
+    #[serde(skip)]
+    pub region: String,
+    /// Indexes into `Decision::referrals` this email covers.
+    #[serde(skip)]
+    pub referrals: Vec<usize>,
+}
+
+/// The kinds of email we send (SPEC §7 `explain`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EmailKind {
+    Ack,
+    Forward,
+    Redirect,
+}
+
+impl EmailKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            EmailKind::Ack => "ack",
+            EmailKind::Forward => "forward",
+            EmailKind::Redirect => "redirect",
+        }
+    }
+}
+
+/// What one attachment (or the body) gave.
+#[derive(Debug, Clone, Serialize)]
+pub struct DocumentInfo {
+    pub kind: Option<DocKind>,
+    pub profile: Option<String>,
+    pub referrals: usize,
+    /// The extraction problem, content-free.
+    pub error: Option<String>,
+}
+
+/// Inputs besides the message.
+pub struct Context<'a> {
+    pub cfg: &'a Config,
+    pub lookups: &'a dyn Lookups,
+    /// "Today", for two-digit years and when a message has no date.
+    pub today: NaiveDate,
+    /// The inbox the message came from, when the caller knows it (the daemon does).
+    pub inbox_region: Option<&'a str>,
+}
+
+/// Decides what to do with one raw message.
+pub fn decide(raw: &[u8], ctx: &Context<'_>) -> (Decision, Option<Email>) {
+    let cfg = ctx.cfg;
+    let limits = cfg.main.limits.extract_limits();
+    let email = match message::parse(raw, &limits) {
+        Ok(e) => e,
+        Err(_) => {
+            let region = ctx.inbox_region.map(str::to_string).unwrap_or_else(|| default_region(cfg));
+            let d = review(region, vec![Reason::UnreadableAttachment], Vec::new(), None);
+            return (d, None);
+        }
+    };
+    let inbox_region = ctx
+        .inbox_region
+        .map(str::to_string)
+        .or_else(|| {
+            let addrs = email.to.iter().chain(email.cc.iter()).map(|m| m.address.as_str());
+            cfg.inbox_for_addresses(addrs).map(|i| i.region.clone())
+        })
+        .unwrap_or_else(|| default_region(cfg));
+
+    if let Some(auto) = message::automatic(&email, &cfg.own_addresses()) {
+        let reason = match auto {
+            Automatic::OwnMessage => Reason::OwnMessage,
+            Automatic::Bounce => Reason::Bounce,
+            Automatic::AutoReply => Reason::AutoReply,
+        };
+        let d = Decision {
+            disposition: Disposition::Ignored,
+            programs: Vec::new(),
+            inbox_region,
+            reasons: vec![reason],
+            referrals: Vec::new(),
+            emails: Vec::new(),
+            documents: Vec::new(),
+            rule: None,
+        };
+        return (d, Some(email));
+    }
+
+    let class = cfg.subjects.classify(&email.subject);
+    let subject_programs: BTreeSet<Program> = class.programs.iter().copied().collect();
+    let map_ctx = MapContext { catalog: &cfg.catalog, today: ctx.today };
+
+    // Every attachment; the body only when no attachment gave a referral.
+    let mut documents = Vec::new();
+    let mut found: Vec<(usize, Option<usize>, Referral)> = Vec::new();
+    let mut errors = Vec::new();
+    for att in &email.attachments {
+        let ft = extract::sniff(&att.bytes, att.filename.as_deref(), Some(&att.content_type));
+        if matches!(ft, FileType::Other(_)) && att.content_type.starts_with("text/") {
+            continue; // a stray text part (a signature, a note) is neither a form nor a problem
+        }
+        match extract::extract_bytes(&att.bytes, ft, &limits) {
+            Ok(doc) => {
+                let (profile, refs) = cfg.profiles.map(&doc, map_ctx);
+                let doc_index = documents.len();
+                let table = doc.records.len() > 1;
+                documents.push(DocumentInfo { kind: Some(doc.kind), profile: Some(profile), referrals: refs.len(), error: None });
+                for (row, r) in refs.into_iter().enumerate() {
+                    found.push((doc_index, table.then_some(row + 1), r));
+                }
+            }
+            Err(e) => {
+                documents.push(DocumentInfo { kind: None, profile: None, referrals: 0, error: Some(e.to_string()) });
+                errors.push(e);
+            }
+        }
+    }
+    if found.is_empty() {
+        let doc = extract::body::extract_body(&email.body_text);
+        let (profile, refs) = cfg.profiles.map(&doc, map_ctx);
+        if !refs.is_empty() {
+            let doc_index = documents.len();
+            documents.push(DocumentInfo { kind: Some(DocKind::EmailBody), profile: Some(profile), referrals: refs.len(), error: None });
+            found.extend(refs.into_iter().map(|r| (doc_index, None, r)));
+        }
+    }
+
+    let mut reasons = Vec::new();
+    if found.is_empty() {
+        if subject_programs.is_empty() {
+            reasons.push(Reason::UnclassifiedSubject);
+        }
+        reasons.extend(attachment_reasons(&errors));
+        if reasons.iter().all(|r| *r == Reason::UnclassifiedSubject) {
+            reasons.push(Reason::NoFormFound);
+        }
+        return (review(inbox_region, reasons, documents, class.rule), Some(email));
+    }
+
+    // Which program(s) each referral is for: the subject, else what the form ticks.
+    let fallback_date = email.date.map(|d| d.date_naive()).unwrap_or(ctx.today);
+    let mut referrals = Vec::new();
+    let mut unclassified = false;
+    let max = cfg.main.limits.max_referrals_per_message;
+    for (doc, row, r) in found {
+        let programs = programs_for(&subject_programs, &r);
+        if programs.is_empty() {
+            unclassified = true;
+            continue;
+        }
+        let mut fields = r.fields.clone();
+        fill_county_from_zip(cfg, &mut fields);
+        for program in programs {
+            if referrals.len() >= max {
+                break;
+            }
+            let s = screen::screen(cfg, program, &fields, &r.invalid, fallback_date, &inbox_region, ctx.lookups);
+            let served = fields.member_county.as_deref().is_none_or(|c| cfg.region_of_county(c).is_some());
+            referrals.push(ReferralDecision {
+                program,
+                fields: fields.clone(),
+                outcome: s.outcome,
+                reasons: s.reasons,
+                region: served.then(|| s.region.clone()),
+                source: (doc, row),
+                warnings: r.warnings.clone(),
+                nle: s.nle,
+                route_region: s.region,
+            });
+        }
+    }
+    if unclassified {
+        reasons.push(Reason::UnclassifiedSubject);
+    }
+    if referrals.is_empty() {
+        return (review(inbox_region, reasons, documents, class.rule), Some(email));
+    }
+    let programs: BTreeSet<Program> = referrals.iter().map(|r| r.program).collect();
+    let sender = reply_address(&email);
+    let emails = plan_emails(cfg, &inbox_region, &referrals, sender.as_deref());
+    let d = Decision {
+        disposition: Disposition::Referral,
+        programs: programs.into_iter().collect(),
+        inbox_region,
+        reasons,
+        referrals,
+        emails,
+        documents,
+        rule: class.rule,
+    };
+    (d, Some(email))
+}
+
+/// The decision for a message a person must look at.
+fn review(inbox_region: String, reasons: Vec<Reason>, documents: Vec<DocumentInfo>, rule: Option<String>) -> Decision {
+    Decision {
+        disposition: Disposition::Review,
+        programs: Vec::new(),
+        inbox_region,
+        reasons,
+        referrals: Vec::new(),
+        emails: Vec::new(),
+        documents,
+        rule,
+    }
+}
+
+/// Plans the review emails once the sender is known (kept apart so `review` stays simple).
+pub fn plan_review_emails(cfg: &Config, d: &mut Decision, email: Option<&Email>) {
+    if d.disposition != Disposition::Review {
+        return;
+    }
+    let region = d.inbox_region.clone();
+    if let Some(to) = email.and_then(reply_address) {
+        d.emails.push(PlannedEmail { kind: EmailKind::Ack, to, region: region.clone(), referrals: Vec::new() });
+    }
+    if let Some(r) = cfg.main.region(&region) {
+        d.emails.push(PlannedEmail {
+            kind: EmailKind::Forward,
+            to: r.review_address.clone(),
+            region,
+            referrals: Vec::new(),
+        });
+    }
+}
+
+fn attachment_reasons(errors: &[ExtractError]) -> Vec<Reason> {
+    let mut out = BTreeSet::new();
+    for e in errors {
+        out.insert(match e {
+            ExtractError::Unsupported(_) | ExtractError::XfaOnly => Reason::UnsupportedAttachment,
+            ExtractError::Encrypted | ExtractError::Unreadable(_) => Reason::UnreadableAttachment,
+        });
+    }
+    out.into_iter().collect()
+}
+
+/// The programs one referral is for.
+///
+/// A subject naming one program decides. A subject naming several keeps those the form gives
+/// evidence for (ticked programs, populations, services, needs), all of them when it gives none.
+/// With no program in the subject, the form decides.
+fn programs_for(subject: &BTreeSet<Program>, r: &Referral) -> BTreeSet<Program> {
+    let mut evidence = r.programs.clone();
+    if !r.fields.ecm_populations.is_empty() {
+        evidence.insert(Program::Ecm);
+    }
+    if !r.fields.cs_services.is_empty() {
+        evidence.insert(Program::Cs);
+    }
+    if !r.fields.chw_needs.is_empty() {
+        evidence.insert(Program::Chw);
+    }
+    if subject.len() == 1 {
+        return subject.clone();
+    }
+    if !subject.is_empty() {
+        let both: BTreeSet<Program> = subject.intersection(&evidence).copied().collect();
+        return if both.is_empty() { subject.clone() } else { both };
+    }
+    if !r.programs.is_empty() { r.programs.clone() } else { evidence }
+}
+
+fn fill_county_from_zip(cfg: &Config, f: &mut Fields) {
+    if f.member_county.is_none() {
+        if let Some(county) = f.member_zip.as_deref().and_then(|z| cfg.zip_county.get(z)) {
+            f.member_county = Some(county.clone());
+        }
+    }
+}
+
+/// Where replies go: `Reply-To`, else `From`.
+pub fn reply_address(email: &Email) -> Option<String> {
+    email.reply_to.as_ref().or(email.from.as_ref()).map(|m| m.address.clone()).filter(|a| a.contains('@'))
+}
+
+fn default_region(cfg: &Config) -> String {
+    cfg.main.inboxes.first().map(|i| i.region.clone()).unwrap_or_else(|| "ncal".into())
+}
+
+/// Acknowledgement for everything not redirected; one redirect for the redirected; one forward per
+/// destination (a region's team for accepted, its review queue for screened-out).
+fn plan_emails(cfg: &Config, inbox_region: &str, referrals: &[ReferralDecision], sender: Option<&str>) -> Vec<PlannedEmail> {
+    let mut out = Vec::new();
+    let idx = |pred: &dyn Fn(&ReferralDecision) -> bool| -> Vec<usize> {
+        referrals.iter().enumerate().filter(|(_, r)| pred(r)).map(|(i, _)| i).collect()
+    };
+    if let Some(to) = sender {
+        let acked = idx(&|r| r.outcome != Outcome::Redirected);
+        if !acked.is_empty() {
+            out.push(PlannedEmail { kind: EmailKind::Ack, to: to.to_string(), region: inbox_region.to_string(), referrals: acked });
+        }
+        let redirected = idx(&|r| r.outcome == Outcome::Redirected);
+        if !redirected.is_empty() {
+            out.push(PlannedEmail { kind: EmailKind::Redirect, to: to.to_string(), region: inbox_region.to_string(), referrals: redirected });
+        }
+    }
+    let mut forwards: Vec<PlannedEmail> = Vec::new();
+    for (i, r) in referrals.iter().enumerate() {
+        let Some(region) = cfg.main.region(&r.route_region) else { continue };
+        let to = match r.outcome {
+            Outcome::Accepted => &region.team_address,
+            Outcome::ScreenedOut => &region.review_address,
+            _ => continue,
+        };
+        match forwards.iter_mut().find(|f| &f.to == to) {
+            Some(f) => f.referrals.push(i),
+            None => forwards.push(PlannedEmail {
+                kind: EmailKind::Forward,
+                to: to.clone(),
+                region: r.route_region.clone(),
+                referrals: vec![i],
+            }),
+        }
+    }
+    out.extend(forwards);
+    out
+}
