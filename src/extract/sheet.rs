@@ -13,7 +13,9 @@
 //! - Bounded work: a ZIP package declaring more than `max_decompressed` bytes is refused before
 //!   calamine opens it, and reading stops with an error past `max_cells` cells. xlsx and xlsb
 //!   are streamed cell by cell into the sparse grid (calamine's dense `Range` would allocate
-//!   rows × columns for two far-apart cells). A panic inside calamine becomes an error.
+//!   rows × columns for two far-apart cells); for xls, whose reader builds that dense array
+//!   when opened, [`xlsguard`] measures the cells' bounding box first. ODS relies on
+//!   calamine's own cell cap. A panic inside calamine becomes an error.
 //! - Dates are converted with the workbook's own 1900/1904 date system (calamine keeps the
 //!   flag on every date cell).
 //! - Error texts never quote cell content.
@@ -22,6 +24,7 @@
 mod delimited;
 mod grid;
 mod layout;
+mod xlsguard;
 mod zipcheck;
 
 #[cfg(test)]
@@ -30,7 +33,9 @@ mod tests;
 use std::io::Cursor;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use calamine::{Data, Ods, OdsError, Reader, SheetType, SheetVisible, Xls, XlsError, Xlsb, XlsbError, Xlsx, XlsxError};
+use calamine::{
+    Data, Ods, OdsError, Reader, SheetType, SheetVisible, Xls, XlsError, Xlsb, XlsbError, Xlsx, XlsxError,
+};
 
 use self::delimited::too_many_cells;
 use self::grid::{Grid, from_calamine};
@@ -47,8 +52,9 @@ pub fn extract_sheet(bytes: &[u8], kind: DocKind, limits: &Limits) -> Result<Raw
         // An encrypted OOXML file is an OLE container, not a ZIP: calamine reports it below.
         zipcheck::check_declared_size(bytes, limits.max_decompressed)?;
     }
-    let grids = catch_unwind(AssertUnwindSafe(|| read_workbook(bytes, kind, limits)))
-        .map_err(|_| ExtractError::Unreadable(format!("{} reader failed on malformed input", kind.code())))??;
+    let grids = catch_unwind(AssertUnwindSafe(|| read_workbook(bytes, kind, limits))).map_err(|_| {
+        ExtractError::Unreadable(format!("{} reader failed on malformed input", kind.code()))
+    })??;
     Ok(assemble(kind, &grids))
 }
 
@@ -94,28 +100,41 @@ struct Budget {
 
 impl Budget {
     fn take(&mut self, n: usize) -> Result<(), ExtractError> {
-        self.left = self.left.checked_sub(n).ok_or_else(|| too_many_cells(&self.limits))?;
+        self.left = self
+            .left
+            .checked_sub(n)
+            .ok_or_else(|| too_many_cells(&self.limits))?;
         Ok(())
     }
 }
 
 fn read_workbook(bytes: &[u8], kind: DocKind, limits: &Limits) -> Result<Vec<Grid>, ExtractError> {
-    let mut budget = Budget { left: limits.max_cells, limits: *limits };
+    let mut budget = Budget {
+        left: limits.max_cells,
+        limits: *limits,
+    };
     let cursor = Cursor::new(bytes);
     match kind {
         DocKind::Xlsx => read_xlsx(Xlsx::new(cursor).map_err(xlsx_err)?, &mut budget),
         DocKind::Xlsb => read_xlsb(Xlsb::new(cursor).map_err(xlsb_err)?, &mut budget),
         DocKind::Xls => {
+            xlsguard::check_xls_extent(bytes, limits.max_decompressed)?;
             let mut wb = Xls::new(cursor).map_err(xls_err)?;
             read_ranged(&mut wb, &mut budget, xls_err, |wb, name| {
                 wb.merge_cells_by_sheet_name(name).unwrap_or_default()
             })
         }
         // ODS has no merged-region API in calamine; forms read without it.
-        DocKind::Ods => read_ranged(&mut Ods::new(cursor).map_err(ods_err)?, &mut budget, ods_err, |_, _| {
-            Vec::new()
-        }),
-        other => Err(ExtractError::Unsupported(format!("{} is not a workbook", other.code()))),
+        DocKind::Ods => read_ranged(
+            &mut Ods::new(cursor).map_err(ods_err)?,
+            &mut budget,
+            ods_err,
+            |_, _| Vec::new(),
+        ),
+        other => Err(ExtractError::Unsupported(format!(
+            "{} is not a workbook",
+            other.code()
+        ))),
     }
 }
 

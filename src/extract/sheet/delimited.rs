@@ -28,7 +28,10 @@ pub(crate) fn decode(bytes: &[u8]) -> String {
         Err(_) => bytes
             .iter()
             .map(|&b| match b {
-                0x80..=0x9F => CP1252_HIGH.get(usize::from(b - 0x80)).copied().unwrap_or('\u{FFFD}'),
+                0x80..=0x9F => CP1252_HIGH
+                    .get(usize::from(b - 0x80))
+                    .copied()
+                    .unwrap_or('\u{FFFD}'),
                 _ => char::from(b),
             })
             .collect(),
@@ -36,8 +39,12 @@ pub(crate) fn decode(bytes: &[u8]) -> String {
 }
 
 fn utf16(bytes: &[u8], unit: fn([u8; 2]) -> u16) -> String {
-    let units = bytes.chunks_exact(2).map(|p| unit([p.first().copied().unwrap_or(0), p.get(1).copied().unwrap_or(0)]));
-    char::decode_utf16(units).map(|c| c.unwrap_or('\u{FFFD}')).collect()
+    let units = bytes
+        .chunks_exact(2)
+        .map(|p| unit([p.first().copied().unwrap_or(0), p.get(1).copied().unwrap_or(0)]));
+    char::decode_utf16(units)
+        .map(|c| c.unwrap_or('\u{FFFD}'))
+        .collect()
 }
 
 /// Picks `,`, `;` or tab: whichever occurs most, outside quotes, in the first few lines.
@@ -65,7 +72,11 @@ pub(crate) fn sniff_delimiter(text: &str) -> u8 {
         }
     }
     // Ties go to the comma (first in the list), so `max_by_key` must prefer earlier entries.
-    counts.iter().rev().max_by_key(|(_, n)| *n).map_or(b',', |(d, _)| *d)
+    counts
+        .iter()
+        .rev()
+        .max_by_key(|(_, n)| *n)
+        .map_or(b',', |(d, _)| *d)
 }
 
 /// Reads the file into a grid, counting cells against `limits.max_cells`.
@@ -129,7 +140,10 @@ mod tests {
 
     #[test]
     fn cell_cap_applies() {
-        let limits = Limits { max_cells: 5, ..Limits::default() };
+        let limits = Limits {
+            max_cells: 5,
+            ..Limits::default()
+        };
         assert!(read_csv(b"a,b,c\n1,2,3\n", &limits).is_err());
         let g = read_csv(b"a,b\n 1 ,,\n", &limits).unwrap_or_default();
         assert_eq!(g.get((1, 0)), Some(&RawValue::Text("1".into())));

@@ -71,7 +71,10 @@ impl Grid {
         for (&(r, c), v) in &self.cells {
             match rows.last_mut() {
                 Some(row) if row.index == r => row.cells.push((c, v)),
-                _ => rows.push(Row { index: r, cells: vec![(c, v)] }),
+                _ => rows.push(Row {
+                    index: r,
+                    cells: vec![(c, v)],
+                }),
             }
         }
         rows
@@ -169,7 +172,13 @@ pub(crate) fn glyph_caption(v: &RawValue) -> Option<(String, bool)> {
         .iter()
         .map(|g| (*g, true))
         .chain(UNTICKED_GLYPHS.iter().map(|g| (*g, false)))
-        .chain([("[x]", true), ("[X]", true), ("[✓]", true), ("[ ]", false), ("[]", false)]);
+        .chain([
+            ("[x]", true),
+            ("[X]", true),
+            ("[✓]", true),
+            ("[ ]", false),
+            ("[]", false),
+        ]);
     for (prefix, ticked) in prefixes {
         if let Some(rest) = s.strip_prefix(prefix) {
             let caption = rest.trim();
@@ -191,12 +200,24 @@ mod tests {
         assert_eq!(tick_value(&t("X")), Some(t("X")));
         assert_eq!(tick_value(&t(" ☒ ")), Some(RawValue::Checked(true)));
         assert_eq!(tick_value(&t("☐")), Some(RawValue::Checked(false)));
-        assert_eq!(tick_value(&RawValue::Checked(false)), Some(RawValue::Checked(false)));
+        assert_eq!(
+            tick_value(&RawValue::Checked(false)),
+            Some(RawValue::Checked(false))
+        );
         assert_eq!(tick_value(&t("Xavier")), None);
         assert_eq!(tick_value(&RawValue::Number(1.0)), None);
-        assert_eq!(glyph_caption(&t("☒ Housing Deposits")), Some(("Housing Deposits".into(), true)));
-        assert_eq!(glyph_caption(&t("[ ] Recuperative Care")), Some(("Recuperative Care".into(), false)));
-        assert_eq!(glyph_caption(&t("[x]Day Habilitation:")), Some(("Day Habilitation".into(), true)));
+        assert_eq!(
+            glyph_caption(&t("☒ Housing Deposits")),
+            Some(("Housing Deposits".into(), true))
+        );
+        assert_eq!(
+            glyph_caption(&t("[ ] Recuperative Care")),
+            Some(("Recuperative Care".into(), false))
+        );
+        assert_eq!(
+            glyph_caption(&t("[x]Day Habilitation:")),
+            Some(("Day Habilitation".into(), true))
+        );
         assert_eq!(glyph_caption(&t("☒")), None);
         assert_eq!(glyph_caption(&t("Housing")), None);
     }
@@ -218,7 +239,11 @@ mod tests {
         g.insert((7, 0), RawValue::Text("   ".into()));
         let rows = g.rows();
         assert_eq!(rows.len(), 2);
-        assert_eq!(rows.first().map(|r| r.cells.iter().map(|c| c.0).collect::<Vec<_>>()), Some(vec![0, 2]));
+        assert_eq!(
+            rows.first()
+                .map(|r| r.cells.iter().map(|c| c.0).collect::<Vec<_>>()),
+            Some(vec![0, 2])
+        );
         assert_eq!(g.texts().collect::<Vec<_>>(), vec!["a", "b"]);
     }
 }

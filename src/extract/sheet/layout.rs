@@ -82,7 +82,10 @@ fn find_header(rows: &[Row<'_>]) -> Option<usize> {
             .iter()
             .filter(|r| r.cells.iter().filter(|(c, _)| cols.contains(c)).count() >= 2)
             .count();
-        let labelled = data.iter().filter(|r| r.cells.iter().any(|(_, v)| is_colon_label(v))).count();
+        let labelled = data
+            .iter()
+            .filter(|r| r.cells.iter().any(|(_, v)| is_colon_label(v)))
+            .count();
         return (filled * 2 >= data.len() && labelled * 2 < data.len()).then_some(i);
     }
     None
@@ -105,7 +108,12 @@ fn read_table(rows: &[Row<'_>], h: usize) -> Vec<RawRecord> {
                 .iter()
                 .filter_map(|(c, v)| {
                     let name = names.iter().find(|(hc, _)| hc == c)?.1.clone();
-                    Some(RawEntry { name, alt: None, section: None, value: (*v).clone() })
+                    Some(RawEntry {
+                        name,
+                        alt: None,
+                        section: None,
+                        value: (*v).clone(),
+                    })
                 })
                 .collect(),
         })
@@ -124,7 +132,12 @@ struct Form<'g> {
 impl Form<'_> {
     fn push(&mut self, name: String, value: RawValue) {
         if !name.is_empty() {
-            self.entries.push(RawEntry { name, alt: None, section: self.section.clone(), value });
+            self.entries.push(RawEntry {
+                name,
+                alt: None,
+                section: self.section.clone(),
+                value,
+            });
         }
     }
 
@@ -142,10 +155,8 @@ impl Form<'_> {
         {
             return None;
         }
-        if strict && as_text(v).is_some() {
-            if self.grid.row_len(at.0) > 1 {
-                return None;
-            }
+        if strict && as_text(v).is_some() && self.grid.row_len(at.0) > 1 {
+            return None;
         }
         Some((at, v.clone()))
     }
@@ -248,10 +259,19 @@ fn is_caption(v: &RawValue) -> bool {
 }
 
 fn read_form(grid: &Grid, rows: &[Row<'_>]) -> Vec<RawEntry> {
-    let mut form = Form { grid, entries: Vec::new(), section: None, used: HashSet::new() };
+    let mut form = Form {
+        grid,
+        entries: Vec::new(),
+        section: None,
+        used: HashSet::new(),
+    };
     for row in rows {
-        let cells: Vec<(u32, &RawValue)> =
-            row.cells.iter().copied().filter(|(c, _)| !form.used.contains(&(row.index, *c))).collect();
+        let cells: Vec<(u32, &RawValue)> = row
+            .cells
+            .iter()
+            .copied()
+            .filter(|(c, _)| !form.used.contains(&(row.index, *c)))
+            .collect();
         match cells.as_slice() {
             [] => {}
             [(c, v)] => form.single((row.index, *c), v),
@@ -278,15 +298,27 @@ mod tests {
     }
 
     fn pairs(entries: &[RawEntry]) -> Vec<(Option<&str>, &str, RawValue)> {
-        entries.iter().map(|e| (e.section.as_deref(), e.name.as_str(), e.value.clone())).collect()
+        entries
+            .iter()
+            .map(|e| (e.section.as_deref(), e.name.as_str(), e.value.clone()))
+            .collect()
     }
 
     #[test]
     fn vertical_merged_label_takes_the_value_under_its_region() {
-        let mut g = grid(&[((0, 0), t("Diagnosis / Notes:")), ((3, 0), t("Sample text")), ((3, 1), t("x"))]);
+        let mut g = grid(&[
+            ((0, 0), t("Diagnosis / Notes:")),
+            ((3, 0), t("Sample text")),
+            ((3, 1), t("x")),
+        ]);
         g.add_merge((0, 0), (2, 1));
-        let SheetLayout::Form(entries) = read_sheet(&g) else { panic!("not a form") };
-        assert_eq!(pairs(&entries), vec![(None, "Diagnosis / Notes", t("Sample text"))]);
+        let SheetLayout::Form(entries) = read_sheet(&g) else {
+            panic!("not a form")
+        };
+        assert_eq!(
+            pairs(&entries),
+            vec![(None, "Diagnosis / Notes", t("Sample text"))]
+        );
     }
 
     #[test]
@@ -297,8 +329,13 @@ mod tests {
             ((0, 4), t("01/05/1980")),
             ((1, 0), t("Jane Sample")),
         ]);
-        let SheetLayout::Form(entries) = read_sheet(&g) else { panic!("not a form") };
-        assert_eq!(pairs(&entries), vec![(None, "Name", t("Jane Sample")), (None, "DOB", t("01/05/1980"))]);
+        let SheetLayout::Form(entries) = read_sheet(&g) else {
+            panic!("not a form")
+        };
+        assert_eq!(
+            pairs(&entries),
+            vec![(None, "Name", t("Jane Sample")), (None, "DOB", t("01/05/1980"))]
+        );
     }
 
     #[test]
@@ -312,7 +349,9 @@ mod tests {
             ((2, 0), t("Member Name")),
             ((3, 0), t("Testy McTestface")),
         ]);
-        let SheetLayout::Form(entries) = read_sheet(&g) else { panic!("not a form") };
+        let SheetLayout::Form(entries) = read_sheet(&g) else {
+            panic!("not a form")
+        };
         assert_eq!(
             pairs(&entries),
             vec![
@@ -339,15 +378,25 @@ mod tests {
             ((30, 0), t("Total")),
             ((30, 1), t("2")),
         ]);
-        let SheetLayout::Table(records) = read_sheet(&g) else { panic!("not a table") };
+        let SheetLayout::Table(records) = read_sheet(&g) else {
+            panic!("not a table")
+        };
         let got: Vec<Vec<(&str, String)>> = records
             .iter()
-            .map(|r| r.entries.iter().map(|e| (e.name.as_str(), e.value.as_text())).collect())
+            .map(|r| {
+                r.entries
+                    .iter()
+                    .map(|e| (e.name.as_str(), e.value.as_text()))
+                    .collect()
+            })
             .collect();
         assert_eq!(
             got,
             vec![
-                vec![("Name", "Jane Sample".to_string()), ("Program", "ECM".to_string())],
+                vec![
+                    ("Name", "Jane Sample".to_string()),
+                    ("Program", "ECM".to_string())
+                ],
                 vec![
                     ("Name", "Testy McTestface".to_string()),
                     ("CIN", "91234567A".to_string()),

@@ -15,15 +15,21 @@ const EOCD_LEN: usize = 22;
 const CENTRAL_LEN: usize = 46;
 
 fn le16(b: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_le_bytes(b.get(at..at.checked_add(2)?)?.try_into().ok()?))
+    Some(u16::from_le_bytes(
+        b.get(at..at.checked_add(2)?)?.try_into().ok()?,
+    ))
 }
 
 fn le32(b: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_le_bytes(b.get(at..at.checked_add(4)?)?.try_into().ok()?))
+    Some(u32::from_le_bytes(
+        b.get(at..at.checked_add(4)?)?.try_into().ok()?,
+    ))
 }
 
 fn le64(b: &[u8], at: usize) -> Option<u64> {
-    Some(u64::from_le_bytes(b.get(at..at.checked_add(8)?)?.try_into().ok()?))
+    Some(u64::from_le_bytes(
+        b.get(at..at.checked_add(8)?)?.try_into().ok()?,
+    ))
 }
 
 fn bad(what: &str) -> ExtractError {
@@ -77,7 +83,9 @@ fn entry(bytes: &[u8], at: usize) -> Result<(u64, usize), ExtractError> {
     let mut size = u64::from(size32);
     if size32 == u32::MAX {
         // The real size is the first field of the ZIP64 extra block (APPNOTE 4.5.3).
-        let extra = bytes.get(extra_start..extra_start + extra_len).ok_or_else(short)?;
+        let extra = bytes
+            .get(extra_start..extra_start + extra_len)
+            .ok_or_else(short)?;
         let mut i = 0;
         let mut found = None;
         while let (Some(id), Some(len)) = (le16(extra, i), le16(extra, i + 2)) {
