@@ -13,9 +13,9 @@
 //! - Bounded work: a ZIP package declaring more than `max_decompressed` bytes is refused before
 //!   calamine opens it, and reading stops with an error past `max_cells` cells. xlsx and xlsb
 //!   are streamed cell by cell into the sparse grid (calamine's dense `Range` would allocate
-//!   rows × columns for two far-apart cells); for xls, whose reader builds that dense array
-//!   when opened, [`xlsguard`] measures the cells' bounding box first. ODS relies on
-//!   calamine's own cell cap. A panic inside calamine becomes an error.
+//!   rows × columns for two far-apart cells); for xls and ods,
+//!   whose readers build that dense array when opened, [`xlsguard`] and [`odsguard`] measure
+//!   the cells' bounding box first. A panic inside calamine becomes an error.
 //! - Dates are converted with the workbook's own 1900/1904 date system (calamine keeps the
 //!   flag on every date cell).
 //! - Error texts never quote cell content.
@@ -24,6 +24,7 @@
 mod delimited;
 mod grid;
 mod layout;
+mod odsguard;
 mod xlsguard;
 mod zipcheck;
 
@@ -124,13 +125,12 @@ fn read_workbook(bytes: &[u8], kind: DocKind, limits: &Limits) -> Result<Vec<Gri
                 wb.merge_cells_by_sheet_name(name).unwrap_or_default()
             })
         }
-        // ODS has no merged-region API in calamine; forms read without it.
-        DocKind::Ods => read_ranged(
-            &mut Ods::new(cursor).map_err(ods_err)?,
-            &mut budget,
-            ods_err,
-            |_, _| Vec::new(),
-        ),
+        DocKind::Ods => {
+            odsguard::check_ods_extent(bytes, limits.max_decompressed)?;
+            let mut wb = Ods::new(cursor).map_err(ods_err)?;
+            // ODS has no merged-region API in calamine; forms read without it.
+            read_ranged(&mut wb, &mut budget, ods_err, |_, _| Vec::new())
+        }
         other => Err(ExtractError::Unsupported(format!(
             "{} is not a workbook",
             other.code()

@@ -100,6 +100,44 @@ fn entry(bytes: &[u8], at: usize) -> Result<(u64, usize), ExtractError> {
     Ok((size, next))
 }
 
+/// The decompressed bytes of member `name` (at most `max` of them), or `None` when the package
+/// has no such member or it cannot be read here (calamine then reports the problem).
+/// Only stored and deflated members are read: that is all spreadsheet writers produce.
+pub(crate) fn member(bytes: &[u8], name: &str, max: usize) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let (mut at, entries) = central_directory(bytes).ok()?;
+    for _ in 0..entries {
+        let (_, next) = entry(bytes, at).ok()?;
+        let name_len = usize::from(le16(bytes, at + 28)?);
+        if bytes.get(at + CENTRAL_LEN..at + CENTRAL_LEN + name_len) == Some(name.as_bytes()) {
+            let method = le16(bytes, at + 10)?;
+            let compressed = usize::try_from(le32(bytes, at + 20)?).ok()?;
+            let local = usize::try_from(le32(bytes, at + 42)?).ok()?;
+            if le32(bytes, local) != Some(0x0403_4b50) {
+                return None;
+            }
+            let data_at =
+                local + 30 + usize::from(le16(bytes, local + 26)?) + usize::from(le16(bytes, local + 28)?);
+            let data = bytes.get(data_at..data_at.checked_add(compressed)?)?;
+            let limit = u64::try_from(max).ok()?;
+            let mut out = Vec::new();
+            match method {
+                0 => out.extend_from_slice(data.get(..max.min(data.len()))?),
+                8 => {
+                    flate2::read::DeflateDecoder::new(data)
+                        .take(limit)
+                        .read_to_end(&mut out)
+                        .ok()?;
+                }
+                _ => return None,
+            }
+            return Some(out);
+        }
+        at = next;
+    }
+    None
+}
+
 /// Refuses a ZIP package whose members declare more than `max` uncompressed bytes in total.
 pub(crate) fn check_declared_size(bytes: &[u8], max: usize) -> Result<(), ExtractError> {
     let (mut at, entries) = central_directory(bytes)?;
