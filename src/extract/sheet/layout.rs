@@ -1,0 +1,421 @@
+//! Reading a [`Grid`] as a table (one record per data row) or as a form (label/value pairs).
+//!
+//! The choice is made per sheet from structure alone:
+//! - **Table**: among the first few non-empty rows there is a header row of at least three
+//!   text cells (no `Label:` colons, no tick marks), every row above it is a short title row,
+//!   and the rows below mostly fill two or more of its columns.
+//! - **Form**: anything else. Labels take the next cell to their right (merged label regions and
+//!   empty cells hold nothing, so the next non-empty cell is the one after them), or when nothing
+//!   usable is to the right, the cell just below the label (below its merged region).
+//!
+//! Nothing here knows what a label *means*; names are kept as printed, minus a trailing colon.
+
+use std::collections::HashSet;
+
+use super::grid::{Grid, Row, as_text, glyph_caption, is_colon_label, label_name, tick_value};
+use crate::extract::{RawEntry, RawRecord, RawValue};
+
+/// How far down the header row may sit (title rows above it).
+const HEADER_SEARCH_ROWS: usize = 8;
+/// A run of more empty rows than this ends a table: what follows is notes or totals.
+const MAX_EMPTY_RUN: u32 = 10;
+
+/// What one sheet turned out to be.
+#[derive(Debug, PartialEq)]
+pub(crate) enum SheetLayout {
+    /// One record per data row.
+    Table(Vec<RawRecord>),
+    /// The entries of one form (merged with the other form sheets of the workbook).
+    Form(Vec<RawEntry>),
+}
+
+/// Reads one sheet.
+pub(crate) fn read_sheet(grid: &Grid) -> SheetLayout {
+    let rows = grid.rows();
+    match find_header(&rows) {
+        Some(h) => SheetLayout::Table(read_table(&rows, h)),
+        None => SheetLayout::Form(read_form(grid, &rows)),
+    }
+}
+
+fn is_header_row(row: &Row<'_>) -> bool {
+    let texts = row.cells.iter().filter(|(_, v)| as_text(v).is_some()).count();
+    texts >= 3
+        && texts * 5 >= row.cells.len() * 4
+        && row
+            .cells
+            .iter()
+            .all(|(_, v)| !is_colon_label(v) && tick_value(v).is_none() && glyph_caption(v).is_none())
+}
+
+/// The data rows under the header at `rows[h]`: up to the first long run of empty rows.
+fn data_rows<'r, 'a>(rows: &'r [Row<'a>], h: usize) -> Vec<&'r Row<'a>> {
+    let mut out = Vec::new();
+    let Some(mut last) = rows.get(h).map(|r| r.index) else {
+        return out;
+    };
+    for row in rows.iter().skip(h + 1) {
+        if row.index.saturating_sub(last) > MAX_EMPTY_RUN + 1 {
+            break;
+        }
+        last = row.index;
+        out.push(row);
+    }
+    out
+}
+
+/// The index in `rows` of the table header, if the sheet is a table.
+fn find_header(rows: &[Row<'_>]) -> Option<usize> {
+    for (i, row) in rows.iter().enumerate().take(HEADER_SEARCH_ROWS) {
+        if row.cells.len() < 3 {
+            continue; // a title row
+        }
+        if !is_header_row(row) {
+            return None; // a wide row that is not a header: form rows
+        }
+        let cols: HashSet<u32> = row.cells.iter().map(|(c, _)| *c).collect();
+        let data = data_rows(rows, i);
+        if data.is_empty() {
+            return None;
+        }
+        let filled = data
+            .iter()
+            .filter(|r| r.cells.iter().filter(|(c, _)| cols.contains(c)).count() >= 2)
+            .count();
+        let labelled = data
+            .iter()
+            .filter(|r| r.cells.iter().any(|(_, v)| is_colon_label(v)))
+            .count();
+        return (filled * 2 >= data.len() && labelled * 2 < data.len()).then_some(i);
+    }
+    None
+}
+
+fn read_table(rows: &[Row<'_>], h: usize) -> Vec<RawRecord> {
+    let Some(header) = rows.get(h) else {
+        return Vec::new();
+    };
+    let names: Vec<(u32, String)> = header
+        .cells
+        .iter()
+        .filter_map(|(c, v)| as_text(v).map(|s| (*c, s.trim().to_string())))
+        .collect();
+    data_rows(rows, h)
+        .into_iter()
+        .map(|row| RawRecord {
+            entries: row
+                .cells
+                .iter()
+                .filter_map(|(c, v)| {
+                    let name = names.iter().find(|(hc, _)| hc == c)?.1.clone();
+                    Some(RawEntry {
+                        name,
+                        alt: None,
+                        section: None,
+                        value: (*v).clone(),
+                    })
+                })
+                .collect(),
+        })
+        .filter(|r| !r.entries.is_empty())
+        .collect()
+}
+
+/// Form reading state: entries so far, the current section, and cells already used as values.
+struct Form<'g> {
+    grid: &'g Grid,
+    entries: Vec<RawEntry>,
+    section: Option<String>,
+    used: HashSet<(u32, u32)>,
+}
+
+impl Form<'_> {
+    fn push(&mut self, name: String, value: RawValue) {
+        if !name.is_empty() {
+            self.entries.push(RawEntry {
+                name,
+                alt: None,
+                section: self.section.clone(),
+                value,
+            });
+        }
+    }
+
+    /// The cell directly below the label at `pos` (below its merged region), if it can be the
+    /// label's value. `strict` (labels without a colon) also refuses text that heads a row of
+    /// its own, since that is more likely the next label.
+    fn below(&self, pos: (u32, u32), strict: bool) -> Option<((u32, u32), RawValue)> {
+        let end_row = self.grid.merge_at(pos).map_or(pos.0, |m| m.end.0);
+        let at = (end_row.checked_add(1)?, pos.1);
+        let v = self.grid.get(at)?;
+        if self.used.contains(&at)
+            || is_colon_label(v)
+            || glyph_caption(v).is_some()
+            || tick_value(v).is_some()
+        {
+            return None;
+        }
+        if strict && as_text(v).is_some() && self.grid.row_len(at.0) > 1 {
+            return None;
+        }
+        Some((at, v.clone()))
+    }
+
+    /// A lone caption whose tick cell (left of it, in a neighbouring row's tick column) is
+    /// empty: an unticked box, which says nothing we can record.
+    fn is_unticked_caption(&self, pos: (u32, u32)) -> bool {
+        let Some(left) = pos.1.checked_sub(1) else {
+            return false;
+        };
+        [pos.0.checked_sub(1), pos.0.checked_add(1)]
+            .into_iter()
+            .flatten()
+            .any(|r| self.grid.get((r, left)).is_some_and(|v| tick_value(v).is_some()))
+    }
+
+    /// A row holding a single cell: a section heading, a label with its value below, a
+    /// `☒ caption` cell, or a label left blank.
+    fn single(&mut self, pos: (u32, u32), v: &RawValue) {
+        if let Some((caption, ticked)) = glyph_caption(v) {
+            return self.push(caption, RawValue::Checked(ticked));
+        }
+        let Some(s) = as_text(v) else {
+            return; // a stray number or tick with no caption
+        };
+        if is_colon_label(v) {
+            let value = match self.below(pos, false) {
+                Some((at, value)) => {
+                    self.used.insert(at);
+                    value
+                }
+                None => RawValue::Text(String::new()),
+            };
+            return self.push(label_name(s), value);
+        }
+        if self.is_unticked_caption(pos) {
+            return;
+        }
+        let shouting = s.chars().any(char::is_alphabetic) && !s.chars().any(char::is_lowercase);
+        match self.below(pos, true) {
+            Some((at, value)) if !shouting || as_text(&value).is_none() => {
+                self.used.insert(at);
+                self.push(label_name(s), value);
+            }
+            _ => self.section = Some(label_name(s)),
+        }
+    }
+
+    /// A row of several cells: `Label | value` pairs, `X | caption` / `caption | X` ticks and
+    /// `☒ caption` cells, left to right.
+    fn several(&mut self, row: u32, cells: &[(u32, &RawValue)]) {
+        // In rows that start with a tick, ticks belong to the caption on their right.
+        let tick_left = cells.first().is_some_and(|(_, v)| tick_value(v).is_some());
+        let mut i = 0;
+        while let Some(&(c, v)) = cells.get(i) {
+            i += 1;
+            if let Some((caption, ticked)) = glyph_caption(v) {
+                self.push(caption, RawValue::Checked(ticked));
+                continue;
+            }
+            let right = cells.get(i).map(|&(_, r)| r);
+            if let Some(tick) = tick_value(v) {
+                if let Some(caption) = right.filter(|r| is_caption(r)).and_then(as_text) {
+                    self.push(label_name(caption), tick);
+                    i += 1;
+                }
+                continue;
+            }
+            let Some(label) = as_text(v) else {
+                continue; // a stray value with no label
+            };
+            let right_is_value = right.is_some_and(|r| {
+                !is_colon_label(r) && glyph_caption(r).is_none() && !(tick_left && tick_value(r).is_some())
+            });
+            if let (true, Some(r)) = (right_is_value, right) {
+                // A tick glyph beside its caption reads as a checkbox, whichever side it is on.
+                self.push(label_name(label), tick_value(r).unwrap_or_else(|| r.clone()));
+                i += 1;
+                continue;
+            }
+            let colon = is_colon_label(v);
+            if !colon && tick_left {
+                continue; // an unticked caption
+            }
+            match self.below((row, c), !colon) {
+                Some((at, value)) => {
+                    self.used.insert(at);
+                    self.push(label_name(label), value);
+                }
+                None if colon => self.push(label_name(label), RawValue::Text(String::new())),
+                None => {}
+            }
+        }
+    }
+}
+
+/// Text that can caption a tick: not a label, not another tick.
+fn is_caption(v: &RawValue) -> bool {
+    as_text(v).is_some() && !is_colon_label(v) && tick_value(v).is_none() && glyph_caption(v).is_none()
+}
+
+fn read_form(grid: &Grid, rows: &[Row<'_>]) -> Vec<RawEntry> {
+    let mut form = Form {
+        grid,
+        entries: Vec::new(),
+        section: None,
+        used: HashSet::new(),
+    };
+    for row in rows {
+        let cells: Vec<(u32, &RawValue)> = row
+            .cells
+            .iter()
+            .copied()
+            .filter(|(c, _)| !form.used.contains(&(row.index, *c)))
+            .collect();
+        match cells.as_slice() {
+            [] => {}
+            [(c, v)] => form.single((row.index, *c), v),
+            _ => form.several(row.index, &cells),
+        }
+    }
+    form.entries
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> RawValue {
+        RawValue::Text(s.to_string())
+    }
+
+    fn grid(cells: &[((u32, u32), RawValue)]) -> Grid {
+        let mut g = Grid::default();
+        for (pos, v) in cells {
+            g.insert(*pos, v.clone());
+        }
+        g
+    }
+
+    fn pairs(entries: &[RawEntry]) -> Vec<(Option<&str>, &str, RawValue)> {
+        entries
+            .iter()
+            .map(|e| (e.section.as_deref(), e.name.as_str(), e.value.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn vertical_merged_label_takes_the_value_under_its_region() {
+        let mut g = grid(&[
+            ((0, 0), t("Diagnosis / Notes:")),
+            ((3, 0), t("Sample text")),
+            ((3, 1), t("x")),
+        ]);
+        g.add_merge((0, 0), (2, 1));
+        let SheetLayout::Form(entries) = read_sheet(&g) else {
+            panic!("not a form")
+        };
+        assert_eq!(
+            pairs(&entries),
+            vec![(None, "Diagnosis / Notes", t("Sample text"))]
+        );
+    }
+
+    #[test]
+    fn label_does_not_take_the_next_label_as_its_value() {
+        let g = grid(&[
+            ((0, 0), t("Name:")),
+            ((0, 3), t("DOB:")),
+            ((0, 4), t("01/05/1980")),
+            ((1, 0), t("Jane Sample")),
+        ]);
+        let SheetLayout::Form(entries) = read_sheet(&g) else {
+            panic!("not a form")
+        };
+        assert_eq!(
+            pairs(&entries),
+            vec![(None, "Name", t("Jane Sample")), (None, "DOB", t("01/05/1980"))]
+        );
+    }
+
+    #[test]
+    fn caption_then_tick_and_unlabelled_headings() {
+        let g = grid(&[
+            ((0, 0), t("Programs")),
+            ((1, 0), t("Housing Navigation")),
+            ((1, 1), t("✓")),
+            ((1, 2), t("Sobering Centers")),
+            ((1, 3), RawValue::Checked(false)),
+            ((2, 0), t("Member Name")),
+            ((3, 0), t("Testy McTestface")),
+        ]);
+        let SheetLayout::Form(entries) = read_sheet(&g) else {
+            panic!("not a form")
+        };
+        assert_eq!(
+            pairs(&entries),
+            vec![
+                (Some("Programs"), "Housing Navigation", RawValue::Checked(true)),
+                (Some("Programs"), "Sobering Centers", RawValue::Checked(false)),
+                (Some("Programs"), "Member Name", t("Testy McTestface")),
+            ]
+        );
+    }
+
+    #[test]
+    fn table_after_title_rows_stops_at_long_gap() {
+        let g = grid(&[
+            ((0, 0), t("Batch")),
+            ((2, 0), t("Name")),
+            ((2, 1), t("CIN")),
+            ((2, 2), t("Program")),
+            ((3, 0), t("Jane Sample")),
+            ((3, 2), t("ECM")),
+            ((5, 0), t("Testy McTestface")),
+            ((5, 1), t("91234567A")),
+            ((5, 2), t("CS")),
+            ((5, 7), t("stray, no header")),
+            ((30, 0), t("Total")),
+            ((30, 1), t("2")),
+        ]);
+        let SheetLayout::Table(records) = read_sheet(&g) else {
+            panic!("not a table")
+        };
+        let got: Vec<Vec<(&str, String)>> = records
+            .iter()
+            .map(|r| {
+                r.entries
+                    .iter()
+                    .map(|e| (e.name.as_str(), e.value.as_text()))
+                    .collect()
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                vec![
+                    ("Name", "Jane Sample".to_string()),
+                    ("Program", "ECM".to_string())
+                ],
+                vec![
+                    ("Name", "Testy McTestface".to_string()),
+                    ("CIN", "91234567A".to_string()),
+                    ("Program", "CS".to_string())
+                ],
+            ]
+        );
+    }
+
+    #[test]
+    fn form_row_with_labels_is_not_a_header() {
+        let g = grid(&[
+            ((0, 0), t("Name:")),
+            ((0, 1), t("Jane Sample")),
+            ((0, 2), t("Phone:")),
+            ((0, 3), t("(916) 555-0199")),
+            ((1, 0), t("CIN:")),
+            ((1, 1), t("91234567A")),
+        ]);
+        assert!(matches!(read_sheet(&g), SheetLayout::Form(e) if e.len() == 3));
+    }
+}
