@@ -1,0 +1,382 @@
+//! The durable store: SQLite by default, PostgreSQL for multi-instance deployments.
+//!
+//! One code path through sqlx's `Any` driver, with a migrations tree per database
+//! (`migrations/{sqlite,postgres}`) applied at start. Columns keep to the types `Any` carries on
+//! both (TEXT, BIGINT); ids are generated here (UUIDv7, time-ordered).
+//!
+//! Invariant: a message's row, its referrals, its outbox rows and its audit event are written in
+//! one transaction ([`Store::commit_message`]). Nothing is sent before that commit.
+
+mod lookups;
+
+pub use lookups::{Roster, StoreLookups};
+
+use std::path::Path;
+
+use anyhow::{Context as _, Result};
+use base64::Engine as _;
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{AnyPool, Row};
+
+/// A connection pool to the store.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+    kind: Backend,
+}
+
+/// Which database is behind the pool.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A message ready to be committed.
+#[derive(Debug, Clone)]
+pub struct NewMessage<'a> {
+    pub content_hash: &'a str,
+    /// `replay` for files; the inbox address and folder for IMAP.
+    pub mailbox: &'a str,
+    pub uidvalidity: Option<i64>,
+    pub uid: Option<i64>,
+    pub rfc_message_id: Option<&'a str>,
+    pub inbox_region: &'a str,
+    pub disposition: &'a str,
+    pub programs_json: String,
+    pub reasons_json: String,
+    pub summary_json: String,
+    pub raw: &'a [u8],
+}
+
+/// A referral row.
+#[derive(Debug, Clone)]
+pub struct NewReferral {
+    pub reference: String,
+    pub program: String,
+    pub region: Option<String>,
+    pub outcome: String,
+    pub reasons_json: String,
+    pub fields_json: String,
+    pub member_cin: Option<String>,
+}
+
+/// An outbox row.
+#[derive(Debug, Clone)]
+pub struct NewOutbox {
+    pub kind: String,
+    pub recipient: String,
+    pub reference: String,
+    pub eml: Vec<u8>,
+}
+
+/// A pending outbox row as read back for sending.
+#[derive(Debug, Clone)]
+pub struct PendingMail {
+    pub id: String,
+    pub message_id: String,
+    pub kind: String,
+    pub recipient: String,
+    pub reference: String,
+    pub eml: Vec<u8>,
+    pub attempts: i64,
+}
+
+/// What [`Store::commit_message`] wrote.
+#[derive(Debug, Clone)]
+pub struct Committed {
+    pub message_id: String,
+    pub outbox_ids: Vec<String>,
+}
+
+/// Milliseconds since the epoch.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// A new time-ordered id.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().simple().to_string()
+}
+
+impl Store {
+    /// Connects, creating the SQLite file (mode 0600) and its folder when missing, and applies
+    /// migrations.
+    pub async fn open(url: &str) -> Result<Store> {
+        install_default_drivers();
+        let (kind, url) = if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+            let path = path.split('?').next().unwrap_or(path);
+            if !path.starts_with(":memory:") && !path.starts_with("file:") {
+                prepare_sqlite_file(Path::new(path))?;
+            }
+            let sep = if url.contains('?') { "&" } else { "?" };
+            (Backend::Sqlite, format!("{url}{sep}mode=rwc"))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            (Backend::Postgres, url.to_string())
+        } else {
+            anyhow::bail!("store url must start with sqlite:// or postgres:// (got a url with another scheme)");
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(if kind == Backend::Sqlite { 1 } else { 4 })
+            .connect(&url)
+            .await
+            .with_context(|| format!("connecting to the {kind:?} store"))?;
+        if kind == Backend::Sqlite {
+            // WAL keeps readers (explain, status) out of the writer's way; FULL sync because a
+            // lost commit is a lost referral.
+            sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await.context("enabling WAL")?;
+            sqlx::query("PRAGMA synchronous = FULL").execute(&pool).await?;
+            sqlx::query("PRAGMA busy_timeout = 5000").execute(&pool).await?;
+            sqlx::query("PRAGMA foreign_keys = ON").execute(&pool).await?;
+            sqlx::migrate!("./migrations/sqlite").run(&pool).await.context("applying SQLite migrations")?;
+        } else {
+            sqlx::migrate!("./migrations/postgres").run(&pool).await.context("applying PostgreSQL migrations")?;
+        }
+        Ok(Store { pool, kind })
+    }
+
+    /// The backend in use.
+    pub fn backend(&self) -> Backend {
+        self.kind
+    }
+
+    /// Whether a message with this content hash is already stored.
+    pub async fn seen(&self, content_hash: &str) -> Result<Option<String>> {
+        let row = sqlx::query("SELECT id FROM messages WHERE content_hash = $1")
+            .bind(content_hash)
+            .fetch_optional(&self.pool)
+            .await
+            .context("looking up a content hash")?;
+        Ok(row.map(|r| r.get::<String, _>(0)))
+    }
+
+    /// Allocates reference numbers and writes the message, its referrals, its outbox rows and
+    /// an audit event in one transaction. `build` receives the reference numbers (one per
+    /// referral, then the message-level one) and returns the rows to write.
+    pub async fn commit_message<F>(
+        &self,
+        msg: NewMessage<'_>,
+        reference_prefixes: &[String],
+        message_prefix: &str,
+        build: F,
+    ) -> Result<Committed>
+    where
+        F: FnOnce(&[String], &str) -> Result<(Vec<NewReferral>, Vec<NewOutbox>)>,
+    {
+        let mut tx = self.pool.begin().await.context("starting a transaction")?;
+        let mut refs = Vec::with_capacity(reference_prefixes.len());
+        for p in reference_prefixes {
+            refs.push(next_reference(&mut tx, p).await?);
+        }
+        let msg_ref = match refs.first() {
+            Some(r) => r.clone(),
+            None => next_reference(&mut tx, message_prefix).await?,
+        };
+        let (referrals, outbox) = build(&refs, &msg_ref)?;
+        let id = new_id();
+        let now = now_ms();
+        let raw = base64::engine::general_purpose::STANDARD.encode(msg.raw);
+        sqlx::query(
+            "INSERT INTO messages (id, content_hash, mailbox, uidvalidity, uid, rfc_message_id, inbox_region,
+                received_ms, disposition, programs, reasons, summary, raw)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        )
+        .bind(&id)
+        .bind(msg.content_hash)
+        .bind(msg.mailbox)
+        .bind(msg.uidvalidity)
+        .bind(msg.uid)
+        .bind(msg.rfc_message_id)
+        .bind(msg.inbox_region)
+        .bind(now)
+        .bind(msg.disposition)
+        .bind(&msg.programs_json)
+        .bind(&msg.reasons_json)
+        .bind(&msg.summary_json)
+        .bind(raw)
+        .execute(&mut *tx)
+        .await
+        .context("storing the message")?;
+        for r in &referrals {
+            sqlx::query(
+                "INSERT INTO referrals (id, message_id, reference, program, region, outcome, reasons, fields,
+                    member_cin, created_ms)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            )
+            .bind(new_id())
+            .bind(&id)
+            .bind(&r.reference)
+            .bind(&r.program)
+            .bind(r.region.as_deref())
+            .bind(&r.outcome)
+            .bind(&r.reasons_json)
+            .bind(&r.fields_json)
+            .bind(r.member_cin.as_deref())
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .context("storing a referral")?;
+        }
+        let mut outbox_ids = Vec::new();
+        for o in &outbox {
+            let oid = new_id();
+            sqlx::query(
+                "INSERT INTO outbox (id, message_id, kind, recipient, reference, eml, status, attempts,
+                    next_attempt_ms, created_ms)
+                 VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $7)",
+            )
+            .bind(&oid)
+            .bind(&id)
+            .bind(&o.kind)
+            .bind(&o.recipient)
+            .bind(&o.reference)
+            .bind(String::from_utf8_lossy(&o.eml).into_owned())
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .context("queueing an email")?;
+            outbox_ids.push(oid);
+        }
+        let detail = serde_json::json!({
+            "disposition": msg.disposition,
+            "referrals": referrals.len(),
+            "emails": outbox.len(),
+        });
+        insert_event(&mut tx, Some(&id), "processed", &detail.to_string()).await?;
+        tx.commit().await.context("committing the message")?;
+        Ok(Committed { message_id: id, outbox_ids })
+    }
+
+    /// Outbox rows due for sending, oldest first.
+    pub async fn due_mail(&self, limit: i64) -> Result<Vec<PendingMail>> {
+        let rows = sqlx::query(
+            "SELECT id, message_id, kind, recipient, reference, eml, attempts FROM outbox
+             WHERE status = 'pending' AND next_attempt_ms <= $1 ORDER BY created_ms, id LIMIT $2",
+        )
+        .bind(now_ms())
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .context("reading the outbox")?;
+        Ok(rows
+            .into_iter()
+            .map(|r| PendingMail {
+                id: r.get(0),
+                message_id: r.get(1),
+                kind: r.get(2),
+                recipient: r.get(3),
+                reference: r.get(4),
+                eml: r.get::<String, _>(5).into_bytes(),
+                attempts: r.get(6),
+            })
+            .collect())
+    }
+
+    /// Marks an outbox row delivered.
+    pub async fn mark_sent(&self, id: &str) -> Result<()> {
+        sqlx::query("UPDATE outbox SET status = 'sent', sent_ms = $1, attempts = attempts + 1 WHERE id = $2")
+            .bind(now_ms())
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .context("marking an email sent")?;
+        Ok(())
+    }
+
+    /// Records a failed attempt: retried at `retry_at_ms`, or failed for good when `None`.
+    pub async fn mark_attempt_failed(&self, id: &str, error: &str, retry_at_ms: Option<i64>) -> Result<()> {
+        let (status, next) = match retry_at_ms {
+            Some(t) => ("pending", t),
+            None => ("failed", now_ms()),
+        };
+        sqlx::query(
+            "UPDATE outbox SET status = $1, attempts = attempts + 1, next_attempt_ms = $2, last_error = $3 WHERE id = $4",
+        )
+        .bind(status)
+        .bind(next)
+        .bind(error)
+        .bind(id)
+        .execute(&self.pool)
+        .await
+        .context("recording a failed send")?;
+        Ok(())
+    }
+
+    /// Whether an open ECM referral (accepted or screened out, so under review) exists for a CIN.
+    pub async fn open_ecm_referral(&self, cin: &str) -> Result<bool> {
+        let row = sqlx::query(
+            "SELECT 1 FROM referrals WHERE member_cin = $1 AND program = 'ecm'
+               AND outcome IN ('accepted', 'screened_out') LIMIT 1",
+        )
+        .bind(cin)
+        .fetch_optional(&self.pool)
+        .await
+        .context("looking up open ECM referrals")?;
+        Ok(row.is_some())
+    }
+
+    /// Counts rows in a table (for summaries and tests).
+    pub async fn count(&self, table: &str, where_sql: &str) -> Result<i64> {
+        anyhow::ensure!(
+            ["messages", "referrals", "outbox", "events"].contains(&table),
+            "unknown table {table}"
+        );
+        let sql = format!("SELECT COUNT(*) FROM {table} {where_sql}");
+        let row = sqlx::query(&sql).fetch_one(&self.pool).await.context("counting rows")?;
+        Ok(row.get::<i64, _>(0))
+    }
+
+    /// The underlying pool (tests and maintenance commands).
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+}
+
+async fn next_reference(tx: &mut sqlx::Transaction<'_, sqlx::Any>, prefix: &str) -> Result<String> {
+    let row = sqlx::query(
+        "INSERT INTO counters (name, value) VALUES ($1, 1)
+         ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value",
+    )
+    .bind(prefix)
+    .fetch_one(&mut **tx)
+    .await
+    .context("allocating a reference number")?;
+    let n: i64 = row.get(0);
+    Ok(format!("{prefix}-{n:06}"))
+}
+
+async fn insert_event(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    message_id: Option<&str>,
+    kind: &str,
+    detail: &str,
+) -> Result<()> {
+    sqlx::query("INSERT INTO events (id, message_id, at_ms, kind, detail) VALUES ($1, $2, $3, $4, $5)")
+        .bind(new_id())
+        .bind(message_id)
+        .bind(now_ms())
+        .bind(kind)
+        .bind(detail)
+        .execute(&mut **tx)
+        .await
+        .context("writing an audit event")?;
+    Ok(())
+}
+
+/// Creates the SQLite file's folder and the file itself with owner-only permissions: it holds PHI.
+fn prepare_sqlite_file(path: &Path) -> Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating the store folder {}", dir.display()))?;
+    }
+    if !path.exists() {
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        opts.open(path).with_context(|| format!("creating the store file {}", path.display()))?;
+    }
+    Ok(())
+}
