@@ -62,7 +62,10 @@ pub(crate) struct Budget {
 
 impl Budget {
     fn new(max_decompressed: usize) -> Self {
-        Budget { bytes_left: max_decompressed, ops_left: MAX_OPERATORS }
+        Budget {
+            bytes_left: max_decompressed,
+            ops_left: MAX_OPERATORS,
+        }
     }
 
     /// Bytes that may still be decompressed.
@@ -110,13 +113,20 @@ fn load(bytes: &[u8], limits: &Limits) -> Result<Document, ExtractError> {
         return Err(ExtractError::Unreadable("not a PDF (no %PDF- header)".into()));
     }
     if !looks_complete(bytes) {
-        return Err(ExtractError::Unreadable("truncated PDF (no end-of-file marker)".into()));
+        return Err(ExtractError::Unreadable(
+            "truncated PDF (no end-of-file marker)".into(),
+        ));
     }
-    let options = LoadOptions { max_decompressed_size: Some(limits.max_decompressed), ..LoadOptions::default() };
+    let options = LoadOptions {
+        max_decompressed_size: Some(limits.max_decompressed),
+        ..LoadOptions::default()
+    };
     let doc = Document::load_mem_with_options(bytes, options).map_err(|e| match e {
         lopdf::Error::InvalidPassword | lopdf::Error::Decryption(_) => ExtractError::Encrypted,
         // lopdf's messages can quote object data, so they are not passed on.
-        _ => ExtractError::Unreadable("damaged PDF structure (header, cross-reference table or trailer)".into()),
+        _ => ExtractError::Unreadable(
+            "damaged PDF structure (header, cross-reference table or trailer)".into(),
+        ),
     })?;
     // Still encrypted after loading: the empty user password did not open it.
     if doc.trailer.has(b"Encrypt") {
@@ -145,7 +155,11 @@ pub fn extract_pdf(bytes: &[u8], limits: &Limits) -> Result<RawDoc, ExtractError
 
     let fields = acroform::read_fields(&doc, limits.max_depth, &mut budget)?;
     if !fields.is_empty() {
-        return Ok(RawDoc { kind: DocKind::PdfForm, records: vec![RawRecord { entries: fields }], text });
+        return Ok(RawDoc {
+            kind: DocKind::PdfForm,
+            records: vec![RawRecord { entries: fields }],
+            text,
+        });
     }
     if text.trim().is_empty() {
         if acroform::has_xfa(&doc) {
@@ -155,7 +169,11 @@ pub fn extract_pdf(bytes: &[u8], limits: &Limits) -> Result<RawDoc, ExtractError
     }
     let mut entries = Vec::new();
     layout::pair(&page_lines, &mut entries);
-    Ok(RawDoc { kind: DocKind::PdfText, records: vec![RawRecord { entries }], text })
+    Ok(RawDoc {
+        kind: DocKind::PdfText,
+        records: vec![RawRecord { entries }],
+        text,
+    })
 }
 
 #[cfg(test)]

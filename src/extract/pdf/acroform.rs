@@ -26,7 +26,12 @@ const FF_PUSHBUTTON: i64 = 1 << 16;
 /// The document's `/AcroForm` dictionary, if any.
 fn acroform(doc: &Document) -> Option<&Dictionary> {
     let cat = doc.catalog().ok()?;
-    cat.get(b"AcroForm").ok().and_then(|o| doc.dereference(o).ok())?.1.as_dict().ok()
+    cat.get(b"AcroForm")
+        .ok()
+        .and_then(|o| doc.dereference(o).ok())?
+        .1
+        .as_dict()
+        .ok()
 }
 
 /// Whether the form carries an XFA (LiveCycle) packet.
@@ -35,14 +40,26 @@ pub(super) fn has_xfa(doc: &Document) -> bool {
 }
 
 /// Reads every terminal field. Empty when there is no AcroForm or it lists no fields.
-pub(super) fn read_fields(doc: &Document, max_depth: usize, budget: &mut Budget) -> Result<Vec<RawEntry>, LimitHit> {
-    let Some(form) = acroform(doc) else { return Ok(Vec::new()) };
+pub(super) fn read_fields(
+    doc: &Document,
+    max_depth: usize,
+    budget: &mut Budget,
+) -> Result<Vec<RawEntry>, LimitHit> {
+    let Some(form) = acroform(doc) else {
+        return Ok(Vec::new());
+    };
     let fields = form
         .get(b"Fields")
         .ok()
         .and_then(|o| doc.dereference(o).ok())
         .and_then(|(_, o)| o.as_array().ok());
-    let mut walk = Walk { doc, max_depth, budget, visited: HashSet::new(), out: Vec::new() };
+    let mut walk = Walk {
+        doc,
+        max_depth,
+        budget,
+        visited: HashSet::new(),
+        out: Vec::new(),
+    };
     for f in fields.into_iter().flatten() {
         walk.field(f, &Inherited::default(), 0)?;
     }
@@ -85,18 +102,34 @@ impl<'a> Walk<'a, '_> {
         if depth > self.max_depth {
             return Ok(());
         }
-        let Some(dict) = self.visit(obj) else { return Ok(()) };
+        let Some(dict) = self.visit(obj) else {
+            return Ok(());
+        };
         let mut inh = parent.clone();
         if let Some(t) = self.text(dict.get(b"T").ok()) {
-            inh.name = if inh.name.is_empty() { t } else { format!("{}.{t}", inh.name) };
+            inh.name = if inh.name.is_empty() {
+                t
+            } else {
+                format!("{}.{t}", inh.name)
+            };
         }
-        if let Some(ft) = dict.get(b"FT").ok().and_then(|o| self.deref(o)).and_then(|o| o.as_name().ok()) {
+        if let Some(ft) = dict
+            .get(b"FT")
+            .ok()
+            .and_then(|o| self.deref(o))
+            .and_then(|o| o.as_name().ok())
+        {
             inh.ft = Some(ft);
         }
-        if let Some(v) = dict.get(b"V").ok() {
+        if let Ok(v) = dict.get(b"V") {
             inh.v = Some(v);
         }
-        if let Some(ff) = dict.get(b"Ff").ok().and_then(|o| self.deref(o)).and_then(|o| o.as_i64().ok()) {
+        if let Some(ff) = dict
+            .get(b"Ff")
+            .ok()
+            .and_then(|o| self.deref(o))
+            .and_then(|o| o.as_i64().ok())
+        {
             inh.ff = ff;
         }
         let kids: Vec<&'a Object> = dict
@@ -106,7 +139,11 @@ impl<'a> Walk<'a, '_> {
             .and_then(|o| o.as_array().ok())
             .map(|a| a.iter().collect())
             .unwrap_or_default();
-        let has_t = |o: &&'a Object| self.deref(o).and_then(|o| o.as_dict().ok()).is_some_and(|d| d.has(b"T"));
+        let has_t = |o: &&'a Object| {
+            self.deref(o)
+                .and_then(|o| o.as_dict().ok())
+                .is_some_and(|d| d.has(b"T"))
+        };
         let (fields, widgets): (Vec<&'a Object>, Vec<&'a Object>) = kids.into_iter().partition(has_t);
         if !fields.is_empty() {
             for k in fields {
@@ -126,18 +163,28 @@ impl<'a> Walk<'a, '_> {
         self.terminal(dict, &inh, &widget_dicts)
     }
 
-    fn terminal(&mut self, dict: &'a Dictionary, inh: &Inherited<'a>, widgets: &[&'a Dictionary]) -> Result<(), LimitHit> {
+    fn terminal(
+        &mut self,
+        dict: &'a Dictionary,
+        inh: &Inherited<'a>,
+        widgets: &[&'a Dictionary],
+    ) -> Result<(), LimitHit> {
         if inh.name.is_empty() {
             return Ok(());
         }
         // Some generators put /V only on the widget kid.
-        let v = inh.v.or_else(|| widgets.iter().find_map(|w| w.get(b"V").ok())).and_then(|o| self.deref(o));
+        let v = inh
+            .v
+            .or_else(|| widgets.iter().find_map(|w| w.get(b"V").ok()))
+            .and_then(|o| self.deref(o));
         let value = match inh.ft.unwrap_or(b"") {
             b"Tx" => RawValue::Text(self.text_value(v)?),
             b"Btn" if inh.ff & FF_PUSHBUTTON != 0 => return Ok(()),
             b"Btn" if inh.ff & FF_RADIO != 0 => RawValue::Text(self.radio(dict, v, widgets)),
             b"Btn" => {
-                let state = v.and_then(|o| self.state(o)).or_else(|| self.on_widget_state(widgets));
+                let state = v
+                    .and_then(|o| self.state(o))
+                    .or_else(|| self.on_widget_state(widgets));
                 RawValue::Checked(state.is_some_and(|s| s != "Off" && !s.is_empty()))
             }
             b"Ch" => RawValue::Text(self.choice(dict, v)),
@@ -148,7 +195,12 @@ impl<'a> Walk<'a, '_> {
             },
         };
         let alt = self.text(dict.get(b"TU").ok()).filter(|s| !s.trim().is_empty());
-        self.out.push(RawEntry { name: inh.name.clone(), alt, section: None, value });
+        self.out.push(RawEntry {
+            name: inh.name.clone(),
+            alt,
+            section: None,
+            value,
+        });
         Ok(())
     }
 
@@ -195,7 +247,10 @@ impl<'a> Walk<'a, '_> {
     }
 
     fn opt(&self, dict: &'a Dictionary) -> Option<&'a Vec<Object>> {
-        dict.get(b"Opt").ok().and_then(|o| self.deref(o)).and_then(|o| o.as_array().ok())
+        dict.get(b"Opt")
+            .ok()
+            .and_then(|o| self.deref(o))
+            .and_then(|o| o.as_array().ok())
     }
 
     /// An `/Opt` entry: `(export, display)`; a plain string is both.
@@ -218,7 +273,9 @@ impl<'a> Walk<'a, '_> {
             .and_then(|o| self.state(o))
             .filter(|s| s != "Off" && !s.is_empty())
             .or_else(|| self.on_widget_state(widgets));
-        let Some(chosen) = chosen else { return String::new() };
+        let Some(chosen) = chosen else {
+            return String::new();
+        };
         // On-names that are indexes (`/0`, `/1`) point into /Opt.
         if let (Ok(idx), Some(opt)) = (chosen.parse::<usize>(), self.opt(dict))
             && let Some((_, display)) = opt.get(idx).and_then(|o| self.opt_entry(o))
@@ -234,11 +291,19 @@ impl<'a> Walk<'a, '_> {
             Some(o) => self.text(Some(o)).into_iter().collect(),
             None => Vec::new(),
         };
-        let opts: Vec<(String, String)> =
-            self.opt(dict).into_iter().flatten().filter_map(|o| self.opt_entry(o)).collect();
+        let opts: Vec<(String, String)> = self
+            .opt(dict)
+            .into_iter()
+            .flatten()
+            .filter_map(|o| self.opt_entry(o))
+            .collect();
         let shown: Vec<String> = values
             .into_iter()
-            .map(|val| opts.iter().find(|(e, _)| *e == val).map_or(val, |(_, d)| d.clone()))
+            .map(|val| {
+                opts.iter()
+                    .find(|(e, _)| *e == val)
+                    .map_or(val, |(_, d)| d.clone())
+            })
             .collect();
         shown.join("; ")
     }

@@ -44,7 +44,14 @@ struct M {
 }
 
 impl M {
-    const ID: M = M { a: 1.0, b: 0.0, c: 0.0, d: 1.0, e: 0.0, f: 0.0 };
+    const ID: M = M {
+        a: 1.0,
+        b: 0.0,
+        c: 0.0,
+        d: 1.0,
+        e: 0.0,
+        f: 0.0,
+    };
 
     fn translate(x: f32, y: f32) -> M {
         M { e: x, f: y, ..M::ID }
@@ -65,7 +72,14 @@ impl M {
     fn from_objects(ops: &[Object]) -> Option<M> {
         let v: Vec<f32> = ops.iter().filter_map(num).collect();
         match v.as_slice() {
-            [a, b, c, d, e, f] => Some(M { a: *a, b: *b, c: *c, d: *d, e: *e, f: *f }),
+            [a, b, c, d, e, f] => Some(M {
+                a: *a,
+                b: *b,
+                c: *c,
+                d: *d,
+                e: *e,
+                f: *f,
+            }),
             _ => None,
         }
     }
@@ -140,7 +154,10 @@ impl<'a, 'b> Walker<'a, 'b> {
 
     /// Appends the runs of one page to `self.runs`.
     pub fn walk_page(&mut self, page_id: ObjectId) -> Result<(), LimitHit> {
-        let content = match self.doc.get_page_content_with_limit(page_id, self.budget.remaining()) {
+        let content = match self
+            .doc
+            .get_page_content_with_limit(page_id, self.budget.remaining())
+        {
             Ok(c) => c,
             Err(lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded { .. })) => {
                 return Err(LimitHit::Decompressed);
@@ -169,12 +186,16 @@ impl<'a, 'b> Walker<'a, 'b> {
     }
 
     fn font(&mut self, res: Option<&'a Dictionary>, name: &[u8]) -> Result<Option<Rc<Font<'a>>>, LimitHit> {
-        let Some(obj) = self.resource(res, b"Font", name) else { return Ok(None) };
+        let Some(obj) = self.resource(res, b"Font", name) else {
+            return Ok(None);
+        };
         let id = obj.as_reference().ok();
         if let Some(f) = id.and_then(|id| self.fonts.get(&id)) {
             return Ok(Some(Rc::clone(f)));
         }
-        let Some(dict) = self.deref(obj).and_then(|o| o.as_dict().ok()) else { return Ok(None) };
+        let Some(dict) = self.deref(obj).and_then(|o| o.as_dict().ok()) else {
+            return Ok(None);
+        };
         let font = Rc::new(Font::load(self.doc, dict, self.budget)?);
         if let Some(id) = id {
             self.fonts.insert(id, Rc::clone(&font));
@@ -183,7 +204,11 @@ impl<'a, 'b> Walker<'a, 'b> {
     }
 
     fn run_ops(
-        &mut self, ops: &[Operation], res: Option<&'a Dictionary>, mut gs: GState<'a>, depth: usize,
+        &mut self,
+        ops: &[Operation],
+        res: Option<&'a Dictionary>,
+        mut gs: GState<'a>,
+        depth: usize,
     ) -> Result<(), LimitHit> {
         let mut saved: Vec<GState<'a>> = Vec::new();
         let mut tm = M::ID;
@@ -252,7 +277,9 @@ impl<'a, 'b> Walker<'a, 'b> {
                     }
                 }
                 "TJ" => {
-                    let Some(Ok(items)) = args.first().map(Object::as_array) else { continue };
+                    let Some(Ok(items)) = args.first().map(Object::as_array) else {
+                        continue;
+                    };
                     for item in items {
                         match item {
                             Object::String(bytes, _) => self.show(bytes, &gs, &mut tm),
@@ -277,7 +304,11 @@ impl<'a, 'b> Walker<'a, 'b> {
     }
 
     fn draw_xobject(
-        &mut self, res: Option<&'a Dictionary>, name: &[u8], gs: &GState<'a>, depth: usize,
+        &mut self,
+        res: Option<&'a Dictionary>,
+        name: &[u8],
+        gs: &GState<'a>,
+        depth: usize,
     ) -> Result<(), LimitHit> {
         let Some(Ok(id)) = self.resource(res, b"XObject", name).map(Object::as_reference) else {
             return Ok(());
@@ -285,7 +316,9 @@ impl<'a, 'b> Walker<'a, 'b> {
         if depth >= self.max_depth || self.active.contains(&id) {
             return Ok(());
         }
-        let Ok(stream) = self.doc.get_object(id).and_then(Object::as_stream) else { return Ok(()) };
+        let Ok(stream) = self.doc.get_object(id).and_then(Object::as_stream) else {
+            return Ok(());
+        };
         if stream.dict.get(b"Subtype").and_then(Object::as_name).ok() != Some(b"Form".as_slice()) {
             return Ok(()); // images carry no text
         }
@@ -306,7 +339,12 @@ impl<'a, 'b> Walker<'a, 'b> {
             .and_then(|o| o.as_array().ok())
             .and_then(|a| M::from_objects(a))
             .unwrap_or(M::ID);
-        let own_res = stream.dict.get(b"Resources").ok().and_then(|o| self.deref(o)).and_then(|o| o.as_dict().ok());
+        let own_res = stream
+            .dict
+            .get(b"Resources")
+            .ok()
+            .and_then(|o| self.deref(o))
+            .and_then(|o| o.as_dict().ok());
         let mut inner = gs.clone();
         inner.ctm = matrix.mul(gs.ctm);
         self.active.push(id);
@@ -320,7 +358,14 @@ impl<'a, 'b> Walker<'a, 'b> {
         let Some(font) = gs.font.as_ref() else { return };
         self.glyphs.clear();
         font.glyphs(bytes, &mut self.glyphs);
-        let scale = M { a: gs.size * gs.h_scale, b: 0.0, c: 0.0, d: gs.size, e: 0.0, f: gs.rise };
+        let scale = M {
+            a: gs.size * gs.h_scale,
+            b: 0.0,
+            c: 0.0,
+            d: gs.size,
+            e: 0.0,
+            f: gs.rise,
+        };
         let start = scale.mul(*tm).mul(gs.ctm);
         let mut text = String::new();
         for g in &self.glyphs {
@@ -355,7 +400,11 @@ mod tests {
 
     #[test]
     fn matrix_product_applies_left_first() {
-        let scale = M { a: 2.0, d: 2.0, ..M::ID };
+        let scale = M {
+            a: 2.0,
+            d: 2.0,
+            ..M::ID
+        };
         let m = scale.mul(M::translate(10.0, 20.0));
         assert_eq!((m.e, m.f, m.a), (10.0, 20.0, 2.0));
         let m = M::translate(10.0, 20.0).mul(scale);

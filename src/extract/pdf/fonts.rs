@@ -37,11 +37,18 @@ pub(super) struct Font<'a> {
 
 enum Widths {
     /// `/FirstChar` + `/Widths`, with the width for codes outside the table.
-    Simple { first: u32, widths: Vec<f32>, missing: f32 },
+    Simple {
+        first: u32,
+        widths: Vec<f32>,
+        missing: f32,
+    },
     /// `/W` expanded, with `/DW`.
     Composite { map: HashMap<u32, f32>, default: f32 },
     /// Standard-14 metrics for codes 32..=126, with a default.
-    Builtin { table: Option<&'static [u16; 95]>, default: f32 },
+    Builtin {
+        table: Option<&'static [u16; 95]>,
+        default: f32,
+    },
 }
 
 fn num(o: &Object) -> Option<f32> {
@@ -63,9 +70,17 @@ fn get<'a>(doc: &'a Document, d: &'a Dictionary, key: &[u8]) -> Option<&'a Objec
 impl<'a> Font<'a> {
     /// Prepares `dict` (a `/Font` resource). Never fails: unknown parts fall back to defaults.
     /// Only a `/ToUnicode` stream over the remaining budget is an error.
-    pub fn load(doc: &'a Document, dict: &'a Dictionary, budget: &mut Budget) -> Result<Self, super::LimitHit> {
-        let subtype = get(doc, dict, b"Subtype").and_then(|o| o.as_name().ok()).unwrap_or(b"");
-        let base = get(doc, dict, b"BaseFont").and_then(|o| o.as_name().ok()).unwrap_or(b"");
+    pub fn load(
+        doc: &'a Document,
+        dict: &'a Dictionary,
+        budget: &mut Budget,
+    ) -> Result<Self, super::LimitHit> {
+        let subtype = get(doc, dict, b"Subtype")
+            .and_then(|o| o.as_name().ok())
+            .unwrap_or(b"");
+        let base = get(doc, dict, b"BaseFont")
+            .and_then(|o| o.as_name().ok())
+            .unwrap_or(b"");
         let base = String::from_utf8_lossy(base);
         // Subset fonts are named `ABCDEF+RealName`.
         let base = base.split_once('+').map_or(base.as_ref(), |(_, b)| b).to_string();
@@ -86,8 +101,18 @@ impl<'a> Font<'a> {
         } else {
             dict.get_font_encoding_with_limit(doc, budget.remaining()).ok()
         };
-        let widths = if composite { composite_widths(doc, dict) } else { simple_widths(doc, dict, &base) };
-        Ok(Font { code_len, to_unicode, encoding, zapf, widths })
+        let widths = if composite {
+            composite_widths(doc, dict)
+        } else {
+            simple_widths(doc, dict, &base)
+        };
+        Ok(Font {
+            code_len,
+            to_unicode,
+            encoding,
+            zapf,
+            widths,
+        })
     }
 
     /// Decodes a shown string into glyphs.
@@ -125,7 +150,11 @@ impl<'a> Font<'a> {
 
     fn width_of(&self, code: u32) -> f32 {
         match &self.widths {
-            Widths::Simple { first, widths, missing } => code
+            Widths::Simple {
+                first,
+                widths,
+                missing,
+            } => code
                 .checked_sub(*first)
                 .and_then(|i| widths.get(i as usize))
                 .copied()
@@ -141,14 +170,21 @@ impl<'a> Font<'a> {
 fn simple_widths(doc: &Document, dict: &Dictionary, base: &str) -> Widths {
     let first = get(doc, dict, b"FirstChar").and_then(num).unwrap_or(0.0).max(0.0) as u32;
     if let Some(arr) = get(doc, dict, b"Widths").and_then(|o| o.as_array().ok()) {
-        let widths = arr.iter().map(|o| deref(doc, o).and_then(num).unwrap_or(0.0)).collect();
+        let widths = arr
+            .iter()
+            .map(|o| deref(doc, o).and_then(num).unwrap_or(0.0))
+            .collect();
         let missing = get(doc, dict, b"FontDescriptor")
             .and_then(|o| o.as_dict().ok())
             .and_then(|fd| get(doc, fd, b"MissingWidth"))
             .and_then(num)
             .filter(|w| *w > 0.0)
             .unwrap_or(500.0);
-        return Widths::Simple { first, widths, missing };
+        return Widths::Simple {
+            first,
+            widths,
+            missing,
+        };
     }
     let (table, default) = metrics::builtin(base);
     Widths::Builtin { table, default }
@@ -161,7 +197,10 @@ fn composite_widths(doc: &Document, dict: &Dictionary) -> Widths {
         .and_then(|o| deref(doc, o))
         .and_then(|o| o.as_dict().ok());
     let Some(desc) = desc else {
-        return Widths::Composite { map: HashMap::new(), default: 1000.0 };
+        return Widths::Composite {
+            map: HashMap::new(),
+            default: 1000.0,
+        };
     };
     let default = get(doc, desc, b"DW").and_then(num).unwrap_or(1000.0);
     let mut map = HashMap::new();
@@ -183,7 +222,9 @@ fn composite_widths(doc: &Document, dict: &Dictionary) -> Widths {
                     }
                 }
                 Some(end) => {
-                    let (Some(end), Some(v)) = (num(end), items.next().and_then(num)) else { break };
+                    let (Some(end), Some(v)) = (num(end), items.next().and_then(num)) else {
+                        break;
+                    };
                     let end = (end.max(0.0) as u32).min(start.saturating_add(MAX_ENTRIES as u32));
                     for c in start..=end {
                         if map.len() >= MAX_ENTRIES {
@@ -273,7 +314,10 @@ fn tokens(data: &[u8]) -> Vec<Tok<'_>> {
                     .iter()
                     .filter_map(|c| (*c as char).to_digit(16).map(|d| d as u8))
                     .collect();
-                let bytes = digits.chunks(2).map(|p| p.iter().fold(0u8, |a, d| (a << 4) | d)).collect();
+                let bytes = digits
+                    .chunks(2)
+                    .map(|p| p.iter().fold(0u8, |a, d| (a << 4) | d))
+                    .collect();
                 out.push(Tok::Hex(bytes));
                 i = end + 1;
             }
@@ -302,18 +346,28 @@ fn tokens(data: &[u8]) -> Vec<Tok<'_>> {
 }
 
 fn code_of(bytes: &[u8]) -> u32 {
-    bytes.iter().take(4).fold(0u32, |acc, b| (acc << 8) | u32::from(*b))
+    bytes
+        .iter()
+        .take(4)
+        .fold(0u32, |acc, b| (acc << 8) | u32::from(*b))
 }
 
 fn utf16(bytes: &[u8]) -> Vec<u16> {
-    bytes.chunks(2).map(|p| p.iter().fold(0u16, |a, b| (a << 8) | u16::from(*b))).collect()
+    bytes
+        .chunks(2)
+        .map(|p| p.iter().fold(0u16, |a, b| (a << 8) | u16::from(*b)))
+        .collect()
 }
 
 impl CMap {
     /// Reads `bfchar`, `bfrange` and the first `codespacerange`. Unknown syntax is skipped.
     pub fn parse(data: &[u8]) -> CMap {
         let toks = tokens(data);
-        let mut cmap = CMap { chars: HashMap::new(), ranges: Vec::new(), code_len: None };
+        let mut cmap = CMap {
+            chars: HashMap::new(),
+            ranges: Vec::new(),
+            code_len: None,
+        };
         let mut i = 0;
         let at = |i: usize| toks.get(i);
         while let Some(t) = at(i) {
@@ -329,34 +383,46 @@ impl CMap {
                 }
                 Tok::Word(b"beginbfchar") => {
                     while let (Some(Tok::Hex(src)), Some(Tok::Hex(dst))) = (at(i), at(i + 1)) {
-                        cmap.chars.insert((code_of(src), src.len()), String::from_utf16_lossy(&utf16(dst)));
+                        cmap.chars
+                            .insert((code_of(src), src.len()), String::from_utf16_lossy(&utf16(dst)));
                         i += 2;
                     }
                 }
-                Tok::Word(b"beginbfrange") => loop {
-                    let (Some(Tok::Hex(lo)), Some(Tok::Hex(hi))) = (at(i), at(i + 1)) else { break };
-                    let (lo_c, hi_c, len) = (code_of(lo), code_of(hi), lo.len());
-                    match at(i + 2) {
-                        Some(Tok::Hex(dst)) => {
-                            let target = RangeTarget::Start(utf16(dst));
-                            cmap.ranges.push(Range { lo: lo_c, hi: hi_c, len, target });
-                            i += 3;
-                        }
-                        Some(Tok::Open) => {
-                            i += 3;
-                            let mut list = Vec::new();
-                            while let Some(Tok::Hex(d)) = at(i) {
-                                list.push(String::from_utf16_lossy(&utf16(d)));
-                                i += 1;
+                Tok::Word(b"beginbfrange") => {
+                    while let (Some(Tok::Hex(lo)), Some(Tok::Hex(hi))) = (at(i), at(i + 1)) {
+                        let (lo_c, hi_c, len) = (code_of(lo), code_of(hi), lo.len());
+                        match at(i + 2) {
+                            Some(Tok::Hex(dst)) => {
+                                let target = RangeTarget::Start(utf16(dst));
+                                cmap.ranges.push(Range {
+                                    lo: lo_c,
+                                    hi: hi_c,
+                                    len,
+                                    target,
+                                });
+                                i += 3;
                             }
-                            if at(i) == Some(&Tok::Close) {
-                                i += 1;
+                            Some(Tok::Open) => {
+                                i += 3;
+                                let mut list = Vec::new();
+                                while let Some(Tok::Hex(d)) = at(i) {
+                                    list.push(String::from_utf16_lossy(&utf16(d)));
+                                    i += 1;
+                                }
+                                if at(i) == Some(&Tok::Close) {
+                                    i += 1;
+                                }
+                                cmap.ranges.push(Range {
+                                    lo: lo_c,
+                                    hi: hi_c,
+                                    len,
+                                    target: RangeTarget::List(list),
+                                });
                             }
-                            cmap.ranges.push(Range { lo: lo_c, hi: hi_c, len, target: RangeTarget::List(list) });
+                            _ => break,
                         }
-                        _ => break,
                     }
-                },
+                }
                 _ => {}
             }
         }
@@ -368,7 +434,10 @@ impl CMap {
         if let Some(s) = self.chars.get(&(code, len)) {
             return Some(s.clone());
         }
-        let r = self.ranges.iter().find(|r| r.len == len && r.lo <= code && code <= r.hi)?;
+        let r = self
+            .ranges
+            .iter()
+            .find(|r| r.len == len && r.lo <= code && code <= r.hi)?;
         let off = code - r.lo;
         match &r.target {
             RangeTarget::Start(units) => {

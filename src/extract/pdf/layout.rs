@@ -56,7 +56,11 @@ pub(super) fn lines(mut runs: Vec<Run>) -> Vec<Line> {
         .into_iter()
         .map(|(y, size, mut members)| {
             members.sort_by(|a, b| a.x0.total_cmp(&b.x0));
-            Line { y, size, cells: cells(members) }
+            Line {
+                y,
+                size,
+                cells: cells(members),
+            }
         })
         .filter(|l| !l.cells.is_empty())
         .collect()
@@ -69,14 +73,19 @@ fn cells(runs: Vec<Run>) -> Vec<Cell> {
         match merged.last_mut() {
             Some(cur) if run.x0 - cur.x1 < COLUMN_GAP_EM * size => {
                 let gap = run.x0 - cur.x1;
-                let spaced = cur.text.ends_with(char::is_whitespace) || run.text.starts_with(char::is_whitespace);
+                let spaced =
+                    cur.text.ends_with(char::is_whitespace) || run.text.starts_with(char::is_whitespace);
                 if gap > WORD_GAP_EM * size && !spaced {
                     cur.text.push(' ');
                 }
                 cur.text.push_str(&run.text);
                 cur.x1 = cur.x1.max(run.x1);
             }
-            _ => merged.push(Cell { x0: run.x0, x1: run.x1, text: run.text }),
+            _ => merged.push(Cell {
+                x0: run.x0,
+                x1: run.x1,
+                text: run.text,
+            }),
         }
     }
     merged.into_iter().flat_map(split_typed_columns).collect()
@@ -101,7 +110,12 @@ fn split_typed_columns(cell: Cell) -> Vec<Cell> {
         }
     };
     while i < chars.len() {
-        let spaces = chars.get(i..).unwrap_or_default().iter().take_while(|c| **c == ' ').count();
+        let spaces = chars
+            .get(i..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|c| **c == ' ')
+            .count();
         if spaces >= 3 {
             push(start, i, &mut out);
             start = i + spaces;
@@ -116,7 +130,9 @@ fn split_typed_columns(cell: Cell) -> Vec<Cell> {
 
 /// The tick token at the start of `s`: whether it is ticked, and its length in bytes.
 fn tick_prefix(s: &str) -> Option<(bool, usize)> {
-    const TICKED: [&str; 14] = ["[X]", "[x]", "(X)", "(x)", "[✓]", "[✔]", "☒", "☑", "✓", "✔", "■", "✗", "✘", "☒"];
+    const TICKED: [&str; 14] = [
+        "[X]", "[x]", "(X)", "(x)", "[✓]", "[✔]", "☒", "☑", "✓", "✔", "■", "✗", "✘", "☒",
+    ];
     const EMPTY: [&str; 10] = ["[ ]", "( )", "[]", "()", "☐", "□", "❏", "❐", "❑", "❒"];
     for t in TICKED {
         if s.starts_with(t) {
@@ -215,15 +231,22 @@ pub(super) fn pair(pages: &[Vec<Line>], out: &mut Vec<RawEntry>) {
 
 fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntry>) {
     let mut used: Vec<Vec<bool>> = lines.iter().map(|l| vec![false; l.cells.len()]).collect();
-    let is_used = |used: &Vec<Vec<bool>>, li: usize, ci: usize| used.get(li).and_then(|l| l.get(ci)) != Some(&false);
+    let is_used =
+        |used: &Vec<Vec<bool>>, li: usize, ci: usize| used.get(li).and_then(|l| l.get(ci)) != Some(&false);
     let emit = |out: &mut Vec<RawEntry>, section: &Option<String>, name: String, value: RawValue| {
-        out.push(RawEntry { name, alt: None, section: section.clone(), value });
+        out.push(RawEntry {
+            name,
+            alt: None,
+            section: section.clone(),
+            value,
+        });
     };
     for (li, line) in lines.iter().enumerate() {
         let lone = line.cells.len() == 1 && !is_used(&used, li, 0);
         if lone
             && let Some(cell) = line.cells.first()
-            && (is_numbered_heading(&cell.text) || (is_caps_heading(&cell.text) && tick_prefix(&cell.text).is_none()))
+            && (is_numbered_heading(&cell.text)
+                || (is_caps_heading(&cell.text) && tick_prefix(&cell.text).is_none()))
         {
             *section = Some(heading_text(&cell.text));
             continue;
@@ -232,7 +255,10 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
             if is_used(&used, li, ci) {
                 continue;
             }
-            let next = line.cells.get(ci + 1).filter(|n| !is_used(&used, li, ci + 1) && !is_label_or_tick(&n.text));
+            let next = line
+                .cells
+                .get(ci + 1)
+                .filter(|n| !is_used(&used, li, ci + 1) && !is_label_or_tick(&n.text));
             if let Some(items) = split_ticks(&cell.text) {
                 for (ticked, mut caption) in items {
                     if caption.is_empty()
@@ -248,7 +274,9 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
                 }
                 continue;
             }
-            let Some((label, value)) = split_label(&cell.text) else { continue };
+            let Some((label, value)) = split_label(&cell.text) else {
+                continue;
+            };
             if !value.is_empty() {
                 emit(out, section, label, RawValue::Text(value));
                 continue;
@@ -262,7 +290,10 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
             let col_end = line.cells.get(ci + 1).map_or(f32::INFINITY, |n| n.x0);
             match below(lines, li, cell, col_end, line.size) {
                 Some(Below::Value(bi, bj)) if !is_used(&used, bi, bj) => {
-                    let text = lines.get(bi).and_then(|l| l.cells.get(bj)).map(|c| c.text.clone());
+                    let text = lines
+                        .get(bi)
+                        .and_then(|l| l.cells.get(bj))
+                        .map(|c| c.text.clone());
                     mark(&mut used, bi, bj);
                     emit(out, section, label, RawValue::Text(text.unwrap_or_default()));
                 }
@@ -294,8 +325,16 @@ fn below(lines: &[Line], li: usize, cell: &Cell, col_end: f32, size: f32) -> Opt
         return None;
     }
     let slack = size;
-    let (bj, found) = next.cells.iter().enumerate().find(|(_, c)| c.x0 >= cell.x0 - slack && c.x0 < col_end)?;
-    Some(if is_label_or_tick(&found.text) { Below::Label } else { Below::Value(li + 1, bj) })
+    let (bj, found) = next
+        .cells
+        .iter()
+        .enumerate()
+        .find(|(_, c)| c.x0 >= cell.x0 - slack && c.x0 < col_end)?;
+    Some(if is_label_or_tick(&found.text) {
+        Below::Label
+    } else {
+        Below::Value(li + 1, bj)
+    })
 }
 
 /// The lines of all pages as text: cells joined by tabs, lines by newlines.
@@ -315,7 +354,13 @@ mod tests {
 
     fn run(x0: f32, y: f32, text: &str) -> Run {
         // Helvetica-ish: half an em per character at 10 pt.
-        Run { x0, x1: x0 + 5.0 * text.chars().count() as f32, y, size: 10.0, text: text.to_string() }
+        Run {
+            x0,
+            x1: x0 + 5.0 * text.chars().count() as f32,
+            y,
+            size: 10.0,
+            text: text.to_string(),
+        }
     }
 
     fn entries(runs: Vec<Run>) -> Vec<(Option<String>, String, RawValue)> {
@@ -337,7 +382,10 @@ mod tests {
             run(72.0, 680.0, "Next"),
         ]);
         assert_eq!(ls.len(), 2);
-        let texts: Vec<&str> = ls.first().map(|l| l.cells.iter().map(|c| c.text.as_str()).collect()).unwrap_or_default();
+        let texts: Vec<&str> = ls
+            .first()
+            .map(|l| l.cells.iter().map(|c| c.text.as_str()).collect())
+            .unwrap_or_default();
         assert_eq!(texts, ["DOB: 01/02/1980", "Phone: 555"]);
     }
 
@@ -389,14 +437,26 @@ mod tests {
 
     #[test]
     fn bare_label_over_labels_is_a_heading() {
-        let got = entries(vec![run(72.0, 700.0, "Referring Provider:"), run(72.0, 686.0, "Name: Dr Sample")]);
-        assert_eq!(got, vec![(Some("Referring Provider".into()), "Name".into(), t("Dr Sample"))]);
+        let got = entries(vec![
+            run(72.0, 700.0, "Referring Provider:"),
+            run(72.0, 686.0, "Name: Dr Sample"),
+        ]);
+        assert_eq!(
+            got,
+            vec![(Some("Referring Provider".into()), "Name".into(), t("Dr Sample"))]
+        );
     }
 
     #[test]
     fn typed_space_columns_split() {
         let got = entries(vec![run(72.0, 700.0, "Gender: F      Language: Spanish")]);
-        assert_eq!(got, vec![(None, "Gender".into(), t("F")), (None, "Language".into(), t("Spanish"))]);
+        assert_eq!(
+            got,
+            vec![
+                (None, "Gender".into(), t("F")),
+                (None, "Language".into(), t("Spanish"))
+            ]
+        );
     }
 
     #[test]
