@@ -33,7 +33,7 @@ use super::{DocKind, ExtractError, Limits, RawDoc, RawRecord, find};
 
 /// Most content operators interpreted per document: stops XObject fan-out bombs (a form drawing
 /// another form ten times, nested thirty deep) that stay small in bytes.
-pub const MAX_OPERATORS: u64 = 2_000_000;
+pub const MAX_OPERATORS: u64 = 1_000_000;
 
 /// Which bound a document hit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,6 +77,11 @@ impl Budget {
     pub(crate) fn charge(&mut self, n: usize) -> Result<(), LimitHit> {
         self.bytes_left = self.bytes_left.checked_sub(n).ok_or(LimitHit::Decompressed)?;
         Ok(())
+    }
+
+    /// Operators that may still be interpreted.
+    pub(crate) fn ops_remaining(&self) -> u64 {
+        self.ops_left
     }
 
     /// Records one interpreted operator.

@@ -165,7 +165,7 @@ impl<'a, 'b> Walker<'a, 'b> {
             Err(_) => return Ok(()),
         };
         self.budget.charge(content.len())?;
-        let ops = decode_ops(&content);
+        let ops = decode_ops(&content, self.budget.ops_remaining());
         let resources = self.page_resources(page_id);
         self.run_ops(&ops, resources, GState::new(M::ID), 0)
     }
@@ -326,7 +326,7 @@ impl<'a, 'b> Walker<'a, 'b> {
             Some(ops) => Rc::clone(ops),
             None => {
                 let bytes = self.budget.decode(stream)?;
-                let ops = Rc::new(decode_ops(&bytes));
+                let ops = Rc::new(decode_ops(&bytes, self.budget.ops_remaining()));
                 self.forms.insert(id, Rc::clone(&ops));
                 ops
             }
@@ -389,9 +389,14 @@ impl<'a, 'b> Walker<'a, 'b> {
     }
 }
 
-/// Parses content operators; a stream that does not parse yields nothing rather than an error.
-fn decode_ops(bytes: &[u8]) -> Vec<Operation> {
-    Content::decode(bytes).map(|c| c.operations).unwrap_or_default()
+/// Parses content operators up to the first syntax error (a damaged tail loses only its own
+/// text), keeping at most `max` so a huge stream of tiny operators cannot exhaust memory before
+/// the operator budget is charged.
+fn decode_ops(bytes: &[u8], max: u64) -> Vec<Operation> {
+    Content::decode_iter(bytes)
+        .map_while(Result::ok)
+        .take(usize::try_from(max).unwrap_or(usize::MAX).saturating_add(1))
+        .collect()
 }
 
 #[cfg(test)]

@@ -1,13 +1,14 @@
 //! Layout: positioned runs → visual lines → label/value entries.
 //!
-//! Lines are runs sharing a baseline (within 40 % of the font size), read left to right. Inside a
+//! Lines are runs sharing a baseline (within half the font size), read left to right. Inside a
 //! line a horizontal gap of at least one em, or three typed spaces, starts a new *cell* (a
 //! column). Pairing then reads cells top to bottom:
 //! - a tick mark (`☒ ☑ ✓ ✔ ■ ✗ ✘ [X] (X) X`, or an empty box `☐ □ ❏ ❑ [ ] ( )`) followed by a
 //!   caption gives `caption = Checked(..)`; several ticks may share a cell;
 //! - `Label: value` in one cell gives a text entry;
-//! - `Label:` alone takes the next cell to its right, else the cell directly below it on the
-//!   next line (boxed forms print the label above the box), else an empty value;
+//! - `Label:` alone takes the next cell to its right, else a value just above the baseline to
+//!   its right (typed high in its box), else the cell directly below it on the next line (boxed
+//!   forms print the label above the box), else an empty value;
 //! - a lone line that is all capitals, starts with `Section`/`Part`/`Step`, or is a bare
 //!   `Label:` with more labels right under it, is a section heading for what follows.
 //!
@@ -32,6 +33,12 @@ pub(super) struct Line {
     pub cells: Vec<Cell>,
 }
 
+/// Runs whose baselines differ by at most this many ems share a line (typed values often sit a
+/// little off the label's baseline).
+const LINE_TOLERANCE_EM: f32 = 0.5;
+/// A value typed into a box may sit up to this far above its label's baseline (in ems), just
+/// over the line tolerance.
+const RAISED_WINDOW_EM: f32 = 0.9;
 /// A gap of this many ems between runs on a line starts a new cell.
 const COLUMN_GAP_EM: f32 = 1.0;
 /// A gap wider than this (in ems) between runs inside a cell is a word space.
@@ -45,7 +52,7 @@ pub(super) fn lines(mut runs: Vec<Run>) -> Vec<Line> {
     let mut grouped: Vec<(f32, f32, Vec<Run>)> = Vec::new();
     for run in runs {
         match grouped.last_mut() {
-            Some((y, size, members)) if (*y - run.y).abs() <= 0.4 * size.max(run.size) => {
+            Some((y, size, members)) if (*y - run.y).abs() <= LINE_TOLERANCE_EM * size.max(run.size) => {
                 *size = size.max(run.size);
                 members.push(run);
             }
@@ -288,8 +295,12 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
                 continue;
             }
             let col_end = line.cells.get(ci + 1).map_or(f32::INFINITY, |n| n.x0);
-            match below(lines, li, cell, col_end, line.size) {
-                Some(Below::Value(bi, bj)) if !is_used(&used, bi, bj) => {
+            let found = match raised(lines, &used, li, cell, col_end, line.size) {
+                Some((bi, bj)) => Some(Below::Value(bi, bj)),
+                None => below(lines, &used, li, cell, col_end, line.size),
+            };
+            match found {
+                Some(Below::Value(bi, bj)) => {
                     let text = lines
                         .get(bi)
                         .and_then(|l| l.cells.get(bj))
@@ -317,8 +328,41 @@ enum Below {
     Label,
 }
 
+fn unused(used: &[Vec<bool>], li: usize, ci: usize) -> bool {
+    used.get(li).and_then(|l| l.get(ci)) == Some(&false)
+}
+
+/// An unused value cell just above the label's baseline and to its right (a value typed a
+/// little high in its box), on the previous line.
+fn raised(
+    lines: &[Line],
+    used: &[Vec<bool>],
+    li: usize,
+    cell: &Cell,
+    col_end: f32,
+    size: f32,
+) -> Option<(usize, usize)> {
+    let pi = li.checked_sub(1)?;
+    let prev = lines.get(pi)?;
+    let this = lines.get(li)?;
+    if prev.y - this.y > RAISED_WINDOW_EM * size.max(prev.size) {
+        return None;
+    }
+    let (pj, _) = prev.cells.iter().enumerate().find(|(pj, c)| {
+        unused(used, pi, *pj) && c.x0 >= cell.x1 - 0.5 * size && c.x0 < col_end && !is_label_or_tick(&c.text)
+    })?;
+    Some((pi, pj))
+}
+
 /// What sits directly under `cell` on the next line, within the label's column.
-fn below(lines: &[Line], li: usize, cell: &Cell, col_end: f32, size: f32) -> Option<Below> {
+fn below(
+    lines: &[Line],
+    used: &[Vec<bool>],
+    li: usize,
+    cell: &Cell,
+    col_end: f32,
+    size: f32,
+) -> Option<Below> {
     let next = lines.get(li + 1)?;
     let this = lines.get(li)?;
     if this.y - next.y > BELOW_WINDOW_EM * size.max(next.size) {
@@ -329,7 +373,7 @@ fn below(lines: &[Line], li: usize, cell: &Cell, col_end: f32, size: f32) -> Opt
         .cells
         .iter()
         .enumerate()
-        .find(|(_, c)| c.x0 >= cell.x0 - slack && c.x0 < col_end)?;
+        .find(|(bj, c)| unused(used, li + 1, *bj) && c.x0 >= cell.x0 - slack && c.x0 < col_end)?;
     Some(if is_label_or_tick(&found.text) {
         Below::Label
     } else {
@@ -444,6 +488,25 @@ mod tests {
         assert_eq!(
             got,
             vec![(Some("Referring Provider".into()), "Name".into(), t("Dr Sample"))]
+        );
+    }
+
+    #[test]
+    fn values_off_the_label_baseline_still_pair() {
+        let got = entries(vec![
+            run(72.0, 700.0, "Name:"),
+            run(172.0, 706.5, "Jane Sample"),
+            run(72.0, 680.0, "Phone:"),
+            run(172.0, 673.5, "555-555-0100"),
+            run(72.0, 660.0, "Next: x"),
+        ]);
+        assert_eq!(
+            got,
+            vec![
+                (None, "Name".into(), t("Jane Sample")),
+                (None, "Phone".into(), t("555-555-0100")),
+                (None, "Next".into(), t("x")),
+            ]
         );
     }
 

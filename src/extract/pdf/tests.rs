@@ -361,3 +361,51 @@ fn field_cycles_in_kids_terminate() {
         2
     );
 }
+
+#[test]
+fn damaged_content_tail_keeps_text_before_it() {
+    let pdf = build(
+        b"BT /F1 10 Tf 72 700 Td (Name: Jane Sample) Tj ET\n<< /Broken ( \n",
+        |_, _| {},
+    );
+    let doc = extract_pdf(&pdf, &Limits::default()).unwrap();
+    assert_eq!(
+        entries(&doc),
+        [e("Name", None, None, t("Jane Sample"))].as_slice()
+    );
+}
+
+#[test]
+fn composite_font_with_two_byte_tounicode() {
+    let cmap = b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n\
+        1 begincodespacerange <0000> <FFFF> endcodespacerange\n\
+        1 beginbfrange <0020> <007E> <0020> endbfrange\n\
+        1 beginbfchar <0100> <2612> endbfchar\nendcmap end end\n";
+    let pdf = build(
+        b"BT /F2 10 Tf 72 700 Td <0043 0049 004E 003A 0020 0039 0031> Tj ET \
+          BT /F2 10 Tf 72 680 Td <0100 0020 0055 0072 0067 0065 006E 0074> Tj ET",
+        |doc, res| {
+            let to_unicode = doc.add_object(Stream::new(Dictionary::new(), cmap.to_vec()));
+            let cid = doc.add_object(dictionary! {
+                "Type" => "Font", "Subtype" => "CIDFontType2", "BaseFont" => "AAAAAA+Sample",
+                "DW" => 600, "W" => vec![0x43.into(), vec![700.into()].into()],
+            });
+            let font = doc.add_object(dictionary! {
+                "Type" => "Font", "Subtype" => "Type0", "BaseFont" => "AAAAAA+Sample",
+                "Encoding" => "Identity-H", "DescendantFonts" => vec![cid.into()], "ToUnicode" => to_unicode,
+            });
+            if let Ok(Object::Dictionary(fonts)) = res.get_mut(b"Font") {
+                fonts.set("F2", font);
+            }
+        },
+    );
+    let doc = extract_pdf(&pdf, &Limits::default()).unwrap();
+    assert_eq!(
+        entries(&doc),
+        [
+            e("CIN", None, None, t("91")),
+            e("Urgent", None, None, RawValue::Checked(true))
+        ]
+        .as_slice()
+    );
+}
