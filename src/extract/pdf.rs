@@ -1,7 +1,185 @@
-//! PDF reading: AcroForm fields, else the text layer. (Being written: see issue #2.)
-use super::{ExtractError, Limits, RawDoc};
+//! PDF reading: AcroForm fields when the form has them, else label/value pairs from the
+//! positioned text layer.
+//!
+//! Stage: attachment bytes → [`RawDoc`] (structure only; labels are mapped to canonical fields
+//! later). Three paths:
+//! - AcroForm with at least one field → [`DocKind::PdfForm`], one entry per terminal field
+//!   ([`acroform`]); an unfilled form is still a form (its entries are blank).
+//! - Otherwise the text layer → [`DocKind::PdfText`]: our own content-stream walker
+//!   ([`content`], which follows Form XObjects where flattened values live) gives positioned
+//!   runs, [`layout`] groups them into lines and pairs labels with values and tick marks.
+//! - Either way `RawDoc::text` is the page text (lines; cells separated by tabs), so the next
+//!   stage can recognise which plan's form it is.
+//!
+//! Invariants:
+//! - Errors never carry document content. Not a PDF, damaged or truncated → `Unreadable`;
+//!   a user password we do not have → `Encrypted` (lopdf tries the empty password itself);
+//!   an XFA-only form → `XfaOnly`; no text at all (scanned) → `Unreadable`.
+//! - Work is bounded: only the first `max_pages` pages are read; all decompression (content
+//!   streams, XObjects, `/ToUnicode`, stream values) shares one `max_decompressed` budget;
+//!   field and XObject nesting stop at `max_depth`; reference cycles terminate; operators
+//!   executed are capped ([`MAX_OPERATORS`]).
+//! - One document gives one record (a form is one referral).
+
+mod acroform;
+mod content;
+mod fonts;
+mod layout;
+mod metrics;
+
+use lopdf::{Document, LoadOptions, Stream};
+
+use super::{DocKind, ExtractError, Limits, RawDoc, RawRecord, find};
+
+/// Most content operators interpreted per document: stops XObject fan-out bombs (a form drawing
+/// another form ten times, nested thirty deep) that stay small in bytes.
+pub const MAX_OPERATORS: u64 = 1_000_000;
+
+/// Which bound a document hit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LimitHit {
+    Decompressed,
+    Operators,
+}
+
+impl From<LimitHit> for ExtractError {
+    fn from(hit: LimitHit) -> Self {
+        ExtractError::Unreadable(
+            match hit {
+                LimitHit::Decompressed => "PDF content is over the decompressed-size limit",
+                LimitHit::Operators => "PDF content is too complex (operator limit reached)",
+            }
+            .into(),
+        )
+    }
+}
+
+/// The work one document may still cause: decompressed bytes and operators.
+pub(crate) struct Budget {
+    bytes_left: usize,
+    ops_left: u64,
+}
+
+impl Budget {
+    fn new(max_decompressed: usize) -> Self {
+        Budget {
+            bytes_left: max_decompressed,
+            ops_left: MAX_OPERATORS,
+        }
+    }
+
+    /// Bytes that may still be decompressed.
+    pub(crate) fn remaining(&self) -> usize {
+        self.bytes_left
+    }
+
+    /// Records `n` decompressed bytes.
+    pub(crate) fn charge(&mut self, n: usize) -> Result<(), LimitHit> {
+        self.bytes_left = self.bytes_left.checked_sub(n).ok_or(LimitHit::Decompressed)?;
+        Ok(())
+    }
+
+    /// Operators that may still be interpreted.
+    pub(crate) fn ops_remaining(&self) -> u64 {
+        self.ops_left
+    }
+
+    /// Records one interpreted operator.
+    pub(crate) fn tick(&mut self) -> Result<(), LimitHit> {
+        self.ops_left = self.ops_left.checked_sub(1).ok_or(LimitHit::Operators)?;
+        Ok(())
+    }
+
+    /// Decodes a stream within the remaining budget. A stream that fails to decode for any
+    /// other reason yields nothing (its text is lost, the document still reads).
+    pub(crate) fn decode(&mut self, stream: &Stream) -> Result<Vec<u8>, LimitHit> {
+        match stream.get_plain_content_with_limit(self.bytes_left) {
+            Ok(bytes) => {
+                self.charge(bytes.len())?;
+                Ok(bytes)
+            }
+            Err(lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded { .. })) => {
+                Err(LimitHit::Decompressed)
+            }
+            Err(_) => Ok(Vec::new()),
+        }
+    }
+}
+
+/// A complete PDF ends with `%%EOF` (possibly followed by a little padding). Without it the
+/// file was cut off in transit and lopdf's repair could hand back partial data.
+fn looks_complete(bytes: &[u8]) -> bool {
+    let tail = bytes.get(bytes.len().saturating_sub(2048)..).unwrap_or(bytes);
+    find(tail, b"%%EOF").is_some()
+}
+
+fn load(bytes: &[u8], limits: &Limits) -> Result<Document, ExtractError> {
+    if find(bytes.get(..1024).unwrap_or(bytes), b"%PDF-").is_none() {
+        return Err(ExtractError::Unreadable("not a PDF (no %PDF- header)".into()));
+    }
+    if !looks_complete(bytes) {
+        return Err(ExtractError::Unreadable(
+            "truncated PDF (no end-of-file marker)".into(),
+        ));
+    }
+    let options = LoadOptions {
+        max_decompressed_size: Some(limits.max_decompressed),
+        ..LoadOptions::default()
+    };
+    let doc = Document::load_mem_with_options(bytes, options).map_err(|e| match e {
+        lopdf::Error::InvalidPassword | lopdf::Error::Decryption(_) => ExtractError::Encrypted,
+        // lopdf's messages can quote object data, so they are not passed on.
+        _ => ExtractError::Unreadable(
+            "damaged PDF structure (header, cross-reference table or trailer)".into(),
+        ),
+    })?;
+    // Still encrypted after loading: the empty user password did not open it.
+    if doc.trailer.has(b"Encrypt") {
+        return Err(ExtractError::Encrypted);
+    }
+    Ok(doc)
+}
 
 /// Reads a PDF's form fields, or its text layer when it has none.
-pub fn extract_pdf(_bytes: &[u8], _limits: &Limits) -> Result<RawDoc, ExtractError> {
-    Err(ExtractError::Unreadable("PDF reader not built yet".into()))
+pub fn extract_pdf(bytes: &[u8], limits: &Limits) -> Result<RawDoc, ExtractError> {
+    let doc = load(bytes, limits)?;
+    let pages = doc.get_pages();
+    if pages.is_empty() {
+        return Err(ExtractError::Unreadable("PDF has no pages".into()));
+    }
+    let mut budget = Budget::new(limits.max_decompressed);
+    let mut page_lines = Vec::new();
+    {
+        let mut walker = content::Walker::new(&doc, &mut budget, limits.max_depth);
+        for page_id in pages.values().take(limits.max_pages) {
+            walker.walk_page(*page_id)?;
+            page_lines.push(layout::lines(std::mem::take(&mut walker.runs)));
+        }
+    }
+    let text = layout::text(&page_lines);
+
+    let fields = acroform::read_fields(&doc, limits.max_depth, &mut budget)?;
+    if !fields.is_empty() {
+        return Ok(RawDoc {
+            kind: DocKind::PdfForm,
+            records: vec![RawRecord { entries: fields }],
+            text,
+        });
+    }
+    if text.trim().is_empty() {
+        if acroform::has_xfa(&doc) {
+            return Err(ExtractError::XfaOnly);
+        }
+        return Err(ExtractError::Unreadable("no text layer (scanned image?)".into()));
+    }
+    let mut entries = Vec::new();
+    layout::pair(&page_lines, &mut entries);
+    Ok(RawDoc {
+        kind: DocKind::PdfText,
+        records: vec![RawRecord { entries }],
+        text,
+    })
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,531 @@
+//! Layout: positioned runs → visual lines → label/value entries.
+//!
+//! Lines are runs sharing a baseline (within half the font size), read left to right. Inside a
+//! line a horizontal gap of at least one em, or three typed spaces, starts a new *cell* (a
+//! column). Pairing then reads cells top to bottom:
+//! - a tick mark (`☒ ☑ ✓ ✔ ■ ✗ ✘ [X] (X) X`, or an empty box `☐ □ ❏ ❑ [ ] ( )`) followed by a
+//!   caption gives `caption = Checked(..)`; several ticks may share a cell;
+//! - `Label: value` in one cell gives a text entry;
+//! - `Label:` alone takes the next cell to its right, else a value just above the baseline to
+//!   its right (typed high in its box), else the cell directly below it on the next line (boxed
+//!   forms print the label above the box), else an empty value;
+//! - a lone line that is all capitals, starts with `Section`/`Part`/`Step`, or is a bare
+//!   `Label:` with more labels right under it, is a section heading for what follows.
+//!
+//! A cell is used as a value at most once. Nothing here interprets what a label means.
+
+use super::content::Run;
+use crate::extract::{RawEntry, RawValue};
+
+/// A column of text on a line.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Cell {
+    pub x0: f32,
+    pub x1: f32,
+    pub text: String,
+}
+
+/// One visual line, top to bottom order in a page.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Line {
+    pub y: f32,
+    pub size: f32,
+    pub cells: Vec<Cell>,
+}
+
+/// Runs whose baselines differ by at most this many ems share a line (typed values often sit a
+/// little off the label's baseline).
+const LINE_TOLERANCE_EM: f32 = 0.5;
+/// A value typed into a box may sit up to this far above its label's baseline (in ems), just
+/// over the line tolerance.
+const RAISED_WINDOW_EM: f32 = 0.9;
+/// A gap of this many ems between runs on a line starts a new cell.
+const COLUMN_GAP_EM: f32 = 1.0;
+/// A gap wider than this (in ems) between runs inside a cell is a word space.
+const WORD_GAP_EM: f32 = 0.15;
+/// How far below a label (in ems of the label) its boxed value may sit.
+const BELOW_WINDOW_EM: f32 = 2.5;
+
+/// Groups one page's runs into lines, top to bottom, each split into cells.
+pub(super) fn lines(mut runs: Vec<Run>) -> Vec<Line> {
+    runs.sort_by(|a, b| b.y.total_cmp(&a.y).then(a.x0.total_cmp(&b.x0)));
+    let mut grouped: Vec<(f32, f32, Vec<Run>)> = Vec::new();
+    for run in runs {
+        match grouped.last_mut() {
+            Some((y, size, members)) if (*y - run.y).abs() <= LINE_TOLERANCE_EM * size.max(run.size) => {
+                *size = size.max(run.size);
+                members.push(run);
+            }
+            _ => grouped.push((run.y, run.size, vec![run])),
+        }
+    }
+    grouped
+        .into_iter()
+        .map(|(y, size, mut members)| {
+            members.sort_by(|a, b| a.x0.total_cmp(&b.x0));
+            Line {
+                y,
+                size,
+                cells: cells(members),
+            }
+        })
+        .filter(|l| !l.cells.is_empty())
+        .collect()
+}
+
+fn cells(runs: Vec<Run>) -> Vec<Cell> {
+    let mut merged: Vec<Cell> = Vec::new();
+    for run in runs {
+        let size = run.size.max(1.0);
+        match merged.last_mut() {
+            Some(cur) if run.x0 - cur.x1 < COLUMN_GAP_EM * size => {
+                let gap = run.x0 - cur.x1;
+                let spaced =
+                    cur.text.ends_with(char::is_whitespace) || run.text.starts_with(char::is_whitespace);
+                if gap > WORD_GAP_EM * size && !spaced {
+                    cur.text.push(' ');
+                }
+                cur.text.push_str(&run.text);
+                cur.x1 = cur.x1.max(run.x1);
+            }
+            _ => merged.push(Cell {
+                x0: run.x0,
+                x1: run.x1,
+                text: run.text,
+            }),
+        }
+    }
+    merged.into_iter().flat_map(split_typed_columns).collect()
+}
+
+/// Splits a cell at runs of three or more spaces (columns typed with the space bar), placing
+/// the pieces proportionally along the cell.
+fn split_typed_columns(cell: Cell) -> Vec<Cell> {
+    let total = cell.text.chars().count().max(1) as f32;
+    let width = cell.x1 - cell.x0;
+    let mut out = Vec::new();
+    let mut start = 0usize; // char index of the current piece
+    let chars: Vec<char> = cell.text.chars().collect();
+    let mut i = 0;
+    let push = |from: usize, to: usize, out: &mut Vec<Cell>| {
+        let text: String = chars.get(from..to).unwrap_or_default().iter().collect();
+        let text = text.trim().to_string();
+        if !text.is_empty() {
+            let x0 = cell.x0 + width * from as f32 / total;
+            let x1 = cell.x0 + width * to as f32 / total;
+            out.push(Cell { x0, x1, text });
+        }
+    };
+    while i < chars.len() {
+        let spaces = chars
+            .get(i..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|c| **c == ' ')
+            .count();
+        if spaces >= 3 {
+            push(start, i, &mut out);
+            start = i + spaces;
+            i += spaces;
+        } else {
+            i += 1;
+        }
+    }
+    push(start, chars.len(), &mut out);
+    out
+}
+
+/// The tick token at the start of `s`: whether it is ticked, and its length in bytes.
+fn tick_prefix(s: &str) -> Option<(bool, usize)> {
+    const TICKED: [&str; 14] = [
+        "[X]", "[x]", "(X)", "(x)", "[✓]", "[✔]", "☒", "☑", "✓", "✔", "■", "✗", "✘", "☒",
+    ];
+    const EMPTY: [&str; 10] = ["[ ]", "( )", "[]", "()", "☐", "□", "❏", "❐", "❑", "❒"];
+    for t in TICKED {
+        if s.starts_with(t) {
+            return Some((true, t.len()));
+        }
+    }
+    for t in EMPTY {
+        if s.starts_with(t) {
+            return Some((false, t.len()));
+        }
+    }
+    // A bare `X` counts only as a word of its own ("X Urgent"), never "X-ray" or "Xavier".
+    let mut it = s.chars();
+    if matches!(it.next(), Some('X' | 'x')) && it.next().is_some_and(char::is_whitespace) {
+        return Some((true, 1));
+    }
+    None
+}
+
+/// Tick items in a cell that starts with a tick mark: `(ticked, caption)`, captions may be
+/// empty when the caption is in the next cell.
+fn split_ticks(text: &str) -> Option<Vec<(bool, String)>> {
+    tick_prefix(text)?;
+    let mut marks: Vec<(usize, bool, usize)> = Vec::new();
+    let mut prev_space = true;
+    for (i, c) in text.char_indices() {
+        let free = marks.last().is_none_or(|(s, _, l)| i >= s + l);
+        if prev_space
+            && free
+            && let Some((ticked, len)) = text.get(i..).and_then(tick_prefix)
+        {
+            marks.push((i, ticked, len));
+        }
+        prev_space = c.is_whitespace();
+    }
+    let items = marks
+        .iter()
+        .enumerate()
+        .map(|(k, (start, ticked, len))| {
+            let end = marks.get(k + 1).map_or(text.len(), |m| m.0);
+            let caption = text.get(start + len..end).unwrap_or_default().trim();
+            (*ticked, caption.to_string())
+        })
+        .collect();
+    Some(items)
+}
+
+/// `Label: value` → `(label, value)`; the colon must end the text or be followed by a space,
+/// so times (`10:30`) and URLs are not labels.
+fn split_label(text: &str) -> Option<(String, String)> {
+    let bytes = text.as_bytes();
+    let pos = text
+        .char_indices()
+        .find(|(i, c)| *c == ':' && bytes.get(i + 1).is_none_or(|b| b.is_ascii_whitespace()))?
+        .0;
+    let label = text.get(..pos)?.trim();
+    let value = text.get(pos + 1..)?.trim();
+    let ok = !label.is_empty() && label.chars().count() <= 60 && label.chars().any(char::is_alphabetic);
+    ok.then(|| (label.to_string(), value.to_string()))
+}
+
+fn is_label_or_tick(text: &str) -> bool {
+    tick_prefix(text).is_some() || split_label(text).is_some()
+}
+
+/// A printed heading such as `Section 2: Referring Provider` (by its wording).
+fn is_numbered_heading(text: &str) -> bool {
+    let mut words = text.split_whitespace();
+    let first = words.next().unwrap_or_default().to_ascii_lowercase();
+    let second = words.next().unwrap_or_default().trim_end_matches([':', '.', ')']);
+    matches!(first.as_str(), "section" | "part" | "step")
+        && !second.is_empty()
+        && second.len() <= 3
+        && second.chars().all(char::is_alphanumeric)
+}
+
+/// An all-capitals line such as `MEMBER INFORMATION`.
+fn is_caps_heading(text: &str) -> bool {
+    let letters = text.chars().filter(|c| c.is_alphabetic()).count();
+    // A bare `CIN:` is a label (its value may sit below), not a heading.
+    letters >= 3 && !text.chars().any(char::is_lowercase) && split_label(text).is_none()
+}
+
+fn heading_text(text: &str) -> String {
+    text.trim().trim_end_matches(':').trim().to_string()
+}
+
+/// Pairs labels with values over the lines of the document (all pages, in order). `section`
+/// carries the current heading across pages.
+pub(super) fn pair(pages: &[Vec<Line>], out: &mut Vec<RawEntry>) {
+    let mut section: Option<String> = None;
+    for lines in pages {
+        pair_page(lines, &mut section, out);
+    }
+}
+
+fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntry>) {
+    let mut used: Vec<Vec<bool>> = lines.iter().map(|l| vec![false; l.cells.len()]).collect();
+    let is_used =
+        |used: &Vec<Vec<bool>>, li: usize, ci: usize| used.get(li).and_then(|l| l.get(ci)) != Some(&false);
+    let emit = |out: &mut Vec<RawEntry>, section: &Option<String>, name: String, value: RawValue| {
+        out.push(RawEntry {
+            name,
+            alt: None,
+            section: section.clone(),
+            value,
+        });
+    };
+    for (li, line) in lines.iter().enumerate() {
+        let lone = line.cells.len() == 1 && !is_used(&used, li, 0);
+        if lone
+            && let Some(cell) = line.cells.first()
+            && (is_numbered_heading(&cell.text)
+                || (is_caps_heading(&cell.text) && tick_prefix(&cell.text).is_none()))
+        {
+            *section = Some(heading_text(&cell.text));
+            continue;
+        }
+        for (ci, cell) in line.cells.iter().enumerate() {
+            if is_used(&used, li, ci) {
+                continue;
+            }
+            let next = line
+                .cells
+                .get(ci + 1)
+                .filter(|n| !is_used(&used, li, ci + 1) && !is_label_or_tick(&n.text));
+            if let Some(items) = split_ticks(&cell.text) {
+                for (ticked, mut caption) in items {
+                    if caption.is_empty()
+                        && let Some(n) = next
+                        && !is_used(&used, li, ci + 1)
+                    {
+                        caption = n.text.clone();
+                        mark(&mut used, li, ci + 1);
+                    }
+                    if !caption.is_empty() {
+                        emit(out, section, caption, RawValue::Checked(ticked));
+                    }
+                }
+                continue;
+            }
+            let Some((label, value)) = split_label(&cell.text) else {
+                continue;
+            };
+            if !value.is_empty() {
+                emit(out, section, label, RawValue::Text(value));
+                continue;
+            }
+            if let Some(n) = next {
+                let text = n.text.clone();
+                mark(&mut used, li, ci + 1);
+                emit(out, section, label, RawValue::Text(text));
+                continue;
+            }
+            let col_end = line.cells.get(ci + 1).map_or(f32::INFINITY, |n| n.x0);
+            let found = match raised(lines, &used, li, cell, col_end, line.size) {
+                Some((bi, bj)) => Some(Below::Value(bi, bj)),
+                None => below(lines, &used, li, cell, col_end, line.size),
+            };
+            match found {
+                Some(Below::Value(bi, bj)) => {
+                    let text = lines
+                        .get(bi)
+                        .and_then(|l| l.cells.get(bj))
+                        .map(|c| c.text.clone());
+                    mark(&mut used, bi, bj);
+                    emit(out, section, label, RawValue::Text(text.unwrap_or_default()));
+                }
+                Some(Below::Label) if lone => *section = Some(heading_text(&cell.text)),
+                _ => emit(out, section, label, RawValue::Text(String::new())),
+            }
+        }
+    }
+}
+
+fn mark(used: &mut [Vec<bool>], li: usize, ci: usize) {
+    if let Some(slot) = used.get_mut(li).and_then(|l| l.get_mut(ci)) {
+        *slot = true;
+    }
+}
+
+enum Below {
+    /// The value cell (line, cell) under the label.
+    Value(usize, usize),
+    /// The text under the label is another label or tick: the label is a heading.
+    Label,
+}
+
+fn unused(used: &[Vec<bool>], li: usize, ci: usize) -> bool {
+    used.get(li).and_then(|l| l.get(ci)) == Some(&false)
+}
+
+/// An unused value cell just above the label's baseline and to its right (a value typed a
+/// little high in its box), on the previous line.
+fn raised(
+    lines: &[Line],
+    used: &[Vec<bool>],
+    li: usize,
+    cell: &Cell,
+    col_end: f32,
+    size: f32,
+) -> Option<(usize, usize)> {
+    let pi = li.checked_sub(1)?;
+    let prev = lines.get(pi)?;
+    let this = lines.get(li)?;
+    if prev.y - this.y > RAISED_WINDOW_EM * size.max(prev.size) {
+        return None;
+    }
+    let (pj, _) = prev.cells.iter().enumerate().find(|(pj, c)| {
+        unused(used, pi, *pj) && c.x0 >= cell.x1 - 0.5 * size && c.x0 < col_end && !is_label_or_tick(&c.text)
+    })?;
+    Some((pi, pj))
+}
+
+/// What sits directly under `cell` on the next line, within the label's column.
+fn below(
+    lines: &[Line],
+    used: &[Vec<bool>],
+    li: usize,
+    cell: &Cell,
+    col_end: f32,
+    size: f32,
+) -> Option<Below> {
+    let next = lines.get(li + 1)?;
+    let this = lines.get(li)?;
+    if this.y - next.y > BELOW_WINDOW_EM * size.max(next.size) {
+        return None;
+    }
+    let slack = size;
+    let (bj, found) = next
+        .cells
+        .iter()
+        .enumerate()
+        .find(|(bj, c)| unused(used, li + 1, *bj) && c.x0 >= cell.x0 - slack && c.x0 < col_end)?;
+    Some(if is_label_or_tick(&found.text) {
+        Below::Label
+    } else {
+        Below::Value(li + 1, bj)
+    })
+}
+
+/// The lines of all pages as text: cells joined by tabs, lines by newlines.
+pub(super) fn text(pages: &[Vec<Line>]) -> String {
+    let mut out = String::new();
+    for line in pages.iter().flatten() {
+        let cells: Vec<&str> = line.cells.iter().map(|c| c.text.as_str()).collect();
+        out.push_str(&cells.join("\t"));
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(x0: f32, y: f32, text: &str) -> Run {
+        // Helvetica-ish: half an em per character at 10 pt.
+        Run {
+            x0,
+            x1: x0 + 5.0 * text.chars().count() as f32,
+            y,
+            size: 10.0,
+            text: text.to_string(),
+        }
+    }
+
+    fn entries(runs: Vec<Run>) -> Vec<(Option<String>, String, RawValue)> {
+        let mut out = Vec::new();
+        pair(&[lines(runs)], &mut out);
+        out.into_iter().map(|e| (e.section, e.name, e.value)).collect()
+    }
+
+    fn t(s: &str) -> RawValue {
+        RawValue::Text(s.to_string())
+    }
+
+    #[test]
+    fn groups_runs_into_lines_and_columns() {
+        let ls = lines(vec![
+            run(300.0, 700.0, "Phone: 555"),
+            run(72.0, 700.5, "DOB:"),
+            run(95.0, 700.0, "01/02/1980"),
+            run(72.0, 680.0, "Next"),
+        ]);
+        assert_eq!(ls.len(), 2);
+        let texts: Vec<&str> = ls
+            .first()
+            .map(|l| l.cells.iter().map(|c| c.text.as_str()).collect())
+            .unwrap_or_default();
+        assert_eq!(texts, ["DOB: 01/02/1980", "Phone: 555"]);
+    }
+
+    #[test]
+    fn pairs_label_with_value_right_and_below() {
+        let got = entries(vec![
+            run(72.0, 700.0, "CIN:"),
+            run(160.0, 700.0, "91234567A"),
+            run(72.0, 680.0, "Diagnosis:"),
+            run(300.0, 680.0, "Provider:"),
+            run(76.0, 664.0, "Asthma"),
+            run(304.0, 664.0, "Dr Sample"),
+            run(72.0, 600.0, "Notes:"),
+        ]);
+        assert_eq!(
+            got,
+            vec![
+                (None, "CIN".into(), t("91234567A")),
+                (None, "Diagnosis".into(), t("Asthma")),
+                (None, "Provider".into(), t("Dr Sample")),
+                (None, "Notes".into(), t("")),
+            ]
+        );
+    }
+
+    #[test]
+    fn ticks_and_headings() {
+        let got = entries(vec![
+            run(72.0, 720.0, "SERVICES"),
+            run(72.0, 700.0, "☒ Housing ☐ Respite"),
+            run(72.0, 680.0, "✔"),
+            run(100.0, 680.0, "Meals"),
+            run(72.0, 660.0, "X-ray: normal"),
+            run(72.0, 640.0, "Section 2: Referrer"),
+            run(72.0, 620.0, "Name: Dr Sample"),
+        ]);
+        let s = Some("SERVICES".to_string());
+        assert_eq!(
+            got,
+            vec![
+                (s.clone(), "Housing".into(), RawValue::Checked(true)),
+                (s.clone(), "Respite".into(), RawValue::Checked(false)),
+                (s.clone(), "Meals".into(), RawValue::Checked(true)),
+                (s, "X-ray".into(), t("normal")),
+                (Some("Section 2: Referrer".into()), "Name".into(), t("Dr Sample")),
+            ]
+        );
+    }
+
+    #[test]
+    fn bare_label_over_labels_is_a_heading() {
+        let got = entries(vec![
+            run(72.0, 700.0, "Referring Provider:"),
+            run(72.0, 686.0, "Name: Dr Sample"),
+        ]);
+        assert_eq!(
+            got,
+            vec![(Some("Referring Provider".into()), "Name".into(), t("Dr Sample"))]
+        );
+    }
+
+    #[test]
+    fn values_off_the_label_baseline_still_pair() {
+        let got = entries(vec![
+            run(72.0, 700.0, "Name:"),
+            run(172.0, 706.5, "Jane Sample"),
+            run(72.0, 680.0, "Phone:"),
+            run(172.0, 673.5, "555-555-0100"),
+            run(72.0, 660.0, "Next: x"),
+        ]);
+        assert_eq!(
+            got,
+            vec![
+                (None, "Name".into(), t("Jane Sample")),
+                (None, "Phone".into(), t("555-555-0100")),
+                (None, "Next".into(), t("x")),
+            ]
+        );
+    }
+
+    #[test]
+    fn typed_space_columns_split() {
+        let got = entries(vec![run(72.0, 700.0, "Gender: F      Language: Spanish")]);
+        assert_eq!(
+            got,
+            vec![
+                (None, "Gender".into(), t("F")),
+                (None, "Language".into(), t("Spanish"))
+            ]
+        );
+    }
+
+    #[test]
+    fn times_and_urls_are_not_labels() {
+        assert_eq!(split_label("at 10:30 today"), None);
+        assert_eq!(split_label("https://example.test"), None);
+        assert_eq!(split_label("Time: 10:30"), Some(("Time".into(), "10:30".into())));
+    }
+}
