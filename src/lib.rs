@@ -19,6 +19,7 @@ pub mod classify;
 pub mod cli;
 pub mod config;
 pub mod extract;
+pub mod ingest;
 pub mod message;
 pub mod model;
 pub mod normalize;

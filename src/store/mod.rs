@@ -105,12 +105,14 @@ impl Store {
     pub async fn open(url: &str) -> Result<Store> {
         install_default_drivers();
         let (kind, url) = if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
-            let path = path.split('?').next().unwrap_or(path);
-            if !path.starts_with(":memory:") && !path.starts_with("file:") {
-                prepare_sqlite_file(Path::new(path))?;
-            }
-            let sep = if url.contains('?') { "&" } else { "?" };
-            (Backend::Sqlite, format!("{url}{sep}mode=rwc"))
+            let (path, query) = path.split_once('?').unwrap_or((path, ""));
+            let path = if path.starts_with(":memory:") || path.starts_with("file:") {
+                path.to_string()
+            } else {
+                prepare_sqlite_file(Path::new(path))?.display().to_string()
+            };
+            let query = if query.is_empty() { "mode=rwc".to_string() } else { format!("{query}&mode=rwc") };
+            (Backend::Sqlite, format!("sqlite://{path}?{query}"))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             (Backend::Postgres, url.to_string())
         } else {
@@ -272,6 +274,16 @@ impl Store {
             .collect())
     }
 
+    /// Marks an outbox row as deliberately not sent (`replay` without `--out`).
+    pub async fn mark_discarded(&self, id: &str) -> Result<()> {
+        sqlx::query("UPDATE outbox SET status = 'discarded' WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .context("discarding an email")?;
+        Ok(())
+    }
+
     /// Marks an outbox row delivered.
     pub async fn mark_sent(&self, id: &str) -> Result<()> {
         sqlx::query("UPDATE outbox SET status = 'sent', sent_ms = $1, attempts = attempts + 1 WHERE id = $2")
@@ -316,13 +328,15 @@ impl Store {
     }
 
     /// Counts rows in a table (for summaries and tests).
-    pub async fn count(&self, table: &str, where_sql: &str) -> Result<i64> {
-        anyhow::ensure!(
-            ["messages", "referrals", "outbox", "events"].contains(&table),
-            "unknown table {table}"
-        );
-        let sql = format!("SELECT COUNT(*) FROM {table} {where_sql}");
-        let row = sqlx::query(&sql).fetch_one(&self.pool).await.context("counting rows")?;
+    pub async fn count(&self, table: &str) -> Result<i64> {
+        let sql = match table {
+            "messages" => "SELECT COUNT(*) FROM messages",
+            "referrals" => "SELECT COUNT(*) FROM referrals",
+            "outbox" => "SELECT COUNT(*) FROM outbox",
+            "events" => "SELECT COUNT(*) FROM events",
+            other => anyhow::bail!("unknown table {other}"),
+        };
+        let row = sqlx::query(sql).fetch_one(&self.pool).await.context("counting rows")?;
         Ok(row.get::<i64, _>(0))
     }
 
@@ -363,8 +377,9 @@ async fn insert_event(
     Ok(())
 }
 
-/// Creates the SQLite file's folder and the file itself with owner-only permissions: it holds PHI.
-fn prepare_sqlite_file(path: &Path) -> Result<()> {
+/// Creates the SQLite file's folder and the file itself with owner-only permissions (it holds
+/// PHI), and returns the file's canonical path.
+fn prepare_sqlite_file(path: &Path) -> Result<std::path::PathBuf> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("creating the store folder {}", dir.display()))?;
     }
@@ -378,5 +393,5 @@ fn prepare_sqlite_file(path: &Path) -> Result<()> {
         }
         opts.open(path).with_context(|| format!("creating the store file {}", path.display()))?;
     }
-    Ok(())
+    path.canonicalize().with_context(|| format!("resolving the store path {}", path.display()))
 }

@@ -1,0 +1,274 @@
+//! The command line (SPEC §7). JSON goes to stdout, logs to stderr. Exit codes: 0 success,
+//! 1 bad input or configuration, 2 usage (clap's own).
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context as _, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::extract::{self, RawRecord};
+use crate::pipeline::{self, Context};
+use crate::profile::MapContext;
+use crate::screen::NoLookups;
+
+/// Medi-Cal ECM/CS/CHW referral email in; screened, routed, acknowledged referrals out.
+#[derive(Debug, Parser)]
+#[command(name = "referral-intake", version, about)]
+pub struct Cli {
+    /// Configuration file.
+    #[arg(long, global = true, env = "REFERRAL_INTAKE_CONFIG", default_value = "config/referral-intake.toml")]
+    pub config: PathBuf,
+    /// Log format on stderr.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Human)]
+    pub log_format: LogFormat,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// How logs are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Human,
+    Json,
+}
+
+/// How `replay` prints its summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SummaryFormat {
+    /// A table when stdout is a terminal, JSON otherwise.
+    Auto,
+    Table,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the full pipeline over .eml files, mbox files or Maildir folders, offline.
+    Replay {
+        /// Files or folders to replay.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Write outbound mail here as .eml files (otherwise it is not sent).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Summary format.
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Auto)]
+        format: SummaryFormat,
+    },
+    /// Print the program(s) a subject names.
+    Classify {
+        /// The subject line.
+        subject: String,
+    },
+    /// Print the referral fields read from forms (PDF, spreadsheet, CSV).
+    Extract {
+        /// Form files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Also list every label/field name and value found (for writing a profile).
+        #[arg(long)]
+        raw: bool,
+    },
+    /// Print the decision for one message, with no side effects.
+    Explain {
+        /// The message (.eml).
+        message: PathBuf,
+    },
+    /// Load and validate all configuration.
+    CheckConfig,
+}
+
+/// Runs the command; returns the process exit code.
+pub fn main_with(cli: Cli) -> i32 {
+    init_logging(cli.log_format);
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            1
+        }
+    }
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("REFERRAL_INTAKE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let b = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Json => b.json().try_init(),
+        LogFormat::Human => b.with_target(false).try_init(),
+    };
+}
+
+fn load(cli: &Cli) -> Result<Arc<Config>> {
+    Config::load(&cli.config).map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+fn print_json<T: Serialize>(v: &T) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, v)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+fn run(cli: Cli) -> Result<i32> {
+    match &cli.command {
+        Command::CheckConfig => match Config::load(&cli.config) {
+            Ok(cfg) => {
+                print_json(&serde_json::json!({
+                    "ok": true,
+                    "config": cli.config.display().to_string(),
+                    "subject_rules": cfg.subjects.rules.len(),
+                    "profiles": cfg.profiles.profiles.iter().map(|p| p.name.clone()).collect::<Vec<_>>(),
+                    "regions": cfg.main.regions.keys().collect::<Vec<_>>(),
+                    "inboxes": cfg.main.inboxes.iter().map(|i| i.address.clone()).collect::<Vec<_>>(),
+                    "zip_codes": cfg.zip_county.len(),
+                    "templates": cfg.templates.sources.iter().map(|s| s.1.clone()).collect::<Vec<_>>(),
+                }))?;
+                Ok(0)
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                Ok(1)
+            }
+        },
+        Command::Classify { subject } => {
+            let cfg = load(&cli)?;
+            print_json(&cfg.subjects.classify(subject))?;
+            Ok(0)
+        }
+        Command::Explain { message } => {
+            let cfg = load(&cli)?;
+            let raw = std::fs::read(message).with_context(|| format!("reading {}", message.display()))?;
+            let ctx = Context { cfg: &cfg, lookups: &NoLookups, today: chrono::Local::now().date_naive(), inbox_region: None };
+            let (mut d, email) = pipeline::decide(&raw, &ctx);
+            pipeline::plan_review_emails(&cfg, &mut d, email.as_ref());
+            print_json(&d)?;
+            Ok(0)
+        }
+        Command::Extract { files, raw } => {
+            let cfg = load(&cli)?;
+            let (out, failed) = extract_files(&cfg, files, *raw);
+            print_json(&out)?;
+            Ok(if failed { 1 } else { 0 })
+        }
+        Command::Replay { paths, out, format } => {
+            let cfg = load(&cli)?;
+            let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            let summary = rt.block_on(crate::replay::replay(cfg, paths, out.as_deref()))?;
+            let table = match format {
+                SummaryFormat::Table => true,
+                SummaryFormat::Json => false,
+                SummaryFormat::Auto => std::io::stdout().is_terminal(),
+            };
+            if table {
+                print!("{}", summary_table(&summary));
+            } else {
+                print_json(&summary)?;
+            }
+            Ok(0)
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ExtractedFile {
+    file: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kind: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    profile: Option<String>,
+    referrals: Vec<ExtractedReferral>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    raw: Option<Vec<RawRecord>>,
+}
+
+#[derive(Serialize)]
+struct ExtractedReferral {
+    fields: serde_json::Value,
+    warnings: Vec<String>,
+}
+
+fn extract_files(cfg: &Config, files: &[PathBuf], with_raw: bool) -> (Vec<ExtractedFile>, bool) {
+    let limits = cfg.main.limits.extract_limits();
+    let ctx = MapContext { catalog: &cfg.catalog, today: chrono::Local::now().date_naive() };
+    let mut failed = false;
+    let out = files
+        .iter()
+        .map(|f| {
+            let name = f.display().to_string();
+            let result = std::fs::read(f).map_err(|e| format!("cannot read: {e}")).and_then(|bytes| {
+                let ft = extract::sniff(&bytes, f.file_name().and_then(|n| n.to_str()), None);
+                extract::extract_bytes(&bytes, ft, &limits).map_err(|e| e.to_string())
+            });
+            match result {
+                Ok(doc) => {
+                    let (profile, refs) = cfg.profiles.map(&doc, ctx);
+                    let referrals = refs
+                        .into_iter()
+                        .flat_map(|r| {
+                            let programs: Vec<Option<crate::model::Program>> =
+                                if r.programs.is_empty() { vec![None] } else { r.programs.iter().copied().map(Some).collect() };
+                            programs.into_iter().map(move |p| {
+                                let mut fields = serde_json::to_value(&r.fields).unwrap_or_default();
+                                if let (Some(p), Some(map)) = (p, fields.as_object_mut()) {
+                                    // `program` first, as SPEC §4 lists it.
+                                    let mut with = serde_json::Map::new();
+                                    with.insert("program".into(), serde_json::Value::String(p.code().into()));
+                                    with.extend(std::mem::take(map));
+                                    *map = with;
+                                }
+                                ExtractedReferral { fields, warnings: r.warnings.clone() }
+                            })
+                        })
+                        .collect();
+                    ExtractedFile {
+                        file: name,
+                        kind: Some(doc.kind.code()),
+                        profile: Some(profile),
+                        referrals,
+                        error: None,
+                        raw: with_raw.then(|| doc.records.clone()),
+                    }
+                }
+                Err(e) => {
+                    failed = true;
+                    ExtractedFile { file: name, kind: None, profile: None, referrals: Vec::new(), error: Some(e), raw: None }
+                }
+            }
+        })
+        .collect();
+    (out, failed)
+}
+
+/// A readable table of what happened to each message.
+pub fn summary_table(s: &crate::replay::ReplaySummary) -> String {
+    let mut out = String::new();
+    let w = s.rows.iter().map(|r| r.file.len()).max().unwrap_or(4).clamp(4, 48);
+    out.push_str(&format!("{:<w$}  {:<9}  {}\n", "FILE", "RESULT", "DETAIL"));
+    for r in &s.rows {
+        let file: String = r.file.chars().take(w).collect();
+        if r.referrals.is_empty() {
+            out.push_str(&format!("{file:<w$}  {:<9}  {}\n", r.disposition, r.reasons.join(", ")));
+        }
+        for (i, x) in r.referrals.iter().enumerate() {
+            let left = if i == 0 { file.as_str() } else { "" };
+            let reasons = if x.reasons.is_empty() { String::new() } else { format!(" ({})", x.reasons.join(", ")) };
+            out.push_str(&format!("{left:<w$}  {:<9}  {} {}{reasons}\n", "referral", x.reference, x.outcome));
+        }
+        if !r.emails.is_empty() {
+            out.push_str(&format!("{:<w$}  {:<9}  {}\n", "", "emails", r.emails.join("; ")));
+        }
+    }
+    out.push_str(&format!(
+        "\n{} messages, {} referrals, {} emails written\n",
+        s.messages, s.referrals, s.emails_written
+    ));
+    out
+}

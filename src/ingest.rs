@@ -1,0 +1,149 @@
+//! Ingesting one message: dedupe, decide, compose and commit — the step `replay` and the daemon
+//! share.
+//!
+//! Order matters: the decision and the emails are computed first (pure, off the async runtime),
+//! then the message, its referrals, its outbox rows and an audit event are committed in one
+//! transaction. Sending happens afterwards, from the outbox.
+
+use std::sync::Arc;
+
+use anyhow::{Context as _, Result};
+use chrono::Datelike;
+use sha2::{Digest, Sha256};
+
+use crate::config::Config;
+use crate::message::Email;
+use crate::model::{Disposition, Reason};
+use crate::outbox;
+use crate::pipeline::{self, Context, Decision};
+use crate::store::{NewMessage, NewOutbox, NewReferral, Roster, Store, StoreLookups};
+
+/// Where a message came from.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// `replay` or `<inbox address>/<folder>`.
+    pub mailbox: String,
+    pub uidvalidity: Option<i64>,
+    pub uid: Option<i64>,
+    /// The inbox's region when known (IMAP); replay infers it from the recipients.
+    pub inbox_region: Option<String>,
+}
+
+/// What happened to one message.
+#[derive(Debug, Clone)]
+pub struct Ingested {
+    /// The store id; `None` for a duplicate (nothing new stored).
+    pub store_id: Option<String>,
+    pub decision: Decision,
+    /// Reference numbers, one per referral.
+    pub references: Vec<String>,
+    pub outbox_ids: Vec<String>,
+}
+
+/// A stable identity for a message's content: the Message-ID together with a hash of what it
+/// carries (so a sender reusing a Message-ID for different mail is not a duplicate), or the raw
+/// bytes when there is no Message-ID.
+pub fn content_hash(raw: &[u8], email: Option<&Email>) -> String {
+    let mut h = Sha256::new();
+    match email.and_then(|e| e.message_id.as_deref().map(|id| (e, id))) {
+        Some((e, id)) => {
+            h.update(b"mid\0");
+            h.update(id.as_bytes());
+            h.update(b"\0");
+            h.update(e.subject.as_bytes());
+            h.update(b"\0");
+            h.update(e.body_text.as_bytes());
+            for a in &e.attachments {
+                h.update(b"\0att\0");
+                h.update(Sha256::digest(&a.bytes));
+            }
+        }
+        None => {
+            h.update(b"raw\0");
+            h.update(raw);
+        }
+    }
+    hex::encode(h.finalize())
+}
+
+/// Ingests one raw message into the store.
+pub async fn ingest(cfg: Arc<Config>, store: &Store, roster: &Roster, raw: Vec<u8>, source: &Source) -> Result<Ingested> {
+    let today = chrono::Local::now().date_naive();
+    let lookups = StoreLookups { store: store.clone(), roster: roster.clone(), handle: tokio::runtime::Handle::current() };
+    let region = source.inbox_region.clone();
+    let cfg2 = cfg.clone();
+    let (raw, decision, email) = tokio::task::spawn_blocking(move || {
+        let ctx = Context { cfg: &cfg2, lookups: &lookups, today, inbox_region: region.as_deref() };
+        let (mut d, email) = pipeline::decide(&raw, &ctx);
+        pipeline::plan_review_emails(&cfg2, &mut d, email.as_ref());
+        (raw, d, email)
+    })
+    .await
+    .context("the message decision task failed")?;
+
+    let hash = content_hash(&raw, email.as_ref());
+    if store.seen(&hash).await?.is_some() {
+        let d = Decision {
+            disposition: Disposition::Ignored,
+            programs: Vec::new(),
+            inbox_region: decision.inbox_region.clone(),
+            reasons: vec![Reason::Duplicate],
+            referrals: Vec::new(),
+            emails: Vec::new(),
+            documents: Vec::new(),
+            rule: None,
+        };
+        return Ok(Ingested { store_id: None, decision: d, references: Vec::new(), outbox_ids: Vec::new() });
+    }
+
+    // The year the plan received it, not the sender's Date header (which can be anything).
+    let year = today.year();
+    let prefixes: Vec<String> = decision.referrals.iter().map(|r| outbox::referral_prefix(r, year)).collect();
+    let msg_prefix = outbox::message_prefix(&decision.inbox_region, year);
+    let summary = serde_json::json!({
+        "rule": decision.rule,
+        "documents": decision.documents,
+        "attachments": email.as_ref().map(|e| e.attachments.len()),
+    });
+    let new = NewMessage {
+        content_hash: &hash,
+        mailbox: &source.mailbox,
+        uidvalidity: source.uidvalidity,
+        uid: source.uid,
+        rfc_message_id: email.as_ref().and_then(|e| e.message_id.as_deref()),
+        inbox_region: &decision.inbox_region,
+        disposition: decision.disposition.code(),
+        programs_json: serde_json::to_string(&decision.programs)?,
+        reasons_json: serde_json::to_string(&decision.reasons)?,
+        summary_json: summary.to_string(),
+        raw: &raw,
+    };
+    let mut references = Vec::new();
+    let committed = store
+        .commit_message(new, &prefixes, &msg_prefix, |refs, msg_ref| {
+            references = refs.to_vec();
+            let referrals = decision
+                .referrals
+                .iter()
+                .zip(refs)
+                .map(|(r, reference)| {
+                    Ok(NewReferral {
+                        reference: reference.clone(),
+                        program: r.program.code().into(),
+                        region: r.region.clone(),
+                        outcome: r.outcome.code().into(),
+                        reasons_json: serde_json::to_string(&r.reasons)?,
+                        fields_json: serde_json::to_string(&r.fields)?,
+                        member_cin: r.fields.member_cin.clone(),
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let mails = outbox::compose(&cfg, &decision, email.as_ref(), &raw, refs, msg_ref)?
+                .into_iter()
+                .map(|c| NewOutbox { kind: c.kind.code().into(), recipient: c.to, reference: c.reference, eml: c.eml })
+                .collect();
+            Ok((referrals, mails))
+        })
+        .await?;
+    Ok(Ingested { store_id: Some(committed.message_id), decision, references, outbox_ids: committed.outbox_ids })
+}
