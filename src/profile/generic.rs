@@ -146,30 +146,35 @@ impl Vocabulary {
 
     /// The target for an entry, trying its name, then its second name (tooltip / caption).
     pub fn target_for(&self, entry: &RawEntry, catalog: &Catalog) -> Option<Target> {
-        std::iter::once(entry.name.as_str())
-            .chain(entry.alt.as_deref())
-            .find_map(|label| self.target_for_label(label, entry, catalog))
-    }
-
-    fn target_for_label(&self, label: &str, entry: &RawEntry, catalog: &Catalog) -> Option<Target> {
-        let n = norm(&strip_enumeration(label));
-        if n.is_empty() {
-            return None;
-        }
-        let section = entry.section.as_deref().map(norm).unwrap_or_default();
+        let labels = || std::iter::once(entry.name.as_str()).chain(entry.alt.as_deref());
+        // A tick's caption may be in either name (`ECM_POF_1` with the tooltip "Homeless"), so
+        // captions are tried on both before either is read as a label.
         if is_tickish(&entry.value) {
-            if let Some(p) = program_caption(&n) {
-                return Some(Target::Tick(TickValue::Program(p)));
-            }
-            if let Some(r) = relationship_caption(&n, &section) {
-                return Some(Target::Tick(TickValue::Relationship(r)));
-            }
-            if let Some(t) = catalog_caption(&n, catalog) {
+            let section = entry.section.as_deref().map(norm).unwrap_or_default();
+            if let Some(t) = labels().find_map(|l| caption_target(l, &section, catalog)) {
                 return Some(t);
             }
         }
-        let attr = self.attr(&n)?;
+        labels().find_map(|label| self.target_for_label(label, entry))
+    }
+
+    fn target_for_label(&self, label: &str, entry: &RawEntry) -> Option<Target> {
+        let n = norm(&strip_enumeration(label));
+        if n.is_empty() || is_prose(label) {
+            return None;
+        }
+        let section = entry.section.as_deref().map(norm).unwrap_or_default();
         let role = self.role(&n).or_else(|| self.role(&section)).unwrap_or(Role::Member);
+        let Some(attr) = self.attr(&n) else {
+            // "Referring Worker", "Referred by", "Requestor": a person named by role alone.
+            let person = self.role(&n) == Some(Role::Referrer) && n.split(' ').count() <= 4;
+            return person.then_some(Target::Field(FieldKey::ReferrerName));
+        };
+        if attr == Attr::Populations && is_tickish(&entry.value) {
+            // `ECM_POF_3`, "POF 3": a numbered Population of Focus checkbox.
+            let n = n.rsplit(' ').next().and_then(|d| d.parse::<u8>().ok()).filter(|d| (1..=9).contains(d))?;
+            return Some(Target::Tick(TickValue::Population(n)));
+        }
         Some(match (role, attr) {
             (_, Attr::Ignore) | (Role::Other, _) => Target::Ignore,
             (_, Attr::ReferralDate) => Target::Field(FieldKey::ReferralDate),
@@ -234,6 +239,14 @@ impl Vocabulary {
     }
 }
 
+/// Instructions printed on a form ("Send completed form by secure email. Northern California")
+/// are sentences, not labels: a full stop inside, or too many words.
+fn is_prose(label: &str) -> bool {
+    let t = label.trim();
+    let inner_stop = t.trim_end_matches('.').contains(". ");
+    inner_stop || t.split_whitespace().count() > 14
+}
+
 /// Whether a value looks like a tick: a checkbox, or a short yes/X mark in a cell.
 pub(super) fn is_tickish(v: &RawValue) -> bool {
     match v {
@@ -244,6 +257,21 @@ pub(super) fn is_tickish(v: &RawValue) -> bool {
         }
         RawValue::Date(_) | RawValue::Number(_) => false,
     }
+}
+
+/// What a tick's caption names: a program, a referrer relationship, or a catalogue item.
+fn caption_target(label: &str, section: &str, catalog: &Catalog) -> Option<Target> {
+    let n = norm(&strip_enumeration(label));
+    if n.is_empty() {
+        return None;
+    }
+    if let Some(p) = program_caption(&n) {
+        return Some(Target::Tick(TickValue::Program(p)));
+    }
+    if let Some(r) = relationship_caption(&n, section) {
+        return Some(Target::Tick(TickValue::Relationship(r)));
+    }
+    catalog_caption(&n, catalog)
 }
 
 /// A caption that is just a program's name ("ECM", "Community Supports (CS)", "CHW services").
@@ -266,7 +294,14 @@ pub(super) fn program_caption(n: &str) -> Option<Program> {
 
 /// A caption naming who refers ("Medical provider", "Social services provider", "Member/family").
 pub(super) fn relationship_caption(n: &str, section: &str) -> Option<Relationship> {
-    if n.split(' ').count() > 6 {
+    // Only captions made of relationship words: "Homeless (individual or family)" is a
+    // population, not a relationship.
+    const VOCAB: &[&str] = &[
+        "medical", "provider", "providers", "health", "care", "healthcare", "clinical", "social", "services", "service",
+        "community", "based", "organization", "cbo", "member", "self", "family", "or", "and", "caregiver",
+        "physician", "clinic", "hospital", "other", "specify", "s", "the", "a", "relative", "please",
+    ];
+    if n.split(' ').count() > 6 || !n.split(' ').all(|w| VOCAB.contains(&w)) {
         return None;
     }
     let padded = format!(" {n} ");

@@ -248,6 +248,10 @@ impl<'a> Accumulator<'a> {
                     if found.is_empty() {
                         found.extend(whole);
                     }
+                    if found.is_empty() {
+                        // A "requested service" column holding "ECM" or "CHW" names the program.
+                        self.r.programs.extend(programs_in_text(&t));
+                    }
                     self.r.fields.cs_services.extend(found);
                 }
             }

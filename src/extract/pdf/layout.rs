@@ -249,6 +249,24 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
         });
     };
     for (li, line) in lines.iter().enumerate() {
+        // Boxed forms print a row of column labels with each value under its label.
+        if let Some(pairs) = header_row_values(lines, &used, li) {
+            for (ci, value_cells) in pairs {
+                mark(&mut used, li, ci);
+                let text = value_cells
+                    .iter()
+                    .filter_map(|(bi, bj)| lines.get(*bi).and_then(|l| l.cells.get(*bj)).map(|c| c.text.clone()))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                for (bi, bj) in value_cells {
+                    mark(&mut used, bi, bj);
+                }
+                if let Some(label) = line.cells.get(ci) {
+                    emit(out, section, label.text.trim().to_string(), RawValue::Text(text));
+                }
+            }
+            continue;
+        }
         let lone = line.cells.len() == 1 && !is_used(&used, li, 0);
         if lone
             && let Some(cell) = line.cells.first()
@@ -267,6 +285,23 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
                 .get(ci + 1)
                 .filter(|n| !is_used(&used, li, ci + 1) && !is_label_or_tick(&n.text));
             if let Some(items) = split_ticks(&cell.text) {
+                // "Question?  ☐ Yes  ☒ No": the answer belongs to the question before it.
+                let question = line
+                    .cells
+                    .iter()
+                    .take(ci)
+                    .rev()
+                    .take_while(|q| q.text.trim_end().ends_with('?') || is_yes_no(&q.text))
+                    .find(|q| q.text.trim_end().ends_with('?') && tick_prefix(&q.text).is_none())
+                    .map(|q| ((), q));
+                if let Some((_, q)) = question
+                    && items.iter().all(|(_, c)| is_yes_no(c) || c.is_empty())
+                {
+                    if let Some((_, answer)) = items.iter().find(|(t, c)| *t && !c.is_empty()) {
+                        emit(out, section, q.text.trim().to_string(), RawValue::Text(answer.clone()));
+                    }
+                    continue;
+                }
                 for (ticked, mut caption) in items {
                     if caption.is_empty()
                         && let Some(n) = next
@@ -313,6 +348,69 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
             }
         }
     }
+}
+
+fn is_yes_no(caption: &str) -> bool {
+    matches!(caption.trim().to_ascii_lowercase().as_str(), "yes" | "no" | "y" | "n")
+}
+
+/// Short text that reads like a printed label (not a value): a few words, mostly letters.
+fn label_like(text: &str) -> bool {
+    let t = text.trim();
+    let words = t.split_whitespace().count();
+    let letters = t.chars().filter(|c| c.is_alphabetic()).count();
+    let digits = t.chars().filter(|c| c.is_ascii_digit()).count();
+    (1..=8).contains(&words)
+        && t.chars().count() <= 60
+        && letters >= 2
+        && digits * 4 <= letters
+        && !t.contains('@')
+        && split_label(t).is_none()
+        && tick_prefix(t).is_none()
+        && !t.ends_with('?')
+        && !enumerated(t)
+}
+
+/// A caption from a numbered list ("3. Housing Deposits"): an option, not a label or a value.
+fn enumerated(text: &str) -> bool {
+    let t = text.trim_start();
+    let digits = t.chars().take_while(char::is_ascii_digit).count();
+    (1..=2).contains(&digits) && t.get(digits..).is_some_and(|r| r.starts_with(". ") || r.starts_with(") "))
+}
+
+/// When line `li` is a row of two or more column labels and the next line holds values aligned
+/// under them, returns for each label cell the value cells in its column.
+fn header_row_values(lines: &[Line], used: &[Vec<bool>], li: usize) -> Option<Vec<(usize, Vec<(usize, usize)>)>> {
+    let line = lines.get(li)?;
+    let is_header = |l: &Line, i: usize| {
+        l.cells.len() >= 2
+            && l.cells.iter().enumerate().all(|(ci, c)| unused(used, i, ci) && label_like(&c.text))
+    };
+    if !is_header(line, li) {
+        return None;
+    }
+    let aligned = |i: usize| -> Option<Vec<(usize, Vec<(usize, usize)>)>> {
+        let upper = lines.get(i)?;
+        let next = lines.get(i + 1)?;
+        if upper.y - next.y > BELOW_WINDOW_EM * upper.size.max(next.size) {
+            return None;
+        }
+        let slack = upper.size;
+        let mut cols: Vec<(usize, Vec<(usize, usize)>)> = (0..upper.cells.len()).map(|ci| (ci, Vec::new())).collect();
+        for (bj, c) in next.cells.iter().enumerate() {
+            if !unused(used, i + 1, bj) || is_label_or_tick(&c.text) || enumerated(&c.text) {
+                return None;
+            }
+            let col = upper.cells.iter().enumerate().rposition(|(_, h)| c.x0 >= h.x0 - slack)?;
+            cols.get_mut(col)?.1.push((i + 1, bj));
+        }
+        cols.iter().any(|(_, v)| !v.is_empty()).then_some(cols)
+    };
+    // A label row directly over another label row that has its own values has empty values.
+    if lines.get(li + 1).is_some_and(|n| is_header(n, li + 1)) && aligned(li + 1).is_some() {
+        return Some((0..line.cells.len()).map(|ci| (ci, Vec::new())).collect());
+    }
+    aligned(li)
 }
 
 fn mark(used: &mut [Vec<bool>], li: usize, ci: usize) {
