@@ -300,7 +300,7 @@ fn build(
     let msg = if plan.kind == EmailKind::Forward {
         let mut mixed = MultiPart::mixed().multipart(body);
         match email {
-            Some(e) if !plan.referrals.is_empty() => {
+            Some(e) if !plan.referrals.is_empty() && !e.attachments.is_empty() => {
                 for (n, a) in e.attachments.iter().enumerate() {
                     let name = a.filename.clone().unwrap_or_else(|| format!("attachment-{}", n + 1));
                     let ct = ContentType::parse(&a.content_type)
@@ -308,7 +308,8 @@ fn build(
                     mixed = mixed.singlepart(Attachment::new(name).body(a.bytes.clone(), ct));
                 }
             }
-            // A message for review goes whole, so the reviewer sees exactly what arrived.
+            // A message for review, or a referral typed in the body, goes whole, so the reader
+            // sees exactly what arrived.
             _ => {
                 let ct = ContentType::parse("message/rfc822").unwrap_or(ContentType::TEXT_PLAIN);
                 mixed = mixed.singlepart(Attachment::new("original-message.eml".into()).body(raw.to_vec(), ct));

@@ -1,0 +1,80 @@
+//! Golden tests: `explain` for every demo message, `extract` for every form.
+
+use std::collections::BTreeSet;
+
+use chrono::NaiveDate;
+use referral_intake::config::Config;
+use referral_intake::pipeline::{self, Context};
+use referral_intake::screen::NoLookups;
+
+use crate::support::{check_golden, files, root, run};
+
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 25).expect("date")
+}
+
+/// The decision for every demo message equals its golden `explain` output.
+#[test]
+fn demo_messages_explain_as_expected() {
+    let cfg = Config::load(&root().join("config/referral-intake.toml")).expect("config");
+    let mut failures = Vec::new();
+    let emls = files(&root().join("fixtures/demo"), &["eml"]);
+    assert!(emls.len() >= 25, "the demo mailbox holds at least 25 messages");
+    for eml in emls {
+        let raw = std::fs::read(&eml).expect("read");
+        let ctx = Context { cfg: &cfg, lookups: &NoLookups, today: today(), inbox_region: None };
+        let (mut d, email) = pipeline::decide(&raw, &ctx);
+        pipeline::plan_review_emails(&cfg, &mut d, email.as_ref());
+        let actual = serde_json::to_value(&d).expect("json");
+        if let Some(f) = check_golden(&eml.with_extension("expected.json"), &actual) {
+            failures.push(f);
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// `extract` on every form file equals its golden output, and every attachment kind is covered.
+#[test]
+fn forms_extract_as_expected() {
+    let mut inputs = files(&root().join("fixtures/forms"), &["pdf", "xlsx", "xls", "ods", "csv", "dat"]);
+    inputs.extend(files(&root().join("fixtures/forms/edge"), &["pdf", "png", "docx"]));
+    let mut failures = Vec::new();
+    let mut kinds = BTreeSet::new();
+    for input in &inputs {
+        let rel = input.strip_prefix(root()).expect("relative").to_string_lossy().into_owned();
+        let out = run(&["extract", &rel]);
+        let code = out.status.code();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("extract prints JSON");
+        let first = v.get(0).cloned().expect("one object per file");
+        if first.get("error").is_some() {
+            assert_eq!(code, Some(1), "{rel}: a file that cannot be read exits 1");
+        } else {
+            assert_eq!(code, Some(0), "{rel}");
+            kinds.insert(first["kind"].as_str().unwrap_or_default().to_string());
+        }
+        if let Some(f) = check_golden(&input.with_extension(format!(
+            "{}.expected.json",
+            input.extension().and_then(|e| e.to_str()).unwrap_or_default()
+        )), &first)
+        {
+            failures.push(f);
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    for k in ["pdf_form", "pdf_text", "xlsx", "xls", "ods", "csv"] {
+        assert!(kinds.contains(k), "no form of kind {k} was read; kinds seen: {kinds:?}");
+    }
+}
+
+/// `extract --raw` lists every label and value, so an admin can write a profile.
+#[test]
+fn extract_raw_lists_labels_and_values() {
+    let out = run(&["extract", "--raw", "fixtures/forms/kp-referral-filled.pdf"]);
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let raw = v[0]["raw"][0]["entries"].as_array().expect("raw entries");
+    let names: Vec<&str> = raw.iter().filter_map(|e| e["name"].as_str()).collect();
+    assert!(names.contains(&"member.mrn_or_cin"), "{names:?}");
+    assert!(raw.iter().any(|e| e["alt"] == "MRN (or Medi-Cal CIN if MRN is unknown)"));
+    assert_eq!(v[0]["profile"], "kp");
+}

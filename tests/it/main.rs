@@ -1,0 +1,12 @@
+//! Integration tests: one binary, real files, the real command line.
+//!
+//! Golden fixtures live beside their inputs as `<case>.expected.json`; a mismatch writes
+//! `<case>.actual.json`, and `BLESS=1 cargo test` rewrites the expectations after a deliberate
+//! change (review the diff before committing).
+
+mod support;
+
+mod cli;
+mod config;
+mod golden;
+mod replay;
