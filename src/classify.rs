@@ -63,14 +63,30 @@ impl SubjectRules {
         let mut names = BTreeSet::new();
         for r in raw.rule {
             if !names.insert(r.name.clone()) {
-                problems.push(src.at(Some(r.pattern.span()), format!("rule name `{}` is used twice", r.name)));
+                problems.push(src.at(
+                    Some(r.pattern.span()),
+                    format!("rule name `{}` is used twice", r.name),
+                ));
                 ok = false;
             }
-            let pattern = match RegexBuilder::new(r.pattern.get_ref()).case_insensitive(true).size_limit(1 << 20).build() {
+            let pattern = match RegexBuilder::new(r.pattern.get_ref())
+                .case_insensitive(true)
+                .size_limit(1 << 20)
+                .build()
+            {
                 Ok(p) => Some(p),
                 Err(e) => {
-                    let first = e.to_string().lines().last().unwrap_or("invalid regex").trim().to_string();
-                    problems.push(src.at(Some(r.pattern.span()), format!("rule `{}`: bad pattern: {first}", r.name)));
+                    let first = e
+                        .to_string()
+                        .lines()
+                        .last()
+                        .unwrap_or("invalid regex")
+                        .trim()
+                        .to_string();
+                    problems.push(src.at(
+                        Some(r.pattern.span()),
+                        format!("rule `{}`: bad pattern: {first}", r.name),
+                    ));
                     ok = false;
                     None
                 }
@@ -86,7 +102,12 @@ impl SubjectRules {
                 }
             }
             if let Some(pattern) = pattern {
-                rules.push(SubjectRule { name: r.name, pattern, programs, stop: r.stop });
+                rules.push(SubjectRule {
+                    name: r.name,
+                    pattern,
+                    programs,
+                    stop: r.stop,
+                });
             }
         }
         ok.then_some(SubjectRules { rules })
@@ -120,7 +141,10 @@ pub fn clean_subject(subject: &str) -> String {
             .expect("static regex")
     });
     static TAG: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?i)\[(?:external|secure|encrypt(?:ed)?|ext|caution[^\]]*)\]|\b(?:ENCRYPT|SECURE)\b\s*:?").expect("static regex")
+        Regex::new(
+            r"(?i)\[(?:external|secure|encrypt(?:ed)?|ext|caution[^\]]*)\]|\b(?:ENCRYPT|SECURE)\b\s*:?",
+        )
+        .expect("static regex")
     });
     let mut s = subject.replace(['\r', '\n', '\t'], " ");
     loop {
@@ -147,37 +171,78 @@ mod tests {
     }
 
     fn progs(s: &str) -> Vec<&'static str> {
-        rules().classify(s).programs.into_iter().map(Program::code).collect()
+        rules()
+            .classify(s)
+            .programs
+            .into_iter()
+            .map(Program::code)
+            .collect()
     }
 
     #[test]
     fn spec_variants_classify() {
-        for s in ["ECM Referral", "ECM referral for J.D.", "Enhanced Care Management Referral", "ECM Referal",
-            "RE: Fw: FWD: ECM Referral", "AW: [EXTERNAL] ECM Referral", "[SECURE] RE: RE: Enhanced Care Management Referral",
-            "Secure: ECM Referral", "ENCRYPT ECM referral", "ecm referral!!!"] {
+        for s in [
+            "ECM Referral",
+            "ECM referral for J.D.",
+            "Enhanced Care Management Referral",
+            "ECM Referal",
+            "RE: Fw: FWD: ECM Referral",
+            "AW: [EXTERNAL] ECM Referral",
+            "[SECURE] RE: RE: Enhanced Care Management Referral",
+            "Secure: ECM Referral",
+            "ENCRYPT ECM referral",
+            "ecm referral!!!",
+        ] {
             assert_eq!(progs(s), ["ecm"], "{s}");
         }
-        for s in ["CS Referral", "Community Supports Referral", "Community Support referral - Housing Deposits",
-            "Fwd: [EXTERNAL] CS Referral - Meals", "RE: CS referral batch"] {
+        for s in [
+            "CS Referral",
+            "Community Supports Referral",
+            "Community Support referral - Housing Deposits",
+            "Fwd: [EXTERNAL] CS Referral - Meals",
+            "RE: CS referral batch",
+        ] {
             assert_eq!(progs(s), ["cs"], "{s}");
         }
-        for s in ["CHW services request", "CHW Service Request", "Community Health Worker services request", "CHW referral"] {
+        for s in [
+            "CHW services request",
+            "CHW Service Request",
+            "Community Health Worker services request",
+            "CHW referral",
+        ] {
             assert_eq!(progs(s), ["chw"], "{s}");
         }
     }
 
     #[test]
     fn two_programs_yield_both() {
-        for s in ["ECM Referral and CS Referral", "ECM/CS Referral", "ECM & CS Referral"] {
+        for s in [
+            "ECM Referral and CS Referral",
+            "ECM/CS Referral",
+            "ECM & CS Referral",
+        ] {
             assert_eq!(progs(s), ["ecm", "cs"], "{s}");
         }
-        assert_eq!(rules().classify("ECM/CS Referral").rule.as_deref(), Some("ecm+cs"));
+        assert_eq!(
+            rules().classify("ECM/CS Referral").rule.as_deref(),
+            Some("ecm+cs")
+        );
     }
 
     #[test]
     fn hard_negatives_name_no_program() {
-        for s in ["ECMAScript meetup", "CSR update", "DOCS attached", "Re: Your CS degree", "Lunch on Friday", "",
-            "Referral", "Fwd: CS", "CHWX", "Customer service (CS) survey"] {
+        for s in [
+            "ECMAScript meetup",
+            "CSR update",
+            "DOCS attached",
+            "Re: Your CS degree",
+            "Lunch on Friday",
+            "",
+            "Referral",
+            "Fwd: CS",
+            "CHWX",
+            "Customer service (CS) survey",
+        ] {
             let c = rules().classify(s);
             assert!(c.programs.is_empty(), "{s} -> {:?}", c.programs);
         }
@@ -187,7 +252,10 @@ mod tests {
     #[test]
     fn cleaning_keeps_the_words() {
         assert_eq!(clean_subject("RE: [EXTERNAL] Fwd: CS Referral"), "CS Referral");
-        assert_eq!(clean_subject("Secure: RE: ECM referral for J.D."), "ECM referral for J.D.");
+        assert_eq!(
+            clean_subject("Secure: RE: ECM referral for J.D."),
+            "ECM referral for J.D."
+        );
     }
 
     #[test]
@@ -199,7 +267,13 @@ mod tests {
         let mut p = Problems::default();
         assert!(SubjectRules::parse(&src, &mut p).is_none());
         let text = p.into_errors().to_string();
-        assert!(text.contains("subjects.toml:3:11: rule `a`: bad pattern"), "{text}");
-        assert!(text.contains("subjects.toml:4:12: rule `a`: unknown program `ecn`; expected ecm, cs or chw"), "{text}");
+        assert!(
+            text.contains("subjects.toml:3:11: rule `a`: bad pattern"),
+            "{text}"
+        );
+        assert!(
+            text.contains("subjects.toml:4:12: rule `a`: unknown program `ecn`; expected ecm, cs or chw"),
+            "{text}"
+        );
     }
 }

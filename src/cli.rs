@@ -20,7 +20,12 @@ use crate::screen::NoLookups;
 #[command(name = "referral-intake", version, about)]
 pub struct Cli {
     /// Configuration file.
-    #[arg(long, global = true, env = "REFERRAL_INTAKE_CONFIG", default_value = "config/referral-intake.toml")]
+    #[arg(
+        long,
+        global = true,
+        env = "REFERRAL_INTAKE_CONFIG",
+        default_value = "config/referral-intake.toml"
+    )]
     pub config: PathBuf,
     /// Log format on stderr.
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Human)]
@@ -97,7 +102,9 @@ pub fn main_with(cli: Cli) -> i32 {
 fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("REFERRAL_INTAKE_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    let b = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let b = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     let _ = match format {
         LogFormat::Json => b.json().try_init(),
         LogFormat::Human => b.with_target(false).try_init(),
@@ -144,7 +151,12 @@ fn run(cli: Cli) -> Result<i32> {
         Command::Explain { message } => {
             let cfg = load(&cli)?;
             let raw = std::fs::read(message).with_context(|| format!("reading {}", message.display()))?;
-            let ctx = Context { cfg: &cfg, lookups: &NoLookups, today: chrono::Local::now().date_naive(), inbox_region: None };
+            let ctx = Context {
+                cfg: &cfg,
+                lookups: &NoLookups,
+                today: chrono::Local::now().date_naive(),
+                inbox_region: None,
+            };
             let (mut d, email) = pipeline::decide(&raw, &ctx);
             pipeline::plan_review_emails(&cfg, &mut d, email.as_ref());
             print_json(&d)?;
@@ -197,24 +209,32 @@ struct ExtractedReferral {
 
 fn extract_files(cfg: &Config, files: &[PathBuf], with_raw: bool) -> (Vec<ExtractedFile>, bool) {
     let limits = cfg.main.limits.extract_limits();
-    let ctx = MapContext { catalog: &cfg.catalog, today: chrono::Local::now().date_naive() };
+    let ctx = MapContext {
+        catalog: &cfg.catalog,
+        today: chrono::Local::now().date_naive(),
+    };
     let mut failed = false;
     let out = files
         .iter()
         .map(|f| {
             let name = f.display().to_string();
-            let result = std::fs::read(f).map_err(|e| format!("cannot read: {e}")).and_then(|bytes| {
-                let ft = extract::sniff(&bytes, f.file_name().and_then(|n| n.to_str()), None);
-                extract::extract_bytes(&bytes, ft, &limits).map_err(|e| e.to_string())
-            });
+            let result = std::fs::read(f)
+                .map_err(|e| format!("cannot read: {e}"))
+                .and_then(|bytes| {
+                    let ft = extract::sniff(&bytes, f.file_name().and_then(|n| n.to_str()), None);
+                    extract::extract_bytes(&bytes, ft, &limits).map_err(|e| e.to_string())
+                });
             match result {
                 Ok(doc) => {
                     let (profile, refs) = cfg.profiles.map(&doc, ctx);
                     let referrals = refs
                         .into_iter()
                         .flat_map(|r| {
-                            let programs: Vec<Option<crate::model::Program>> =
-                                if r.programs.is_empty() { vec![None] } else { r.programs.iter().copied().map(Some).collect() };
+                            let programs: Vec<Option<crate::model::Program>> = if r.programs.is_empty() {
+                                vec![None]
+                            } else {
+                                r.programs.iter().copied().map(Some).collect()
+                            };
                             programs.into_iter().map(move |p| {
                                 let mut fields = serde_json::to_value(&r.fields).unwrap_or_default();
                                 if let (Some(p), Some(map)) = (p, fields.as_object_mut()) {
@@ -224,7 +244,10 @@ fn extract_files(cfg: &Config, files: &[PathBuf], with_raw: bool) -> (Vec<Extrac
                                     with.extend(std::mem::take(map));
                                     *map = with;
                                 }
-                                ExtractedReferral { fields, warnings: r.warnings.clone() }
+                                ExtractedReferral {
+                                    fields,
+                                    warnings: r.warnings.clone(),
+                                }
                             })
                         })
                         .collect();
@@ -239,7 +262,14 @@ fn extract_files(cfg: &Config, files: &[PathBuf], with_raw: bool) -> (Vec<Extrac
                 }
                 Err(e) => {
                     failed = true;
-                    ExtractedFile { file: name, kind: None, profile: None, referrals: Vec::new(), error: Some(e), raw: None }
+                    ExtractedFile {
+                        file: name,
+                        kind: None,
+                        profile: None,
+                        referrals: Vec::new(),
+                        error: Some(e),
+                        raw: None,
+                    }
                 }
             }
         })
@@ -250,17 +280,34 @@ fn extract_files(cfg: &Config, files: &[PathBuf], with_raw: bool) -> (Vec<Extrac
 /// A readable table of what happened to each message.
 pub fn summary_table(s: &crate::replay::ReplaySummary) -> String {
     let mut out = String::new();
-    let w = s.rows.iter().map(|r| r.file.len()).max().unwrap_or(4).clamp(4, 48);
+    let w = s
+        .rows
+        .iter()
+        .map(|r| r.file.len())
+        .max()
+        .unwrap_or(4)
+        .clamp(4, 48);
     out.push_str(&format!("{:<w$}  {:<9}  {}\n", "FILE", "RESULT", "DETAIL"));
     for r in &s.rows {
         let file: String = r.file.chars().take(w).collect();
         if r.referrals.is_empty() {
-            out.push_str(&format!("{file:<w$}  {:<9}  {}\n", r.disposition, r.reasons.join(", ")));
+            out.push_str(&format!(
+                "{file:<w$}  {:<9}  {}\n",
+                r.disposition,
+                r.reasons.join(", ")
+            ));
         }
         for (i, x) in r.referrals.iter().enumerate() {
             let left = if i == 0 { file.as_str() } else { "" };
-            let reasons = if x.reasons.is_empty() { String::new() } else { format!(" ({})", x.reasons.join(", ")) };
-            out.push_str(&format!("{left:<w$}  {:<9}  {} {}{reasons}\n", "referral", x.reference, x.outcome));
+            let reasons = if x.reasons.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", x.reasons.join(", "))
+            };
+            out.push_str(&format!(
+                "{left:<w$}  {:<9}  {} {}{reasons}\n",
+                "referral", x.reference, x.outcome
+            ));
         }
         if !r.emails.is_empty() {
             out.push_str(&format!("{:<w$}  {:<9}  {}\n", "", "emails", r.emails.join("; ")));

@@ -67,13 +67,28 @@ pub fn content_hash(raw: &[u8], email: Option<&Email>) -> String {
 }
 
 /// Ingests one raw message into the store.
-pub async fn ingest(cfg: Arc<Config>, store: &Store, roster: &Roster, raw: Vec<u8>, source: &Source) -> Result<Ingested> {
+pub async fn ingest(
+    cfg: Arc<Config>,
+    store: &Store,
+    roster: &Roster,
+    raw: Vec<u8>,
+    source: &Source,
+) -> Result<Ingested> {
     let today = chrono::Local::now().date_naive();
-    let lookups = StoreLookups { store: store.clone(), roster: roster.clone(), handle: tokio::runtime::Handle::current() };
+    let lookups = StoreLookups {
+        store: store.clone(),
+        roster: roster.clone(),
+        handle: tokio::runtime::Handle::current(),
+    };
     let region = source.inbox_region.clone();
     let cfg2 = cfg.clone();
     let (raw, decision, email) = tokio::task::spawn_blocking(move || {
-        let ctx = Context { cfg: &cfg2, lookups: &lookups, today, inbox_region: region.as_deref() };
+        let ctx = Context {
+            cfg: &cfg2,
+            lookups: &lookups,
+            today,
+            inbox_region: region.as_deref(),
+        };
         let (mut d, email) = pipeline::decide(&raw, &ctx);
         pipeline::plan_review_emails(&cfg2, &mut d, email.as_ref());
         (raw, d, email)
@@ -93,12 +108,21 @@ pub async fn ingest(cfg: Arc<Config>, store: &Store, roster: &Roster, raw: Vec<u
             documents: Vec::new(),
             rule: None,
         };
-        return Ok(Ingested { store_id: None, decision: d, references: Vec::new(), outbox_ids: Vec::new() });
+        return Ok(Ingested {
+            store_id: None,
+            decision: d,
+            references: Vec::new(),
+            outbox_ids: Vec::new(),
+        });
     }
 
     // The year the plan received it, not the sender's Date header (which can be anything).
     let year = today.year();
-    let prefixes: Vec<String> = decision.referrals.iter().map(|r| outbox::referral_prefix(r, year)).collect();
+    let prefixes: Vec<String> = decision
+        .referrals
+        .iter()
+        .map(|r| outbox::referral_prefix(r, year))
+        .collect();
     let msg_prefix = outbox::message_prefix(&decision.inbox_region, year);
     let summary = serde_json::json!({
         "rule": decision.rule,
@@ -140,10 +164,20 @@ pub async fn ingest(cfg: Arc<Config>, store: &Store, roster: &Roster, raw: Vec<u
                 .collect::<Result<Vec<_>>>()?;
             let mails = outbox::compose(&cfg, &decision, email.as_ref(), &raw, refs, msg_ref)?
                 .into_iter()
-                .map(|c| NewOutbox { kind: c.kind.code().into(), recipient: c.to, reference: c.reference, eml: c.eml })
+                .map(|c| NewOutbox {
+                    kind: c.kind.code().into(),
+                    recipient: c.to,
+                    reference: c.reference,
+                    eml: c.eml,
+                })
                 .collect();
             Ok((referrals, mails))
         })
         .await?;
-    Ok(Ingested { store_id: Some(committed.message_id), decision, references, outbox_ids: committed.outbox_ids })
+    Ok(Ingested {
+        store_id: Some(committed.message_id),
+        decision,
+        references,
+        outbox_ids: committed.outbox_ids,
+    })
 }

@@ -29,7 +29,11 @@ pub struct Composed {
 
 /// The reference prefix for a referral: `ECM-NCAL-2026`.
 pub fn referral_prefix(r: &ReferralDecision, year: i32) -> String {
-    format!("{}-{}-{year}", r.program.code().to_uppercase(), r.route_region.to_uppercase())
+    format!(
+        "{}-{}-{year}",
+        r.program.code().to_uppercase(),
+        r.route_region.to_uppercase()
+    )
 }
 
 /// The reference prefix for a message with no referral: `REF-NCAL-2026`.
@@ -113,7 +117,12 @@ pub fn compose(
             .main
             .region(&plan.region)
             .with_context(|| format!("region `{}` is not configured", plan.region))?;
-        let reference = plan.referrals.first().and_then(|i| refs.get(*i)).map(String::as_str).unwrap_or(msg_ref);
+        let reference = plan
+            .referrals
+            .first()
+            .and_then(|i| refs.get(*i))
+            .map(String::as_str)
+            .unwrap_or(msg_ref);
         let rendered = match plan.kind {
             EmailKind::Ack | EmailKind::Redirect => {
                 let ctx = reply_ctx(d, plan, region, refs, reference);
@@ -128,7 +137,12 @@ pub fn compose(
             bail!("forward destination is not on the allow-list; refusing to send it");
         }
         let eml = build(cfg, d, plan, email, raw, &rendered)?;
-        out.push(Composed { kind: plan.kind, to: plan.to.clone(), reference: reference.to_string(), eml });
+        out.push(Composed {
+            kind: plan.kind,
+            to: plan.to.clone(),
+            reference: reference.to_string(),
+            eml,
+        });
     }
     Ok(out)
 }
@@ -136,15 +150,26 @@ pub fn compose(
 /// Team and review addresses of every region, plus `[outbound] forward_allow`.
 pub fn forward_allowed(cfg: &Config, to: &str) -> bool {
     let to = to.to_ascii_lowercase();
-    cfg.main.regions.values().any(|r| r.team_address.eq_ignore_ascii_case(&to) || r.review_address.eq_ignore_ascii_case(&to))
+    cfg.main
+        .regions
+        .values()
+        .any(|r| r.team_address.eq_ignore_ascii_case(&to) || r.review_address.eq_ignore_ascii_case(&to))
         || cfg.main.outbound.forward_allow.iter().any(|a| {
             let a = a.to_ascii_lowercase();
-            if a.starts_with('@') { to.ends_with(&a) } else { a == to }
+            if a.starts_with('@') {
+                to.ends_with(&a)
+            } else {
+                a == to
+            }
         })
 }
 
 fn region_ctx(r: &RegionConfig) -> RegionCtx<'_> {
-    RegionCtx { name: &r.name, phone: &r.phone, hours: &r.hours }
+    RegionCtx {
+        name: &r.name,
+        phone: &r.phone,
+        hours: &r.hours,
+    }
 }
 
 /// What to ask the sender for, by field label (never the member's data).
@@ -153,7 +178,10 @@ fn missing_labels(reasons: &[Reason]) -> Vec<String> {
         .iter()
         .filter_map(|r| match r {
             Reason::MissingField(k) => Some(missing_label(*k).to_string()),
-            Reason::InvalidField(k) => Some(format!("{} (the value given could not be read)", missing_label(*k))),
+            Reason::InvalidField(k) => Some(format!(
+                "{} (the value given could not be read)",
+                missing_label(*k)
+            )),
             Reason::NoPopulationOfFocus => Some("At least one ECM Population of Focus".into()),
             Reason::NoCommunitySupport => Some("At least one Community Support requested".into()),
             _ => None,
@@ -185,7 +213,11 @@ fn reply_ctx<'a>(
             program: r.program.code(),
             program_name: r.program.display_name(),
             outcome: r.outcome.code(),
-            missing: if r.outcome == Outcome::NeedsInfo { missing_labels(&r.reasons) } else { Vec::new() },
+            missing: if r.outcome == Outcome::NeedsInfo {
+                missing_labels(&r.reasons)
+            } else {
+                Vec::new()
+            },
             row: r.source.1,
             nle: r.nle.as_ref().map(|(name, contact)| NleCtx { name, contact }),
         })
@@ -223,7 +255,11 @@ fn forward_ctx<'a>(
         "Referral email for review".to_string()
     } else {
         let n = referrals.len();
-        let accepted = plan.referrals.iter().all(|i| d.referrals.get(*i).is_some_and(|r| r.outcome == Outcome::Accepted));
+        let accepted = plan.referrals.iter().all(|i| {
+            d.referrals
+                .get(*i)
+                .is_some_and(|r| r.outcome == Outcome::Accepted)
+        });
         let what = if accepted { "Accepted" } else { "For review:" };
         format!("{what} {n} referral{}", if n == 1 { "" } else { "s" })
     };
@@ -231,8 +267,13 @@ fn forward_ctx<'a>(
         reference,
         headline,
         region: region_ctx(region),
-        received: email.and_then(|e| e.date).map(|d| d.to_rfc2822()).unwrap_or_else(|| "(no date)".into()),
-        sender: email.and_then(crate::pipeline::reply_address).unwrap_or_else(|| "(unknown sender)".into()),
+        received: email
+            .and_then(|e| e.date)
+            .map(|d| d.to_rfc2822())
+            .unwrap_or_else(|| "(no date)".into()),
+        sender: email
+            .and_then(crate::pipeline::reply_address)
+            .unwrap_or_else(|| "(unknown sender)".into()),
         inbox_region: &d.inbox_region,
         message_reasons: d.reasons.iter().map(ToString::to_string).collect(),
         referrals,
@@ -242,17 +283,26 @@ fn forward_ctx<'a>(
 /// The referral's fields as label/value rows for the team.
 fn field_rows(r: &ReferralDecision) -> Vec<FieldRow> {
     let value = serde_json::to_value(&r.fields).unwrap_or_default();
-    let Some(map) = value.as_object() else { return Vec::new() };
+    let Some(map) = value.as_object() else {
+        return Vec::new();
+    };
     FieldKey::ALL
         .iter()
         .filter_map(|k| {
             let v = map.get(k.name())?;
             let text = match v {
                 serde_json::Value::String(s) => s.clone(),
-                serde_json::Value::Array(a) => a.iter().map(|x| x.to_string().trim_matches('"').to_string()).collect::<Vec<_>>().join(", "),
+                serde_json::Value::Array(a) => a
+                    .iter()
+                    .map(|x| x.to_string().trim_matches('"').to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 other => other.to_string(),
             };
-            Some(FieldRow { label: k.label().to_string(), value: text })
+            Some(FieldRow {
+                label: k.label().to_string(),
+                value: text,
+            })
         })
         .collect()
 }
@@ -276,10 +326,22 @@ fn build(
         .find(|i| i.region == d.inbox_region)
         .or_else(|| cfg.main.inboxes.first())
         .context("no inbox is configured to send from")?;
-    let from = Mailbox::new(Some(cfg.main.outbound.from_name.clone()), inbox.address.parse().context("inbox address")?);
+    let from = Mailbox::new(
+        Some(cfg.main.outbound.from_name.clone()),
+        inbox.address.parse().context("inbox address")?,
+    );
     let to: Mailbox = plan.to.parse().context("recipient address is not valid")?;
-    let id = format!("<{}@{}>", crate::store::new_id(), cfg.main.outbound.message_id_domain);
-    let mut b = Message::builder().from(from).to(to).subject(&rendered.subject).message_id(Some(id)).date_now();
+    let id = format!(
+        "<{}@{}>",
+        crate::store::new_id(),
+        cfg.main.outbound.message_id_domain
+    );
+    let mut b = Message::builder()
+        .from(from)
+        .to(to)
+        .subject(&rendered.subject)
+        .message_id(Some(id))
+        .date_now();
     let auto = match plan.kind {
         EmailKind::Forward => "auto-generated",
         EmailKind::Ack | EmailKind::Redirect => "auto-replied",
@@ -288,13 +350,14 @@ fn build(
         .raw_header(header("Auto-Submitted", auto))
         .raw_header(header("X-Auto-Response-Suppress", "All"))
         .raw_header(header(OWN_STAMP_HEADER, plan.kind.code()));
-    if plan.kind != EmailKind::Forward {
-        if let Some(orig) = email.and_then(|e| e.message_id.as_deref()) {
-            let mut refs: Vec<String> =
-                email.map(|e| e.references.iter().map(|r| format!("<{r}>")).collect()).unwrap_or_default();
-            refs.push(format!("<{orig}>"));
-            b = b.in_reply_to(format!("<{orig}>")).references(refs.join(" "));
-        }
+    if plan.kind != EmailKind::Forward
+        && let Some(orig) = email.and_then(|e| e.message_id.as_deref())
+    {
+        let mut refs: Vec<String> = email
+            .map(|e| e.references.iter().map(|r| format!("<{r}>")).collect())
+            .unwrap_or_default();
+        refs.push(format!("<{orig}>"));
+        b = b.in_reply_to(format!("<{orig}>")).references(refs.join(" "));
     }
     let body = MultiPart::alternative_plain_html(rendered.text.clone(), rendered.html.clone());
     let msg = if plan.kind == EmailKind::Forward {
@@ -302,9 +365,13 @@ fn build(
         match email {
             Some(e) if !plan.referrals.is_empty() && !e.attachments.is_empty() => {
                 for (n, a) in e.attachments.iter().enumerate() {
-                    let name = a.filename.clone().unwrap_or_else(|| format!("attachment-{}", n + 1));
-                    let ct = ContentType::parse(&a.content_type)
-                        .unwrap_or_else(|_| ContentType::parse("application/octet-stream").unwrap_or(ContentType::TEXT_PLAIN));
+                    let name = a
+                        .filename
+                        .clone()
+                        .unwrap_or_else(|| format!("attachment-{}", n + 1));
+                    let ct = ContentType::parse(&a.content_type).unwrap_or_else(|_| {
+                        ContentType::parse("application/octet-stream").unwrap_or(ContentType::TEXT_PLAIN)
+                    });
                     mixed = mixed.singlepart(Attachment::new(name).body(a.bytes.clone(), ct));
                 }
             }
@@ -312,7 +379,8 @@ fn build(
             // sees exactly what arrived.
             _ => {
                 let ct = ContentType::parse("message/rfc822").unwrap_or(ContentType::TEXT_PLAIN);
-                mixed = mixed.singlepart(Attachment::new("original-message.eml".into()).body(raw.to_vec(), ct));
+                mixed =
+                    mixed.singlepart(Attachment::new("original-message.eml".into()).body(raw.to_vec(), ct));
             }
         }
         b.multipart(mixed)

@@ -116,7 +116,10 @@ pub fn decide(raw: &[u8], ctx: &Context<'_>) -> (Decision, Option<Email>) {
     let email = match message::parse(raw, &limits) {
         Ok(e) => e,
         Err(_) => {
-            let region = ctx.inbox_region.map(str::to_string).unwrap_or_else(|| default_region(cfg));
+            let region = ctx
+                .inbox_region
+                .map(str::to_string)
+                .unwrap_or_else(|| default_region(cfg));
             let d = review(region, vec![Reason::UnreadableAttachment], Vec::new(), None);
             return (d, None);
         }
@@ -151,7 +154,10 @@ pub fn decide(raw: &[u8], ctx: &Context<'_>) -> (Decision, Option<Email>) {
 
     let class = cfg.subjects.classify(&email.subject);
     let subject_programs: BTreeSet<Program> = class.programs.iter().copied().collect();
-    let map_ctx = MapContext { catalog: &cfg.catalog, today: ctx.today };
+    let map_ctx = MapContext {
+        catalog: &cfg.catalog,
+        today: ctx.today,
+    };
 
     // Every attachment; the body only when no attachment gave a referral.
     let mut documents = Vec::new();
@@ -167,13 +173,23 @@ pub fn decide(raw: &[u8], ctx: &Context<'_>) -> (Decision, Option<Email>) {
                 let (profile, refs) = cfg.profiles.map(&doc, map_ctx);
                 let doc_index = documents.len();
                 let table = doc.records.len() > 1;
-                documents.push(DocumentInfo { kind: Some(doc.kind), profile: Some(profile), referrals: refs.len(), error: None });
+                documents.push(DocumentInfo {
+                    kind: Some(doc.kind),
+                    profile: Some(profile),
+                    referrals: refs.len(),
+                    error: None,
+                });
                 for (row, r) in refs.into_iter().enumerate() {
                     found.push((doc_index, table.then_some(row + 1), r));
                 }
             }
             Err(e) => {
-                documents.push(DocumentInfo { kind: None, profile: None, referrals: 0, error: Some(e.to_string()) });
+                documents.push(DocumentInfo {
+                    kind: None,
+                    profile: None,
+                    referrals: 0,
+                    error: Some(e.to_string()),
+                });
                 errors.push(e);
             }
         }
@@ -183,7 +199,12 @@ pub fn decide(raw: &[u8], ctx: &Context<'_>) -> (Decision, Option<Email>) {
         let (profile, refs) = cfg.profiles.map(&doc, map_ctx);
         if !refs.is_empty() {
             let doc_index = documents.len();
-            documents.push(DocumentInfo { kind: Some(DocKind::EmailBody), profile: Some(profile), referrals: refs.len(), error: None });
+            documents.push(DocumentInfo {
+                kind: Some(DocKind::EmailBody),
+                profile: Some(profile),
+                referrals: refs.len(),
+                error: None,
+            });
             found.extend(refs.into_iter().map(|r| (doc_index, None, r)));
         }
     }
@@ -217,8 +238,19 @@ pub fn decide(raw: &[u8], ctx: &Context<'_>) -> (Decision, Option<Email>) {
             if referrals.len() >= max {
                 break;
             }
-            let s = screen::screen(cfg, program, &fields, &r.invalid, fallback_date, &inbox_region, ctx.lookups);
-            let served = fields.member_county.as_deref().is_none_or(|c| cfg.region_of_county(c).is_some());
+            let s = screen::screen(
+                cfg,
+                program,
+                &fields,
+                &r.invalid,
+                fallback_date,
+                &inbox_region,
+                ctx.lookups,
+            );
+            let served = fields
+                .member_county
+                .as_deref()
+                .is_none_or(|c| cfg.region_of_county(c).is_some());
             referrals.push(ReferralDecision {
                 program,
                 fields: fields.clone(),
@@ -255,7 +287,12 @@ pub fn decide(raw: &[u8], ctx: &Context<'_>) -> (Decision, Option<Email>) {
 }
 
 /// The decision for a message a person must look at.
-fn review(inbox_region: String, reasons: Vec<Reason>, documents: Vec<DocumentInfo>, rule: Option<String>) -> Decision {
+fn review(
+    inbox_region: String,
+    reasons: Vec<Reason>,
+    documents: Vec<DocumentInfo>,
+    rule: Option<String>,
+) -> Decision {
     Decision {
         disposition: Disposition::Review,
         programs: Vec::new(),
@@ -275,7 +312,12 @@ pub fn plan_review_emails(cfg: &Config, d: &mut Decision, email: Option<&Email>)
     }
     let region = d.inbox_region.clone();
     if let Some(to) = email.and_then(reply_address) {
-        d.emails.push(PlannedEmail { kind: EmailKind::Ack, to, region: region.clone(), referrals: Vec::new() });
+        d.emails.push(PlannedEmail {
+            kind: EmailKind::Ack,
+            to,
+            region: region.clone(),
+            referrals: Vec::new(),
+        });
     }
     if let Some(r) = cfg.main.region(&region) {
         d.emails.push(PlannedEmail {
@@ -321,46 +363,81 @@ fn programs_for(subject: &BTreeSet<Program>, r: &Referral) -> BTreeSet<Program> 
         let both: BTreeSet<Program> = subject.intersection(&evidence).copied().collect();
         return if both.is_empty() { subject.clone() } else { both };
     }
-    if !r.programs.is_empty() { r.programs.clone() } else { evidence }
+    if !r.programs.is_empty() {
+        r.programs.clone()
+    } else {
+        evidence
+    }
 }
 
 fn fill_county_from_zip(cfg: &Config, f: &mut Fields) {
-    if f.member_county.is_none() {
-        if let Some(county) = f.member_zip.as_deref().and_then(|z| cfg.zip_county.get(z)) {
-            f.member_county = Some(county.clone());
-        }
+    if f.member_county.is_none()
+        && let Some(county) = f.member_zip.as_deref().and_then(|z| cfg.zip_county.get(z))
+    {
+        f.member_county = Some(county.clone());
     }
 }
 
 /// Where replies go: `Reply-To`, else `From`.
 pub fn reply_address(email: &Email) -> Option<String> {
-    email.reply_to.as_ref().or(email.from.as_ref()).map(|m| m.address.clone()).filter(|a| a.contains('@'))
+    email
+        .reply_to
+        .as_ref()
+        .or(email.from.as_ref())
+        .map(|m| m.address.clone())
+        .filter(|a| a.contains('@'))
 }
 
 fn default_region(cfg: &Config) -> String {
-    cfg.main.inboxes.first().map(|i| i.region.clone()).unwrap_or_else(|| "ncal".into())
+    cfg.main
+        .inboxes
+        .first()
+        .map(|i| i.region.clone())
+        .unwrap_or_else(|| "ncal".into())
 }
 
 /// Acknowledgement for everything not redirected; one redirect for the redirected; one forward per
 /// destination (a region's team for accepted, its review queue for screened-out).
-fn plan_emails(cfg: &Config, inbox_region: &str, referrals: &[ReferralDecision], sender: Option<&str>) -> Vec<PlannedEmail> {
+fn plan_emails(
+    cfg: &Config,
+    inbox_region: &str,
+    referrals: &[ReferralDecision],
+    sender: Option<&str>,
+) -> Vec<PlannedEmail> {
     let mut out = Vec::new();
     let idx = |pred: &dyn Fn(&ReferralDecision) -> bool| -> Vec<usize> {
-        referrals.iter().enumerate().filter(|(_, r)| pred(r)).map(|(i, _)| i).collect()
+        referrals
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| pred(r))
+            .map(|(i, _)| i)
+            .collect()
     };
     if let Some(to) = sender {
         let acked = idx(&|r| r.outcome != Outcome::Redirected);
         if !acked.is_empty() {
-            out.push(PlannedEmail { kind: EmailKind::Ack, to: to.to_string(), region: inbox_region.to_string(), referrals: acked });
+            out.push(PlannedEmail {
+                kind: EmailKind::Ack,
+                to: to.to_string(),
+                region: inbox_region.to_string(),
+                referrals: acked,
+            });
         }
         let redirected = idx(&|r| r.outcome == Outcome::Redirected);
         if !redirected.is_empty() {
-            out.push(PlannedEmail { kind: EmailKind::Redirect, to: to.to_string(), region: inbox_region.to_string(), referrals: redirected });
+            out.push(PlannedEmail {
+                kind: EmailKind::Redirect,
+                to: to.to_string(),
+                region: inbox_region.to_string(),
+                referrals: redirected,
+            });
         }
     }
     let mut forwards: Vec<PlannedEmail> = Vec::new();
     for (i, r) in referrals.iter().enumerate() {
-        let Some(region) = cfg.main.region(&r.route_region) else { continue };
+        let Some(region) = cfg.main.region(&r.route_region) else {
+            continue;
+        };
         let to = match r.outcome {
             Outcome::Accepted => &region.team_address,
             Outcome::ScreenedOut => &region.review_address,

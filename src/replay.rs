@@ -54,16 +54,32 @@ pub async fn replay(cfg: Arc<Config>, paths: &[PathBuf], out: Option<&Path>) -> 
     let mut rows = Vec::new();
     let mut written = 0;
     for (name, raw) in read_inputs(paths)? {
-        let source = Source { mailbox: "replay".into(), uidvalidity: None, uid: None, inbox_region: None };
+        let source = Source {
+            mailbox: "replay".into(),
+            uidvalidity: None,
+            uid: None,
+            inbox_region: None,
+        };
         let done = ingest::ingest(cfg.clone(), &store, &roster, raw, &source).await?;
         let d = &done.decision;
         let mut emails = Vec::new();
-        for mail in store.due_mail(1000).await?.into_iter().filter(|m| done.outbox_ids.contains(&m.id)) {
+        for mail in store
+            .due_mail(1000)
+            .await?
+            .into_iter()
+            .filter(|m| done.outbox_ids.contains(&m.id))
+        {
             emails.push(format!("{} -> {}", mail.kind, mail.recipient));
             match out {
                 Some(dir) => {
-                    let file = dir.join(format!("{}-{}-{}.eml", mail.reference, mail.kind, &mail.id[mail.id.len().saturating_sub(6)..]));
-                    std::fs::write(&file, &mail.eml).with_context(|| format!("writing {}", file.display()))?;
+                    let file = dir.join(format!(
+                        "{}-{}-{}.eml",
+                        mail.reference,
+                        mail.kind,
+                        &mail.id[mail.id.len().saturating_sub(6)..]
+                    ));
+                    std::fs::write(&file, &mail.eml)
+                        .with_context(|| format!("writing {}", file.display()))?;
                     store.mark_sent(&mail.id).await?;
                     written += 1;
                 }
@@ -98,7 +114,12 @@ pub async fn replay(cfg: Arc<Config>, paths: &[PathBuf], out: Option<&Path>) -> 
         });
     }
     let referrals = rows.iter().map(|r| r.referrals.len()).sum();
-    Ok(ReplaySummary { messages: rows.len(), referrals, emails_written: written, rows })
+    Ok(ReplaySummary {
+        messages: rows.len(),
+        referrals,
+        emails_written: written,
+        rows,
+    })
 }
 
 /// Every message under the paths, in a stable order: `.eml` files, Maildir folders (`cur`, `new`)
@@ -108,7 +129,11 @@ pub fn read_inputs(paths: &[PathBuf]) -> Result<Vec<(String, Vec<u8>)>> {
     for p in paths {
         if p.is_dir() {
             let maildir = p.join("cur").is_dir() || p.join("new").is_dir();
-            let dirs: Vec<PathBuf> = if maildir { vec![p.join("cur"), p.join("new")] } else { vec![p.clone()] };
+            let dirs: Vec<PathBuf> = if maildir {
+                vec![p.join("cur"), p.join("new")]
+            } else {
+                vec![p.clone()]
+            };
             for d in dirs.iter().filter(|d| d.is_dir()) {
                 let mut files: Vec<PathBuf> = std::fs::read_dir(d)
                     .with_context(|| format!("reading {}", d.display()))?
@@ -130,7 +155,10 @@ pub fn read_inputs(paths: &[PathBuf]) -> Result<Vec<(String, Vec<u8>)>> {
 
 fn read_file(path: &Path, out: &mut Vec<(String, Vec<u8>)>) -> Result<()> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     if bytes.starts_with(b"From ") {
         for (i, msg) in split_mbox(&bytes).into_iter().enumerate() {
             out.push((format!("{name}#{}", i + 1), msg));
@@ -150,7 +178,13 @@ fn split_mbox(bytes: &[u8]) -> Vec<Vec<u8>> {
             continue;
         }
         if let Some(cur) = msgs.last_mut() {
-            let unquoted = if line.starts_with(b">") && line.iter().skip_while(|b| **b == b'>').take(5).eq(b"From ".iter()) {
+            let unquoted = if line.starts_with(b">")
+                && line
+                    .iter()
+                    .skip_while(|b| **b == b'>')
+                    .take(5)
+                    .eq(b"From ".iter())
+            {
                 line.get(1..).unwrap_or(line)
             } else {
                 line

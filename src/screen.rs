@@ -79,22 +79,34 @@ pub fn screen(
     let mut nle = None;
 
     // Redirects: not our member, or a provider referring to itself.
-    let kp_member = fields.kp_member.or_else(|| fields.health_plan.as_deref().and_then(|p| cfg.catalog.plan_is_kp(p)));
+    let kp_member = fields.kp_member.or_else(|| {
+        fields
+            .health_plan
+            .as_deref()
+            .and_then(|p| cfg.catalog.plan_is_kp(p))
+    });
     let roster = fields.member_cin.as_deref().and_then(|c| lookups.on_roster(c));
     if kp_member == Some(false) || roster == Some(false) {
         reasons.push(Reason::NotKpMember);
     }
-    if let Some(p) = fields.referrer_organization.as_deref().and_then(|o| cfg.catalog.nle_provider(o)) {
-        if p.programs.contains(&program) {
-            reasons.push(Reason::NleSelfReferral);
-            nle = Some((p.nle.clone(), p.nle_contact.clone()));
-        }
+    if let Some(p) = fields
+        .referrer_organization
+        .as_deref()
+        .and_then(|o| cfg.catalog.nle_provider(o))
+        && p.programs.contains(&program)
+    {
+        reasons.push(Reason::NleSelfReferral);
+        nle = Some((p.nle.clone(), p.nle_contact.clone()));
     }
 
     // Completeness: what a person needs to act on the referral.
     let mut need = |present: bool, key: FieldKey| {
         if !present {
-            reasons.push(if invalid.contains(&key) { Reason::InvalidField(key) } else { Reason::MissingField(key) });
+            reasons.push(if invalid.contains(&key) {
+                Reason::InvalidField(key)
+            } else {
+                Reason::MissingField(key)
+            });
         }
     };
     need(fields.member_first_name.is_some(), FieldKey::MemberFirstName);
@@ -110,17 +122,21 @@ pub fn screen(
         need(false, key);
     }
     if fields.member_phone.is_none() && fields.member_address.is_none() {
-        let key = if invalid.contains(&FieldKey::MemberAddress) { FieldKey::MemberAddress } else { FieldKey::MemberPhone };
+        let key = if invalid.contains(&FieldKey::MemberAddress) {
+            FieldKey::MemberAddress
+        } else {
+            FieldKey::MemberPhone
+        };
         need(false, key);
     }
     need(fields.referrer_name.is_some(), FieldKey::ReferrerName);
     if fields.referrer_phone.is_none() && fields.referrer_email.is_none() {
-        let key =
-            if invalid.contains(&FieldKey::ReferrerEmail) && !invalid.contains(&FieldKey::ReferrerPhone) {
-                FieldKey::ReferrerEmail
-            } else {
-                FieldKey::ReferrerPhone
-            };
+        let key = if invalid.contains(&FieldKey::ReferrerEmail) && !invalid.contains(&FieldKey::ReferrerPhone)
+        {
+            FieldKey::ReferrerEmail
+        } else {
+            FieldKey::ReferrerPhone
+        };
         need(false, key);
     }
     match program {
@@ -135,31 +151,38 @@ pub fn screen(
     if county.is_some() && member_region.is_none() {
         reasons.push(Reason::CountyNotServed);
     }
-    if program == Program::Ecm {
-        if let Some(age) = age {
-            // A tick for Population 8 (child welfare) is itself the foster-youth signal.
-            let foster = fields.ecm_populations.contains(&8);
-            let youth = age < 21 || (foster && age < 26);
-            for n in &fields.ecm_populations {
-                match cfg.catalog.population(*n).map(|p| p.ages) {
-                    Some(AgeGroup::Adults) if age < 21 => reasons.push(Reason::PofAdultsOnly(*n)),
-                    Some(AgeGroup::Children) if !youth => reasons.push(Reason::PofChildrenOnly(*n)),
-                    _ => {}
-                }
+    if program == Program::Ecm
+        && let Some(age) = age
+    {
+        // A tick for Population 8 (child welfare) is itself the foster-youth signal.
+        let foster = fields.ecm_populations.contains(&8);
+        let youth = age < 21 || (foster && age < 26);
+        for n in &fields.ecm_populations {
+            match cfg.catalog.population(*n).map(|p| p.ages) {
+                Some(AgeGroup::Adults) if age < 21 => reasons.push(Reason::PofAdultsOnly(*n)),
+                Some(AgeGroup::Children) if !youth => reasons.push(Reason::PofChildrenOnly(*n)),
+                _ => {}
             }
         }
     }
-    if program == Program::Cs {
-        if let Some(county) = county {
-            for n in &fields.cs_services {
-                if cfg.catalog.support(*n).is_some_and(|s| s.not_offered_in.iter().any(|c| c == county)) {
-                    reasons.push(Reason::CsNotOfferedInCounty(*n));
-                }
+    if program == Program::Cs
+        && let Some(county) = county
+    {
+        for n in &fields.cs_services {
+            if cfg
+                .catalog
+                .support(*n)
+                .is_some_and(|s| s.not_offered_in.iter().any(|c| c == county))
+            {
+                reasons.push(Reason::CsNotOfferedInCounty(*n));
             }
         }
     }
     if program == Program::Chw {
-        let open_ecm = fields.member_cin.as_deref().is_some_and(|c| lookups.open_ecm_referral(c));
+        let open_ecm = fields
+            .member_cin
+            .as_deref()
+            .is_some_and(|c| lookups.open_ecm_referral(c));
         if fields.enrolled_in_ecm == Some(true) || open_ecm {
             reasons.push(Reason::ChwEnrolledInEcm);
         }
@@ -180,7 +203,13 @@ pub fn screen(
     if member_region.is_some_and(|r| r != inbox_region) {
         reasons.push(Reason::WrongRegion);
     }
-    Screened { outcome, reasons, region, age, nle: nle.filter(|_| outcome == Outcome::Redirected) }
+    Screened {
+        outcome,
+        reasons,
+        region,
+        age,
+        nle: nle.filter(|_| outcome == Outcome::Redirected),
+    }
 }
 
 #[cfg(test)]
@@ -224,7 +253,15 @@ mod tests {
     }
 
     fn run(program: Program, f: &Fields) -> Screened {
-        screen(&cfg(), program, f, &BTreeSet::new(), d("2026-11-25"), "ncal", &NoLookups)
+        screen(
+            &cfg(),
+            program,
+            f,
+            &BTreeSet::new(),
+            d("2026-11-25"),
+            "ncal",
+            &NoLookups,
+        )
     }
 
     fn codes(s: &Screened) -> Vec<String> {
@@ -255,7 +292,10 @@ mod tests {
         f.ecm_populations = BTreeSet::from([5]);
         f.member_dob = Some(d("2005-11-21")); // 20 on 2026-11-20
         let s = run(Program::Ecm, &f);
-        assert_eq!((s.outcome, codes(&s)), (Outcome::ScreenedOut, vec!["pof_adults_only:5".to_string()]));
+        assert_eq!(
+            (s.outcome, codes(&s)),
+            (Outcome::ScreenedOut, vec!["pof_adults_only:5".to_string()])
+        );
         f.member_dob = Some(d("2005-11-20")); // 21 on the referral date: birthday counts
         assert_eq!(run(Program::Ecm, &f).outcome, Outcome::Accepted);
     }
@@ -291,13 +331,26 @@ mod tests {
         assert_eq!(s.outcome, Outcome::NeedsInfo);
         assert_eq!(
             codes(&s),
-            ["missing_field:member_cin", "missing_field:member_phone", "missing_field:referrer_phone", "no_population_of_focus"]
+            [
+                "missing_field:member_cin",
+                "missing_field:member_phone",
+                "missing_field:referrer_phone",
+                "no_population_of_focus"
+            ]
         );
         let mut f = complete(Program::Cs);
         f.cs_services.clear();
         f.member_dob = None;
         let invalid = BTreeSet::from([FieldKey::MemberDob]);
-        let s = screen(&cfg(), Program::Cs, &f, &invalid, d("2026-11-25"), "ncal", &NoLookups);
+        let s = screen(
+            &cfg(),
+            Program::Cs,
+            &f,
+            &invalid,
+            d("2026-11-25"),
+            "ncal",
+            &NoLookups,
+        );
         assert_eq!(codes(&s), ["invalid_field:member_dob", "no_community_support"]);
     }
 
@@ -317,7 +370,13 @@ mod tests {
         f.member_county = Some("Marin".into());
         f.cs_services = BTreeSet::from([14, 2]);
         let s = run(Program::Cs, &f);
-        assert_eq!((s.outcome, codes(&s)), (Outcome::ScreenedOut, vec!["cs_not_offered_in_county:14".to_string()]));
+        assert_eq!(
+            (s.outcome, codes(&s)),
+            (
+                Outcome::ScreenedOut,
+                vec!["cs_not_offered_in_county:14".to_string()]
+            )
+        );
         f.member_county = Some("San Mateo".into());
         f.cs_services = BTreeSet::from([5]);
         assert_eq!(codes(&run(Program::Cs, &f)), ["cs_not_offered_in_county:5"]);
@@ -328,7 +387,10 @@ mod tests {
         let mut f = complete(Program::Ecm);
         f.member_county = Some("Orange".into());
         let s = run(Program::Ecm, &f);
-        assert_eq!((s.outcome, codes(&s), s.region.as_str()), (Outcome::Accepted, vec!["wrong_region".to_string()], "scal"));
+        assert_eq!(
+            (s.outcome, codes(&s), s.region.as_str()),
+            (Outcome::Accepted, vec!["wrong_region".to_string()], "scal")
+        );
     }
 
     #[test]
@@ -346,7 +408,15 @@ mod tests {
             }
         }
         f.enrolled_in_ecm = None;
-        let s = screen(&cfg(), Program::Chw, &f, &BTreeSet::new(), d("2026-11-25"), "ncal", &OpenEcm);
+        let s = screen(
+            &cfg(),
+            Program::Chw,
+            &f,
+            &BTreeSet::new(),
+            d("2026-11-25"),
+            "ncal",
+            &OpenEcm,
+        );
         assert_eq!(codes(&s), ["chw_enrolled_in_ecm"]);
     }
 
@@ -358,14 +428,20 @@ mod tests {
         f.member_county = Some("Humboldt".into());
         let s = run(Program::Ecm, &f);
         assert_eq!(s.outcome, Outcome::Redirected);
-        assert_eq!(codes(&s), ["not_kp_member", "missing_field:member_dob", "county_not_served"]);
+        assert_eq!(
+            codes(&s),
+            ["not_kp_member", "missing_field:member_dob", "county_not_served"]
+        );
         let mut f = complete(Program::Ecm);
         f.health_plan = Some("L.A. Care Health Plan".into());
         assert_eq!(codes(&run(Program::Ecm, &f)), ["not_kp_member"]);
         let mut f = complete(Program::Ecm);
         f.referrer_organization = Some("Bay Area Community Care Partners".into());
         let s = run(Program::Ecm, &f);
-        assert_eq!((s.outcome, codes(&s)), (Outcome::Redirected, vec!["nle_self_referral".to_string()]));
+        assert_eq!(
+            (s.outcome, codes(&s)),
+            (Outcome::Redirected, vec!["nle_self_referral".to_string()])
+        );
         assert!(s.nle.is_some());
     }
 }

@@ -34,7 +34,9 @@ pub struct Templates {
 
 impl std::fmt::Debug for Templates {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Templates").field("sources", &self.sources).finish()
+        f.debug_struct("Templates")
+            .field("sources", &self.sources)
+            .finish()
     }
 }
 
@@ -77,7 +79,10 @@ impl Templates {
             };
             if let Err(e) = env.add_template_owned(*name, text) {
                 let line = e.line().map(|l| format!(":{l}")).unwrap_or_default();
-                problems.push(format!("{origin}{line}: {}", e.detail().unwrap_or("template syntax error")));
+                problems.push(format!(
+                    "{origin}{line}: {}",
+                    e.detail().unwrap_or("template syntax error")
+                ));
                 ok = false;
             }
             sources.push(((*name).to_string(), origin));
@@ -92,9 +97,18 @@ impl Templates {
             let name = format!("{kind}.{ext}");
             let err = |e: minijinja::Error| RenderError {
                 name: name.clone(),
-                detail: format!("{}{}", e.line().map(|l| format!("line {l}: ")).unwrap_or_default(), e),
+                detail: format!(
+                    "{}{}",
+                    e.line().map(|l| format!("line {l}: ")).unwrap_or_default(),
+                    e
+                ),
             };
-            let out = self.env.get_template(&name).map_err(err)?.render(&ctx).map_err(err)?;
+            let out = self
+                .env
+                .get_template(&name)
+                .map_err(err)?
+                .render(&ctx)
+                .map_err(err)?;
             let (subject, body) = out.split_once('\n').unwrap_or((out.as_str(), ""));
             Ok((subject.trim().to_string(), tidy(body)))
         };

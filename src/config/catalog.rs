@@ -111,19 +111,33 @@ impl Catalog {
         let mut check_numbers = |what: &str, nums: Vec<u8>, max: u8| {
             for n in 1..=max {
                 if !nums.contains(&n) {
-                    problems.push(format!("{}: {what} {n} is missing (1 to {max} must all be listed)", src.name));
+                    problems.push(format!(
+                        "{}: {what} {n} is missing (1 to {max} must all be listed)",
+                        src.name
+                    ));
                     ok = false;
                 }
             }
             for n in nums {
                 if n == 0 || n > max {
-                    problems.push(format!("{}: {what} number {n} is out of range 1 to {max}", src.name));
+                    problems.push(format!(
+                        "{}: {what} number {n} is out of range 1 to {max}",
+                        src.name
+                    ));
                     ok = false;
                 }
             }
         };
-        check_numbers("[[population]]", raw.population.iter().map(|p| p.number).collect(), 9);
-        check_numbers("[[community_support]]", raw.community_support.iter().map(|p| p.number).collect(), 15);
+        check_numbers(
+            "[[population]]",
+            raw.population.iter().map(|p| p.number).collect(),
+            9,
+        );
+        check_numbers(
+            "[[community_support]]",
+            raw.community_support.iter().map(|p| p.number).collect(),
+            15,
+        );
 
         let mut need_aliases = Vec::new();
         for n in &raw.chw_need {
@@ -165,12 +179,20 @@ impl Catalog {
         let pop_aliases = raw
             .population
             .iter()
-            .flat_map(|p| std::iter::once(norm(&p.name)).chain(p.aliases.iter().map(|a| norm(a))).map(move |a| (a, p.number)))
+            .flat_map(|p| {
+                std::iter::once(norm(&p.name))
+                    .chain(p.aliases.iter().map(|a| norm(a)))
+                    .map(move |a| (a, p.number))
+            })
             .collect();
         let cs_aliases = raw
             .community_support
             .iter()
-            .flat_map(|p| std::iter::once(norm(&p.name)).chain(p.aliases.iter().map(|a| norm(a))).map(move |a| (a, p.number)))
+            .flat_map(|p| {
+                std::iter::once(norm(&p.name))
+                    .chain(p.aliases.iter().map(|a| norm(a)))
+                    .map(move |a| (a, p.number))
+            })
             .collect();
         Some(Catalog {
             populations: raw.population,
@@ -308,9 +330,15 @@ mod tests {
 
     #[test]
     fn normalises_names() {
-        assert_eq!(norm("Housing Tenancy & Sustaining Services"), "housing tenancy and sustaining services");
+        assert_eq!(
+            norm("Housing Tenancy & Sustaining Services"),
+            "housing tenancy and sustaining services"
+        );
         assert_eq!(norm("  Medi-Cal ID #: "), "medi cal id");
-        assert_eq!(strip_enumeration("3. Serious Mental Health"), "Serious Mental Health");
+        assert_eq!(
+            strip_enumeration("3. Serious Mental Health"),
+            "Serious Mental Health"
+        );
         assert_eq!(strip_enumeration("(b) Housing Deposits"), "Housing Deposits");
         assert_eq!(strip_enumeration("POF 4: Transitioning"), "Transitioning");
         assert_eq!(strip_enumeration("Asthma Remediation"), "Asthma Remediation");
@@ -320,15 +348,48 @@ mod tests {
     fn matches_services_by_name_not_number() {
         let c = catalog();
         assert_eq!(c.match_support("7. Housing Deposits").map(|m| m.0), Some(2));
-        assert_eq!(c.match_support("Medically Tailored Meals/Medically Supportive Food").map(|m| m.0), Some(12));
-        assert_eq!(c.match_support("Short-Term Post-Hospitalization Housing").map(|m| m.0), Some(4));
-        assert_eq!(c.match_support("Recuperative Care (Medical Respite)").map(|m| m.0), Some(5));
-        assert_eq!(c.match_support("Respite Services"), Some((7, "respite services".len())));
-        assert_eq!(c.match_population("Adults experiencing homelessness").map(|m| m.0), Some(1));
-        assert_eq!(c.match_population("Individuals transitioning from incarceration").map(|m| m.0), Some(4));
-        assert_eq!(c.match_population("Children and Youth Involved in Child Welfare").map(|m| m.0), Some(8));
-        assert_eq!(c.match_need("Behavioral health").map(|m| m.0), Some(ChwNeed::Behavioral));
-        assert_eq!(c.match_need("Social drivers of health").map(|m| m.0), Some(ChwNeed::Social));
+        assert_eq!(
+            c.match_support("Medically Tailored Meals/Medically Supportive Food")
+                .map(|m| m.0),
+            Some(12)
+        );
+        assert_eq!(
+            c.match_support("Short-Term Post-Hospitalization Housing")
+                .map(|m| m.0),
+            Some(4)
+        );
+        assert_eq!(
+            c.match_support("Recuperative Care (Medical Respite)")
+                .map(|m| m.0),
+            Some(5)
+        );
+        assert_eq!(
+            c.match_support("Respite Services"),
+            Some((7, "respite services".len()))
+        );
+        assert_eq!(
+            c.match_population("Adults experiencing homelessness")
+                .map(|m| m.0),
+            Some(1)
+        );
+        assert_eq!(
+            c.match_population("Individuals transitioning from incarceration")
+                .map(|m| m.0),
+            Some(4)
+        );
+        assert_eq!(
+            c.match_population("Children and Youth Involved in Child Welfare")
+                .map(|m| m.0),
+            Some(8)
+        );
+        assert_eq!(
+            c.match_need("Behavioral health").map(|m| m.0),
+            Some(ChwNeed::Behavioral)
+        );
+        assert_eq!(
+            c.match_need("Social drivers of health").map(|m| m.0),
+            Some(ChwNeed::Social)
+        );
         assert_eq!(c.match_population("Preferred language"), None);
     }
 

@@ -60,7 +60,9 @@ fn default_store_url() -> String {
 
 impl Default for StoreConfig {
     fn default() -> Self {
-        StoreConfig { url: default_store_url() }
+        StoreConfig {
+            url: default_store_url(),
+        }
     }
 }
 
@@ -304,7 +306,13 @@ impl MainConfig {
     /// Parses and validates the main file; `dir` resolves relative paths.
     pub(super) fn parse(src: &SourceFile, dir: &Path, problems: &mut Problems) -> Option<MainConfig> {
         let raw: RawMain = src.parse_toml(problems)?;
-        let resolve = |p: &Path| if p.is_absolute() { p.to_path_buf() } else { dir.join(p) };
+        let resolve = |p: &Path| {
+            if p.is_absolute() {
+                p.to_path_buf()
+            } else {
+                dir.join(p)
+            }
+        };
 
         let mut regions = BTreeMap::new();
         for key in ["ncal", "scal"] {
@@ -344,13 +352,19 @@ impl MainConfig {
 
         let mut inboxes = raw.inbox;
         if inboxes.is_empty() {
-            inboxes = vec![default_inbox("ncal", "REGMCDURNS-KPNC@kp.org"), default_inbox("scal", "RegCareCoordCaseMgmt@kp.org")];
+            inboxes = vec![
+                default_inbox("ncal", "REGMCDURNS-KPNC@kp.org"),
+                default_inbox("scal", "RegCareCoordCaseMgmt@kp.org"),
+            ];
         }
         for inbox in &mut inboxes {
             inbox.ca_file = inbox.ca_file.as_deref().map(resolve);
             inbox.secret.password_file = inbox.secret.password_file.as_deref().map(resolve);
             if !inbox.address.contains('@') {
-                problems.push(format!("{}: [[inbox]] address `{}` is not an email address", src.name, inbox.address));
+                problems.push(format!(
+                    "{}: [[inbox]] address `{}` is not an email address",
+                    src.name, inbox.address
+                ));
             }
         }
         let mut smtp = raw.smtp;
@@ -359,9 +373,15 @@ impl MainConfig {
             s.secret.password_file = s.secret.password_file.as_deref().map(resolve);
         }
         for (key, r) in &regions {
-            for (what, a) in [("team_address", &r.team_address), ("review_address", &r.review_address)] {
+            for (what, a) in [
+                ("team_address", &r.team_address),
+                ("review_address", &r.review_address),
+            ] {
                 if !a.contains('@') {
-                    problems.push(format!("{}: [regions.{key}] {what} `{a}` is not an email address", src.name));
+                    problems.push(format!(
+                        "{}: [regions.{key}] {what} `{a}` is not an email address",
+                        src.name
+                    ));
                 }
             }
         }
@@ -414,7 +434,10 @@ fn default_inbox(region: &str, address: &str) -> InboxConfig {
 
 /// Makes a relative `sqlite://` path absolute against the config folder.
 fn resolve_sqlite_url(url: &str, dir: &Path) -> String {
-    let Some(rest) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) else {
+    let Some(rest) = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+    else {
         return url.to_string();
     };
     if rest.starts_with('/') || rest.starts_with("file:") || rest.starts_with(":memory:") {

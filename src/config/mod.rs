@@ -39,10 +39,19 @@ pub mod builtin {
     pub const FORMS: &[(&str, &str)] = &[
         ("generic.toml", include_str!("../../config/forms/generic.toml")),
         ("kp.toml", include_str!("../../config/forms/kp.toml")),
-        ("health-net.toml", include_str!("../../config/forms/health-net.toml")),
+        (
+            "health-net.toml",
+            include_str!("../../config/forms/health-net.toml"),
+        ),
         ("la-care.toml", include_str!("../../config/forms/la-care.toml")),
-        ("partnership.toml", include_str!("../../config/forms/partnership.toml")),
-        ("county-batch.toml", include_str!("../../config/forms/county-batch.toml")),
+        (
+            "partnership.toml",
+            include_str!("../../config/forms/partnership.toml"),
+        ),
+        (
+            "county-batch.toml",
+            include_str!("../../config/forms/county-batch.toml"),
+        ),
         ("iehp.toml", include_str!("../../config/forms/iehp.toml")),
     ];
 }
@@ -70,8 +79,15 @@ impl Config {
         let text = std::fs::read_to_string(path).map_err(|e| {
             ConfigErrors::single(format!("{}: cannot read configuration: {e}", path.display()))
         })?;
-        let dir = path.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
-        Self::from_parts(SourceFile::new(path.display().to_string(), text), &dir, Some(path.to_path_buf()))
+        let dir = path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+        Self::from_parts(
+            SourceFile::new(path.display().to_string(), text),
+            &dir,
+            Some(path.to_path_buf()),
+        )
     }
 
     /// The shipped configuration, entirely from built-in copies (no files read).
@@ -83,20 +99,39 @@ impl Config {
         )
     }
 
-    fn from_parts(main_src: SourceFile, dir: &Path, path: Option<PathBuf>) -> Result<Arc<Config>, ConfigErrors> {
+    fn from_parts(
+        main_src: SourceFile,
+        dir: &Path,
+        path: Option<PathBuf>,
+    ) -> Result<Arc<Config>, ConfigErrors> {
         let mut problems = Problems::default();
         let main = MainConfig::parse(&main_src, dir, &mut problems);
         let Some(main) = main else {
             return Err(problems.into_errors());
         };
 
-        let subjects_src = rule_file(&main.paths.subjects, "subjects.toml", builtin::SUBJECTS, &mut problems);
+        let subjects_src = rule_file(
+            &main.paths.subjects,
+            "subjects.toml",
+            builtin::SUBJECTS,
+            &mut problems,
+        );
         let subjects = SubjectRules::parse(&subjects_src, &mut problems);
 
-        let catalog_src = rule_file(&main.paths.catalog, "catalog.toml", builtin::CATALOG, &mut problems);
+        let catalog_src = rule_file(
+            &main.paths.catalog,
+            "catalog.toml",
+            builtin::CATALOG,
+            &mut problems,
+        );
         let catalog = Catalog::parse(&catalog_src, &mut problems);
 
-        let zip_src = rule_file(&main.paths.zip_table, "ca_zip_county.csv", builtin::ZIP_TABLE, &mut problems);
+        let zip_src = rule_file(
+            &main.paths.zip_table,
+            "ca_zip_county.csv",
+            builtin::ZIP_TABLE,
+            &mut problems,
+        );
         let zip_county = parse_zip_table(&zip_src, &mut problems);
 
         let form_sources = form_files(&main.paths.forms, &mut problems);
@@ -104,7 +139,8 @@ impl Config {
 
         let templates = Templates::load(&main.paths.templates, &mut problems);
 
-        let (Some(subjects), Some(catalog), Some(profiles), Some(templates)) = (subjects, catalog, profiles, templates)
+        let (Some(subjects), Some(catalog), Some(profiles), Some(templates)) =
+            (subjects, catalog, profiles, templates)
         else {
             return Err(problems.into_errors());
         };
@@ -152,14 +188,25 @@ impl Config {
     }
 
     /// The configured inbox whose address appears among `addresses` (case-insensitive).
-    pub fn inbox_for_addresses<'a>(&self, addresses: impl IntoIterator<Item = &'a str>) -> Option<&InboxConfig> {
+    pub fn inbox_for_addresses<'a>(
+        &self,
+        addresses: impl IntoIterator<Item = &'a str>,
+    ) -> Option<&InboxConfig> {
         let addrs: Vec<String> = addresses.into_iter().map(str::to_ascii_lowercase).collect();
-        self.main.inboxes.iter().find(|i| addrs.iter().any(|a| a.eq_ignore_ascii_case(&i.address)))
+        self.main
+            .inboxes
+            .iter()
+            .find(|i| addrs.iter().any(|a| a.eq_ignore_ascii_case(&i.address)))
     }
 
     /// Every address we send from; mail from these is our own.
     pub fn own_addresses(&self) -> Vec<String> {
-        let mut v: Vec<String> = self.main.inboxes.iter().map(|i| i.address.to_ascii_lowercase()).collect();
+        let mut v: Vec<String> = self
+            .main
+            .inboxes
+            .iter()
+            .map(|i| i.address.to_ascii_lowercase())
+            .collect();
         if let Some(from) = &self.main.outbound.from_address {
             v.push(from.to_ascii_lowercase());
         }
@@ -169,7 +216,12 @@ impl Config {
 
 /// Reads a rule file: the configured path when it exists, else the built-in copy. A path given
 /// explicitly that does not exist is an error; the default path silently falls back.
-fn rule_file(path: &Option<PathBuf>, default_name: &str, builtin: &str, problems: &mut Problems) -> SourceFile {
+fn rule_file(
+    path: &Option<PathBuf>,
+    default_name: &str,
+    builtin: &str,
+    problems: &mut Problems,
+) -> SourceFile {
     if let Some(p) = path {
         match std::fs::read_to_string(p) {
             Ok(text) => return SourceFile::new(p.display().to_string(), text),
@@ -184,7 +236,12 @@ fn rule_file(path: &Option<PathBuf>, default_name: &str, builtin: &str, problems
 fn form_files(dir: &Option<PathBuf>, problems: &mut Problems) -> Vec<SourceFile> {
     let mut by_name: BTreeMap<String, SourceFile> = builtin::FORMS
         .iter()
-        .map(|(n, t)| ((*n).to_string(), SourceFile::new(format!("<built-in>/forms/{n}"), (*t).to_string())))
+        .map(|(n, t)| {
+            (
+                (*n).to_string(),
+                SourceFile::new(format!("<built-in>/forms/{n}"), (*t).to_string()),
+            )
+        })
         .collect();
     if let Some(dir) = dir {
         match std::fs::read_dir(dir) {

@@ -35,7 +35,12 @@ pub fn extract_body(text: &str) -> RawDoc {
             continue;
         }
         if let Some((on, caption)) = tick_line(line) {
-            entries.push(RawEntry { name: caption, alt: None, section: section.clone(), value: RawValue::Checked(on) });
+            entries.push(RawEntry {
+                name: caption,
+                alt: None,
+                section: section.clone(),
+                value: RawValue::Checked(on),
+            });
             continue;
         }
         match line.split_once(':') {
@@ -57,8 +62,16 @@ pub fn extract_body(text: &str) -> RawDoc {
             _ => {}
         }
     }
-    let records = if labelled >= 2 { vec![RawRecord { entries }] } else { Vec::new() };
-    RawDoc { kind: DocKind::EmailBody, records, text: String::new() }
+    let records = if labelled >= 2 {
+        vec![RawRecord { entries }]
+    } else {
+        Vec::new()
+    };
+    RawDoc {
+        kind: DocKind::EmailBody,
+        records,
+        text: String::new(),
+    }
 }
 
 /// A line that is a tick mark and its caption: `☒ Housing Deposits`, `[ ] Sobering Centers`.
@@ -112,12 +125,19 @@ mod tests {
         assert_eq!(e[0].section.as_deref(), Some("MEMBER INFORMATION"));
         assert_eq!(e[2].value, RawValue::Checked(true));
         assert_eq!(e[3].value, RawValue::Checked(false));
-        assert_eq!((e[4].name.as_str(), e[4].section.as_deref()), ("Name", Some("Referrer")));
+        assert_eq!(
+            (e[4].name.as_str(), e[4].section.as_deref()),
+            ("Name", Some("Referrer"))
+        );
     }
 
     #[test]
     fn a_note_is_not_a_form() {
-        assert!(extract_body("Please see attached.\n\nThanks,\nSam").records.is_empty());
+        assert!(
+            extract_body("Please see attached.\n\nThanks,\nSam")
+                .records
+                .is_empty()
+        );
         assert!(extract_body("Note: see attached").records.is_empty());
     }
 }

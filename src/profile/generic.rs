@@ -105,7 +105,10 @@ impl Vocabulary {
                 .map(|v| v.try_into::<BTreeMap<String, Vec<String>>>())
                 .transpose()
                 .unwrap_or_else(|e| {
-                    problems.push(format!("{}: [{what}] must map names to lists of phrases: {e}", src.name));
+                    problems.push(format!(
+                        "{}: [{what}] must map names to lists of phrases: {e}",
+                        src.name
+                    ));
                     ok = false;
                     None
                 });
@@ -113,14 +116,20 @@ impl Vocabulary {
         };
         let raw_roles = lists(roles, "roles");
         let raw_attrs = lists(attrs, "attributes");
-        let mut vocab = Vocabulary { roles: Vec::new(), attrs: Vec::new() };
+        let mut vocab = Vocabulary {
+            roles: Vec::new(),
+            attrs: Vec::new(),
+        };
         for (name, phrases) in raw_roles {
             let role = match name.as_str() {
                 "member" => Role::Member,
                 "referrer" => Role::Referrer,
                 "other" => Role::Other,
                 _ => {
-                    problems.push(format!("{}: [roles] `{name}` is not a role; use member, referrer or other", src.name));
+                    problems.push(format!(
+                        "{}: [roles] `{name}` is not a role; use member, referrer or other",
+                        src.name
+                    ));
                     ok = false;
                     continue;
                 }
@@ -164,7 +173,10 @@ impl Vocabulary {
             return None;
         }
         let section = entry.section.as_deref().map(norm).unwrap_or_default();
-        let role = self.role(&n).or_else(|| self.role(&section)).unwrap_or(Role::Member);
+        let role = self
+            .role(&n)
+            .or_else(|| self.role(&section))
+            .unwrap_or(Role::Member);
         let Some(attr) = self.attr(&n) else {
             // "Referring Worker", "Referred by", "Requestor": a person named by role alone.
             let person = self.role(&n) == Some(Role::Referrer) && n.split(' ').count() <= 4;
@@ -172,7 +184,11 @@ impl Vocabulary {
         };
         if attr == Attr::Populations && is_tickish(&entry.value) {
             // `ECM_POF_3`, "POF 3": a numbered Population of Focus checkbox.
-            let n = n.rsplit(' ').next().and_then(|d| d.parse::<u8>().ok()).filter(|d| (1..=9).contains(d))?;
+            let n = n
+                .rsplit(' ')
+                .next()
+                .and_then(|d| d.parse::<u8>().ok())
+                .filter(|d| (1..=9).contains(d))?;
             return Some(Target::Tick(TickValue::Population(n)));
         }
         Some(match (role, attr) {
@@ -217,7 +233,10 @@ impl Vocabulary {
     /// The longest attribute phrase in the label.
     fn attr(&self, n: &str) -> Option<Attr> {
         let padded = format!(" {n} ");
-        self.attrs.iter().find(|(p, _)| padded.contains(&format!(" {p} "))).map(|(_, a)| *a)
+        self.attrs
+            .iter()
+            .find(|(p, _)| padded.contains(&format!(" {p} ")))
+            .map(|(_, a)| *a)
     }
 
     /// The role a label's words give: someone else's data wins, then the earliest role phrase.
@@ -276,17 +295,23 @@ fn caption_target(label: &str, section: &str, catalog: &Catalog) -> Option<Targe
 
 /// A caption that is just a program's name ("ECM", "Community Supports (CS)", "CHW services").
 pub(super) fn program_caption(n: &str) -> Option<Program> {
-    const FILLER: &[&str] = &["referral", "services", "service", "request", "program", "for", "the", "s", "benefit"];
+    const FILLER: &[&str] = &[
+        "referral", "services", "service", "request", "program", "for", "the", "s", "benefit",
+    ];
     let words: Vec<&str> = n.split(' ').filter(|w| !FILLER.contains(w)).collect();
     let has = |ws: &[&str]| ws.iter().all(|w| words.contains(w));
     let only = |allowed: &[&str]| !words.is_empty() && words.iter().all(|w| allowed.contains(w));
-    if only(&["ecm", "enhanced", "care", "management"]) && (has(&["ecm"]) || has(&["enhanced", "care", "management"])) {
+    if only(&["ecm", "enhanced", "care", "management"])
+        && (has(&["ecm"]) || has(&["enhanced", "care", "management"]))
+    {
         return Some(Program::Ecm);
     }
     if only(&["cs", "community", "supports", "support"]) && (has(&["cs"]) || has(&["community"])) {
         return Some(Program::Cs);
     }
-    if only(&["chw", "chws", "community", "health", "worker", "workers"]) && (has(&["chw"]) || has(&["worker"]) || has(&["workers"])) {
+    if only(&["chw", "chws", "community", "health", "worker", "workers"])
+        && (has(&["chw"]) || has(&["worker"]) || has(&["workers"]))
+    {
         return Some(Program::Chw);
     }
     None
@@ -297,9 +322,36 @@ pub(super) fn relationship_caption(n: &str, section: &str) -> Option<Relationshi
     // Only captions made of relationship words: "Homeless (individual or family)" is a
     // population, not a relationship.
     const VOCAB: &[&str] = &[
-        "medical", "provider", "providers", "health", "care", "healthcare", "clinical", "social", "services", "service",
-        "community", "based", "organization", "cbo", "member", "self", "family", "or", "and", "caregiver",
-        "physician", "clinic", "hospital", "other", "specify", "s", "the", "a", "relative", "please",
+        "medical",
+        "provider",
+        "providers",
+        "health",
+        "care",
+        "healthcare",
+        "clinical",
+        "social",
+        "services",
+        "service",
+        "community",
+        "based",
+        "organization",
+        "cbo",
+        "member",
+        "self",
+        "family",
+        "or",
+        "and",
+        "caregiver",
+        "physician",
+        "clinic",
+        "hospital",
+        "other",
+        "specify",
+        "s",
+        "the",
+        "a",
+        "relative",
+        "please",
     ];
     if n.split(' ').count() > 6 || !n.split(' ').all(|w| VOCAB.contains(&w)) {
         return None;
@@ -317,12 +369,19 @@ pub(super) fn relationship_caption(n: &str, section: &str) -> Option<Relationshi
     {
         return Some(Relationship::MedicalProvider);
     }
-    if has("self") || has("family") || has("member family") || n == "member" || has("caregiver") || has("family member")
+    if has("self")
+        || has("family")
+        || has("member family")
+        || n == "member"
+        || has("caregiver")
+        || has("family member")
     {
         return Some(Relationship::MemberFamily);
     }
     // A bare "Other" is a relationship only under a heading that asks about the referrer.
-    if (n == "other" || n.starts_with("other ")) && (section.contains("relationship") || section.contains("referr")) {
+    if (n == "other" || n.starts_with("other "))
+        && (section.contains("relationship") || section.contains("referr"))
+    {
         return Some(Relationship::Other);
     }
     None
@@ -330,10 +389,20 @@ pub(super) fn relationship_caption(n: &str, section: &str) -> Option<Relationshi
 
 /// A caption naming a Population of Focus, Community Support or CHW need (longest alias wins).
 fn catalog_caption(n: &str, catalog: &Catalog) -> Option<Target> {
-    let pop = catalog.match_population(n).map(|(p, l)| (Target::Tick(TickValue::Population(p)), l));
-    let cs = catalog.match_support(n).map(|(p, l)| (Target::Tick(TickValue::Support(p)), l));
-    let need = catalog.match_need(n).map(|(p, l)| (Target::Tick(TickValue::Need(p)), l));
-    [pop, cs, need].into_iter().flatten().max_by_key(|(_, l)| *l).map(|(t, _)| t)
+    let pop = catalog
+        .match_population(n)
+        .map(|(p, l)| (Target::Tick(TickValue::Population(p)), l));
+    let cs = catalog
+        .match_support(n)
+        .map(|(p, l)| (Target::Tick(TickValue::Support(p)), l));
+    let need = catalog
+        .match_need(n)
+        .map(|(p, l)| (Target::Tick(TickValue::Need(p)), l));
+    [pop, cs, need]
+        .into_iter()
+        .flatten()
+        .max_by_key(|(_, l)| *l)
+        .map(|(t, _)| t)
 }
 
 #[cfg(test)]
@@ -343,8 +412,16 @@ mod tests {
 
     fn target(label: &str, section: Option<&str>, value: RawValue) -> Option<String> {
         let cfg = Config::builtin().expect("config");
-        let entry = RawEntry { name: label.into(), alt: None, section: section.map(Into::into), value };
-        cfg.profiles.vocabulary.target_for(&entry, &cfg.catalog).map(|t| t.to_string())
+        let entry = RawEntry {
+            name: label.into(),
+            alt: None,
+            section: section.map(Into::into),
+            value,
+        };
+        cfg.profiles
+            .vocabulary
+            .target_for(&entry, &cfg.catalog)
+            .map(|t| t.to_string())
     }
 
     fn text(label: &str) -> Option<String> {
@@ -359,15 +436,24 @@ mod tests {
         assert_eq!(text("Patient Name").as_deref(), Some("member_name"));
         assert_eq!(text("Client Index Number (CIN)").as_deref(), Some("member_cin"));
         assert_eq!(text("Enrollee Date of Birth").as_deref(), Some("member_dob"));
-        assert_eq!(text("MRN (or Medi-Cal CIN if MRN is unknown)").as_deref(), Some("member_mrn_or_cin"));
+        assert_eq!(
+            text("MRN (or Medi-Cal CIN if MRN is unknown)").as_deref(),
+            Some("member_mrn_or_cin")
+        );
         assert_eq!(text("Referring Provider Name").as_deref(), Some("referrer_name"));
         assert_eq!(text("Referring Agency").as_deref(), Some("referrer_organization"));
         assert_eq!(text("Requestor Phone").as_deref(), Some("referrer_phone"));
         assert_eq!(text("Emergency Contact Phone").as_deref(), Some("ignore"));
         assert_eq!(text("Member's Medi-Cal Plan").as_deref(), Some("health_plan"));
         // "This plan" on another plan's form is that plan, so it must not read as KP membership.
-        assert_ne!(text("Is the enrollee a Medi-Cal member of this plan?").as_deref(), Some("kp_member"));
-        assert_eq!(text("Is the member a KP Medi-Cal member?").as_deref(), Some("kp_member"));
+        assert_ne!(
+            text("Is the enrollee a Medi-Cal member of this plan?").as_deref(),
+            Some("kp_member")
+        );
+        assert_eq!(
+            text("Is the member a KP Medi-Cal member?").as_deref(),
+            Some("kp_member")
+        );
         assert_eq!(text("Date of Referral").as_deref(), Some("referral_date"));
         assert_eq!(text("Phone").as_deref(), Some("member_phone"));
     }
@@ -375,19 +461,46 @@ mod tests {
     #[test]
     fn section_gives_the_role() {
         let v = || RawValue::Text("x".into());
-        assert_eq!(target("Name", Some("SECTION 2 - REFERRING ENTITY"), v()).as_deref(), Some("referrer_name"));
-        assert_eq!(target("Phone", Some("Referrer Information"), v()).as_deref(), Some("referrer_phone"));
-        assert_eq!(target("Name", Some("Member Information"), v()).as_deref(), Some("member_name"));
+        assert_eq!(
+            target("Name", Some("SECTION 2 - REFERRING ENTITY"), v()).as_deref(),
+            Some("referrer_name")
+        );
+        assert_eq!(
+            target("Phone", Some("Referrer Information"), v()).as_deref(),
+            Some("referrer_phone")
+        );
+        assert_eq!(
+            target("Name", Some("Member Information"), v()).as_deref(),
+            Some("member_name")
+        );
     }
 
     #[test]
     fn captions_map_to_catalogue_items() {
         let tick = || RawValue::Checked(true);
-        assert_eq!(target("Housing Deposits", None, tick()).as_deref(), Some("cs_services=2"));
-        assert_eq!(target("3. Adults experiencing homelessness", None, tick()).as_deref(), Some("ecm_populations=1"));
-        assert_eq!(target("Enhanced Care Management (ECM)", None, tick()).as_deref(), Some("program=ecm"));
-        assert_eq!(target("CHW Services", None, tick()).as_deref(), Some("program=chw"));
-        assert_eq!(target("Social services provider", None, tick()).as_deref(), Some("referrer_relationship=SocialServicesProvider"));
-        assert_eq!(target("Behavioral health", None, RawValue::Text("X".into())).as_deref(), Some("chw_needs=Behavioral"));
+        assert_eq!(
+            target("Housing Deposits", None, tick()).as_deref(),
+            Some("cs_services=2")
+        );
+        assert_eq!(
+            target("3. Adults experiencing homelessness", None, tick()).as_deref(),
+            Some("ecm_populations=1")
+        );
+        assert_eq!(
+            target("Enhanced Care Management (ECM)", None, tick()).as_deref(),
+            Some("program=ecm")
+        );
+        assert_eq!(
+            target("CHW Services", None, tick()).as_deref(),
+            Some("program=chw")
+        );
+        assert_eq!(
+            target("Social services provider", None, tick()).as_deref(),
+            Some("referrer_relationship=SocialServicesProvider")
+        );
+        assert_eq!(
+            target("Behavioral health", None, RawValue::Text("X".into())).as_deref(),
+            Some("chw_needs=Behavioral")
+        );
     }
 }

@@ -21,8 +21,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::config::{Catalog, Problems, SourceFile, builtin};
 use crate::config::norm;
+use crate::config::{Catalog, Problems, SourceFile, builtin};
 use crate::extract::{RawDoc, RawEntry};
 use crate::model::{FieldKey, Fields, Program};
 
@@ -142,7 +142,10 @@ impl Profiles {
                 }
             }
             if profiles.iter().any(|p: &Profile| p.name == raw.name) {
-                problems.push(format!("{}: profile name `{}` is used by another profile", src.name, raw.name));
+                problems.push(format!(
+                    "{}: profile name `{}` is used by another profile",
+                    src.name, raw.name
+                ));
                 ok = false;
             }
             if raw.detect.text.is_empty() && raw.detect.fields.is_empty() {
@@ -177,13 +180,21 @@ impl Profiles {
     pub fn detect(&self, doc: &RawDoc) -> Option<&Profile> {
         let text = norm(&doc.text);
         let padded = format!(" {text} ");
-        let names: BTreeSet<String> =
-            doc.records.iter().flat_map(|r| r.entries.iter()).map(|e| norm(&e.name)).collect();
+        let names: BTreeSet<String> = doc
+            .records
+            .iter()
+            .flat_map(|r| r.entries.iter())
+            .map(|e| norm(&e.name))
+            .collect();
         self.profiles
             .iter()
             .filter(|p| p.enabled)
             .map(|p| {
-                let by_text = p.detect_text.iter().filter(|t| padded.contains(&format!(" {t} "))).count();
+                let by_text = p
+                    .detect_text
+                    .iter()
+                    .filter(|t| padded.contains(&format!(" {t} ")))
+                    .count();
                 let by_field = p.detect_fields.iter().filter(|f| names.contains(*f)).count();
                 (by_text + by_field, p)
             })
@@ -195,7 +206,9 @@ impl Profiles {
     /// Maps a document to referrals: `(profile name, referrals)`.
     pub fn map(&self, doc: &RawDoc, ctx: MapContext<'_>) -> (String, Vec<Referral>) {
         let profile = self.detect(doc);
-        let name = profile.map(|p| p.name.clone()).unwrap_or_else(|| "generic".into());
+        let name = profile
+            .map(|p| p.name.clone())
+            .unwrap_or_else(|| "generic".into());
         let referrals = doc
             .records
             .iter()

@@ -121,9 +121,18 @@ mod tests {
     #[test]
     fn parses_targets() {
         assert_eq!("member_dob".parse(), Ok(Target::Field(FieldKey::MemberDob)));
-        assert_eq!("ecm_populations=3".parse(), Ok(Target::Tick(TickValue::Population(3))));
-        assert_eq!("program=cs".parse(), Ok(Target::Tick(TickValue::Program(Program::Cs))));
-        assert_eq!("kp_member=false".parse(), Ok(Target::Tick(TickValue::Bool(FieldKey::KpMember, false))));
+        assert_eq!(
+            "ecm_populations=3".parse(),
+            Ok(Target::Tick(TickValue::Population(3)))
+        );
+        assert_eq!(
+            "program=cs".parse(),
+            Ok(Target::Tick(TickValue::Program(Program::Cs)))
+        );
+        assert_eq!(
+            "kp_member=false".parse(),
+            Ok(Target::Tick(TickValue::Bool(FieldKey::KpMember, false)))
+        );
         assert!("ecm_populations=10".parse::<Target>().is_err());
         assert!("member_dbo".parse::<Target>().is_err());
         assert!("member_dob=1".parse::<Target>().is_err());

@@ -23,7 +23,12 @@ type Norm<T> = Result<Option<T>, nz::Invalid>;
 
 impl<'a> Accumulator<'a> {
     pub(super) fn new(ctx: MapContext<'a>) -> Self {
-        Accumulator { ctx, r: Referral::default(), referrer_first: None, referrer_last: None }
+        Accumulator {
+            ctx,
+            r: Referral::default(),
+            referrer_first: None,
+            referrer_last: None,
+        }
     }
 
     pub(super) fn apply(&mut self, target: &Target, entry: &RawEntry) {
@@ -205,7 +210,9 @@ impl<'a> Accumulator<'a> {
             K::KpMember | K::EnrolledInEcm | K::Attestation => {
                 let b = match v {
                     RawValue::Checked(b) => Ok(Some(*b)),
-                    RawValue::Text(t) => ticked_answer(t).map(|a| Ok(Some(a))).unwrap_or_else(|| nz::parse_bool(t)),
+                    RawValue::Text(t) => ticked_answer(t)
+                        .map(|a| Ok(Some(a)))
+                        .unwrap_or_else(|| nz::parse_bool(t)),
                     _ => Err(nz::Invalid),
                 };
                 self.set_bool(key, b);
@@ -231,7 +238,9 @@ impl<'a> Accumulator<'a> {
                 if let Some(t) = text_of(v) {
                     for piece in list_pieces(&t) {
                         let num = piece.trim().parse::<u8>().ok().filter(|n| (1..=9).contains(n));
-                        if let Some(n) = num.or_else(|| self.ctx.catalog.match_population(&piece).map(|m| m.0)) {
+                        if let Some(n) =
+                            num.or_else(|| self.ctx.catalog.match_population(&piece).map(|m| m.0))
+                        {
                             self.r.fields.ecm_populations.insert(n);
                         }
                     }
@@ -319,7 +328,10 @@ impl<'a> Accumulator<'a> {
 
     pub(super) fn finish(mut self) -> Referral {
         if self.r.fields.referrer_name.is_none() {
-            let joined: Vec<String> = [self.referrer_first.take(), self.referrer_last.take()].into_iter().flatten().collect();
+            let joined: Vec<String> = [self.referrer_first.take(), self.referrer_last.take()]
+                .into_iter()
+                .flatten()
+                .collect();
             if !joined.is_empty() {
                 self.r.fields.referrer_name = Some(joined.join(" "));
             }
@@ -379,7 +391,10 @@ fn list_pieces(t: &str) -> Vec<String> {
 
 /// The programs named in text ("ECM", "ECM and CS", "Community Supports").
 fn programs_in_text(t: &str) -> BTreeSet<Program> {
-    let mut out: BTreeSet<Program> = list_pieces(t).iter().filter_map(|p| program_caption(&norm(p))).collect();
+    let mut out: BTreeSet<Program> = list_pieces(t)
+        .iter()
+        .filter_map(|p| program_caption(&norm(p)))
+        .collect();
     if out.is_empty() {
         out.extend(program_caption(&norm(t)));
     }
@@ -394,13 +409,50 @@ fn parse_relationship(t: &str) -> Option<Relationship> {
     }
     let padded = format!(" {n} ");
     let any = |ws: &[&str]| ws.iter().any(|w| padded.contains(&format!(" {w} ")));
-    if any(&["doctor", "physician", "nurse", "clinic", "hospital", "pcp", "provider", "medical", "md", "np", "fqhc"]) {
+    if any(&[
+        "doctor",
+        "physician",
+        "nurse",
+        "clinic",
+        "hospital",
+        "pcp",
+        "provider",
+        "medical",
+        "md",
+        "np",
+        "fqhc",
+    ]) {
         return Some(Relationship::MedicalProvider);
     }
-    if any(&["social", "county", "cbo", "case manager", "housing", "shelter", "community", "agency", "worker"]) {
+    if any(&[
+        "social",
+        "county",
+        "cbo",
+        "case manager",
+        "housing",
+        "shelter",
+        "community",
+        "agency",
+        "worker",
+    ]) {
         return Some(Relationship::SocialServicesProvider);
     }
-    if any(&["self", "member", "family", "mother", "father", "parent", "daughter", "son", "sister", "brother", "spouse", "guardian", "friend", "caregiver"]) {
+    if any(&[
+        "self",
+        "member",
+        "family",
+        "mother",
+        "father",
+        "parent",
+        "daughter",
+        "son",
+        "sister",
+        "brother",
+        "spouse",
+        "guardian",
+        "friend",
+        "caregiver",
+    ]) {
         return Some(Relationship::MemberFamily);
     }
     None
@@ -441,8 +493,14 @@ mod tests {
 
     #[test]
     fn reads_relationships() {
-        assert_eq!(parse_relationship("Medical Provider"), Some(Relationship::MedicalProvider));
-        assert_eq!(parse_relationship("County social worker"), Some(Relationship::SocialServicesProvider));
+        assert_eq!(
+            parse_relationship("Medical Provider"),
+            Some(Relationship::MedicalProvider)
+        );
+        assert_eq!(
+            parse_relationship("County social worker"),
+            Some(Relationship::SocialServicesProvider)
+        );
         assert_eq!(parse_relationship("Mother"), Some(Relationship::MemberFamily));
         assert_eq!(parse_relationship("zzz"), None);
     }
@@ -450,7 +508,13 @@ mod tests {
     #[test]
     fn splits_lists() {
         assert_eq!(list_pieces("1, 3"), vec!["1", "3"]);
-        assert_eq!(list_pieces("Housing Deposits; Sobering Centers"), vec!["Housing Deposits", "Sobering Centers"]);
-        assert_eq!(programs_in_text("ECM and CS").into_iter().collect::<Vec<_>>(), vec![Program::Ecm, Program::Cs]);
+        assert_eq!(
+            list_pieces("Housing Deposits; Sobering Centers"),
+            vec!["Housing Deposits", "Sobering Centers"]
+        );
+        assert_eq!(
+            programs_in_text("ECM and CS").into_iter().collect::<Vec<_>>(),
+            vec![Program::Ecm, Program::Cs]
+        );
     }
 }

@@ -16,7 +16,8 @@ impl Roster {
     /// Loads the roster when a file is configured.
     pub fn load(path: Option<&Path>) -> Result<Roster> {
         let Some(path) = path else { return Ok(Roster(None)) };
-        let text = std::fs::read_to_string(path).with_context(|| format!("reading the roster {}", path.display()))?;
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading the roster {}", path.display()))?;
         let set = text
             .lines()
             .filter_map(|l| l.split(',').next())
@@ -43,10 +44,12 @@ impl Lookups for StoreLookups {
     fn open_ecm_referral(&self, cin: &str) -> bool {
         // A failed lookup is treated as "none open": the referral still reaches a person, who
         // decides; losing it would be worse.
-        self.handle.block_on(self.store.open_ecm_referral(cin)).unwrap_or_else(|e| {
-            tracing::warn!(error = %e, "open ECM lookup failed; screening without it");
-            false
-        })
+        self.handle
+            .block_on(self.store.open_ecm_referral(cin))
+            .unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "open ECM lookup failed; screening without it");
+                false
+            })
     }
 
     fn on_roster(&self, cin: &str) -> Option<bool> {

@@ -104,19 +104,28 @@ impl Store {
     /// migrations.
     pub async fn open(url: &str) -> Result<Store> {
         install_default_drivers();
-        let (kind, url) = if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        let (kind, url) = if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
             let (path, query) = path.split_once('?').unwrap_or((path, ""));
             let path = if path.starts_with(":memory:") || path.starts_with("file:") {
                 path.to_string()
             } else {
                 prepare_sqlite_file(Path::new(path))?.display().to_string()
             };
-            let query = if query.is_empty() { "mode=rwc".to_string() } else { format!("{query}&mode=rwc") };
+            let query = if query.is_empty() {
+                "mode=rwc".to_string()
+            } else {
+                format!("{query}&mode=rwc")
+            };
             (Backend::Sqlite, format!("sqlite://{path}?{query}"))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             (Backend::Postgres, url.to_string())
         } else {
-            anyhow::bail!("store url must start with sqlite:// or postgres:// (got a url with another scheme)");
+            anyhow::bail!(
+                "store url must start with sqlite:// or postgres:// (got a url with another scheme)"
+            );
         };
         let pool = AnyPoolOptions::new()
             .max_connections(if kind == Backend::Sqlite { 1 } else { 4 })
@@ -126,13 +135,22 @@ impl Store {
         if kind == Backend::Sqlite {
             // WAL keeps readers (explain, status) out of the writer's way; FULL sync because a
             // lost commit is a lost referral.
-            sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await.context("enabling WAL")?;
+            sqlx::query("PRAGMA journal_mode = WAL")
+                .execute(&pool)
+                .await
+                .context("enabling WAL")?;
             sqlx::query("PRAGMA synchronous = FULL").execute(&pool).await?;
             sqlx::query("PRAGMA busy_timeout = 5000").execute(&pool).await?;
             sqlx::query("PRAGMA foreign_keys = ON").execute(&pool).await?;
-            sqlx::migrate!("./migrations/sqlite").run(&pool).await.context("applying SQLite migrations")?;
+            sqlx::migrate!("./migrations/sqlite")
+                .run(&pool)
+                .await
+                .context("applying SQLite migrations")?;
         } else {
-            sqlx::migrate!("./migrations/postgres").run(&pool).await.context("applying PostgreSQL migrations")?;
+            sqlx::migrate!("./migrations/postgres")
+                .run(&pool)
+                .await
+                .context("applying PostgreSQL migrations")?;
         }
         Ok(Store { pool, kind })
     }
@@ -246,7 +264,10 @@ impl Store {
         });
         insert_event(&mut tx, Some(&id), "processed", &detail.to_string()).await?;
         tx.commit().await.context("committing the message")?;
-        Ok(Committed { message_id: id, outbox_ids })
+        Ok(Committed {
+            message_id: id,
+            outbox_ids,
+        })
     }
 
     /// Outbox rows due for sending, oldest first.
@@ -336,7 +357,10 @@ impl Store {
             "events" => "SELECT COUNT(*) FROM events",
             other => anyhow::bail!("unknown table {other}"),
         };
-        let row = sqlx::query(sql).fetch_one(&self.pool).await.context("counting rows")?;
+        let row = sqlx::query(sql)
+            .fetch_one(&self.pool)
+            .await
+            .context("counting rows")?;
         Ok(row.get::<i64, _>(0))
     }
 
@@ -381,7 +405,8 @@ async fn insert_event(
 /// PHI), and returns the file's canonical path.
 fn prepare_sqlite_file(path: &Path) -> Result<std::path::PathBuf> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating the store folder {}", dir.display()))?;
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("creating the store folder {}", dir.display()))?;
     }
     if !path.exists() {
         let mut opts = std::fs::OpenOptions::new();
@@ -391,7 +416,9 @@ fn prepare_sqlite_file(path: &Path) -> Result<std::path::PathBuf> {
             use std::os::unix::fs::OpenOptionsExt;
             opts.mode(0o600);
         }
-        opts.open(path).with_context(|| format!("creating the store file {}", path.display()))?;
+        opts.open(path)
+            .with_context(|| format!("creating the store file {}", path.display()))?;
     }
-    path.canonicalize().with_context(|| format!("resolving the store path {}", path.display()))
+    path.canonicalize()
+        .with_context(|| format!("resolving the store path {}", path.display()))
 }

@@ -10,7 +10,12 @@ fn a_config_with_only_contract_keys_works_from_anywhere() {
     );
     let c = config.to_str().expect("utf8");
     let out = run(&["check-config", "--config", c]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = run(&["explain", "fixtures/demo/01-kp-ecm-accepted.eml", "--config", c]);
     let v = json(&out);
     assert_eq!(v["referrals"][0]["outcome"], "accepted");
@@ -29,7 +34,10 @@ fn files_beside_the_config_override_the_built_in_rules() {
     let v = json(&run(&["classify", "Housing help", "--config", c]));
     assert_eq!(v, serde_json::json!({"programs": ["cs"], "rule": "housing"}));
     // The built-in rules are replaced, not merged.
-    assert_eq!(json(&run(&["classify", "ECM Referral", "--config", c]))["programs"], serde_json::json!([]));
+    assert_eq!(
+        json(&run(&["classify", "ECM Referral", "--config", c]))["programs"],
+        serde_json::json!([])
+    );
 
     // A new form profile dropped into forms/ is used without recompiling...
     std::fs::create_dir_all(dir.path().join("forms")).expect("mkdir");
@@ -38,16 +46,29 @@ fn files_beside_the_config_override_the_built_in_rules() {
         "name = \"sacramento_batch\"\n[detect]\nfields = [\"Referring Worker\"]\n[fields]\n\"Notes\" = \"ignore\"\n",
     )
     .expect("write");
-    let v = json(&run(&["extract", "fixtures/forms/county-ecm-batch-1904.xlsx", "--config", c]));
+    let v = json(&run(&[
+        "extract",
+        "fixtures/forms/county-ecm-batch-1904.xlsx",
+        "--config",
+        c,
+    ]));
     assert_eq!(v[0]["profile"], "sacramento_batch");
-    assert!(v[0]["referrals"][0]["fields"].get("reason").is_none(), "the profile's ignore applies");
+    assert!(
+        v[0]["referrals"][0]["fields"].get("reason").is_none(),
+        "the profile's ignore applies"
+    );
     // ...and one with a shipped profile's file name replaces it.
     std::fs::write(
         dir.path().join("forms/partnership.toml"),
         "name = \"partnership\"\nenabled = false\n[detect]\ntext = [\"Partnership HealthPlan\"]\n",
     )
     .expect("write");
-    let v = json(&run(&["extract", "fixtures/forms/phc-chw-request.xlsx", "--config", c]));
+    let v = json(&run(&[
+        "extract",
+        "fixtures/forms/phc-chw-request.xlsx",
+        "--config",
+        c,
+    ]));
     assert_eq!(v[0]["profile"], "generic");
 }
 
@@ -60,17 +81,35 @@ fn every_problem_is_reported_with_file_and_line() {
     )
     .expect("write");
     std::fs::create_dir_all(dir.path().join("forms")).expect("mkdir");
-    std::fs::write(dir.path().join("forms/bad.toml"), "name = \"bad\"\n[detect]\ntext = [\"x\"]\n[fields]\n\"A\" = \"member_dbo\"\n")
-        .expect("write");
+    std::fs::write(
+        dir.path().join("forms/bad.toml"),
+        "name = \"bad\"\n[detect]\ntext = [\"x\"]\n[fields]\n\"A\" = \"member_dbo\"\n",
+    )
+    .expect("write");
     let out = run(&["check-config", "--config", config.to_str().expect("utf8")]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("referral-intake.toml:13:1: unknown field `max_cellz`"), "{err}");
+    assert!(
+        err.contains("referral-intake.toml:13:1: unknown field `max_cellz`"),
+        "{err}"
+    );
     // The main file failing stops there; fix it and the rule files' problems all show at once.
-    std::fs::write(&config, std::fs::read_to_string(&config).expect("read").replace("max_cellz", "max_cells")).expect("write");
+    std::fs::write(
+        &config,
+        std::fs::read_to_string(&config)
+            .expect("read")
+            .replace("max_cellz", "max_cells"),
+    )
+    .expect("write");
     let out = run(&["check-config", "--config", config.to_str().expect("utf8")]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("subjects.toml:3:11: rule `a`: bad pattern"), "{err}");
-    assert!(err.contains("subjects.toml:9:12: rule `b`: unknown program `ecn`"), "{err}");
-    assert!(err.contains("bad.toml:5:7: field `A`: unknown canonical field `member_dbo`"), "{err}");
+    assert!(
+        err.contains("subjects.toml:9:12: rule `b`: unknown program `ecn`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("bad.toml:5:7: field `A`: unknown canonical field `member_dbo`"),
+        "{err}"
+    );
 }

@@ -22,7 +22,12 @@ fn demo_messages_explain_as_expected() {
     assert!(emls.len() >= 25, "the demo mailbox holds at least 25 messages");
     for eml in emls {
         let raw = std::fs::read(&eml).expect("read");
-        let ctx = Context { cfg: &cfg, lookups: &NoLookups, today: today(), inbox_region: None };
+        let ctx = Context {
+            cfg: &cfg,
+            lookups: &NoLookups,
+            today: today(),
+            inbox_region: None,
+        };
         let (mut d, email) = pipeline::decide(&raw, &ctx);
         pipeline::plan_review_emails(&cfg, &mut d, email.as_ref());
         let actual = serde_json::to_value(&d).expect("json");
@@ -36,12 +41,22 @@ fn demo_messages_explain_as_expected() {
 /// `extract` on every form file equals its golden output, and every attachment kind is covered.
 #[test]
 fn forms_extract_as_expected() {
-    let mut inputs = files(&root().join("fixtures/forms"), &["pdf", "xlsx", "xls", "ods", "csv", "dat"]);
-    inputs.extend(files(&root().join("fixtures/forms/edge"), &["pdf", "png", "docx"]));
+    let mut inputs = files(
+        &root().join("fixtures/forms"),
+        &["pdf", "xlsx", "xls", "ods", "csv", "dat"],
+    );
+    inputs.extend(files(
+        &root().join("fixtures/forms/edge"),
+        &["pdf", "png", "docx"],
+    ));
     let mut failures = Vec::new();
     let mut kinds = BTreeSet::new();
     for input in &inputs {
-        let rel = input.strip_prefix(root()).expect("relative").to_string_lossy().into_owned();
+        let rel = input
+            .strip_prefix(root())
+            .expect("relative")
+            .to_string_lossy()
+            .into_owned();
         let out = run(&["extract", &rel]);
         let code = out.status.code();
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("extract prints JSON");
@@ -52,17 +67,22 @@ fn forms_extract_as_expected() {
             assert_eq!(code, Some(0), "{rel}");
             kinds.insert(first["kind"].as_str().unwrap_or_default().to_string());
         }
-        if let Some(f) = check_golden(&input.with_extension(format!(
-            "{}.expected.json",
-            input.extension().and_then(|e| e.to_str()).unwrap_or_default()
-        )), &first)
-        {
+        if let Some(f) = check_golden(
+            &input.with_extension(format!(
+                "{}.expected.json",
+                input.extension().and_then(|e| e.to_str()).unwrap_or_default()
+            )),
+            &first,
+        ) {
             failures.push(f);
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     for k in ["pdf_form", "pdf_text", "xlsx", "xls", "ods", "csv"] {
-        assert!(kinds.contains(k), "no form of kind {k} was read; kinds seen: {kinds:?}");
+        assert!(
+            kinds.contains(k),
+            "no form of kind {k} was read; kinds seen: {kinds:?}"
+        );
     }
 }
 
@@ -75,6 +95,9 @@ fn extract_raw_lists_labels_and_values() {
     let raw = v[0]["raw"][0]["entries"].as_array().expect("raw entries");
     let names: Vec<&str> = raw.iter().filter_map(|e| e["name"].as_str()).collect();
     assert!(names.contains(&"member.mrn_or_cin"), "{names:?}");
-    assert!(raw.iter().any(|e| e["alt"] == "MRN (or Medi-Cal CIN if MRN is unknown)"));
+    assert!(
+        raw.iter()
+            .any(|e| e["alt"] == "MRN (or Medi-Cal CIN if MRN is unknown)")
+    );
     assert_eq!(v[0]["profile"], "kp");
 }

@@ -255,7 +255,12 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
                 mark(&mut used, li, ci);
                 let text = value_cells
                     .iter()
-                    .filter_map(|(bi, bj)| lines.get(*bi).and_then(|l| l.cells.get(*bj)).map(|c| c.text.clone()))
+                    .filter_map(|(bi, bj)| {
+                        lines
+                            .get(*bi)
+                            .and_then(|l| l.cells.get(*bj))
+                            .map(|c| c.text.clone())
+                    })
                     .collect::<Vec<_>>()
                     .join(" ");
                 for (bi, bj) in value_cells {
@@ -298,7 +303,12 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
                     && items.iter().all(|(_, c)| is_yes_no(c) || c.is_empty())
                 {
                     if let Some((_, answer)) = items.iter().find(|(t, c)| *t && !c.is_empty()) {
-                        emit(out, section, q.text.trim().to_string(), RawValue::Text(answer.clone()));
+                        emit(
+                            out,
+                            section,
+                            q.text.trim().to_string(),
+                            RawValue::Text(answer.clone()),
+                        );
                     }
                     continue;
                 }
@@ -351,7 +361,10 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
 }
 
 fn is_yes_no(caption: &str) -> bool {
-    matches!(caption.trim().to_ascii_lowercase().as_str(), "yes" | "no" | "y" | "n")
+    matches!(
+        caption.trim().to_ascii_lowercase().as_str(),
+        "yes" | "no" | "y" | "n"
+    )
 }
 
 /// Short text that reads like a printed label (not a value): a few words, mostly letters.
@@ -375,33 +388,45 @@ fn label_like(text: &str) -> bool {
 fn enumerated(text: &str) -> bool {
     let t = text.trim_start();
     let digits = t.chars().take_while(char::is_ascii_digit).count();
-    (1..=2).contains(&digits) && t.get(digits..).is_some_and(|r| r.starts_with(". ") || r.starts_with(") "))
+    (1..=2).contains(&digits)
+        && t.get(digits..)
+            .is_some_and(|r| r.starts_with(". ") || r.starts_with(") "))
 }
+
+/// For each label cell of a header row, the (line, cell) positions of the values under it.
+type Columns = Vec<(usize, Vec<(usize, usize)>)>;
 
 /// When line `li` is a row of two or more column labels and the next line holds values aligned
 /// under them, returns for each label cell the value cells in its column.
-fn header_row_values(lines: &[Line], used: &[Vec<bool>], li: usize) -> Option<Vec<(usize, Vec<(usize, usize)>)>> {
+fn header_row_values(lines: &[Line], used: &[Vec<bool>], li: usize) -> Option<Columns> {
     let line = lines.get(li)?;
     let is_header = |l: &Line, i: usize| {
         l.cells.len() >= 2
-            && l.cells.iter().enumerate().all(|(ci, c)| unused(used, i, ci) && label_like(&c.text))
+            && l.cells
+                .iter()
+                .enumerate()
+                .all(|(ci, c)| unused(used, i, ci) && label_like(&c.text))
     };
     if !is_header(line, li) {
         return None;
     }
-    let aligned = |i: usize| -> Option<Vec<(usize, Vec<(usize, usize)>)>> {
+    let aligned = |i: usize| -> Option<Columns> {
         let upper = lines.get(i)?;
         let next = lines.get(i + 1)?;
         if upper.y - next.y > BELOW_WINDOW_EM * upper.size.max(next.size) {
             return None;
         }
         let slack = upper.size;
-        let mut cols: Vec<(usize, Vec<(usize, usize)>)> = (0..upper.cells.len()).map(|ci| (ci, Vec::new())).collect();
+        let mut cols: Columns = (0..upper.cells.len()).map(|ci| (ci, Vec::new())).collect();
         for (bj, c) in next.cells.iter().enumerate() {
             if !unused(used, i + 1, bj) || is_label_or_tick(&c.text) || enumerated(&c.text) {
                 return None;
             }
-            let col = upper.cells.iter().enumerate().rposition(|(_, h)| c.x0 >= h.x0 - slack)?;
+            let col = upper
+                .cells
+                .iter()
+                .enumerate()
+                .rposition(|(_, h)| c.x0 >= h.x0 - slack)?;
             cols.get_mut(col)?.1.push((i + 1, bj));
         }
         cols.iter().any(|(_, v)| !v.is_empty()).then_some(cols)

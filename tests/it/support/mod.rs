@@ -24,7 +24,10 @@ pub fn run(args: &[&str]) -> Output {
 /// stdout parsed as JSON; panics with stderr when it is not.
 pub fn json(out: &Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!("stdout is not JSON ({e}); stderr:\n{}", String::from_utf8_lossy(&out.stderr))
+        panic!(
+            "stdout is not JSON ({e}); stderr:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
     })
 }
 
@@ -51,7 +54,8 @@ pub fn check_golden(expected_path: &Path, actual: &serde_json::Value) -> Option<
         return None;
     }
     let expected = std::fs::read_to_string(expected_path).ok();
-    let expected_json: Option<serde_json::Value> = expected.as_deref().and_then(|t| serde_json::from_str(t).ok());
+    let expected_json: Option<serde_json::Value> =
+        expected.as_deref().and_then(|t| serde_json::from_str(t).ok());
     if expected_json.as_ref() == Some(actual) {
         let _ = std::fs::remove_file(&actual_path);
         return None;
@@ -69,7 +73,11 @@ pub fn files(dir: &Path, exts: &[&str]) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
         .expect("read dir")
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().and_then(|e| e.to_str()).is_some_and(|e| exts.contains(&e)))
+        .filter(|p| {
+            p.extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| exts.contains(&e))
+        })
         .collect();
     v.sort();
     v
