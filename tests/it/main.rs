@@ -9,4 +9,5 @@ mod support;
 mod cli;
 mod config;
 mod golden;
+mod postgres;
 mod replay;

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it. Installs or starts what the tests need when missing:
+#   - a Rust toolchain is assumed (rustup); clippy and rustfmt components are added if absent;
+#   - PostgreSQL at 127.0.0.1:5432 (the store's multi-instance backend) is started if installed
+#     but stopped, and installed from Debian's packages if absent (needs root).
+# Usage: scripts/test.sh            (from anywhere)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '\n== %s\n' "$*"; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else return 1; fi; }
+
+command -v cargo >/dev/null || { echo "cargo not found: install Rust with rustup (https://rustup.rs) first" >&2; exit 1; }
+rustup component list --installed 2>/dev/null | grep -q clippy || rustup component add clippy rustfmt >/dev/null 2>&1 || true
+
+ensure_postgres() {
+    export TEST_PG_URL="${TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/test}"
+    if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then return; fi
+    if ! ls /etc/postgresql/*/main >/dev/null 2>&1; then
+        say "installing PostgreSQL (Debian packages)"
+        as_root apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+    fi
+    say "starting PostgreSQL"
+    local v; v=$(ls /etc/postgresql | sort -V | tail -n1)
+    as_root pg_ctlcluster --skip-systemctl-redirect "$v" main start || true
+    for _ in $(seq 50); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 0.2; done
+    # Trust auth on loopback and a `test` database, as the project's machines have.
+    if ! psql -h 127.0.0.1 -U postgres -d test -c 'select 1' >/dev/null 2>&1; then
+        as_root su postgres -c "psql -qc 'CREATE DATABASE test'" >/dev/null 2>&1 || true
+    fi
+}
+ensure_postgres
+
+say "build"
+cargo build --locked --all-targets
+
+say "check-config on every shipped configuration"
+for c in config/*.toml; do
+    case "$c" in config/subjects.toml|config/catalog.toml) continue ;; esac
+    ./target/debug/referral-intake check-config --config "$c" >/dev/null && echo "ok: $c"
+done
+
+say "format and lints"
+cargo fmt --check
+cargo clippy --locked --all-targets -- -D warnings
+
+say "tests"
+cargo test --locked
