@@ -32,12 +32,19 @@ fn bench(c: &mut Criterion) {
     let cfg = Config::load(&root.join("config/referral-intake.toml")).expect("config");
     let today = NaiveDate::from_ymd_opt(2026, 11, 25).expect("date");
     let mut g = c.benchmark_group("decide");
-    g.sample_size(30).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(2));
+    g.sample_size(30)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2));
     for (name, file) in CASES {
         let raw = std::fs::read(root.join("fixtures/demo").join(file)).expect("fixture");
         g.bench_function(*name, |b| {
             b.iter(|| {
-                let ctx = Context { cfg: &cfg, lookups: &NoLookups, today, inbox_region: None };
+                let ctx = Context {
+                    cfg: &cfg,
+                    lookups: &NoLookups,
+                    today,
+                    inbox_region: None,
+                };
                 let (d, _) = decide(std::hint::black_box(&raw), &ctx);
                 std::hint::black_box(d.referrals.len())
             })

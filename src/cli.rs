@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use serde::Serialize;
 
 use crate::config::Config;
-use crate::extract::{self, RawRecord};
+use crate::extract::{self, RawDoc, RawRecord};
 use crate::pipeline::{self, Context};
 use crate::profile::MapContext;
 use crate::screen::NoLookups;
@@ -214,16 +214,51 @@ fn extract_files(cfg: &Config, files: &[PathBuf], with_raw: bool) -> (Vec<Extrac
         today: chrono::Local::now().date_naive(),
     };
     let mut failed = false;
-    let out = files
-        .iter()
-        .map(|f| {
-            let name = f.display().to_string();
-            let result = std::fs::read(f)
-                .map_err(|e| format!("cannot read: {e}"))
-                .and_then(|bytes| {
-                    let ft = extract::sniff(&bytes, f.file_name().and_then(|n| n.to_str()), None);
-                    extract::extract_bytes(&bytes, ft, &limits).map_err(|e| e.to_string())
-                });
+    // An email (`.eml`) stands for its attachments, or its body when it has none.
+    let mut docs: Vec<(String, Result<RawDoc, String>)> = Vec::new();
+    for f in files {
+        let name = f.display().to_string();
+        let bytes = match std::fs::read(f) {
+            Ok(b) => b,
+            Err(e) => {
+                docs.push((name, Err(format!("cannot read: {e}"))));
+                continue;
+            }
+        };
+        let is_eml = f.extension().is_some_and(|e| e.eq_ignore_ascii_case("eml"));
+        match is_eml.then(|| crate::message::parse(&bytes, &limits)) {
+            Some(Ok(email)) => {
+                for (i, a) in email.attachments.iter().enumerate() {
+                    let ft = extract::sniff(&a.bytes, a.filename.as_deref(), Some(&a.content_type));
+                    let label = format!(
+                        "{name}#{}",
+                        a.filename.clone().unwrap_or_else(|| format!("part{}", i + 1))
+                    );
+                    docs.push((
+                        label,
+                        extract::extract_bytes(&a.bytes, ft, &limits).map_err(|e| e.to_string()),
+                    ));
+                }
+                if email.attachments.is_empty() {
+                    docs.push((
+                        format!("{name}#body"),
+                        Ok(extract::body::extract_body(&email.body_text)),
+                    ));
+                }
+            }
+            Some(Err(e)) => docs.push((name, Err(e.to_string()))),
+            None => {
+                let ft = extract::sniff(&bytes, f.file_name().and_then(|n| n.to_str()), None);
+                docs.push((
+                    name,
+                    extract::extract_bytes(&bytes, ft, &limits).map_err(|e| e.to_string()),
+                ));
+            }
+        }
+    }
+    let out = docs
+        .into_iter()
+        .map(|(name, result)| {
             match result {
                 Ok(doc) => {
                     let (profile, refs) = cfg.profiles.map(&doc, ctx);

@@ -223,7 +223,7 @@ impl Catalog {
         // One-word needs ("social", "physical") only count on short captions, so that "social
         // services provider" or a long sentence is not read as a need.
         let words = n.split(' ').count();
-        best_match(&self.need_aliases, &n).filter(|(_, len)| words <= 4 || *len > 12)
+        best_match(&self.need_aliases, &n).filter(|(_, len)| words <= 4 || *len >= 10)
     }
 
     /// The population's details.

@@ -251,6 +251,92 @@ fn utf16le(s: &str) -> Vec<u8> {
     s.encode_utf16().flat_map(u16::to_le_bytes).collect()
 }
 
+/// Words printed on form labels ("Last Name", "Date of Birth", "Referrer Phone").
+///
+/// Layout needs this one piece of vocabulary: in a grid without colons (`Last Name | Wardmore |
+/// First Name | Skye`) or a sheet with label rows over value rows, only the words tell a label
+/// from a value. Values (names, dates, numbers, addresses) rarely contain these words.
+const LABEL_WORDS: &[&str] = &[
+    "name",
+    "first",
+    "last",
+    "date",
+    "dob",
+    "birth",
+    "birthdate",
+    "phone",
+    "telephone",
+    "tel",
+    "cell",
+    "mobile",
+    "email",
+    "mail",
+    "address",
+    "street",
+    "city",
+    "zip",
+    "zipcode",
+    "county",
+    "state",
+    "language",
+    "cin",
+    "id",
+    "mrn",
+    "number",
+    "plan",
+    "organization",
+    "organisation",
+    "agency",
+    "referrer",
+    "referring",
+    "referred",
+    "requestor",
+    "requester",
+    "provider",
+    "npi",
+    "relationship",
+    "gender",
+    "sex",
+    "signature",
+    "title",
+    "fax",
+    "member",
+    "patient",
+    "client",
+    "beneficiary",
+    "enrollee",
+    "reason",
+    "notes",
+    "comments",
+    "requested",
+    "program",
+    "contact",
+    "insurance",
+    "medicaid",
+    "clinician",
+    "worker",
+    "case",
+    "today",
+    "consent",
+];
+
+/// Whether text reads like a printed label rather than a value: a few words, at least one of them
+/// a label word, no digits to speak of, and not an address or email.
+pub fn looks_like_label(text: &str) -> bool {
+    let t = text.trim().trim_end_matches([':', '*']);
+    if t.is_empty() || t.contains('@') || t.split_whitespace().count() > 8 {
+        return false;
+    }
+    let digits = t.chars().filter(char::is_ascii_digit).count();
+    let letters = t.chars().filter(|c| c.is_alphabetic()).count();
+    if letters < 2 || digits * 3 > letters {
+        return false;
+    }
+    t.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .any(|w| LABEL_WORDS.contains(&w.to_lowercase().as_str()))
+}
+
 /// Position of `needle` in `hay`, if any.
 pub(crate) fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     if needle.is_empty() || hay.len() < needle.len() {
@@ -283,6 +369,33 @@ pub fn extract_bytes(bytes: &[u8], ft: FileType, limits: &Limits) -> Result<RawD
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tells_labels_from_values() {
+        for l in [
+            "Last Name",
+            "Date of Birth",
+            "Referrer Phone",
+            "Medi-Cal CIN",
+            "ZIP",
+            "County:",
+            "Referred By",
+        ] {
+            assert!(looks_like_label(l), "{l}");
+        }
+        for v in [
+            "Wardmore",
+            "Skye",
+            "03/02/2001",
+            "94692357N",
+            "1905 Fakecrest Dr",
+            "rcasefile@kern-ffy.example",
+            "Bakersfield",
+            "Kern Example Former Foster Youth Network",
+        ] {
+            assert!(!looks_like_label(v), "{v}");
+        }
+    }
 
     #[test]
     fn sniffs_by_magic_not_name() {

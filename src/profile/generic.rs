@@ -14,7 +14,7 @@ use crate::model::{FieldKey, Program, Relationship};
 
 /// Whose data a label is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Role {
+pub enum Role {
     Member,
     Referrer,
     Other,
@@ -153,35 +153,74 @@ impl Vocabulary {
         ok.then_some(vocab)
     }
 
-    /// The target for an entry, trying its name, then its second name (tooltip / caption).
-    pub fn target_for(&self, entry: &RawEntry, catalog: &Catalog) -> Option<Target> {
+    /// The target for an entry, trying its name, then its second name (tooltip / caption), with
+    /// how specifically the label matched (1.0 = the label is exactly an attribute phrase).
+    ///
+    /// `context` is the role the record's recent labels named ("Referred by" makes the
+    /// "Phone" after it the referrer's); a label's own words and its section heading come first.
+    pub fn target_for(
+        &self,
+        entry: &RawEntry,
+        catalog: &Catalog,
+        context: Option<Role>,
+    ) -> Option<(Target, f32)> {
         let labels = || std::iter::once(entry.name.as_str()).chain(entry.alt.as_deref());
         // A tick's caption may be in either name (`ECM_POF_1` with the tooltip "Homeless"), so
         // captions are tried on both before either is read as a label.
         if is_tickish(&entry.value) {
             let section = entry.section.as_deref().map(norm).unwrap_or_default();
             if let Some(t) = labels().find_map(|l| caption_target(l, &section, catalog)) {
-                return Some(t);
+                return Some((t, 1.0));
             }
         }
-        labels().find_map(|label| self.target_for_label(label, entry))
+        labels()
+            .find_map(|label| self.target_for_label(label, entry, context))
+            .or_else(|| labels().find_map(|label| self.person_for_label(label, entry)))
     }
 
-    fn target_for_label(&self, label: &str, entry: &RawEntry) -> Option<Target> {
+    /// A person named by role alone: "Referring Worker", "Referred by", "Requestor" for the
+    /// referrer; "Patient", "Client" for the member. A guess, so it scores low.
+    fn person_for_label(&self, label: &str, entry: &RawEntry) -> Option<(Target, f32)> {
+        let n = norm(&strip_enumeration(label));
+        if n.is_empty() || is_prose(label) || self.attr(&n).is_some() || n.split(' ').count() > 4 {
+            return None;
+        }
+        match self.role(&n)? {
+            Role::Referrer => Some((Target::Field(FieldKey::ReferrerName), 0.25)),
+            Role::Member if !is_tickish(&entry.value) => Some((Target::MemberName, 0.25)),
+            _ => None,
+        }
+    }
+
+    /// The role an entry's own words name (not its section), for carrying to the next labels.
+    pub fn label_role(&self, entry: &RawEntry) -> Option<Role> {
+        std::iter::once(entry.name.as_str())
+            .chain(entry.alt.as_deref())
+            .find_map(|l| self.role(&norm(&strip_enumeration(l))))
+    }
+
+    /// The role a section heading names.
+    pub fn section_role(&self, entry: &RawEntry) -> Option<Role> {
+        entry.section.as_deref().and_then(|s| self.role(&norm(s)))
+    }
+
+    fn target_for_label(
+        &self,
+        label: &str,
+        entry: &RawEntry,
+        context: Option<Role>,
+    ) -> Option<(Target, f32)> {
         let n = norm(&strip_enumeration(label));
         if n.is_empty() || is_prose(label) {
             return None;
         }
-        let section = entry.section.as_deref().map(norm).unwrap_or_default();
-        let role = self
-            .role(&n)
-            .or_else(|| self.role(&section))
+        let own = self.role(&n);
+        let role = own
+            .or_else(|| self.section_role(entry))
+            .or(context)
             .unwrap_or(Role::Member);
-        let Some(attr) = self.attr(&n) else {
-            // "Referring Worker", "Referred by", "Requestor": a person named by role alone.
-            let person = self.role(&n) == Some(Role::Referrer) && n.split(' ').count() <= 4;
-            return person.then_some(Target::Field(FieldKey::ReferrerName));
-        };
+        let (attr, phrase_len) = self.attr(&n)?;
+        let specificity = (phrase_len as f32 / n.len().max(1) as f32).min(1.0);
         if attr == Attr::Populations && is_tickish(&entry.value) {
             // `ECM_POF_3`, "POF 3": a numbered Population of Focus checkbox.
             let n = n
@@ -189,9 +228,9 @@ impl Vocabulary {
                 .next()
                 .and_then(|d| d.parse::<u8>().ok())
                 .filter(|d| (1..=9).contains(d))?;
-            return Some(Target::Tick(TickValue::Population(n)));
+            return Some((Target::Tick(TickValue::Population(n)), 1.0));
         }
-        Some(match (role, attr) {
+        let target = match (role, attr) {
             (_, Attr::Ignore) | (Role::Other, _) => Target::Ignore,
             (_, Attr::ReferralDate) => Target::Field(FieldKey::ReferralDate),
             (_, Attr::Reason) => Target::Field(FieldKey::Reason),
@@ -227,16 +266,17 @@ impl Vocabulary {
             (Role::Member, Attr::Zip) => Target::Field(FieldKey::MemberZip),
             (Role::Member, Attr::County) => Target::Field(FieldKey::MemberCounty),
             (Role::Member, Attr::Language) => Target::Field(FieldKey::MemberLanguage),
-        })
+        };
+        Some((target, specificity))
     }
 
-    /// The longest attribute phrase in the label.
-    fn attr(&self, n: &str) -> Option<Attr> {
+    /// The longest attribute phrase in the label, with its length.
+    fn attr(&self, n: &str) -> Option<(Attr, usize)> {
         let padded = format!(" {n} ");
         self.attrs
             .iter()
             .find(|(p, _)| padded.contains(&format!(" {p} ")))
-            .map(|(_, a)| *a)
+            .map(|(p, a)| (*a, p.len()))
     }
 
     /// The role a label's words give: someone else's data wins, then the earliest role phrase.
@@ -244,7 +284,11 @@ impl Vocabulary {
         if n.is_empty() {
             return None;
         }
-        let padded = format!(" {n} ");
+        // A program's name is not a role: "Community Health Worker Services Request" names no
+        // referrer.
+        let padded = format!(" {n} ")
+            .replace(" community health workers ", " ")
+            .replace(" community health worker ", " ");
         let mut found: Vec<(usize, Role)> = self
             .roles
             .iter()
@@ -420,8 +464,8 @@ mod tests {
         };
         cfg.profiles
             .vocabulary
-            .target_for(&entry, &cfg.catalog)
-            .map(|t| t.to_string())
+            .target_for(&entry, &cfg.catalog, None)
+            .map(|t| t.0.to_string())
     }
 
     fn text(label: &str) -> Option<String> {

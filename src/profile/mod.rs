@@ -13,7 +13,7 @@ mod generic;
 mod target;
 mod values;
 
-pub use generic::Vocabulary;
+pub use generic::{Role, Vocabulary};
 pub use target::Target;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -214,12 +214,23 @@ impl Profiles {
             .iter()
             .map(|rec| {
                 let mut acc = values::Accumulator::new(ctx);
+                // The role the last labels named carries to unqualified ones after them, within
+                // a section.
+                let mut context = None;
+                let mut section = None;
                 for entry in &rec.entries {
+                    if entry.section != section {
+                        section = entry.section.clone();
+                        context = None;
+                    }
+                    if let Some(r) = self.vocabulary.label_role(entry).filter(|r| *r != Role::Other) {
+                        context = Some(r);
+                    }
                     let target = profile
-                        .and_then(|p| p.target_for(entry))
-                        .or_else(|| self.vocabulary.target_for(entry, ctx.catalog));
-                    if let Some(t) = target {
-                        acc.apply(&t, entry);
+                        .and_then(|p| p.target_for(entry).map(|t| (t, 2.0)))
+                        .or_else(|| self.vocabulary.target_for(entry, ctx.catalog, context));
+                    if let Some((t, score)) = target {
+                        acc.apply(&t, entry, score);
                     }
                 }
                 acc.finish()

@@ -15,6 +15,11 @@ use crate::normalize as nz;
 pub(super) struct Accumulator<'a> {
     ctx: MapContext<'a>,
     r: Referral,
+    /// How specifically the label that gave each field matched; a later, more specific label
+    /// wins ("Health Plan" over a title that merely contains the words).
+    scores: std::collections::HashMap<FieldKey, f32>,
+    /// The score of the entry being applied.
+    score: f32,
     referrer_first: Option<String>,
     referrer_last: Option<String>,
 }
@@ -26,12 +31,15 @@ impl<'a> Accumulator<'a> {
         Accumulator {
             ctx,
             r: Referral::default(),
+            scores: std::collections::HashMap::new(),
+            score: 1.0,
             referrer_first: None,
             referrer_last: None,
         }
     }
 
-    pub(super) fn apply(&mut self, target: &Target, entry: &RawEntry) {
+    pub(super) fn apply(&mut self, target: &Target, entry: &RawEntry, score: f32) {
+        self.score = score;
         let v = &entry.value;
         match target {
             Target::Ignore => {}
@@ -300,7 +308,15 @@ impl<'a> Accumulator<'a> {
             K::Reason => &mut f.reason,
             _ => return,
         };
-        store(slot, v, key, &mut self.r.invalid, &mut self.r.warnings);
+        store(
+            slot,
+            v,
+            key,
+            self.score,
+            &mut self.scores,
+            &mut self.r.invalid,
+            &mut self.r.warnings,
+        );
     }
 
     fn set_date(&mut self, key: FieldKey, v: Norm<chrono::NaiveDate>) {
@@ -309,7 +325,15 @@ impl<'a> Accumulator<'a> {
             FieldKey::MemberDob => &mut self.r.fields.member_dob,
             _ => return,
         };
-        store(slot, v, key, &mut self.r.invalid, &mut self.r.warnings);
+        store(
+            slot,
+            v,
+            key,
+            self.score,
+            &mut self.scores,
+            &mut self.r.invalid,
+            &mut self.r.warnings,
+        );
     }
 
     fn set_bool(&mut self, key: FieldKey, v: Norm<bool>) {
@@ -319,7 +343,15 @@ impl<'a> Accumulator<'a> {
             FieldKey::Attestation => &mut self.r.fields.attestation,
             _ => return,
         };
-        store(slot, v, key, &mut self.r.invalid, &mut self.r.warnings);
+        store(
+            slot,
+            v,
+            key,
+            self.score,
+            &mut self.scores,
+            &mut self.r.invalid,
+            &mut self.r.warnings,
+        );
     }
 
     fn invalid(&mut self, key: FieldKey) {
@@ -348,20 +380,36 @@ impl<'a> Accumulator<'a> {
     }
 }
 
-/// Keeps the first usable value; records unusable ones and later conflicting ones.
+/// Keeps the usable value from the most specific label (the first among equals); records
+/// unusable values and later conflicting ones.
 fn store<T: PartialEq>(
     slot: &mut Option<T>,
     v: Norm<T>,
     key: FieldKey,
+    score: f32,
+    scores: &mut std::collections::HashMap<FieldKey, f32>,
     invalid: &mut BTreeSet<FieldKey>,
     warnings: &mut Vec<String>,
 ) {
     match v {
-        Ok(Some(v)) => match slot {
-            None => *slot = Some(v),
-            Some(existing) if *existing != v => warnings.push(format!("conflict:{key}")),
-            Some(_) => {}
-        },
+        Ok(Some(v)) => {
+            let best = scores.get(&key).copied().unwrap_or(f32::MIN);
+            match slot {
+                None => {
+                    *slot = Some(v);
+                    scores.insert(key, score);
+                }
+                Some(existing) if *existing != v => {
+                    if score > best + 0.05 {
+                        *slot = Some(v);
+                        scores.insert(key, score);
+                    } else if best <= score + 0.05 {
+                        warnings.push(format!("conflict:{key}"));
+                    }
+                }
+                Some(_) => {}
+            }
+        }
         Ok(None) => {}
         Err(_) => {
             invalid.insert(key);

@@ -17,15 +17,28 @@ struct TempDb {
 impl TempDb {
     fn create(rt: &tokio::runtime::Runtime) -> (TempDb, String) {
         install_default_drivers();
-        let admin = std::env::var("TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-        let name = format!("ri_test_{}_{}", std::process::id(), chrono::Utc::now().timestamp_micros());
+        let admin =
+            std::env::var("TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+        let name = format!(
+            "ri_test_{}_{}",
+            std::process::id(),
+            chrono::Utc::now().timestamp_micros()
+        );
         rt.block_on(async {
-            let pool = sqlx::AnyPool::connect(&admin)
+            let pool = sqlx::AnyPool::connect(&admin).await.unwrap_or_else(|e| {
+                panic!(
+                    "PostgreSQL is not reachable at TEST_PG_URL ({e}); run scripts/test.sh, which starts it"
+                )
+            });
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&pool)
                 .await
-                .unwrap_or_else(|e| panic!("PostgreSQL is not reachable at TEST_PG_URL ({e}); run scripts/test.sh, which starts it"));
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&pool).await.expect("create db");
+                .expect("create db");
         });
-        let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).expect("url with a database");
+        let base = admin
+            .rsplit_once('/')
+            .map(|(b, _)| b.to_string())
+            .expect("url with a database");
         let url = format!("{base}/{name}");
         (TempDb { admin, name }, url)
     }
@@ -38,9 +51,11 @@ impl Drop for TempDb {
             let rt = tokio::runtime::Runtime::new().expect("rt");
             rt.block_on(async {
                 if let Ok(pool) = sqlx::AnyPool::connect(&admin).await {
-                    let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
-                        .execute(&pool)
-                        .await;
+                    let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                    )))
+                    .execute(&pool)
+                    .await;
                 }
             });
         })
@@ -53,13 +68,27 @@ fn replay_into_postgres_matches_sqlite() {
     let rt = tokio::runtime::Runtime::new().expect("rt");
     let (_db, url) = TempDb::create(&rt);
     let (_dir_pg, pg_config) = temp_config("");
-    let text = std::fs::read_to_string(&pg_config).expect("read").replace("sqlite://data/test.db", &url);
+    let text = std::fs::read_to_string(&pg_config)
+        .expect("read")
+        .replace("sqlite://data/test.db", &url);
     std::fs::write(&pg_config, text).expect("write");
     let (_dir_lite, lite_config) = temp_config("");
 
     let replay = |config: &std::path::Path| {
-        let out = run(&["replay", "fixtures/demo", "--format", "json", "--config", config.to_str().expect("utf8")]);
-        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        let out = run(&[
+            "replay",
+            "fixtures/demo",
+            "--format",
+            "json",
+            "--config",
+            config.to_str().expect("utf8"),
+        ]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         json(&out)
     };
     let pg = replay(&pg_config);
@@ -69,13 +98,31 @@ fn replay_into_postgres_matches_sqlite() {
             .as_array()
             .expect("rows")
             .iter()
-            .map(|r| serde_json::json!([r["file"], r["disposition"], r["reasons"], r["referrals"], r["emails"]]))
+            .map(|r| {
+                serde_json::json!([
+                    r["file"],
+                    r["disposition"],
+                    r["reasons"],
+                    r["referrals"],
+                    r["emails"]
+                ])
+            })
             .collect()
     };
-    assert_eq!(strip(&pg), strip(&lite), "both stores give the same references and outcomes");
+    assert_eq!(
+        strip(&pg),
+        strip(&lite),
+        "both stores give the same references and outcomes"
+    );
 
     let again = replay(&pg_config);
-    assert!(again["rows"].as_array().expect("rows").iter().all(|r| r["reasons"] == serde_json::json!(["duplicate"])));
+    assert!(
+        again["rows"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .all(|r| r["reasons"] == serde_json::json!(["duplicate"]))
+    );
     let store = rt.block_on(Store::open(&url)).expect("store");
     let referrals = rt.block_on(store.count("referrals")).expect("count");
     assert_eq!(referrals, pg["referrals"].as_i64().expect("n"));

@@ -15,7 +15,7 @@
 //! A cell is used as a value at most once. Nothing here interprets what a label means.
 
 use super::content::Run;
-use crate::extract::{RawEntry, RawValue};
+use crate::extract::{RawEntry, RawValue, looks_like_label};
 
 /// A column of text on a line.
 #[derive(Debug, Clone, PartialEq)]
@@ -249,6 +249,22 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
         });
     };
     for (li, line) in lines.iter().enumerate() {
+        // Grids without colons: `Last Name | Wardmore | First Name | Skye`.
+        if let Some(pairs) = alternating_pairs(line, &used, li) {
+            for (ci, vi) in pairs {
+                mark(&mut used, li, ci);
+                mark(&mut used, li, vi);
+                if let (Some(l), Some(v)) = (line.cells.get(ci), line.cells.get(vi)) {
+                    emit(
+                        out,
+                        section,
+                        l.text.trim().to_string(),
+                        RawValue::Text(v.text.trim().to_string()),
+                    );
+                }
+            }
+            continue;
+        }
         // Boxed forms print a row of column labels with each value under its label.
         if let Some(pairs) = header_row_values(lines, &used, li) {
             for (ci, value_cells) in pairs {
@@ -393,6 +409,21 @@ fn enumerated(text: &str) -> bool {
             .is_some_and(|r| r.starts_with(". ") || r.starts_with(") "))
 }
 
+/// A row of label, value, label, value cells (no colons): the (label, value) cell pairs.
+fn alternating_pairs(line: &Line, used: &[Vec<bool>], li: usize) -> Option<Vec<(usize, usize)>> {
+    let n = line.cells.len();
+    if n < 2 || !n.is_multiple_of(2) || !(0..n).all(|ci| unused(used, li, ci)) {
+        return None;
+    }
+    let plain = |t: &str| split_label(t).is_none() && tick_prefix(t).is_none() && !enumerated(t);
+    let ok = line
+        .cells
+        .iter()
+        .enumerate()
+        .all(|(ci, c)| plain(&c.text) && (looks_like_label(&c.text) == (ci % 2 == 0)));
+    ok.then(|| (0..n).step_by(2).map(|ci| (ci, ci + 1)).collect())
+}
+
 /// For each label cell of a header row, the (line, cell) positions of the values under it.
 type Columns = Vec<(usize, Vec<(usize, usize)>)>;
 
@@ -406,6 +437,7 @@ fn header_row_values(lines: &[Line], used: &[Vec<bool>], li: usize) -> Option<Co
                 .iter()
                 .enumerate()
                 .all(|(ci, c)| unused(used, i, ci) && label_like(&c.text))
+            && l.cells.iter().filter(|c| looks_like_label(&c.text)).count() * 2 > l.cells.len()
     };
     if !is_header(line, li) {
         return None;

@@ -60,6 +60,23 @@ impl Grid {
         self.cells.range((row, 0)..=(row, u32::MAX)).count()
     }
 
+    /// Whether most cells of row `row` read like printed labels (a row of labels over a row of
+    /// values).
+    pub fn is_label_row(&self, row: u32) -> bool {
+        let cells: Vec<&RawValue> = self
+            .cells
+            .range((row, 0)..=(row, u32::MAX))
+            .map(|(_, v)| v)
+            .collect();
+        cells.len() > 1
+            && cells
+                .iter()
+                .filter(|v| super::grid::as_text(v).is_some_and(crate::extract::looks_like_label))
+                .count()
+                * 2
+                > cells.len()
+    }
+
     /// The merged region whose top-left cell is `pos`, if any.
     pub fn merge_at(&self, pos: (u32, u32)) -> Option<Merge> {
         self.merges.iter().copied().find(|m| m.start == pos)

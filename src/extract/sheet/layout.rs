@@ -13,6 +13,7 @@
 use std::collections::HashSet;
 
 use super::grid::{Grid, Row, as_text, glyph_caption, is_colon_label, label_name, tick_value};
+use crate::extract::looks_like_label;
 use crate::extract::{RawEntry, RawRecord, RawValue};
 
 /// How far down the header row may sit (title rows above it).
@@ -82,11 +83,31 @@ fn find_header(rows: &[Row<'_>]) -> Option<usize> {
             .iter()
             .filter(|r| r.cells.iter().filter(|(c, _)| cols.contains(c)).count() >= 2)
             .count();
+        // Data rows that are themselves rows of labels ("CIN | Phone | Street" under "Last Name |
+        // First Name | DOB") mean a form printed as label rows over value rows, not a table.
         let labelled = data
             .iter()
-            .filter(|r| r.cells.iter().any(|(_, v)| is_colon_label(v)))
+            .filter(|r| {
+                r.cells.iter().any(|(_, v)| is_colon_label(v))
+                    || r.cells
+                        .iter()
+                        .filter(|(_, v)| as_text(v).is_some_and(looks_like_label))
+                        .count()
+                        * 2
+                        > r.cells.len()
+            })
             .count();
-        return (filled * 2 >= data.len() && labelled * 2 < data.len()).then_some(i);
+        // A table's data rows are values; a row of labels among the first few means a form.
+        let label_row_early = data.iter().take(3).any(|r| {
+            r.cells.len() > 1
+                && r.cells
+                    .iter()
+                    .filter(|(_, v)| as_text(v).is_some_and(looks_like_label))
+                    .count()
+                    * 2
+                    > r.cells.len()
+        });
+        return (filled * 2 >= data.len() && labelled * 2 < data.len() && !label_row_early).then_some(i);
     }
     None
 }
@@ -155,7 +176,14 @@ impl Form<'_> {
         {
             return None;
         }
-        if strict && as_text(v).is_some() && self.grid.row_len(at.0) > 1 {
+        // Without a colon, text under a label is its value only when it does not read as a
+        // label itself, and does not head a row of its own unless the label's row is a row of
+        // labels (labels printed over their values).
+        if strict
+            && as_text(v).is_some()
+            && (as_text(v).is_some_and(looks_like_label)
+                || (self.grid.row_len(at.0) > 1 && !self.grid.is_label_row(pos.0)))
+        {
             return None;
         }
         Some((at, v.clone()))
@@ -196,7 +224,14 @@ impl Form<'_> {
             return;
         }
         let shouting = s.chars().any(char::is_alphabetic) && !s.chars().any(char::is_lowercase);
-        match self.below(pos, true) {
+        // Without a colon, only text that reads as a label takes the value under it; a checklist
+        // heading ("Service Requested (X)") and unticked captions do not.
+        let below = if looks_like_label(s) && !is_checklist_heading(s) {
+            self.below(pos, true)
+        } else {
+            None
+        };
+        match below {
             Some((at, value)) if !shouting || as_text(&value).is_none() => {
                 self.used.insert(at);
                 self.push(label_name(s), value);
@@ -228,8 +263,11 @@ impl Form<'_> {
             let Some(label) = as_text(v) else {
                 continue; // a stray value with no label
             };
+            // Not a value: another label, a tick caption, or (in rows of labels) label text.
             let right_is_value = right.is_some_and(|r| {
-                !is_colon_label(r) && glyph_caption(r).is_none() && !(tick_left && tick_value(r).is_some())
+                let label_pair = looks_like_label(label) && as_text(r).is_some_and(looks_like_label);
+                let tick_pair = tick_left && tick_value(r).is_some();
+                !(is_colon_label(r) || glyph_caption(r).is_some() || tick_pair || label_pair)
             });
             if let (true, Some(r)) = (right_is_value, right) {
                 // A tick glyph beside its caption reads as a checkbox, whichever side it is on.
@@ -251,6 +289,23 @@ impl Form<'_> {
             }
         }
     }
+}
+
+/// A heading over a list of boxes: "Service Requested (X)", "Needs (check all that apply)".
+fn is_checklist_heading(s: &str) -> bool {
+    let l = s.to_lowercase();
+    [
+        "(x)",
+        "(check",
+        "check all",
+        "check one",
+        "mark all",
+        "(mark",
+        "select all",
+        "tick all",
+    ]
+    .iter()
+    .any(|p| l.contains(p))
 }
 
 /// Text that can caption a tick: not a label, not another tick.
