@@ -5,9 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v cargo >/dev/null || { echo "cargo not found: install Rust with rustup (https://rustup.rs) first" >&2; exit 1; }
-cargo build --release --locked --quiet
 rm -rf data/referral-intake.db* out
-REFERRAL_INTAKE_LOG="${REFERRAL_INTAKE_LOG:-warn}" ./target/release/referral-intake replay fixtures/demo --out out --format table
+REFERRAL_INTAKE_LOG="${REFERRAL_INTAKE_LOG:-warn}" \
+    cargo run --release --locked --quiet -- replay fixtures/demo --out out --format table
 echo
 echo "Store: data/referral-intake.db   Outbound mail: out/*.eml"
-echo "Look at one decision:  ./target/release/referral-intake explain fixtures/demo/07-county-batch-xlsx-mixed.eml"
+echo "Look at one decision:  cargo run --release -q -- explain fixtures/demo/07-county-batch-xlsx-mixed.eml"

@@ -37,7 +37,7 @@ cargo build --locked --all-targets
 say "check-config on every shipped configuration"
 for c in config/*.toml; do
     case "$c" in config/subjects.toml|config/catalog.toml) continue ;; esac
-    ./target/debug/referral-intake check-config --config "$c" >/dev/null && echo "ok: $c"
+    cargo run --locked --quiet -- check-config --config "$c" >/dev/null && echo "ok: $c"
 done
 
 say "format and lints"
