@@ -23,6 +23,98 @@ pub struct MainConfig {
     pub limits: LimitsConfig,
     pub outbound: OutboundConfig,
     pub screening: ScreeningConfig,
+    pub imap: ImapConfig,
+    pub filing: FilingConfig,
+    pub daemon: DaemonConfig,
+}
+
+/// `[imap]`: how inboxes are watched.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ImapConfig {
+    /// IDLE is re-issued after this many seconds (RFC 2177 asks for under 29 minutes; a short
+    /// value also catches servers that silently stop notifying).
+    pub idle_secs: u64,
+    /// Polling interval when the server has no IDLE.
+    pub poll_secs: u64,
+    /// Timeout for any single IMAP command other than IDLE.
+    pub command_timeout_secs: u64,
+    /// Most messages fetched per batch.
+    pub batch_size: u32,
+    /// Longest wait between reconnection attempts (the wait doubles from 1 s, with jitter).
+    pub reconnect_max_secs: u64,
+}
+
+impl Default for ImapConfig {
+    fn default() -> Self {
+        ImapConfig {
+            idle_secs: 300,
+            poll_secs: 60,
+            command_timeout_secs: 60,
+            batch_size: 100,
+            reconnect_max_secs: 300,
+        }
+    }
+}
+
+/// `[filing]`: where processed messages go in the mailbox, by outcome.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FilingConfig {
+    /// `move` (UID MOVE into the folders below, created when missing) or `flag` (leave the
+    /// message where it is and set `keyword`).
+    pub mode: FilingMode,
+    pub accepted: String,
+    pub needs_info: String,
+    pub screened_out: String,
+    pub redirected: String,
+    pub review: String,
+    pub ignored: String,
+    /// The IMAP keyword set in `flag` mode.
+    pub keyword: String,
+}
+
+/// How processed messages are marked in the mailbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FilingMode {
+    Move,
+    Flag,
+}
+
+impl Default for FilingConfig {
+    fn default() -> Self {
+        FilingConfig {
+            mode: FilingMode::Move,
+            accepted: "Referrals/Accepted".into(),
+            needs_info: "Referrals/Needs info".into(),
+            screened_out: "Referrals/Screened out".into(),
+            redirected: "Referrals/Redirected".into(),
+            review: "Referrals/Review".into(),
+            ignored: "Referrals/Ignored".into(),
+            keyword: "ReferralIntakeDone".into(),
+        }
+    }
+}
+
+/// `[daemon]`: life-cycle settings for `run`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DaemonConfig {
+    /// Seconds given to tasks to finish the message in hand after SIGTERM.
+    pub shutdown_grace_secs: u64,
+    /// An inbox that has not completed a poll or IDLE cycle for this long is reported as stalled
+    /// (ERROR log, and the systemd watchdog is no longer fed).
+    pub stall_secs: u64,
+}
+
+impl Default for DaemonConfig {
+    fn default() -> Self {
+        DaemonConfig {
+            shutdown_grace_secs: 20,
+            stall_secs: 900,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -43,6 +135,12 @@ struct RawMain {
     outbound: OutboundConfig,
     #[serde(default)]
     screening: ScreeningConfig,
+    #[serde(default)]
+    imap: ImapConfig,
+    #[serde(default)]
+    filing: FilingConfig,
+    #[serde(default)]
+    daemon: DaemonConfig,
 }
 
 /// `[store]`: where referrals, raw messages and the outbox live.
@@ -95,6 +193,34 @@ impl fmt::Debug for Secret {
     }
 }
 
+impl Secret {
+    /// Reads the secret from its environment variable or file. The error names where it looked,
+    /// never the value.
+    pub fn resolve(&self) -> anyhow::Result<String> {
+        if let Some(var) = &self.password_env {
+            return std::env::var(var)
+                .map_err(|_| anyhow::anyhow!("environment variable {var} (password_env) is not set"));
+        }
+        if let Some(path) = &self.password_file {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| anyhow::anyhow!("cannot read password_file {}: {e}", path.display()))?;
+            return Ok(text.trim_end_matches(['\r', '\n']).to_string());
+        }
+        anyhow::bail!("no password_env or password_file is configured")
+    }
+
+    /// Whether any source is configured.
+    pub fn is_set(&self) -> bool {
+        self.password_env.is_some() || self.password_file.is_some()
+    }
+}
+
+/// Whether a host name or address is the local machine (plaintext is allowed only there).
+pub fn is_loopback_host(host: &str) -> bool {
+    let h = host.trim_start_matches('[').trim_end_matches(']');
+    h.eq_ignore_ascii_case("localhost") || h.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
 /// `[smtp]`: the server outbound mail is handed to.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -112,6 +238,25 @@ pub struct SmtpConfig {
     /// Seconds a single send may take before it is abandoned and retried.
     #[serde(default = "default_smtp_timeout")]
     pub timeout_secs: u64,
+    /// Attempts before a temporarily failing email is given up (recorded as failed, logged at
+    /// ERROR). A permanent refusal (5xx) fails at once.
+    #[serde(default = "default_max_attempts")]
+    pub max_attempts: u32,
+    /// First retry delay in seconds; doubles per attempt, with jitter, up to `retry_max_secs`.
+    #[serde(default = "default_retry_base")]
+    pub retry_base_secs: u64,
+    #[serde(default = "default_retry_max")]
+    pub retry_max_secs: u64,
+}
+
+fn default_max_attempts() -> u32 {
+    12
+}
+fn default_retry_base() -> u64 {
+    30
+}
+fn default_retry_max() -> u64 {
+    3600
 }
 
 fn default_smtp_port() -> u16 {
@@ -144,6 +289,22 @@ pub struct InboxConfig {
     pub folder: String,
     /// Extra trusted root certificate (PEM).
     pub ca_file: Option<PathBuf>,
+    /// `login` (password) or `xoauth2` (OAuth 2 bearer token).
+    #[serde(default)]
+    pub auth: AuthMethod,
+    /// XOAUTH2: a file holding the current access token (re-read before every login).
+    pub oauth_token_file: Option<PathBuf>,
+    /// XOAUTH2: a command printing a fresh access token on stdout (run before every login).
+    pub oauth_token_command: Option<String>,
+}
+
+/// How an inbox logs in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AuthMethod {
+    #[default]
+    Login,
+    Xoauth2,
 }
 
 fn default_imap_port() -> u16 {
@@ -359,6 +520,7 @@ impl MainConfig {
         }
         for inbox in &mut inboxes {
             inbox.ca_file = inbox.ca_file.as_deref().map(resolve);
+            inbox.oauth_token_file = inbox.oauth_token_file.as_deref().map(resolve);
             inbox.secret.password_file = inbox.secret.password_file.as_deref().map(resolve);
             if !inbox.address.contains('@') {
                 problems.push(format!(
@@ -409,6 +571,9 @@ impl MainConfig {
             limits: raw.limits,
             outbound: raw.outbound,
             screening,
+            imap: raw.imap,
+            filing: raw.filing,
+            daemon: raw.daemon,
         })
     }
 
@@ -429,6 +594,9 @@ fn default_inbox(region: &str, address: &str) -> InboxConfig {
         secret: Secret::default(),
         folder: default_folder(),
         ca_file: None,
+        auth: AuthMethod::Login,
+        oauth_token_file: None,
+        oauth_token_command: None,
     }
 }
 

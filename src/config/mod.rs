@@ -15,8 +15,9 @@ mod source;
 
 pub use catalog::{AgeGroup, Catalog, CommunitySupport, NleProvider, Population, norm, strip_enumeration};
 pub use main_file::{
-    InboxConfig, LimitsConfig, MainConfig, OutboundConfig, RegionConfig, ScreeningConfig, Secret, SmtpConfig,
-    StoreConfig, TlsMode,
+    AuthMethod, DaemonConfig, FilingConfig, FilingMode, ImapConfig, InboxConfig, LimitsConfig, MainConfig,
+    OutboundConfig, RegionConfig, ScreeningConfig, Secret, SmtpConfig, StoreConfig, TlsMode,
+    is_loopback_host,
 };
 pub use source::{ConfigErrors, Problems, SourceFile};
 
