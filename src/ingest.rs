@@ -11,12 +11,12 @@ use anyhow::{Context as _, Result};
 use chrono::Datelike;
 use sha2::{Digest, Sha256};
 
-use crate::config::Config;
+use crate::config::{Config, FilingConfig};
 use crate::message::Email;
 use crate::model::{Disposition, Reason};
 use crate::outbox;
 use crate::pipeline::{self, Context, Decision};
-use crate::store::{NewMessage, NewOutbox, NewReferral, Roster, Store, StoreLookups};
+use crate::store::{ImapRef, NewMessage, NewOutbox, NewReferral, Roster, Store, StoreLookups};
 
 /// Where a message came from.
 #[derive(Debug, Clone)]
@@ -27,6 +27,16 @@ pub struct Source {
     pub uid: Option<i64>,
     /// The inbox's region when known (IMAP); replay infers it from the recipients.
     pub inbox_region: Option<String>,
+    /// Reading a mailbox again after its UIDVALIDITY changed: content already stored is the
+    /// same message under a new UID, filed where it was filed before, not a duplicate.
+    pub resync: bool,
+}
+
+impl Source {
+    /// A message replayed from a file.
+    pub fn replay() -> Source {
+        Source { mailbox: "replay".into(), uidvalidity: None, uid: None, inbox_region: None, resync: false }
+    }
 }
 
 /// What happened to one message.
@@ -38,6 +48,31 @@ pub struct Ingested {
     /// Reference numbers, one per referral.
     pub references: Vec<String>,
     pub outbox_ids: Vec<String>,
+    /// The IMAP folder the message is to be filed in (for IMAP sources).
+    pub folder: Option<String>,
+    /// For content already stored: the stored message's id.
+    pub duplicate_of: Option<String>,
+}
+
+/// The folder a message is filed in: what needs a person first.
+pub fn folder_for(d: &Decision, filing: &FilingConfig) -> String {
+    use crate::model::Outcome;
+    match d.disposition {
+        Disposition::Review => filing.review.clone(),
+        Disposition::Ignored => filing.ignored.clone(),
+        Disposition::Referral => {
+            let has = |o: Outcome| d.referrals.iter().any(|r| r.outcome == o);
+            if has(Outcome::NeedsInfo) {
+                filing.needs_info.clone()
+            } else if has(Outcome::ScreenedOut) {
+                filing.screened_out.clone()
+            } else if has(Outcome::Redirected) {
+                filing.redirected.clone()
+            } else {
+                filing.accepted.clone()
+            }
+        }
+    }
 }
 
 /// A stable identity for a message's content: the Message-ID together with a hash of what it
@@ -97,7 +132,25 @@ pub async fn ingest(
     .context("the message decision task failed")?;
 
     let hash = content_hash(&raw, email.as_ref());
-    if store.seen(&hash).await?.is_some() {
+    let imap_ref = |folder: String| {
+        source.uid.zip(source.uidvalidity).map(|(uid, uidvalidity)| ImapRef {
+            mailbox: source.mailbox.clone(),
+            uidvalidity,
+            uid,
+            folder,
+        })
+    };
+    if let Some(original) = store.seen(&hash).await? {
+        // Already stored: nothing new is decided or sent. Over IMAP the UID is still recorded
+        // and filed — with the original after a UIDVALIDITY change, as a duplicate otherwise.
+        let folder = if source.resync {
+            store.folder_of(&original).await?.unwrap_or_else(|| cfg.main.filing.ignored.clone())
+        } else {
+            cfg.main.filing.ignored.clone()
+        };
+        if let Some(r) = imap_ref(folder.clone()) {
+            store.record_seen_again(&r, &original, if source.resync { "resynced" } else { "duplicate" }).await?;
+        }
         let d = Decision {
             disposition: Disposition::Ignored,
             programs: Vec::new(),
@@ -113,6 +166,8 @@ pub async fn ingest(
             decision: d,
             references: Vec::new(),
             outbox_ids: Vec::new(),
+            folder: source.uid.map(|_| folder),
+            duplicate_of: Some(original),
         });
     }
 
@@ -141,6 +196,7 @@ pub async fn ingest(
         reasons_json: serde_json::to_string(&decision.reasons)?,
         summary_json: summary.to_string(),
         raw: &raw,
+        imap: imap_ref(folder_for(&decision, &cfg.main.filing)),
     };
     let mut references = Vec::new();
     let committed = store
@@ -174,10 +230,13 @@ pub async fn ingest(
             Ok((referrals, mails))
         })
         .await?;
+    let folder = source.uid.map(|_| folder_for(&decision, &cfg.main.filing));
     Ok(Ingested {
         store_id: Some(committed.message_id),
         decision,
         references,
         outbox_ids: committed.outbox_ids,
+        folder,
+        duplicate_of: None,
     })
 }

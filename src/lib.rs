@@ -28,5 +28,6 @@ pub mod pipeline;
 pub mod profile;
 pub mod replay;
 pub mod screen;
+pub mod source;
 pub mod store;
 pub mod templates;

@@ -54,12 +54,7 @@ pub async fn replay(cfg: Arc<Config>, paths: &[PathBuf], out: Option<&Path>) -> 
     let mut rows = Vec::new();
     let mut written = 0;
     for (name, raw) in read_inputs(paths)? {
-        let source = Source {
-            mailbox: "replay".into(),
-            uidvalidity: None,
-            uid: None,
-            inbox_region: None,
-        };
+        let source = Source::replay();
         let done = ingest::ingest(cfg.clone(), &store, &roster, raw, &source).await?;
         let d = &done.decision;
         let mut emails = Vec::new();

@@ -47,6 +47,19 @@ pub struct NewMessage<'a> {
     pub reasons_json: String,
     pub summary_json: String,
     pub raw: &'a [u8],
+    /// For mail read over IMAP: the UID to record and the cursor to advance, in the same
+    /// transaction.
+    pub imap: Option<ImapRef>,
+}
+
+/// One message's place in a watched mailbox, and the folder it is to be filed in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImapRef {
+    /// The mailbox key: `<inbox address>/<folder>`.
+    pub mailbox: String,
+    pub uidvalidity: i64,
+    pub uid: i64,
+    pub folder: String,
 }
 
 /// A referral row.
@@ -263,6 +276,9 @@ impl Store {
             "emails": outbox.len(),
         });
         insert_event(&mut tx, Some(&id), "processed", &detail.to_string()).await?;
+        if let Some(r) = &msg.imap {
+            note_uid(&mut tx, r, &id).await?;
+        }
         tx.commit().await.context("committing the message")?;
         Ok(Committed {
             message_id: id,
@@ -293,6 +309,81 @@ impl Store {
                 attempts: r.get(6),
             })
             .collect())
+    }
+
+    /// Records a UID whose content is already stored (a duplicate, or a message seen again after
+    /// a UIDVALIDITY change): the UID, the cursor and an audit event, in one transaction.
+    pub async fn record_seen_again(&self, r: &ImapRef, original_id: &str, kind: &str) -> Result<()> {
+        let mut tx = self.pool.begin().await.context("starting a transaction")?;
+        note_uid(&mut tx, r, original_id).await?;
+        let detail = serde_json::json!({"mailbox": r.mailbox, "uidvalidity": r.uidvalidity, "uid": r.uid});
+        insert_event(&mut tx, Some(original_id), kind, &detail.to_string()).await?;
+        tx.commit().await.context("committing a duplicate")?;
+        Ok(())
+    }
+
+    /// The mailbox cursor: `(uidvalidity, last committed UID)`.
+    pub async fn cursor(&self, mailbox: &str) -> Result<Option<(i64, i64)>> {
+        let row = sqlx::query("SELECT uidvalidity, last_uid FROM mailbox_cursors WHERE mailbox = $1")
+            .bind(mailbox)
+            .fetch_optional(&self.pool)
+            .await
+            .context("reading the mailbox cursor")?;
+        Ok(row.map(|r| (r.get(0), r.get(1))))
+    }
+
+    /// Starts a new UIDVALIDITY epoch for a mailbox: the cursor goes back to 0.
+    pub async fn reset_cursor(&self, mailbox: &str, uidvalidity: i64) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO mailbox_cursors (mailbox, uidvalidity, last_uid, updated_ms) VALUES ($1, $2, 0, $3)
+             ON CONFLICT (mailbox) DO UPDATE SET uidvalidity = excluded.uidvalidity, last_uid = 0,
+               updated_ms = excluded.updated_ms",
+        )
+        .bind(mailbox)
+        .bind(uidvalidity)
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await
+        .context("resetting the mailbox cursor")?;
+        Ok(())
+    }
+
+    /// UIDs committed but not yet filed, oldest first: `(uid, folder)`.
+    pub async fn unfiled(&self, mailbox: &str, uidvalidity: i64) -> Result<Vec<(i64, String)>> {
+        let rows = sqlx::query(
+            "SELECT uid, folder FROM mailbox_uids WHERE mailbox = $1 AND uidvalidity = $2 AND filed_ms IS NULL
+             ORDER BY uid",
+        )
+        .bind(mailbox)
+        .bind(uidvalidity)
+        .fetch_all(&self.pool)
+        .await
+        .context("reading unfiled messages")?;
+        Ok(rows.into_iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
+    /// Marks a UID filed (moved or flagged).
+    pub async fn mark_filed(&self, mailbox: &str, uidvalidity: i64, uid: i64) -> Result<()> {
+        sqlx::query("UPDATE mailbox_uids SET filed_ms = $1 WHERE mailbox = $2 AND uidvalidity = $3 AND uid = $4")
+            .bind(now_ms())
+            .bind(mailbox)
+            .bind(uidvalidity)
+            .bind(uid)
+            .execute(&self.pool)
+            .await
+            .context("marking a message filed")?;
+        Ok(())
+    }
+
+    /// The folder a stored message was filed in (for a message seen again after a UIDVALIDITY
+    /// change).
+    pub async fn folder_of(&self, message_id: &str) -> Result<Option<String>> {
+        let row = sqlx::query("SELECT folder FROM mailbox_uids WHERE message_id = $1 ORDER BY created_ms LIMIT 1")
+            .bind(message_id)
+            .fetch_optional(&self.pool)
+            .await
+            .context("reading a message's folder")?;
+        Ok(row.map(|r| r.get(0)))
     }
 
     /// Marks an outbox row as deliberately not sent (`replay` without `--out`).
@@ -368,6 +459,42 @@ impl Store {
     pub fn pool(&self) -> &AnyPool {
         &self.pool
     }
+}
+
+/// Records a UID as looked at and advances the mailbox cursor (never backwards within one
+/// UIDVALIDITY).
+async fn note_uid(tx: &mut sqlx::Transaction<'_, sqlx::Any>, r: &ImapRef, message_id: &str) -> Result<()> {
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO mailbox_uids (mailbox, uidvalidity, uid, message_id, folder, created_ms)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (mailbox, uidvalidity, uid) DO NOTHING",
+    )
+    .bind(&r.mailbox)
+    .bind(r.uidvalidity)
+    .bind(r.uid)
+    .bind(message_id)
+    .bind(&r.folder)
+    .bind(now)
+    .execute(&mut **tx)
+    .await
+    .context("recording the UID")?;
+    sqlx::query(
+        "INSERT INTO mailbox_cursors (mailbox, uidvalidity, last_uid, updated_ms) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (mailbox) DO UPDATE SET
+           last_uid = CASE WHEN mailbox_cursors.uidvalidity = excluded.uidvalidity
+                            AND mailbox_cursors.last_uid > excluded.last_uid
+                       THEN mailbox_cursors.last_uid ELSE excluded.last_uid END,
+           uidvalidity = excluded.uidvalidity,
+           updated_ms = excluded.updated_ms",
+    )
+    .bind(&r.mailbox)
+    .bind(r.uidvalidity)
+    .bind(r.uid)
+    .bind(now)
+    .execute(&mut **tx)
+    .await
+    .context("advancing the mailbox cursor")?;
+    Ok(())
 }
 
 async fn next_reference(tx: &mut sqlx::Transaction<'_, sqlx::Any>, prefix: &str) -> Result<String> {

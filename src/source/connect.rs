@@ -1,0 +1,200 @@
+//! Opening an IMAP session: TCP, TLS (implicit or STARTTLS, rustls with the system's roots plus an
+//! optional `ca_file`), and login (LOGIN or XOAUTH2).
+//!
+//! Invariants: certificate verification is always on; plaintext is refused unless the host is
+//! loopback; secrets never appear in errors or logs.
+
+use std::fmt::Debug;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context as _, Result, anyhow, bail};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+use tokio_rustls::rustls::{ClientConfig, RootCertStore};
+use rustls_pki_types::{CertificateDer, ServerName, pem::PemObject};
+
+use crate::config::{AuthMethod, InboxConfig, TlsMode, is_loopback_host};
+
+/// A stream async-imap can drive: plain TCP or TLS over it.
+pub trait Io: AsyncRead + AsyncWrite + Unpin + Send + Debug {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send + Debug> Io for T {}
+
+/// An authenticated IMAP session.
+pub type Session = async_imap::Session<Box<dyn Io>>;
+
+/// TLS settings trusting the system's roots plus `ca_file` (PEM), with the ring provider.
+pub fn tls_config(ca_file: Option<&Path>) -> Result<Arc<ClientConfig>> {
+    let mut roots = RootCertStore::empty();
+    let native = rustls_native_certs::load_native_certs();
+    for cert in native.certs {
+        // A malformed system certificate is skipped, not fatal.
+        let _ = roots.add(cert);
+    }
+    if let Some(path) = ca_file {
+        let mut n = 0;
+        for cert in CertificateDer::pem_file_iter(path).with_context(|| format!("reading ca_file {}", path.display()))? {
+            roots.add(cert.with_context(|| format!("parsing ca_file {}", path.display()))?)?;
+            n += 1;
+        }
+        if n == 0 {
+            bail!("ca_file {} holds no certificate", path.display());
+        }
+    }
+    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+    let cfg = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .context("TLS protocol versions")?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(Arc::new(cfg))
+}
+
+async fn tls_wrap(tcp: Box<dyn Io>, host: &str, ca_file: Option<&Path>) -> Result<Box<dyn Io>> {
+    let connector = TlsConnector::from(tls_config(ca_file)?);
+    let name = ServerName::try_from(host.to_string()).map_err(|_| anyhow!("`{host}` is not a valid TLS server name"))?;
+    let tls = connector.connect(name, tcp).await.with_context(|| format!("TLS handshake with {host}"))?;
+    Ok(Box::new(tls))
+}
+
+/// Connects and logs in. Every step is bounded by `timeout`.
+pub async fn connect(inbox: &InboxConfig, timeout: Duration) -> Result<Session> {
+    let host = inbox.host.as_deref().context("the inbox has no `host`; `run` needs one for every [[inbox]]")?;
+    if inbox.tls == TlsMode::None && !is_loopback_host(host) {
+        bail!("plaintext IMAP (tls = \"none\") is allowed only to loopback, not {host}; use tls = \"tls\" or \"starttls\"");
+    }
+    let step = |what: &'static str| move |_| anyhow!("timed out after {}s {what} ({host})", timeout.as_secs());
+    let tcp = tokio::time::timeout(timeout, TcpStream::connect((host, inbox.port)))
+        .await
+        .map_err(step("connecting"))?
+        .with_context(|| format!("connecting to {host}:{}", inbox.port))?;
+    tcp.set_nodelay(true).ok();
+    let stream: Box<dyn Io> = Box::new(tcp);
+
+    let client = match inbox.tls {
+        TlsMode::Tls => {
+            let tls = tokio::time::timeout(timeout, tls_wrap(stream, host, inbox.ca_file.as_deref()))
+                .await
+                .map_err(step("in the TLS handshake"))??;
+            greeted(async_imap::Client::new(tls), timeout, host).await?
+        }
+        TlsMode::Starttls => {
+            let mut plain = greeted(async_imap::Client::new(stream), timeout, host).await?;
+            tokio::time::timeout(timeout, plain.run_command_and_check_ok("STARTTLS", None))
+                .await
+                .map_err(step("starting TLS"))?
+                .context("the server refused STARTTLS")?;
+            let tls = tokio::time::timeout(timeout, tls_wrap(plain.into_inner(), host, inbox.ca_file.as_deref()))
+                .await
+                .map_err(step("in the TLS handshake"))??;
+            // No second greeting after STARTTLS (RFC 3501 §6.2.1).
+            async_imap::Client::new(tls)
+        }
+        TlsMode::None => greeted(async_imap::Client::new(stream), timeout, host).await?,
+    };
+
+    let user = inbox.username.clone().unwrap_or_else(|| inbox.address.clone());
+    let session = match inbox.auth {
+        AuthMethod::Login => {
+            let password = inbox.secret.resolve().context("the inbox password")?;
+            tokio::time::timeout(timeout, client.login(&user, &password))
+                .await
+                .map_err(step("logging in"))?
+                .map_err(|(e, _)| anyhow!("login failed for {user}: {e}"))?
+        }
+        AuthMethod::Xoauth2 => {
+            let token = oauth_token(inbox).await?;
+            let auth = XOAuth2 { user: user.clone(), token };
+            tokio::time::timeout(timeout, client.authenticate("XOAUTH2", auth))
+                .await
+                .map_err(step("authenticating"))?
+                .map_err(|(e, _)| anyhow!("XOAUTH2 authentication failed for {user}: {e}"))?
+        }
+    };
+    Ok(session)
+}
+
+async fn greeted(mut client: async_imap::Client<Box<dyn Io>>, timeout: Duration, host: &str) -> Result<async_imap::Client<Box<dyn Io>>> {
+    tokio::time::timeout(timeout, client.read_response())
+        .await
+        .map_err(|_| anyhow!("timed out waiting for the IMAP greeting from {host}"))?
+        .context("reading the IMAP greeting")?
+        .ok_or_else(|| anyhow!("{host} closed the connection before greeting"))?;
+    Ok(client)
+}
+
+/// The SASL XOAUTH2 initial response (RFC 7628 style, as Google and Microsoft expect).
+struct XOAuth2 {
+    user: String,
+    token: String,
+}
+
+impl async_imap::Authenticator for XOAuth2 {
+    type Response = String;
+    fn process(&mut self, _challenge: &[u8]) -> String {
+        format!("user={}\x01auth=Bearer {}\x01\x01", self.user, self.token)
+    }
+}
+
+/// A fresh access token: read from `oauth_token_file` (kept current by an external refresher)
+/// or printed by `oauth_token_command`. Read before every login, so a rotated token is used.
+async fn oauth_token(inbox: &InboxConfig) -> Result<String> {
+    if let Some(path) = &inbox.oauth_token_file {
+        let t = tokio::fs::read_to_string(path).await.with_context(|| format!("reading oauth_token_file {}", path.display()))?;
+        let t = t.trim().to_string();
+        if t.is_empty() {
+            bail!("oauth_token_file {} is empty", path.display());
+        }
+        return Ok(t);
+    }
+    if let Some(cmd) = &inbox.oauth_token_command {
+        let out = tokio::time::timeout(
+            Duration::from_secs(30),
+            tokio::process::Command::new("sh").arg("-c").arg(cmd).kill_on_drop(true).output(),
+        )
+        .await
+        .map_err(|_| anyhow!("oauth_token_command timed out after 30s"))?
+        .context("running oauth_token_command")?;
+        if !out.status.success() {
+            bail!("oauth_token_command exited with {}", out.status);
+        }
+        let t = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        if t.is_empty() {
+            bail!("oauth_token_command printed no token");
+        }
+        return Ok(t);
+    }
+    bail!("auth = \"xoauth2\" needs oauth_token_file or oauth_token_command")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn xoauth2_initial_response_format() {
+        let mut a = XOAuth2 { user: "u@example.test".into(), token: "tok".into() };
+        assert_eq!(async_imap::Authenticator::process(&mut a, b""), "user=u@example.test\x01auth=Bearer tok\x01\x01");
+    }
+
+    #[tokio::test]
+    async fn plaintext_to_a_remote_host_is_refused() {
+        let inbox: InboxConfig = toml::from_str(
+            "region = \"ncal\"\naddress = \"a@b.c\"\nhost = \"imap.example.org\"\nport = 143\ntls = \"none\"\n",
+        )
+        .expect("inbox");
+        let err = connect(&inbox, Duration::from_secs(1)).await.err().expect("refused").to_string();
+        assert!(err.contains("allowed only to loopback"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn oauth_token_comes_from_a_command() {
+        let inbox: InboxConfig = toml::from_str(
+            "region = \"ncal\"\naddress = \"a@b.c\"\nauth = \"xoauth2\"\noauth_token_command = \"echo tok123\"\n",
+        )
+        .expect("inbox");
+        assert_eq!(oauth_token(&inbox).await.expect("token"), "tok123");
+    }
+}

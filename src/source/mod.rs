@@ -1,0 +1,379 @@
+//! Mail source: one worker per configured inbox, reading new mail over IMAP exactly once.
+//!
+//! The worker keeps a cursor per mailbox — `(UIDVALIDITY, last committed UID)` — in the store,
+//! advanced in the same transaction as each message ([`crate::ingest`]). Each pass:
+//!
+//! 1. `UID SEARCH UID n:*` for UIDs past the cursor, fetched in bounded batches with `BODY.PEEK[]`
+//!    (never marking anything `\Seen` before it is committed);
+//! 2. each message is ingested (decided, committed with its outbox rows and the cursor), the
+//!    outbox sender is woken, and only then the message is filed by outcome (UID MOVE, or
+//!    COPY + STORE + EXPUNGE without MOVE, or a keyword in `flag` mode);
+//! 3. UIDs committed but not yet filed (a crash or a failed move) are filed again;
+//! 4. then it waits: IDLE (re-issued every `idle_secs`) when the server offers it, polling
+//!    otherwise, until new mail, shutdown or the next cycle.
+//!
+//! A changed UIDVALIDITY resets the cursor and marks the pass as a resync: content already stored
+//! is recognised by its content hash and filed where it was filed before; nothing is decided or
+//! sent twice. Connection failures reconnect with exponential backoff and jitter; one inbox
+//! failing never stalls another.
+
+pub mod connect;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, Result, anyhow};
+use futures::TryStreamExt;
+use tokio::sync::{Notify, watch};
+use tokio_util::sync::CancellationToken;
+
+use crate::config::{Config, FilingMode, InboxConfig};
+use crate::ingest::{self, Source};
+use crate::store::{Roster, Store};
+pub use connect::Session;
+
+/// When each inbox last completed a cycle; read by the watchdog.
+#[derive(Debug, Default)]
+pub struct Health {
+    last_progress: Mutex<HashMap<String, Instant>>,
+}
+
+impl Health {
+    /// Records that `mailbox` completed a cycle now.
+    pub fn progress(&self, mailbox: &str) {
+        if let Ok(mut m) = self.last_progress.lock() {
+            m.insert(mailbox.to_string(), Instant::now());
+        }
+    }
+
+    /// Mailboxes whose last cycle is older than `limit` (or that never completed one), among
+    /// `expected`.
+    pub fn stalled(&self, expected: &[String], limit: Duration) -> Vec<String> {
+        let Ok(m) = self.last_progress.lock() else { return expected.to_vec() };
+        expected.iter().filter(|k| m.get(*k).is_none_or(|t| t.elapsed() > limit)).cloned().collect()
+    }
+}
+
+/// What every inbox worker shares with the daemon.
+#[derive(Clone)]
+pub struct Shared {
+    pub config: watch::Receiver<Arc<Config>>,
+    pub store: Store,
+    pub roster: Roster,
+    /// Woken after each commit so queued mail goes out at once.
+    pub wake_sender: Arc<Notify>,
+    pub health: Arc<Health>,
+    pub shutdown: CancellationToken,
+}
+
+/// The store key of an inbox's watched folder.
+pub fn mailbox_key(inbox: &InboxConfig) -> String {
+    format!("{}/{}", inbox.address.to_ascii_lowercase(), inbox.folder)
+}
+
+/// One inbox's worker.
+pub struct InboxWorker {
+    pub inbox: InboxConfig,
+    pub shared: Shared,
+    /// Told once, when the first session is up and the folders exist (systemd READY).
+    pub ready: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+/// What the server offers that changes how we work.
+#[derive(Debug, Clone, Copy, Default)]
+struct Caps {
+    idle: bool,
+    moves: bool,
+    uidplus: bool,
+}
+
+impl InboxWorker {
+    /// Runs until shutdown: connect, work, and on failure reconnect with backoff.
+    pub async fn run(mut self) {
+        let key = mailbox_key(&self.inbox);
+        let span = tracing::info_span!("inbox", mailbox = %key, region = %self.inbox.region);
+        let _ = tracing::Instrument::instrument(
+            async {
+                let mut backoff = Duration::from_secs(1);
+                while !self.shared.shutdown.is_cancelled() {
+                    let started = Instant::now();
+                    match self.session().await {
+                        Ok(()) => break, // clean shutdown
+                        Err(e) => {
+                            let max = Duration::from_secs(self.config().main.imap.reconnect_max_secs.max(1));
+                            if started.elapsed() > max {
+                                backoff = Duration::from_secs(1); // it had been working: start over
+                            }
+                            let wait = jitter(backoff);
+                            tracing::warn!(error = %format!("{e:#}"), retry_in_ms = wait.as_millis() as u64, "inbox connection failed; reconnecting");
+                            tokio::select! {
+                                _ = tokio::time::sleep(wait) => {}
+                                _ = self.shared.shutdown.cancelled() => break,
+                            }
+                            backoff = (backoff * 2).min(max);
+                        }
+                    }
+                }
+                tracing::info!("inbox worker stopped");
+            },
+            span,
+        )
+        .await;
+    }
+
+    fn config(&self) -> Arc<Config> {
+        self.shared.config.borrow().clone()
+    }
+
+    /// One connection's life. `Ok` only on shutdown.
+    async fn session(&mut self) -> Result<()> {
+        let cfg = self.config();
+        let timeout = Duration::from_secs(cfg.main.imap.command_timeout_secs.max(1));
+        let mut s = connect::connect(&self.inbox, timeout).await?;
+        let caps = {
+            let c = t(timeout, "CAPABILITY", s.capabilities()).await?;
+            Caps { idle: c.has_str("IDLE"), moves: c.has_str("MOVE"), uidplus: c.has_str("UIDPLUS") }
+        };
+        if cfg.main.filing.mode == FilingMode::Move {
+            ensure_folders(&mut s, &cfg, timeout).await?;
+        }
+        tracing::info!(idle = caps.idle, r#move = caps.moves, "inbox connected");
+        if let Some(r) = self.ready.take() {
+            let _ = r.send(());
+        }
+        let key = mailbox_key(&self.inbox);
+        loop {
+            let cfg = self.config();
+            let mb = t(timeout, "SELECT", s.select(&self.inbox.folder)).await?;
+            let uidvalidity = i64::from(mb.uid_validity.context("the server gave no UIDVALIDITY")?);
+            let resync = match self.shared.store.cursor(&key).await? {
+                Some((stored, _)) if stored != uidvalidity => {
+                    tracing::warn!(old = stored, new = uidvalidity, "UIDVALIDITY changed; resyncing by content hash");
+                    self.shared.store.reset_cursor(&key, uidvalidity).await?;
+                    true
+                }
+                Some(_) => false,
+                None => {
+                    self.shared.store.reset_cursor(&key, uidvalidity).await?;
+                    false
+                }
+            };
+            let mut resync = resync;
+            loop {
+                if self.shared.shutdown.is_cancelled() {
+                    let _ = tokio::time::timeout(timeout, s.logout()).await;
+                    return Ok(());
+                }
+                let n = self.process_new(&mut s, &cfg, uidvalidity, resync, caps, timeout).await?;
+                self.file_pending(&mut s, &cfg, uidvalidity, caps, timeout).await?;
+                self.shared.health.progress(&key);
+                if n > 0 {
+                    continue; // more may have arrived while we worked
+                }
+                resync = false;
+                let (next, new_mail) = self.wait(s, &cfg, caps, timeout).await?;
+                s = next;
+                if self.config().main.imap.idle_secs != cfg.main.imap.idle_secs || !new_mail {
+                    break; // re-SELECT: catches UIDVALIDITY changes and picks up a reloaded config
+                }
+            }
+        }
+    }
+
+    /// Ingests every UID past the cursor; returns how many messages it handled.
+    async fn process_new(
+        &mut self,
+        s: &mut Session,
+        cfg: &Arc<Config>,
+        uidvalidity: i64,
+        resync: bool,
+        caps: Caps,
+        timeout: Duration,
+    ) -> Result<usize> {
+        let key = mailbox_key(&self.inbox);
+        let last = self.shared.store.cursor(&key).await?.map(|c| c.1).unwrap_or(0);
+        let query = format!("UID {}:*", last + 1);
+        // `n:*` always matches the highest UID, even when it is below n.
+        let mut uids: Vec<u32> =
+            t(timeout, "UID SEARCH", s.uid_search(&query)).await?.into_iter().filter(|u| i64::from(*u) > last).collect();
+        uids.sort_unstable();
+        let mut handled = 0;
+        for batch in uids.chunks(cfg.main.imap.batch_size.max(1) as usize) {
+            let set = batch.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
+            let fetched: Vec<_> = t(timeout, "UID FETCH", async {
+                s.uid_fetch(&set, "(UID BODY.PEEK[])").await?.try_collect::<Vec<_>>().await
+            })
+            .await?;
+            let mut bodies: Vec<(u32, Vec<u8>)> =
+                fetched.iter().filter_map(|f| Some((f.uid?, f.body()?.to_vec()))).collect();
+            bodies.sort_by_key(|(u, _)| *u);
+            drop(fetched);
+            for (uid, raw) in bodies {
+                // Shutdown is honoured between messages: the one in hand is finished.
+                if self.shared.shutdown.is_cancelled() {
+                    return Ok(handled);
+                }
+                let started = Instant::now();
+                let source = Source {
+                    mailbox: key.clone(),
+                    uidvalidity: Some(uidvalidity),
+                    uid: Some(i64::from(uid)),
+                    inbox_region: Some(self.inbox.region.clone()),
+                    resync,
+                };
+                let done = ingest::ingest(cfg.clone(), &self.shared.store, &self.shared.roster, raw, &source)
+                    .await
+                    .with_context(|| format!("ingesting UID {uid}"))?;
+                self.shared.wake_sender.notify_one();
+                let d = &done.decision;
+                tracing::info!(
+                    msg_id = done.store_id.as_deref().or(done.duplicate_of.as_deref()).unwrap_or("-"),
+                    uid,
+                    disposition = d.disposition.code(),
+                    programs = %d.programs.iter().map(|p| p.code()).collect::<Vec<_>>().join(","),
+                    outcomes = %d.referrals.iter().map(|r| r.outcome.code()).collect::<Vec<_>>().join(","),
+                    reasons = %summary_reasons(d),
+                    emails = done.outbox_ids.len(),
+                    ms = started.elapsed().as_millis() as u64,
+                    "message processed"
+                );
+                if let Some(folder) = &done.folder {
+                    match file_one(s, cfg, uid, folder, caps, timeout).await {
+                        Ok(()) => self.shared.store.mark_filed(&key, uidvalidity, i64::from(uid)).await?,
+                        Err(e) => tracing::warn!(uid, error = %format!("{e:#}"), "filing failed; will retry"),
+                    }
+                }
+                handled += 1;
+            }
+        }
+        Ok(handled)
+    }
+
+    /// Files UIDs that were committed but not filed (after a crash or a failed move).
+    async fn file_pending(
+        &mut self,
+        s: &mut Session,
+        cfg: &Arc<Config>,
+        uidvalidity: i64,
+        caps: Caps,
+        timeout: Duration,
+    ) -> Result<()> {
+        let key = mailbox_key(&self.inbox);
+        for (uid, folder) in self.shared.store.unfiled(&key, uidvalidity).await? {
+            let Ok(uid32) = u32::try_from(uid) else { continue };
+            match file_one(s, cfg, uid32, &folder, caps, timeout).await {
+                Ok(()) => self.shared.store.mark_filed(&key, uidvalidity, uid).await?,
+                Err(e) => {
+                    tracing::warn!(uid, error = %format!("{e:#}"), "filing failed; will retry");
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Waits for new mail: IDLE when offered, else a poll interval. Returns the session and
+    /// whether the server announced new data.
+    async fn wait(&mut self, s: Session, cfg: &Arc<Config>, caps: Caps, timeout: Duration) -> Result<(Session, bool)> {
+        let shutdown = self.shared.shutdown.clone();
+        if !caps.idle {
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_secs(cfg.main.imap.poll_secs.max(1))) => {}
+                _ = shutdown.cancelled() => {}
+            }
+            return Ok((s, true));
+        }
+        let mut idle = s.idle();
+        t(timeout, "IDLE", idle.init()).await?;
+        let result = {
+            let (fut, stop) = idle.wait_with_timeout(Duration::from_secs(cfg.main.imap.idle_secs.max(5)));
+            tokio::pin!(fut);
+            tokio::select! {
+                r = &mut fut => r,
+                _ = shutdown.cancelled() => {
+                    drop(stop);
+                    (&mut fut).await
+                }
+            }
+        };
+        let new_mail = matches!(result, Ok(async_imap::extensions::idle::IdleResponse::NewData(_)));
+        result.context("waiting in IDLE")?;
+        let s = t(timeout, "DONE", idle.done()).await?;
+        Ok((s, new_mail))
+    }
+}
+
+/// Moves (or flags) one message into its folder.
+async fn file_one(s: &mut Session, cfg: &Config, uid: u32, folder: &str, caps: Caps, timeout: Duration) -> Result<()> {
+    let uid_s = uid.to_string();
+    if cfg.main.filing.mode == FilingMode::Flag {
+        let flag = format!("+FLAGS.SILENT ({})", cfg.main.filing.keyword);
+        t(timeout, "UID STORE", async { s.uid_store(&uid_s, &flag).await?.try_collect::<Vec<_>>().await }).await?;
+        return Ok(());
+    }
+    if caps.moves {
+        return t(timeout, "UID MOVE", s.uid_mv(&uid_s, folder)).await;
+    }
+    // Without MOVE (RFC 6851): copy, mark deleted, expunge just this UID where UIDPLUS allows.
+    t(timeout, "UID COPY", s.uid_copy(&uid_s, folder)).await?;
+    t(timeout, "UID STORE", async { s.uid_store(&uid_s, "+FLAGS.SILENT (\\Deleted)").await?.try_collect::<Vec<_>>().await })
+        .await?;
+    if caps.uidplus {
+        t(timeout, "UID EXPUNGE", async { s.uid_expunge(&uid_s).await?.try_collect::<Vec<_>>().await }).await?;
+    } else {
+        t(timeout, "EXPUNGE", async { s.expunge().await?.try_collect::<Vec<_>>().await }).await?;
+    }
+    Ok(())
+}
+
+/// Creates the filing folders that do not exist yet.
+async fn ensure_folders(s: &mut Session, cfg: &Config, timeout: Duration) -> Result<()> {
+    let existing: Vec<String> = t(timeout, "LIST", async {
+        s.list(None, Some("*")).await?.map_ok(|n| n.name().to_string()).try_collect::<Vec<_>>().await
+    })
+    .await?;
+    let f = &cfg.main.filing;
+    let mut wanted = vec![&f.accepted, &f.needs_info, &f.screened_out, &f.redirected, &f.review, &f.ignored];
+    wanted.sort();
+    wanted.dedup();
+    for folder in wanted {
+        if existing.iter().any(|e| e == folder) {
+            continue;
+        }
+        if let Err(e) = t(timeout, "CREATE", s.create(folder)).await {
+            // Another instance may have created it meanwhile; a real problem shows at MOVE.
+            tracing::warn!(folder = %folder, error = %format!("{e:#}"), "could not create folder");
+        } else {
+            tracing::info!(folder = %folder, "created folder");
+        }
+    }
+    Ok(())
+}
+
+/// Runs one IMAP command with a timeout.
+async fn t<T>(
+    d: Duration,
+    what: &'static str,
+    f: impl std::future::Future<Output = async_imap::error::Result<T>>,
+) -> Result<T> {
+    tokio::time::timeout(d, f)
+        .await
+        .map_err(|_| anyhow!("IMAP {what} timed out after {}s", d.as_secs()))?
+        .map_err(|e| anyhow!("IMAP {what} failed: {e}"))
+}
+
+fn jitter(d: Duration) -> Duration {
+    let ms = d.as_millis() as u64;
+    Duration::from_millis(ms / 2 + fastrand::u64(0..=ms.max(1)))
+}
+
+fn summary_reasons(d: &crate::pipeline::Decision) -> String {
+    let mut v: Vec<String> = d.reasons.iter().map(ToString::to_string).collect();
+    for r in &d.referrals {
+        v.extend(r.reasons.iter().map(ToString::to_string));
+    }
+    v.sort();
+    v.dedup();
+    v.join(",")
+}
