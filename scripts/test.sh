@@ -45,4 +45,4 @@ cargo fmt --check
 cargo clippy --locked --all-targets -- -D warnings
 
 say "tests"
-cargo test --locked
+cargo test --locked --lib --bins --tests

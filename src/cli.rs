@@ -52,6 +52,9 @@ pub enum SummaryFormat {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// The daemon: watch every configured inbox until SIGTERM/SIGINT; SIGHUP reloads rules,
+    /// profiles, catalogues and templates.
+    Run,
     /// Run the full pipeline over .eml files, mbox files or Maildir folders, offline.
     Replay {
         /// Files or folders to replay.
@@ -101,7 +104,7 @@ pub fn main_with(cli: Cli) -> i32 {
 
 fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("REFERRAL_INTAKE_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,lopdf=error"));
     let b = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
@@ -124,6 +127,13 @@ fn print_json<T: Serialize>(v: &T) -> Result<()> {
 
 fn run(cli: Cli) -> Result<i32> {
     match &cli.command {
+        Command::Run => {
+            let cfg = load(&cli)?;
+            crate::daemon::check_runnable(&cfg)?;
+            let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            rt.block_on(crate::daemon::run(cli.config.clone(), cfg))?;
+            Ok(0)
+        }
         Command::CheckConfig => match Config::load(&cli.config) {
             Ok(cfg) => {
                 print_json(&serde_json::json!({

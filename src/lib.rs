@@ -18,6 +18,7 @@
 pub mod classify;
 pub mod cli;
 pub mod config;
+pub mod daemon;
 pub mod extract;
 pub mod ingest;
 pub mod message;

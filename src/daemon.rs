@@ -1,0 +1,197 @@
+//! `run`: the daemon. One task per inbox plus the outbox sender, supervised here.
+//!
+//! Life cycle:
+//! - start: configuration, store migrations and templates are loaded first (any failure exits 1
+//!   before anything is touched); then the sender and one worker per inbox start; systemd is told
+//!   `READY=1` once every inbox has connected and its folders exist;
+//! - SIGTERM / SIGINT: every task stops at a safe point (the message in hand is finished; an idle
+//!   inbox leaves IDLE; the sender finishes the email in flight), within `shutdown_grace_secs`;
+//! - SIGHUP: the configuration is loaded again and swapped in whole if valid (subject rules,
+//!   profiles, catalogues, templates); a bad file is refused with an ERROR line and the running
+//!   configuration stays. Changes to inboxes, SMTP or the store need a restart (WARN);
+//! - watchdog: when systemd asks for one (`WatchdogSec`), `WATCHDOG=1` is sent only while every
+//!   inbox has completed a cycle recently, so a silently stuck IMAP loop gets the service restarted.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context as _, Result, bail};
+use tokio::sync::{Notify, oneshot, watch};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::config::Config;
+use crate::source::{Health, InboxWorker, Shared, mailbox_key};
+use crate::store::{Roster, Store};
+
+/// How the caller steers a running daemon (signals in production, the test suite in tests).
+pub struct Control {
+    /// Cancel to shut down.
+    pub shutdown: CancellationToken,
+    /// Notify to reload the configuration from `config_path`.
+    pub reload: Arc<Notify>,
+    /// Told when every inbox is connected.
+    pub ready: Option<oneshot::Sender<()>>,
+}
+
+/// Checks what `run` needs beyond what `replay` needs.
+pub fn check_runnable(cfg: &Config) -> Result<()> {
+    let mut problems = Vec::new();
+    if cfg.main.smtp.is_none() {
+        problems.push("[smtp] is not configured; `run` sends acknowledgements and forwards by SMTP".to_string());
+    }
+    for i in &cfg.main.inboxes {
+        if i.host.is_none() {
+            problems.push(format!("[[inbox]] {} has no host", i.address));
+        }
+        if i.auth == crate::config::AuthMethod::Login && !i.secret.is_set() {
+            problems.push(format!("[[inbox]] {} has no password_env or password_file", i.address));
+        }
+    }
+    if problems.is_empty() { Ok(()) } else { bail!("{}", problems.join("\n")) }
+}
+
+/// Runs until `control.shutdown` is cancelled.
+pub async fn serve(config_path: Option<PathBuf>, cfg: Arc<Config>, mut control: Control) -> Result<()> {
+    check_runnable(&cfg)?;
+    let store = Store::open(&cfg.main.store.url).await?;
+    let roster = Roster::load(cfg.main.screening.roster_file.as_deref())?;
+    let smtp = cfg.main.smtp.clone().context("[smtp] is required")?;
+    let (cfg_tx, cfg_rx) = watch::channel(cfg.clone());
+    let shutdown = control.shutdown.clone();
+    let tracker = TaskTracker::new();
+    let wake = Arc::new(Notify::new());
+    let health = Arc::new(Health::default());
+    let shared = Shared {
+        config: cfg_rx.clone(),
+        store: store.clone(),
+        roster,
+        wake_sender: wake.clone(),
+        health: health.clone(),
+        shutdown: shutdown.clone(),
+    };
+
+    let sender = crate::sender::Sender::new(store.clone(), cfg_rx.clone(), &smtp)?;
+    tracker.spawn(sender.run(shutdown.clone(), wake.clone()));
+
+    let mut readies = Vec::new();
+    let mut keys = Vec::new();
+    for inbox in cfg.main.inboxes.clone() {
+        let (tx, rx) = oneshot::channel();
+        readies.push(rx);
+        keys.push(mailbox_key(&inbox));
+        tracker.spawn(InboxWorker { inbox, shared: shared.clone(), ready: Some(tx) }.run());
+    }
+    let ready = control.ready.take();
+    tracker.spawn(async move {
+        for r in readies {
+            if r.await.is_err() {
+                return; // a worker stopped before connecting (shutdown)
+            }
+        }
+        tracing::info!("ready: every inbox is connected");
+        let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Ready]);
+        if let Some(r) = ready {
+            let _ = r.send(());
+        }
+    });
+
+    let mut watchdog_usec = 0;
+    if sd_notify::watchdog_enabled(false, &mut watchdog_usec) && watchdog_usec > 0 {
+        let (health, keys, shutdown) = (health.clone(), keys.clone(), shutdown.clone());
+        let stall = Duration::from_secs(cfg.main.daemon.stall_secs.max(cfg.main.imap.idle_secs * 2));
+        tracker.spawn(async move {
+            let period = Duration::from_micros(watchdog_usec / 2);
+            loop {
+                tokio::select! {
+                    _ = tokio::time::sleep(period) => {}
+                    _ = shutdown.cancelled() => return,
+                }
+                let stalled = health.stalled(&keys, stall);
+                if stalled.is_empty() {
+                    let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Watchdog]);
+                } else {
+                    tracing::error!(mailboxes = %stalled.join(","), "inbox loop stalled; not feeding the watchdog");
+                }
+            }
+        });
+    } else {
+        // Without systemd's watchdog, still say so in the log when an inbox stops cycling.
+        let (health, keys, shutdown) = (health.clone(), keys.clone(), shutdown.clone());
+        let stall = Duration::from_secs(cfg.main.daemon.stall_secs.max(cfg.main.imap.idle_secs * 2));
+        tracker.spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = tokio::time::sleep(stall / 2) => {}
+                    _ = shutdown.cancelled() => return,
+                }
+                let stalled = health.stalled(&keys, stall);
+                if !stalled.is_empty() {
+                    tracing::error!(mailboxes = %stalled.join(","), "inbox loop has made no progress");
+                }
+            }
+        });
+    }
+
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => break,
+            _ = control.reload.notified() => reload(config_path.as_ref(), &cfg_tx),
+        }
+    }
+    tracing::info!("shutting down");
+    let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Stopping]);
+    tracker.close();
+    let grace = Duration::from_secs(cfg_tx.borrow().main.daemon.shutdown_grace_secs.max(1));
+    if tokio::time::timeout(grace, tracker.wait()).await.is_err() {
+        tracing::warn!(grace_secs = grace.as_secs(), "tasks did not stop within the grace period");
+    }
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Loads the configuration again and swaps it in whole, or keeps the running one.
+fn reload(path: Option<&PathBuf>, tx: &watch::Sender<Arc<Config>>) {
+    let Some(path) = path else {
+        tracing::warn!("reload asked, but the configuration is built in; nothing to reload");
+        return;
+    };
+    match Config::load(path) {
+        Ok(new) => {
+            let old = tx.borrow().clone();
+            if format!("{:?}", old.main.inboxes) != format!("{:?}", new.main.inboxes)
+                || format!("{:?}", old.main.smtp) != format!("{:?}", new.main.smtp)
+                || old.main.store.url != new.main.store.url
+            {
+                tracing::warn!("[[inbox]], [smtp] and [store] changes take effect at the next restart");
+            }
+            tx.send_replace(new);
+            tracing::info!(config = %path.display(), "configuration reloaded");
+        }
+        Err(e) => {
+            tracing::error!(config = %path.display(), problems = %e.to_string().replace('\n', "; "), "reload refused; the running configuration stays");
+        }
+    }
+}
+
+/// `run`: the daemon under signals. SIGTERM/SIGINT shut down, SIGHUP reloads.
+pub async fn run(config_path: PathBuf, cfg: Arc<Config>) -> Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let shutdown = CancellationToken::new();
+    let reload = Arc::new(Notify::new());
+    let mut term = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
+    let mut int = signal(SignalKind::interrupt()).context("installing the SIGINT handler")?;
+    let mut hup = signal(SignalKind::hangup()).context("installing the SIGHUP handler")?;
+    let (s, r) = (shutdown.clone(), reload.clone());
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                _ = term.recv() => { tracing::info!("SIGTERM"); s.cancel(); return; }
+                _ = int.recv() => { tracing::info!("SIGINT"); s.cancel(); return; }
+                _ = hup.recv() => { tracing::info!("SIGHUP"); r.notify_one(); }
+            }
+        }
+    });
+    serve(Some(config_path), cfg, Control { shutdown, reload, ready: None }).await
+}
