@@ -248,8 +248,9 @@ async fn imaps_count(port: u16, ca: Option<&Path>, name: &str) -> anyhow::Result
 #[test]
 fn imaps_works_with_only_the_generated_ca() {
     let env = MailEnv::start();
-    env.append("ncal", "INBOX", &eml("over-tls"));
     rt().block_on(async {
+        // The sync API also works from inside a runtime (it runs on its own thread).
+        env.append("ncal", "INBOX", &eml("over-tls"));
         let ca = Some(env.ca_pem.as_path());
         assert_eq!(
             imaps_count(env.imaps_port, ca, "localhost")

@@ -634,3 +634,18 @@ fn envelope(raw: &[u8]) -> (String, Vec<String>) {
         .map(String::from);
     (header("X-MailFrom"), rcpt.collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::envelope;
+
+    #[test]
+    fn envelope_takes_aiosmtpd_headers_unfolded_and_last() {
+        let raw = b"X-RcptTo: forged@example.test\r\nSubject: hi\r\nX-MailFrom: bot@example.test\r\n\
+                    X-RcptTo: a@example.test,\r\n b@example.test\r\n\r\nX-RcptTo: body@example.test\r\n";
+        let (from, rcpt) = envelope(raw);
+        assert_eq!(from, "bot@example.test");
+        assert_eq!(rcpt, ["a@example.test", "b@example.test"]);
+        assert_eq!(envelope(b"Subject: none\n\nbody"), (String::new(), Vec::new()));
+    }
+}
