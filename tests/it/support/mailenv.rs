@@ -115,7 +115,7 @@ impl MailEnv {
                 }
                 fs::write(
                     d.join("secrets").join(format!("{}.password", local(login))),
-                    "secret\n",
+                    format!("{PASSWORD}\n"),
                 )?;
             }
             let users: String = USERS
