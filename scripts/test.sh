@@ -2,7 +2,9 @@
 # The whole test suite, as CI runs it. Installs or starts what the tests need when missing:
 #   - a Rust toolchain is assumed (rustup); clippy and rustfmt components are added if absent;
 #   - PostgreSQL at 127.0.0.1:5432 (the store's multi-instance backend) is started if installed
-#     but stopped, and installed from Debian's packages if absent (needs root).
+#     but stopped, and installed from Debian's packages if absent (needs root);
+#   - Dovecot (the private IMAP server the mail tests start) from Debian's packages if absent;
+#   - a Python venv at .venv-test/ with aiosmtpd (the SMTP sink), exported as AIOSMTPD_PYTHON.
 # Usage: scripts/test.sh            (from anywhere)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,6 +32,26 @@ ensure_postgres() {
     fi
 }
 ensure_postgres
+
+# The mail tests (tests/it/support/mailenv.rs) start a private Dovecot and aiosmtpd per test; the
+# package only installs binaries (policy-rc.d keeps the system service down; /etc is never read).
+ensure_mail_servers() {
+    if ! command -v dovecot >/dev/null && [ ! -x /usr/sbin/dovecot ]; then
+        say "installing Dovecot (Debian packages)"
+        as_root apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive \
+            apt-get install -y -qq dovecot-imapd dovecot-lmtpd >/dev/null
+    fi
+    # Built from the system interpreter: a pyenv one under /root cannot be run by other users.
+    local py=python3; [ -x /usr/bin/python3 ] && py=/usr/bin/python3
+    if ! .venv-test/bin/python -c 'import aiosmtpd' >/dev/null 2>&1; then
+        say "creating .venv-test with aiosmtpd"
+        "$py" -m venv .venv-test
+        .venv-test/bin/pip install -q aiosmtpd
+    fi
+    AIOSMTPD_PYTHON="$(pwd)/.venv-test/bin/python"
+    export AIOSMTPD_PYTHON
+}
+ensure_mail_servers
 
 say "build"
 cargo build --locked --all-targets

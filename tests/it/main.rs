@@ -9,5 +9,6 @@ mod support;
 mod cli;
 mod config;
 mod golden;
+mod mailenv_selftest;
 mod postgres;
 mod replay;
