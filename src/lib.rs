@@ -28,5 +28,6 @@ pub mod pipeline;
 pub mod profile;
 pub mod replay;
 pub mod screen;
+pub mod sender;
 pub mod store;
 pub mod templates;
