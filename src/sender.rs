@@ -116,9 +116,15 @@ fn jitter() -> f64 {
 enum Attempt {
     Sent,
     /// Worth retrying: 4xx, network, TLS, timeout.
-    Temporary { code: Option<String>, error: String },
+    Temporary {
+        code: Option<String>,
+        error: String,
+    },
     /// Never worth retrying: 5xx, an unusable address, a refused forward.
-    Permanent { code: Option<String>, error: String },
+    Permanent {
+        code: Option<String>,
+        error: String,
+    },
 }
 
 /// Sends due outbox rows until shut down.
@@ -244,8 +250,12 @@ impl Sender {
                     );
                 } else {
                     let prior = u32::try_from(mail.attempts.max(0)).unwrap_or(u32::MAX);
-                    let delay =
-                        retry_delay_ms(prior, self.smtp.retry_base_secs, self.smtp.retry_max_secs, jitter());
+                    let delay = retry_delay_ms(
+                        prior,
+                        self.smtp.retry_base_secs,
+                        self.smtp.retry_max_secs,
+                        jitter(),
+                    );
                     let at = now_ms().saturating_add(delay);
                     self.store.mark_attempt_failed(&mail.id, &error, Some(at)).await?;
                     tracing::warn!(
@@ -362,7 +372,10 @@ mod tests {
         let d: Vec<i64> = (0..10).map(|a| retry_delay_ms(a, 30, 3600, 1.0)).collect();
         assert_eq!(
             d,
-            vec![30_000, 60_000, 120_000, 240_000, 480_000, 960_000, 1_920_000, 3_600_000, 3_600_000, 3_600_000]
+            vec![
+                30_000, 60_000, 120_000, 240_000, 480_000, 960_000, 1_920_000, 3_600_000, 3_600_000,
+                3_600_000
+            ]
         );
     }
 
@@ -391,7 +404,10 @@ mod tests {
             .err()
             .map(|e| e.to_string())
             .unwrap_or_default();
-        assert!(err.contains("plaintext SMTP is allowed only to loopback"), "{err}");
+        assert!(
+            err.contains("plaintext SMTP is allowed only to loopback"),
+            "{err}"
+        );
         assert!(transport(&smtp("10.0.0.5", TlsMode::None)).is_err());
     }
 
@@ -422,7 +438,10 @@ mod tests {
         let mut cfg = smtp("smtp.example.test", TlsMode::Starttls);
         cfg.username = Some("bot@example.test".into());
         cfg.secret.password_env = Some("REFERRAL_INTAKE_TEST_UNSET_SMTP_SECRET".into());
-        let err = transport(&cfg).err().map(|e| format!("{e:#}")).unwrap_or_default();
+        let err = transport(&cfg)
+            .err()
+            .map(|e| format!("{e:#}"))
+            .unwrap_or_default();
         assert!(err.contains("REFERRAL_INTAKE_TEST_UNSET_SMTP_SECRET"), "{err}");
     }
 
@@ -430,7 +449,10 @@ mod tests {
     fn envelope_uses_the_from_header_and_the_row_recipient() {
         let eml = b"From: \"Intake Bot\" <intake@example.test>\r\nTo: x@example.test\r\nSubject: hi\r\n\r\nbody\r\n";
         let env = envelope(eml, "team@example.test").expect("envelope");
-        assert_eq!(env.from().map(|a| a.to_string()).as_deref(), Some("intake@example.test"));
+        assert_eq!(
+            env.from().map(|a| a.to_string()).as_deref(),
+            Some("intake@example.test")
+        );
         assert_eq!(
             env.to().iter().map(|a| a.to_string()).collect::<Vec<_>>(),
             vec!["team@example.test".to_string()]

@@ -11,3 +11,4 @@ mod config;
 mod golden;
 mod postgres;
 mod replay;
+mod sender;
