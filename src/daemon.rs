@@ -57,7 +57,6 @@ pub async fn serve(config_path: Option<PathBuf>, cfg: Arc<Config>, mut control: 
     check_runnable(&cfg)?;
     let store = Store::open(&cfg.main.store.url).await?;
     let roster = Roster::load(cfg.main.screening.roster_file.as_deref())?;
-    let smtp = cfg.main.smtp.clone().context("[smtp] is required")?;
     let (cfg_tx, cfg_rx) = watch::channel(cfg.clone());
     let shutdown = control.shutdown.clone();
     let tracker = TaskTracker::new();
@@ -72,7 +71,7 @@ pub async fn serve(config_path: Option<PathBuf>, cfg: Arc<Config>, mut control: 
         shutdown: shutdown.clone(),
     };
 
-    let sender = crate::sender::Sender::new(store.clone(), cfg_rx.clone(), &smtp)?;
+    let sender = crate::sender::Sender::new(store.clone(), cfg.clone())?;
     tracker.spawn(sender.run(shutdown.clone(), wake.clone()));
 
     let mut readies = Vec::new();

@@ -30,5 +30,6 @@ pub mod profile;
 pub mod replay;
 pub mod screen;
 pub mod source;
+pub mod sender;
 pub mod store;
 pub mod templates;

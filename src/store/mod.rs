@@ -459,6 +459,17 @@ impl Store {
     pub fn pool(&self) -> &AnyPool {
         &self.pool
     }
+
+    /// When the earliest pending outbox row is due (ms since the epoch), `None` when nothing is
+    /// pending. The sender sleeps until then.
+    pub async fn next_due_ms(&self) -> Result<Option<i64>> {
+        let row = sqlx::query("SELECT MIN(next_attempt_ms) FROM outbox WHERE status = 'pending'")
+            .fetch_one(&self.pool)
+            .await
+            .context("reading the next outbox due time")?;
+        row.try_get::<Option<i64>, _>(0)
+            .context("reading the next outbox due time")
+    }
 }
 
 /// Records a UID as looked at and advances the mailbox cursor (never backwards within one

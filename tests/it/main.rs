@@ -8,7 +8,9 @@ mod support;
 
 mod cli;
 mod config;
+mod daemon;
 mod golden;
 mod mailenv_selftest;
 mod postgres;
 mod replay;
+mod sender;

@@ -1,0 +1,480 @@
+//! The outbox sender: hands committed outbox rows to the SMTP server, with retries.
+//!
+//! Stage: runs after the store. Rows are written to `outbox` in the same transaction as the
+//! referral they belong to ([`Store::commit_message`]); this stage only reads rows that are due,
+//! sends each one's stored RFC 5322 bytes unchanged, and records the result.
+//!
+//! Invariants:
+//! - A row is marked `sent` only after the server accepted the message (250 to DATA). A crash
+//!   between acceptance and `mark_sent` means the email goes out again: at-least-once, never lost.
+//! - Every send is bounded by `tokio::time::timeout`, because lettre does not honour its own
+//!   timeout in every TLS path (lettre #1027); a hung server costs one timeout, then a retry.
+//! - A temporary failure (4xx, connection, TLS, timeout) is retried with exponential backoff and
+//!   jitter until `max_attempts`; a permanent refusal (5xx) fails the row at once. Both final
+//!   failures are logged at ERROR so a person looks at them.
+//! - A `forward` (which carries the member's documents) is sent only to an allow-listed address
+//!   ([`forward_allowed`]) — checked again here, in case the allow-list shrank since queueing.
+//! - Plaintext SMTP is refused unless the server is on loopback; certificates are always verified.
+//! - Logs and stored errors carry the outbox id, kind, reference, attempt number and SMTP code;
+//!   never body content.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context as _, Result, bail};
+use lettre::address::{Address, Envelope};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::{Config, SmtpConfig, TlsMode, is_loopback_host};
+use crate::outbox::forward_allowed;
+use crate::store::{PendingMail, Store, now_ms};
+
+/// Rows taken from the outbox per round.
+const BATCH: i64 = 50;
+/// Longest idle sleep: the loop re-checks the outbox at least this often, even without a wake.
+const MAX_IDLE: Duration = Duration::from_secs(60);
+/// Pause after a store error, so a broken database does not spin the loop.
+const STORE_ERROR_PAUSE: Duration = Duration::from_secs(5);
+/// Longest error text kept in `last_error` and logs (server replies can be long).
+const MAX_ERROR_CHARS: usize = 300;
+
+/// Builds the SMTP transport described by `[smtp]`.
+///
+/// `tls = "tls"` is implicit TLS (SMTPS), `"starttls"` requires STARTTLS, `"none"` is plaintext
+/// and allowed only to a loopback host. Trusted roots are the system's plus `ca_file`; the
+/// certificate and host name are always verified. With a `username`, AUTH uses the resolved
+/// secret. Each command is bounded by `timeout_secs`.
+pub fn transport(cfg: &SmtpConfig) -> Result<AsyncSmtpTransport<Tokio1Executor>> {
+    let tls = match cfg.tls {
+        TlsMode::Tls => Some(Tls::Wrapper(tls_parameters(cfg)?)),
+        TlsMode::Starttls => Some(Tls::Required(tls_parameters(cfg)?)),
+        TlsMode::None => {
+            if !is_loopback_host(&cfg.host) {
+                bail!(
+                    "smtp: plaintext SMTP is allowed only to loopback (host {} is not); \
+                     set tls = \"starttls\" or \"tls\"",
+                    cfg.host
+                );
+            }
+            None
+        }
+    };
+    // The host may be written `[::1]`; lettre wants the bare address.
+    let host = cfg.host.trim_start_matches('[').trim_end_matches(']');
+    let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
+        .port(cfg.port)
+        .timeout(Some(Duration::from_secs(cfg.timeout_secs)));
+    if let Some(tls) = tls {
+        builder = builder.tls(tls);
+    }
+    if let Some(user) = &cfg.username {
+        let secret = cfg.secret.resolve().context("smtp: reading the password")?;
+        builder = builder.credentials(Credentials::new(user.clone(), secret));
+    }
+    Ok(builder.build())
+}
+
+fn tls_parameters(cfg: &SmtpConfig) -> Result<TlsParameters> {
+    let host = cfg.host.trim_start_matches('[').trim_end_matches(']');
+    // The default store is the system's roots (lettre's `rustls-native-certs` feature).
+    let mut b = TlsParameters::builder(host.to_string());
+    if let Some(path) = &cfg.ca_file {
+        let pem = std::fs::read(path).with_context(|| format!("smtp: reading ca_file {}", path.display()))?;
+        // An empty or DER file would parse as "no certificates" and silently add nothing.
+        if !pem.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----") {
+            bail!("smtp: ca_file {} holds no PEM certificate", path.display());
+        }
+        let cert = Certificate::from_pem(&pem)
+            .with_context(|| format!("smtp: ca_file {} is not valid PEM", path.display()))?;
+        b = b.add_root_certificate(cert);
+    }
+    b.build_rustls().context("smtp: building the TLS configuration")
+}
+
+/// Delay before retry number `attempts + 1`, in milliseconds: `min(max, base * 2^attempts)`
+/// scaled by `jitter`, a factor in `[0.8, 1.2]` (±20%, so retries from one outage spread out).
+/// `attempts` counts the failed attempts before this one (0 after the first failure).
+pub fn retry_delay_ms(attempts: u32, base_secs: u64, max_secs: u64, jitter: f64) -> i64 {
+    let factor = 1u64.checked_shl(attempts.min(62)).unwrap_or(u64::MAX);
+    let secs = base_secs.saturating_mul(factor).min(max_secs);
+    let jitter = jitter.clamp(0.8, 1.2);
+    // f64 is exact for any sane delay; the cast saturates for absurd ones.
+    (secs as f64 * 1000.0 * jitter).round() as i64
+}
+
+/// A jitter factor in `[0.8, 1.2]`.
+fn jitter() -> f64 {
+    0.8 + fastrand::f64() * 0.4
+}
+
+/// What one delivery attempt came to.
+#[derive(Debug)]
+enum Attempt {
+    Sent,
+    /// Worth retrying: 4xx, network, TLS, timeout.
+    Temporary {
+        code: Option<String>,
+        error: String,
+    },
+    /// Never worth retrying: 5xx, an unusable address, a refused forward.
+    Permanent {
+        code: Option<String>,
+        error: String,
+    },
+}
+
+/// Sends due outbox rows until shut down.
+pub struct Sender {
+    store: Store,
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    cfg: Arc<Config>,
+    smtp: SmtpConfig,
+}
+
+impl Sender {
+    /// A sender for the `[smtp]` section of `cfg`; an error when it has none.
+    pub fn new(store: Store, cfg: Arc<Config>) -> Result<Sender> {
+        let smtp = cfg
+            .main
+            .smtp
+            .clone()
+            .context("no [smtp] section is configured; outbound mail cannot be sent")?;
+        Sender::with_smtp(store, cfg, smtp)
+    }
+
+    /// A sender using `smtp` instead of `cfg`'s own `[smtp]` (tests, and callers that resolved
+    /// it elsewhere). `cfg` still provides the forward allow-list.
+    pub fn with_smtp(store: Store, cfg: Arc<Config>, smtp: SmtpConfig) -> Result<Sender> {
+        let transport = transport(&smtp)?;
+        Ok(Sender {
+            store,
+            transport,
+            cfg,
+            smtp,
+        })
+    }
+
+    /// Sends until `shutdown` is cancelled. Between rounds it sleeps until the earliest pending
+    /// row is due, `wake` is notified (use `notify_one`, which is kept if the sender is busy), or
+    /// 60 s pass. On shutdown it finishes the email in hand, then returns.
+    pub async fn run(self, shutdown: CancellationToken, wake: Arc<Notify>) {
+        tracing::info!(host = %self.smtp.host, port = self.smtp.port, "outbox sender started");
+        loop {
+            if shutdown.is_cancelled() {
+                break;
+            }
+            let pause = match self.send_round(&shutdown).await {
+                // Something was due: look again at once, more may be waiting.
+                Ok(n) if n > 0 => continue,
+                Ok(_) => match self.store.next_due_ms().await {
+                    Ok(next) => idle_duration(next, now_ms()),
+                    Err(e) => {
+                        tracing::error!(error = %format!("{e:#}"), "outbox: reading the next due time failed");
+                        STORE_ERROR_PAUSE
+                    }
+                },
+                Err(e) => {
+                    tracing::error!(error = %format!("{e:#}"), "outbox: store error while sending");
+                    STORE_ERROR_PAUSE
+                }
+            };
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                _ = wake.notified() => {}
+                _ = tokio::time::sleep(pause) => {}
+            }
+        }
+        self.transport.shutdown().await;
+        tracing::info!("outbox sender stopped");
+    }
+
+    /// Sends every row due now (one batch), returning how many were delivered.
+    pub async fn send_due_once(&self) -> Result<usize> {
+        let mut sent = 0;
+        for mail in self.store.due_mail(BATCH).await? {
+            if self.process(&mail).await? {
+                sent += 1;
+            }
+        }
+        Ok(sent)
+    }
+
+    /// One round for [`Sender::run`]: like [`Sender::send_due_once`] but stops between emails on
+    /// shutdown. Returns how many rows were attempted.
+    async fn send_round(&self, shutdown: &CancellationToken) -> Result<usize> {
+        let mut attempted = 0;
+        for mail in self.store.due_mail(BATCH).await? {
+            if shutdown.is_cancelled() {
+                break;
+            }
+            self.process(&mail).await?;
+            attempted += 1;
+        }
+        Ok(attempted)
+    }
+
+    /// Attempts one row and records the outcome. `Ok(true)` when delivered.
+    async fn process(&self, mail: &PendingMail) -> Result<bool> {
+        let attempt_no = mail.attempts.saturating_add(1);
+        let outcome = self.attempt(mail).await;
+        match outcome {
+            Attempt::Sent => {
+                self.store.mark_sent(&mail.id).await?;
+                tracing::info!(
+                    outbox_id = %mail.id, kind = %mail.kind, reference = %mail.reference,
+                    attempt = attempt_no, "email sent"
+                );
+                Ok(true)
+            }
+            Attempt::Permanent { code, error } => {
+                self.store.mark_attempt_failed(&mail.id, &error, None).await?;
+                tracing::error!(
+                    outbox_id = %mail.id, kind = %mail.kind, reference = %mail.reference,
+                    attempt = attempt_no, smtp_code = code.as_deref().unwrap_or("-"), error = %error,
+                    "email refused permanently; not retrying"
+                );
+                Ok(false)
+            }
+            Attempt::Temporary { code, error } => {
+                let max = i64::from(self.smtp.max_attempts);
+                if attempt_no >= max {
+                    self.store.mark_attempt_failed(&mail.id, &error, None).await?;
+                    tracing::error!(
+                        outbox_id = %mail.id, kind = %mail.kind, reference = %mail.reference,
+                        attempt = attempt_no, smtp_code = code.as_deref().unwrap_or("-"), error = %error,
+                        "email failed after the last attempt; giving up"
+                    );
+                } else {
+                    let prior = u32::try_from(mail.attempts.max(0)).unwrap_or(u32::MAX);
+                    let delay = retry_delay_ms(
+                        prior,
+                        self.smtp.retry_base_secs,
+                        self.smtp.retry_max_secs,
+                        jitter(),
+                    );
+                    let at = now_ms().saturating_add(delay);
+                    self.store.mark_attempt_failed(&mail.id, &error, Some(at)).await?;
+                    tracing::warn!(
+                        outbox_id = %mail.id, kind = %mail.kind, reference = %mail.reference,
+                        attempt = attempt_no, smtp_code = code.as_deref().unwrap_or("-"), error = %error,
+                        retry_in_s = delay / 1000, "email not sent; will retry"
+                    );
+                }
+                Ok(false)
+            }
+        }
+    }
+
+    /// One delivery attempt, bounded by `timeout_secs`.
+    async fn attempt(&self, mail: &PendingMail) -> Attempt {
+        if mail.kind == "forward" && !forward_allowed(&self.cfg, &mail.recipient) {
+            return Attempt::Permanent {
+                code: None,
+                error: "forward destination is not on the allow-list; refused".into(),
+            };
+        }
+        let envelope = match envelope(&mail.eml, &mail.recipient) {
+            Ok(e) => e,
+            Err(e) => {
+                return Attempt::Permanent {
+                    code: None,
+                    error: format!("{e:#}"),
+                };
+            }
+        };
+        let limit = Duration::from_secs(self.smtp.timeout_secs.max(1));
+        match tokio::time::timeout(limit, self.transport.send_raw(&envelope, &mail.eml)).await {
+            Ok(Ok(_)) => Attempt::Sent,
+            Ok(Err(e)) => {
+                let code = e.status().map(|c| c.to_string());
+                let error = truncate(&e.to_string());
+                if e.is_permanent() {
+                    Attempt::Permanent { code, error }
+                } else {
+                    Attempt::Temporary { code, error }
+                }
+            }
+            Err(_) => Attempt::Temporary {
+                code: None,
+                error: format!("timed out after {} s", limit.as_secs()),
+            },
+        }
+    }
+}
+
+/// The SMTP envelope: MAIL FROM is the message's `From:` address, RCPT TO the row's recipient.
+/// Errors name neither address's content beyond saying which one is unusable.
+fn envelope(eml: &[u8], recipient: &str) -> Result<Envelope> {
+    let from = header_from(eml).context("the stored email has no usable From: address")?;
+    let from: Address = from
+        .parse()
+        .map_err(|_| anyhow::anyhow!("the stored email's From: address is not a valid address"))?;
+    let to: Address = recipient
+        .trim()
+        .parse()
+        .map_err(|_| anyhow::anyhow!("the outbox recipient is not a valid address"))?;
+    Envelope::new(Some(from), vec![to]).context("building the SMTP envelope")
+}
+
+/// The first address of the `From:` header.
+fn header_from(eml: &[u8]) -> Option<String> {
+    let msg = mail_parser::MessageParser::new().parse_headers(eml)?;
+    msg.from()?.first()?.address().map(str::to_string)
+}
+
+/// How long to sleep when nothing is due: until `next_due_ms` (now if already due), at most
+/// [`MAX_IDLE`]; [`MAX_IDLE`] when nothing is pending.
+fn idle_duration(next_due_ms: Option<i64>, now: i64) -> Duration {
+    match next_due_ms {
+        Some(t) => {
+            let ms = u64::try_from(t.saturating_sub(now)).unwrap_or(0);
+            Duration::from_millis(ms).min(MAX_IDLE)
+        }
+        None => MAX_IDLE,
+    }
+}
+
+/// Keeps error texts short (server replies can run to many lines), on a char boundary.
+fn truncate(s: &str) -> String {
+    let one_line = s.replace(['\r', '\n'], " ");
+    match one_line.char_indices().nth(MAX_ERROR_CHARS) {
+        Some((i, _)) => format!("{}…", one_line.get(..i).unwrap_or_default()),
+        None => one_line,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Secret;
+
+    fn smtp(host: &str, tls: TlsMode) -> SmtpConfig {
+        SmtpConfig {
+            host: host.into(),
+            port: 2525,
+            tls,
+            username: None,
+            secret: Secret::default(),
+            ca_file: None,
+            timeout_secs: 5,
+            max_attempts: 3,
+            retry_base_secs: 30,
+            retry_max_secs: 3600,
+        }
+    }
+
+    #[test]
+    fn backoff_doubles_from_base_then_caps() {
+        let d: Vec<i64> = (0..10).map(|a| retry_delay_ms(a, 30, 3600, 1.0)).collect();
+        assert_eq!(
+            d,
+            vec![
+                30_000, 60_000, 120_000, 240_000, 480_000, 960_000, 1_920_000, 3_600_000, 3_600_000,
+                3_600_000
+            ]
+        );
+    }
+
+    #[test]
+    fn backoff_jitter_is_plus_minus_twenty_percent_and_clamped() {
+        assert_eq!(retry_delay_ms(0, 30, 3600, 0.8), 24_000);
+        assert_eq!(retry_delay_ms(0, 30, 3600, 1.2), 36_000);
+        // Out-of-range factors are clamped, never shrink a delay to zero or blow it up.
+        assert_eq!(retry_delay_ms(0, 30, 3600, 0.0), 24_000);
+        assert_eq!(retry_delay_ms(0, 30, 3600, 9.0), 36_000);
+        for _ in 0..200 {
+            let j = jitter();
+            assert!((0.8..=1.2).contains(&j), "{j}");
+        }
+    }
+
+    #[test]
+    fn backoff_survives_huge_attempt_counts() {
+        assert_eq!(retry_delay_ms(200, 30, 3600, 1.0), 3_600_000);
+        assert_eq!(retry_delay_ms(u32::MAX, u64::MAX, u64::MAX, 1.0), i64::MAX);
+    }
+
+    #[test]
+    fn plaintext_to_a_remote_host_is_refused() {
+        let err = transport(&smtp("smtp.example.test", TlsMode::None))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            err.contains("plaintext SMTP is allowed only to loopback"),
+            "{err}"
+        );
+        assert!(transport(&smtp("10.0.0.5", TlsMode::None)).is_err());
+    }
+
+    #[tokio::test]
+    async fn plaintext_to_loopback_and_tls_anywhere_build() {
+        for host in ["127.0.0.1", "localhost", "[::1]"] {
+            assert!(transport(&smtp(host, TlsMode::None)).is_ok(), "{host}");
+        }
+        assert!(transport(&smtp("smtp.example.test", TlsMode::Starttls)).is_ok());
+        assert!(transport(&smtp("smtp.example.test", TlsMode::Tls)).is_ok());
+    }
+
+    #[test]
+    fn ca_file_must_hold_a_pem_certificate() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("ca.pem");
+        std::fs::write(&path, "not a certificate\n").expect("write");
+        let mut cfg = smtp("smtp.example.test", TlsMode::Starttls);
+        cfg.ca_file = Some(path);
+        let err = transport(&cfg).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("holds no PEM certificate"), "{err}");
+        cfg.ca_file = Some(dir.path().join("missing.pem"));
+        assert!(transport(&cfg).is_err());
+    }
+
+    #[test]
+    fn username_without_a_resolvable_secret_is_an_error() {
+        let mut cfg = smtp("smtp.example.test", TlsMode::Starttls);
+        cfg.username = Some("bot@example.test".into());
+        cfg.secret.password_env = Some("REFERRAL_INTAKE_TEST_UNSET_SMTP_SECRET".into());
+        let err = transport(&cfg)
+            .err()
+            .map(|e| format!("{e:#}"))
+            .unwrap_or_default();
+        assert!(err.contains("REFERRAL_INTAKE_TEST_UNSET_SMTP_SECRET"), "{err}");
+    }
+
+    #[test]
+    fn envelope_uses_the_from_header_and_the_row_recipient() {
+        let eml = b"From: \"Intake Bot\" <intake@example.test>\r\nTo: x@example.test\r\nSubject: hi\r\n\r\nbody\r\n";
+        let env = envelope(eml, "team@example.test").expect("envelope");
+        assert_eq!(
+            env.from().map(|a| a.to_string()).as_deref(),
+            Some("intake@example.test")
+        );
+        assert_eq!(
+            env.to().iter().map(|a| a.to_string()).collect::<Vec<_>>(),
+            vec!["team@example.test".to_string()]
+        );
+        assert!(envelope(b"Subject: no from\r\n\r\nbody\r\n", "team@example.test").is_err());
+        assert!(envelope(eml, "not an address").is_err());
+    }
+
+    #[test]
+    fn idle_sleep_waits_for_the_next_due_row_at_most_a_minute() {
+        assert_eq!(idle_duration(None, 1_000), MAX_IDLE);
+        assert_eq!(idle_duration(Some(500), 1_000), Duration::ZERO);
+        assert_eq!(idle_duration(Some(3_500), 1_000), Duration::from_millis(2_500));
+        assert_eq!(idle_duration(Some(i64::MAX), 1_000), MAX_IDLE);
+    }
+
+    #[test]
+    fn long_errors_are_cut_to_one_line() {
+        let long = format!("permanent error (550): {}\r\nsecond line", "x".repeat(1000));
+        let t = truncate(&long);
+        assert!(!t.contains('\n'));
+        assert_eq!(t.chars().count(), MAX_ERROR_CHARS + 1);
+        assert_eq!(truncate("short"), "short");
+    }
+}
