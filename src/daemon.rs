@@ -39,17 +39,25 @@ pub struct Control {
 pub fn check_runnable(cfg: &Config) -> Result<()> {
     let mut problems = Vec::new();
     if cfg.main.smtp.is_none() {
-        problems.push("[smtp] is not configured; `run` sends acknowledgements and forwards by SMTP".to_string());
+        problems
+            .push("[smtp] is not configured; `run` sends acknowledgements and forwards by SMTP".to_string());
     }
     for i in &cfg.main.inboxes {
         if i.host.is_none() {
             problems.push(format!("[[inbox]] {} has no host", i.address));
         }
         if i.auth == crate::config::AuthMethod::Login && !i.secret.is_set() {
-            problems.push(format!("[[inbox]] {} has no password_env or password_file", i.address));
+            problems.push(format!(
+                "[[inbox]] {} has no password_env or password_file",
+                i.address
+            ));
         }
     }
-    if problems.is_empty() { Ok(()) } else { bail!("{}", problems.join("\n")) }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        bail!("{}", problems.join("\n"))
+    }
 }
 
 /// Runs until `control.shutdown` is cancelled.
@@ -80,7 +88,14 @@ pub async fn serve(config_path: Option<PathBuf>, cfg: Arc<Config>, mut control: 
         let (tx, rx) = oneshot::channel();
         readies.push(rx);
         keys.push(mailbox_key(&inbox));
-        tracker.spawn(InboxWorker { inbox, shared: shared.clone(), ready: Some(tx) }.run());
+        tracker.spawn(
+            InboxWorker {
+                inbox,
+                shared: shared.clone(),
+                ready: Some(tx),
+            }
+            .run(),
+        );
     }
     let ready = control.ready.take();
     tracker.spawn(async move {
@@ -144,7 +159,10 @@ pub async fn serve(config_path: Option<PathBuf>, cfg: Arc<Config>, mut control: 
     tracker.close();
     let grace = Duration::from_secs(cfg_tx.borrow().main.daemon.shutdown_grace_secs.max(1));
     if tokio::time::timeout(grace, tracker.wait()).await.is_err() {
-        tracing::warn!(grace_secs = grace.as_secs(), "tasks did not stop within the grace period");
+        tracing::warn!(
+            grace_secs = grace.as_secs(),
+            "tasks did not stop within the grace period"
+        );
     }
     tracing::info!("stopped");
     Ok(())
@@ -192,5 +210,14 @@ pub async fn run(config_path: PathBuf, cfg: Arc<Config>) -> Result<()> {
             }
         }
     });
-    serve(Some(config_path), cfg, Control { shutdown, reload, ready: None }).await
+    serve(
+        Some(config_path),
+        cfg,
+        Control {
+            shutdown,
+            reload,
+            ready: None,
+        },
+    )
+    .await
 }

@@ -35,7 +35,13 @@ pub struct Source {
 impl Source {
     /// A message replayed from a file.
     pub fn replay() -> Source {
-        Source { mailbox: "replay".into(), uidvalidity: None, uid: None, inbox_region: None, resync: false }
+        Source {
+            mailbox: "replay".into(),
+            uidvalidity: None,
+            uid: None,
+            inbox_region: None,
+            resync: false,
+        }
     }
 }
 
@@ -133,23 +139,35 @@ pub async fn ingest(
 
     let hash = content_hash(&raw, email.as_ref());
     let imap_ref = |folder: String| {
-        source.uid.zip(source.uidvalidity).map(|(uid, uidvalidity)| ImapRef {
-            mailbox: source.mailbox.clone(),
-            uidvalidity,
-            uid,
-            folder,
-        })
+        source
+            .uid
+            .zip(source.uidvalidity)
+            .map(|(uid, uidvalidity)| ImapRef {
+                mailbox: source.mailbox.clone(),
+                uidvalidity,
+                uid,
+                folder,
+            })
     };
     if let Some(original) = store.seen(&hash).await? {
         // Already stored: nothing new is decided or sent. Over IMAP the UID is still recorded
         // and filed — with the original after a UIDVALIDITY change, as a duplicate otherwise.
         let folder = if source.resync {
-            store.folder_of(&original).await?.unwrap_or_else(|| cfg.main.filing.ignored.clone())
+            store
+                .folder_of(&original)
+                .await?
+                .unwrap_or_else(|| cfg.main.filing.ignored.clone())
         } else {
             cfg.main.filing.ignored.clone()
         };
         if let Some(r) = imap_ref(folder.clone()) {
-            store.record_seen_again(&r, &original, if source.resync { "resynced" } else { "duplicate" }).await?;
+            store
+                .record_seen_again(
+                    &r,
+                    &original,
+                    if source.resync { "resynced" } else { "duplicate" },
+                )
+                .await?;
         }
         let d = Decision {
             disposition: Disposition::Ignored,

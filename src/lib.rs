@@ -29,7 +29,7 @@ pub mod pipeline;
 pub mod profile;
 pub mod replay;
 pub mod screen;
-pub mod source;
 pub mod sender;
+pub mod source;
 pub mod store;
 pub mod templates;

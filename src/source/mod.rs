@@ -50,8 +50,14 @@ impl Health {
     /// Mailboxes whose last cycle is older than `limit` (or that never completed one), among
     /// `expected`.
     pub fn stalled(&self, expected: &[String], limit: Duration) -> Vec<String> {
-        let Ok(m) = self.last_progress.lock() else { return expected.to_vec() };
-        expected.iter().filter(|k| m.get(*k).is_none_or(|t| t.elapsed() > limit)).cloned().collect()
+        let Ok(m) = self.last_progress.lock() else {
+            return expected.to_vec();
+        };
+        expected
+            .iter()
+            .filter(|k| m.get(*k).is_none_or(|t| t.elapsed() > limit))
+            .cloned()
+            .collect()
     }
 }
 
@@ -133,7 +139,11 @@ impl InboxWorker {
         let mut s = connect::connect(&self.inbox, timeout).await?;
         let caps = {
             let c = t(timeout, "CAPABILITY", s.capabilities()).await?;
-            Caps { idle: c.has_str("IDLE"), moves: c.has_str("MOVE"), uidplus: c.has_str("UIDPLUS") }
+            Caps {
+                idle: c.has_str("IDLE"),
+                moves: c.has_str("MOVE"),
+                uidplus: c.has_str("UIDPLUS"),
+            }
         };
         if cfg.main.filing.mode == FilingMode::Move {
             ensure_folders(&mut s, &cfg, timeout).await?;
@@ -144,12 +154,15 @@ impl InboxWorker {
         }
         let key = mailbox_key(&self.inbox);
         loop {
-            let cfg = self.config();
             let mb = t(timeout, "SELECT", s.select(&self.inbox.folder)).await?;
             let uidvalidity = i64::from(mb.uid_validity.context("the server gave no UIDVALIDITY")?);
             let resync = match self.shared.store.cursor(&key).await? {
                 Some((stored, _)) if stored != uidvalidity => {
-                    tracing::warn!(old = stored, new = uidvalidity, "UIDVALIDITY changed; resyncing by content hash");
+                    tracing::warn!(
+                        old = stored,
+                        new = uidvalidity,
+                        "UIDVALIDITY changed; resyncing by content hash"
+                    );
                     self.shared.store.reset_cursor(&key, uidvalidity).await?;
                     true
                 }
@@ -165,8 +178,13 @@ impl InboxWorker {
                     let _ = tokio::time::timeout(timeout, s.logout()).await;
                     return Ok(());
                 }
-                let n = self.process_new(&mut s, &cfg, uidvalidity, resync, caps, timeout).await?;
-                self.file_pending(&mut s, &cfg, uidvalidity, caps, timeout).await?;
+                // Taken afresh each cycle, so a reload (SIGHUP) applies to the next message.
+                let cfg = self.config();
+                let n = self
+                    .process_new(&mut s, &cfg, uidvalidity, resync, caps, timeout)
+                    .await?;
+                self.file_pending(&mut s, &cfg, uidvalidity, caps, timeout)
+                    .await?;
                 self.shared.health.progress(&key);
                 if n > 0 {
                     continue; // more may have arrived while we worked
@@ -174,8 +192,8 @@ impl InboxWorker {
                 resync = false;
                 let (next, new_mail) = self.wait(s, &cfg, caps, timeout).await?;
                 s = next;
-                if self.config().main.imap.idle_secs != cfg.main.imap.idle_secs || !new_mail {
-                    break; // re-SELECT: catches UIDVALIDITY changes and picks up a reloaded config
+                if !new_mail {
+                    break; // a quiet cycle: re-SELECT, which also catches a UIDVALIDITY change
                 }
             }
         }
@@ -195,18 +213,26 @@ impl InboxWorker {
         let last = self.shared.store.cursor(&key).await?.map(|c| c.1).unwrap_or(0);
         let query = format!("UID {}:*", last + 1);
         // `n:*` always matches the highest UID, even when it is below n.
-        let mut uids: Vec<u32> =
-            t(timeout, "UID SEARCH", s.uid_search(&query)).await?.into_iter().filter(|u| i64::from(*u) > last).collect();
+        let mut uids: Vec<u32> = t(timeout, "UID SEARCH", s.uid_search(&query))
+            .await?
+            .into_iter()
+            .filter(|u| i64::from(*u) > last)
+            .collect();
         uids.sort_unstable();
         let mut handled = 0;
         for batch in uids.chunks(cfg.main.imap.batch_size.max(1) as usize) {
             let set = batch.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
             let fetched: Vec<_> = t(timeout, "UID FETCH", async {
-                s.uid_fetch(&set, "(UID BODY.PEEK[])").await?.try_collect::<Vec<_>>().await
+                s.uid_fetch(&set, "(UID BODY.PEEK[])")
+                    .await?
+                    .try_collect::<Vec<_>>()
+                    .await
             })
             .await?;
-            let mut bodies: Vec<(u32, Vec<u8>)> =
-                fetched.iter().filter_map(|f| Some((f.uid?, f.body()?.to_vec()))).collect();
+            let mut bodies: Vec<(u32, Vec<u8>)> = fetched
+                .iter()
+                .filter_map(|f| Some((f.uid?, f.body()?.to_vec())))
+                .collect();
             bodies.sort_by_key(|(u, _)| *u);
             drop(fetched);
             for (uid, raw) in bodies {
@@ -240,7 +266,12 @@ impl InboxWorker {
                 );
                 if let Some(folder) = &done.folder {
                     match file_one(s, cfg, uid, folder, caps, timeout).await {
-                        Ok(()) => self.shared.store.mark_filed(&key, uidvalidity, i64::from(uid)).await?,
+                        Ok(()) => {
+                            self.shared
+                                .store
+                                .mark_filed(&key, uidvalidity, i64::from(uid))
+                                .await?
+                        }
                         Err(e) => tracing::warn!(uid, error = %format!("{e:#}"), "filing failed; will retry"),
                     }
                 }
@@ -275,7 +306,13 @@ impl InboxWorker {
 
     /// Waits for new mail: IDLE when offered, else a poll interval. Returns the session and
     /// whether the server announced new data.
-    async fn wait(&mut self, s: Session, cfg: &Arc<Config>, caps: Caps, timeout: Duration) -> Result<(Session, bool)> {
+    async fn wait(
+        &mut self,
+        s: Session,
+        cfg: &Arc<Config>,
+        caps: Caps,
+        timeout: Duration,
+    ) -> Result<(Session, bool)> {
         let shutdown = self.shared.shutdown.clone();
         if !caps.idle {
             tokio::select! {
@@ -305,11 +342,21 @@ impl InboxWorker {
 }
 
 /// Moves (or flags) one message into its folder.
-async fn file_one(s: &mut Session, cfg: &Config, uid: u32, folder: &str, caps: Caps, timeout: Duration) -> Result<()> {
+async fn file_one(
+    s: &mut Session,
+    cfg: &Config,
+    uid: u32,
+    folder: &str,
+    caps: Caps,
+    timeout: Duration,
+) -> Result<()> {
     let uid_s = uid.to_string();
     if cfg.main.filing.mode == FilingMode::Flag {
         let flag = format!("+FLAGS.SILENT ({})", cfg.main.filing.keyword);
-        t(timeout, "UID STORE", async { s.uid_store(&uid_s, &flag).await?.try_collect::<Vec<_>>().await }).await?;
+        t(timeout, "UID STORE", async {
+            s.uid_store(&uid_s, &flag).await?.try_collect::<Vec<_>>().await
+        })
+        .await?;
         return Ok(());
     }
     if caps.moves {
@@ -317,12 +364,23 @@ async fn file_one(s: &mut Session, cfg: &Config, uid: u32, folder: &str, caps: C
     }
     // Without MOVE (RFC 6851): copy, mark deleted, expunge just this UID where UIDPLUS allows.
     t(timeout, "UID COPY", s.uid_copy(&uid_s, folder)).await?;
-    t(timeout, "UID STORE", async { s.uid_store(&uid_s, "+FLAGS.SILENT (\\Deleted)").await?.try_collect::<Vec<_>>().await })
-        .await?;
+    t(timeout, "UID STORE", async {
+        s.uid_store(&uid_s, "+FLAGS.SILENT (\\Deleted)")
+            .await?
+            .try_collect::<Vec<_>>()
+            .await
+    })
+    .await?;
     if caps.uidplus {
-        t(timeout, "UID EXPUNGE", async { s.uid_expunge(&uid_s).await?.try_collect::<Vec<_>>().await }).await?;
+        t(timeout, "UID EXPUNGE", async {
+            s.uid_expunge(&uid_s).await?.try_collect::<Vec<_>>().await
+        })
+        .await?;
     } else {
-        t(timeout, "EXPUNGE", async { s.expunge().await?.try_collect::<Vec<_>>().await }).await?;
+        t(timeout, "EXPUNGE", async {
+            s.expunge().await?.try_collect::<Vec<_>>().await
+        })
+        .await?;
     }
     Ok(())
 }
@@ -330,11 +388,22 @@ async fn file_one(s: &mut Session, cfg: &Config, uid: u32, folder: &str, caps: C
 /// Creates the filing folders that do not exist yet.
 async fn ensure_folders(s: &mut Session, cfg: &Config, timeout: Duration) -> Result<()> {
     let existing: Vec<String> = t(timeout, "LIST", async {
-        s.list(None, Some("*")).await?.map_ok(|n| n.name().to_string()).try_collect::<Vec<_>>().await
+        s.list(None, Some("*"))
+            .await?
+            .map_ok(|n| n.name().to_string())
+            .try_collect::<Vec<_>>()
+            .await
     })
     .await?;
     let f = &cfg.main.filing;
-    let mut wanted = vec![&f.accepted, &f.needs_info, &f.screened_out, &f.redirected, &f.review, &f.ignored];
+    let mut wanted = vec![
+        &f.accepted,
+        &f.needs_info,
+        &f.screened_out,
+        &f.redirected,
+        &f.review,
+        &f.ignored,
+    ];
     wanted.sort();
     wanted.dedup();
     for folder in wanted {

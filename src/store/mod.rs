@@ -364,25 +364,28 @@ impl Store {
 
     /// Marks a UID filed (moved or flagged).
     pub async fn mark_filed(&self, mailbox: &str, uidvalidity: i64, uid: i64) -> Result<()> {
-        sqlx::query("UPDATE mailbox_uids SET filed_ms = $1 WHERE mailbox = $2 AND uidvalidity = $3 AND uid = $4")
-            .bind(now_ms())
-            .bind(mailbox)
-            .bind(uidvalidity)
-            .bind(uid)
-            .execute(&self.pool)
-            .await
-            .context("marking a message filed")?;
+        sqlx::query(
+            "UPDATE mailbox_uids SET filed_ms = $1 WHERE mailbox = $2 AND uidvalidity = $3 AND uid = $4",
+        )
+        .bind(now_ms())
+        .bind(mailbox)
+        .bind(uidvalidity)
+        .bind(uid)
+        .execute(&self.pool)
+        .await
+        .context("marking a message filed")?;
         Ok(())
     }
 
     /// The folder a stored message was filed in (for a message seen again after a UIDVALIDITY
     /// change).
     pub async fn folder_of(&self, message_id: &str) -> Result<Option<String>> {
-        let row = sqlx::query("SELECT folder FROM mailbox_uids WHERE message_id = $1 ORDER BY created_ms LIMIT 1")
-            .bind(message_id)
-            .fetch_optional(&self.pool)
-            .await
-            .context("reading a message's folder")?;
+        let row =
+            sqlx::query("SELECT folder FROM mailbox_uids WHERE message_id = $1 ORDER BY created_ms LIMIT 1")
+                .bind(message_id)
+                .fetch_optional(&self.pool)
+                .await
+                .context("reading a message's folder")?;
         Ok(row.map(|r| r.get(0)))
     }
 

@@ -141,6 +141,7 @@ async fn queue(store: &Store, tag: &str, mails: &[(&str, &str, &str, &str)]) -> 
         reasons_json: "[]".into(),
         summary_json: "{}".into(),
         raw: b"Subject: test\r\n\r\ntest\r\n",
+        imap: None,
     };
     store
         .commit_message(msg, &[], "TEST", |_, _| Ok((Vec::new(), outbox)))
