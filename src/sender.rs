@@ -67,7 +67,12 @@ pub fn transport(cfg: &SmtpConfig) -> Result<AsyncSmtpTransport<Tokio1Executor>>
     let host = cfg.host.trim_start_matches('[').trim_end_matches(']');
     let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
         .port(cfg.port)
-        .timeout(Some(Duration::from_secs(cfg.timeout_secs)));
+        .timeout(Some(Duration::from_secs(cfg.timeout_secs)))
+        // One pooled connection per concurrent send, so none waits for another's round trip.
+        .pool_config(
+            lettre::transport::smtp::PoolConfig::new()
+                .max_size(u32::try_from(cfg.concurrency.max(1)).unwrap_or(8)),
+        );
     if let Some(tls) = tls {
         builder = builder.tls(tls);
     }
@@ -194,27 +199,56 @@ impl Sender {
 
     /// Sends every row due now (one batch), returning how many were delivered.
     pub async fn send_due_once(&self) -> Result<usize> {
+        let rows = self.store.due_mail(BATCH).await?;
+        let results = self.process_all(&rows, None).await;
         let mut sent = 0;
-        for mail in self.store.due_mail(BATCH).await? {
-            if self.process(&mail).await? {
+        for r in results {
+            if r? {
                 sent += 1;
             }
         }
         Ok(sent)
     }
 
-    /// One round for [`Sender::run`]: like [`Sender::send_due_once`] but stops between emails on
-    /// shutdown. Returns how many rows were attempted.
+    /// One round for [`Sender::run`]: like [`Sender::send_due_once`] but starts no new email
+    /// after shutdown. Returns how many rows were attempted.
     async fn send_round(&self, shutdown: &CancellationToken) -> Result<usize> {
-        let mut attempted = 0;
-        for mail in self.store.due_mail(BATCH).await? {
-            if shutdown.is_cancelled() {
-                break;
-            }
-            self.process(&mail).await?;
-            attempted += 1;
+        let rows = self.store.due_mail(BATCH).await?;
+        let results = self.process_all(&rows, Some(shutdown)).await;
+        let attempted = results.len();
+        for r in results {
+            r?;
         }
         Ok(attempted)
+    }
+
+    /// Sends rows `concurrency` at a time over the pooled transport. A relay's round trip (tens to
+    /// hundreds of milliseconds per message) would otherwise cap a sequential sender at a few
+    /// dozen emails a second.
+    async fn process_all(
+        &self,
+        rows: &[PendingMail],
+        shutdown: Option<&CancellationToken>,
+    ) -> Vec<Result<bool>> {
+        use futures::StreamExt;
+        let concurrency = self.smtp.concurrency.max(1);
+        let stopped = || shutdown.is_some_and(CancellationToken::is_cancelled);
+        let mut out = Vec::with_capacity(rows.len());
+        let mut pending = futures::stream::FuturesUnordered::new();
+        let mut next = rows.iter();
+        loop {
+            while pending.len() < concurrency && !stopped() {
+                match next.next() {
+                    Some(mail) => pending.push(self.process(mail)),
+                    None => break,
+                }
+            }
+            match pending.next().await {
+                Some(r) => out.push(r),
+                None => break,
+            }
+        }
+        out
     }
 
     /// Attempts one row and records the outcome. `Ok(true)` when delivered.

@@ -247,6 +247,13 @@ pub struct SmtpConfig {
     pub retry_base_secs: u64,
     #[serde(default = "default_retry_max")]
     pub retry_max_secs: u64,
+    /// Emails sent at once over the connection pool.
+    #[serde(default = "default_concurrency")]
+    pub concurrency: usize,
+}
+
+fn default_concurrency() -> usize {
+    16
 }
 
 fn default_max_attempts() -> u32 {

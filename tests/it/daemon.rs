@@ -449,3 +449,82 @@ fn reload_swaps_rules_or_keeps_the_running_ones() {
     );
     d.stop();
 }
+
+/// Implicit TLS (IMAPS) and STARTTLS, verified against the test CA given as `ca_file`; and an
+/// inbox whose login fails keeps retrying without stalling the other.
+#[test]
+fn tls_inboxes_work_and_a_failing_inbox_does_not_stall_the_other() {
+    let s = setup("");
+    let ca = s.env.ca_pem.display().to_string();
+    let bad = s.config.parent().expect("dir").join("wrong.password");
+    std::fs::write(&bad, "not-the-password").expect("write");
+    // NCAL over IMAPS by name, SCAL over STARTTLS with a wrong password.
+    let mut text = std::fs::read_to_string(&s.config).expect("read");
+    let plain = format!("host = \"127.0.0.1\"\nport = {}\ntls = \"none\"", s.env.imap_port);
+    let imaps = format!(
+        "host = \"localhost\"\nport = {}\ntls = \"tls\"\nca_file = {ca:?}",
+        s.env.imaps_port
+    );
+    let starttls = format!(
+        "host = \"localhost\"\nport = {}\ntls = \"starttls\"\nca_file = {ca:?}",
+        s.env.imap_port
+    );
+    text = text.replacen(&plain, &imaps, 1).replacen(&plain, &starttls, 1);
+    let scal_secret = text.rfind("password_file = ").expect("scal password");
+    let end = text[scal_secret..].find('\n').expect("eol") + scal_secret;
+    text.replace_range(
+        scal_secret..end,
+        &format!("password_file = {:?}", bad.display().to_string()),
+    );
+    std::fs::write(&s.config, &text).expect("write");
+
+    let cfg = Config::load(&s.config).expect("config");
+    let raw = demo("01-kp-ecm-accepted.eml");
+    let want = planned(&cfg, &raw).len();
+    // The daemon is not READY while SCAL cannot log in, so start it without waiting for that.
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("rt");
+    let shutdown = CancellationToken::new();
+    let control = Control {
+        shutdown: shutdown.clone(),
+        reload: Arc::new(Notify::new()),
+        ready: None,
+    };
+    let handle = rt.spawn(serve(Some(s.config.clone()), cfg, control));
+    s.env.append("ncal@example.test", "INBOX", &raw);
+    let sunk = s.env.wait_sink(want, Duration::from_secs(20));
+    assert_eq!(
+        sunk.len(),
+        want,
+        "NCAL over TLS answered while SCAL keeps failing to log in"
+    );
+    shutdown.cancel();
+    rt.block_on(async { tokio::time::timeout(Duration::from_secs(15), handle).await })
+        .expect("stopped")
+        .expect("join")
+        .expect("ok");
+
+    // STARTTLS with the right password works too.
+    let text = std::fs::read_to_string(&s.config).expect("read").replace(
+        &bad.display().to_string(),
+        &s.env
+            .dir
+            .path()
+            .join("secrets/scal.password")
+            .display()
+            .to_string(),
+    );
+    std::fs::write(&s.config, text).expect("write");
+    let d = Daemon::start(&s.config);
+    s.env.append(
+        "scal@example.test",
+        "INBOX",
+        &demo("02-kp-cs-housing-deposits-scal.eml"),
+    );
+    let sunk = s.env.wait_sink(want + 2, Duration::from_secs(20));
+    assert_eq!(sunk.len(), want + 2, "SCAL over STARTTLS answered");
+    d.stop();
+}

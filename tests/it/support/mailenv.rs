@@ -22,6 +22,8 @@
 //!   can be called from a plain `#[test]` or from inside the test's own tokio runtime.
 //! - Failures panic with the servers' logs: this is test support, and the logs say why.
 
+// Explicit, so the benchmark (examples/e2e_bench.rs) can include this file by path too.
+#[path = "mailenv/setup.rs"]
 mod setup;
 
 use std::fs;

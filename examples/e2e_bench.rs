@@ -1,0 +1,172 @@
+//! End-to-end benchmark of `referral-intake run` against a private Dovecot and aiosmtpd.
+//!
+//! 1. Throughput: N referral messages are dropped into the NCAL inbox, the release daemon is
+//!    started as its own process, and the clock stops when the SMTP server has received every
+//!    acknowledgement and forward (2 per message). Referrals per second = N / elapsed.
+//! 2. Latency: M more messages are appended one at a time over IMAP while the daemon idles; each
+//!    is timed from APPEND until its acknowledgement reaches the SMTP server.
+//! 3. Peak RSS of the daemon process (VmHWM from /proc).
+//!
+//! Usage: `scripts/bench-e2e.sh [N] [M]` (builds in release, then runs this).
+
+/// The integration tests' mail-server harness, shared rather than copied.
+#[path = "../tests/it/support/mailenv.rs"]
+#[allow(dead_code)]
+mod mailenv;
+
+/// What the harness expects of `crate::support`.
+mod support {
+    pub fn root() -> std::path::PathBuf {
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    }
+}
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use mailenv::MailEnv;
+
+const KINDS: &[&str] = &[
+    "01-kp-ecm-accepted.eml",
+    "03-kp-flattened-chw.eml",
+    "09-phc-xls-chw.eml",
+    "10-phc-ods-chw.eml",
+    "22-body-only-ecm.eml",
+    "04-healthnet-cs-meals.eml",
+];
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    let n: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(1000);
+    let m: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(100);
+    let bin = args
+        .get(3)
+        .cloned()
+        .unwrap_or_else(|| "target/release/referral-intake".into());
+
+    let env = MailEnv::start();
+    let work = tempfile::tempdir()?;
+    let store = format!("sqlite://{}", work.path().join("bench.db").display());
+    let config = work.path().join("referral-intake.toml");
+    // A larger fetch batch; IDLE for the latency part.
+    let toml = env
+        .config_toml(&store)
+        .replace("[imap]\n", "[imap]\nbatch_size = 200\n")
+        .replace(
+            "[smtp]\n",
+            &format!(
+                "[smtp]\nconcurrency = {}\n",
+                std::env::var("BENCH_SMTP_CONCURRENCY").unwrap_or_else(|_| "16".into())
+            ),
+        );
+    std::fs::write(&config, toml)?;
+
+    let templates: Vec<Vec<u8>> = KINDS
+        .iter()
+        .map(|f| std::fs::read(support::root().join("fixtures/demo").join(f)))
+        .collect::<Result<_, _>>()?;
+    let message = |i: usize| -> Vec<u8> {
+        let t = String::from_utf8_lossy(&templates[i % templates.len()]).into_owned();
+        // A distinct Message-ID makes each a distinct message (the content hash includes it).
+        t.replacen("Message-ID: <", &format!("Message-ID: <bench{i}."), 1)
+            .into_bytes()
+    };
+
+    // 1. Throughput.
+    let t_load = Instant::now();
+    for i in 0..n {
+        env.drop_into_maildir("ncal@example.test", &message(i));
+    }
+    eprintln!(
+        "loaded {n} messages into Dovecot in {:.1} s",
+        t_load.elapsed().as_secs_f64()
+    );
+    let sink = env
+        .dir
+        .path()
+        .join("mail")
+        .join("sink@example.test")
+        .join("Maildir");
+    let t0 = Instant::now();
+    let mut child = Command::new(&bin)
+        .args(["run", "--config"])
+        .arg(&config)
+        .env(
+            "REFERRAL_INTAKE_LOG",
+            std::env::var("BENCH_LOG").unwrap_or_else(|_| "warn".into()),
+        )
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()?;
+    let pid = child.id();
+    wait_count(&sink, 2 * n, Duration::from_secs(600))?;
+    let elapsed = t0.elapsed().as_secs_f64();
+    let rss_after_batch = vm_hwm_kb(pid);
+    eprintln!(
+        "throughput: {n} referrals in {elapsed:.2} s = {:.0} referrals/s",
+        n as f64 / elapsed
+    );
+
+    // 2. Latency, one message at a time.
+    std::thread::sleep(Duration::from_millis(500));
+    let mut lat = Vec::with_capacity(m);
+    for j in 0..m {
+        let before = count(&sink);
+        let t = Instant::now();
+        env.append("ncal@example.test", "INBOX", &message(n + j));
+        wait_count(&sink, before + 2, Duration::from_secs(30))?;
+        lat.push(t.elapsed().as_secs_f64());
+    }
+    lat.sort_by(f64::total_cmp);
+    let pct = |p: f64| {
+        lat.get(((lat.len() as f64 - 1.0) * p).round() as usize)
+            .copied()
+            .unwrap_or(f64::NAN)
+    };
+    let rss_peak = vm_hwm_kb(pid);
+    let _ = Command::new("kill").arg("-TERM").arg(pid.to_string()).status();
+    let _ = child.wait();
+    println!(
+        "{}",
+        serde_json::json!({
+            "n": n,
+            "throughput_referrals_per_sec": (n as f64 / elapsed * 10.0).round() / 10.0,
+            "elapsed_secs": (elapsed * 100.0).round() / 100.0,
+            "latency_secs": {"m": m, "p50": pct(0.50), "p90": pct(0.90), "p99": pct(0.99), "max": lat.last()},
+            "peak_rss_mb_after_batch": rss_after_batch.map(|k| k / 1024),
+            "peak_rss_mb": rss_peak.map(|k| k / 1024),
+        })
+    );
+    Ok(())
+}
+
+fn count(maildir: &Path) -> usize {
+    ["new", "cur"]
+        .iter()
+        .map(|d| std::fs::read_dir(maildir.join(d)).map(|r| r.count()).unwrap_or(0))
+        .sum()
+}
+
+fn wait_count(maildir: &Path, n: usize, timeout: Duration) -> anyhow::Result<()> {
+    let deadline = Instant::now() + timeout;
+    while count(maildir) < n {
+        if Instant::now() > deadline {
+            anyhow::bail!("timed out: {} of {n} emails arrived", count(maildir));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Ok(())
+}
+
+/// Peak resident set size of a process, in KiB.
+fn vm_hwm_kb(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
