@@ -169,6 +169,9 @@ impl Vocabulary {
         // captions are tried on both before either is read as a label.
         if is_tickish(&entry.value) {
             let section = entry.section.as_deref().map(norm).unwrap_or_default();
+            if let Some(t) = labels().find_map(|l| self.answer_box(l, entry, &section, catalog, context)) {
+                return Some((t, 1.0));
+            }
             if let Some(t) = labels().find_map(|l| caption_target(l, &section, catalog)) {
                 return Some((t, 1.0));
             }
@@ -176,6 +179,42 @@ impl Vocabulary {
         labels()
             .find_map(|label| self.target_for_label(label, entry, context))
             .or_else(|| labels().find_map(|label| self.person_for_label(label, entry)))
+    }
+
+    /// One box of a Yes/No pair per item ("Sobering Centers - Yes" / "Sobering Centers - No",
+    /// "KP member: No"): the item with its answer. A ticked "Yes" box means the item; a ticked
+    /// "No" box means the item is NOT wanted, so it must not read as the item's caption, and for
+    /// a yes/no question it answers `false`.
+    fn answer_box(
+        &self,
+        label: &str,
+        entry: &RawEntry,
+        section: &str,
+        catalog: &Catalog,
+        context: Option<Role>,
+    ) -> Option<Target> {
+        let n = norm(&strip_enumeration(label));
+        let (item, answer) = n.rsplit_once(' ')?;
+        let yes = match answer {
+            "yes" => true,
+            "no" => false,
+            _ => return None,
+        };
+        if let Some(t) = caption_target(item, section, catalog) {
+            return Some(if yes { t } else { Target::Ignore });
+        }
+        let question = RawEntry {
+            name: item.to_string(),
+            alt: None,
+            section: entry.section.clone(),
+            value: RawValue::Text(String::new()),
+        };
+        match self.target_for_label(item, &question, context)?.0 {
+            Target::Field(k @ (FieldKey::KpMember | FieldKey::EnrolledInEcm | FieldKey::Attestation)) => {
+                Some(Target::Tick(TickValue::Bool(k, yes)))
+            }
+            _ => None,
+        }
     }
 
     /// A person named by role alone: "Referring Worker", "Referred by", "Requestor" for the
@@ -240,6 +279,11 @@ impl Vocabulary {
             (_, Attr::Populations) => Target::Field(FieldKey::EcmPopulations),
             (_, Attr::Supports) => Target::Field(FieldKey::CsServices),
             (_, Attr::Needs) => Target::Field(FieldKey::ChwNeeds),
+            // "Program: Example Behavioral Health" under a clinician is the referrer's program,
+            // i.e. their organisation, when the text names none of ours.
+            (Role::Referrer, Attr::Program) if names_no_program(&entry.value) => {
+                Target::Field(FieldKey::ReferrerOrganization)
+            }
             (_, Attr::Program) => Target::Program,
             (_, Attr::Npi) => Target::Field(FieldKey::ReferrerNpi),
             (_, Attr::Organization) => Target::Field(FieldKey::ReferrerOrganization),
@@ -299,6 +343,14 @@ impl Vocabulary {
         }
         found.sort_by_key(|(i, _)| *i);
         found.first().map(|(_, r)| *r)
+    }
+}
+
+/// Typed text that names no program ("Example Behavioral Health", not "ECM").
+fn names_no_program(v: &RawValue) -> bool {
+    match v {
+        RawValue::Text(t) => !t.trim().is_empty() && super::values::programs_in_text(t).is_empty(),
+        _ => false,
     }
 }
 
@@ -546,5 +598,49 @@ mod tests {
             target("Behavioral health", None, RawValue::Text("X".into())).as_deref(),
             Some("chw_needs=Behavioral")
         );
+    }
+
+    #[test]
+    fn yes_no_box_pairs_answer_per_item() {
+        let tick = || RawValue::Checked(true);
+        assert_eq!(
+            target("Sobering Centers - Yes", None, tick()).as_deref(),
+            Some("cs_services=14")
+        );
+        assert_eq!(
+            target("Sobering Centers - No", None, tick()).as_deref(),
+            Some("ignore")
+        );
+        assert_eq!(
+            target("Is the member a KP Medi-Cal member? No", None, tick()).as_deref(),
+            Some("kp_member=false")
+        );
+        assert_eq!(
+            target("Currently enrolled in ECM - Yes", None, tick()).as_deref(),
+            Some("enrolled_in_ecm=true")
+        );
+    }
+
+    #[test]
+    fn a_referrers_program_is_their_organisation() {
+        let cfg = Config::builtin().expect("config");
+        let entry = |v: &str| RawEntry {
+            name: "Program".into(),
+            alt: None,
+            section: None,
+            value: RawValue::Text(v.into()),
+        };
+        let map = |v: &str, role| {
+            cfg.profiles
+                .vocabulary
+                .target_for(&entry(v), &cfg.catalog, role)
+                .map(|t| t.0.to_string())
+        };
+        assert_eq!(
+            map("Example Behavioral Health", Some(Role::Referrer)).as_deref(),
+            Some("referrer_organization")
+        );
+        assert_eq!(map("ECM", Some(Role::Referrer)).as_deref(), Some("program"));
+        assert_eq!(map("Example Behavioral Health", None).as_deref(), Some("program"));
     }
 }
