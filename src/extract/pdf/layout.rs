@@ -12,7 +12,12 @@
 //! - a lone line that is all capitals, starts with `Section`/`Part`/`Step`, or is a bare
 //!   `Label:` with more labels right under it, is a section heading for what follows.
 //!
+//! - dotted leaders, questions run into their answer boxes and column heading rows are handled
+//!   by [`shapes`].
+//!
 //! A cell is used as a value at most once. Nothing here interprets what a label means.
+
+mod shapes;
 
 use super::content::Run;
 use crate::extract::{RawEntry, RawValue, looks_like_label};
@@ -95,7 +100,12 @@ fn cells(runs: Vec<Run>) -> Vec<Cell> {
             }),
         }
     }
-    merged.into_iter().flat_map(split_typed_columns).collect()
+    let cells = merged
+        .into_iter()
+        .flat_map(split_typed_columns)
+        .flat_map(shapes::split_question)
+        .collect();
+    shapes::rewrite_leaders(cells)
 }
 
 /// Splits a cell at runs of three or more spaces (columns typed with the space bar), placing
@@ -248,6 +258,8 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
             value,
         });
     };
+    // Column headings (`MEMBER | REFERRING PARTY`) in force, with where each column starts.
+    let mut columns: Vec<(f32, String)> = Vec::new();
     for (li, line) in lines.iter().enumerate() {
         // Grids without colons: `Last Name | Wardmore | First Name | Skye`.
         if let Some(pairs) = alternating_pairs(line, &used, li) {
@@ -288,6 +300,10 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
             }
             continue;
         }
+        if let Some(heads) = column_headings(line, &used, li) {
+            columns = heads;
+            continue;
+        }
         let lone = line.cells.len() == 1 && !is_used(&used, li, 0);
         if lone
             && let Some(cell) = line.cells.first()
@@ -295,12 +311,17 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
                 || (is_caps_heading(&cell.text) && tick_prefix(&cell.text).is_none()))
         {
             *section = Some(heading_text(&cell.text));
+            columns.clear();
             continue;
         }
+        // A lone bare label over more labels heads a section (applied after the line).
+        let mut section_label: Option<String> = None;
         for (ci, cell) in line.cells.iter().enumerate() {
             if is_used(&used, li, ci) {
                 continue;
             }
+            let column = shapes::column_section(&columns, cell.x0, line.size);
+            let section = if column.is_some() { &column } else { &*section };
             let next = line
                 .cells
                 .get(ci + 1)
@@ -312,7 +333,11 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
                     .iter()
                     .take(ci)
                     .rev()
-                    .take_while(|q| q.text.trim_end().ends_with('?') || is_yes_no(&q.text))
+                    .take_while(|q| {
+                        q.text.trim_end().ends_with('?')
+                            || is_yes_no(&q.text)
+                            || split_ticks(&q.text).is_some_and(|its| its.iter().all(|(_, c)| is_yes_no(c)))
+                    })
                     .find(|q| q.text.trim_end().ends_with('?') && tick_prefix(&q.text).is_none())
                     .map(|q| ((), q));
                 if let Some((_, q)) = question
@@ -369,11 +394,27 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
                     mark(&mut used, bi, bj);
                     emit(out, section, label, RawValue::Text(text.unwrap_or_default()));
                 }
-                Some(Below::Label) if lone => *section = Some(heading_text(&cell.text)),
+                Some(Below::Label) if lone => section_label = Some(heading_text(&cell.text)),
                 _ => emit(out, section, label, RawValue::Text(String::new())),
             }
         }
+        if let Some(heading) = section_label {
+            *section = Some(heading);
+        }
     }
+}
+
+/// A line of two or more all-capitals cells, none used yet: the headings of side-by-side
+/// columns, with where each starts.
+fn column_headings(line: &Line, used: &[Vec<bool>], li: usize) -> Option<Vec<(f32, String)>> {
+    let ok = line.cells.len() >= 2
+        && line.cells.iter().enumerate().all(|(ci, c)| {
+            unused(used, li, ci)
+                && is_caps_heading(&c.text)
+                && tick_prefix(&c.text).is_none()
+                && !enumerated(&c.text)
+        });
+    ok.then(|| line.cells.iter().map(|c| (c.x0, heading_text(&c.text))).collect())
 }
 
 fn is_yes_no(caption: &str) -> bool {
