@@ -233,6 +233,11 @@ fn is_caps_heading(text: &str) -> bool {
     letters >= 3 && !text.chars().any(char::is_lowercase) && split_label(text).is_none()
 }
 
+/// A heading cell: numbered (`Section 2`) or all capitals, and not a tick caption.
+pub(super) fn is_heading(text: &str) -> bool {
+    is_numbered_heading(text) || (is_caps_heading(text) && tick_prefix(text).is_none())
+}
+
 fn heading_text(text: &str) -> String {
     text.trim().trim_end_matches(':').trim().to_string()
 }
