@@ -26,6 +26,9 @@ mod content;
 mod fonts;
 mod layout;
 mod metrics;
+mod placement;
+
+use std::collections::HashMap;
 
 use lopdf::{Document, LoadOptions, Stream};
 
@@ -149,6 +152,22 @@ pub fn extract_pdf(bytes: &[u8], limits: &Limits) -> Result<RawDoc, ExtractError
     }
     let mut budget = Budget::new(limits.max_decompressed);
     let mut page_lines = Vec::new();
+    // Page and widget-annotation ids → page index, to place form fields on their page.
+    let mut page_of: HashMap<lopdf::ObjectId, usize> = HashMap::new();
+    for (i, page_id) in pages.values().take(limits.max_pages).enumerate() {
+        page_of.insert(*page_id, i);
+        let annots = doc
+            .get_dictionary(*page_id)
+            .ok()
+            .and_then(|d| d.get(b"Annots").ok())
+            .and_then(|o| doc.dereference(o).ok())
+            .and_then(|(_, o)| o.as_array().ok());
+        for a in annots.into_iter().flatten() {
+            if let Ok(id) = a.as_reference() {
+                page_of.insert(id, i);
+            }
+        }
+    }
     {
         let mut walker = content::Walker::new(&doc, &mut budget, limits.max_depth);
         for page_id in pages.values().take(limits.max_pages) {
@@ -158,11 +177,13 @@ pub fn extract_pdf(bytes: &[u8], limits: &Limits) -> Result<RawDoc, ExtractError
     }
     let text = layout::text(&page_lines);
 
-    let fields = acroform::read_fields(&doc, limits.max_depth, &mut budget)?;
+    let mut fields = acroform::read_fields(&doc, limits.max_depth, &mut budget)?;
     if !fields.is_empty() {
+        placement::label_fields(&mut fields, &page_lines, &page_of);
+        let entries = fields.into_iter().map(|f| f.entry).collect();
         return Ok(RawDoc {
             kind: DocKind::PdfForm,
-            records: vec![RawRecord { entries: fields }],
+            records: vec![RawRecord { entries }],
             text,
         });
     }

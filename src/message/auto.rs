@@ -162,17 +162,22 @@ pub fn automatic(email: &Email, own_addresses: &[String]) -> Option<Automatic> {
         v.split([',', ' '])
             .any(|t| matches!(t.trim(), "all" | "oof" | "autoreply"))
     });
-    let no_reply_sender = daemon
-        || [
-            "noreply",
-            "no-reply",
-            "no_reply",
-            "donotreply",
-            "do-not-reply",
-            "do_not_reply",
-        ]
-        .iter()
-        .any(|n| local.eq_ignore_ascii_case(n));
+    let no_reply_local = [
+        "noreply",
+        "no-reply",
+        "no_reply",
+        "donotreply",
+        "do-not-reply",
+        "do_not_reply",
+    ]
+    .iter()
+    .any(|n| local.eq_ignore_ascii_case(n));
+    // A no-reply address is a weak signal: it says nobody reads replies, not that a machine
+    // answered someone. Fax gateways, scanners and referral portals deliver real referral forms
+    // from `noreply@` addresses, and dropping one of those silently loses a member's referral.
+    // So a no-reply sender alone only marks the message automatic when it carries no attachment
+    // (notifications, "your fax was sent"); any stronger signal above or below still wins.
+    let no_reply_sender = daemon || (no_reply_local && email.attachments.is_empty());
     if auto_submitted
         || precedence
         || s.x_autoreply
@@ -324,6 +329,30 @@ mod tests {
             e.signals.exchange_generated_source.as_deref(),
             Some("mailbox rules agent")
         );
+    }
+
+    #[test]
+    fn no_reply_sender_with_an_attachment_is_not_dropped() {
+        let gateway = |extra: &str| {
+            parse_ok(&format!(
+                "From: eFax Service <noreply@fax.example.org>\r\nTo: intake@example.test\r\n\
+                 Subject: CHW services request\r\n{extra}MIME-Version: 1.0\r\n\
+                 Content-Type: multipart/mixed; boundary=\"B\"\r\n\r\n\
+                 --B\r\nContent-Type: text/plain\r\n\r\nYou have received a new document.\r\n\
+                 --B\r\nContent-Type: text/csv; name=\"form.csv\"\r\n\
+                 Content-Disposition: attachment; filename=\"form.csv\"\r\n\r\nName,Phone\r\n--B--\r\n"
+            ))
+        };
+        // A fax gateway delivering a form: the no-reply address alone is too weak to drop it.
+        let e = gateway("");
+        assert_eq!(e.attachments.len(), 1);
+        assert_eq!(automatic(&e, &[]), None);
+        // A real auto-reply header still wins, attachment or not.
+        let e = gateway("Auto-Submitted: auto-generated\r\n");
+        assert_eq!(automatic(&e, &[]), Some(Automatic::AutoReply));
+        // Without an attachment a no-reply notification is still ignored.
+        let e = with_headers("", "Your fax was delivered", "noreply@fax.example.org");
+        assert_eq!(automatic(&e, &[]), Some(Automatic::AutoReply));
     }
 
     #[test]

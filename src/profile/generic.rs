@@ -169,6 +169,9 @@ impl Vocabulary {
         // captions are tried on both before either is read as a label.
         if is_tickish(&entry.value) {
             let section = entry.section.as_deref().map(norm).unwrap_or_default();
+            if let Some(t) = labels().find_map(|l| self.answer_box(l, entry, &section, catalog, context)) {
+                return Some((t, 1.0));
+            }
             if let Some(t) = labels().find_map(|l| caption_target(l, &section, catalog)) {
                 return Some((t, 1.0));
             }
@@ -176,6 +179,42 @@ impl Vocabulary {
         labels()
             .find_map(|label| self.target_for_label(label, entry, context))
             .or_else(|| labels().find_map(|label| self.person_for_label(label, entry)))
+    }
+
+    /// One box of a Yes/No pair per item ("Sobering Centers - Yes" / "Sobering Centers - No",
+    /// "KP member: No"): the item with its answer. A ticked "Yes" box means the item; a ticked
+    /// "No" box means the item is NOT wanted, so it must not read as the item's caption, and for
+    /// a yes/no question it answers `false`.
+    fn answer_box(
+        &self,
+        label: &str,
+        entry: &RawEntry,
+        section: &str,
+        catalog: &Catalog,
+        context: Option<Role>,
+    ) -> Option<Target> {
+        let n = norm(&strip_enumeration(label));
+        let (item, answer) = n.rsplit_once(' ')?;
+        let yes = match answer {
+            "yes" => true,
+            "no" => false,
+            _ => return None,
+        };
+        if let Some(t) = caption_target(item, section, catalog) {
+            return Some(if yes { t } else { Target::Ignore });
+        }
+        let question = RawEntry {
+            name: item.to_string(),
+            alt: None,
+            section: entry.section.clone(),
+            value: RawValue::Text(String::new()),
+        };
+        match self.target_for_label(item, &question, context)?.0 {
+            Target::Field(k @ (FieldKey::KpMember | FieldKey::EnrolledInEcm | FieldKey::Attestation)) => {
+                Some(Target::Tick(TickValue::Bool(k, yes)))
+            }
+            _ => None,
+        }
     }
 
     /// A person named by role alone: "Referring Worker", "Referred by", "Requestor" for the
@@ -240,6 +279,11 @@ impl Vocabulary {
             (_, Attr::Populations) => Target::Field(FieldKey::EcmPopulations),
             (_, Attr::Supports) => Target::Field(FieldKey::CsServices),
             (_, Attr::Needs) => Target::Field(FieldKey::ChwNeeds),
+            // "Program: Example Behavioral Health" under a clinician is the referrer's program,
+            // i.e. their organisation, when the text names none of ours.
+            (Role::Referrer, Attr::Program) if names_no_program(&entry.value) => {
+                Target::Field(FieldKey::ReferrerOrganization)
+            }
             (_, Attr::Program) => Target::Program,
             (_, Attr::Npi) => Target::Field(FieldKey::ReferrerNpi),
             (_, Attr::Organization) => Target::Field(FieldKey::ReferrerOrganization),
@@ -299,6 +343,14 @@ impl Vocabulary {
         }
         found.sort_by_key(|(i, _)| *i);
         found.first().map(|(_, r)| *r)
+    }
+}
+
+/// Typed text that names no program ("Example Behavioral Health", not "ECM").
+fn names_no_program(v: &RawValue) -> bool {
+    match v {
+        RawValue::Text(t) => !t.trim().is_empty() && super::values::programs_in_text(t).is_empty(),
+        _ => false,
     }
 }
 
@@ -450,101 +502,4 @@ fn catalog_caption(n: &str, catalog: &Catalog) -> Option<Target> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::config::Config;
-
-    fn target(label: &str, section: Option<&str>, value: RawValue) -> Option<String> {
-        let cfg = Config::builtin().expect("config");
-        let entry = RawEntry {
-            name: label.into(),
-            alt: None,
-            section: section.map(Into::into),
-            value,
-        };
-        cfg.profiles
-            .vocabulary
-            .target_for(&entry, &cfg.catalog, None)
-            .map(|t| t.0.to_string())
-    }
-
-    fn text(label: &str) -> Option<String> {
-        target(label, None, RawValue::Text("something".into()))
-    }
-
-    #[test]
-    fn unseen_wording_maps_through_synonyms() {
-        assert_eq!(text("Beneficiary Last Name").as_deref(), Some("member_last_name"));
-        assert_eq!(text("Client DOB").as_deref(), Some("member_dob"));
-        assert_eq!(text("Medi-Cal #").as_deref(), Some("member_cin"));
-        assert_eq!(text("Patient Name").as_deref(), Some("member_name"));
-        assert_eq!(text("Client Index Number (CIN)").as_deref(), Some("member_cin"));
-        assert_eq!(text("Enrollee Date of Birth").as_deref(), Some("member_dob"));
-        assert_eq!(
-            text("MRN (or Medi-Cal CIN if MRN is unknown)").as_deref(),
-            Some("member_mrn_or_cin")
-        );
-        assert_eq!(text("Referring Provider Name").as_deref(), Some("referrer_name"));
-        assert_eq!(text("Referring Agency").as_deref(), Some("referrer_organization"));
-        assert_eq!(text("Requestor Phone").as_deref(), Some("referrer_phone"));
-        assert_eq!(text("Emergency Contact Phone").as_deref(), Some("ignore"));
-        assert_eq!(text("Member's Medi-Cal Plan").as_deref(), Some("health_plan"));
-        // "This plan" on another plan's form is that plan, so it must not read as KP membership.
-        assert_ne!(
-            text("Is the enrollee a Medi-Cal member of this plan?").as_deref(),
-            Some("kp_member")
-        );
-        assert_eq!(
-            text("Is the member a KP Medi-Cal member?").as_deref(),
-            Some("kp_member")
-        );
-        assert_eq!(text("Date of Referral").as_deref(), Some("referral_date"));
-        assert_eq!(text("Phone").as_deref(), Some("member_phone"));
-    }
-
-    #[test]
-    fn section_gives_the_role() {
-        let v = || RawValue::Text("x".into());
-        assert_eq!(
-            target("Name", Some("SECTION 2 - REFERRING ENTITY"), v()).as_deref(),
-            Some("referrer_name")
-        );
-        assert_eq!(
-            target("Phone", Some("Referrer Information"), v()).as_deref(),
-            Some("referrer_phone")
-        );
-        assert_eq!(
-            target("Name", Some("Member Information"), v()).as_deref(),
-            Some("member_name")
-        );
-    }
-
-    #[test]
-    fn captions_map_to_catalogue_items() {
-        let tick = || RawValue::Checked(true);
-        assert_eq!(
-            target("Housing Deposits", None, tick()).as_deref(),
-            Some("cs_services=2")
-        );
-        assert_eq!(
-            target("3. Adults experiencing homelessness", None, tick()).as_deref(),
-            Some("ecm_populations=1")
-        );
-        assert_eq!(
-            target("Enhanced Care Management (ECM)", None, tick()).as_deref(),
-            Some("program=ecm")
-        );
-        assert_eq!(
-            target("CHW Services", None, tick()).as_deref(),
-            Some("program=chw")
-        );
-        assert_eq!(
-            target("Social services provider", None, tick()).as_deref(),
-            Some("referrer_relationship=SocialServicesProvider")
-        );
-        assert_eq!(
-            target("Behavioral health", None, RawValue::Text("X".into())).as_deref(),
-            Some("chw_needs=Behavioral")
-        );
-    }
-}
+mod tests;

@@ -438,7 +438,7 @@ fn list_pieces(t: &str) -> Vec<String> {
 }
 
 /// The programs named in text ("ECM", "ECM and CS", "Community Supports").
-fn programs_in_text(t: &str) -> BTreeSet<Program> {
+pub(super) fn programs_in_text(t: &str) -> BTreeSet<Program> {
     let mut out: BTreeSet<Program> = list_pieces(t)
         .iter()
         .filter_map(|p| program_caption(&norm(p)))

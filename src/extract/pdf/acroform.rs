@@ -8,6 +8,9 @@
 //! skipped. `/V` is read from the field, its ancestors, or its widget kids, and widget `/AS`
 //! states stand in when a generator wrote no `/V`.
 //!
+//! Each field also carries where its widget sits ([`Place`]: annotation id, `/P` page, `/Rect`),
+//! so the page text around it can name it when its own name says nothing ([`super::placement`]).
+//!
 //! Invariants: the walk is cycle-safe (each object visited once) and depth-bounded; a malformed
 //! field is skipped, never fatal.
 
@@ -39,12 +42,33 @@ pub(super) fn has_xfa(doc: &Document) -> bool {
     acroform(doc).is_some_and(|a| a.has(b"XFA"))
 }
 
+/// Where a field's widget sits: the one a reader looks at (for a radio group, the chosen one).
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Place {
+    /// The widget annotation's object id, to find its page through the pages' `/Annots`.
+    pub annot: Option<ObjectId>,
+    /// The widget's `/P` page, when the generator wrote one.
+    pub page: Option<ObjectId>,
+    /// `[x0, y0, x1, y1]`, normalised so `x0 <= x1` and `y0 <= y1`.
+    pub rect: [f32; 4],
+}
+
+/// One terminal field: its entry and where its widget sits, if known.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Field {
+    pub entry: RawEntry,
+    pub place: Option<Place>,
+    /// A radio group's chosen export value (`Choice2`), which the caption beside the chosen
+    /// widget may replace.
+    pub radio: bool,
+}
+
 /// Reads every terminal field. Empty when there is no AcroForm or it lists no fields.
 pub(super) fn read_fields(
     doc: &Document,
     max_depth: usize,
     budget: &mut Budget,
-) -> Result<Vec<RawEntry>, LimitHit> {
+) -> Result<Vec<Field>, LimitHit> {
     let Some(form) = acroform(doc) else {
         return Ok(Vec::new());
     };
@@ -80,7 +104,7 @@ struct Walk<'a, 'b> {
     max_depth: usize,
     budget: &'b mut Budget,
     visited: HashSet<ObjectId>,
-    out: Vec<RawEntry>,
+    out: Vec<Field>,
 }
 
 impl<'a> Walk<'a, '_> {
@@ -152,15 +176,51 @@ impl<'a> Walk<'a, '_> {
             return Ok(());
         }
         let mut widget_dicts = Vec::new();
+        let mut widget_ids = Vec::new();
         for w in widgets {
             if let Some(d) = self.visit(w) {
                 widget_dicts.push(d);
+                widget_ids.push(w.as_reference().ok());
             }
         }
         if widget_dicts.is_empty() {
             widget_dicts.push(dict); // field and widget merged into one dictionary
+            widget_ids.push(obj.as_reference().ok());
         }
-        self.terminal(dict, &inh, &widget_dicts)
+        self.terminal(dict, &inh, &widget_dicts, &widget_ids)
+    }
+
+    /// Where the widget a reader looks at sits: the one whose appearance state is on (a chosen
+    /// radio button), else the first.
+    fn place(&self, widgets: &[&'a Dictionary], ids: &[Option<ObjectId>]) -> Option<Place> {
+        let on = widgets.iter().position(|w| {
+            w.get(b"AS")
+                .ok()
+                .and_then(|o| self.state(o))
+                .is_some_and(|s| s != "Off" && !s.is_empty())
+        });
+        let i = on.unwrap_or(0);
+        let w = widgets.get(i)?;
+        let nums: Vec<f32> = w
+            .get(b"Rect")
+            .ok()
+            .and_then(|o| self.deref(o))
+            .and_then(|o| o.as_array().ok())?
+            .iter()
+            .filter_map(|o| match self.deref(o)? {
+                Object::Integer(n) => Some(*n as f32),
+                Object::Real(r) => Some(*r),
+                _ => None,
+            })
+            .collect();
+        let [a, b, c, d] = nums.as_slice() else {
+            return None;
+        };
+        Some(Place {
+            annot: ids.get(i).copied().flatten(),
+            page: w.get(b"P").ok().and_then(|o| o.as_reference().ok()),
+            rect: [a.min(*c), b.min(*d), a.max(*c), b.max(*d)],
+        })
     }
 
     fn terminal(
@@ -168,6 +228,7 @@ impl<'a> Walk<'a, '_> {
         dict: &'a Dictionary,
         inh: &Inherited<'a>,
         widgets: &[&'a Dictionary],
+        ids: &[Option<ObjectId>],
     ) -> Result<(), LimitHit> {
         if inh.name.is_empty() {
             return Ok(());
@@ -177,6 +238,7 @@ impl<'a> Walk<'a, '_> {
             .v
             .or_else(|| widgets.iter().find_map(|w| w.get(b"V").ok()))
             .and_then(|o| self.deref(o));
+        let radio = inh.ft == Some(b"Btn") && inh.ff & FF_RADIO != 0 && inh.ff & FF_PUSHBUTTON == 0;
         let value = match inh.ft.unwrap_or(b"") {
             b"Tx" => RawValue::Text(self.text_value(v)?),
             b"Btn" if inh.ff & FF_PUSHBUTTON != 0 => return Ok(()),
@@ -195,11 +257,15 @@ impl<'a> Walk<'a, '_> {
             },
         };
         let alt = self.text(dict.get(b"TU").ok()).filter(|s| !s.trim().is_empty());
-        self.out.push(RawEntry {
-            name: inh.name.clone(),
-            alt,
-            section: None,
-            value,
+        self.out.push(Field {
+            entry: RawEntry {
+                name: inh.name.clone(),
+                alt,
+                section: None,
+                value,
+            },
+            place: self.place(widgets, ids),
+            radio,
         });
         Ok(())
     }

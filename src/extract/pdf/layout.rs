@@ -12,7 +12,12 @@
 //! - a lone line that is all capitals, starts with `Section`/`Part`/`Step`, or is a bare
 //!   `Label:` with more labels right under it, is a section heading for what follows.
 //!
+//! - dotted leaders, questions run into their answer boxes and column heading rows are handled
+//!   by [`shapes`].
+//!
 //! A cell is used as a value at most once. Nothing here interprets what a label means.
+
+mod shapes;
 
 use super::content::Run;
 use crate::extract::{RawEntry, RawValue, looks_like_label};
@@ -95,7 +100,12 @@ fn cells(runs: Vec<Run>) -> Vec<Cell> {
             }),
         }
     }
-    merged.into_iter().flat_map(split_typed_columns).collect()
+    let cells = merged
+        .into_iter()
+        .flat_map(split_typed_columns)
+        .flat_map(shapes::split_question)
+        .collect();
+    shapes::rewrite_leaders(cells)
 }
 
 /// Splits a cell at runs of three or more spaces (columns typed with the space bar), placing
@@ -223,6 +233,11 @@ fn is_caps_heading(text: &str) -> bool {
     letters >= 3 && !text.chars().any(char::is_lowercase) && split_label(text).is_none()
 }
 
+/// A heading cell: numbered (`Section 2`) or all capitals, and not a tick caption.
+pub(super) fn is_heading(text: &str) -> bool {
+    is_numbered_heading(text) || (is_caps_heading(text) && tick_prefix(text).is_none())
+}
+
 fn heading_text(text: &str) -> String {
     text.trim().trim_end_matches(':').trim().to_string()
 }
@@ -248,6 +263,8 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
             value,
         });
     };
+    // Column headings (`MEMBER | REFERRING PARTY`) in force, with where each column starts.
+    let mut columns: Vec<(f32, String)> = Vec::new();
     for (li, line) in lines.iter().enumerate() {
         // Grids without colons: `Last Name | Wardmore | First Name | Skye`.
         if let Some(pairs) = alternating_pairs(line, &used, li) {
@@ -288,6 +305,10 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
             }
             continue;
         }
+        if let Some(heads) = column_headings(line, &used, li) {
+            columns = heads;
+            continue;
+        }
         let lone = line.cells.len() == 1 && !is_used(&used, li, 0);
         if lone
             && let Some(cell) = line.cells.first()
@@ -295,12 +316,17 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
                 || (is_caps_heading(&cell.text) && tick_prefix(&cell.text).is_none()))
         {
             *section = Some(heading_text(&cell.text));
+            columns.clear();
             continue;
         }
+        // A lone bare label over more labels heads a section (applied after the line).
+        let mut section_label: Option<String> = None;
         for (ci, cell) in line.cells.iter().enumerate() {
             if is_used(&used, li, ci) {
                 continue;
             }
+            let column = shapes::column_section(&columns, cell.x0, line.size);
+            let section = if column.is_some() { &column } else { &*section };
             let next = line
                 .cells
                 .get(ci + 1)
@@ -312,7 +338,11 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
                     .iter()
                     .take(ci)
                     .rev()
-                    .take_while(|q| q.text.trim_end().ends_with('?') || is_yes_no(&q.text))
+                    .take_while(|q| {
+                        q.text.trim_end().ends_with('?')
+                            || is_yes_no(&q.text)
+                            || split_ticks(&q.text).is_some_and(|its| its.iter().all(|(_, c)| is_yes_no(c)))
+                    })
                     .find(|q| q.text.trim_end().ends_with('?') && tick_prefix(&q.text).is_none())
                     .map(|q| ((), q));
                 if let Some((_, q)) = question
@@ -369,11 +399,27 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
                     mark(&mut used, bi, bj);
                     emit(out, section, label, RawValue::Text(text.unwrap_or_default()));
                 }
-                Some(Below::Label) if lone => *section = Some(heading_text(&cell.text)),
+                Some(Below::Label) if lone => section_label = Some(heading_text(&cell.text)),
                 _ => emit(out, section, label, RawValue::Text(String::new())),
             }
         }
+        if let Some(heading) = section_label {
+            *section = Some(heading);
+        }
     }
+}
+
+/// A line of two or more all-capitals cells, none used yet: the headings of side-by-side
+/// columns, with where each starts.
+fn column_headings(line: &Line, used: &[Vec<bool>], li: usize) -> Option<Vec<(f32, String)>> {
+    let ok = line.cells.len() >= 2
+        && line.cells.iter().enumerate().all(|(ci, c)| {
+            unused(used, li, ci)
+                && is_caps_heading(&c.text)
+                && tick_prefix(&c.text).is_none()
+                && !enumerated(&c.text)
+        });
+    ok.then(|| line.cells.iter().map(|c| (c.x0, heading_text(&c.text))).collect())
 }
 
 fn is_yes_no(caption: &str) -> bool {
@@ -548,139 +594,4 @@ pub(super) fn text(pages: &[Vec<Line>]) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn run(x0: f32, y: f32, text: &str) -> Run {
-        // Helvetica-ish: half an em per character at 10 pt.
-        Run {
-            x0,
-            x1: x0 + 5.0 * text.chars().count() as f32,
-            y,
-            size: 10.0,
-            text: text.to_string(),
-        }
-    }
-
-    fn entries(runs: Vec<Run>) -> Vec<(Option<String>, String, RawValue)> {
-        let mut out = Vec::new();
-        pair(&[lines(runs)], &mut out);
-        out.into_iter().map(|e| (e.section, e.name, e.value)).collect()
-    }
-
-    fn t(s: &str) -> RawValue {
-        RawValue::Text(s.to_string())
-    }
-
-    #[test]
-    fn groups_runs_into_lines_and_columns() {
-        let ls = lines(vec![
-            run(300.0, 700.0, "Phone: 555"),
-            run(72.0, 700.5, "DOB:"),
-            run(95.0, 700.0, "01/02/1980"),
-            run(72.0, 680.0, "Next"),
-        ]);
-        assert_eq!(ls.len(), 2);
-        let texts: Vec<&str> = ls
-            .first()
-            .map(|l| l.cells.iter().map(|c| c.text.as_str()).collect())
-            .unwrap_or_default();
-        assert_eq!(texts, ["DOB: 01/02/1980", "Phone: 555"]);
-    }
-
-    #[test]
-    fn pairs_label_with_value_right_and_below() {
-        let got = entries(vec![
-            run(72.0, 700.0, "CIN:"),
-            run(160.0, 700.0, "91234567A"),
-            run(72.0, 680.0, "Diagnosis:"),
-            run(300.0, 680.0, "Provider:"),
-            run(76.0, 664.0, "Asthma"),
-            run(304.0, 664.0, "Dr Sample"),
-            run(72.0, 600.0, "Notes:"),
-        ]);
-        assert_eq!(
-            got,
-            vec![
-                (None, "CIN".into(), t("91234567A")),
-                (None, "Diagnosis".into(), t("Asthma")),
-                (None, "Provider".into(), t("Dr Sample")),
-                (None, "Notes".into(), t("")),
-            ]
-        );
-    }
-
-    #[test]
-    fn ticks_and_headings() {
-        let got = entries(vec![
-            run(72.0, 720.0, "SERVICES"),
-            run(72.0, 700.0, "☒ Housing ☐ Respite"),
-            run(72.0, 680.0, "✔"),
-            run(100.0, 680.0, "Meals"),
-            run(72.0, 660.0, "X-ray: normal"),
-            run(72.0, 640.0, "Section 2: Referrer"),
-            run(72.0, 620.0, "Name: Dr Sample"),
-        ]);
-        let s = Some("SERVICES".to_string());
-        assert_eq!(
-            got,
-            vec![
-                (s.clone(), "Housing".into(), RawValue::Checked(true)),
-                (s.clone(), "Respite".into(), RawValue::Checked(false)),
-                (s.clone(), "Meals".into(), RawValue::Checked(true)),
-                (s, "X-ray".into(), t("normal")),
-                (Some("Section 2: Referrer".into()), "Name".into(), t("Dr Sample")),
-            ]
-        );
-    }
-
-    #[test]
-    fn bare_label_over_labels_is_a_heading() {
-        let got = entries(vec![
-            run(72.0, 700.0, "Referring Provider:"),
-            run(72.0, 686.0, "Name: Dr Sample"),
-        ]);
-        assert_eq!(
-            got,
-            vec![(Some("Referring Provider".into()), "Name".into(), t("Dr Sample"))]
-        );
-    }
-
-    #[test]
-    fn values_off_the_label_baseline_still_pair() {
-        let got = entries(vec![
-            run(72.0, 700.0, "Name:"),
-            run(172.0, 706.5, "Jane Sample"),
-            run(72.0, 680.0, "Phone:"),
-            run(172.0, 673.5, "555-555-0100"),
-            run(72.0, 660.0, "Next: x"),
-        ]);
-        assert_eq!(
-            got,
-            vec![
-                (None, "Name".into(), t("Jane Sample")),
-                (None, "Phone".into(), t("555-555-0100")),
-                (None, "Next".into(), t("x")),
-            ]
-        );
-    }
-
-    #[test]
-    fn typed_space_columns_split() {
-        let got = entries(vec![run(72.0, 700.0, "Gender: F      Language: Spanish")]);
-        assert_eq!(
-            got,
-            vec![
-                (None, "Gender".into(), t("F")),
-                (None, "Language".into(), t("Spanish"))
-            ]
-        );
-    }
-
-    #[test]
-    fn times_and_urls_are_not_labels() {
-        assert_eq!(split_label("at 10:30 today"), None);
-        assert_eq!(split_label("https://example.test"), None);
-        assert_eq!(split_label("Time: 10:30"), Some(("Time".into(), "10:30".into())));
-    }
-}
+mod tests;

@@ -48,7 +48,8 @@ fn acroform_fields_with_names_tooltips_and_states() {
         e("notes", Some("Notes"), None, t("")),
         // Only /AS, no /V.
         e("urgent", Some("Urgent referral"), None, c(true)),
-        e("interpreter", None, None, c(false)),
+        // No tooltip: the caption printed beside the box names it.
+        e("interpreter", Some("Interpreter needed"), None, c(false)),
         // Custom on-state name.
         e("homeless", Some("Homeless"), None, c(true)),
         e("language", Some("Preferred language"), None, t("spanish")),

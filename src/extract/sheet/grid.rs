@@ -156,6 +156,34 @@ pub(crate) fn label_name(s: &str) -> String {
     s.trim().trim_end_matches([':', '：']).trim_end().to_string()
 }
 
+/// A cell holding a label and its answer together (`Member name: Jane Sample`,
+/// `In ECM now?: No`): the label (without its colon) and the answer.
+///
+/// The colon must be followed by a space, so times (`10:30`) and addresses (`https://`) stay
+/// whole, and the label part must be short and digit-free, so a sentence with a colon in it
+/// ("Note: the member prefers...") at worst reads as a `Note` entry nobody maps.
+pub(crate) fn inline_pair(v: &RawValue) -> Option<(String, String)> {
+    let s = as_text(v)?.trim();
+    if glyph_caption(v).is_some() {
+        return None;
+    }
+    let (label, rest) = s.split_once(':')?;
+    if !rest.starts_with(char::is_whitespace) {
+        return None;
+    }
+    let (label, value) = (label.trim(), rest.trim());
+    let words = label.split_whitespace().count();
+    if value.is_empty()
+        || words == 0
+        || words > 6
+        || label.chars().any(|c| c.is_ascii_digit())
+        || !label.chars().any(char::is_alphabetic)
+    {
+        return None;
+    }
+    Some((label_name(label), value.to_string()))
+}
+
 /// Glyphs that mean "ticked" / "not ticked" when they fill a cell or prefix a caption.
 const TICKED_GLYPHS: [&str; 5] = ["☒", "☑", "✓", "✔", "■"];
 const UNTICKED_GLYPHS: [&str; 2] = ["☐", "□"];
@@ -237,6 +265,25 @@ mod tests {
         );
         assert_eq!(glyph_caption(&t("☒")), None);
         assert_eq!(glyph_caption(&t("Housing")), None);
+    }
+
+    #[test]
+    fn label_and_value_in_one_cell() {
+        let t = |s: &str| RawValue::Text(s.to_string());
+        assert_eq!(
+            inline_pair(&t("Member name: Jane Sample")),
+            Some(("Member name".into(), "Jane Sample".into()))
+        );
+        assert_eq!(
+            inline_pair(&t("In ECM now?: No")),
+            Some(("In ECM now?".into(), "No".into()))
+        );
+        assert_eq!(inline_pair(&t("Phone: ")), None);
+        assert_eq!(inline_pair(&t("Name:")), None);
+        assert_eq!(inline_pair(&t("Visit at 10:30")), None);
+        assert_eq!(inline_pair(&t("https://example.org")), None);
+        assert_eq!(inline_pair(&t("[x] Housing: deposits")), None);
+        assert_eq!(inline_pair(&RawValue::Number(3.0)), None);
     }
 
     #[test]

@@ -8,11 +8,16 @@
 //!   empty cells hold nothing, so the next non-empty cell is the one after them), or when nothing
 //!   usable is to the right, the cell just below the label (below its merged region).
 //!
+//! - A cell holding `Label: value` is an entry by itself.
+//! - In a column that mostly holds values (the answer column of a `label | answer` form), text
+//!   that happens to contain a label word ("... Violence Intervention Program") is still a
+//!   value, not the next label.
+//!
 //! Nothing here knows what a label *means*; names are kept as printed, minus a trailing colon.
 
 use std::collections::HashSet;
 
-use super::grid::{Grid, Row, as_text, glyph_caption, is_colon_label, label_name, tick_value};
+use super::grid::{Grid, Row, as_text, glyph_caption, inline_pair, is_colon_label, label_name, tick_value};
 use crate::extract::looks_like_label;
 use crate::extract::{RawEntry, RawRecord, RawValue};
 
@@ -148,6 +153,34 @@ struct Form<'g> {
     entries: Vec<RawEntry>,
     section: Option<String>,
     used: HashSet<(u32, u32)>,
+    /// Columns that mostly hold values ([`value_columns`]).
+    value_cols: HashSet<u32>,
+}
+
+/// The columns whose cells are mostly values: at least three cells that do not read as labels,
+/// and more than twice as many of those as label-like ones. A form printed as rows of
+/// labels over rows of values mixes both in every column, so it has none.
+fn value_columns(rows: &[Row<'_>]) -> HashSet<u32> {
+    let mut counts: std::collections::HashMap<u32, (usize, usize)> = std::collections::HashMap::new();
+    for row in rows {
+        for (c, v) in &row.cells {
+            let e = counts.entry(*c).or_default();
+            let label = is_colon_label(v)
+                || inline_pair(v).is_some()
+                || glyph_caption(v).is_some()
+                || as_text(v).is_some_and(looks_like_label);
+            if label {
+                e.0 += 1;
+            } else {
+                e.1 += 1;
+            }
+        }
+    }
+    counts
+        .into_iter()
+        .filter(|(_, (labels, values))| *values >= 3 && labels * 2 < *values)
+        .map(|(c, _)| c)
+        .collect()
 }
 
 impl Form<'_> {
@@ -171,6 +204,7 @@ impl Form<'_> {
         let v = self.grid.get(at)?;
         if self.used.contains(&at)
             || is_colon_label(v)
+            || inline_pair(v).is_some()
             || glyph_caption(v).is_some()
             || tick_value(v).is_some()
         {
@@ -206,6 +240,9 @@ impl Form<'_> {
     fn single(&mut self, pos: (u32, u32), v: &RawValue) {
         if let Some((caption, ticked)) = glyph_caption(v) {
             return self.push(caption, RawValue::Checked(ticked));
+        }
+        if let Some((label, value)) = inline_pair(v) {
+            return self.push(label, RawValue::Text(value));
         }
         let Some(s) = as_text(v) else {
             return; // a stray number or tick with no caption
@@ -252,7 +289,18 @@ impl Form<'_> {
                 self.push(caption, RawValue::Checked(ticked));
                 continue;
             }
-            let right = cells.get(i).map(|&(_, r)| r);
+            let right_cell = cells.get(i).copied();
+            let right = right_cell.map(|(_, r)| r);
+            // `Label: value` in one cell, unless a plain value follows it (then the text after
+            // the colon was a hint such as "Client Name: Last, First" and the value is beside).
+            if let Some((label, value)) = inline_pair(v)
+                && right.is_none_or(|r| {
+                    is_colon_label(r) || inline_pair(r).is_some() || glyph_caption(r).is_some()
+                })
+            {
+                self.push(label, RawValue::Text(value));
+                continue;
+            }
             if let Some(tick) = tick_value(v) {
                 if let Some(caption) = right.filter(|r| is_caption(r)).and_then(as_text) {
                     self.push(label_name(caption), tick);
@@ -264,10 +312,16 @@ impl Form<'_> {
                 continue; // a stray value with no label
             };
             // Not a value: another label, a tick caption, or (in rows of labels) label text.
+            let in_value_col = right_cell.is_some_and(|(rc, _)| self.value_cols.contains(&rc));
             let right_is_value = right.is_some_and(|r| {
-                let label_pair = looks_like_label(label) && as_text(r).is_some_and(looks_like_label);
+                let label_pair =
+                    looks_like_label(label) && as_text(r).is_some_and(looks_like_label) && !in_value_col;
                 let tick_pair = tick_left && tick_value(r).is_some();
-                !(is_colon_label(r) || glyph_caption(r).is_some() || tick_pair || label_pair)
+                !(is_colon_label(r)
+                    || inline_pair(r).is_some()
+                    || glyph_caption(r).is_some()
+                    || tick_pair
+                    || label_pair)
             });
             if let (true, Some(r)) = (right_is_value, right) {
                 // A tick glyph beside its caption reads as a checkbox, whichever side it is on.
@@ -319,6 +373,7 @@ fn read_form(grid: &Grid, rows: &[Row<'_>]) -> Vec<RawEntry> {
         entries: Vec::new(),
         section: None,
         used: HashSet::new(),
+        value_cols: value_columns(rows),
     };
     for row in rows {
         let cells: Vec<(u32, &RawValue)> = row
@@ -459,6 +514,55 @@ mod tests {
                 ],
             ]
         );
+    }
+
+    #[test]
+    fn label_and_value_in_one_cell_are_entries() {
+        let g = grid(&[
+            ((0, 0), t("Date: 11/20/2026")),
+            ((1, 0), t("Member name: Jane Sample")),
+            ((1, 1), t("Date of birth: 01/15/1999")),
+            ((2, 0), t("Referred by")),
+            ((3, 0), t("Name: Testy McTestface")),
+            ((4, 0), t("Phone: ")),
+            ((4, 1), t("Email: ")),
+        ]);
+        let SheetLayout::Form(entries) = read_sheet(&g) else {
+            panic!("not a form")
+        };
+        assert_eq!(
+            pairs(&entries),
+            vec![
+                (None, "Date", t("11/20/2026")),
+                (None, "Member name", t("Jane Sample")),
+                (None, "Date of birth", t("01/15/1999")),
+                (Some("Referred by"), "Name", t("Testy McTestface")),
+                (Some("Referred by"), "Phone", t("")),
+                (Some("Referred by"), "Email", t("")),
+            ]
+        );
+    }
+
+    #[test]
+    fn label_words_in_the_answer_column_are_values() {
+        let g = grid(&[
+            ((0, 0), t("Referring person")),
+            ((0, 1), t("Testy McTestface")),
+            ((1, 0), t("Organization")),
+            ((1, 1), t("Example Violence Intervention Program")),
+            ((2, 0), t("Phone")),
+            ((2, 1), t("559.555.0232")),
+            ((3, 0), t("Email")),
+            ((3, 1), t("testy@example.org")),
+        ]);
+        let SheetLayout::Form(entries) = read_sheet(&g) else {
+            panic!("not a form")
+        };
+        assert_eq!(
+            pairs(&entries).get(1),
+            Some(&(None, "Organization", t("Example Violence Intervention Program")))
+        );
+        assert_eq!(entries.len(), 4);
     }
 
     #[test]

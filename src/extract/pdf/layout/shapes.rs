@@ -1,0 +1,186 @@
+//! Cell shapes rewritten before pairing, and column headings.
+//!
+//! - Dotted leaders: `Member last name ........ Jane` reads as `Member last name: Jane`, and a
+//!   cell that is nothing but a leader turns the cell before it into a `Label:`.
+//! - A question run together with its answer boxes (`Is the member ...? ☐ Yes ☒ No` typed on one
+//!   line) is split before the first box, so the question/answer rule in [`super::pair`] sees
+//!   the question as its own cell.
+//! - A line of two or more all-capitals cells (`MEMBER | REFERRING PARTY`) heads columns: each
+//!   cell below is under the heading whose column it starts in, so a two-column page gives the
+//!   member's `Phone:` and the referrer's `Phone:` different sections even though they share
+//!   lines.
+
+use super::Cell;
+
+/// Dots (or ellipses, counted as three) that make a leader.
+const MIN_LEADER_DOTS: usize = 4;
+
+/// The text with its dotted leader turned into a colon, if it has one: `Some("Label: value")`,
+/// `Some("Label:")` for an unanswered line, `Some("")` for a cell that is only a leader.
+pub(super) fn leader_to_colon(text: &str) -> Option<String> {
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let mut i = 0;
+    while let Some(&(start, c)) = chars.get(i) {
+        if c != '.' && c != '…' {
+            i += 1;
+            continue;
+        }
+        // The run of dots, ellipses and spaces (". . . ." leaders are spaced).
+        let mut dots = 0;
+        let mut j = i;
+        let mut end = text.len();
+        while let Some(&(at, d)) = chars.get(j) {
+            match d {
+                '.' => dots += 1,
+                '…' => dots += 3,
+                ' ' | '\u{a0}' => {}
+                _ => {
+                    end = at;
+                    break;
+                }
+            }
+            j += 1;
+        }
+        if dots >= MIN_LEADER_DOTS {
+            let label = text.get(..start)?.trim().trim_end_matches(':').trim_end();
+            let value = text.get(end..)?.trim();
+            if label.is_empty() {
+                return (value.is_empty()).then(String::new);
+            }
+            if !label.chars().any(char::is_alphabetic) {
+                return None;
+            }
+            return Some(if value.is_empty() {
+                format!("{label}:")
+            } else {
+                format!("{label}: {value}")
+            });
+        }
+        i = j.max(i + 1);
+    }
+    None
+}
+
+/// Applies [`leader_to_colon`] to a line's cells; a leader-only cell makes the cell before it a
+/// `Label:` (its value is then the cell after it).
+pub(super) fn rewrite_leaders(cells: Vec<Cell>) -> Vec<Cell> {
+    let mut out: Vec<Cell> = Vec::with_capacity(cells.len());
+    for mut cell in cells {
+        match leader_to_colon(&cell.text) {
+            Some(t) if t.is_empty() => {
+                if let Some(prev) = out.last_mut()
+                    && !prev.text.trim_end().ends_with(':')
+                {
+                    prev.text = format!("{}:", prev.text.trim_end());
+                }
+            }
+            Some(t) => {
+                cell.text = t;
+                out.push(cell);
+            }
+            None => out.push(cell),
+        }
+    }
+    out
+}
+
+/// Box glyphs that may follow a question on the same run.
+const BOXES: [char; 6] = ['☐', '☒', '☑', '□', '■', '❏'];
+
+/// Splits `Question? ☐ Yes ☒ No` into the question and the boxes, placing the pieces
+/// proportionally along the cell.
+pub(super) fn split_question(cell: Cell) -> Vec<Cell> {
+    let Some((at, _)) = cell.text.char_indices().find(|(_, c)| BOXES.contains(c)) else {
+        return vec![cell];
+    };
+    let (Some(question), Some(rest)) = (cell.text.get(..at), cell.text.get(at..)) else {
+        return vec![cell];
+    };
+    if at == 0 || !question.trim_end().ends_with('?') {
+        return vec![cell];
+    }
+    let total = cell.text.chars().count().max(1) as f32;
+    let split_x = cell.x0 + (cell.x1 - cell.x0) * question.chars().count() as f32 / total;
+    vec![
+        Cell {
+            x0: cell.x0,
+            x1: split_x,
+            text: question.trim().to_string(),
+        },
+        Cell {
+            x0: split_x,
+            x1: cell.x1,
+            text: rest.trim().to_string(),
+        },
+    ]
+}
+
+/// The section of a cell starting at `x0` under column headings `(x0, heading)`: the heading
+/// of the column it starts in (`slack` to the left allowed), if any.
+pub(super) fn column_section(columns: &[(f32, String)], x0: f32, slack: f32) -> Option<String> {
+    columns
+        .iter()
+        .filter(|(hx, _)| x0 >= hx - slack)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, h)| h.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cell(x0: f32, text: &str) -> Cell {
+        Cell {
+            x0,
+            x1: x0 + 5.0 * text.chars().count() as f32,
+            text: text.to_string(),
+        }
+    }
+
+    #[test]
+    fn leaders_become_colons() {
+        assert_eq!(
+            leader_to_colon("Member last name ............ Sample").as_deref(),
+            Some("Member last name: Sample")
+        );
+        assert_eq!(
+            leader_to_colon("ZIP . . . . . . 94612").as_deref(),
+            Some("ZIP: 94612")
+        );
+        assert_eq!(leader_to_colon("Phone ………").as_deref(), Some("Phone:"));
+        assert_eq!(leader_to_colon("..........").as_deref(), Some(""));
+        assert_eq!(leader_to_colon("Dr. J. Sample"), None);
+        assert_eq!(leader_to_colon("Wait..."), None);
+        assert_eq!(leader_to_colon("1.2.3.4.5"), None);
+        let cells = rewrite_leaders(vec![
+            cell(10.0, "Name"),
+            cell(60.0, "......."),
+            cell(120.0, "Jane"),
+        ]);
+        let texts: Vec<&str> = cells.iter().map(|c| c.text.as_str()).collect();
+        assert_eq!(texts, ["Name:", "Jane"]);
+    }
+
+    #[test]
+    fn question_and_boxes_split() {
+        let parts = split_question(cell(10.0, "Is the member a KP member? ☐ Yes ☒ No"));
+        let texts: Vec<&str> = parts.iter().map(|c| c.text.as_str()).collect();
+        assert_eq!(texts, ["Is the member a KP member?", "☐ Yes ☒ No"]);
+        assert!(
+            parts
+                .windows(2)
+                .all(|w| w.first().map(|c| c.x1) == w.get(1).map(|c| c.x0))
+        );
+        // A caption after a box, or a box without a question, stays whole.
+        assert_eq!(split_question(cell(10.0, "☒ Housing")).len(), 1);
+        assert_eq!(split_question(cell(10.0, "Housing ☒")).len(), 1);
+    }
+
+    #[test]
+    fn cells_fall_under_their_column_heading() {
+        let cols = vec![(40.0, "MEMBER".to_string()), (320.0, "REFERRER".to_string())];
+        assert_eq!(column_section(&cols, 40.0, 9.0).as_deref(), Some("MEMBER"));
+        assert_eq!(column_section(&cols, 318.0, 9.0).as_deref(), Some("REFERRER"));
+        assert_eq!(column_section(&cols, 10.0, 9.0), None);
+    }
+}

@@ -1,0 +1,136 @@
+//! Tests for the text-layer layout rules, on synthetic runs.
+
+use super::*;
+
+fn run(x0: f32, y: f32, text: &str) -> Run {
+    // Helvetica-ish: half an em per character at 10 pt.
+    Run {
+        x0,
+        x1: x0 + 5.0 * text.chars().count() as f32,
+        y,
+        size: 10.0,
+        text: text.to_string(),
+    }
+}
+
+fn entries(runs: Vec<Run>) -> Vec<(Option<String>, String, RawValue)> {
+    let mut out = Vec::new();
+    pair(&[lines(runs)], &mut out);
+    out.into_iter().map(|e| (e.section, e.name, e.value)).collect()
+}
+
+fn t(s: &str) -> RawValue {
+    RawValue::Text(s.to_string())
+}
+
+#[test]
+fn groups_runs_into_lines_and_columns() {
+    let ls = lines(vec![
+        run(300.0, 700.0, "Phone: 555"),
+        run(72.0, 700.5, "DOB:"),
+        run(95.0, 700.0, "01/02/1980"),
+        run(72.0, 680.0, "Next"),
+    ]);
+    assert_eq!(ls.len(), 2);
+    let texts: Vec<&str> = ls
+        .first()
+        .map(|l| l.cells.iter().map(|c| c.text.as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(texts, ["DOB: 01/02/1980", "Phone: 555"]);
+}
+
+#[test]
+fn pairs_label_with_value_right_and_below() {
+    let got = entries(vec![
+        run(72.0, 700.0, "CIN:"),
+        run(160.0, 700.0, "91234567A"),
+        run(72.0, 680.0, "Diagnosis:"),
+        run(300.0, 680.0, "Provider:"),
+        run(76.0, 664.0, "Asthma"),
+        run(304.0, 664.0, "Dr Sample"),
+        run(72.0, 600.0, "Notes:"),
+    ]);
+    assert_eq!(
+        got,
+        vec![
+            (None, "CIN".into(), t("91234567A")),
+            (None, "Diagnosis".into(), t("Asthma")),
+            (None, "Provider".into(), t("Dr Sample")),
+            (None, "Notes".into(), t("")),
+        ]
+    );
+}
+
+#[test]
+fn ticks_and_headings() {
+    let got = entries(vec![
+        run(72.0, 720.0, "SERVICES"),
+        run(72.0, 700.0, "☒ Housing ☐ Respite"),
+        run(72.0, 680.0, "✔"),
+        run(100.0, 680.0, "Meals"),
+        run(72.0, 660.0, "X-ray: normal"),
+        run(72.0, 640.0, "Section 2: Referrer"),
+        run(72.0, 620.0, "Name: Dr Sample"),
+    ]);
+    let s = Some("SERVICES".to_string());
+    assert_eq!(
+        got,
+        vec![
+            (s.clone(), "Housing".into(), RawValue::Checked(true)),
+            (s.clone(), "Respite".into(), RawValue::Checked(false)),
+            (s.clone(), "Meals".into(), RawValue::Checked(true)),
+            (s, "X-ray".into(), t("normal")),
+            (Some("Section 2: Referrer".into()), "Name".into(), t("Dr Sample")),
+        ]
+    );
+}
+
+#[test]
+fn bare_label_over_labels_is_a_heading() {
+    let got = entries(vec![
+        run(72.0, 700.0, "Referring Provider:"),
+        run(72.0, 686.0, "Name: Dr Sample"),
+    ]);
+    assert_eq!(
+        got,
+        vec![(Some("Referring Provider".into()), "Name".into(), t("Dr Sample"))]
+    );
+}
+
+#[test]
+fn values_off_the_label_baseline_still_pair() {
+    let got = entries(vec![
+        run(72.0, 700.0, "Name:"),
+        run(172.0, 706.5, "Jane Sample"),
+        run(72.0, 680.0, "Phone:"),
+        run(172.0, 673.5, "555-555-0100"),
+        run(72.0, 660.0, "Next: x"),
+    ]);
+    assert_eq!(
+        got,
+        vec![
+            (None, "Name".into(), t("Jane Sample")),
+            (None, "Phone".into(), t("555-555-0100")),
+            (None, "Next".into(), t("x")),
+        ]
+    );
+}
+
+#[test]
+fn typed_space_columns_split() {
+    let got = entries(vec![run(72.0, 700.0, "Gender: F      Language: Spanish")]);
+    assert_eq!(
+        got,
+        vec![
+            (None, "Gender".into(), t("F")),
+            (None, "Language".into(), t("Spanish"))
+        ]
+    );
+}
+
+#[test]
+fn times_and_urls_are_not_labels() {
+    assert_eq!(split_label("at 10:30 today"), None);
+    assert_eq!(split_label("https://example.test"), None);
+    assert_eq!(split_label("Time: 10:30"), Some(("Time".into(), "10:30".into())));
+}

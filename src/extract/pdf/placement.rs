@@ -1,0 +1,287 @@
+//! Naming form fields from the page around their widgets.
+//!
+//! Forms made with Acrobat's "Prepare Form" name fields after a nearby label (`Name`,
+//! `Phone Number_2`) or nothing at all (`undefined_3`), with no tooltip. A reader still knows
+//! what each box is from the page: the heading above it ("REFERRING PROVIDER") and the caption
+//! printed beside a checkbox. This fills in what a field itself lacks:
+//! - `section`: the nearest heading above the widget that starts left of it, so "Name" under
+//!   "REFERRING PROVIDER" is the referrer's. Only headings with some widget above them count:
+//!   a heading over the first fields of a page is as likely the form's title ("PROVIDER
+//!   REFERRAL FORM"), which must not make the member's fields the referrer's;
+//! - `alt` for a checkbox or radio button without a tooltip: the caption printed right of the
+//!   widget (with its continuation line, for captions wrapped under themselves);
+//! - a radio group's generated export value (`Choice2`, `3`) becomes the caption beside the
+//!   chosen button, which is what the reader sees chosen.
+//!
+//! Never fatal: a field without a known place or page keeps what it had.
+
+use std::collections::HashMap;
+
+use lopdf::ObjectId;
+
+use super::acroform::{Field, Place};
+use super::layout::{Cell, Line, is_heading};
+use crate::extract::RawValue;
+
+/// How far right of a widget its caption may start, in ems of the caption's line.
+const CAPTION_REACH_EM: f32 = 3.0;
+/// How far under a caption's baseline its wrapped second line may sit, in ems.
+const WRAP_EM: f32 = 1.3;
+
+/// Fills sections, captions and radio captions from the page lines. `page_of` maps page and
+/// widget-annotation object ids to an index into `pages`.
+pub(super) fn label_fields(fields: &mut [Field], pages: &[Vec<Line>], page_of: &HashMap<ObjectId, usize>) {
+    let page_for = |p: &Place| -> Option<usize> {
+        p.page
+            .and_then(|id| page_of.get(&id))
+            .or_else(|| p.annot.and_then(|id| page_of.get(&id)))
+            .copied()
+            .or((pages.len() == 1).then_some(0))
+    };
+    // Widget rectangles per page, so a wrapped caption line is not another box's caption.
+    let mut rects: HashMap<usize, Vec<[f32; 4]>> = HashMap::new();
+    for f in fields.iter() {
+        if let Some(p) = &f.place
+            && let Some(i) = page_for(p)
+        {
+            rects.entry(i).or_default().push(p.rect);
+        }
+    }
+    for f in fields.iter_mut() {
+        let Some(place) = f.place.clone() else {
+            continue;
+        };
+        let Some(pi) = page_for(&place) else {
+            continue;
+        };
+        let Some(lines) = pages.get(pi) else {
+            continue;
+        };
+        let others = rects.get(&pi).map(Vec::as_slice).unwrap_or_default();
+        if f.entry.section.is_none() {
+            f.entry.section = heading_above(lines, place.rect, others);
+        }
+        let is_box = matches!(f.entry.value, RawValue::Checked(_)) || f.radio;
+        if !is_box {
+            continue;
+        }
+        let Some(caption) = caption_beside(lines, place.rect, others) else {
+            continue;
+        };
+        if f.radio {
+            if let RawValue::Text(export) = &f.entry.value
+                && generated_export(export)
+            {
+                f.entry.value = RawValue::Text(caption);
+            }
+        } else if f.entry.alt.is_none() {
+            f.entry.alt = Some(caption);
+        }
+    }
+}
+
+/// The nearest heading line above the widget whose heading cell starts left of it, among the
+/// headings that have some widget (`widgets`) above them.
+fn heading_above(lines: &[Line], rect: [f32; 4], widgets: &[[f32; 4]]) -> Option<String> {
+    let [x0, _, _, y1] = rect;
+    lines
+        .iter()
+        // A capitalised label beside its own box ("NPI") is not a heading.
+        .filter(|l| l.y > y1 && widgets.iter().any(|w| w[1] > l.y))
+        .filter(|l| !widgets.iter().any(|w| l.y >= w[1] - 0.5 * l.size && l.y <= w[3]))
+        .filter_map(|l| {
+            let heads: Vec<&Cell> = l.cells.iter().filter(|c| is_heading(&c.text)).collect();
+            if heads.len() != l.cells.len() {
+                return None;
+            }
+            heads
+                .into_iter()
+                .filter(|c| c.x0 <= x0 + l.size)
+                .max_by(|a, b| a.x0.total_cmp(&b.x0))
+                .map(|c| (l.y, c.text.trim().trim_end_matches(':').trim().to_string()))
+        })
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, h)| h)
+}
+
+/// The caption printed right of a box: the nearest cell starting just after its right edge on
+/// its baseline, plus a wrapped line starting at the same x just under it (when no other
+/// widget sits on that line).
+fn caption_beside(lines: &[Line], rect: [f32; 4], others: &[[f32; 4]]) -> Option<String> {
+    let [_, y0, x1, y1] = rect;
+    let (li, cell) = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.y >= y0 - 0.5 * l.size && l.y <= y1)
+        .flat_map(|(li, l)| l.cells.iter().map(move |c| (li, l, c)))
+        .filter(|(_, l, c)| c.x0 >= x1 - 1.0 && c.x0 <= x1 + CAPTION_REACH_EM * l.size)
+        .min_by(|a, b| a.2.x0.total_cmp(&b.2.x0))
+        .map(|(li, _, c)| (li, c))?;
+    let line = lines.get(li)?;
+    let mut caption = cell.text.trim().to_string();
+    let wrapped = lines.get(li + 1).and_then(|next| {
+        let close = line.y - next.y <= WRAP_EM * line.size;
+        // Another box in this caption's column on that line owns it.
+        let boxed = others.iter().any(|r| {
+            r != &rect
+                && next.y >= r[1] - 0.5 * next.size
+                && next.y <= r[3]
+                && r[2] <= cell.x0 + 1.0
+                && r[2] >= cell.x0 - CAPTION_REACH_EM * next.size
+        });
+        (close && !boxed)
+            .then(|| next.cells.iter().find(|c| (c.x0 - cell.x0).abs() < 1.0))
+            .flatten()
+    });
+    if let Some(w) = wrapped {
+        caption.push(' ');
+        caption.push_str(w.text.trim());
+    }
+    (!caption.is_empty()).then_some(caption)
+}
+
+/// An export value a generator made up rather than a word a reader sees: `Choice2`, `3`,
+/// `Option 1`.
+fn generated_export(v: &str) -> bool {
+    let v = v.trim();
+    let letters: String = v.chars().take_while(|c| c.is_alphabetic()).collect();
+    let rest = v.get(letters.len()..).unwrap_or_default().trim();
+    !rest.is_empty()
+        && rest.chars().all(|c| c.is_ascii_digit())
+        && matches!(
+            letters.to_ascii_lowercase().as_str(),
+            "" | "choice" | "option" | "opt" | "radio" | "button" | "item" | "value"
+        )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::RawEntry;
+
+    fn line(y: f32, cells: &[(f32, &str)]) -> Line {
+        Line {
+            y,
+            size: 9.0,
+            cells: cells
+                .iter()
+                .map(|(x0, t)| Cell {
+                    x0: *x0,
+                    x1: x0 + 4.5 * t.chars().count() as f32,
+                    text: (*t).to_string(),
+                })
+                .collect(),
+        }
+    }
+
+    fn field(name: &str, value: RawValue, rect: [f32; 4], radio: bool) -> Field {
+        Field {
+            entry: RawEntry {
+                name: name.into(),
+                alt: None,
+                section: None,
+                value,
+            },
+            place: Some(Place {
+                annot: None,
+                page: None,
+                rect,
+            }),
+            radio,
+        }
+    }
+
+    #[test]
+    fn headings_captions_and_radio_choices_come_from_the_page() {
+        let page = vec![
+            line(700.0, &[(36.0, "MEMBER INFORMATION")]),
+            line(680.0, &[(40.0, "Name")]),
+            line(640.0, &[(36.0, "REFERRING PROVIDER")]),
+            line(620.0, &[(40.0, "Name")]),
+            line(590.0, &[(56.0, "Serious mental illness or")]),
+            line(582.0, &[(56.0, "substance use disorder")]),
+            line(560.0, &[(56.0, "Experiencing homelessness")]),
+            line(530.0, &[(56.0, "ECM"), (156.0, "Community Supports")]),
+        ];
+        let mut fields = vec![
+            field(
+                "Name",
+                RawValue::Text("Jane Sample".into()),
+                [188.0, 676.0, 480.0, 692.0],
+                false,
+            ),
+            field(
+                "Name_2",
+                RawValue::Text("Testy McTestface".into()),
+                [188.0, 616.0, 480.0, 632.0],
+                false,
+            ),
+            field(
+                "undefined",
+                RawValue::Checked(true),
+                [42.0, 587.0, 51.0, 596.0],
+                false,
+            ),
+            field(
+                "undefined_2",
+                RawValue::Checked(false),
+                [42.0, 557.0, 51.0, 566.0],
+                false,
+            ),
+            field(
+                "Program",
+                RawValue::Text("Choice2".into()),
+                [142.0, 527.0, 151.0, 536.0],
+                true,
+            ),
+        ];
+        label_fields(&mut fields, &[page], &HashMap::new());
+        let got: Vec<(Option<&str>, Option<&str>, RawValue)> = fields
+            .iter()
+            .map(|f| {
+                (
+                    f.entry.section.as_deref(),
+                    f.entry.alt.as_deref(),
+                    f.entry.value.clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                // The first heading has no widget above it: it may be the form's title.
+                (None, None, RawValue::Text("Jane Sample".into())),
+                (
+                    Some("REFERRING PROVIDER"),
+                    None,
+                    RawValue::Text("Testy McTestface".into())
+                ),
+                (
+                    Some("REFERRING PROVIDER"),
+                    Some("Serious mental illness or substance use disorder"),
+                    RawValue::Checked(true)
+                ),
+                (
+                    Some("REFERRING PROVIDER"),
+                    Some("Experiencing homelessness"),
+                    RawValue::Checked(false)
+                ),
+                (
+                    Some("REFERRING PROVIDER"),
+                    None,
+                    RawValue::Text("Community Supports".into())
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn only_generated_exports_are_replaced() {
+        assert!(generated_export("Choice2"));
+        assert!(generated_export("3"));
+        assert!(generated_export("Option 1"));
+        assert!(!generated_export("Yes"));
+        assert!(!generated_export("ECM"));
+        assert!(!generated_export("Off"));
+    }
+}
