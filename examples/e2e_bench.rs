@@ -67,7 +67,13 @@ fn main() -> anyhow::Result<()> {
         .map(|f| std::fs::read(support::root().join("fixtures/demo").join(f)))
         .collect::<Result<_, _>>()?;
     let message = |i: usize| -> Vec<u8> {
-        let t = String::from_utf8_lossy(&templates[i % templates.len()]).into_owned();
+        let t = String::from_utf8_lossy(
+            templates
+                .get(i % templates.len())
+                .map(Vec::as_slice)
+                .unwrap_or_default(),
+        )
+        .into_owned();
         // A distinct Message-ID makes each a distinct message (the content hash includes it).
         t.replacen("Message-ID: <", &format!("Message-ID: <bench{i}."), 1)
             .into_bytes()

@@ -398,6 +398,7 @@ mod tests {
             max_attempts: 3,
             retry_base_secs: 30,
             retry_max_secs: 3600,
+            concurrency: 4,
         }
     }
 

@@ -300,12 +300,18 @@ fn crash_mid_batch_then_restart_duplicates_nothing() {
     };
     let keys = sunk_keys(&sunk);
     let unique: BTreeSet<_> = keys.iter().collect();
-    // A crash after the SMTP server accepted an email but before it was marked sent can send that
-    // one email twice (at-least-once delivery); everything else is exactly once.
+    // A crash after the SMTP server accepted an email but before it was marked sent sends that
+    // email again after the restart (at-least-once delivery). At most `[smtp] concurrency`
+    // emails are in flight at once, so at most that many can repeat; nothing else does.
+    let in_flight = cfg.main.smtp.as_ref().map(|s| s.concurrency).unwrap_or(1);
+    let repeats = keys.len() - unique.len();
     assert!(
-        keys.len() - unique.len() <= 1,
-        "at most the one in flight repeats: {} of {}",
-        keys.len() - unique.len(),
+        repeats <= in_flight,
+        "at most the {in_flight} in flight repeat: {repeats} of {}",
+        keys.len()
+    );
+    eprintln!(
+        "crash window: {repeats} repeated of {} emails ({in_flight} in flight at most)",
         keys.len()
     );
     assert_eq!(unique.len(), total, "every planned email arrived");

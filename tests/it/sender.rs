@@ -96,6 +96,7 @@ fn smtp(port: u16) -> SmtpConfig {
         max_attempts: 3,
         retry_base_secs: 30,
         retry_max_secs: 3600,
+        concurrency: 4,
     }
 }
 
