@@ -60,6 +60,11 @@ fn main() -> anyhow::Result<()> {
                 std::env::var("BENCH_SMTP_CONCURRENCY").unwrap_or_else(|_| "16".into())
             ),
         );
+    // BENCH_FILING=flag leaves mail in the inbox (a keyword instead of UID MOVE).
+    let toml = match std::env::var("BENCH_FILING") {
+        Ok(mode) => format!("{toml}\n[filing]\nmode = \"{mode}\"\n"),
+        Err(_) => toml,
+    };
     std::fs::write(&config, toml)?;
 
     let templates: Vec<Vec<u8>> = KINDS
