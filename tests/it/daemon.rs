@@ -456,8 +456,9 @@ fn reload_swaps_rules_or_keeps_the_running_ones() {
     d.stop();
 }
 
-/// Implicit TLS (IMAPS) and STARTTLS, verified against the test CA given as `ca_file`; and an
-/// inbox whose login fails keeps retrying without stalling the other.
+/// Implicit TLS (IMAPS) and STARTTLS for IMAP, STARTTLS for SMTP, all verified against the test
+/// CA given as `ca_file`; and an inbox whose login fails keeps retrying without stalling the
+/// other.
 #[test]
 fn tls_inboxes_work_and_a_failing_inbox_does_not_stall_the_other() {
     let s = setup("");
@@ -476,6 +477,20 @@ fn tls_inboxes_work_and_a_failing_inbox_does_not_stall_the_other() {
         s.env.imap_port
     );
     text = text.replacen(&plain, &imaps, 1).replacen(&plain, &starttls, 1);
+    // SMTP over STARTTLS too, verified against the same CA.
+    let smtp_plain = format!(
+        "[smtp]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"",
+        s.env.smtp_port
+    );
+    assert!(text.contains(&smtp_plain), "harness config layout changed");
+    text = text.replacen(
+        &smtp_plain,
+        &format!(
+            "[smtp]\nhost = \"localhost\"\nport = {}\ntls = \"starttls\"\nca_file = {ca:?}",
+            s.env.smtp_port
+        ),
+        1,
+    );
     let scal_secret = text.rfind("password_file = ").expect("scal password");
     let end = text[scal_secret..].find('\n').expect("eol") + scal_secret;
     text.replace_range(

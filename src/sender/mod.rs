@@ -25,13 +25,16 @@ use anyhow::{Context as _, Result, bail};
 use lettre::address::{Address, Envelope};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
-use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use lettre::{AsyncSmtpTransport, Tokio1Executor};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
+
+mod link;
 
 use crate::config::{Config, SmtpConfig, TlsMode, is_loopback_host};
 use crate::outbox::forward_allowed;
 use crate::store::{PendingMail, Store, now_ms};
+use link::{LinkError, Links};
 
 /// Rows taken from the outbox per round.
 const BATCH: i64 = 50;
@@ -135,7 +138,7 @@ enum Attempt {
 /// Sends due outbox rows until shut down.
 pub struct Sender {
     store: Store,
-    transport: AsyncSmtpTransport<Tokio1Executor>,
+    links: Links,
     cfg: Arc<Config>,
     smtp: SmtpConfig,
 }
@@ -154,10 +157,17 @@ impl Sender {
     /// A sender using `smtp` instead of `cfg`'s own `[smtp]` (tests, and callers that resolved
     /// it elsewhere). `cfg` still provides the forward allow-list.
     pub fn with_smtp(store: Store, cfg: Arc<Config>, smtp: SmtpConfig) -> Result<Sender> {
-        let transport = transport(&smtp)?;
+        // Validates the settings the same way the lettre transport would (plaintext only to
+        // loopback, a readable ca_file); the connections themselves are ours (see `link`).
+        transport(&smtp)?;
+        let tls = match smtp.tls {
+            TlsMode::Starttls => Some(tls_parameters(&smtp)?),
+            _ => None,
+        };
+        let links = Links::new(&smtp, tls)?;
         Ok(Sender {
             store,
-            transport,
+            links,
             cfg,
             smtp,
         })
@@ -193,7 +203,6 @@ impl Sender {
                 _ = tokio::time::sleep(pause) => {}
             }
         }
-        self.transport.shutdown().await;
         tracing::info!("outbox sender stopped");
     }
 
@@ -321,9 +330,13 @@ impl Sender {
             }
         };
         let limit = Duration::from_secs(self.smtp.timeout_secs.max(1));
-        match tokio::time::timeout(limit, self.transport.send_raw(&envelope, &mail.eml)).await {
-            Ok(Ok(_)) => Attempt::Sent,
-            Ok(Err(e)) => {
+        match tokio::time::timeout(limit, self.links.send(&envelope, &mail.eml)).await {
+            Ok(Ok(())) => Attempt::Sent,
+            Ok(Err(LinkError::Io(error))) => Attempt::Temporary {
+                code: None,
+                error: truncate(&error),
+            },
+            Ok(Err(LinkError::Smtp(e))) => {
                 let code = e.status().map(|c| c.to_string());
                 let error = truncate(&e.to_string());
                 if e.is_permanent() {
