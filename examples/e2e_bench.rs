@@ -114,6 +114,7 @@ fn main() -> anyhow::Result<()> {
     wait_count(&sink, 2 * n, Duration::from_secs(600))?;
     let elapsed = t0.elapsed().as_secs_f64();
     let rss_after_batch = vm_hwm_kb(pid);
+    let cpu_after_batch = cpu_secs(pid);
     eprintln!(
         "throughput: {n} referrals in {elapsed:.2} s = {:.0} referrals/s",
         n as f64 / elapsed
@@ -146,6 +147,9 @@ fn main() -> anyhow::Result<()> {
             "elapsed_secs": (elapsed * 100.0).round() / 100.0,
             "latency_secs": {"m": m, "p50": pct(0.50), "p90": pct(0.90), "p99": pct(0.99), "max": lat.last()},
             "peak_rss_mb_after_batch": rss_after_batch.map(|k| k / 1024),
+            // The daemon's own CPU (user + system) per referral during the batch: its capacity
+            // apart from the test servers sharing the machine.
+            "daemon_cpu_ms_per_referral": cpu_after_batch.map(|c| (c * 1000.0 / n as f64 * 100.0).round() / 100.0),
             "peak_rss_mb": rss_peak.map(|k| k / 1024),
         })
     );
@@ -168,6 +172,18 @@ fn wait_count(maildir: &Path, n: usize, timeout: Duration) -> anyhow::Result<()>
         std::thread::sleep(Duration::from_millis(20));
     }
     Ok(())
+}
+
+/// CPU seconds (user + system) a process has used.
+fn cpu_secs(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    let ticks = 100.0; // USER_HZ on Linux
+    Some((utime + stime) / ticks)
 }
 
 /// Peak resident set size of a process, in KiB.

@@ -14,17 +14,7 @@ use crate::extract::ExtractError;
 
 const FREE_OR_END: u32 = 0xFFFF_FFFA; // ids at or above this are markers, not sectors
 
-fn le16(b: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_le_bytes(
-        b.get(at..at.checked_add(2)?)?.try_into().ok()?,
-    ))
-}
-
-fn le32(b: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_le_bytes(
-        b.get(at..at.checked_add(4)?)?.try_into().ok()?,
-    ))
-}
+use super::zipcheck::{le16, le32};
 
 /// Just enough of a compound file to read one stream.
 struct Cfb<'a> {

@@ -14,13 +14,15 @@ const CENTRAL_SIG: u32 = 0x0201_4b50;
 const EOCD_LEN: usize = 22;
 const CENTRAL_LEN: usize = 46;
 
-fn le16(b: &[u8], at: usize) -> Option<u16> {
+/// Little-endian readers over untrusted bytes: `None` past the end, never a panic. Shared with
+/// the XLS guard.
+pub(super) fn le16(b: &[u8], at: usize) -> Option<u16> {
     Some(u16::from_le_bytes(
         b.get(at..at.checked_add(2)?)?.try_into().ok()?,
     ))
 }
 
-fn le32(b: &[u8], at: usize) -> Option<u32> {
+pub(super) fn le32(b: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_le_bytes(
         b.get(at..at.checked_add(4)?)?.try_into().ok()?,
     ))
