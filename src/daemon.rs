@@ -88,14 +88,7 @@ pub async fn serve(config_path: Option<PathBuf>, cfg: Arc<Config>, mut control: 
         let (tx, rx) = oneshot::channel();
         readies.push(rx);
         keys.push(mailbox_key(&inbox));
-        tracker.spawn(
-            InboxWorker {
-                inbox,
-                shared: shared.clone(),
-                ready: Some(tx),
-            }
-            .run(),
-        );
+        tracker.spawn(InboxWorker::new(inbox, shared.clone(), Some(tx)).run());
     }
     let ready = control.ready.take();
     tracker.spawn(async move {

@@ -258,3 +258,66 @@ pub async fn ingest(
         duplicate_of: None,
     })
 }
+
+/// Stores a message that could not be processed (after repeated failures), so it is neither lost
+/// nor left holding up the inbox: the raw bytes are kept as a `review` message with the error,
+/// no email is sent, and it is filed in the review folder for a person. A store outage fails here
+/// too, which is right: then the inbox waits for the store.
+pub async fn quarantine(
+    cfg: &Config,
+    store: &Store,
+    raw: &[u8],
+    source: &Source,
+    error: &str,
+) -> Result<Ingested> {
+    let region = source.inbox_region.clone().unwrap_or_else(|| "ncal".into());
+    let year = chrono::Local::now().date_naive().year();
+    let folder = cfg.main.filing.review.clone();
+    let hash = content_hash(raw, None);
+    let summary = serde_json::json!({ "quarantined": error.chars().take(300).collect::<String>() });
+    let new = NewMessage {
+        content_hash: &hash,
+        mailbox: &source.mailbox,
+        uidvalidity: source.uidvalidity,
+        uid: source.uid,
+        rfc_message_id: None,
+        inbox_region: &region,
+        disposition: Disposition::Review.code(),
+        programs_json: "[]".into(),
+        reasons_json: "[]".into(),
+        summary_json: summary.to_string(),
+        raw,
+        imap: source
+            .uid
+            .zip(source.uidvalidity)
+            .map(|(uid, uidvalidity)| ImapRef {
+                mailbox: source.mailbox.clone(),
+                uidvalidity,
+                uid,
+                folder: folder.clone(),
+            }),
+    };
+    let committed = store
+        .commit_message(new, &[], &outbox::message_prefix(&region, year), |_, _| {
+            Ok((Vec::new(), Vec::new()))
+        })
+        .await?;
+    let decision = Decision {
+        disposition: Disposition::Review,
+        programs: Vec::new(),
+        inbox_region: region,
+        reasons: Vec::new(),
+        referrals: Vec::new(),
+        emails: Vec::new(),
+        documents: Vec::new(),
+        rule: None,
+    };
+    Ok(Ingested {
+        store_id: Some(committed.message_id),
+        decision,
+        references: Vec::new(),
+        outbox_ids: Vec::new(),
+        folder: source.uid.map(|_| folder),
+        duplicate_of: None,
+    })
+}

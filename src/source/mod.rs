@@ -80,11 +80,16 @@ pub fn mailbox_key(inbox: &InboxConfig) -> String {
 
 /// One inbox's worker.
 pub struct InboxWorker {
-    pub inbox: InboxConfig,
-    pub shared: Shared,
+    inbox: InboxConfig,
+    shared: Shared,
     /// Told once, when the first session is up and the folders exist (systemd READY).
-    pub ready: Option<tokio::sync::oneshot::Sender<()>>,
+    ready: Option<tokio::sync::oneshot::Sender<()>>,
+    /// Failed attempts per (UIDVALIDITY, UID), kept across reconnects.
+    failures: HashMap<(i64, u32), u32>,
 }
+
+/// Attempts at one message before it is quarantined instead of holding up the inbox.
+const MAX_ATTEMPTS: u32 = 3;
 
 /// What the server offers that changes how we work.
 #[derive(Debug, Clone, Copy, Default)]
@@ -95,6 +100,15 @@ struct Caps {
 }
 
 impl InboxWorker {
+    pub fn new(inbox: InboxConfig, shared: Shared, ready: Option<tokio::sync::oneshot::Sender<()>>) -> Self {
+        InboxWorker {
+            inbox,
+            shared,
+            ready,
+            failures: HashMap::new(),
+        }
+    }
+
     /// Runs until shutdown: connect, work, and on failure reconnect with backoff.
     pub async fn run(mut self) {
         let key = mailbox_key(&self.inbox);
@@ -248,9 +262,37 @@ impl InboxWorker {
                     inbox_region: Some(self.inbox.region.clone()),
                     resync,
                 };
-                let done = ingest::ingest(cfg.clone(), &self.shared.store, &self.shared.roster, raw, &source)
-                    .await
-                    .with_context(|| format!("ingesting UID {uid}"))?;
+                let attempt = self.failures.get(&(uidvalidity, uid)).copied().unwrap_or(0) + 1;
+                let copy = (attempt >= MAX_ATTEMPTS).then(|| raw.clone());
+                let done = match ingest::ingest(
+                    cfg.clone(),
+                    &self.shared.store,
+                    &self.shared.roster,
+                    raw,
+                    &source,
+                )
+                .await
+                {
+                    Ok(done) => done,
+                    Err(e) => {
+                        self.failures.insert((uidvalidity, uid), attempt);
+                        let Some(raw) = copy else {
+                            // Retried after a reconnect: a store outage heals, and is waited for.
+                            return Err(e.context(format!("ingesting UID {uid} (attempt {attempt})")));
+                        };
+                        // The same message failed every time: keep it for a person and move on.
+                        let error = format!("{e:#}");
+                        let q = ingest::quarantine(cfg, &self.shared.store, &raw, &source, &error)
+                            .await
+                            .with_context(|| format!("quarantining UID {uid}"))?;
+                        tracing::error!(
+                            msg_id = q.store_id.as_deref().unwrap_or("-"), uid, attempts = attempt, error = %error,
+                            "message could not be processed; stored for review, no email sent"
+                        );
+                        q
+                    }
+                };
+                self.failures.remove(&(uidvalidity, uid));
                 self.shared.wake_sender.notify_one();
                 let d = &done.decision;
                 tracing::info!(

@@ -549,3 +549,44 @@ fn tls_inboxes_work_and_a_failing_inbox_does_not_stall_the_other() {
     assert_eq!(sunk.len(), want + 2, "SCAL over STARTTLS answered");
     d.stop();
 }
+
+/// A message that fails the same way every time (here: an admin's template that uses an undefined
+/// variable) is stored for review after a few attempts, with nothing sent, and the inbox moves on
+/// instead of stalling behind it.
+#[test]
+fn a_message_that_always_fails_is_quarantined_and_the_inbox_moves_on() {
+    let s = setup("[paths]\ntemplates = \"templates\"\n");
+    let dir = s.config.parent().expect("dir").join("templates");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    std::fs::write(dir.join("ack.txt"), "Received {{ no_such_variable }}\nbody\n").expect("write");
+    s.env
+        .append("ncal@example.test", "INBOX", &demo("01-kp-ecm-accepted.eml"));
+    s.env
+        .append("ncal@example.test", "INBOX", &demo("28-auto-reply-ooo.eml"));
+    let d = Daemon::start(&s.config);
+    let review = s.env.wait_list(
+        "ncal@example.test",
+        "Referrals/Review",
+        1,
+        Duration::from_secs(30),
+    );
+    assert_eq!(review.len(), 1, "the failing message is filed for review");
+    let ignored = s.env.wait_list(
+        "ncal@example.test",
+        "Referrals/Ignored",
+        1,
+        Duration::from_secs(10),
+    );
+    assert_eq!(ignored.len(), 1, "the message after it was processed");
+    assert!(s.env.list("ncal@example.test", "INBOX").is_empty());
+    d.stop();
+    assert!(
+        s.env.sink().is_empty(),
+        "nothing was sent for the failing message"
+    );
+    assert_eq!(
+        store_count(&s.store_url, "messages"),
+        2,
+        "both are stored; the failing one with its raw bytes"
+    );
+}
