@@ -104,12 +104,19 @@ pub async fn serve(config_path: Option<PathBuf>, cfg: Arc<Config>, mut control: 
         }
     });
 
+    // One health loop: it feeds systemd's watchdog (when systemd asked for one) only while every
+    // inbox keeps cycling, and logs an ERROR for any inbox that stopped.
     let mut watchdog_usec = 0;
-    if sd_notify::watchdog_enabled(false, &mut watchdog_usec) && watchdog_usec > 0 {
+    let watchdog = sd_notify::watchdog_enabled(false, &mut watchdog_usec) && watchdog_usec > 0;
+    let stall = Duration::from_secs(cfg.main.daemon.stall_secs.max(cfg.main.imap.idle_secs * 2));
+    let period = if watchdog {
+        Duration::from_micros(watchdog_usec / 2)
+    } else {
+        stall / 2
+    };
+    {
         let (health, keys, shutdown) = (health.clone(), keys.clone(), shutdown.clone());
-        let stall = Duration::from_secs(cfg.main.daemon.stall_secs.max(cfg.main.imap.idle_secs * 2));
         tracker.spawn(async move {
-            let period = Duration::from_micros(watchdog_usec / 2);
             loop {
                 tokio::select! {
                     _ = tokio::time::sleep(period) => {}
@@ -117,25 +124,11 @@ pub async fn serve(config_path: Option<PathBuf>, cfg: Arc<Config>, mut control: 
                 }
                 let stalled = health.stalled(&keys, stall);
                 if stalled.is_empty() {
-                    let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Watchdog]);
+                    if watchdog {
+                        let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Watchdog]);
+                    }
                 } else {
-                    tracing::error!(mailboxes = %stalled.join(","), "inbox loop stalled; not feeding the watchdog");
-                }
-            }
-        });
-    } else {
-        // Without systemd's watchdog, still say so in the log when an inbox stops cycling.
-        let (health, keys, shutdown) = (health.clone(), keys.clone(), shutdown.clone());
-        let stall = Duration::from_secs(cfg.main.daemon.stall_secs.max(cfg.main.imap.idle_secs * 2));
-        tracker.spawn(async move {
-            loop {
-                tokio::select! {
-                    _ = tokio::time::sleep(stall / 2) => {}
-                    _ = shutdown.cancelled() => return,
-                }
-                let stalled = health.stalled(&keys, stall);
-                if !stalled.is_empty() {
-                    tracing::error!(mailboxes = %stalled.join(","), "inbox loop has made no progress");
+                    tracing::error!(mailboxes = %stalled.join(","), "inbox loop has made no progress; not feeding the watchdog");
                 }
             }
         });

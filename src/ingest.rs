@@ -169,16 +169,11 @@ pub async fn ingest(
                 )
                 .await?;
         }
-        let d = Decision {
-            disposition: Disposition::Ignored,
-            programs: Vec::new(),
-            inbox_region: decision.inbox_region.clone(),
-            reasons: vec![Reason::Duplicate],
-            referrals: Vec::new(),
-            emails: Vec::new(),
-            documents: Vec::new(),
-            rule: None,
-        };
+        let d = Decision::without_referrals(
+            Disposition::Ignored,
+            decision.inbox_region.clone(),
+            vec![Reason::Duplicate],
+        );
         return Ok(Ingested {
             store_id: None,
             decision: d,
@@ -302,16 +297,7 @@ pub async fn quarantine(
             Ok((Vec::new(), Vec::new()))
         })
         .await?;
-    let decision = Decision {
-        disposition: Disposition::Review,
-        programs: Vec::new(),
-        inbox_region: region,
-        reasons: Vec::new(),
-        referrals: Vec::new(),
-        emails: Vec::new(),
-        documents: Vec::new(),
-        rule: None,
-    };
+    let decision = Decision::without_referrals(Disposition::Review, region, Vec::new());
     Ok(Ingested {
         store_id: Some(committed.message_id),
         decision,

@@ -35,6 +35,27 @@ pub struct Decision {
     pub rule: Option<String>,
 }
 
+impl Decision {
+    /// A decision with no referrals and no emails: ignored mail, or a message for review (its
+    /// emails are planned by [`plan_review_emails`]).
+    pub fn without_referrals(
+        disposition: Disposition,
+        inbox_region: String,
+        reasons: Vec<Reason>,
+    ) -> Decision {
+        Decision {
+            disposition,
+            programs: Vec::new(),
+            inbox_region,
+            reasons,
+            referrals: Vec::new(),
+            emails: Vec::new(),
+            documents: Vec::new(),
+            rule: None,
+        }
+    }
+}
+
 /// One screened referral.
 #[derive(Debug, Clone, Serialize)]
 pub struct ReferralDecision {
@@ -139,16 +160,7 @@ pub fn decide(raw: &[u8], ctx: &Context<'_>) -> (Decision, Option<Email>) {
             Automatic::Bounce => Reason::Bounce,
             Automatic::AutoReply => Reason::AutoReply,
         };
-        let d = Decision {
-            disposition: Disposition::Ignored,
-            programs: Vec::new(),
-            inbox_region,
-            reasons: vec![reason],
-            referrals: Vec::new(),
-            emails: Vec::new(),
-            documents: Vec::new(),
-            rule: None,
-        };
+        let d = Decision::without_referrals(Disposition::Ignored, inbox_region, vec![reason]);
         return (d, Some(email));
     }
 
@@ -294,14 +306,9 @@ fn review(
     rule: Option<String>,
 ) -> Decision {
     Decision {
-        disposition: Disposition::Review,
-        programs: Vec::new(),
-        inbox_region,
-        reasons,
-        referrals: Vec::new(),
-        emails: Vec::new(),
         documents,
         rule,
+        ..Decision::without_referrals(Disposition::Review, inbox_region, reasons)
     }
 }
 

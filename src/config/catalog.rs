@@ -240,10 +240,10 @@ impl Catalog {
     /// (`Some(false)`), or unknown.
     pub fn plan_is_kp(&self, plan: &str) -> Option<bool> {
         let n = format!(" {} ", norm(plan));
-        if self.kp_plans.iter().any(|p| n.contains(&format!(" {p} "))) {
+        if self.kp_plans.iter().any(|p| find_phrase(&n, p).is_some()) {
             return Some(true);
         }
-        if self.other_plans.iter().any(|p| n.contains(&format!(" {p} "))) {
+        if self.other_plans.iter().any(|p| find_phrase(&n, p).is_some()) {
             return Some(false);
         }
         None
@@ -255,10 +255,11 @@ impl Catalog {
         if n.is_empty() {
             return None;
         }
+        let padded = format!(" {n} ");
         self.nle_providers.iter().find(|p| {
             std::iter::once(&p.organization).chain(p.aliases.iter()).any(|a| {
                 let a = norm(a);
-                !a.is_empty() && (n == a || format!(" {n} ").contains(&format!(" {a} ")))
+                !a.is_empty() && (n == a || find_phrase(&padded, &a).is_some())
             })
         })
     }
@@ -274,11 +275,31 @@ fn best_match<T: Copy>(aliases: &[(String, T)], caption: &str) -> Option<(T, usi
         if alias.is_empty() {
             continue;
         }
-        if padded.contains(&format!(" {alias} ")) && best.is_none_or(|(_, l)| alias.len() > l) {
+        if find_phrase(&padded, alias).is_some() && best.is_none_or(|(_, l)| alias.len() > l) {
             best = Some((*v, alias.len()));
         }
     }
     best
+}
+
+/// Where a normalised `phrase` stands as whole words in `padded` (normalised text with a space at
+/// each end): the position of the space before it. Matching is done this way, without building
+/// `" phrase "` strings, because it runs for every alias against every label of every form.
+pub fn find_phrase(padded: &str, phrase: &str) -> Option<usize> {
+    let step = phrase.chars().next()?.len_utf8();
+    let mut from = 0;
+    while let Some(i) = padded.get(from..)?.find(phrase) {
+        let at = from + i;
+        let before = padded.get(..at).is_some_and(|b| b.ends_with(' '));
+        let after = padded
+            .get(at + phrase.len()..)
+            .is_some_and(|r| r.starts_with(' '));
+        if before && after {
+            return Some(at - 1);
+        }
+        from = at + step;
+    }
+    None
 }
 
 /// Lowercase, `&` → `and`, punctuation → spaces, collapsed. The form used for all name matching.
@@ -326,6 +347,16 @@ mod tests {
         let c = Catalog::parse(&src, &mut p);
         assert!(p.is_empty(), "{:?}", p.into_errors());
         c.expect("catalog")
+    }
+
+    #[test]
+    fn finds_whole_phrases_only() {
+        assert_eq!(find_phrase(" kaiser permanente ", "kp"), None);
+        assert_eq!(find_phrase(" my kp plan ", "kp"), Some(3));
+        assert_eq!(find_phrase(" aaa aa ", "aa"), Some(4));
+        assert_eq!(find_phrase(" date of birth ", "date of birth"), Some(0));
+        assert_eq!(find_phrase(" café menu ", "menu"), Some(6));
+        assert_eq!(find_phrase(" x ", ""), None);
     }
 
     #[test]

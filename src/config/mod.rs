@@ -13,7 +13,9 @@ mod catalog;
 mod main_file;
 mod source;
 
-pub use catalog::{AgeGroup, Catalog, CommunitySupport, NleProvider, Population, norm, strip_enumeration};
+pub use catalog::{
+    AgeGroup, Catalog, CommunitySupport, NleProvider, Population, find_phrase, norm, strip_enumeration,
+};
 pub use main_file::{
     AuthMethod, DaemonConfig, FilingConfig, FilingMode, ImapConfig, InboxConfig, LimitsConfig, MainConfig,
     OutboundConfig, RegionConfig, ScreeningConfig, Secret, SmtpConfig, StoreConfig, TlsMode,

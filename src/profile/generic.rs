@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use super::target::{Target, TickValue};
-use crate::config::{Catalog, Problems, SourceFile, norm, strip_enumeration};
+use crate::config::{Catalog, Problems, SourceFile, find_phrase, norm, strip_enumeration};
 use crate::extract::{RawEntry, RawValue};
 use crate::model::{FieldKey, Program, Relationship};
 
@@ -319,7 +319,7 @@ impl Vocabulary {
         let padded = format!(" {n} ");
         self.attrs
             .iter()
-            .find(|(p, _)| padded.contains(&format!(" {p} ")))
+            .find(|(p, _)| find_phrase(&padded, p).is_some())
             .map(|(p, a)| (*a, p.len()))
     }
 
@@ -336,7 +336,7 @@ impl Vocabulary {
         let mut found: Vec<(usize, Role)> = self
             .roles
             .iter()
-            .filter_map(|(p, r)| padded.find(&format!(" {p} ")).map(|i| (i, *r)))
+            .filter_map(|(p, r)| find_phrase(&padded, p).map(|i| (i, *r)))
             .collect();
         if found.iter().any(|(_, r)| *r == Role::Other) {
             return Some(Role::Other);
@@ -453,7 +453,7 @@ pub(super) fn relationship_caption(n: &str, section: &str) -> Option<Relationshi
         return None;
     }
     let padded = format!(" {n} ");
-    let has = |w: &str| padded.contains(&format!(" {w} "));
+    let has = |w: &str| find_phrase(&padded, w).is_some();
     if has("social service") || has("social services") || has("community based organization") || has("cbo") {
         return Some(Relationship::SocialServicesProvider);
     }

@@ -21,8 +21,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::config::norm;
-use crate::config::{Catalog, Problems, SourceFile, builtin};
+use crate::config::{Catalog, Problems, SourceFile, builtin, find_phrase, norm};
 use crate::extract::{RawDoc, RawEntry};
 use crate::model::{FieldKey, Fields, Program};
 
@@ -193,7 +192,7 @@ impl Profiles {
                 let by_text = p
                     .detect_text
                     .iter()
-                    .filter(|t| padded.contains(&format!(" {t} ")))
+                    .filter(|t| find_phrase(&padded, t).is_some())
                     .count();
                 let by_field = p.detect_fields.iter().filter(|f| names.contains(*f)).count();
                 (by_text + by_field, p)

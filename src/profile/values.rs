@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use super::generic::{program_caption, relationship_caption};
 use super::target::{Target, TickValue};
 use super::{MapContext, Referral};
-use crate::config::{norm, strip_enumeration};
+use crate::config::{find_phrase, norm, strip_enumeration};
 use crate::extract::{RawEntry, RawValue};
 use crate::model::{FieldKey, Program, Relationship};
 use crate::normalize as nz;
@@ -456,7 +456,7 @@ fn parse_relationship(t: &str) -> Option<Relationship> {
         return Some(r);
     }
     let padded = format!(" {n} ");
-    let any = |ws: &[&str]| ws.iter().any(|w| padded.contains(&format!(" {w} ")));
+    let any = |ws: &[&str]| ws.iter().any(|w| find_phrase(&padded, w).is_some());
     if any(&[
         "doctor",
         "physician",
