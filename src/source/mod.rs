@@ -5,10 +5,11 @@
 //!
 //! 1. `UID SEARCH UID n:*` for UIDs past the cursor, fetched in bounded batches with `BODY.PEEK[]`
 //!    (never marking anything `\Seen` before it is committed);
-//! 2. each message is ingested (decided, committed with its outbox rows and the cursor), the
-//!    outbox sender is woken, and only then the message is filed by outcome (UID MOVE, or
-//!    COPY + STORE + EXPUNGE without MOVE, or a keyword in `flag` mode);
-//! 3. UIDs committed but not yet filed (a crash or a failed move) are filed again;
+//! 2. each message is ingested (decided, committed with its outbox rows and the cursor) and the
+//!    outbox sender is woken;
+//! 3. only then, once per batch, the committed UIDs are filed by outcome: one UID MOVE per
+//!    folder (or COPY + STORE + EXPUNGE without MOVE, or a keyword in `flag` mode); UIDs committed
+//!    but not filed before (a crash or a failed move) are filed with them;
 //! 4. then it waits: IDLE (re-issued every `idle_secs`) when the server offers it, polling
 //!    otherwise, until new mail, shutdown or the next cycle.
 //!
@@ -306,24 +307,17 @@ impl InboxWorker {
                     ms = started.elapsed().as_millis() as u64,
                     "message processed"
                 );
-                if let Some(folder) = &done.folder {
-                    match file_one(s, cfg, uid, folder, caps, timeout).await {
-                        Ok(()) => {
-                            self.shared
-                                .store
-                                .mark_filed(&key, uidvalidity, i64::from(uid))
-                                .await?
-                        }
-                        Err(e) => tracing::warn!(uid, error = %format!("{e:#}"), "filing failed; will retry"),
-                    }
-                }
                 handled += 1;
             }
+            // Filed a batch at a time: one UID MOVE per folder instead of one per message, which
+            // is most of the IMAP server's work (a MOVE rewrites the source folder's index).
+            self.file_pending(s, cfg, uidvalidity, caps, timeout).await?;
         }
         Ok(handled)
     }
 
-    /// Files UIDs that were committed but not filed (after a crash or a failed move).
+    /// Files UIDs that were committed but not filed: those of the batch just processed, and any
+    /// left over from a crash or a failed move. One command per folder, with a UID set.
     async fn file_pending(
         &mut self,
         s: &mut Session,
@@ -333,13 +327,23 @@ impl InboxWorker {
         timeout: Duration,
     ) -> Result<()> {
         let key = mailbox_key(&self.inbox);
+        let mut by_folder: std::collections::BTreeMap<String, Vec<u32>> = Default::default();
         for (uid, folder) in self.shared.store.unfiled(&key, uidvalidity).await? {
-            let Ok(uid32) = u32::try_from(uid) else { continue };
-            match file_one(s, cfg, uid32, &folder, caps, timeout).await {
-                Ok(()) => self.shared.store.mark_filed(&key, uidvalidity, uid).await?,
-                Err(e) => {
-                    tracing::warn!(uid, error = %format!("{e:#}"), "filing failed; will retry");
-                    break;
+            if let Ok(uid) = u32::try_from(uid) {
+                by_folder.entry(folder).or_default().push(uid);
+            }
+        }
+        for (folder, uids) in by_folder {
+            for chunk in uids.chunks(FILE_CHUNK) {
+                match file_set(s, cfg, chunk, &folder, caps, timeout).await {
+                    Ok(()) => {
+                        let uids: Vec<i64> = chunk.iter().map(|u| i64::from(*u)).collect();
+                        self.shared.store.mark_filed(&key, uidvalidity, &uids).await?;
+                    }
+                    Err(e) => {
+                        tracing::warn!(folder = %folder, count = chunk.len(), error = %format!("{e:#}"), "filing failed; will retry");
+                        return Ok(());
+                    }
                 }
             }
         }
@@ -383,31 +387,31 @@ impl InboxWorker {
     }
 }
 
-/// Moves (or flags) one message into its folder.
-async fn file_one(
+/// Moves (or flags) a set of messages into one folder.
+async fn file_set(
     s: &mut Session,
     cfg: &Config,
-    uid: u32,
+    uids: &[u32],
     folder: &str,
     caps: Caps,
     timeout: Duration,
 ) -> Result<()> {
-    let uid_s = uid.to_string();
+    let set = uid_set(uids);
     if cfg.main.filing.mode == FilingMode::Flag {
         let flag = format!("+FLAGS.SILENT ({})", cfg.main.filing.keyword);
         t(timeout, "UID STORE", async {
-            s.uid_store(&uid_s, &flag).await?.try_collect::<Vec<_>>().await
+            s.uid_store(&set, &flag).await?.try_collect::<Vec<_>>().await
         })
         .await?;
         return Ok(());
     }
     if caps.moves {
-        return t(timeout, "UID MOVE", s.uid_mv(&uid_s, folder)).await;
+        return t(timeout, "UID MOVE", s.uid_mv(&set, folder)).await;
     }
-    // Without MOVE (RFC 6851): copy, mark deleted, expunge just this UID where UIDPLUS allows.
-    t(timeout, "UID COPY", s.uid_copy(&uid_s, folder)).await?;
+    // Without MOVE (RFC 6851): copy, mark deleted, expunge just these UIDs where UIDPLUS allows.
+    t(timeout, "UID COPY", s.uid_copy(&set, folder)).await?;
     t(timeout, "UID STORE", async {
-        s.uid_store(&uid_s, "+FLAGS.SILENT (\\Deleted)")
+        s.uid_store(&set, "+FLAGS.SILENT (\\Deleted)")
             .await?
             .try_collect::<Vec<_>>()
             .await
@@ -415,7 +419,7 @@ async fn file_one(
     .await?;
     if caps.uidplus {
         t(timeout, "UID EXPUNGE", async {
-            s.uid_expunge(&uid_s).await?.try_collect::<Vec<_>>().await
+            s.uid_expunge(&set).await?.try_collect::<Vec<_>>().await
         })
         .await?;
     } else {
@@ -425,6 +429,32 @@ async fn file_one(
         .await?;
     }
     Ok(())
+}
+
+/// Most UIDs filed by one command (keeps the command line short: LESSONS takeaway 3).
+const FILE_CHUNK: usize = 200;
+
+/// An IMAP UID set for sorted UIDs, with runs written as ranges: `1:3,7,9:10`.
+fn uid_set(uids: &[u32]) -> String {
+    let mut out = String::new();
+    let mut i = 0;
+    while let Some(&start) = uids.get(i) {
+        let mut end = start;
+        while uids.get(i + 1) == Some(&end.wrapping_add(1)) {
+            end = end.wrapping_add(1);
+            i += 1;
+        }
+        if !out.is_empty() {
+            out.push(',');
+        }
+        if end == start {
+            out.push_str(&start.to_string());
+        } else {
+            out.push_str(&format!("{start}:{end}"));
+        }
+        i += 1;
+    }
+    out
 }
 
 /// Creates the filing folders that do not exist yet.
@@ -487,4 +517,21 @@ fn summary_reasons(d: &crate::pipeline::Decision) -> String {
     v.sort();
     v.dedup();
     v.join(",")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::uid_set;
+
+    #[test]
+    fn uid_sets_compress_runs() {
+        assert_eq!(uid_set(&[]), "");
+        assert_eq!(uid_set(&[7]), "7");
+        assert_eq!(uid_set(&[1, 2, 3, 7, 9, 10]), "1:3,7,9:10");
+        assert_eq!(uid_set(&[4, 6, 8]), "4,6,8");
+        assert_eq!(
+            uid_set(&[u32::MAX - 1, u32::MAX]),
+            format!("{}:{}", u32::MAX - 1, u32::MAX)
+        );
+    }
 }

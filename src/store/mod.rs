@@ -362,18 +362,23 @@ impl Store {
         Ok(rows.into_iter().map(|r| (r.get(0), r.get(1))).collect())
     }
 
-    /// Marks a UID filed (moved or flagged).
-    pub async fn mark_filed(&self, mailbox: &str, uidvalidity: i64, uid: i64) -> Result<()> {
-        sqlx::query(
-            "UPDATE mailbox_uids SET filed_ms = $1 WHERE mailbox = $2 AND uidvalidity = $3 AND uid = $4",
-        )
-        .bind(now_ms())
-        .bind(mailbox)
-        .bind(uidvalidity)
-        .bind(uid)
-        .execute(&self.pool)
-        .await
-        .context("marking a message filed")?;
+    /// Marks UIDs filed (moved or flagged), in one transaction.
+    pub async fn mark_filed(&self, mailbox: &str, uidvalidity: i64, uids: &[i64]) -> Result<()> {
+        let now = now_ms();
+        let mut tx = self.pool.begin().await.context("marking messages filed")?;
+        for uid in uids {
+            sqlx::query(
+                "UPDATE mailbox_uids SET filed_ms = $1 WHERE mailbox = $2 AND uidvalidity = $3 AND uid = $4",
+            )
+            .bind(now)
+            .bind(mailbox)
+            .bind(uidvalidity)
+            .bind(uid)
+            .execute(&mut *tx)
+            .await
+            .context("marking a message filed")?;
+        }
+        tx.commit().await.context("marking messages filed")?;
         Ok(())
     }
 
