@@ -47,6 +47,14 @@ fn main() -> anyhow::Result<()> {
 
     let env = MailEnv::start();
     let work = tempfile::tempdir()?;
+    // BENCH_SMTP=smtp-sink receives with Postfix's smtp-sink (C, built for benchmarks) instead of
+    // the harness's aiosmtpd (Python), which spends about 2.9 ms of CPU per email: more than the
+    // daemon itself, on the same two cores.
+    let sink_server = match std::env::var("BENCH_SMTP").as_deref() {
+        Ok("smtp-sink") => Some(SmtpSink::start(work.path())?),
+        Ok("aiosmtpd") | Err(_) => None,
+        Ok(other) => anyhow::bail!("BENCH_SMTP must be aiosmtpd or smtp-sink, not {other}"),
+    };
     let store = format!("sqlite://{}", work.path().join("bench.db").display());
     let config = work.path().join("referral-intake.toml");
     // A larger fetch batch; IDLE for the latency part.
@@ -64,6 +72,14 @@ fn main() -> anyhow::Result<()> {
     let toml = match std::env::var("BENCH_FILING") {
         Ok(mode) => format!("{toml}\n[filing]\nmode = \"{mode}\"\n"),
         Err(_) => toml,
+    };
+    let toml = match &sink_server {
+        Some(sink) => toml.replacen(
+            &format!("port = {}\ntls = \"none\"\ntimeout_secs", env.smtp_port),
+            &format!("port = {}\ntls = \"none\"\ntimeout_secs", sink.port),
+            1,
+        ),
+        None => toml,
     };
     std::fs::write(&config, toml)?;
 
@@ -93,12 +109,18 @@ fn main() -> anyhow::Result<()> {
         "loaded {n} messages into Dovecot in {:.1} s",
         t_load.elapsed().as_secs_f64()
     );
-    let sink = env
-        .dir
-        .path()
-        .join("mail")
-        .join("sink@example.test")
-        .join("Maildir");
+    let sink = match &sink_server {
+        Some(s) => s.dir.clone(),
+        None => env
+            .dir
+            .path()
+            .join("mail")
+            .join("sink@example.test")
+            .join("Maildir"),
+    };
+    let (dovecot_pid, aiosmtpd_pid) = env.server_pids();
+    let smtp_pid = sink_server.as_ref().map(|s| s.child.id()).or(aiosmtpd_pid);
+    let servers_before = (dovecot_pid.map(tree_cpu_secs), smtp_pid.map(tree_cpu_secs));
     let t0 = Instant::now();
     let mut child = Command::new(&bin)
         .args(["run", "--config"])
@@ -115,6 +137,13 @@ fn main() -> anyhow::Result<()> {
     let elapsed = t0.elapsed().as_secs_f64();
     let rss_after_batch = vm_hwm_kb(pid);
     let cpu_after_batch = cpu_secs(pid);
+    let per_referral_ms = |before: Option<f64>, now: Option<f64>| {
+        before
+            .zip(now)
+            .map(|(b, a)| ((a - b) * 1000.0 / n as f64 * 100.0).round() / 100.0)
+    };
+    let dovecot_ms = per_referral_ms(servers_before.0, dovecot_pid.map(tree_cpu_secs));
+    let smtp_ms = per_referral_ms(servers_before.1, smtp_pid.map(tree_cpu_secs));
     eprintln!(
         "throughput: {n} referrals in {elapsed:.2} s = {:.0} referrals/s",
         n as f64 / elapsed
@@ -151,16 +180,66 @@ fn main() -> anyhow::Result<()> {
             // apart from the test servers sharing the machine.
             "daemon_cpu_ms_per_referral": cpu_after_batch.map(|c| (c * 1000.0 / n as f64 * 100.0).round() / 100.0),
             "peak_rss_mb": rss_peak.map(|k| k / 1024),
+            // The test servers' CPU per referral during the batch (Dovecot: master and all its
+            // children; SMTP: aiosmtpd), on the same two cores.
+            "dovecot_cpu_ms_per_referral": dovecot_ms,
+            "smtp_server_cpu_ms_per_referral": smtp_ms,
         })
     );
     Ok(())
 }
 
-fn count(maildir: &Path) -> usize {
-    ["new", "cur"]
+/// Emails received: files in a Maildir's `new` and `cur`, or in smtp-sink's dump folder.
+fn count(dir: &Path) -> usize {
+    let flat = std::fs::read_dir(dir)
+        .map(|r| r.flatten().filter(|e| e.path().is_file()).count())
+        .unwrap_or(0);
+    flat + ["new", "cur"]
         .iter()
-        .map(|d| std::fs::read_dir(maildir.join(d)).map(|r| r.count()).unwrap_or(0))
-        .sum()
+        .map(|d| std::fs::read_dir(dir.join(d)).map(|r| r.count()).unwrap_or(0))
+        .sum::<usize>()
+}
+
+/// Postfix's `smtp-sink` on a free loopback port, dumping each message to a file.
+struct SmtpSink {
+    child: std::process::Child,
+    port: u16,
+    dir: std::path::PathBuf,
+}
+
+impl SmtpSink {
+    fn start(work: &Path) -> anyhow::Result<SmtpSink> {
+        let bin = Path::new("/usr/sbin/smtp-sink");
+        anyhow::ensure!(
+            bin.exists(),
+            "BENCH_SMTP=smtp-sink needs Debian's postfix package (/usr/sbin/smtp-sink)"
+        );
+        let dir = work.join("smtp-sink");
+        std::fs::create_dir_all(&dir)?;
+        // smtp-sink drops to an unprivileged user when started as root.
+        let _ = Command::new("chmod").arg("777").arg(&dir).status();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let child = Command::new(bin)
+            .args(["-u", "nobody", "-d"])
+            .arg(format!("{}/%M.", dir.display()))
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("256")
+            .stdout(Stdio::null())
+            .spawn()?;
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            anyhow::ensure!(Instant::now() < deadline, "smtp-sink did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Ok(SmtpSink { child, port, dir })
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 fn wait_count(maildir: &Path, n: usize, timeout: Duration) -> anyhow::Result<()> {
@@ -184,6 +263,38 @@ fn cpu_secs(pid: u32) -> Option<f64> {
     let stime: f64 = fields.get(12)?.parse().ok()?;
     let ticks = 100.0; // USER_HZ on Linux
     Some((utime + stime) / ticks)
+}
+
+/// CPU seconds used by a process and every live descendant (Dovecot forks one `imap` process
+/// per connection, plus its auth and index workers).
+fn tree_cpu_secs(root: u32) -> f64 {
+    let mut parent_of = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|p| p.parse::<u32>().ok()) else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        let ppid = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<u32>().ok());
+        if let Some(ppid) = ppid {
+            parent_of.push((pid, ppid));
+        }
+    }
+    let mut tree = vec![root];
+    let mut grew = true;
+    while grew {
+        grew = false;
+        for (pid, ppid) in &parent_of {
+            if tree.contains(ppid) && !tree.contains(pid) {
+                tree.push(*pid);
+                grew = true;
+            }
+        }
+    }
+    tree.iter().filter_map(|p| cpu_secs(*p)).sum()
 }
 
 /// Peak resident set size of a process, in KiB.

@@ -283,23 +283,27 @@ fn best_match<T: Copy>(aliases: &[(String, T)], caption: &str) -> Option<(T, usi
 }
 
 /// Where a normalised `phrase` stands as whole words in `padded` (normalised text with a space at
-/// each end): the position of the space before it. Matching is done this way, without building
-/// `" phrase "` strings, because it runs for every alias against every label of every form.
+/// each end): the position of the space before it. It runs for every alias against every label
+/// of every form, so it builds nothing: it tries the phrase at each word start (after a space),
+/// which is cheaper on short labels than setting up a substring searcher per call.
 pub fn find_phrase(padded: &str, phrase: &str) -> Option<usize> {
-    let step = phrase.chars().next()?.len_utf8();
-    let mut from = 0;
-    while let Some(i) = padded.get(from..)?.find(phrase) {
-        let at = from + i;
-        let before = padded.get(..at).is_some_and(|b| b.ends_with(' '));
-        let after = padded
-            .get(at + phrase.len()..)
-            .is_some_and(|r| r.starts_with(' '));
-        if before && after {
-            return Some(at - 1);
-        }
-        from = at + step;
+    if phrase.is_empty() {
+        return None;
     }
-    None
+    let bytes = padded.as_bytes();
+    let first = phrase.as_bytes().first()?;
+    bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b' ')
+        .map(|(i, _)| i)
+        .find(|&i| {
+            // After an ASCII space is always a char boundary.
+            let rest = bytes.get(i + 1..).unwrap_or_default();
+            rest.first() == Some(first)
+                && rest.starts_with(phrase.as_bytes())
+                && rest.get(phrase.len()) == Some(&b' ')
+        })
 }
 
 /// Lowercase, `&` → `and`, punctuation → spaces, collapsed. The form used for all name matching.

@@ -434,6 +434,15 @@ impl MailEnv {
         )
     }
 
+    /// Process ids of the Dovecot master and the SMTP server (for benchmarks that account their
+    /// CPU).
+    pub fn server_pids(&self) -> (Option<u32>, Option<u32>) {
+        (
+            self.dovecot.as_ref().map(Child::id),
+            self.smtp.as_ref().map(Child::id),
+        )
+    }
+
     /// The tails of Dovecot's and aiosmtpd's logs, for failure messages.
     pub fn logs(&self) -> String {
         ["dovecot.log", "dovecot.stderr", "aiosmtpd.log"]
