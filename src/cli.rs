@@ -88,6 +88,13 @@ pub enum Command {
     },
     /// Load and validate all configuration.
     CheckConfig,
+    /// Clear raw messages (and the .eml of finished outbox rows) older than
+    /// `[store] raw_retention_days`, keeping the metadata; writes a `purge` audit event.
+    Purge {
+        /// Only count what would be cleared.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 /// Runs the command; returns the process exit code.
@@ -177,6 +184,27 @@ fn run(cli: Cli) -> Result<i32> {
             let (out, failed) = extract_files(&cfg, files, *raw);
             print_json(&out)?;
             Ok(if failed { 1 } else { 0 })
+        }
+        Command::Purge { dry_run } => {
+            let cfg = load(&cli)?;
+            let days = cfg.main.store.raw_retention_days;
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            let report = rt.block_on(async {
+                let store = crate::store::Store::open(&cfg.main.store.url).await?;
+                store.purge_raw(days, *dry_run).await
+            })?;
+            tracing::info!(
+                dry_run = report.dry_run,
+                retention_days = report.retention_days,
+                cutoff = %report.cutoff,
+                messages = report.messages,
+                outbox_emls = report.outbox_emls,
+                "purge finished"
+            );
+            print_json(&report)?;
+            Ok(0)
         }
         Command::Replay { paths, out, format } => {
             let cfg = load(&cli)?;
