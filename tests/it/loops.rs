@@ -95,7 +95,11 @@ fn referral(tag: &str) -> Vec<u8> {
         &format!("Message-ID: <{tag}.loops@eastbay-clinic.example>"),
         1,
     )
-    .replacen("Subject: ECM Referral", &format!("Subject: ECM Referral {tag}"), 1)
+    .replacen(
+        "Subject: ECM Referral",
+        &format!("Subject: ECM Referral {tag}"),
+        1,
+    )
     .into_bytes()
 }
 
@@ -178,15 +182,24 @@ fn auto_responder_gets_one_ack_per_referral_and_no_reply_to_its_ooo() {
         std::thread::sleep(Duration::from_millis(100));
     }
     assert_eq!(answered.len(), 2, "both referrals were acknowledged");
-    let ignored = s.env.wait_list(NCAL, "Referrals/Ignored", 2, Duration::from_secs(10));
+    let ignored = s
+        .env
+        .wait_list(NCAL, "Referrals/Ignored", 2, Duration::from_secs(10));
     assert_eq!(ignored.len(), 2, "both OOO replies are filed as ignored");
     let sunk = settle(&s.env, Duration::from_millis(2500), Duration::from_secs(15));
     d.stop();
-    assert_eq!(count_kind(&sunk, "ack"), 2, "exactly one ack per referral, none to an OOO");
+    assert_eq!(
+        count_kind(&sunk, "ack"),
+        2,
+        "exactly one ack per referral, none to an OOO"
+    );
     assert_eq!(count_kind(&sunk, "forward"), 2, "each referral forwarded once");
     assert_eq!(sunk.len(), 4);
     assert_eq!(
-        query_i64(&s.store_url, "SELECT COUNT(*) FROM messages WHERE disposition = 'ignored'"),
+        query_i64(
+            &s.store_url,
+            "SELECT COUNT(*) FROM messages WHERE disposition = 'ignored'"
+        ),
         2
     );
 }
@@ -218,24 +231,35 @@ fn bounced_sender_gets_no_more_acks_but_referrals_still_reach_the_team() {
         ack.2
     );
     s.env.append(NCAL, "INBOX", dsn.as_bytes());
-    s.env.wait_list(NCAL, "Referrals/Ignored", 1, Duration::from_secs(10));
+    s.env
+        .wait_list(NCAL, "Referrals/Ignored", 1, Duration::from_secs(10));
     s.env.append(NCAL, "INBOX", &referral("second"));
-    s.env.wait_list(NCAL, "Referrals/Accepted", 2, Duration::from_secs(15));
+    s.env
+        .wait_list(NCAL, "Referrals/Accepted", 2, Duration::from_secs(15));
     let sunk = settle(&s.env, Duration::from_millis(2000), Duration::from_secs(15));
     d.stop();
     assert_eq!(count_kind(&sunk, "forward"), 2, "both referrals reached the team");
     assert_eq!(count_kind(&sunk, "ack"), 1, "no ack after the bounce");
     assert_eq!(
-        query_i64(&s.store_url, "SELECT COUNT(*) FROM suppressions WHERE status = '5.1.1'"),
+        query_i64(
+            &s.store_url,
+            "SELECT COUNT(*) FROM suppressions WHERE status = '5.1.1'"
+        ),
         1
     );
     assert_eq!(
-        query_i64(&s.store_url, "SELECT COUNT(*) FROM events WHERE kind = 'reply_withheld'"),
+        query_i64(
+            &s.store_url,
+            "SELECT COUNT(*) FROM events WHERE kind = 'reply_withheld'"
+        ),
         1
     );
     assert_eq!(query_i64(&s.store_url, "SELECT COUNT(*) FROM referrals"), 2);
     assert_eq!(
-        query_i64(&s.store_url, "SELECT COUNT(*) FROM messages WHERE reasons LIKE '%bounce%'"),
+        query_i64(
+            &s.store_url,
+            "SELECT COUNT(*) FROM messages WHERE reasons LIKE '%bounce%'"
+        ),
         1,
         "the DSN itself is ignored with reason bounce"
     );
@@ -246,13 +270,11 @@ fn bounced_sender_gets_no_more_acks_but_referrals_still_reach_the_team() {
 #[test]
 fn mail_from_our_own_address_is_ignored() {
     let s = setup("");
-    let own_from = String::from_utf8(referral("own-from"))
-        .expect("utf-8")
-        .replacen(
-            "From: Jane Sample <jane.sample@eastbay-clinic.example>",
-            "From: Referrals <REGMCDURNS-KPNC@kp.org>",
-            1,
-        );
+    let own_from = String::from_utf8(referral("own-from")).expect("utf-8").replacen(
+        "From: Jane Sample <jane.sample@eastbay-clinic.example>",
+        "From: Referrals <REGMCDURNS-KPNC@kp.org>",
+        1,
+    );
     let own_id = String::from_utf8(referral("own-id")).expect("utf-8").replacen(
         "Message-ID: <own-id.loops@eastbay-clinic.example>",
         "Message-ID: <0190abc.ack@referral-intake.invalid>",
@@ -261,13 +283,22 @@ fn mail_from_our_own_address_is_ignored() {
     s.env.append(NCAL, "INBOX", own_from.as_bytes());
     s.env.append(NCAL, "INBOX", own_id.as_bytes());
     let d = Daemon::start(&s.config);
-    let ignored = s.env.wait_list(NCAL, "Referrals/Ignored", 2, Duration::from_secs(15));
+    let ignored = s
+        .env
+        .wait_list(NCAL, "Referrals/Ignored", 2, Duration::from_secs(15));
     let sunk = settle(&s.env, Duration::from_millis(1500), Duration::from_secs(10));
     d.stop();
     assert_eq!(ignored.len(), 2);
-    assert!(sunk.is_empty(), "nothing sent: {:?}", sunk.iter().map(info).collect::<Vec<_>>());
+    assert!(
+        sunk.is_empty(),
+        "nothing sent: {:?}",
+        sunk.iter().map(info).collect::<Vec<_>>()
+    );
     assert_eq!(
-        query_i64(&s.store_url, "SELECT COUNT(*) FROM messages WHERE reasons LIKE '%own_message%'"),
+        query_i64(
+            &s.store_url,
+            "SELECT COUNT(*) FROM messages WHERE reasons LIKE '%own_message%'"
+        ),
         2
     );
 }
@@ -284,13 +315,21 @@ fn flooding_sender_gets_limit_acks_and_every_referral_is_forwarded() {
         s.env.append(NCAL, "INBOX", &referral(&format!("flood-{i}")));
     }
     let d = Daemon::start(&s.config);
-    s.env.wait_list(NCAL, "Referrals/Accepted", 3 * limit, Duration::from_secs(25));
+    s.env
+        .wait_list(NCAL, "Referrals/Accepted", 3 * limit, Duration::from_secs(25));
     let sunk = s.env.wait_sink(3 * limit + limit, Duration::from_secs(20));
     let sunk = settle(&s.env, Duration::from_millis(2000), Duration::from_secs(15)).max_by_len(sunk);
     d.stop();
     assert_eq!(count_kind(&sunk, "ack"), limit, "exactly `limit` acks");
-    assert_eq!(count_kind(&sunk, "forward"), 3 * limit, "every referral forwarded");
-    assert_eq!(query_i64(&s.store_url, "SELECT COUNT(*) FROM referrals"), (3 * limit) as i64);
+    assert_eq!(
+        count_kind(&sunk, "forward"),
+        3 * limit,
+        "every referral forwarded"
+    );
+    assert_eq!(
+        query_i64(&s.store_url, "SELECT COUNT(*) FROM referrals"),
+        (3 * limit) as i64
+    );
     assert_eq!(
         query_i64(
             &s.store_url,

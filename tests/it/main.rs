@@ -13,5 +13,6 @@ mod golden;
 mod loops;
 mod mailenv_selftest;
 mod postgres;
+mod privacy;
 mod replay;
 mod sender;
