@@ -15,4 +15,5 @@ mod mailenv_selftest;
 mod postgres;
 mod privacy;
 mod replay;
+mod retention;
 mod sender;
