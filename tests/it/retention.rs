@@ -27,7 +27,12 @@ fn cli(config: &Path, args: &[&str]) -> serde_json::Value {
     let mut all = vec!["--config", config.to_str().expect("utf8")];
     all.extend_from_slice(args);
     let out = run(&all);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     json(&out)
 }
 
@@ -46,7 +51,12 @@ fn purge_clears_old_raw_keeps_new_and_audits(url: &str) {
     let out_dir = dir.path().join("out");
     let out = out_dir.to_str().expect("utf8");
     let replayed = cli(&cfg, &["replay", OLD, NEW, "--out", out, "--format", "json"]);
-    let id = |i: usize| replayed["rows"][i]["store_id"].as_str().expect("store id").to_string();
+    let id = |i: usize| {
+        replayed["rows"][i]["store_id"]
+            .as_str()
+            .expect("store id")
+            .to_string()
+    };
     let (old_id, new_id) = (id(0), id(1));
 
     let store = rt.block_on(Store::open(url)).expect("store");
@@ -64,7 +74,12 @@ fn purge_clears_old_raw_keeps_new_and_audits(url: &str) {
             .await
     })
     .expect("age the old message");
-    let old_emails = one_i64(&rt, &store, "SELECT COUNT(*) FROM outbox WHERE message_id = $1", &old_id);
+    let old_emails = one_i64(
+        &rt,
+        &store,
+        "SELECT COUNT(*) FROM outbox WHERE message_id = $1",
+        &old_id,
+    );
     assert!(old_emails >= 2, "ack and forward: {old_emails}");
 
     // A dry run counts and changes nothing.
@@ -78,27 +93,44 @@ fn purge_clears_old_raw_keeps_new_and_audits(url: &str) {
     let done = cli(&cfg, &["purge"]);
     assert_eq!(done["messages"], 1);
     assert_eq!(done["outbox_emls"], old_emails);
-    assert_eq!(one_i64(&rt, &store, purge_events, "purge"), 1, "one audit event per run");
+    assert_eq!(
+        one_i64(&rt, &store, purge_events, "purge"),
+        1,
+        "one audit event per run"
+    );
     let empty_raw = "SELECT COUNT(*) FROM messages WHERE id = $1 AND raw = '' AND raw_purged_ms IS NOT NULL";
     assert_eq!(one_i64(&rt, &store, empty_raw, &old_id), 1, "old raw cleared");
     assert_eq!(one_i64(&rt, &store, empty_raw, &new_id), 0, "new raw kept");
     assert_eq!(
-        one_i64(&rt, &store, "SELECT COUNT(*) FROM outbox WHERE message_id = $1 AND eml = ''", &old_id),
+        one_i64(
+            &rt,
+            &store,
+            "SELECT COUNT(*) FROM outbox WHERE message_id = $1 AND eml = ''",
+            &old_id
+        ),
         old_emails
     );
     assert_eq!(
-        one_i64(&rt, &store, "SELECT COUNT(*) FROM outbox WHERE message_id = $1 AND eml = ''", &new_id),
+        one_i64(
+            &rt,
+            &store,
+            "SELECT COUNT(*) FROM outbox WHERE message_id = $1 AND eml = ''",
+            &new_id
+        ),
         0
     );
     assert_eq!(
-        one_i64(&rt, &store, "SELECT COUNT(*) FROM referrals WHERE message_id = $1", &old_id),
+        one_i64(
+            &rt,
+            &store,
+            "SELECT COUNT(*) FROM referrals WHERE message_id = $1",
+            &old_id
+        ),
         1,
         "metadata kept"
     );
     let detail: String = rt
-        .block_on(
-            sqlx::query("SELECT detail FROM events WHERE kind = 'purge'").fetch_one(store.pool()),
-        )
+        .block_on(sqlx::query("SELECT detail FROM events WHERE kind = 'purge'").fetch_one(store.pool()))
         .expect("event")
         .get(0);
     let detail: serde_json::Value = serde_json::from_str(&detail).expect("json");
@@ -109,7 +141,10 @@ fn purge_clears_old_raw_keeps_new_and_audits(url: &str) {
     let err = rt.block_on(store.raw_message(&old_id)).expect_err("purged");
     assert!(format!("{err:#}").contains("purged"), "{err:#}");
     let kept = rt.block_on(store.raw_message(&new_id)).expect("kept");
-    assert_eq!(kept.raw, std::fs::read(crate::support::root().join(NEW)).expect("read"));
+    assert_eq!(
+        kept.raw,
+        std::fs::read(crate::support::root().join(NEW)).expect("read")
+    );
 
     // A second run finds nothing new; replaying the purged file is a clean duplicate.
     let again = cli(&cfg, &["purge"]);
