@@ -44,6 +44,7 @@ fn one_i64(rt: &tokio::runtime::Runtime, store: &Store, sql: &'static str, bind:
 
 /// Replays an old and a new message (acks and forwards written as .eml, so their outbox rows
 /// are `sent`), ages the old one past retention, then purges.
+#[allow(clippy::indexing_slicing)] // JSON lookups in a test helper
 fn purge_clears_old_raw_keeps_new_and_audits(url: &str) {
     let rt = tokio::runtime::Runtime::new().expect("rt");
     let dir = tempfile::tempdir().expect("tmp");
