@@ -88,6 +88,13 @@ pub enum Command {
     },
     /// Load and validate all configuration.
     CheckConfig,
+    /// Clear raw messages (and the .eml of finished outbox rows) older than
+    /// `[store] raw_retention_days`, keeping the metadata; writes a `purge` audit event.
+    Purge {
+        /// Only count what would be cleared.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 /// Runs the command; returns the process exit code.
@@ -102,9 +109,38 @@ pub fn main_with(cli: Cli) -> i32 {
     }
 }
 
+/// Dependencies whose DEBUG/TRACE output is the wire itself: async-imap traces every byte read
+/// and written (whole messages with their attachments, and the LOGIN command with the password),
+/// and the TLS and SMTP layers can do the same. They are capped at INFO whatever
+/// `REFERRAL_INTAKE_LOG` asks for, so no log level exposes member data or secrets
+/// (tests/it/privacy.rs runs the corpus at TRACE and checks).
+pub const WIRE_CRATES: [&str; 6] = [
+    "async_imap",
+    "imap_proto",
+    "lettre",
+    "rustls",
+    "tokio_rustls",
+    "mail_parser",
+];
+
+/// The log filter: `REFERRAL_INTAKE_LOG` (default `info,sqlx=warn,lopdf=error`), then
+/// [`WIRE_CRATES`] capped at INFO (added last, so they override the same targets given there).
+pub fn log_filter(spec: Option<&str>) -> tracing_subscriber::EnvFilter {
+    let default = "info,sqlx=warn,lopdf=error";
+    let mut filter = spec
+        .and_then(|s| tracing_subscriber::EnvFilter::try_new(s).ok())
+        .unwrap_or_else(|| tracing_subscriber::EnvFilter::new(default));
+    for krate in WIRE_CRATES {
+        if let Ok(d) = format!("{krate}=info").parse() {
+            filter = filter.add_directive(d);
+        }
+    }
+    filter
+}
+
 fn init_logging(format: LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("REFERRAL_INTAKE_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,lopdf=error"));
+    let spec = std::env::var("REFERRAL_INTAKE_LOG").ok();
+    let filter = log_filter(spec.as_deref());
     let b = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
@@ -177,6 +213,27 @@ fn run(cli: Cli) -> Result<i32> {
             let (out, failed) = extract_files(&cfg, files, *raw);
             print_json(&out)?;
             Ok(if failed { 1 } else { 0 })
+        }
+        Command::Purge { dry_run } => {
+            let cfg = load(&cli)?;
+            let days = cfg.main.store.raw_retention_days;
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            let report = rt.block_on(async {
+                let store = crate::store::Store::open(&cfg.main.store.url).await?;
+                store.purge_raw(days, *dry_run).await
+            })?;
+            tracing::info!(
+                dry_run = report.dry_run,
+                retention_days = report.retention_days,
+                cutoff = %report.cutoff,
+                messages = report.messages,
+                outbox_emls = report.outbox_emls,
+                "purge finished"
+            );
+            print_json(&report)?;
+            Ok(0)
         }
         Command::Replay { paths, out, format } => {
             let cfg = load(&cli)?;

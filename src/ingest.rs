@@ -123,7 +123,7 @@ pub async fn ingest(
     };
     let region = source.inbox_region.clone();
     let cfg2 = cfg.clone();
-    let (raw, decision, email) = tokio::task::spawn_blocking(move || {
+    let (raw, mut decision, email) = tokio::task::spawn_blocking(move || {
         let ctx = Context {
             cfg: &cfg2,
             lookups: &lookups,
@@ -184,6 +184,21 @@ pub async fn ingest(
         });
     }
 
+    // Loop protection (crate::loops): a bounce of our mail suppresses its dead recipients; live
+    // replies to a suppressed or flooding sender are withheld. Forwards always go.
+    let mut events = Vec::new();
+    let mut suppressions = Vec::new();
+    let mut bounce = None;
+    if decision.reasons.contains(&Reason::Bounce) {
+        let b = crate::loops::read_bounce(&cfg, store, &raw).await?;
+        events.extend(b.events.iter().cloned());
+        suppressions.clone_from(&b.suppressions);
+        bounce = Some(b);
+    }
+    if source.uid.is_some() {
+        events.extend(crate::loops::guard_replies(&cfg, store, &mut decision).await?);
+    }
+
     // The year the plan received it, not the sender's Date header (which can be anything).
     let year = today.year();
     let prefixes: Vec<String> = decision
@@ -210,6 +225,8 @@ pub async fn ingest(
         summary_json: summary.to_string(),
         raw: &raw,
         imap: imap_ref(folder_for(&decision, &cfg.main.filing)),
+        events: events.clone(),
+        suppressions,
     };
     let mut references = Vec::new();
     let committed = store
@@ -244,6 +261,7 @@ pub async fn ingest(
         })
         .await?;
     let folder = source.uid.map(|_| folder_for(&decision, &cfg.main.filing));
+    log_guards(&committed.message_id, &events, bounce.as_ref());
     Ok(Ingested {
         store_id: Some(committed.message_id),
         decision,
@@ -252,6 +270,38 @@ pub async fn ingest(
         folder,
         duplicate_of: None,
     })
+}
+
+/// One line per withheld reply (WARN) and per bounce (INFO; ERROR when a team or review address
+/// bounced, since forwards keep going there and a person must fix the address). Ids, codes and
+/// address tags only.
+fn log_guards(msg_id: &str, events: &[crate::store::NewEvent], bounce: Option<&crate::loops::BounceOutcome>) {
+    for e in events.iter().filter(|e| e.kind == "reply_withheld") {
+        let detail: serde_json::Value = serde_json::from_str(&e.detail).unwrap_or_default();
+        tracing::warn!(
+            msg_id,
+            kind = detail.get("kind").and_then(|v| v.as_str()).unwrap_or("-"),
+            reason = detail.get("reason").and_then(|v| v.as_str()).unwrap_or("-"),
+            recipient_tag = detail.get("recipient").and_then(|v| v.as_str()).unwrap_or("-"),
+            "reply withheld (the referral is stored and forwarded as usual)"
+        );
+    }
+    if let Some(b) = bounce {
+        tracing::info!(
+            msg_id,
+            statuses = %b.statuses.join(","),
+            suppressed = b.suppressions.len(),
+            "bounce recorded"
+        );
+        if !b.team_bounced.is_empty() {
+            tracing::error!(
+                msg_id,
+                statuses = %b.statuses.join(","),
+                recipient_tags = %b.team_bounced.join(","),
+                "a team or review address bounced permanently; forwards keep going to it — fix [regions] addresses"
+            );
+        }
+    }
 }
 
 /// Stores a message that could not be processed (after repeated failures), so it is neither lost
@@ -291,6 +341,8 @@ pub async fn quarantine(
                 uid,
                 folder: folder.clone(),
             }),
+        events: Vec::new(),
+        suppressions: Vec::new(),
     };
     let committed = store
         .commit_message(new, &[], &outbox::message_prefix(&region, year), |_, _| {

@@ -21,6 +21,7 @@ pub mod config;
 pub mod daemon;
 pub mod extract;
 pub mod ingest;
+pub mod loops;
 pub mod message;
 pub mod model;
 pub mod normalize;

@@ -13,6 +13,7 @@
 //! - Error texts carry no message content (they end up in logs).
 
 mod auto;
+mod dsn;
 mod html;
 mod parts;
 
@@ -24,6 +25,7 @@ use mail_parser::{Address, HeaderValue, MessageParser};
 use crate::extract::Limits;
 
 pub use auto::{AutoSignals, Automatic, OWN_STAMP_HEADER, automatic};
+pub use dsn::{FailedRecipient, failed_recipients};
 pub use html::html_to_text;
 
 /// One parsed message, owned and ready for classification and extraction.

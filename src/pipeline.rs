@@ -154,7 +154,8 @@ pub fn decide(raw: &[u8], ctx: &Context<'_>) -> (Decision, Option<Email>) {
         })
         .unwrap_or_else(|| default_region(cfg));
 
-    if let Some(auto) = message::automatic(&email, &cfg.own_addresses()) {
+    let own_id_domain = Some(cfg.main.outbound.message_id_domain.as_str());
+    if let Some(auto) = message::automatic(&email, &cfg.own_addresses(), own_id_domain) {
         let reason = match auto {
             Automatic::OwnMessage => Reason::OwnMessage,
             Automatic::Bounce => Reason::Bounce,

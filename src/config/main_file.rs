@@ -150,16 +150,26 @@ pub struct StoreConfig {
     /// `sqlite://PATH` (relative to the config folder) or `postgres://user@host/db`.
     #[serde(default = "default_store_url")]
     pub url: String,
+    /// Days a message's raw bytes (and the .eml of finished outbox rows, which carry the
+    /// attachments) are kept; `referral-intake purge` clears older ones, keeping the metadata
+    /// rows. `0` keeps them forever.
+    #[serde(default = "default_raw_retention_days")]
+    pub raw_retention_days: u32,
 }
 
 fn default_store_url() -> String {
     "sqlite://data/referral-intake.db".into()
 }
 
+fn default_raw_retention_days() -> u32 {
+    365
+}
+
 impl Default for StoreConfig {
     fn default() -> Self {
         StoreConfig {
             url: default_store_url(),
+            raw_retention_days: default_raw_retention_days(),
         }
     }
 }
@@ -446,8 +456,19 @@ pub struct OutboundConfig {
     /// Forward destinations allowed: full addresses or `@domain`. Team and review addresses of
     /// every region are always allowed; nothing is forwarded anywhere else.
     pub forward_allow: Vec<String>,
-    /// Domain used in the Message-IDs we generate.
+    /// Domain used in the Message-IDs we generate; incoming mail whose Message-ID ends in it is
+    /// our own coming back and is ignored.
     pub message_id_domain: String,
+    /// Days a recipient whose mail bounced permanently (DSN `Action: failed`, `Status: 5.x.x`)
+    /// gets no acknowledgement or redirect. Forwards to team and review addresses are never
+    /// suppressed. `0` records no suppressions.
+    pub bounce_suppress_days: u32,
+    /// Most acknowledgements and redirects sent to one address per `ack_limit_window_minutes`;
+    /// beyond it the referral is still stored and forwarded, only the reply is withheld. `0`
+    /// means no limit.
+    pub ack_limit_per_sender: u32,
+    /// The window of `ack_limit_per_sender`, in minutes.
+    pub ack_limit_window_minutes: u32,
 }
 
 impl Default for OutboundConfig {
@@ -457,6 +478,9 @@ impl Default for OutboundConfig {
             from_address: None,
             forward_allow: Vec::new(),
             message_id_domain: "referral-intake.invalid".into(),
+            bounce_suppress_days: 60,
+            ack_limit_per_sender: 20,
+            ack_limit_window_minutes: 60,
         }
     }
 }
@@ -566,6 +590,7 @@ impl MainConfig {
 
         let mut store = raw.store;
         store.url = resolve_sqlite_url(&store.url, dir);
+        validate_limits(src, &store, &raw.outbound, problems);
         let mut screening = raw.screening;
         screening.roster_file = screening.roster_file.as_deref().map(resolve);
 
@@ -587,6 +612,39 @@ impl MainConfig {
     /// The region's settings; regions are validated at load, so a missing key is a bug upstream.
     pub fn region(&self, key: &str) -> Option<&RegionConfig> {
         self.regions.get(key)
+    }
+}
+
+/// Range checks for the retention and loop-protection keys.
+fn validate_limits(src: &SourceFile, store: &StoreConfig, out: &OutboundConfig, problems: &mut Problems) {
+    let mut check = |ok: bool, what: &str| {
+        if !ok {
+            problems.push(format!("{}: {what}", src.name));
+        }
+    };
+    check(
+        store.raw_retention_days <= 36_500,
+        "[store] raw_retention_days must be at most 36500 (0 keeps raw messages forever)",
+    );
+    check(
+        out.bounce_suppress_days <= 3_650,
+        "[outbound] bounce_suppress_days must be at most 3650 (0 turns bounce suppression off)",
+    );
+    check(
+        (1..=10_080).contains(&out.ack_limit_window_minutes),
+        "[outbound] ack_limit_window_minutes must be between 1 and 10080 (one week)",
+    );
+    check(
+        out.ack_limit_per_sender <= 100_000,
+        "[outbound] ack_limit_per_sender must be at most 100000 (0 means no limit)",
+    );
+    if let Some(d) =
+        Some(out.message_id_domain.trim()).filter(|d| d.is_empty() || d.contains(['@', ' ', '<', '>']))
+    {
+        problems.push(format!(
+            "{}: [outbound] message_id_domain `{d}` must be a bare domain name",
+            src.name
+        ));
     }
 }
 

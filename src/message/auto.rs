@@ -128,8 +128,10 @@ fn first_token(value: &str) -> String {
 }
 
 /// Decides whether `email` is automatic mail we must not answer; `own_addresses` are the
-/// addresses we send from (compared case-insensitively).
-pub fn automatic(email: &Email, own_addresses: &[String]) -> Option<Automatic> {
+/// addresses we send from (compared case-insensitively), `own_id_domain` the domain of the
+/// Message-IDs we generate (`[outbound] message_id_domain`): a message whose Message-ID ends in
+/// it is one of ours coming back, whatever its From says.
+pub fn automatic(email: &Email, own_addresses: &[String], own_id_domain: Option<&str>) -> Option<Automatic> {
     let s = &email.signals;
     let from = email
         .from
@@ -139,11 +141,21 @@ pub fn automatic(email: &Email, own_addresses: &[String]) -> Option<Automatic> {
     let local = from.rsplit_once('@').map_or(from, |(local, _)| local);
 
     let own = !from.is_empty() && own_addresses.iter().any(|a| a.trim().eq_ignore_ascii_case(from));
-    if own || s.own_stamp {
+    let own_id = own_id_domain
+        .map(|d| d.trim().trim_start_matches('@'))
+        .filter(|d| !d.is_empty())
+        .zip(email.message_id.as_deref())
+        .is_some_and(|(domain, id)| {
+            id.rsplit_once('@')
+                .is_some_and(|(_, right)| right.trim_end_matches('>').eq_ignore_ascii_case(domain))
+        });
+    if own || own_id || s.own_stamp {
         return Some(Automatic::OwnMessage);
     }
 
-    let daemon = ["mailer-daemon", "postmaster"]
+    // Role accounts that only machines (or abuse desks) write from: never a referral sender to
+    // answer (RFC 2142 names, as in Zammad's and RT's sender lists).
+    let daemon = ["mailer-daemon", "postmaster", "abuse", "root"]
         .iter()
         .any(|d| local.eq_ignore_ascii_case(d));
     if s.report_type.as_deref() == Some("delivery-status")
@@ -296,7 +308,7 @@ mod tests {
         for (headers, subject, from) in cases {
             let e = with_headers(headers, subject, from);
             assert_eq!(
-                automatic(&e, &own),
+                automatic(&e, &own, None),
                 Some(Automatic::AutoReply),
                 "{headers} / {subject} / {from}"
             );
@@ -318,7 +330,7 @@ mod tests {
             ),
         ] {
             let e = with_headers(headers, subject, human);
-            assert_eq!(automatic(&e, &[]), None, "{headers} / {subject}");
+            assert_eq!(automatic(&e, &[], None), None, "{headers} / {subject}");
         }
         let e = with_headers(
             "X-MS-Exchange-Generated-Message-Source: Mailbox Rules Agent\r\n",
@@ -346,13 +358,13 @@ mod tests {
         // A fax gateway delivering a form: the no-reply address alone is too weak to drop it.
         let e = gateway("");
         assert_eq!(e.attachments.len(), 1);
-        assert_eq!(automatic(&e, &[]), None);
+        assert_eq!(automatic(&e, &[], None), None);
         // A real auto-reply header still wins, attachment or not.
         let e = gateway("Auto-Submitted: auto-generated\r\n");
-        assert_eq!(automatic(&e, &[]), Some(Automatic::AutoReply));
+        assert_eq!(automatic(&e, &[], None), Some(Automatic::AutoReply));
         // Without an attachment a no-reply notification is still ignored.
         let e = with_headers("", "Your fax was delivered", "noreply@fax.example.org");
-        assert_eq!(automatic(&e, &[]), Some(Automatic::AutoReply));
+        assert_eq!(automatic(&e, &[], None), Some(Automatic::AutoReply));
     }
 
     #[test]
@@ -367,7 +379,7 @@ mod tests {
                    --D\r\nContent-Type: text/rfc822-headers\r\n\r\nSubject: Referral received\r\n\r\n--D--\r\n";
         let e = parse_ok(dsn);
         assert_eq!(e.signals.report_type.as_deref(), Some("delivery-status"));
-        assert_eq!(automatic(&e, &[]), Some(Automatic::Bounce));
+        assert_eq!(automatic(&e, &[], None), Some(Automatic::Bounce));
 
         // Non-standard bounces: mailer-daemon plus a bounce subject, or X-Failed-Recipients.
         let e = with_headers(
@@ -375,26 +387,26 @@ mod tests {
             "Mail delivery failed: returning message to sender",
             "postmaster@example.org",
         );
-        assert_eq!(automatic(&e, &[]), Some(Automatic::Bounce));
+        assert_eq!(automatic(&e, &[], None), Some(Automatic::Bounce));
         let e = with_headers(
             "",
             "Undeliverable: Referral received",
             "MAILER-DAEMON@example.org",
         );
-        assert_eq!(automatic(&e, &[]), Some(Automatic::Bounce));
+        assert_eq!(automatic(&e, &[], None), Some(Automatic::Bounce));
         let e = with_headers(
             "X-Failed-Recipients: gone@example.org\r\n",
             "Re: x",
             "someone@example.org",
         );
-        assert_eq!(automatic(&e, &[]), Some(Automatic::Bounce));
+        assert_eq!(automatic(&e, &[], None), Some(Automatic::Bounce));
         // A bounce that is also auto-submitted is still a bounce (checked first).
         let e = with_headers(
             "Auto-Submitted: auto-replied\r\nX-Failed-Recipients: gone@example.org\r\n",
             "x",
             "a@example.org",
         );
-        assert_eq!(automatic(&e, &[]), Some(Automatic::Bounce));
+        assert_eq!(automatic(&e, &[], None), Some(Automatic::Bounce));
     }
 
     #[test]
@@ -404,17 +416,92 @@ mod tests {
             " RegCareCoordCaseMgmt@kp.org ".into(),
         ];
         let e = with_headers("", "Referral received", "Intake <regmcdurns-kpnc@KP.org>");
-        assert_eq!(automatic(&e, &own), Some(Automatic::OwnMessage));
+        assert_eq!(automatic(&e, &own, None), Some(Automatic::OwnMessage));
         let e = with_headers("", "Referral received", "regcarecoordcasemgmt@kp.org");
-        assert_eq!(automatic(&e, &own), Some(Automatic::OwnMessage));
+        assert_eq!(automatic(&e, &own, None), Some(Automatic::OwnMessage));
         // Our stamp wins even over bounce and auto-reply signals.
         let e = with_headers(
             "X-Referral-Intake: ack\r\nAuto-Submitted: auto-generated\r\nX-Failed-Recipients: a@b\r\n",
             "Referral received",
             "other@example.org",
         );
-        assert_eq!(automatic(&e, &own), Some(Automatic::OwnMessage));
+        assert_eq!(automatic(&e, &own, None), Some(Automatic::OwnMessage));
         let e = with_headers("", "ECM Referral", "jane@example.org");
-        assert_eq!(automatic(&e, &own), None);
+        assert_eq!(automatic(&e, &own, None), None);
+    }
+
+    /// LESSONS takeaway 5, item by item: each signal alone makes a referral-looking message
+    /// (subject and a CSV form attached) automatic, so it is never answered.
+    #[test]
+    fn lessons_takeaway_5_checklist() {
+        let own: Vec<String> = vec!["regmcdurns-kpnc@kp.org".into()];
+        let domain = Some("referral-intake.invalid");
+        let msg = |extra: &str, from: &str, mid: &str| {
+            parse_ok(&format!(
+                "From: {from}\r\nTo: regmcdurns-kpnc@kp.org\r\nSubject: ECM Referral\r\n\
+                 Message-ID: <{mid}>\r\n{extra}MIME-Version: 1.0\r\n\
+                 Content-Type: multipart/mixed; boundary=\"B\"\r\n\r\n\
+                 --B\r\nContent-Type: text/plain\r\n\r\nSee attached.\r\n\
+                 --B\r\nContent-Type: text/csv; name=\"form.csv\"\r\n\
+                 Content-Disposition: attachment; filename=\"form.csv\"\r\n\r\nName,Phone\r\n--B--\r\n"
+            ))
+        };
+        let human = "Jane Sample <jane@example.org>";
+        let theirs = "abc@mail.example.org";
+        let auto = Some(Automatic::AutoReply);
+        let cases: &[(&str, &str, &str, Option<Automatic>)] = &[
+            ("Auto-Submitted: auto-generated\r\n", human, theirs, auto),
+            ("Auto-Submitted: auto-replied\r\n", human, theirs, auto),
+            ("Auto-Submitted: auto-notified\r\n", human, theirs, auto),
+            ("Precedence: bulk\r\n", human, theirs, auto),
+            ("Precedence: list\r\n", human, theirs, auto),
+            ("Precedence: junk\r\n", human, theirs, auto),
+            ("X-Loop: yes\r\n", human, theirs, auto),
+            ("X-Auto-Response-Suppress: All\r\n", human, theirs, auto),
+            (
+                "List-Unsubscribe: <https://example.org/u>\r\n",
+                human,
+                theirs,
+                auto,
+            ),
+            ("Return-Path: <>\r\n", human, theirs, auto),
+            (
+                "",
+                human,
+                "0190-ack@referral-intake.invalid",
+                Some(Automatic::OwnMessage),
+            ),
+            (
+                "",
+                human,
+                "0190-ack@REFERRAL-INTAKE.INVALID",
+                Some(Automatic::OwnMessage),
+            ),
+            (
+                "",
+                "Intake <REGMCDURNS-KPNC@kp.org>",
+                theirs,
+                Some(Automatic::OwnMessage),
+            ),
+            ("", "MAILER-DAEMON@mx.example.org", theirs, auto),
+            ("", "postmaster@example.org", theirs, auto),
+            ("", "abuse@example.org", theirs, auto),
+            ("", "root@host.example.org", theirs, auto),
+            // A no-reply address alone is weak: with an attachment it may be a fax gateway.
+            ("", "noreply@example.org", theirs, None),
+            ("", "no-reply@example.org", theirs, None),
+            // Near misses are people.
+            ("", human, "abc@not-referral-intake.invalid", None),
+            ("", "abuse.prevention.team@example.org", theirs, None),
+            ("", "rooter@example.org", theirs, None),
+            ("Auto-Submitted: no\r\n", human, theirs, None),
+        ];
+        for (extra, from, mid, want) in cases {
+            let e = msg(extra, from, mid);
+            assert_eq!(automatic(&e, &own, domain), *want, "{extra} / {from} / {mid}");
+        }
+        // Without a configured domain a Message-ID decides nothing.
+        let e = msg("", human, "0190-ack@referral-intake.invalid");
+        assert_eq!(automatic(&e, &own, None), None);
     }
 }

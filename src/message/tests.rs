@@ -98,7 +98,7 @@ fn headers_are_decoded() {
     assert_eq!(e.references, ["root@example.test", "prev@example.test"]);
     assert_eq!(e.body_text.trim(), "Member name: Jane Sample");
     assert!(e.attachments.is_empty());
-    assert_eq!(automatic(&e, &[]), None);
+    assert_eq!(automatic(&e, &[], None), None);
 }
 
 #[test]

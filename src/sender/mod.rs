@@ -14,6 +14,8 @@
 //!   failures are logged at ERROR so a person looks at them.
 //! - A `forward` (which carries the member's documents) is sent only to an allow-listed address
 //!   ([`forward_allowed`]) — checked again here, in case the allow-list shrank since queueing.
+//! - A reply to an address that bounced permanently is withheld, not sent
+//!   ([`crate::loops::before_send`]); forwards always go.
 //! - Plaintext SMTP is refused unless the server is on loopback; certificates are always verified.
 //! - Logs and stored errors carry the outbox id, kind, reference, attempt number and SMTP code;
 //!   never body content.
@@ -263,6 +265,9 @@ impl Sender {
     /// Attempts one row and records the outcome. `Ok(true)` when delivered.
     async fn process(&self, mail: &PendingMail) -> Result<bool> {
         let attempt_no = mail.attempts.saturating_add(1);
+        if !crate::loops::before_send(&self.cfg, &self.store, mail).await? {
+            return Ok(false);
+        }
         let outcome = self.attempt(mail).await;
         match outcome {
             Attempt::Sent => {

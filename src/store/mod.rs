@@ -8,8 +8,12 @@
 //! one transaction ([`Store::commit_message`]). Nothing is sent before that commit.
 
 mod lookups;
+mod retention;
+mod safety;
 
 pub use lookups::{Roster, StoreLookups};
+pub use retention::{PurgeReport, RawMessage};
+pub use safety::{NewEvent, NewSuppression, REPLY_KINDS};
 
 use std::path::Path;
 
@@ -50,6 +54,10 @@ pub struct NewMessage<'a> {
     /// For mail read over IMAP: the UID to record and the cursor to advance, in the same
     /// transaction.
     pub imap: Option<ImapRef>,
+    /// Audit events besides `processed` (withheld replies, a bounce's outcome).
+    pub events: Vec<NewEvent>,
+    /// Recipients a bounce reported as permanently failed.
+    pub suppressions: Vec<NewSuppression>,
 }
 
 /// One message's place in a watched mailbox, and the folder it is to be filed in.
@@ -276,6 +284,10 @@ impl Store {
             "emails": outbox.len(),
         });
         insert_event(&mut tx, Some(&id), "processed", &detail.to_string()).await?;
+        for e in &msg.events {
+            insert_event(&mut tx, Some(&id), &e.kind, &e.detail).await?;
+        }
+        safety::upsert_suppressions(&mut tx, &id, &msg.suppressions).await?;
         if let Some(r) = &msg.imap {
             note_uid(&mut tx, r, &id).await?;
         }
@@ -454,6 +466,7 @@ impl Store {
             "referrals" => "SELECT COUNT(*) FROM referrals",
             "outbox" => "SELECT COUNT(*) FROM outbox",
             "events" => "SELECT COUNT(*) FROM events",
+            "suppressions" => "SELECT COUNT(*) FROM suppressions",
             other => anyhow::bail!("unknown table {other}"),
         };
         let row = sqlx::query(sql)

@@ -9,13 +9,13 @@ use sqlx::any::install_default_drivers;
 
 use crate::support::{json, run, temp_config};
 
-struct TempDb {
+pub(crate) struct TempDb {
     admin: String,
     name: String,
 }
 
 impl TempDb {
-    fn create(rt: &tokio::runtime::Runtime) -> (TempDb, String) {
+    pub(crate) fn create(rt: &tokio::runtime::Runtime) -> (TempDb, String) {
         install_default_drivers();
         let admin =
             std::env::var("TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());

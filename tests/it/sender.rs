@@ -143,6 +143,8 @@ async fn queue(store: &Store, tag: &str, mails: &[(&str, &str, &str, &str)]) -> 
         summary_json: "{}".into(),
         raw: b"Subject: test\r\n\r\ntest\r\n",
         imap: None,
+        events: Vec::new(),
+        suppressions: Vec::new(),
     };
     store
         .commit_message(msg, &[], "TEST", |_, _| Ok((Vec::new(), outbox)))

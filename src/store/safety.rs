@@ -1,0 +1,117 @@
+//! Store queries behind loop protection: bounce suppressions and the per-sender reply count.
+//!
+//! Both are answered from the store, not from memory, so they hold across restarts and across
+//! instances sharing a PostgreSQL store. Addresses are compared lowercased.
+
+use anyhow::{Context as _, Result};
+use sqlx::Row;
+
+use super::{Store, insert_event, now_ms};
+
+/// A recipient to suppress, recorded from a permanent bounce in the bounce's transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSuppression {
+    /// Lowercased address.
+    pub address: String,
+    /// The DSN status code (`5.1.1`), or `5.0.0` when the bounce gave none.
+    pub status: String,
+    /// Suppressed until this time (ms since the epoch).
+    pub until_ms: i64,
+}
+
+/// An extra audit event written with a message (its `message_id` is the message's store id).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEvent {
+    pub kind: String,
+    /// JSON; ids, counts and codes only, never member data or addresses.
+    pub detail: String,
+}
+
+/// Outbox kinds that answer the sender (and so can feed a loop).
+pub const REPLY_KINDS: [&str; 2] = ["ack", "redirect"];
+
+impl Store {
+    /// Until when (ms since the epoch) `address` is suppressed, when it is now.
+    pub async fn suppressed_until(&self, address: &str) -> Result<Option<i64>> {
+        let row = sqlx::query("SELECT until_ms FROM suppressions WHERE address = $1 AND until_ms > $2")
+            .bind(address.trim().to_lowercase())
+            .bind(now_ms())
+            .fetch_optional(&self.pool)
+            .await
+            .context("looking up a suppression")?;
+        Ok(row.map(|r| r.get::<i64, _>(0)))
+    }
+
+    /// Replies (acknowledgements and redirects) queued or sent to `address` since `since_ms`.
+    /// Rows never sent on purpose (`discarded` by replay, `withheld`) do not count.
+    pub async fn replies_since(&self, address: &str, since_ms: i64) -> Result<i64> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) FROM outbox WHERE recipient = $1 AND created_ms >= $2
+               AND kind IN ('ack', 'redirect') AND status NOT IN ('discarded', 'withheld')",
+        )
+        .bind(address.trim().to_lowercase())
+        .bind(since_ms)
+        .fetch_one(&self.pool)
+        .await
+        .context("counting replies to a sender")?;
+        Ok(row.get::<i64, _>(0))
+    }
+
+    /// Whether we ever queued mail to `address` (a bounce for anyone else is not about us).
+    pub async fn mailed(&self, address: &str) -> Result<bool> {
+        let row = sqlx::query("SELECT 1 FROM outbox WHERE recipient = $1 LIMIT 1")
+            .bind(address.trim().to_lowercase())
+            .fetch_optional(&self.pool)
+            .await
+            .context("looking up mail to a bounced address")?;
+        Ok(row.is_some())
+    }
+
+    /// Marks a pending outbox row as deliberately not sent (`withheld`), with the reason, and
+    /// writes an audit event, in one transaction.
+    pub async fn mark_withheld(&self, outbox_id: &str, message_id: &str, reason: &str) -> Result<()> {
+        let mut tx = self.pool.begin().await.context("starting a transaction")?;
+        sqlx::query(
+            "UPDATE outbox SET status = 'withheld', last_error = $1 WHERE id = $2 AND status = 'pending'",
+        )
+        .bind(reason)
+        .bind(outbox_id)
+        .execute(&mut *tx)
+        .await
+        .context("withholding an email")?;
+        let detail = serde_json::json!({ "outbox_id": outbox_id, "reason": reason });
+        insert_event(&mut tx, Some(message_id), "reply_withheld", &detail.to_string()).await?;
+        tx.commit().await.context("committing a withheld email")?;
+        Ok(())
+    }
+}
+
+/// Writes suppressions inside a message's transaction. A longer existing suppression is kept.
+pub(super) async fn upsert_suppressions(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    message_id: &str,
+    list: &[NewSuppression],
+) -> Result<()> {
+    let now = now_ms();
+    for s in list {
+        sqlx::query(
+            "INSERT INTO suppressions (address, status, until_ms, message_id, created_ms, updated_ms)
+             VALUES ($1, $2, $3, $4, $5, $5)
+             ON CONFLICT (address) DO UPDATE SET
+               status = excluded.status,
+               until_ms = CASE WHEN suppressions.until_ms > excluded.until_ms
+                          THEN suppressions.until_ms ELSE excluded.until_ms END,
+               message_id = excluded.message_id,
+               updated_ms = excluded.updated_ms",
+        )
+        .bind(s.address.trim().to_lowercase())
+        .bind(&s.status)
+        .bind(s.until_ms)
+        .bind(message_id)
+        .bind(now)
+        .execute(&mut **tx)
+        .await
+        .context("recording a bounce suppression")?;
+    }
+    Ok(())
+}
