@@ -8,6 +8,7 @@ mod support;
 
 mod cli;
 mod config;
+mod crash;
 mod daemon;
 mod golden;
 mod mailenv_selftest;

@@ -342,6 +342,48 @@ impl MailEnv {
         }
     }
 
+    /// Every message the sink holds with the time it was written (the file's mtime: aiosmtpd
+    /// writes the file before it answers `250` to DATA), oldest first.
+    pub fn sink_timed(&self) -> Vec<(SystemTime, SunkMail)> {
+        let maildir = self.maildir(SINK);
+        let mut files = Vec::new();
+        for sub in ["new", "cur"] {
+            for entry in fs::read_dir(maildir.join(sub))
+                .expect("read sink Maildir")
+                .flatten()
+            {
+                let mtime = entry.metadata().and_then(|m| m.modified()).unwrap_or(UNIX_EPOCH);
+                files.push((mtime, entry.file_name(), entry.path()));
+            }
+        }
+        files.sort();
+        files
+            .into_iter()
+            .filter_map(|(t, _, path)| Some((t, fs::read(path).ok()?)))
+            .map(|(t, raw)| {
+                let (mail_from, rcpt_to) = envelope(&raw);
+                (
+                    t,
+                    SunkMail {
+                        raw,
+                        mail_from,
+                        rcpt_to,
+                    },
+                )
+            })
+            .collect()
+    }
+
+    /// Makes the running SMTP sink answer every DATA with `reply` (e.g. `"451 4.3.0 Try again
+    /// later"`) instead of accepting the message; `None` accepts again. Takes effect at the next
+    /// message, without a restart.
+    pub fn smtp_reply(&self, reply: Option<&str>) {
+        let path = self.dir.path().join("smtp-reply");
+        let tmp = self.dir.path().join("smtp-reply.tmp");
+        fs::write(&tmp, reply.unwrap_or("")).expect("write smtp-reply");
+        fs::rename(&tmp, &path).expect("rename smtp-reply");
+    }
+
     /// SIGKILLs Dovecot. On return its ports refuse connections.
     pub fn stop_imap(&mut self) {
         kill(self.dovecot.take());
@@ -478,7 +520,12 @@ impl MailEnv {
             .arg(tls.join("server.pem"))
             .arg("--tlskey")
             .arg(tls.join("server.key"));
-        cmd.args(["--no-requiretls", "-c", "aiosmtpd.handlers.Mailbox"])
+        // aiosmtpd's Mailbox handler, plus an answer the test can switch (`smtp_reply`).
+        fs::write(self.dir.path().join("mailenv_sink.py"), SINK_HANDLER)
+            .map_err(|e| format!("write mailenv_sink.py: {e}"))?;
+        cmd.env("PYTHONPATH", self.dir.path())
+            .env("MAILENV_SMTP_REPLY", self.dir.path().join("smtp-reply"));
+        cmd.args(["--no-requiretls", "-c", "mailenv_sink.Sink"])
             .arg(self.maildir(SINK));
         self.spawn(cmd, "aiosmtpd.log")
     }
@@ -567,6 +614,25 @@ impl MailEnv {
         }
     }
 }
+
+/// aiosmtpd's Mailbox handler that answers DATA with the text of the file named by
+/// `$MAILENV_SMTP_REPLY` when it holds one (a 4xx/5xx outage), and stores the message otherwise.
+const SINK_HANDLER: &str = r#"
+import os
+from aiosmtpd.handlers import Mailbox
+
+
+class Sink(Mailbox):
+    async def handle_DATA(self, server, session, envelope):
+        try:
+            with open(os.environ["MAILENV_SMTP_REPLY"]) as f:
+                reply = f.read().strip()
+        except OSError:
+            reply = ""
+        if reply:
+            return reply
+        return await super().handle_DATA(server, session, envelope)
+"#;
 
 impl Drop for MailEnv {
     fn drop(&mut self) {
