@@ -12,6 +12,7 @@ mod crash;
 mod daemon;
 mod golden;
 mod mailenv_selftest;
+mod outage;
 mod postgres;
 mod replay;
 mod sender;

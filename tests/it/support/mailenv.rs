@@ -15,8 +15,9 @@
 //!   and `X-RcptTo` headers that `sink()` reads back as the envelope.
 //! - Dovecot never accepts uid 0 for mail, so as root the mail user is `nobody` and the temp dir
 //!   (0700 from `tempfile`) is chowned to it; otherwise everything runs as the current user.
-//! - Children are started in the foreground and SIGKILLed (`stop_*` and `Drop`): instant, and
-//!   Dovecot's own children exit when the master's pipe closes. `start_*` reuses the same ports
+//! - Children are started in the foreground and SIGKILLed (`stop_*` and `Drop`): instant.
+//!   Dovecot runs in its own process group, killed whole: an `imap` process serving an open
+//!   session (IDLE) outlives its killed master, so killing the master alone is no outage. `start_*` reuses the same ports
 //!   and mail dirs, so UIDs and UIDVALIDITY survive an outage.
 //! - The API is synchronous: IMAP work runs on its own thread and current-thread runtime, so it
 //!   can be called from a plain `#[test]` or from inside the test's own tokio runtime.
@@ -386,7 +387,7 @@ impl MailEnv {
 
     /// SIGKILLs Dovecot. On return its ports refuse connections.
     pub fn stop_imap(&mut self) {
-        kill(self.dovecot.take());
+        kill_group(self.dovecot.take());
         self.wait_free(&[self.imap_port, self.imaps_port]);
     }
 
@@ -501,6 +502,9 @@ impl MailEnv {
     fn spawn_dovecot(&self) -> Result<Child, String> {
         let mut cmd = Command::new(sbin("dovecot"));
         cmd.arg("-F").arg("-c").arg(self.conf());
+        // Its own process group, so `stop_imap` can kill the `imap` processes serving sessions
+        // already open too: they outlive a killed master, and a client would see no outage.
+        std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
         self.spawn(cmd, "dovecot.stderr")
     }
 
@@ -636,7 +640,7 @@ class Sink(Mailbox):
 
 impl Drop for MailEnv {
     fn drop(&mut self) {
-        kill(self.dovecot.take());
+        kill_group(self.dovecot.take());
         kill(self.smtp.take());
     }
 }
@@ -655,6 +659,18 @@ pub async fn login_plain(port: u16, login: &str, password: &str) -> anyhow::Resu
         .login(login, password)
         .await
         .map_err(|(e, _)| anyhow!(e).context("LOGIN"))
+}
+
+/// SIGKILLs a child started as the leader of its own process group, and the whole group.
+fn kill_group(child: Option<Child>) {
+    if let Some(c) = &child {
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", c.id())])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+    kill(child);
 }
 
 fn kill(child: Option<Child>) {
