@@ -14,6 +14,8 @@
 //! measured, not asserted: emails delivered twice (accepted by the SMTP server, but the process
 //! died before the `sent` commit), and that window from the sink's and the store's timestamps.
 
+#![allow(clippy::indexing_slicing)] // test code: a missing column is a test bug, panicking is right
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 

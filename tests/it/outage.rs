@@ -6,6 +6,8 @@
 //! Knobs: `OUTAGE_SECS` (how long IMAP stays down, default 15; `scripts/crash-soak.sh` runs it
 //! for minutes), `LOCK_SECS` (how long the store stays locked, default 12).
 
+#![allow(clippy::indexing_slicing)] // test code: a missing column is a test bug, panicking is right
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;

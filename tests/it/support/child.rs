@@ -2,6 +2,8 @@
 //! it ride out outages: JSON logs appended to a file the test parses, and store queries through
 //! a separate connection.
 
+#![allow(clippy::indexing_slicing)] // test code: a missing column is a test bug, panicking is right
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
