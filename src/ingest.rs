@@ -304,6 +304,15 @@ fn log_guards(msg_id: &str, events: &[crate::store::NewEvent], bounce: Option<&c
     }
 }
 
+/// Whether an ingest error came from the store (busy or locked, disk full, connection lost, a
+/// transaction conflict) rather than from the message. Such an error says nothing about the
+/// message: it must not count toward quarantining it, and the message waits, unread and unfiled,
+/// until the store is back. Every store call wraps a `sqlx::Error`; failures of the decision or
+/// of composing the emails (a bad template, a panic in a parser) never do.
+pub fn is_store_error(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| c.is::<sqlx::Error>())
+}
+
 /// Stores a message that could not be processed (after repeated failures), so it is neither lost
 /// nor left holding up the inbox: the raw bytes are kept as a `review` message with the error,
 /// no email is sent, and it is filed in the review folder for a person. A store outage fails here
@@ -358,4 +367,68 @@ pub async fn quarantine(
         folder: source.uid.map(|_| folder),
         duplicate_of: None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message<'a>(raw: &'a [u8], hash: &'a str) -> NewMessage<'a> {
+        NewMessage {
+            content_hash: hash,
+            mailbox: "test/INBOX",
+            uidvalidity: Some(1),
+            uid: Some(1),
+            rfc_message_id: None,
+            inbox_region: "ncal",
+            disposition: "review",
+            programs_json: "[]".into(),
+            reasons_json: "[]".into(),
+            summary_json: "{}".into(),
+            raw,
+            imap: None,
+            events: Vec::new(),
+            suppressions: Vec::new(),
+        }
+    }
+
+    /// A full store is the store's fault, not the message's: it must not count toward
+    /// quarantining the message. A failure while building the rows (a bad template) must.
+    #[tokio::test]
+    async fn store_failures_are_told_apart_from_message_failures() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let url = format!("sqlite://{}", dir.path().join("s.db").display());
+        let store = Store::open(&url).await.expect("store");
+        let raw = vec![b'x'; 200_000];
+        // A real SQLITE_FULL: the database may not grow past its current size.
+        let pages: i64 = sqlx::Row::get(
+            &sqlx::query("PRAGMA page_count")
+                .fetch_one(store.pool())
+                .await
+                .expect("page_count"),
+            0,
+        );
+        sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA max_page_count = {pages}")))
+            .execute(store.pool())
+            .await
+            .expect("max_page_count");
+        let full = store
+            .commit_message(message(&raw, "h1"), &[], "REF-NCAL-2026", |_, _| {
+                Ok((Vec::new(), Vec::new()))
+            })
+            .await
+            .expect_err("the store is full");
+        assert!(is_store_error(&full), "{full:#}");
+
+        let bad_template = store
+            .commit_message(message(b"small", "h2"), &[], "REF-NCAL-2026", |_, _| {
+                Err(anyhow::anyhow!("template ack.txt: undefined variable"))
+            })
+            .await
+            .expect_err("the build fails");
+        assert!(!is_store_error(&bad_template), "{bad_template:#}");
+        assert!(!is_store_error(&anyhow::anyhow!(
+            "the message decision task failed"
+        )));
+    }
 }

@@ -127,7 +127,11 @@ impl InboxWorker {
                                 backoff = Duration::from_secs(1); // it had been working: start over
                             }
                             let wait = jitter(backoff);
-                            tracing::warn!(error = %format!("{e:#}"), retry_in_ms = wait.as_millis() as u64, "inbox connection failed; reconnecting");
+                            if ingest::is_store_error(&e) {
+                                tracing::error!(error = %format!("{e:#}"), retry_in_ms = wait.as_millis() as u64, "store unavailable; new mail stays unread in the inbox until it is back");
+                            } else {
+                                tracing::warn!(error = %format!("{e:#}"), retry_in_ms = wait.as_millis() as u64, "inbox connection failed; reconnecting");
+                            }
                             tokio::select! {
                                 _ = tokio::time::sleep(wait) => {}
                                 _ = self.shared.shutdown.cancelled() => break,
@@ -275,6 +279,10 @@ impl InboxWorker {
                 .await
                 {
                     Ok(done) => done,
+                    // The store failing says nothing about the message: not an attempt.
+                    Err(e) if ingest::is_store_error(&e) => {
+                        return Err(e.context(format!("storing UID {uid}")));
+                    }
                     Err(e) => {
                         self.failures.insert((uidvalidity, uid), attempt);
                         let Some(raw) = copy else {

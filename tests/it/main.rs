@@ -8,10 +8,12 @@ mod support;
 
 mod cli;
 mod config;
+mod crash;
 mod daemon;
 mod golden;
 mod loops;
 mod mailenv_selftest;
+mod outage;
 mod postgres;
 mod privacy;
 mod replay;

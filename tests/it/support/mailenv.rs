@@ -15,8 +15,9 @@
 //!   and `X-RcptTo` headers that `sink()` reads back as the envelope.
 //! - Dovecot never accepts uid 0 for mail, so as root the mail user is `nobody` and the temp dir
 //!   (0700 from `tempfile`) is chowned to it; otherwise everything runs as the current user.
-//! - Children are started in the foreground and SIGKILLed (`stop_*` and `Drop`): instant, and
-//!   Dovecot's own children exit when the master's pipe closes. `start_*` reuses the same ports
+//! - Children are started in the foreground and SIGKILLed (`stop_*` and `Drop`): instant.
+//!   Dovecot runs in its own process group, killed whole: an `imap` process serving an open
+//!   session (IDLE) outlives its killed master, so killing the master alone is no outage. `start_*` reuses the same ports
 //!   and mail dirs, so UIDs and UIDVALIDITY survive an outage.
 //! - The API is synchronous: IMAP work runs on its own thread and current-thread runtime, so it
 //!   can be called from a plain `#[test]` or from inside the test's own tokio runtime.
@@ -342,9 +343,51 @@ impl MailEnv {
         }
     }
 
+    /// Every message the sink holds with the time it was written (the file's mtime: aiosmtpd
+    /// writes the file before it answers `250` to DATA), oldest first.
+    pub fn sink_timed(&self) -> Vec<(SystemTime, SunkMail)> {
+        let maildir = self.maildir(SINK);
+        let mut files = Vec::new();
+        for sub in ["new", "cur"] {
+            for entry in fs::read_dir(maildir.join(sub))
+                .expect("read sink Maildir")
+                .flatten()
+            {
+                let mtime = entry.metadata().and_then(|m| m.modified()).unwrap_or(UNIX_EPOCH);
+                files.push((mtime, entry.file_name(), entry.path()));
+            }
+        }
+        files.sort();
+        files
+            .into_iter()
+            .filter_map(|(t, _, path)| Some((t, fs::read(path).ok()?)))
+            .map(|(t, raw)| {
+                let (mail_from, rcpt_to) = envelope(&raw);
+                (
+                    t,
+                    SunkMail {
+                        raw,
+                        mail_from,
+                        rcpt_to,
+                    },
+                )
+            })
+            .collect()
+    }
+
+    /// Makes the running SMTP sink answer every DATA with `reply` (e.g. `"451 4.3.0 Try again
+    /// later"`) instead of accepting the message; `None` accepts again. Takes effect at the next
+    /// message, without a restart.
+    pub fn smtp_reply(&self, reply: Option<&str>) {
+        let path = self.dir.path().join("smtp-reply");
+        let tmp = self.dir.path().join("smtp-reply.tmp");
+        fs::write(&tmp, reply.unwrap_or("")).expect("write smtp-reply");
+        fs::rename(&tmp, &path).expect("rename smtp-reply");
+    }
+
     /// SIGKILLs Dovecot. On return its ports refuse connections.
     pub fn stop_imap(&mut self) {
-        kill(self.dovecot.take());
+        kill_group(self.dovecot.take());
         self.wait_free(&[self.imap_port, self.imaps_port]);
     }
 
@@ -468,6 +511,9 @@ impl MailEnv {
     fn spawn_dovecot(&self) -> Result<Child, String> {
         let mut cmd = Command::new(sbin("dovecot"));
         cmd.arg("-F").arg("-c").arg(self.conf());
+        // Its own process group, so `stop_imap` can kill the `imap` processes serving sessions
+        // already open too: they outlive a killed master, and a client would see no outage.
+        std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
         self.spawn(cmd, "dovecot.stderr")
     }
 
@@ -487,7 +533,12 @@ impl MailEnv {
             .arg(tls.join("server.pem"))
             .arg("--tlskey")
             .arg(tls.join("server.key"));
-        cmd.args(["--no-requiretls", "-c", "aiosmtpd.handlers.Mailbox"])
+        // aiosmtpd's Mailbox handler, plus an answer the test can switch (`smtp_reply`).
+        fs::write(self.dir.path().join("mailenv_sink.py"), SINK_HANDLER)
+            .map_err(|e| format!("write mailenv_sink.py: {e}"))?;
+        cmd.env("PYTHONPATH", self.dir.path())
+            .env("MAILENV_SMTP_REPLY", self.dir.path().join("smtp-reply"));
+        cmd.args(["--no-requiretls", "-c", "mailenv_sink.Sink"])
             .arg(self.maildir(SINK));
         self.spawn(cmd, "aiosmtpd.log")
     }
@@ -577,9 +628,28 @@ impl MailEnv {
     }
 }
 
+/// aiosmtpd's Mailbox handler that answers DATA with the text of the file named by
+/// `$MAILENV_SMTP_REPLY` when it holds one (a 4xx/5xx outage), and stores the message otherwise.
+const SINK_HANDLER: &str = r#"
+import os
+from aiosmtpd.handlers import Mailbox
+
+
+class Sink(Mailbox):
+    async def handle_DATA(self, server, session, envelope):
+        try:
+            with open(os.environ["MAILENV_SMTP_REPLY"]) as f:
+                reply = f.read().strip()
+        except OSError:
+            reply = ""
+        if reply:
+            return reply
+        return await super().handle_DATA(server, session, envelope)
+"#;
+
 impl Drop for MailEnv {
     fn drop(&mut self) {
-        kill(self.dovecot.take());
+        kill_group(self.dovecot.take());
         kill(self.smtp.take());
     }
 }
@@ -598,6 +668,18 @@ pub async fn login_plain(port: u16, login: &str, password: &str) -> anyhow::Resu
         .login(login, password)
         .await
         .map_err(|(e, _)| anyhow!(e).context("LOGIN"))
+}
+
+/// SIGKILLs a child started as the leader of its own process group, and the whole group.
+fn kill_group(child: Option<Child>) {
+    if let Some(c) = &child {
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", c.id())])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+    kill(child);
 }
 
 fn kill(child: Option<Child>) {

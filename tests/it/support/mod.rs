@@ -2,7 +2,9 @@
 
 #![allow(dead_code)]
 
+pub mod child;
 pub mod mailenv;
+pub mod plan;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
