@@ -68,6 +68,9 @@ fn main() -> anyhow::Result<()> {
                 std::env::var("BENCH_SMTP_CONCURRENCY").unwrap_or_else(|_| "16".into())
             ),
         );
+    // Every message comes from one of a few senders: lift the per-sender acknowledgement limit
+    // (a flood guard) so each referral is acknowledged.
+    let toml = format!("{toml}\n[outbound]\nack_limit_per_sender = 0\n");
     // BENCH_FILING=flag leaves mail in the inbox (a keyword instead of UID MOVE).
     let toml = match std::env::var("BENCH_FILING") {
         Ok(mode) => format!("{toml}\n[filing]\nmode = \"{mode}\"\n"),
