@@ -10,6 +10,7 @@ mod cli;
 mod config;
 mod daemon;
 mod golden;
+mod hostile;
 mod mailenv_selftest;
 mod postgres;
 mod replay;
