@@ -142,10 +142,7 @@ pub fn unpack(bytes: &[u8]) -> Result<Vec<TnefFile>, ExtractError> {
 }
 
 /// Adds the attachment in hand, if it carried data (OLE objects and empty slots carry none).
-fn finish(
-    files: &mut Vec<TnefFile>,
-    current: Pending<'_>,
-) -> Result<(), ExtractError> {
+fn finish(files: &mut Vec<TnefFile>, current: Pending<'_>) -> Result<(), ExtractError> {
     let Some((title, long, Some(data))) = current else {
         return Ok(());
     };

@@ -356,3 +356,21 @@ fn a_passed_deadline_stops_the_work() {
         "{got:?}"
     );
 }
+
+#[test]
+fn the_cell_loop_itself_looks_at_the_clock() {
+    let limits = Limits {
+        deadline: Some(crate::extract::Deadline::after(std::time::Duration::ZERO)),
+        ..Limits::default()
+    };
+    // Crossing a multiple of CLOCK_EVERY cells left triggers a look at the clock.
+    let mut budget = Budget {
+        left: CLOCK_EVERY,
+        limits,
+    };
+    let got = budget.take(1);
+    assert!(
+        matches!(&got, Err(ExtractError::Unreadable(m)) if m.contains("took longer than")),
+        "{got:?}"
+    );
+}
