@@ -205,7 +205,18 @@ fn run(cli: Cli) -> Result<i32> {
             };
             let (mut d, email) = pipeline::decide(&raw, &ctx);
             pipeline::plan_review_emails(&cfg, &mut d, email.as_ref());
-            print_json(&d)?;
+            let mut out = serde_json::to_value(&d)?;
+            // The specific, content-free detail behind `unreadable_attachment` and
+            // `unsupported_attachment`: what was wrong with each document that could not be read.
+            let problems: Vec<&str> = d
+                .documents
+                .iter()
+                .filter_map(|doc| doc.error.as_deref())
+                .collect();
+            if let (false, Some(obj)) = (problems.is_empty(), out.as_object_mut()) {
+                obj.insert("attachment_errors".into(), serde_json::json!(problems));
+            }
+            print_json(&out)?;
             Ok(0)
         }
         Command::Extract { files, raw } => {

@@ -123,19 +123,44 @@ pub async fn ingest(
     };
     let region = source.inbox_region.clone();
     let cfg2 = cfg.clone();
-    let (raw, mut decision, email) = tokio::task::spawn_blocking(move || {
+    let raw = Arc::new(raw);
+    let raw2 = raw.clone();
+    let backstop = cfg.main.limits.backstop_time();
+    let decided = run_bounded(backstop, move || {
         let ctx = Context {
             cfg: &cfg2,
             lookups: &lookups,
             today,
             inbox_region: region.as_deref(),
         };
-        let (mut d, email) = pipeline::decide(&raw, &ctx);
+        let (mut d, email) = pipeline::decide(&raw2, &ctx);
         pipeline::plan_review_emails(&cfg2, &mut d, email.as_ref());
-        (raw, d, email)
+        (d, email)
     })
     .await
     .context("the message decision task failed")?;
+    let (mut decision, email) = match decided {
+        Some(done) => done,
+        None => {
+            // The extraction loops' own deadline did not fire (the time went somewhere that
+            // does not look at the clock). Stop waiting: the message goes to review, and the
+            // blocking thread is left to finish on its own (it cannot be killed; the size,
+            // decompression and operator limits bound how long it can run).
+            let region = source
+                .inbox_region
+                .clone()
+                .unwrap_or_else(|| pipeline::default_region(&cfg));
+            tracing::warn!(
+                uid = source.uid.unwrap_or(-1),
+                secs = backstop.as_secs_f64(),
+                "message decision did not finish in time; filed for review"
+            );
+            let mut d = pipeline::timed_out(region, backstop);
+            pipeline::plan_review_emails(&cfg, &mut d, None);
+            (d, None)
+        }
+    };
+    let raw: Vec<u8> = Arc::try_unwrap(raw).unwrap_or_else(|shared| shared.as_ref().clone());
 
     let hash = content_hash(&raw, email.as_ref());
     let imap_ref = |folder: String| {
@@ -313,6 +338,20 @@ pub fn is_store_error(e: &anyhow::Error) -> bool {
     e.chain().any(|c| c.is::<sqlx::Error>())
 }
 
+/// Runs CPU-bound `work` on the blocking pool and waits at most `limit` for it. `None` when the
+/// time ran out: the work then runs on unobserved (a blocking thread cannot be cancelled) and
+/// its result is dropped.
+pub async fn run_bounded<T, F>(limit: std::time::Duration, work: F) -> Result<Option<T>>
+where
+    T: Send + 'static,
+    F: FnOnce() -> T + Send + 'static,
+{
+    match tokio::time::timeout(limit, tokio::task::spawn_blocking(work)).await {
+        Ok(joined) => Ok(Some(joined?)),
+        Err(_) => Ok(None),
+    }
+}
+
 /// Stores a message that could not be processed (after repeated failures), so it is neither lost
 /// nor left holding up the inbox: the raw bytes are kept as a `review` message with the error,
 /// no email is sent, and it is filed in the review folder for a person. A store outage fails here
@@ -371,6 +410,9 @@ pub async fn quarantine(
 
 #[cfg(test)]
 mod tests {
+    use std::sync::mpsc;
+    use std::time::Duration;
+
     use super::*;
 
     fn message<'a>(raw: &'a [u8], hash: &'a str) -> NewMessage<'a> {
@@ -430,5 +472,25 @@ mod tests {
         assert!(!is_store_error(&anyhow::anyhow!(
             "the message decision task failed"
         )));
+    }
+
+    /// The backstop: work that does not finish in time is given up on (and left to end on its
+    /// own), work that finishes is returned.
+    #[tokio::test]
+    async fn run_bounded_stops_waiting_for_stuck_work() {
+        let (release, stuck) = mpsc::channel::<()>();
+        // Without the time limit this would wait the full 10 s and return Some.
+        let got = run_bounded(Duration::from_millis(100), move || {
+            stuck.recv_timeout(Duration::from_secs(10)).ok();
+            1
+        })
+        .await
+        .expect("no join error");
+        assert_eq!(got, None);
+        release.send(()).ok();
+        let got = run_bounded(Duration::from_secs(60), || 2)
+            .await
+            .expect("no join error");
+        assert_eq!(got, Some(2));
     }
 }

@@ -17,6 +17,7 @@ mod dsn;
 mod html;
 mod parts;
 
+use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone};
@@ -52,8 +53,10 @@ pub struct Email {
     pub body_text: String,
     /// Every attachment, including those inside forwarded messages.
     pub attachments: Vec<Attachment>,
-    /// Parts left out because a limit was reached (total attachment bytes, nesting depth).
+    /// Parts left out because a limit was reached (total attachment bytes, nesting depth, time).
     pub skipped_parts: usize,
+    /// Why parts were left out, with how many for each reason.
+    pub skipped: BTreeMap<Skipped, usize>,
     /// Raw header facts used by [`automatic`].
     pub signals: AutoSignals,
 }
@@ -77,6 +80,40 @@ pub struct Attachment {
     pub bytes: Vec<u8>,
     /// Came from inside a forwarded `message/rfc822` part.
     pub nested: bool,
+    /// The transfer encoding (base64, quoted-printable) did not decode: `bytes` are the raw,
+    /// still-encoded text, not the file.
+    pub encoding_problem: bool,
+}
+
+/// Why a part of the message was not read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Skipped {
+    /// Nested deeper than `max_depth` (multiparts or forwarded messages).
+    TooDeep,
+    /// Over the total attachment bytes allowed for one message (`4 × max_bytes`).
+    TotalSize,
+    /// The message's processing time ran out while walking its parts.
+    OutOfTime,
+}
+
+impl Skipped {
+    /// A content-free description, shown as the document error detail.
+    pub fn describe(self, count: usize, limits: &Limits) -> String {
+        match self {
+            Skipped::TooDeep => format!(
+                "{count} MIME part(s) not read: nested deeper than the {}-level limit",
+                limits.max_depth
+            ),
+            Skipped::TotalSize => format!(
+                "{count} attachment(s) not read: over the message's total attachment limit of {} bytes",
+                limits.max_bytes.saturating_mul(4)
+            ),
+            Skipped::OutOfTime => match limits.deadline {
+                Some(d) => format!("{count} MIME part(s) not read: {}", d.error()),
+                None => format!("{count} MIME part(s) not read: out of time"),
+            },
+        }
+    }
 }
 
 /// Why bytes could not be read as a message at all.
@@ -92,6 +129,26 @@ pub enum ParseError {
     /// The MIME parser panicked; the raw message should be quarantined for a bug report.
     #[error("MIME parser failed unexpectedly (internal error)")]
     ParserPanic,
+    /// The header section is larger than any real mail's (a header bomb).
+    #[error("message header section is over the {0} byte limit")]
+    HeaderTooLarge(usize),
+}
+
+/// Largest header section read. Real headers, long `Received:` chains and DKIM signatures
+/// included, stay well under 64 KiB; RFC 5322 lines are at most 998 characters.
+pub const MAX_HEADER_BYTES: usize = 256 * 1024;
+
+/// The length of the header section: up to the first empty line, or the whole input.
+fn header_len(raw: &[u8]) -> usize {
+    let limit = raw.len().min(MAX_HEADER_BYTES + 4);
+    let head = raw.get(..limit).unwrap_or(raw);
+    let crlf = crate::extract::find(head, b"\r\n\r\n");
+    let lf = crate::extract::find(head, b"\n\n");
+    match (crlf, lf) {
+        (Some(a), Some(b)) => a.min(b),
+        (Some(a), None) | (None, Some(a)) => a,
+        (None, None) => raw.len(),
+    }
 }
 
 /// Parses raw message bytes into an [`Email`]. CPU-bound: async callers run it in
@@ -104,6 +161,9 @@ pub fn parse(raw: &[u8], limits: &Limits) -> Result<Email, ParseError> {
 }
 
 fn parse_inner(raw: &[u8], limits: &Limits) -> Result<Email, ParseError> {
+    if header_len(raw) > MAX_HEADER_BYTES {
+        return Err(ParseError::HeaderTooLarge(MAX_HEADER_BYTES));
+    }
     if parts::too_deep(raw) {
         return Err(ParseError::TooDeep);
     }
@@ -129,7 +189,8 @@ fn parse_inner(raw: &[u8], limits: &Limits) -> Result<Email, ParseError> {
         references: ids(msg.references()),
         body_text,
         attachments: collector.attachments,
-        skipped_parts: collector.skipped_parts,
+        skipped_parts: collector.skipped.values().sum(),
+        skipped: collector.skipped,
         signals,
     })
 }

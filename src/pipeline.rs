@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::config::Config;
-use crate::extract::{self, DocKind, ExtractError, FileType};
+use crate::extract::{self, Deadline, DocKind, ExtractError, FileType, Limits};
 use crate::message::{self, Automatic, Email};
 use crate::model::{Disposition, Fields, Outcome, Program, Reason};
 use crate::profile::{MapContext, Referral};
@@ -120,6 +120,57 @@ pub struct DocumentInfo {
     pub error: Option<String>,
 }
 
+impl DocumentInfo {
+    /// A document (or part of the message) that could not be read, with the content-free reason.
+    pub fn failed(error: String) -> DocumentInfo {
+        DocumentInfo {
+            kind: None,
+            profile: None,
+            referrals: 0,
+            error: Some(error),
+        }
+    }
+}
+
+/// What the attachments of one message gave: a document entry for each, the referrals found,
+/// and the errors (which become the message's reasons when no referral was found).
+struct Docs<'c> {
+    cfg: &'c Config,
+    map_ctx: MapContext<'c>,
+    limits: &'c Limits,
+    documents: Vec<DocumentInfo>,
+    found: Vec<(usize, Option<usize>, Referral)>,
+    errors: Vec<ExtractError>,
+}
+
+impl Docs<'_> {
+    /// Reads one file of a sniffed type and maps it to referrals.
+    fn read(&mut self, bytes: &[u8], ft: FileType) {
+        match extract::extract_bytes(bytes, ft, self.limits) {
+            Ok(doc) => {
+                let (profile, refs) = self.cfg.profiles.map(&doc, self.map_ctx);
+                let doc_index = self.documents.len();
+                let table = doc.records.len() > 1;
+                self.documents.push(DocumentInfo {
+                    kind: Some(doc.kind),
+                    profile: Some(profile),
+                    referrals: refs.len(),
+                    error: None,
+                });
+                for (row, r) in refs.into_iter().enumerate() {
+                    self.found.push((doc_index, table.then_some(row + 1), r));
+                }
+            }
+            Err(e) => self.failed(e),
+        }
+    }
+
+    fn failed(&mut self, e: ExtractError) {
+        self.documents.push(DocumentInfo::failed(e.to_string()));
+        self.errors.push(e);
+    }
+}
+
 /// Inputs besides the message.
 pub struct Context<'a> {
     pub cfg: &'a Config,
@@ -133,15 +184,23 @@ pub struct Context<'a> {
 /// Decides what to do with one raw message.
 pub fn decide(raw: &[u8], ctx: &Context<'_>) -> (Decision, Option<Email>) {
     let cfg = ctx.cfg;
-    let limits = cfg.main.limits.extract_limits();
+    let limits = Limits {
+        deadline: Some(Deadline::after(cfg.main.limits.parse_time())),
+        ..cfg.main.limits.extract_limits()
+    };
     let email = match message::parse(raw, &limits) {
         Ok(e) => e,
-        Err(_) => {
+        Err(e) => {
             let region = ctx
                 .inbox_region
                 .map(str::to_string)
                 .unwrap_or_else(|| default_region(cfg));
-            let d = review(region, vec![Reason::UnreadableAttachment], Vec::new(), None);
+            let d = review(
+                region,
+                vec![Reason::UnreadableAttachment],
+                vec![DocumentInfo::failed(e.to_string())],
+                None,
+            );
             return (d, None);
         }
     };
@@ -173,40 +232,51 @@ pub fn decide(raw: &[u8], ctx: &Context<'_>) -> (Decision, Option<Email>) {
     };
 
     // Every attachment; the body only when no attachment gave a referral.
-    let mut documents = Vec::new();
-    let mut found: Vec<(usize, Option<usize>, Referral)> = Vec::new();
-    let mut errors = Vec::new();
+    let mut docs = Docs {
+        cfg,
+        map_ctx,
+        limits: &limits,
+        documents: Vec::new(),
+        found: Vec::new(),
+        errors: Vec::new(),
+    };
+    for (why, count) in &email.skipped {
+        docs.failed(ExtractError::Unreadable(why.describe(*count, &limits)));
+    }
     for att in &email.attachments {
+        if att.encoding_problem {
+            docs.failed(ExtractError::Unreadable(
+                "damaged or cut-off transfer encoding (base64 or quoted-printable does not decode)".into(),
+            ));
+            continue;
+        }
         let ft = extract::sniff(&att.bytes, att.filename.as_deref(), Some(&att.content_type));
         if matches!(ft, FileType::Other(_)) && att.content_type.starts_with("text/") {
             continue; // a stray text part (a signature, a note) is neither a form nor a problem
         }
-        match extract::extract_bytes(&att.bytes, ft, &limits) {
-            Ok(doc) => {
-                let (profile, refs) = cfg.profiles.map(&doc, map_ctx);
-                let doc_index = documents.len();
-                let table = doc.records.len() > 1;
-                documents.push(DocumentInfo {
-                    kind: Some(doc.kind),
-                    profile: Some(profile),
-                    referrals: refs.len(),
-                    error: None,
-                });
-                for (row, r) in refs.into_iter().enumerate() {
-                    found.push((doc_index, table.then_some(row + 1), r));
+        if ft != FileType::Tnef {
+            docs.read(&att.bytes, ft);
+            continue;
+        }
+        // Outlook's winmail.dat: read each file it carries like an attachment of its own.
+        match extract::tnef::unpack(&att.bytes) {
+            Ok(files) => {
+                for f in files {
+                    let ft = extract::sniff(&f.bytes, f.name.as_deref(), None);
+                    if ft != FileType::Other("text") {
+                        docs.read(&f.bytes, ft);
+                    }
                 }
             }
-            Err(e) => {
-                documents.push(DocumentInfo {
-                    kind: None,
-                    profile: None,
-                    referrals: 0,
-                    error: Some(e.to_string()),
-                });
-                errors.push(e);
-            }
+            Err(e) => docs.failed(e),
         }
     }
+    let Docs {
+        mut documents,
+        mut found,
+        errors,
+        ..
+    } = docs;
     if found.is_empty() {
         let doc = extract::body::extract_body(&email.body_text);
         let (profile, refs) = cfg.profiles.map(&doc, map_ctx);
@@ -396,7 +466,23 @@ pub fn reply_address(email: &Email) -> Option<String> {
         .filter(|a| a.contains('@'))
 }
 
-fn default_region(cfg: &Config) -> String {
+/// The decision for a message whose processing did not finish within `limit` (the daemon's
+/// backstop): review, `unreadable_attachment`, with the detail in `documents`.
+pub fn timed_out(inbox_region: String, limit: std::time::Duration) -> Decision {
+    let detail = format!(
+        "processing did not finish within {} s; stopped waiting",
+        limit.as_secs_f64()
+    );
+    review(
+        inbox_region,
+        vec![Reason::UnreadableAttachment],
+        vec![DocumentInfo::failed(detail)],
+        None,
+    )
+}
+
+/// The region of the first configured inbox: where mail of unknown destination is handled.
+pub fn default_region(cfg: &Config) -> String {
     cfg.main
         .inboxes
         .first()

@@ -416,6 +416,11 @@ pub struct LimitsConfig {
     pub max_cells: usize,
     /// Most referrals taken from one message (a batch spreadsheet).
     pub max_referrals_per_message: usize,
+    /// Seconds one message may take to parse and read. Extraction loops stop at this deadline
+    /// (the document becomes `unreadable_attachment`, "took longer than N s"); the daemon stops
+    /// waiting for the whole decision at twice this (plus 5 s) and files the message for review.
+    /// Fractions are allowed (tests use tiny values).
+    pub max_parse_seconds: f64,
 }
 
 impl Default for LimitsConfig {
@@ -428,6 +433,7 @@ impl Default for LimitsConfig {
             max_depth: l.max_depth,
             max_cells: l.max_cells,
             max_referrals_per_message: 200,
+            max_parse_seconds: 20.0,
         }
     }
 }
@@ -441,6 +447,33 @@ impl LimitsConfig {
             max_decompressed: self.max_decompressed_bytes,
             max_depth: self.max_depth,
             max_cells: self.max_cells,
+            deadline: None,
+        }
+    }
+
+    /// The per-message processing time limit.
+    pub fn parse_time(&self) -> std::time::Duration {
+        std::time::Duration::from_secs_f64(self.max_parse_seconds)
+    }
+
+    /// How long the daemon waits for a decision before giving up on it: twice the cooperative
+    /// limit plus 5 s, so the extraction loops' own deadline normally fires first and names the
+    /// document that was too slow.
+    pub fn backstop_time(&self) -> std::time::Duration {
+        self.parse_time().saturating_mul(2) + std::time::Duration::from_secs(5)
+    }
+
+    fn validate(&self, src: &SourceFile, problems: &mut Problems) {
+        // Bounded above so `Duration::from_secs_f64` cannot panic and a typo (20000) is caught.
+        if !(self.max_parse_seconds > 0.0 && self.max_parse_seconds <= 3600.0) {
+            let at = src.text.find("max_parse_seconds");
+            problems.push(src.at(
+                at.map(|a| a..a),
+                format!(
+                    "[limits] max_parse_seconds = {} must be more than 0 and at most 3600",
+                    self.max_parse_seconds
+                ),
+            ));
         }
     }
 }
@@ -588,6 +621,7 @@ impl MainConfig {
             zip_table: default_or(raw.paths.zip_table, "ca_zip_county.csv"),
         };
 
+        raw.limits.validate(src, problems);
         let mut store = raw.store;
         store.url = resolve_sqlite_url(&store.url, dir);
         validate_limits(src, &store, &raw.outbound, problems);

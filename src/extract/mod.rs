@@ -14,6 +14,9 @@
 pub mod body;
 pub mod pdf;
 pub mod sheet;
+pub mod tnef;
+
+use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -155,6 +158,51 @@ pub struct Limits {
     pub max_depth: usize,
     /// Most cells read from one spreadsheet.
     pub max_cells: usize,
+    /// When the message's processing time runs out. Long loops (PDF operators and objects,
+    /// sheet cells, MIME parts, attachments) check it and stop with [`Deadline::error`].
+    /// `None` (the default, used by `extract`) means no time limit.
+    pub deadline: Option<Deadline>,
+}
+
+impl Limits {
+    /// `Err` once the deadline has passed.
+    pub fn check_time(&self) -> Result<(), ExtractError> {
+        match self.deadline {
+            Some(d) if d.passed() => Err(d.error()),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// A point in time after which work on a message stops, with the limit it came from (for the
+/// error text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Deadline {
+    at: Instant,
+    limit: Duration,
+}
+
+impl Deadline {
+    /// A deadline `limit` from now.
+    pub fn after(limit: Duration) -> Deadline {
+        Deadline {
+            at: Instant::now() + limit,
+            limit,
+        }
+    }
+
+    /// Whether the time is up.
+    pub fn passed(&self) -> bool {
+        Instant::now() >= self.at
+    }
+
+    /// The content-free error a document gets when the time ran out while reading it.
+    pub fn error(&self) -> ExtractError {
+        ExtractError::Unreadable(format!(
+            "processing took longer than the {} s time limit",
+            self.limit.as_secs_f64()
+        ))
+    }
 }
 
 impl Default for Limits {
@@ -165,6 +213,7 @@ impl Default for Limits {
             max_decompressed: 64 * 1024 * 1024,
             max_depth: 32,
             max_cells: 200_000,
+            deadline: None,
         }
     }
 }
@@ -180,6 +229,8 @@ pub enum FileType {
     Csv,
     /// An OLE/ZIP container that is encrypted (password-protected Office file).
     EncryptedOffice,
+    /// Outlook's TNEF container (`winmail.dat`, `application/ms-tnef`): holds other files.
+    Tnef,
     /// Anything we do not read: images, Word, archives, ...; the string says what.
     Other(&'static str),
 }
@@ -189,6 +240,10 @@ pub fn sniff(bytes: &[u8], name: Option<&str>, mime: Option<&str>) -> FileType {
     let lower_name = name.map(str::to_ascii_lowercase).unwrap_or_default();
     let mime = mime.map(str::to_ascii_lowercase).unwrap_or_default();
     let head = bytes.get(..1024).unwrap_or(bytes);
+    // Before the PDF check: a TNEF stream often carries a PDF within its first kilobyte.
+    if bytes.starts_with(&tnef::SIGNATURE) {
+        return FileType::Tnef;
+    }
     if find(head, b"%PDF-").is_some() {
         return FileType::Pdf;
     }
@@ -354,6 +409,7 @@ pub fn extract_bytes(bytes: &[u8], ft: FileType, limits: &Limits) -> Result<RawD
             limits.max_bytes
         )));
     }
+    limits.check_time()?;
     match ft {
         FileType::Pdf => pdf::extract_pdf(bytes, limits),
         FileType::Xlsx => sheet::extract_sheet(bytes, DocKind::Xlsx, limits),
@@ -362,6 +418,8 @@ pub fn extract_bytes(bytes: &[u8], ft: FileType, limits: &Limits) -> Result<RawD
         FileType::Ods => sheet::extract_sheet(bytes, DocKind::Ods, limits),
         FileType::Csv => sheet::extract_csv(bytes, limits),
         FileType::EncryptedOffice => Err(ExtractError::Encrypted),
+        // The pipeline unpacks TNEF and reads what it carries; reached only for TNEF in TNEF.
+        FileType::Tnef => Err(ExtractError::Unsupported("TNEF inside TNEF".into())),
         FileType::Other(what) => Err(ExtractError::Unsupported(what.to_string())),
     }
 }

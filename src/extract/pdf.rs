@@ -32,7 +32,7 @@ use std::collections::HashMap;
 
 use lopdf::{Document, LoadOptions, Stream};
 
-use super::{DocKind, ExtractError, Limits, RawDoc, RawRecord, find};
+use super::{Deadline, DocKind, ExtractError, Limits, RawDoc, RawRecord, find};
 
 /// Most content operators interpreted per document: stops XObject fan-out bombs (a form drawing
 /// another form ten times, nested thirty deep) that stay small in bytes.
@@ -43,6 +43,8 @@ pub const MAX_OPERATORS: u64 = 1_000_000;
 pub(crate) enum LimitHit {
     Decompressed,
     Operators,
+    /// The message's processing time ran out.
+    Time(Deadline),
 }
 
 impl From<LimitHit> for ExtractError {
@@ -51,24 +53,46 @@ impl From<LimitHit> for ExtractError {
             match hit {
                 LimitHit::Decompressed => "PDF content is over the decompressed-size limit",
                 LimitHit::Operators => "PDF content is too complex (operator limit reached)",
+                LimitHit::Time(d) => return d.error(),
             }
             .into(),
         )
     }
 }
 
-/// The work one document may still cause: decompressed bytes and operators.
+/// Operators (or objects) between two looks at the clock.
+const CLOCK_EVERY: u32 = 1024;
+
+/// The work one document may still cause: decompressed bytes, operators and time.
 pub(crate) struct Budget {
     bytes_left: usize,
     ops_left: u64,
+    deadline: Option<Deadline>,
+    until_clock: u32,
 }
 
 impl Budget {
-    fn new(max_decompressed: usize) -> Self {
+    fn new(limits: &Limits) -> Self {
         Budget {
-            bytes_left: max_decompressed,
+            bytes_left: limits.max_decompressed,
             ops_left: MAX_OPERATORS,
+            deadline: limits.deadline,
+            until_clock: 0,
         }
+    }
+
+    /// Fails once the deadline has passed; looks at the clock every [`CLOCK_EVERY`] calls.
+    pub(crate) fn check_time(&mut self) -> Result<(), LimitHit> {
+        if self.until_clock == 0 {
+            self.until_clock = CLOCK_EVERY;
+            if let Some(d) = self.deadline
+                && d.passed()
+            {
+                return Err(LimitHit::Time(d));
+            }
+        }
+        self.until_clock -= 1;
+        Ok(())
     }
 
     /// Bytes that may still be decompressed.
@@ -90,7 +114,7 @@ impl Budget {
     /// Records one interpreted operator.
     pub(crate) fn tick(&mut self) -> Result<(), LimitHit> {
         self.ops_left = self.ops_left.checked_sub(1).ok_or(LimitHit::Operators)?;
-        Ok(())
+        self.check_time()
     }
 
     /// Decodes a stream within the remaining budget. A stream that fails to decode for any
@@ -146,11 +170,13 @@ fn load(bytes: &[u8], limits: &Limits) -> Result<Document, ExtractError> {
 /// Reads a PDF's form fields, or its text layer when it has none.
 pub fn extract_pdf(bytes: &[u8], limits: &Limits) -> Result<RawDoc, ExtractError> {
     let doc = load(bytes, limits)?;
+    // Loading parses every object inside lopdf, where no clock is looked at.
+    limits.check_time()?;
     let pages = doc.get_pages();
     if pages.is_empty() {
         return Err(ExtractError::Unreadable("PDF has no pages".into()));
     }
-    let mut budget = Budget::new(limits.max_decompressed);
+    let mut budget = Budget::new(limits);
     let mut page_lines = Vec::new();
     // Page and widget-annotation ids → page index, to place form fields on their page.
     let mut page_of: HashMap<lopdf::ObjectId, usize> = HashMap::new();
@@ -171,6 +197,7 @@ pub fn extract_pdf(bytes: &[u8], limits: &Limits) -> Result<RawDoc, ExtractError
     {
         let mut walker = content::Walker::new(&doc, &mut budget, limits.max_depth);
         for page_id in pages.values().take(limits.max_pages) {
+            limits.check_time()?;
             walker.walk_page(*page_id)?;
             page_lines.push(layout::lines(std::mem::take(&mut walker.runs)));
         }

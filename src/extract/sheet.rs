@@ -56,6 +56,8 @@ pub fn extract_sheet(bytes: &[u8], kind: DocKind, limits: &Limits) -> Result<Raw
     let grids = catch_unwind(AssertUnwindSafe(|| read_workbook(bytes, kind, limits))).map_err(|_| {
         ExtractError::Unreadable(format!("{} reader failed on malformed input", kind.code()))
     })??;
+    // xls and ods are parsed whole inside calamine, where no clock is looked at.
+    limits.check_time()?;
     Ok(assemble(kind, &grids))
 }
 
@@ -63,6 +65,7 @@ pub fn extract_sheet(bytes: &[u8], kind: DocKind, limits: &Limits) -> Result<Raw
 /// UTF-16 with a BOM, or Windows-1252.
 pub fn extract_csv(bytes: &[u8], limits: &Limits) -> Result<RawDoc, ExtractError> {
     let grid = delimited::read_csv(bytes, limits)?;
+    limits.check_time()?;
     Ok(assemble(DocKind::Csv, &[grid]))
 }
 
@@ -93,7 +96,10 @@ fn assemble(kind: DocKind, grids: &[Grid]) -> RawDoc {
     RawDoc { kind, records, text }
 }
 
-/// Counts cells read across the whole workbook.
+/// Cells between two looks at the clock.
+const CLOCK_EVERY: usize = 4096;
+
+/// Counts cells read across the whole workbook, and watches the message's deadline.
 struct Budget {
     left: usize,
     limits: Limits,
@@ -101,10 +107,14 @@ struct Budget {
 
 impl Budget {
     fn take(&mut self, n: usize) -> Result<(), ExtractError> {
+        let before = self.left;
         self.left = self
             .left
             .checked_sub(n)
             .ok_or_else(|| too_many_cells(&self.limits))?;
+        if before / CLOCK_EVERY != self.left / CLOCK_EVERY {
+            self.limits.check_time()?;
+        }
         Ok(())
     }
 }
@@ -114,6 +124,7 @@ fn read_workbook(bytes: &[u8], kind: DocKind, limits: &Limits) -> Result<Vec<Gri
         left: limits.max_cells,
         limits: *limits,
     };
+    limits.check_time()?;
     let cursor = Cursor::new(bytes);
     match kind {
         DocKind::Xlsx => read_xlsx(Xlsx::new(cursor).map_err(xlsx_err)?, &mut budget),

@@ -14,8 +14,10 @@
 
 use mail_parser::{Message, MessageParser, MessagePart, MimeHeaders, PartType};
 
-use super::Attachment;
+use std::collections::BTreeMap;
+
 use super::html::html_to_text;
+use super::{Attachment, Skipped};
 use crate::extract::Limits;
 
 /// Below this many non-blank characters the outer body is "short" (a bare "FYI" plus a
@@ -30,7 +32,7 @@ pub(super) struct Collector<'l> {
     cap: usize,
     total: usize,
     pub attachments: Vec<Attachment>,
-    pub skipped_parts: usize,
+    pub skipped: BTreeMap<Skipped, usize>,
 }
 
 impl<'l> Collector<'l> {
@@ -40,8 +42,12 @@ impl<'l> Collector<'l> {
             cap: limits.max_bytes.saturating_mul(4),
             total: 0,
             attachments: Vec::new(),
-            skipped_parts: 0,
+            skipped: BTreeMap::new(),
         }
+    }
+
+    fn skip(&mut self, why: Skipped) {
+        *self.skipped.entry(why).or_insert(0) += 1;
     }
 
     /// Walks one message (the top level at `depth` 0) and returns its body text, with the
@@ -76,8 +82,12 @@ impl<'l> Collector<'l> {
         let Some(part) = walk.msg.parts.get(id) else {
             return;
         };
+        if self.limits.check_time().is_err() {
+            self.skip(Skipped::OutOfTime);
+            return;
+        }
         match &part.body {
-            PartType::Multipart(_) if level >= self.limits.max_depth => self.skipped_parts += 1,
+            PartType::Multipart(_) if level >= self.limits.max_depth => self.skip(Skipped::TooDeep),
             PartType::Multipart(children) => {
                 let related = is_type(part, "multipart", Some("related"));
                 for &child in children {
@@ -125,7 +135,7 @@ impl<'l> Collector<'l> {
     /// Recurses into a forwarded message, within the depth limit.
     fn nested(&mut self, walk: &mut Walk<'_, '_>, inner: &Message<'_>) {
         if walk.depth + 1 > self.limits.max_depth {
-            self.skipped_parts += 1;
+            self.skip(Skipped::TooDeep);
             return;
         }
         let body = self.message(inner, walk.depth + 1);
@@ -136,12 +146,8 @@ impl<'l> Collector<'l> {
     /// only three levels deep): parse its bytes ourselves, once. If that fails too, keep the
     /// bytes as an attachment so nothing is silently lost.
     fn reparse_nested(&mut self, walk: &mut Walk<'_, '_>, part: &MessagePart<'_>, bytes: &[u8]) {
-        if walk.depth + 1 > self.limits.max_depth {
-            self.skipped_parts += 1;
-            return;
-        }
-        if too_deep(bytes) {
-            self.skipped_parts += 1;
+        if walk.depth + 1 > self.limits.max_depth || too_deep(bytes) {
+            self.skip(Skipped::TooDeep);
             return;
         }
         match MessageParser::default().parse(bytes) {
@@ -159,7 +165,7 @@ impl<'l> Collector<'l> {
 
     fn attach(&mut self, part: &MessagePart<'_>, bytes: Vec<u8>, nested: bool) {
         if self.total.saturating_add(bytes.len()) > self.cap {
-            self.skipped_parts += 1;
+            self.skip(Skipped::TotalSize);
             return;
         }
         self.total += bytes.len();
@@ -168,6 +174,7 @@ impl<'l> Collector<'l> {
             content_type: content_type(part),
             bytes,
             nested,
+            encoding_problem: part.is_encoding_problem,
         });
     }
 }

@@ -556,3 +556,40 @@ fn nesting_bombs_are_refused_or_bounded() {
     assert_eq!(e.attachments.len(), 1);
     assert!(e.attachments[0].nested);
 }
+
+#[test]
+fn an_enormous_header_section_is_refused_before_parsing() {
+    let mut raw = String::from("From: a@example.org\r\nSubject: ECM Referral\r\n");
+    while raw.len() <= MAX_HEADER_BYTES {
+        raw.push_str("X-Junk: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n");
+    }
+    raw.push_str("\r\nhello\r\n");
+    assert_eq!(
+        parse(raw.as_bytes(), &Limits::default()),
+        Err(ParseError::HeaderTooLarge(MAX_HEADER_BYTES))
+    );
+    // A big body after a normal header is not a header problem.
+    let raw = format!("From: a@example.org\r\n\r\n{}", "x".repeat(MAX_HEADER_BYTES * 2));
+    assert!(parse(raw.as_bytes(), &Limits::default()).is_ok());
+}
+
+#[test]
+fn skipped_parts_say_why_and_bad_encodings_are_flagged() {
+    // Out of time: the walk stops and says so.
+    let limits = Limits {
+        deadline: Some(crate::extract::Deadline::after(std::time::Duration::ZERO)),
+        ..Limits::default()
+    };
+    let e = parse(inner_referral().as_bytes(), &limits).expect("parses");
+    assert_eq!(e.skipped.get(&Skipped::OutOfTime), Some(&1));
+    assert!(e.attachments.is_empty());
+
+    // base64 with characters outside its alphabet: the attachment is flagged, not mistaken
+    // for a text file.
+    let raw = "From: a@example.org\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\n\
+               Content-Type: text/plain\r\n\r\nhi\r\n--b\r\nContent-Type: application/pdf; name=\"f.pdf\"\r\n\
+               Content-Transfer-Encoding: base64\r\n\r\nJVBERi0x%%%%LjcK!!!!\r\n--b--\r\n";
+    let e = parse(raw.as_bytes(), &Limits::default()).expect("parses");
+    assert_eq!(e.attachments.len(), 1);
+    assert!(e.attachments[0].encoding_problem);
+}

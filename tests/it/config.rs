@@ -113,3 +113,26 @@ fn every_problem_is_reported_with_file_and_line() {
         "{err}"
     );
 }
+
+/// The per-message time limit must be a positive number of seconds, at most an hour.
+#[test]
+fn max_parse_seconds_is_validated() {
+    for bad in ["0", "-1", "5000", "nan"] {
+        let (_dir, config) = temp_config(&format!("\n[limits]\nmax_parse_seconds = {bad}\n"));
+        let out = run(&["check-config", "--config", config.to_str().expect("utf8")]);
+        assert_eq!(out.status.code(), Some(1), "{bad}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("referral-intake.toml:13:1: [limits] max_parse_seconds"),
+            "{bad}: {err}"
+        );
+    }
+    let (_dir, config) = temp_config("\n[limits]\nmax_parse_seconds = 0.5\n");
+    let out = run(&["check-config", "--config", config.to_str().expect("utf8")]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

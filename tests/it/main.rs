@@ -11,6 +11,7 @@ mod config;
 mod crash;
 mod daemon;
 mod golden;
+mod hostile;
 mod loops;
 mod mailenv_selftest;
 mod outage;

@@ -126,6 +126,7 @@ impl<'a> Walk<'a, '_> {
         if depth > self.max_depth {
             return Ok(());
         }
+        self.budget.check_time()?;
         let Some(dict) = self.visit(obj) else {
             return Ok(());
         };

@@ -410,3 +410,19 @@ fn composite_font_with_two_byte_tounicode() {
         .as_slice()
     );
 }
+
+#[test]
+fn a_passed_deadline_stops_the_work() {
+    let limits = Limits {
+        deadline: Some(Deadline::after(std::time::Duration::ZERO)),
+        ..Limits::default()
+    };
+    // The operator loop looks at the clock itself, not only the page loop around it.
+    let mut budget = Budget::new(&limits);
+    assert!(matches!(budget.tick(), Err(LimitHit::Time(_))));
+    let got = extract_pdf(&fixture("text.pdf"), &limits);
+    assert!(
+        matches!(&got, Err(ExtractError::Unreadable(m)) if m.contains("took longer than the 0 s time limit")),
+        "{got:?}"
+    );
+}

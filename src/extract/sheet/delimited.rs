@@ -104,6 +104,9 @@ pub(crate) fn read_csv(bytes: &[u8], limits: &Limits) -> Result<Grid, ExtractErr
             if cells > limits.max_cells {
                 return Err(too_many_cells(limits));
             }
+            if cells.is_multiple_of(4096) {
+                limits.check_time()?;
+            }
             if let (Some(value), Ok(col)) = (text(field), u32::try_from(col)) {
                 grid.insert((row, col), value);
             }

@@ -336,3 +336,41 @@ fn garbage_and_truncated_input_is_an_error_not_a_panic() {
         Err(ExtractError::Unsupported(_))
     ));
 }
+
+#[test]
+fn a_passed_deadline_stops_the_work() {
+    let limits = Limits {
+        deadline: Some(crate::extract::Deadline::after(std::time::Duration::ZERO)),
+        ..Limits::default()
+    };
+    for (name, kind) in [("form.xlsx", DocKind::Xlsx), ("form.ods", DocKind::Ods)] {
+        let got = extract_sheet(&fixture(name), kind, &limits);
+        assert!(
+            matches!(&got, Err(ExtractError::Unreadable(m)) if m.contains("took longer than")),
+            "{name}: {got:?}"
+        );
+    }
+    let got = extract_csv(b"Name,DOB\nA,B\n", &limits);
+    assert!(
+        matches!(&got, Err(ExtractError::Unreadable(m)) if m.contains("took longer than")),
+        "{got:?}"
+    );
+}
+
+#[test]
+fn the_cell_loop_itself_looks_at_the_clock() {
+    let limits = Limits {
+        deadline: Some(crate::extract::Deadline::after(std::time::Duration::ZERO)),
+        ..Limits::default()
+    };
+    // Crossing a multiple of CLOCK_EVERY cells left triggers a look at the clock.
+    let mut budget = Budget {
+        left: CLOCK_EVERY,
+        limits,
+    };
+    let got = budget.take(1);
+    assert!(
+        matches!(&got, Err(ExtractError::Unreadable(m)) if m.contains("took longer than")),
+        "{got:?}"
+    );
+}
