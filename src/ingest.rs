@@ -58,6 +58,8 @@ pub struct Ingested {
     pub folder: Option<String>,
     /// For content already stored: the stored message's id.
     pub duplicate_of: Option<String>,
+    /// Time spent deciding (parse, extract, screen), off the async runtime.
+    pub decide_time: std::time::Duration,
 }
 
 /// The folder a message is filed in: what needs a person first.
@@ -107,7 +109,7 @@ pub fn content_hash(raw: &[u8], email: Option<&Email>) -> String {
     hex::encode(h.finalize())
 }
 
-/// Ingests one raw message into the store.
+/// Ingests one raw message into the store: [`decide`], then [`commit`].
 pub async fn ingest(
     cfg: Arc<Config>,
     store: &Store,
@@ -115,17 +117,44 @@ pub async fn ingest(
     raw: Vec<u8>,
     source: &Source,
 ) -> Result<Ingested> {
+    let decided = decide(cfg.clone(), store, roster, raw, source).await?;
+    commit(cfg, store, roster, decided, source).await
+}
+
+/// A message decided but not yet committed.
+pub struct Decided {
+    raw: Vec<u8>,
+    decision: Decision,
+    email: Option<Email>,
+    decide_time: std::time::Duration,
+    /// CINs whose open-ECM lookup answered "no" while deciding: the one input of a decision
+    /// that a commit of another message can change (see [`commit`]).
+    ecm_checked: Vec<String>,
+}
+
+/// Decides a message off the async runtime, bounded by the backstop time limit. Reads the store
+/// (the open-ECM lookup) but writes nothing, so the inbox can decide the next message while the
+/// previous one commits.
+pub async fn decide(
+    cfg: Arc<Config>,
+    store: &Store,
+    roster: &Roster,
+    raw: Vec<u8>,
+    source: &Source,
+) -> Result<Decided> {
     let today = chrono::Local::now().date_naive();
     let lookups = StoreLookups {
         store: store.clone(),
         roster: roster.clone(),
         handle: tokio::runtime::Handle::current(),
+        checked: Default::default(),
     };
     let region = source.inbox_region.clone();
     let cfg2 = cfg.clone();
     let raw = Arc::new(raw);
     let raw2 = raw.clone();
     let backstop = cfg.main.limits.backstop_time();
+    let decide_started = std::time::Instant::now();
     let decided = run_bounded(backstop, move || {
         let ctx = Context {
             cfg: &cfg2,
@@ -135,11 +164,11 @@ pub async fn ingest(
         };
         let (mut d, email) = pipeline::decide(&raw2, &ctx);
         pipeline::plan_review_emails(&cfg2, &mut d, email.as_ref());
-        (d, email)
+        (d, email, lookups.into_checked())
     })
     .await
     .context("the message decision task failed")?;
-    let (mut decision, email) = match decided {
+    let (decision, email, ecm_checked) = match decided {
         Some(done) => done,
         None => {
             // The extraction loops' own deadline did not fire (the time went somewhere that
@@ -157,10 +186,50 @@ pub async fn ingest(
             );
             let mut d = pipeline::timed_out(region, backstop);
             pipeline::plan_review_emails(&cfg, &mut d, None);
-            (d, None)
+            (d, None, Vec::new())
         }
     };
+    let decide_time = decide_started.elapsed();
     let raw: Vec<u8> = Arc::try_unwrap(raw).unwrap_or_else(|shared| shared.as_ref().clone());
+    Ok(Decided {
+        raw,
+        decision,
+        email,
+        decide_time,
+        ecm_checked,
+    })
+}
+
+/// Commits a decided message: duplicate check, loop guards, then the message, its referrals,
+/// outbox rows and the mailbox cursor in one transaction.
+///
+/// A decision made while an earlier message was still committing may have missed that
+/// message's ECM referral for the same member (a CHW referral is screened against open ECM
+/// referrals); if any CIN it checked now has one, the message is decided again here.
+pub async fn commit(
+    cfg: Arc<Config>,
+    store: &Store,
+    roster: &Roster,
+    decided: Decided,
+    source: &Source,
+) -> Result<Ingested> {
+    let mut decided = decided;
+    for cin in &decided.ecm_checked {
+        if store.open_ecm_referral(cin).await? {
+            let spent = decided.decide_time;
+            decided = decide(cfg.clone(), store, roster, decided.raw, source).await?;
+            decided.decide_time += spent;
+            break;
+        }
+    }
+    let Decided {
+        raw,
+        mut decision,
+        email,
+        decide_time,
+        ..
+    } = decided;
+    let today = chrono::Local::now().date_naive();
 
     let hash = content_hash(&raw, email.as_ref());
     let imap_ref = |folder: String| {
@@ -206,6 +275,7 @@ pub async fn ingest(
             outbox_ids: Vec::new(),
             folder: source.uid.map(|_| folder),
             duplicate_of: Some(original),
+            decide_time,
         });
     }
 
@@ -294,6 +364,7 @@ pub async fn ingest(
         outbox_ids: committed.outbox_ids,
         folder,
         duplicate_of: None,
+        decide_time,
     })
 }
 
@@ -405,6 +476,7 @@ pub async fn quarantine(
         outbox_ids: Vec::new(),
         folder: source.uid.map(|_| folder),
         duplicate_of: None,
+        decide_time: std::time::Duration::ZERO,
     })
 }
 

@@ -75,7 +75,7 @@ pub async fn replay(cfg: Arc<Config>, paths: &[PathBuf], out: Option<&Path>) -> 
                     ));
                     std::fs::write(&file, &mail.eml)
                         .with_context(|| format!("writing {}", file.display()))?;
-                    store.mark_sent(&mail.id).await?;
+                    store.mark_sent(std::slice::from_ref(&mail.id)).await?;
                     written += 1;
                 }
                 None => store.mark_discarded(&mail.id).await?,

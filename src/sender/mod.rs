@@ -143,6 +143,39 @@ pub struct Sender {
     links: Links,
     cfg: Arc<Config>,
     smtp: SmtpConfig,
+    sent: SentLog,
+}
+
+/// Group commit of `sent` marks. With many emails in flight, each delivery used to commit (and
+/// fsync) its own `UPDATE`, and those commits queued behind each other and behind the inbox's
+/// message commits on SQLite's single writer. Now a delivery adds its id to `queued` and takes
+/// `flush`: whoever holds it commits everything queued so far in one transaction, so the
+/// deliveries that finished meanwhile share one commit. No delivery waits for a timer: the
+/// first one flushes at once. The at-least-once window (accepted by the server, not yet marked)
+/// is one commit, as before.
+#[derive(Default)]
+struct SentLog {
+    queued: std::sync::Mutex<Vec<String>>,
+    flush: tokio::sync::Mutex<()>,
+}
+
+impl SentLog {
+    /// Records `id` as sent, returning once a commit that includes it is done. An error means
+    /// the commit holding `id` failed: the row stays pending and is sent again later.
+    async fn mark(&self, store: &Store, id: &str) -> Result<()> {
+        if let Ok(mut q) = self.queued.lock() {
+            q.push(id.to_string());
+        }
+        let _turn = self.flush.lock().await;
+        let batch = match self.queued.lock() {
+            Ok(mut q) => std::mem::take(&mut *q),
+            Err(_) => vec![id.to_string()],
+        };
+        if batch.is_empty() {
+            return Ok(()); // an earlier holder committed ours with theirs
+        }
+        store.mark_sent(&batch).await
+    }
 }
 
 impl Sender {
@@ -172,6 +205,7 @@ impl Sender {
             links,
             cfg,
             smtp,
+            sent: SentLog::default(),
         })
     }
 
@@ -271,7 +305,7 @@ impl Sender {
         let outcome = self.attempt(mail).await;
         match outcome {
             Attempt::Sent => {
-                self.store.mark_sent(&mail.id).await?;
+                self.sent.mark(&self.store, &mail.id).await?;
                 tracing::info!(
                     outbox_id = %mail.id, kind = %mail.kind, reference = %mail.reference,
                     attempt = attempt_no, "email sent"

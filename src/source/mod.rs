@@ -254,30 +254,52 @@ impl InboxWorker {
                 .collect();
             bodies.sort_by_key(|(u, _)| *u);
             drop(fetched);
-            for (uid, raw) in bodies {
+            let source_for = |uid: u32| Source {
+                mailbox: key.clone(),
+                uidvalidity: Some(uidvalidity),
+                uid: Some(i64::from(uid)),
+                inbox_region: Some(self.inbox.region.clone()),
+                resync,
+            };
+            // Attempts so far, read once: the closure below must not hold `self.failures`.
+            let prior: HashMap<u32, u32> = bodies
+                .iter()
+                .filter_map(|(uid, _)| Some((*uid, *self.failures.get(&(uidvalidity, *uid))?)))
+                .collect();
+            // Decided one ahead: while a message commits (store round trips, an fsync), the next
+            // one is parsed and screened on the blocking pool. Commits stay in UID order, and
+            // `ingest::commit` re-decides when the commit before changed what the decision read.
+            let start = |uid: u32, raw: Vec<u8>| {
+                let attempt = prior.get(&uid).copied().unwrap_or(0) + 1;
+                let copy = (attempt >= MAX_ATTEMPTS).then(|| raw.clone());
+                let (cfg, store, roster) =
+                    (cfg.clone(), self.shared.store.clone(), self.shared.roster.clone());
+                let source = source_for(uid);
+                let task =
+                    tokio::spawn(async move { ingest::decide(cfg, &store, &roster, raw, &source).await });
+                (uid, attempt, copy, task, Instant::now())
+            };
+            let mut queue = bodies.into_iter();
+            let mut ahead = queue.next().map(|(uid, raw)| start(uid, raw));
+            while let Some((uid, attempt, copy, task, started)) = ahead.take() {
                 // Shutdown is honoured between messages: the one in hand is finished.
                 if self.shared.shutdown.is_cancelled() {
+                    task.abort();
                     return Ok(handled);
                 }
-                let started = Instant::now();
-                let source = Source {
-                    mailbox: key.clone(),
-                    uidvalidity: Some(uidvalidity),
-                    uid: Some(i64::from(uid)),
-                    inbox_region: Some(self.inbox.region.clone()),
-                    resync,
+                let decided = match task.await {
+                    Ok(d) => d,
+                    Err(e) => Err(anyhow!("the message decision task failed: {e}")),
                 };
-                let attempt = self.failures.get(&(uidvalidity, uid)).copied().unwrap_or(0) + 1;
-                let copy = (attempt >= MAX_ATTEMPTS).then(|| raw.clone());
-                let done = match ingest::ingest(
-                    cfg.clone(),
-                    &self.shared.store,
-                    &self.shared.roster,
-                    raw,
-                    &source,
-                )
-                .await
-                {
+                ahead = queue.next().map(|(uid, raw)| start(uid, raw));
+                let source = source_for(uid);
+                let result = match decided {
+                    Ok(d) => {
+                        ingest::commit(cfg.clone(), &self.shared.store, &self.shared.roster, d, &source).await
+                    }
+                    Err(e) => Err(e),
+                };
+                let done = match result {
                     Ok(done) => done,
                     // The store failing says nothing about the message: not an attempt.
                     Err(e) if ingest::is_store_error(&e) => {
@@ -313,6 +335,7 @@ impl InboxWorker {
                     reasons = %summary_reasons(d),
                     emails = done.outbox_ids.len(),
                     ms = started.elapsed().as_millis() as u64,
+                    decide_ms = done.decide_time.as_millis() as u64,
                     "message processed"
                 );
                 handled += 1;

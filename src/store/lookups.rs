@@ -38,6 +38,15 @@ pub struct StoreLookups {
     pub store: Store,
     pub roster: Roster,
     pub handle: tokio::runtime::Handle,
+    /// CINs whose open-ECM lookup answered "no" (see [`crate::ingest::commit`]).
+    pub checked: std::sync::Mutex<Vec<String>>,
+}
+
+impl StoreLookups {
+    /// The CINs looked up with a "no" answer.
+    pub fn into_checked(self) -> Vec<String> {
+        self.checked.into_inner().unwrap_or_default()
+    }
 }
 
 impl Lookups for StoreLookups {
@@ -46,6 +55,11 @@ impl Lookups for StoreLookups {
         // decides; losing it would be worse.
         self.handle
             .block_on(self.store.open_ecm_referral(cin))
+            .inspect(|&open| {
+                if !open && let Ok(mut c) = self.checked.lock() {
+                    c.push(cin.to_string());
+                }
+            })
             .unwrap_or_else(|e| {
                 tracing::warn!(error = %e, "open ECM lookup failed; screening without it");
                 false

@@ -416,14 +416,21 @@ impl Store {
         Ok(())
     }
 
-    /// Marks an outbox row delivered.
-    pub async fn mark_sent(&self, id: &str) -> Result<()> {
-        sqlx::query("UPDATE outbox SET status = 'sent', sent_ms = $1, attempts = attempts + 1 WHERE id = $2")
-            .bind(now_ms())
+    /// Marks outbox rows delivered, in one transaction.
+    pub async fn mark_sent(&self, ids: &[String]) -> Result<()> {
+        let now = now_ms();
+        let mut tx = self.pool.begin().await.context("marking emails sent")?;
+        for id in ids {
+            sqlx::query(
+                "UPDATE outbox SET status = 'sent', sent_ms = $1, attempts = attempts + 1 WHERE id = $2",
+            )
+            .bind(now)
             .bind(id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .context("marking an email sent")?;
+        }
+        tx.commit().await.context("marking emails sent")?;
         Ok(())
     }
 

@@ -590,3 +590,57 @@ fn a_message_that_always_fails_is_quarantined_and_the_inbox_moves_on() {
         "both are stored; the failing one with its raw bytes"
     );
 }
+
+/// The inbox decides one message ahead while the previous one commits. A CHW referral right
+/// behind an ECM referral for the same member must still see that ECM referral (it is screened
+/// out with `chw_enrolled_in_ecm`), as it would if they arrived minutes apart.
+#[test]
+fn a_chw_referral_right_behind_its_ecm_referral_sees_it() {
+    let s = setup("");
+    let ecm = demo("22-body-only-ecm.eml");
+    let chw = String::from_utf8(ecm.clone())
+        .expect("utf-8")
+        .replace("Subject: ECM Referral", "Subject: CHW Referral")
+        .replace("<22.demo@", "<22-chw.demo@")
+        .replace(
+            "Population of Focus: 1 - Individuals Experiencing Homelessness",
+            "CHW Services Needed: Health education; help navigating appointments",
+        );
+    // Both in the inbox before the daemon starts: one fetch batch, decided back to back.
+    s.env.drop_into_maildir("ncal@example.test", &ecm);
+    s.env.drop_into_maildir("ncal@example.test", chw.as_bytes());
+    let d = Daemon::start(&s.config);
+    s.env.wait_list(
+        "ncal@example.test",
+        "Referrals/Accepted",
+        1,
+        Duration::from_secs(30),
+    );
+    s.env.wait_list(
+        "ncal@example.test",
+        "Referrals/Screened out",
+        1,
+        Duration::from_secs(30),
+    );
+    d.stop();
+    let rt = tokio::runtime::Runtime::new().expect("rt");
+    let rows: Vec<(String, String, String)> = rt.block_on(async {
+        let store = Store::open(&s.store_url).await.expect("store");
+        sqlx::query_as("SELECT program, outcome, reasons FROM referrals ORDER BY program")
+            .fetch_all(store.pool())
+            .await
+            .expect("referrals")
+    });
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(
+        (rows[0].0.as_str(), rows[0].1.as_str()),
+        ("chw", "screened_out"),
+        "{rows:?}"
+    );
+    assert!(rows[0].2.contains("chw_enrolled_in_ecm"), "{rows:?}");
+    assert_eq!(
+        (rows[1].0.as_str(), rows[1].1.as_str()),
+        ("ecm", "accepted"),
+        "{rows:?}"
+    );
+}
