@@ -66,8 +66,10 @@ say "systemd unit"
 if command -v systemd-analyze >/dev/null; then
     unit_dir=$(mktemp -d)
     bin="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/debug/referral-intake"
-    sed "s#/usr/local/bin/referral-intake#$bin#g" systemd/referral-intake.service > "$unit_dir/referral-intake.service"
-    systemd-analyze verify "$unit_dir/referral-intake.service" && echo "ok: systemd-analyze verify"
+    for unit in systemd/*.service systemd/*.timer; do
+        sed "s#/usr/local/bin/referral-intake#$bin#g" "$unit" > "$unit_dir/$(basename "$unit")"
+    done
+    (cd "$unit_dir" && systemd-analyze verify ./*.service ./*.timer) && echo "ok: systemd-analyze verify"
     rm -rf "$unit_dir"
 else
     echo "systemd-analyze not present; unit not verified"
