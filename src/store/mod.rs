@@ -204,6 +204,8 @@ impl Store {
     where
         F: FnOnce(&[String], &str) -> Result<(Vec<NewReferral>, Vec<NewOutbox>)>,
     {
+        // Encoded before the transaction: SQLite has one writer, and the sender waits for it.
+        let raw = base64::engine::general_purpose::STANDARD.encode(msg.raw);
         let mut tx = self.pool.begin().await.context("starting a transaction")?;
         let mut refs = Vec::with_capacity(reference_prefixes.len());
         for p in reference_prefixes {
@@ -216,7 +218,6 @@ impl Store {
         let (referrals, outbox) = build(&refs, &msg_ref)?;
         let id = new_id();
         let now = now_ms();
-        let raw = base64::engine::general_purpose::STANDARD.encode(msg.raw);
         sqlx::query(
             "INSERT INTO messages (id, content_hash, mailbox, uidvalidity, uid, rfc_message_id, inbox_region,
                 received_ms, disposition, programs, reasons, summary, raw)
