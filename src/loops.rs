@@ -113,15 +113,23 @@ pub enum SendCheck {
 /// Checks a row against the suppressions just before sending, which catches replies queued
 /// before the bounce that suppressed their recipient arrived.
 pub async fn send_check(cfg: &Config, store: &Store, kind: &str, to: &str) -> Result<SendCheck> {
-    let forward = kind == EmailKind::Forward.code() || is_team_address(cfg, to);
-    if cfg.main.outbound.bounce_suppress_days == 0 || store.suppressed_until(to).await?.is_none() {
+    if cfg.main.outbound.bounce_suppress_days == 0 {
         return Ok(SendCheck::Send);
     }
-    Ok(if forward {
+    let suppressed = store.suppressed_until(to).await?.is_some();
+    Ok(check_suppressed(cfg, kind, to, suppressed))
+}
+
+/// [`send_check`] once the suppression is known.
+fn check_suppressed(cfg: &Config, kind: &str, to: &str, suppressed: bool) -> SendCheck {
+    let forward = kind == EmailKind::Forward.code() || is_team_address(cfg, to);
+    if cfg.main.outbound.bounce_suppress_days == 0 || !suppressed {
+        SendCheck::Send
+    } else if forward {
         SendCheck::SendDespiteBounce
     } else {
         SendCheck::Withhold(SUPPRESSED.into())
-    })
+    }
 }
 
 /// Reason code of a reply withheld because its recipient bounced.
@@ -177,7 +185,8 @@ pub async fn guard_replies(cfg: &Config, store: &Store, d: &mut Decision) -> Res
 /// The sender's hook, run before each attempt: `false` when the row was withheld (marked
 /// `withheld` with an event and a WARN line) and must not be sent.
 pub async fn before_send(cfg: &Config, store: &Store, mail: &PendingMail) -> Result<bool> {
-    match send_check(cfg, store, &mail.kind, &mail.recipient).await? {
+    // The suppression was read with the row, just before this attempt.
+    match check_suppressed(cfg, &mail.kind, &mail.recipient, mail.suppressed) {
         SendCheck::Send => Ok(true),
         SendCheck::SendDespiteBounce => {
             tracing::error!(

@@ -101,6 +101,9 @@ pub struct PendingMail {
     pub reference: String,
     pub eml: Vec<u8>,
     pub attempts: i64,
+    /// The recipient bounced permanently and is suppressed now (read with the row, so the
+    /// sender's check before each attempt costs no query of its own).
+    pub suppressed: bool,
 }
 
 /// What [`Store::commit_message`] wrote.
@@ -302,7 +305,10 @@ impl Store {
     /// Outbox rows due for sending, oldest first.
     pub async fn due_mail(&self, limit: i64) -> Result<Vec<PendingMail>> {
         let rows = sqlx::query(
-            "SELECT id, message_id, kind, recipient, reference, eml, attempts FROM outbox
+            "SELECT id, message_id, kind, recipient, reference, eml, attempts,
+                    EXISTS (SELECT 1 FROM suppressions s
+                            WHERE s.address = LOWER(outbox.recipient) AND s.until_ms > $1) AS suppressed
+             FROM outbox
              WHERE status = 'pending' AND next_attempt_ms <= $1 ORDER BY created_ms, id LIMIT $2",
         )
         .bind(now_ms())
@@ -320,6 +326,11 @@ impl Store {
                 reference: r.get(4),
                 eml: r.get::<String, _>(5).into_bytes(),
                 attempts: r.get(6),
+                // A boolean on PostgreSQL, an integer on SQLite.
+                suppressed: r
+                    .try_get::<bool, _>(7)
+                    .or_else(|_| r.try_get::<i64, _>(7).map(|v| v != 0))
+                    .unwrap_or(false),
             })
             .collect())
     }
