@@ -230,7 +230,7 @@ fn check_chains(bytes: &[u8]) -> Result<(), ExtractError> {
         };
         fat.extend((0..cfb.sector / 4).filter_map(|i| le32(data, 4 * i)));
     }
-    if !links_ok(&fat, |id| whole(id)) {
+    if !links_ok(&fat, whole) {
         return bad("sector chain outside the file or looping");
     }
     let starts_ok = |ids: &[u32], table: &[u32]| {
