@@ -193,10 +193,12 @@ fn dense_bytes(biff: &[u8]) -> u64 {
 /// asserts FAT sectors are whole, and follows chains until `ENDOFCHAIN` without a cycle check:
 /// a few damaged bytes panic it or make it loop, growing memory without bound. So before it
 /// runs, every sector the header, DIFAT and FATs (and the mini FAT within the mini stream) point
-/// at must be whole, inside the file and without cycles. Real files always are.
-fn check_chains(bytes: &[u8]) -> Result<(), ExtractError> {
+/// at must be whole, inside the file and without cycles. Real files always are. Every reader
+/// opens a compound file this way (the xlsx reader too, to detect password protection), so this
+/// runs for any OLE input whatever the sniffed kind.
+pub(crate) fn check_chains(bytes: &[u8]) -> Result<(), ExtractError> {
     const DIFSECT: u32 = 0xFFFF_FFFC;
-    let bad = |what: &str| Err(ExtractError::Unreadable(format!("damaged xls container: {what}")));
+    let bad = |what: &str| Err(ExtractError::Unreadable(format!("damaged OLE container: {what}")));
     let shift = match le16(bytes, 30) {
         Some(s @ (9 | 12)) => s,
         _ => return Ok(()), // calamine rejects the header itself
@@ -332,7 +334,6 @@ fn links_ok(table: &[u32], present: impl Fn(u32) -> bool) -> bool {
 
 /// Refuses an `.xls` whose sheets would need more than `max` bytes of dense cell arrays.
 pub(crate) fn check_xls_extent(bytes: &[u8], max: usize) -> Result<(), ExtractError> {
-    check_chains(bytes)?;
     let Some(biff) = Cfb::open(bytes).and_then(|c| c.workbook()) else {
         return Ok(()); // not readable here: calamine will say why
     };
@@ -418,9 +419,34 @@ mod tests {
         );
         // Without the guard this is calamine's panic, caught: "xls reader failed on ...".
         assert!(
-            matches!(&err, Err(ExtractError::Unreadable(m)) if m.contains("damaged xls container")),
+            matches!(&err, Err(ExtractError::Unreadable(m)) if m.contains("damaged OLE container")),
             "{err:?}"
         );
+    }
+
+    /// Fuzzing finding (`sheet` target): an OLE file whose directory chain links a sector to
+    /// itself made calamine (opened as xlsx: its password check reads the compound file) append
+    /// the sector forever, until the allocator gave out (OOM at 1 GiB). Minimised here.
+    #[test]
+    fn looping_directory_chain_is_refused_for_every_reader() {
+        let mut bytes = header(1);
+        bytes[48..52].copy_from_slice(&0u32.to_le_bytes()); // directory starts at sector 0
+        bytes.extend(vec![0u8; 512]); // sector 0: directory entries
+        let mut fat = vec![0xFFu8; 512];
+        fat[..4].copy_from_slice(&0u32.to_le_bytes()); // sector 0 -> sector 0
+        fat[4..8].copy_from_slice(&0xFFFF_FFFDu32.to_le_bytes()); // sector 1: the FAT
+        bytes.extend(fat);
+        for kind in [
+            crate::extract::DocKind::Xlsx,
+            crate::extract::DocKind::Xlsb,
+            crate::extract::DocKind::Xls,
+        ] {
+            let err = crate::extract::sheet::extract_sheet(&bytes, kind, &crate::extract::Limits::default());
+            assert!(
+                matches!(&err, Err(ExtractError::Unreadable(m)) if m.contains("damaged OLE container")),
+                "{kind:?}: {err:?}"
+            );
+        }
     }
 
     #[test]
