@@ -49,7 +49,7 @@ seed() { # seed TARGET FILE...
 shopt -s nullglob
 emls=(fixtures/demo/*.eml fixtures/holdout/*.eml fixtures/blind2/*.eml)
 pdfs=(fixtures/forms/*.pdf fixtures/forms/edge/*.pdf fixtures/pdf-unit/*.pdf)
-sheets=(fixtures/forms/*.xls* fixtures/forms/*.ods fixtures/sheet-unit/*.xls* fixtures/sheet-unit/*.ods)
+sheets=(fixtures/forms/*.{xls,xlsx,xlsm,xlsb,ods} fixtures/sheet-unit/*.{xls,xlsx,xlsm,xlsb,ods})
 csvs=(fixtures/forms/*.csv fixtures/sheet-unit/*.csv)
 seed mime "${emls[@]}"
 seed decide "${emls[@]}"

@@ -149,10 +149,42 @@ impl BBox {
     }
 }
 
+/// The cells a DIMENSIONS record [MS-XLS 2.4.90] makes calamine 0.38 reserve, computed as it
+/// does: first/last+1 rows and columns, a first column over 0xFF or past the last read as 0, and
+/// `u32` arithmetic that wraps when the last row lies before the first.
+fn declared_cells(d: &[u8]) -> u64 {
+    let field = |v: Option<u16>| u32::from(v.unwrap_or(0));
+    let (rf, rl, cf, cl) = match d.len() {
+        10 => (
+            field(le16(d, 0)),
+            field(le16(d, 2)),
+            field(le16(d, 4)),
+            field(le16(d, 6)),
+        ),
+        14 | 16 => (
+            le32(d, 0).unwrap_or(0),
+            le32(d, 4).unwrap_or(0),
+            field(le16(d, 8)),
+            field(le16(d, 10)),
+        ),
+        _ => return 0,
+    };
+    let cf = if cf > 0xFF || cl < cf { 0 } else { cf };
+    let (end_r, end_c) = if rl >= 1 && cl >= 1 {
+        (rl - 1, cl - 1)
+    } else {
+        (rf, cf)
+    };
+    let rows = end_r.wrapping_sub(rf).wrapping_add(1);
+    let cols = end_c.wrapping_sub(cf).wrapping_add(1);
+    u64::from(rows) * u64::from(cols)
+}
+
 /// Bytes of the dense arrays calamine would allocate for the cells in a BIFF stream.
 fn dense_bytes(biff: &[u8]) -> u64 {
     let cell = std::mem::size_of::<calamine::Data>() as u64;
     let formula = std::mem::size_of::<String>() as u64;
+    let reserved = std::mem::size_of::<calamine::Cell<calamine::Data>>() as u64;
     let (mut cells, mut formulas) = (BBox::default(), BBox::default());
     let mut total: u64 = 0;
     let mut at = 0usize;
@@ -168,6 +200,8 @@ fn dense_bytes(biff: &[u8]) -> u64 {
                     .saturating_add(formulas.area().saturating_mul(formula));
                 (cells, formulas) = (BBox::default(), BBox::default());
             }
+            // DIMENSIONS: calamine reserves the declared rows × columns up front.
+            (0x0200, _) => total = total.saturating_add(declared_cells(data).saturating_mul(reserved)),
             (0x0006, (Some(r), Some(c))) => {
                 cells.add(r, c);
                 formulas.add(r, c);
@@ -376,6 +410,36 @@ mod tests {
         assert_eq!(
             dense_bytes(&small),
             8 * 4 * std::mem::size_of::<calamine::Data>() as u64
+        );
+    }
+
+    /// Fuzzing finding (`sheet` target): a 5,632-byte `.xls` whose DIMENSIONS record declared a
+    /// huge sheet made calamine reserve 2.7 GB for cells before reading any (OOM). A last row
+    /// before the first wraps to about 4 billion rows the same way.
+    #[test]
+    fn declared_dimensions_count_toward_the_limit() {
+        let dims = |rf: u32, rl: u32, cf: u16, cl: u16| {
+            let mut d = rf.to_le_bytes().to_vec();
+            d.extend_from_slice(&rl.to_le_bytes());
+            d.extend_from_slice(&cf.to_le_bytes());
+            d.extend_from_slice(&cl.to_le_bytes());
+            d.extend_from_slice(&[0, 0]);
+            record(0x0200, &d)
+        };
+        let sheet = |d: Vec<u8>| {
+            let mut biff = record(0x0809, &[0; 16]);
+            biff.extend(d);
+            biff.extend(record(0x000A, &[]));
+            biff
+        };
+        assert!(dense_bytes(&sheet(dims(0, 1_000_000, 0, 256))) > 64 << 20);
+        assert!(
+            dense_bytes(&sheet(dims(100, 50, 0, 4))) > 64 << 20,
+            "wrapping rows"
+        );
+        assert!(
+            dense_bytes(&sheet(dims(0, 40, 0, 10))) < 1 << 20,
+            "a real form's size passes"
         );
     }
 
