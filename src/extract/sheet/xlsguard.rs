@@ -180,6 +180,23 @@ fn declared_cells(d: &[u8]) -> u64 {
     u64::from(rows) * u64::from(cols)
 }
 
+/// Whether a Lbl (defined name) record [MS-XLS 2.4.150] is shorter than its fixed part or than
+/// the formula length (`cce`) it declares: calamine 0.38 slices `data[len - cce..]` without a
+/// check, which overflows (a panic) on such a record.
+fn has_short_name_record(biff: &[u8]) -> bool {
+    let mut at = 0usize;
+    while let (Some(kind), Some(len)) = (le16(biff, at), le16(biff, at + 2)) {
+        let data = biff.get(at + 4..at + 4 + usize::from(len)).unwrap_or_default();
+        at += 4 + usize::from(len);
+        if kind == 0x0018
+            && (data.len() < 14 || le16(data, 4).is_some_and(|cce| usize::from(cce) > data.len()))
+        {
+            return true;
+        }
+    }
+    false
+}
+
 /// Bytes of the dense arrays calamine would allocate for the cells in a BIFF stream.
 fn dense_bytes(biff: &[u8]) -> u64 {
     let cell = std::mem::size_of::<calamine::Data>() as u64;
@@ -371,6 +388,11 @@ pub(crate) fn check_xls_extent(bytes: &[u8], max: usize) -> Result<(), ExtractEr
     let Some(biff) = Cfb::open(bytes).and_then(|c| c.workbook()) else {
         return Ok(()); // not readable here: calamine will say why
     };
+    if has_short_name_record(&biff) {
+        return Err(ExtractError::Unreadable(
+            "damaged xls: a defined-name record is shorter than its formula".into(),
+        ));
+    }
     if dense_bytes(&biff) > max as u64 {
         return Err(ExtractError::Unreadable(format!(
             "xls sheets span more than {max} bytes of cells (sparse-sheet bomb guard)"
@@ -441,6 +463,20 @@ mod tests {
             dense_bytes(&sheet(dims(0, 40, 0, 10))) < 1 << 20,
             "a real form's size passes"
         );
+    }
+
+    /// Fuzzing finding (`sheet` target): a 5,632-byte `.xls` with a defined-name record whose
+    /// formula length exceeds the record made calamine subtract past zero (a caught panic).
+    #[test]
+    fn name_record_shorter_than_its_formula_is_found() {
+        let lbl = |cce: u16| {
+            let mut d = vec![0u8; 16];
+            d[4..6].copy_from_slice(&cce.to_le_bytes());
+            record(0x0018, &d)
+        };
+        assert!(has_short_name_record(&lbl(200)));
+        assert!(!has_short_name_record(&lbl(2)));
+        assert!(has_short_name_record(&record(0x0018, &[0; 4])));
     }
 
     #[test]
