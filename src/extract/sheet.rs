@@ -53,6 +53,11 @@ pub fn extract_sheet(bytes: &[u8], kind: DocKind, limits: &Limits) -> Result<Raw
         // An encrypted OOXML file is an OLE container, not a ZIP: calamine reports it below.
         zipcheck::check_declared_size(bytes, limits.max_decompressed)?;
     }
+    if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+        // A compound file (xls, or an encrypted OOXML package): every calamine reader walks its
+        // sector chains first, and cannot do so safely when they are damaged.
+        xlsguard::check_chains(bytes)?;
+    }
     let grids = catch_unwind(AssertUnwindSafe(|| read_workbook(bytes, kind, limits))).map_err(|_| {
         ExtractError::Unreadable(format!("{} reader failed on malformed input", kind.code()))
     })??;
