@@ -1,7 +1,7 @@
 //! The live daemon against a real Dovecot and a real SMTP server (aiosmtpd), in-process.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -12,66 +12,12 @@ use referral_intake::daemon::{Control, serve};
 use referral_intake::pipeline::{self, Context, EmailKind};
 use referral_intake::screen::NoLookups;
 use referral_intake::store::Store;
-use tokio::sync::{Notify, oneshot};
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
+use crate::support::inproc::{Daemon, store_count};
 use crate::support::mailenv::{MailEnv, SunkMail};
 use crate::support::{files, root};
-
-/// A daemon running in its own runtime, as `run` would, but steered by the test.
-struct Daemon {
-    rt: tokio::runtime::Runtime,
-    shutdown: CancellationToken,
-    reload: Arc<Notify>,
-    handle: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
-}
-
-impl Daemon {
-    fn start(config: &Path) -> Daemon {
-        let cfg = Config::load(config).unwrap_or_else(|e| panic!("config: {e}"));
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("rt");
-        let shutdown = CancellationToken::new();
-        let reload = Arc::new(Notify::new());
-        let (tx, rx) = oneshot::channel();
-        let control = Control {
-            shutdown: shutdown.clone(),
-            reload: reload.clone(),
-            ready: Some(tx),
-        };
-        let handle = rt.spawn(serve(Some(config.to_path_buf()), cfg, control));
-        rt.block_on(async { tokio::time::timeout(Duration::from_secs(20), rx).await })
-            .expect("the daemon got ready within 20 s")
-            .expect("ready");
-        Daemon {
-            rt,
-            shutdown,
-            reload,
-            handle: Some(handle),
-        }
-    }
-
-    /// SIGTERM: finish what is in hand and stop.
-    fn stop(mut self) {
-        self.shutdown.cancel();
-        if let Some(h) = self.handle.take() {
-            let r = self
-                .rt
-                .block_on(async { tokio::time::timeout(Duration::from_secs(15), h).await });
-            r.expect("stopped within 15 s")
-                .expect("join")
-                .expect("serve returned Ok");
-        }
-    }
-
-    /// A crash: every task is dropped wherever it is (an open transaction rolls back).
-    fn crash(self) {
-        self.rt.shutdown_background();
-    }
-}
 
 struct Setup {
     env: MailEnv,
@@ -137,18 +83,6 @@ fn sunk_keys(sunk: &[SunkMail]) -> Vec<(String, String, String)> {
             (about, kind, m.rcpt_to.join(","))
         })
         .collect()
-}
-
-fn store_count(url: &str, table: &str) -> i64 {
-    let rt = tokio::runtime::Runtime::new().expect("rt");
-    rt.block_on(async {
-        Store::open(url)
-            .await
-            .expect("store")
-            .count(table)
-            .await
-            .expect("count")
-    })
 }
 
 /// Every message is answered once, threaded on the original; forwards reach the team (the

@@ -4,19 +4,15 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use referral_intake::config::Config;
-use referral_intake::daemon::{Control, serve};
 use referral_intake::pipeline::{self, Context, EmailKind};
 use referral_intake::screen::NoLookups;
-use referral_intake::store::Store;
 use serde_json::Value;
-use tokio::sync::{Notify, oneshot};
-use tokio_util::sync::CancellationToken;
 
+use crate::support::inproc::{Daemon, store_count};
 use crate::support::mailenv::{MailEnv, SunkMail};
 use crate::support::{files, json, root, run, temp_config};
 
@@ -144,63 +140,6 @@ fn winmail_dat_carries_the_same_referral_as_the_plain_pdf() {
     let plain = explain(&config, &root().join("fixtures/demo/01-kp-ecm-accepted.eml"));
     assert_eq!(tnef["referrals"][0]["fields"], plain["referrals"][0]["fields"]);
     assert_eq!(tnef["referrals"][0]["outcome"], "accepted");
-}
-
-/// A daemon in its own runtime, as `run` would start it.
-struct Daemon {
-    rt: tokio::runtime::Runtime,
-    shutdown: CancellationToken,
-    handle: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
-}
-
-impl Daemon {
-    fn start(config: &Path) -> Daemon {
-        let cfg = Config::load(config).unwrap_or_else(|e| panic!("config: {e}"));
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("rt");
-        let shutdown = CancellationToken::new();
-        let (tx, rx) = oneshot::channel();
-        let control = Control {
-            shutdown: shutdown.clone(),
-            reload: Arc::new(Notify::new()),
-            ready: Some(tx),
-        };
-        let handle = rt.spawn(serve(Some(config.to_path_buf()), cfg, control));
-        rt.block_on(async { tokio::time::timeout(Duration::from_secs(20), rx).await })
-            .expect("the daemon got ready within 20 s")
-            .expect("ready");
-        Daemon {
-            rt,
-            shutdown,
-            handle: Some(handle),
-        }
-    }
-
-    fn stop(mut self) {
-        self.shutdown.cancel();
-        if let Some(h) = self.handle.take() {
-            self.rt
-                .block_on(async { tokio::time::timeout(Duration::from_secs(15), h).await })
-                .expect("stopped within 15 s")
-                .expect("join")
-                .expect("serve returned Ok");
-        }
-    }
-}
-
-fn store_count(url: &str, table: &str) -> i64 {
-    let rt = tokio::runtime::Runtime::new().expect("rt");
-    rt.block_on(async {
-        Store::open(url)
-            .await
-            .expect("store")
-            .count(table)
-            .await
-            .expect("count")
-    })
 }
 
 /// The whole corpus, then a normal referral, in one inbox: every hostile message is stored and

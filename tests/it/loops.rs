@@ -2,67 +2,19 @@
 //! an auto-responder answering our acks, a bounce of our ack, mail from our own address, and one
 //! sender flooding the inbox.
 
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use mail_parser::MessageParser;
-use referral_intake::config::Config;
-use referral_intake::daemon::{Control, serve};
 use referral_intake::store::Store;
 use sqlx::Row;
-use tokio::sync::{Notify, oneshot};
-use tokio_util::sync::CancellationToken;
 
+use crate::support::inproc::Daemon;
 use crate::support::mailenv::{MailEnv, SunkMail};
 use crate::support::root;
 
 const SENDER: &str = "jane.sample@eastbay-clinic.example";
 const NCAL: &str = "ncal@example.test";
-
-struct Daemon {
-    rt: tokio::runtime::Runtime,
-    shutdown: CancellationToken,
-    handle: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
-}
-
-impl Daemon {
-    fn start(config: &Path) -> Daemon {
-        let cfg = Config::load(config).unwrap_or_else(|e| panic!("config: {e}"));
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("rt");
-        let shutdown = CancellationToken::new();
-        let (tx, rx) = oneshot::channel();
-        let control = Control {
-            shutdown: shutdown.clone(),
-            reload: Arc::new(Notify::new()),
-            ready: Some(tx),
-        };
-        let handle = rt.spawn(serve(Some(config.to_path_buf()), cfg, control));
-        rt.block_on(async { tokio::time::timeout(Duration::from_secs(20), rx).await })
-            .expect("the daemon got ready within 20 s")
-            .expect("ready");
-        Daemon {
-            rt,
-            shutdown,
-            handle: Some(handle),
-        }
-    }
-
-    fn stop(mut self) {
-        self.shutdown.cancel();
-        if let Some(h) = self.handle.take() {
-            self.rt
-                .block_on(async { tokio::time::timeout(Duration::from_secs(15), h).await })
-                .expect("stopped within 15 s")
-                .expect("join")
-                .expect("serve returned Ok");
-        }
-    }
-}
 
 struct Setup {
     env: MailEnv,

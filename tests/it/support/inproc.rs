@@ -1,0 +1,82 @@
+//! The daemon run in-process, as `run` would start it, but steered by the test: shared by the
+//! daemon, hostile-input and loop tests (the crash and outage tests run the real binary instead,
+//! see `child`).
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use referral_intake::config::Config;
+use referral_intake::daemon::{Control, serve};
+use referral_intake::store::Store;
+use tokio::sync::{Notify, oneshot};
+use tokio_util::sync::CancellationToken;
+
+/// A daemon in its own runtime.
+pub struct Daemon {
+    pub rt: tokio::runtime::Runtime,
+    pub shutdown: CancellationToken,
+    /// SIGHUP.
+    pub reload: Arc<Notify>,
+    handle: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+impl Daemon {
+    /// Starts it and waits until it is ready (READY=1).
+    pub fn start(config: &Path) -> Daemon {
+        let cfg = Config::load(config).unwrap_or_else(|e| panic!("config: {e}"));
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("rt");
+        let shutdown = CancellationToken::new();
+        let reload = Arc::new(Notify::new());
+        let (tx, rx) = oneshot::channel();
+        let control = Control {
+            shutdown: shutdown.clone(),
+            reload: reload.clone(),
+            ready: Some(tx),
+        };
+        let handle = rt.spawn(serve(Some(config.to_path_buf()), cfg, control));
+        rt.block_on(async { tokio::time::timeout(Duration::from_secs(20), rx).await })
+            .expect("the daemon got ready within 20 s")
+            .expect("ready");
+        Daemon {
+            rt,
+            shutdown,
+            reload,
+            handle: Some(handle),
+        }
+    }
+
+    /// SIGTERM: finish what is in hand and stop.
+    pub fn stop(mut self) {
+        self.shutdown.cancel();
+        if let Some(h) = self.handle.take() {
+            self.rt
+                .block_on(async { tokio::time::timeout(Duration::from_secs(15), h).await })
+                .expect("stopped within 15 s")
+                .expect("join")
+                .expect("serve returned Ok");
+        }
+    }
+
+    /// A crash: every task is dropped wherever it is (an open transaction rolls back).
+    pub fn crash(self) {
+        self.rt.shutdown_background();
+    }
+}
+
+/// Rows in a store table.
+pub fn store_count(url: &str, table: &str) -> i64 {
+    let rt = tokio::runtime::Runtime::new().expect("rt");
+    rt.block_on(async {
+        Store::open(url)
+            .await
+            .expect("store")
+            .count(table)
+            .await
+            .expect("count")
+    })
+}
