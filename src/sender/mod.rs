@@ -160,8 +160,10 @@ struct SentLog {
 }
 
 impl SentLog {
-    /// Records `id` as sent, returning once a commit that includes it is done. An error means
-    /// the commit holding `id` failed: the row stays pending and is sent again later.
+    /// Records `id` as sent, returning once a commit that included it has been attempted. If
+    /// that commit failed, only the delivery that ran it gets the error (logged at ERROR by the
+    /// send loop); the other rows in it stay `pending` and are sent again later — the same
+    /// at-least-once outcome as a crash before the commit.
     async fn mark(&self, store: &Store, id: &str) -> Result<()> {
         if let Ok(mut q) = self.queued.lock() {
             q.push(id.to_string());
