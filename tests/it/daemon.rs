@@ -1,68 +1,24 @@
 //! The live daemon against a real Dovecot and a real SMTP server (aiosmtpd), in-process.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::NaiveDate;
 use mail_parser::MessageParser;
 use referral_intake::config::Config;
 use referral_intake::daemon::{Control, serve};
-use referral_intake::pipeline::{self, Context, EmailKind};
-use referral_intake::screen::NoLookups;
+use referral_intake::pipeline::EmailKind;
 use referral_intake::store::Store;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-use crate::support::inproc::{Daemon, store_count};
+use crate::support::inproc::{Daemon, setup, store_count};
 use crate::support::mailenv::{MailEnv, SunkMail};
+use crate::support::plan::{message_id, planned};
 use crate::support::{files, root};
-
-struct Setup {
-    env: MailEnv,
-    _dir: tempfile::TempDir,
-    config: PathBuf,
-    store_url: String,
-}
-
-fn setup(extra: &str) -> Setup {
-    let env = MailEnv::start();
-    let dir = tempfile::tempdir().expect("tmp");
-    let store_url = format!("sqlite://{}", dir.path().join("store.db").display());
-    let config = dir.path().join("referral-intake.toml");
-    std::fs::write(&config, format!("{}\n{extra}", env.config_toml(&store_url))).expect("config");
-    Setup {
-        env,
-        _dir: dir,
-        config,
-        store_url,
-    }
-}
 
 fn demo(name: &str) -> Vec<u8> {
     std::fs::read(root().join("fixtures/demo").join(name)).expect("demo message")
-}
-
-/// What the decision stage plans for a message: (kind, recipient) pairs.
-fn planned(cfg: &Config, raw: &[u8]) -> Vec<(EmailKind, String)> {
-    let today = NaiveDate::from_ymd_opt(2026, 11, 25).expect("date");
-    let ctx = Context {
-        cfg,
-        lookups: &NoLookups,
-        today,
-        inbox_region: None,
-    };
-    let (mut d, email) = pipeline::decide(raw, &ctx);
-    pipeline::plan_review_emails(cfg, &mut d, email.as_ref());
-    d.emails.into_iter().map(|e| (e.kind, e.to)).collect()
-}
-
-fn message_id(raw: &[u8]) -> Option<String> {
-    MessageParser::default()
-        .parse(raw)?
-        .message_id()
-        .map(str::to_string)
 }
 
 /// (In-Reply-To or the subject, kind header, envelope recipient) for each sunk message: replies

@@ -12,8 +12,8 @@ use referral_intake::pipeline::{self, Context, EmailKind};
 use referral_intake::screen::NoLookups;
 use serde_json::Value;
 
-use crate::support::inproc::{Daemon, store_count};
-use crate::support::mailenv::{MailEnv, SunkMail};
+use crate::support::inproc::{Daemon, setup, store_count};
+use crate::support::mailenv::SunkMail;
 use crate::support::{files, json, root, run, temp_config};
 
 fn corpus_dir() -> PathBuf {
@@ -149,22 +149,14 @@ fn winmail_dat_carries_the_same_referral_as_the_plain_pdf() {
 fn the_daemon_files_the_hostile_corpus_and_goes_on() {
     let expect = expectations();
     let want = expect["files"].as_object().expect("files");
-    let env = MailEnv::start();
-    let dir = tempfile::tempdir().expect("tmp");
-    let store_url = format!("sqlite://{}", dir.path().join("store.db").display());
-    let config = dir.path().join("referral-intake.toml");
-    std::fs::write(
-        &config,
-        // Every corpus message comes from one sender: the flood guard (tests/it/loops.rs) would
-        // withhold acknowledgements past its limit, which is not what this test is about.
-        format!(
-            "{}\n{}\n[outbound]\nack_limit_per_sender = 0\n",
-            env.config_toml(&store_url),
-            corpus_limits(&expect)
-        ),
-    )
-    .expect("config");
-    let cfg = Config::load(&config).expect("config");
+    // Every corpus message comes from one sender: the flood guard (tests/it/loops.rs) would
+    // withhold acknowledgements past its limit, which is not what this test is about.
+    let s = setup(&format!(
+        "{}\n[outbound]\nack_limit_per_sender = 0\n",
+        corpus_limits(&expect)
+    ));
+    let (env, config, store_url) = (&s.env, &s.config, &s.store_url);
+    let cfg = Config::load(config).expect("config");
 
     let mut inputs: Vec<(String, Vec<u8>)> = files(&corpus_dir(), &["eml"])
         .into_iter()
@@ -200,13 +192,13 @@ fn the_daemon_files_the_hostile_corpus_and_goes_on() {
         env.append("ncal@example.test", "INBOX", raw);
     }
 
-    let d = Daemon::start(&config);
+    let d = Daemon::start(config);
     let deadline = Instant::now() + Duration::from_secs(180);
-    while store_count(&store_url, "messages") < inputs.len() as i64 {
+    while store_count(store_url, "messages") < inputs.len() as i64 {
         assert!(
             Instant::now() < deadline,
             "only {} of {} messages stored after 180 s",
-            store_count(&store_url, "messages"),
+            store_count(store_url, "messages"),
             inputs.len()
         );
         std::thread::sleep(Duration::from_millis(250));

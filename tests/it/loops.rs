@@ -2,40 +2,18 @@
 //! an auto-responder answering our acks, a bounce of our ack, mail from our own address, and one
 //! sender flooding the inbox.
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use mail_parser::MessageParser;
 use referral_intake::store::Store;
 use sqlx::Row;
 
-use crate::support::inproc::Daemon;
+use crate::support::inproc::{Daemon, setup};
 use crate::support::mailenv::{MailEnv, SunkMail};
 use crate::support::root;
 
 const SENDER: &str = "jane.sample@eastbay-clinic.example";
 const NCAL: &str = "ncal@example.test";
-
-struct Setup {
-    env: MailEnv,
-    _dir: tempfile::TempDir,
-    config: PathBuf,
-    store_url: String,
-}
-
-fn setup(extra: &str) -> Setup {
-    let env = MailEnv::start();
-    let dir = tempfile::tempdir().expect("tmp");
-    let store_url = format!("sqlite://{}", dir.path().join("store.db").display());
-    let config = dir.path().join("referral-intake.toml");
-    std::fs::write(&config, format!("{}\n{extra}", env.config_toml(&store_url))).expect("config");
-    Setup {
-        env,
-        _dir: dir,
-        config,
-        store_url,
-    }
-}
 
 /// Demo 01 (an accepted ECM referral from [`SENDER`]: one ack, one forward) made a new message:
 /// its own Message-ID and a tag in the subject, so it is not a duplicate.

@@ -2,7 +2,7 @@
 //! daemon, hostile-input and loop tests (the crash and outage tests run the real binary instead,
 //! see `child`).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,6 +11,31 @@ use referral_intake::daemon::{Control, serve};
 use referral_intake::store::Store;
 use tokio::sync::{Notify, oneshot};
 use tokio_util::sync::CancellationToken;
+
+use super::mailenv::MailEnv;
+
+/// A private mail environment and a config for it, with its own SQLite store.
+pub struct Setup {
+    pub env: MailEnv,
+    _dir: tempfile::TempDir,
+    pub config: PathBuf,
+    pub store_url: String,
+}
+
+/// Starts the mail servers and writes a config for them, with `extra` appended.
+pub fn setup(extra: &str) -> Setup {
+    let env = MailEnv::start();
+    let dir = tempfile::tempdir().expect("tmp");
+    let store_url = format!("sqlite://{}", dir.path().join("store.db").display());
+    let config = dir.path().join("referral-intake.toml");
+    std::fs::write(&config, format!("{}\n{extra}", env.config_toml(&store_url))).expect("config");
+    Setup {
+        env,
+        _dir: dir,
+        config,
+        store_url,
+    }
+}
 
 /// A daemon in its own runtime.
 pub struct Daemon {

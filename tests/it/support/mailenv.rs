@@ -296,31 +296,7 @@ impl MailEnv {
 
     /// Every message the SMTP sink has written so far, oldest first.
     pub fn sink(&self) -> Vec<SunkMail> {
-        let maildir = self.maildir(SINK);
-        let mut files = Vec::new();
-        // Dovecot moves messages from new/ to cur/ once an IMAP client has seen them.
-        for sub in ["new", "cur"] {
-            for entry in fs::read_dir(maildir.join(sub))
-                .expect("read sink Maildir")
-                .flatten()
-            {
-                let mtime = entry.metadata().and_then(|m| m.modified()).unwrap_or(UNIX_EPOCH);
-                files.push((mtime, entry.file_name(), entry.path()));
-            }
-        }
-        files.sort();
-        files
-            .into_iter()
-            .filter_map(|(_, _, path)| fs::read(path).ok()) // gone: moved to cur/ meanwhile
-            .map(|raw| {
-                let (mail_from, rcpt_to) = envelope(&raw);
-                SunkMail {
-                    raw,
-                    mail_from,
-                    rcpt_to,
-                }
-            })
-            .collect()
+        self.sink_timed().into_iter().map(|(_, m)| m).collect()
     }
 
     /// Polls `sink` until it holds at least `n` messages; panics after `timeout` with the count
@@ -348,6 +324,7 @@ impl MailEnv {
     pub fn sink_timed(&self) -> Vec<(SystemTime, SunkMail)> {
         let maildir = self.maildir(SINK);
         let mut files = Vec::new();
+        // Dovecot moves messages from new/ to cur/ once an IMAP client has seen them.
         for sub in ["new", "cur"] {
             for entry in fs::read_dir(maildir.join(sub))
                 .expect("read sink Maildir")
@@ -360,7 +337,7 @@ impl MailEnv {
         files.sort();
         files
             .into_iter()
-            .filter_map(|(t, _, path)| Some((t, fs::read(path).ok()?)))
+            .filter_map(|(t, _, path)| Some((t, fs::read(path).ok()?))) // gone: moved to cur/
             .map(|(t, raw)| {
                 let (mail_from, rcpt_to) = envelope(&raw);
                 (
