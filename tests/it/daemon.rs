@@ -1,16 +1,12 @@
 //! The live daemon against a real Dovecot and a real SMTP server (aiosmtpd), in-process.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use mail_parser::MessageParser;
 use referral_intake::config::Config;
-use referral_intake::daemon::{Control, serve};
 use referral_intake::pipeline::EmailKind;
 use referral_intake::store::Store;
-use tokio::sync::Notify;
-use tokio_util::sync::CancellationToken;
 
 use crate::support::inproc::{Daemon, setup, store_count};
 use crate::support::mailenv::{MailEnv, SunkMail};
@@ -393,18 +389,7 @@ fn tls_inboxes_work_and_a_failing_inbox_does_not_stall_the_other() {
     let raw = demo("01-kp-ecm-accepted.eml");
     let want = planned(&cfg, &raw).len();
     // The daemon is not READY while SCAL cannot log in, so start it without waiting for that.
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("rt");
-    let shutdown = CancellationToken::new();
-    let control = Control {
-        shutdown: shutdown.clone(),
-        reload: Arc::new(Notify::new()),
-        ready: None,
-    };
-    let handle = rt.spawn(serve(Some(s.config.clone()), cfg, control));
+    let d = Daemon::start_unready(&s.config);
     s.env.append("ncal@example.test", "INBOX", &raw);
     let sunk = s.env.wait_sink(want, Duration::from_secs(20));
     assert_eq!(
@@ -412,11 +397,7 @@ fn tls_inboxes_work_and_a_failing_inbox_does_not_stall_the_other() {
         want,
         "NCAL over TLS answered while SCAL keeps failing to log in"
     );
-    shutdown.cancel();
-    rt.block_on(async { tokio::time::timeout(Duration::from_secs(15), handle).await })
-        .expect("stopped")
-        .expect("join")
-        .expect("ok");
+    d.stop();
 
     // STARTTLS with the right password works too.
     let text = std::fs::read_to_string(&s.config).expect("read").replace(

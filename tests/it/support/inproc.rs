@@ -49,6 +49,19 @@ pub struct Daemon {
 impl Daemon {
     /// Starts it and waits until it is ready (READY=1).
     pub fn start(config: &Path) -> Daemon {
+        let (d, ready) = Daemon::launch(config);
+        d.rt.block_on(async { tokio::time::timeout(Duration::from_secs(20), ready).await })
+            .expect("the daemon got ready within 20 s")
+            .expect("ready");
+        d
+    }
+
+    /// Starts it without waiting for READY (which never comes while an inbox cannot log in).
+    pub fn start_unready(config: &Path) -> Daemon {
+        Daemon::launch(config).0
+    }
+
+    fn launch(config: &Path) -> (Daemon, oneshot::Receiver<()>) {
         let cfg = Config::load(config).unwrap_or_else(|e| panic!("config: {e}"));
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -64,15 +77,13 @@ impl Daemon {
             ready: Some(tx),
         };
         let handle = rt.spawn(serve(Some(config.to_path_buf()), cfg, control));
-        rt.block_on(async { tokio::time::timeout(Duration::from_secs(20), rx).await })
-            .expect("the daemon got ready within 20 s")
-            .expect("ready");
-        Daemon {
+        let d = Daemon {
             rt,
             shutdown,
             reload,
             handle: Some(handle),
-        }
+        };
+        (d, rx)
     }
 
     /// SIGTERM: finish what is in hand and stop.
