@@ -174,6 +174,7 @@ field_keys! {
     EcmPopulations => "ecm_populations", "ECM Population(s) of Focus";
     CsServices => "cs_services", "Community Support(s) requested";
     ChwNeeds => "chw_needs", "CHW need(s)";
+    ChwUnits => "chw_units", "CHW service units requested (30 minutes each)";
     EnrolledInEcm => "enrolled_in_ecm", "Whether the member is enrolled in ECM";
     Attestation => "attestation", "Referrer attestation of member consent";
     Reason => "reason", "Reason for referral";
@@ -239,6 +240,9 @@ pub struct Fields {
     pub cs_services: BTreeSet<u8>,
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub chw_needs: BTreeSet<ChwNeed>,
+    /// CHW service units requested, 30 minutes each (hours are converted: × 2).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chw_units: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub enrolled_in_ecm: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -276,6 +280,7 @@ impl Fields {
             K::EcmPopulations => !self.ecm_populations.is_empty(),
             K::CsServices => !self.cs_services.is_empty(),
             K::ChwNeeds => !self.chw_needs.is_empty(),
+            K::ChwUnits => self.chw_units.is_some(),
             K::EnrolledInEcm => self.enrolled_in_ecm.is_some(),
             K::Attestation => self.attestation.is_some(),
             K::Reason => self.reason.is_some(),
@@ -349,6 +354,9 @@ impl Disposition {
 pub enum Reason {
     MissingField(FieldKey),
     InvalidField(FieldKey),
+    /// A required field was not mapped, but the form holds an entry that plausibly is it: a
+    /// person must look rather than the sender be asked for it.
+    UncertainField(FieldKey),
     NotKpMember,
     CountyNotServed,
     WrongRegion,
@@ -358,6 +366,8 @@ pub enum Reason {
     NoCommunitySupport,
     CsNotOfferedInCounty(u8),
     ChwEnrolledInEcm,
+    /// More than the 12 units (6 hours) a member can start CHW services with.
+    ChwUnitsNeedApproval,
     NleSelfReferral,
     UnclassifiedSubject,
     NoFormFound,
@@ -384,11 +394,13 @@ impl Reason {
             | R::CsNotOfferedInCounty(_)
             | R::ChwEnrolledInEcm => Some(Outcome::ScreenedOut),
             R::NotKpMember | R::NleSelfReferral => Some(Outcome::Redirected),
-            R::UnclassifiedSubject | R::NoFormFound | R::UnreadableAttachment | R::UnsupportedAttachment => {
-                Some(Outcome::Review)
-            }
+            R::UncertainField(_)
+            | R::UnclassifiedSubject
+            | R::NoFormFound
+            | R::UnreadableAttachment
+            | R::UnsupportedAttachment => Some(Outcome::Review),
             R::AutoReply | R::Bounce | R::OwnMessage | R::Duplicate => Some(Outcome::Ignored),
-            R::WrongRegion => None,
+            R::WrongRegion | R::ChwUnitsNeedApproval => None,
         }
     }
 }
@@ -399,6 +411,7 @@ impl fmt::Display for Reason {
         match self {
             R::MissingField(k) => write!(f, "missing_field:{k}"),
             R::InvalidField(k) => write!(f, "invalid_field:{k}"),
+            R::UncertainField(k) => write!(f, "uncertain_field:{k}"),
             R::NotKpMember => f.write_str("not_kp_member"),
             R::CountyNotServed => f.write_str("county_not_served"),
             R::WrongRegion => f.write_str("wrong_region"),
@@ -408,6 +421,7 @@ impl fmt::Display for Reason {
             R::NoCommunitySupport => f.write_str("no_community_support"),
             R::CsNotOfferedInCounty(n) => write!(f, "cs_not_offered_in_county:{n}"),
             R::ChwEnrolledInEcm => f.write_str("chw_enrolled_in_ecm"),
+            R::ChwUnitsNeedApproval => f.write_str("chw_units_need_approval"),
             R::NleSelfReferral => f.write_str("nle_self_referral"),
             R::UnclassifiedSubject => f.write_str("unclassified_subject"),
             R::NoFormFound => f.write_str("no_form_found"),
@@ -429,6 +443,7 @@ impl FromStr for Reason {
         Ok(match s.split_once(':') {
             Some(("missing_field", k)) => R::MissingField(k.parse()?),
             Some(("invalid_field", k)) => R::InvalidField(k.parse()?),
+            Some(("uncertain_field", k)) => R::UncertainField(k.parse()?),
             Some(("pof_adults_only", n)) => R::PofAdultsOnly(num(n)?),
             Some(("pof_children_only", n)) => R::PofChildrenOnly(num(n)?),
             Some(("cs_not_offered_in_county", n)) => R::CsNotOfferedInCounty(num(n)?),
@@ -440,6 +455,7 @@ impl FromStr for Reason {
                 "no_population_of_focus" => R::NoPopulationOfFocus,
                 "no_community_support" => R::NoCommunitySupport,
                 "chw_enrolled_in_ecm" => R::ChwEnrolledInEcm,
+                "chw_units_need_approval" => R::ChwUnitsNeedApproval,
                 "nle_self_referral" => R::NleSelfReferral,
                 "unclassified_subject" => R::UnclassifiedSubject,
                 "no_form_found" => R::NoFormFound,
@@ -477,6 +493,8 @@ mod tests {
         for code in [
             "missing_field:member_cin",
             "invalid_field:member_dob",
+            "uncertain_field:member_dob",
+            "chw_units_need_approval",
             "pof_adults_only:5",
             "pof_children_only:8",
             "cs_not_offered_in_county:14",

@@ -13,7 +13,7 @@ use serde::Serialize;
 use crate::config::Config;
 use crate::extract::{self, Deadline, DocKind, ExtractError, FileType, Limits};
 use crate::message::{self, Automatic, Email};
-use crate::model::{Disposition, Fields, Outcome, Program, Reason};
+use crate::model::{Disposition, FieldKey, Fields, Outcome, Program, Reason};
 use crate::profile::{MapContext, Referral};
 use crate::screen::{self, Lookups};
 
@@ -317,6 +317,7 @@ pub fn decide(raw: &[u8], ctx: &Context<'_>) -> (Decision, Option<Email>) {
         }
         let mut fields = r.fields.clone();
         fill_county_from_zip(cfg, &mut fields);
+        let uncertain: BTreeSet<FieldKey> = r.uncertain.keys().copied().collect();
         for program in programs {
             if referrals.len() >= max {
                 break;
@@ -325,7 +326,10 @@ pub fn decide(raw: &[u8], ctx: &Context<'_>) -> (Decision, Option<Email>) {
                 cfg,
                 program,
                 &fields,
-                &r.invalid,
+                screen::Doubts {
+                    invalid: &r.invalid,
+                    uncertain: &uncertain,
+                },
                 fallback_date,
                 &inbox_region,
                 ctx.lookups,

@@ -1,11 +1,14 @@
 //! Screening: one referral's fields in, an outcome and reason codes out (SPEC §5).
 //!
 //! The daemon screens; people at the plan decide. Every rule that applies adds its reason; the
-//! outcome is the first of `redirected`, `needs_info`, `screened_out` that any reason leads to,
-//! else `accepted`. `wrong_region` is listed beside the outcome and never changes it.
+//! outcome is the first of `redirected`, `review`, `needs_info`, `screened_out` that any reason
+//! leads to, else `accepted`. `wrong_region` and `chw_units_need_approval` are listed beside the
+//! outcome and never change it.
 //!
 //! Pure and synchronous: facts that live in the store (an open ECM referral for the same CIN) come
 //! in through [`Lookups`].
+
+use std::collections::BTreeSet;
 
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
@@ -48,6 +51,29 @@ pub struct Screened {
     pub nle: Option<(String, String)>,
 }
 
+/// What the form held but could not be used: values present but unusable (`invalid`), and
+/// required fields not mapped although an entry plausibly is the field (`uncertain`).
+#[derive(Debug, Clone, Copy)]
+pub struct Doubts<'a> {
+    pub invalid: &'a BTreeSet<FieldKey>,
+    pub uncertain: &'a BTreeSet<FieldKey>,
+}
+
+static NO_FIELDS: BTreeSet<FieldKey> = BTreeSet::new();
+
+impl Doubts<'_> {
+    /// Nothing in doubt.
+    pub fn none() -> Doubts<'static> {
+        Doubts {
+            invalid: &NO_FIELDS,
+            uncertain: &NO_FIELDS,
+        }
+    }
+}
+
+/// The CHW units (30 minutes each) a member can start with before more must be approved.
+pub const CHW_STARTING_UNITS: u32 = 12;
+
 /// Age in whole years on `on` (a birthday on that day counts).
 pub fn age_on(dob: NaiveDate, on: NaiveDate) -> Option<u32> {
     if dob > on {
@@ -68,11 +94,12 @@ pub fn screen(
     cfg: &Config,
     program: Program,
     fields: &Fields,
-    invalid: &std::collections::BTreeSet<FieldKey>,
+    doubts: Doubts<'_>,
     fallback_date: NaiveDate,
     inbox_region: &str,
     lookups: &dyn Lookups,
 ) -> Screened {
+    let Doubts { invalid, uncertain } = doubts;
     let mut reasons = Vec::new();
     let on = fields.referral_date.unwrap_or(fallback_date);
     let age = fields.member_dob.and_then(|d| age_on(d, on));
@@ -99,10 +126,13 @@ pub fn screen(
         nle = Some((p.nle.clone(), p.nle_contact.clone()));
     }
 
-    // Completeness: what a person needs to act on the referral.
+    // Completeness: what a person needs to act on the referral. A field the form plausibly holds
+    // but that was not read with confidence goes to a person, never back to the sender.
     let mut need = |present: bool, key: FieldKey| {
         if !present {
-            reasons.push(if invalid.contains(&key) {
+            reasons.push(if uncertain.contains(&key) {
+                Reason::UncertainField(key)
+            } else if invalid.contains(&key) {
                 Reason::InvalidField(key)
             } else {
                 Reason::MissingField(key)
@@ -189,19 +219,30 @@ pub fn screen(
     }
 
     let region = member_region.unwrap_or(inbox_region).to_string();
-    let outcome = [Outcome::Redirected, Outcome::NeedsInfo, Outcome::ScreenedOut]
-        .into_iter()
-        .find(|o| reasons.iter().any(|r| r.outcome() == Some(*o)))
-        .unwrap_or(Outcome::Accepted);
+    let outcome = [
+        Outcome::Redirected,
+        Outcome::Review,
+        Outcome::NeedsInfo,
+        Outcome::ScreenedOut,
+    ]
+    .into_iter()
+    .find(|o| reasons.iter().any(|r| r.outcome() == Some(*o)))
+    .unwrap_or(Outcome::Accepted);
     // Reasons listed in outcome order, stable within each group.
     reasons.sort_by_key(|r| match r.outcome() {
         Some(Outcome::Redirected) => 0,
-        Some(Outcome::NeedsInfo) => 1,
-        Some(Outcome::ScreenedOut) => 2,
-        _ => 3,
+        Some(Outcome::Review) => 1,
+        Some(Outcome::NeedsInfo) => 2,
+        Some(Outcome::ScreenedOut) => 3,
+        _ => 4,
     });
     if member_region.is_some_and(|r| r != inbox_region) {
         reasons.push(Reason::WrongRegion);
+    }
+    // KP's provider guide: CHW services start at up to 6 hours (12 units of 30 minutes); more
+    // must be approved. Listed beside the outcome, never changing it.
+    if program == Program::Chw && fields.chw_units.is_some_and(|u| u > CHW_STARTING_UNITS) {
+        reasons.push(Reason::ChwUnitsNeedApproval);
     }
     Screened {
         outcome,
@@ -216,7 +257,6 @@ pub fn screen(
 mod tests {
     use super::*;
     use crate::config::Config;
-    use std::collections::BTreeSet;
     use std::sync::Arc;
 
     fn cfg() -> Arc<Config> {
@@ -257,7 +297,7 @@ mod tests {
             &cfg(),
             program,
             f,
-            &BTreeSet::new(),
+            Doubts::none(),
             d("2026-11-25"),
             "ncal",
             &NoLookups,
@@ -346,7 +386,10 @@ mod tests {
             &cfg(),
             Program::Cs,
             &f,
-            &invalid,
+            Doubts {
+                invalid: &invalid,
+                uncertain: &BTreeSet::new(),
+            },
             d("2026-11-25"),
             "ncal",
             &NoLookups,
@@ -412,7 +455,7 @@ mod tests {
             &cfg(),
             Program::Chw,
             &f,
-            &BTreeSet::new(),
+            Doubts::none(),
             d("2026-11-25"),
             "ncal",
             &OpenEcm,
@@ -443,5 +486,64 @@ mod tests {
             (Outcome::Redirected, vec!["nle_self_referral".to_string()])
         );
         assert!(s.nle.is_some());
+    }
+
+    /// Issue #8: KP's guide lets a member start with 12 CHW units; more is listed for approval and
+    /// never changes the outcome.
+    #[test]
+    fn chw_units_above_twelve_need_approval_without_changing_the_outcome() {
+        let mut f = complete(Program::Chw);
+        f.chw_units = Some(12);
+        let s = run(Program::Chw, &f);
+        assert_eq!((s.outcome, codes(&s)), (Outcome::Accepted, vec![]));
+        f.chw_units = Some(16);
+        let s = run(Program::Chw, &f);
+        assert_eq!(s.outcome, Outcome::Accepted);
+        assert_eq!(codes(&s), vec!["chw_units_need_approval"]);
+        // Not a CHW referral: the rule does not apply.
+        let mut e = complete(Program::Ecm);
+        e.chw_units = Some(40);
+        assert!(codes(&run(Program::Ecm, &e)).is_empty());
+    }
+
+    /// SPEC §5: a required field the form plausibly holds goes to review, never back to the sender.
+    #[test]
+    fn an_uncertain_required_field_is_review_not_needs_info() {
+        let mut f = complete(Program::Ecm);
+        f.member_dob = None;
+        let uncertain: BTreeSet<FieldKey> = [FieldKey::MemberDob].into();
+        let s = screen(
+            &cfg(),
+            Program::Ecm,
+            &f,
+            Doubts {
+                invalid: &BTreeSet::new(),
+                uncertain: &uncertain,
+            },
+            d("2026-11-25"),
+            "ncal",
+            &NoLookups,
+        );
+        assert_eq!(s.outcome, Outcome::Review);
+        assert_eq!(codes(&s), vec!["uncertain_field:member_dob"]);
+        // With a field genuinely missing besides, review still wins over needs_info.
+        f.referrer_name = None;
+        let s = screen(
+            &cfg(),
+            Program::Ecm,
+            &f,
+            Doubts {
+                invalid: &BTreeSet::new(),
+                uncertain: &uncertain,
+            },
+            d("2026-11-25"),
+            "ncal",
+            &NoLookups,
+        );
+        assert_eq!(s.outcome, Outcome::Review);
+        assert_eq!(
+            codes(&s),
+            vec!["uncertain_field:member_dob", "missing_field:referrer_name"]
+        );
     }
 }

@@ -143,8 +143,8 @@ impl Catalog {
         for n in &raw.chw_need {
             match n.key.parse::<ChwNeed>() {
                 Ok(need) => {
-                    need_aliases.push((norm(&n.key.replace('_', " ")), need));
-                    need_aliases.extend(n.aliases.iter().map(|a| (norm(a), need)));
+                    need_aliases.push((fold(&norm(&n.key.replace('_', " "))), need));
+                    need_aliases.extend(n.aliases.iter().map(|a| (fold(&norm(a)), need)));
                 }
                 Err(e) => {
                     problems.push(format!("{}: [[chw_need]] {e}", src.name));
@@ -180,8 +180,8 @@ impl Catalog {
             .population
             .iter()
             .flat_map(|p| {
-                std::iter::once(norm(&p.name))
-                    .chain(p.aliases.iter().map(|a| norm(a)))
+                std::iter::once(fold(&norm(&p.name)))
+                    .chain(p.aliases.iter().map(|a| fold(&norm(a))))
                     .map(move |a| (a, p.number))
             })
             .collect();
@@ -189,8 +189,8 @@ impl Catalog {
             .community_support
             .iter()
             .flat_map(|p| {
-                std::iter::once(norm(&p.name))
-                    .chain(p.aliases.iter().map(|a| norm(a)))
+                std::iter::once(fold(&norm(&p.name)))
+                    .chain(p.aliases.iter().map(|a| fold(&norm(a))))
                     .map(move |a| (a, p.number))
             })
             .collect();
@@ -209,17 +209,17 @@ impl Catalog {
 
     /// The Population of Focus a caption names, with the length of the matched alias.
     pub fn match_population(&self, caption: &str) -> Option<(u8, usize)> {
-        best_match(&self.pop_aliases, &norm(&strip_enumeration(caption)))
+        best_match(&self.pop_aliases, &fold(&norm(&strip_enumeration(caption))))
     }
 
     /// The Community Support a caption names (by name; printed numbers are ignored).
     pub fn match_support(&self, caption: &str) -> Option<(u8, usize)> {
-        best_match(&self.cs_aliases, &norm(&strip_enumeration(caption)))
+        best_match(&self.cs_aliases, &fold(&norm(&strip_enumeration(caption))))
     }
 
     /// The CHW need a caption names.
     pub fn match_need(&self, caption: &str) -> Option<(ChwNeed, usize)> {
-        let n = norm(&strip_enumeration(caption));
+        let n = fold(&norm(&strip_enumeration(caption)));
         // One-word needs ("social", "physical") only count on short captions, so that "social
         // services provider" or a long sentence is not read as a need.
         let words = n.split(' ').count();
@@ -307,11 +307,27 @@ pub fn find_phrase(padded: &str, phrase: &str) -> Option<usize> {
 }
 
 /// Lowercase, `&` → `and`, punctuation → spaces, collapsed. The form used for all name matching.
+///
+/// Words run together in field names and export values are split the way a reader splits them:
+/// at lower→Upper (`MemberDateOfBirth` → `member date of birth`), at ACRONYM→Word
+/// (`ECMReferral` → `ecm referral`, but `CINs` stays one word) and before digits (`Text7`,
+/// `POF3`); underscores and dots are punctuation. Dotted initialisms are one word (`D.O.B.` →
+/// `dob`, `P.O.F.` → `pof`), so neither an enumeration stripper nor a one-letter-word rule sees
+/// `D.` as a list marker.
 pub fn norm(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
+    let collapsed;
+    let s = if s.contains('.') {
+        collapsed = collapse_initialisms(s);
+        collapsed.as_str()
+    } else {
+        s
+    };
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len() + 8);
     let mut space = true;
-    for ch in s.chars() {
-        let ch = if ch == '&' { '+' } else { ch };
+    let mut prev = ' ';
+    for (i, &raw) in chars.iter().enumerate() {
+        let ch = if raw == '&' { '+' } else { raw };
         if ch == '+' {
             if !space {
                 out.push(' ');
@@ -319,12 +335,18 @@ pub fn norm(s: &str) -> String {
             out.push_str("and ");
             space = true;
         } else if ch.is_alphanumeric() {
+            let next = chars.get(i + 1).copied();
+            let after = chars.get(i + 2).copied();
+            if !space && word_break(prev, ch, next, after) {
+                out.push(' ');
+            }
             out.extend(ch.to_lowercase());
             space = false;
         } else if !space {
             out.push(' ');
             space = true;
         }
+        prev = raw;
     }
     if out.ends_with(' ') {
         out.pop();
@@ -332,13 +354,72 @@ pub fn norm(s: &str) -> String {
     out
 }
 
+/// Whether a word boundary falls between `prev` and `ch` inside a run of letters and digits.
+fn word_break(prev: char, ch: char, next: Option<char>, after: Option<char>) -> bool {
+    let lower_upper = prev.is_lowercase() && ch.is_uppercase();
+    // `ECMReferral`: the last capital of an acronym starts the next word — unless what follows
+    // is a plural `s` (`CINs`, `POFs`).
+    let acronym_word = prev.is_uppercase()
+        && ch.is_uppercase()
+        && next.is_some_and(char::is_lowercase)
+        && (next != Some('s') || after.is_some_and(char::is_alphabetic));
+    let letter_digit = prev.is_alphabetic() && ch.is_ascii_digit();
+    lower_upper || acronym_word || letter_digit
+}
+
+/// `D.O.B.` → `DOB`, `P.O.F` → `POF`: single letters joined by dots are one word.
+fn collapse_initialisms(s: &str) -> String {
+    static DOTTED: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"\b[A-Za-z](?:\.[A-Za-z]\b)+\.?").expect("static regex"));
+    DOTTED
+        .replace_all(s, |c: &regex::Captures<'_>| {
+            c.get(0).map(|m| m.as_str().replace('.', "")).unwrap_or_default()
+        })
+        .into_owned()
+}
+
+/// Folds a normalised phrase so that small differences in wording do not matter: plural words
+/// become singular (`needs` → `need`, `agencies` → `agency`) and the little words a writer adds or
+/// drops (`of`, `the`, `a`, `an`, a possessive `s`) are left out. Applied alike to the phrases in
+/// the catalogues and vocabulary and to the labels matched against them.
+pub fn fold(normed: &str) -> String {
+    const LITTLE: &[&str] = &["of", "the", "a", "an", "s"];
+    let mut out = String::with_capacity(normed.len());
+    for w in normed.split(' ').filter(|w| !w.is_empty() && !LITTLE.contains(w)) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&singular(w));
+    }
+    out
+}
+
+/// A crude English singular, good enough for form labels: `services` → `service`,
+/// `agencies` → `agency`; `address`, `status`, `diagnosis` and short words stay.
+pub fn singular(w: &str) -> std::borrow::Cow<'_, str> {
+    let n = w.len();
+    if n <= 3 || !w.ends_with('s') || ["ss", "us", "is"].iter().any(|e| w.ends_with(e)) {
+        return w.into();
+    }
+    if n > 4 && w.ends_with("ies") {
+        return format!("{}y", w.get(..n - 3).unwrap_or(w)).into();
+    }
+    w.get(..n - 1).unwrap_or(w).into()
+}
+
 /// Removes a printed enumeration ("3.", "(b)", "12)", "POF 4:") from the start of a caption.
+/// A dotted initialism ("D.O.B.") is a word, not an enumeration.
 pub fn strip_enumeration(s: &str) -> String {
     static ENUM: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"(?i)^\s*(?:(?:pof|cs|#)\s*)?(?:\(?\d{1,2}[a-z]?[\.\):\-]|\(?[a-z][\.\)])\s*")
             .expect("static regex")
     });
-    ENUM.replace(s, "").into_owned()
+    let s = if s.contains('.') {
+        collapse_initialisms(s)
+    } else {
+        s.to_string()
+    };
+    ENUM.replace(&s, "").into_owned()
 }
 
 #[cfg(test)]
@@ -379,6 +460,44 @@ mod tests {
         assert_eq!(strip_enumeration("Asthma Remediation"), "Asthma Remediation");
     }
 
+    /// Class 1 of issue #8: words run together in field names and export values.
+    #[test]
+    fn words_run_together_are_split() {
+        assert_eq!(norm("MemberDateOfBirth"), "member date of birth");
+        assert_eq!(norm("SocialServicesProvider"), "social services provider");
+        assert_eq!(norm("ECMReferralForm"), "ecm referral form");
+        assert_eq!(norm("mbr_first_name"), "mbr first name");
+        assert_eq!(norm("Text7"), "text 7");
+        assert_eq!(norm("POF3"), "pof 3");
+        assert_eq!(norm("MediCalID"), "medi cal id");
+        // A plural acronym stays one word; all capitals stay one word.
+        assert_eq!(norm("MemberCINs"), "member cins");
+        assert_eq!(norm("MEMBER NAME"), "member name");
+        assert_eq!(norm("IDs"), "ids");
+    }
+
+    /// Class 2 of issue #8: dotted initialisms.
+    #[test]
+    fn dotted_initialisms_are_one_word() {
+        assert_eq!(norm("D.O.B."), "dob");
+        assert_eq!(norm("Member D.O.B.:"), "member dob");
+        assert_eq!(norm("P.O.F. 3"), "pof 3");
+        assert_eq!(strip_enumeration("D.O.B."), "DOB");
+        assert_eq!(strip_enumeration("B. Housing Deposits"), "Housing Deposits");
+        assert_eq!(norm("Medi-Cal No."), "medi cal no");
+    }
+
+    #[test]
+    fn folds_plurals_and_little_words() {
+        assert_eq!(fold("date of the referral"), "date referral");
+        assert_eq!(fold("populations of focus"), "population focus");
+        assert_eq!(
+            fold("agencies needs address status"),
+            "agency need address status"
+        );
+        assert_eq!(fold("member s cins"), "member cin");
+    }
+
     #[test]
     fn matches_services_by_name_not_number() {
         let c = catalog();
@@ -400,7 +519,7 @@ mod tests {
         );
         assert_eq!(
             c.match_support("Respite Services"),
-            Some((7, "respite services".len()))
+            Some((7, "respite service".len()))
         );
         assert_eq!(
             c.match_population("Adults experiencing homelessness")

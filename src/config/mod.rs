@@ -14,7 +14,8 @@ mod main_file;
 mod source;
 
 pub use catalog::{
-    AgeGroup, Catalog, CommunitySupport, NleProvider, Population, find_phrase, norm, strip_enumeration,
+    AgeGroup, Catalog, CommunitySupport, NleProvider, Population, find_phrase, fold, norm, singular,
+    strip_enumeration,
 };
 pub use main_file::{
     AuthMethod, DaemonConfig, FilingConfig, FilingMode, ImapConfig, InboxConfig, LimitsConfig, MainConfig,

@@ -5,10 +5,10 @@
 //! Checkbox captions are matched against programs, referrer relationships and the catalogues
 //! (Populations of Focus, Community Supports, CHW needs) by name.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::target::{Target, TickValue};
-use crate::config::{Catalog, Problems, SourceFile, find_phrase, norm, strip_enumeration};
+use crate::config::{Catalog, Problems, SourceFile, find_phrase, fold, norm, strip_enumeration};
 use crate::extract::{RawEntry, RawValue};
 use crate::model::{FieldKey, Program, Relationship};
 
@@ -49,6 +49,8 @@ enum Attr {
     Populations,
     Supports,
     Needs,
+    Units,
+    Hours,
     Program,
     Ignore,
 }
@@ -80,15 +82,32 @@ const ATTRS: &[(&str, Attr)] = &[
     ("populations", Attr::Populations),
     ("supports", Attr::Supports),
     ("needs", Attr::Needs),
+    ("chw_units", Attr::Units),
+    ("chw_hours", Attr::Hours),
     ("program", Attr::Program),
     ("ignore", Attr::Ignore),
 ];
 
-/// The generic profile's word lists, normalised.
+/// The generic profile's word lists, in canonical form (see [`Vocabulary::canon`]).
 #[derive(Debug, Clone)]
 pub struct Vocabulary {
     roles: Vec<(String, Role)>,
     attrs: Vec<(String, Attr)>,
+    /// Abbreviation → the words it stands for (`mbr` → `member`), from `[abbreviations]`.
+    abbreviations: HashMap<String, String>,
+}
+
+/// How an entry's label matched, best first: the kind of match ranks before its length, so a
+/// role-only guess or a title that merely contains the words never beats a real label.
+pub mod score {
+    /// A form profile named the field exactly.
+    pub const PROFILE: f32 = 10.0;
+    /// The whole label (or a hierarchical name's leaf) is an attribute phrase.
+    pub const EXACT: f32 = 4.0;
+    /// The label contains an attribute phrase; plus how much of the label it covers (0–1).
+    pub const CONTAINS: f32 = 2.0;
+    /// A person named by role alone ("Referred by").
+    pub const ROLE_ONLY: f32 = 1.0;
 }
 
 impl Vocabulary {
@@ -96,6 +115,7 @@ impl Vocabulary {
         src: &SourceFile,
         roles: Option<&toml::Value>,
         attrs: Option<&toml::Value>,
+        abbreviations: Option<&toml::Value>,
         problems: &mut Problems,
     ) -> Option<Vocabulary> {
         let mut ok = true;
@@ -116,10 +136,35 @@ impl Vocabulary {
         };
         let raw_roles = lists(roles, "roles");
         let raw_attrs = lists(attrs, "attributes");
+        let raw_abbrev: BTreeMap<String, String> = match abbreviations.cloned().map(|v| v.try_into()) {
+            None => BTreeMap::new(),
+            Some(Ok(m)) => m,
+            Some(Err(e)) => {
+                problems.push(format!(
+                    "{}: [abbreviations] must map a short word to the words it stands for: {e}",
+                    src.name
+                ));
+                ok = false;
+                BTreeMap::new()
+            }
+        };
         let mut vocab = Vocabulary {
             roles: Vec::new(),
             attrs: Vec::new(),
+            abbreviations: HashMap::new(),
         };
+        for (short, long) in raw_abbrev {
+            let (short, long) = (norm(&short), norm(&long));
+            if short.is_empty() || short.contains(' ') || long.is_empty() {
+                problems.push(format!(
+                    "{}: [abbreviations] `{short}` must be one word standing for one or more words",
+                    src.name
+                ));
+                ok = false;
+                continue;
+            }
+            vocab.abbreviations.insert(short, long);
+        }
         for (name, phrases) in raw_roles {
             let role = match name.as_str() {
                 "member" => Role::Member,
@@ -134,7 +179,8 @@ impl Vocabulary {
                     continue;
                 }
             };
-            vocab.roles.extend(phrases.iter().map(|p| (norm(p), role)));
+            let canon: Vec<String> = phrases.iter().map(|p| vocab.canon(p)).collect();
+            vocab.roles.extend(canon.into_iter().map(|p| (p, role)));
         }
         for (name, phrases) in raw_attrs {
             let Some((_, attr)) = ATTRS.iter().find(|(n, _)| *n == name) else {
@@ -146,15 +192,40 @@ impl Vocabulary {
                 ok = false;
                 continue;
             };
-            vocab.attrs.extend(phrases.iter().map(|p| (norm(p), *attr)));
+            let canon: Vec<String> = phrases.iter().map(|p| vocab.canon(p)).collect();
+            vocab.attrs.extend(canon.into_iter().map(|p| (p, *attr)));
         }
         // Longest phrases first, so "date of birth" beats "date" and "medi cal plan" beats "medi cal".
         vocab.attrs.sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
         ok.then_some(vocab)
     }
 
+    /// A label in canonical form: normalised words ([`norm`]), abbreviations written out
+    /// (`Mbr` → `member`, `Ph` → `phone`, `No.` after an identifier → `number`), then folded
+    /// ([`fold`]: singular, little words dropped). Phrases in the vocabulary are kept in the same
+    /// form, so "Mbr. Phone No.", "Member's phone number" and "member phone numbers" all read alike.
+    pub fn canon(&self, label: &str) -> String {
+        let n = norm(&strip_enumeration(label));
+        let words: Vec<&str> = n.split(' ').filter(|w| !w.is_empty()).collect();
+        let mut out: Vec<String> = Vec::with_capacity(words.len());
+        for (i, w) in words.iter().enumerate() {
+            let prev = i.checked_sub(1).and_then(|j| words.get(j)).copied();
+            // "No." is "number" after a word it can number ("Medi-Cal No.", "Phone No"), never
+            // as an answer ("Yes No", "KP member? No").
+            if *w == "no" && prev.is_some_and(|p| !["yes", "or", "and", "y", "n"].contains(&p)) {
+                out.push("number".into());
+                continue;
+            }
+            match self.abbreviations.get(*w) {
+                Some(long) => out.push(long.clone()),
+                None => out.push((*w).to_string()),
+            }
+        }
+        fold(&out.join(" "))
+    }
+
     /// The target for an entry, trying its name, then its second name (tooltip / caption), with
-    /// how specifically the label matched (1.0 = the label is exactly an attribute phrase).
+    /// how well the label matched ([`score`]).
     ///
     /// `context` is the role the record's recent labels named ("Referred by" makes the
     /// "Phone" after it the referrer's); a label's own words and its section heading come first.
@@ -166,19 +237,45 @@ impl Vocabulary {
     ) -> Option<(Target, f32)> {
         let labels = || std::iter::once(entry.name.as_str()).chain(entry.alt.as_deref());
         // A tick's caption may be in either name (`ECM_POF_1` with the tooltip "Homeless"), so
-        // captions are tried on both before either is read as a label.
+        // captions are tried on both before either is read as a label; a hierarchical name's
+        // leaf (`cs.housing_deposits`) before the whole path.
         if is_tickish(&entry.value) {
             let section = entry.section.as_deref().map(norm).unwrap_or_default();
-            if let Some(t) = labels().find_map(|l| self.answer_box(l, entry, &section, catalog, context)) {
-                return Some((t, 1.0));
+            let captions = || labels().flat_map(leaf_then_whole);
+            if let Some(t) = captions().find_map(|l| self.answer_box(&l, entry, &section, catalog, context)) {
+                return Some((t, score::EXACT));
             }
-            if let Some(t) = labels().find_map(|l| caption_target(l, &section, catalog)) {
-                return Some((t, 1.0));
+            if let Some(t) = captions().find_map(|l| caption_target(&l, &section, catalog)) {
+                return Some((t, score::EXACT));
             }
         }
         labels()
-            .find_map(|label| self.target_for_label(label, entry, context))
-            .or_else(|| labels().find_map(|label| self.person_for_label(label, entry)))
+            .find_map(|label| self.target_for_name(label, entry, context))
+            .or_else(|| {
+                labels().find_map(|label| {
+                    let leaf = path_segments(label).and_then(|p| p.last().cloned());
+                    self.person_for_label(leaf.as_deref().unwrap_or(label), entry)
+                })
+            })
+    }
+
+    /// A name that may be a hierarchical AcroForm path (`member.address.city`,
+    /// `topmostSubform[0].Referrer[0].Phone[0]`): the leaf names the attribute and the parents
+    /// name the role, so every child of an address group is not read as the street. When the
+    /// leaf names nothing (`member.address.line1`), the nearest parent that does gives it.
+    fn target_for_name(&self, label: &str, entry: &RawEntry, context: Option<Role>) -> Option<(Target, f32)> {
+        let Some(segments) = path_segments(label) else {
+            return self.target_for_label(label, entry, context, None);
+        };
+        let (leaf, parents) = segments.split_last()?;
+        let parent_role = parents.iter().rev().find_map(|p| self.role(&self.canon(p)));
+        self.target_for_label(leaf, entry, context, parent_role)
+            .or_else(|| {
+                parents.iter().rev().find_map(|p| {
+                    self.target_for_label(p, entry, context, parent_role)
+                        .map(|(t, sc)| (t, sc.min(score::CONTAINS + 0.5)))
+                })
+            })
     }
 
     /// One box of a Yes/No pair per item ("Sobering Centers - Yes" / "Sobering Centers - No",
@@ -200,6 +297,10 @@ impl Vocabulary {
             "no" => false,
             _ => return None,
         };
+        // "Homeless (Yes/No)" is a question header offering both answers, not one answer's box.
+        if item.ends_with(" yes") || item.ends_with(" no") {
+            return None;
+        }
         if let Some(t) = caption_target(item, section, catalog) {
             return Some(if yes { t } else { Target::Ignore });
         }
@@ -209,7 +310,7 @@ impl Vocabulary {
             section: entry.section.clone(),
             value: RawValue::Text(String::new()),
         };
-        match self.target_for_label(item, &question, context)?.0 {
+        match self.target_for_label(item, &question, context, None)?.0 {
             Target::Field(k @ (FieldKey::KpMember | FieldKey::EnrolledInEcm | FieldKey::Attestation)) => {
                 Some(Target::Tick(TickValue::Bool(k, yes)))
             }
@@ -220,13 +321,13 @@ impl Vocabulary {
     /// A person named by role alone: "Referring Worker", "Referred by", "Requestor" for the
     /// referrer; "Patient", "Client" for the member. A guess, so it scores low.
     fn person_for_label(&self, label: &str, entry: &RawEntry) -> Option<(Target, f32)> {
-        let n = norm(&strip_enumeration(label));
+        let n = self.canon(label);
         if n.is_empty() || is_prose(label) || self.attr(&n).is_some() || n.split(' ').count() > 4 {
             return None;
         }
         match self.role(&n)? {
-            Role::Referrer => Some((Target::Field(FieldKey::ReferrerName), 0.25)),
-            Role::Member if !is_tickish(&entry.value) => Some((Target::MemberName, 0.25)),
+            Role::Referrer => Some((Target::Field(FieldKey::ReferrerName), score::ROLE_ONLY)),
+            Role::Member if !is_tickish(&entry.value) => Some((Target::MemberName, score::ROLE_ONLY)),
             _ => None,
         }
     }
@@ -235,31 +336,56 @@ impl Vocabulary {
     pub fn label_role(&self, entry: &RawEntry) -> Option<Role> {
         std::iter::once(entry.name.as_str())
             .chain(entry.alt.as_deref())
-            .find_map(|l| self.role(&norm(&strip_enumeration(l))))
+            .find_map(|l| match path_segments(l) {
+                Some(segs) => segs.iter().rev().find_map(|s| self.role(&self.canon(s))),
+                None => self.role(&self.canon(l)),
+            })
     }
 
     /// The role a section heading names.
     pub fn section_role(&self, entry: &RawEntry) -> Option<Role> {
-        entry.section.as_deref().and_then(|s| self.role(&norm(s)))
+        entry.section.as_deref().and_then(|s| self.role(&self.canon(s)))
     }
 
+    /// Whether a label names an attribute at all (for telling a label from a value).
+    pub fn names_attribute(&self, label: &str) -> bool {
+        let n = self.canon(label);
+        !n.is_empty() && self.attr(&n).is_some()
+    }
+
+    /// `hint` is the role a hierarchical name's parents give; it ranks after the label's own
+    /// words and before the section heading.
     fn target_for_label(
         &self,
         label: &str,
         entry: &RawEntry,
         context: Option<Role>,
+        hint: Option<Role>,
     ) -> Option<(Target, f32)> {
-        let n = norm(&strip_enumeration(label));
-        if n.is_empty() || is_prose(label) {
+        let n = self.canon(label);
+        if n.is_empty() {
             return None;
         }
         let own = self.role(&n);
         let role = own
+            .or(hint)
             .or_else(|| self.section_role(entry))
             .or(context)
             .unwrap_or(Role::Member);
         let (attr, phrase_len) = self.attr(&n)?;
-        let specificity = (phrase_len as f32 / n.len().max(1) as f32).min(1.0);
+        // Instructions are sentences, not labels — but a box's caption may be a sentence ("I
+        // attest that the member consented to this referral ...").
+        if is_prose(label)
+            && !(is_tickish(&entry.value)
+                && matches!(attr, Attr::Attestation | Attr::KpMember | Attr::EnrolledInEcm))
+        {
+            return None;
+        }
+        let quality = if phrase_len == n.len() {
+            score::EXACT
+        } else {
+            score::CONTAINS + (phrase_len as f32 / n.len().max(1) as f32).min(1.0)
+        };
         if attr == Attr::Populations && is_tickish(&entry.value) {
             // `ECM_POF_3`, "POF 3": a numbered Population of Focus checkbox.
             let n = n
@@ -267,7 +393,7 @@ impl Vocabulary {
                 .next()
                 .and_then(|d| d.parse::<u8>().ok())
                 .filter(|d| (1..=9).contains(d))?;
-            return Some((Target::Tick(TickValue::Population(n)), 1.0));
+            return Some((Target::Tick(TickValue::Population(n)), score::EXACT));
         }
         let target = match (role, attr) {
             (_, Attr::Ignore) | (Role::Other, _) => Target::Ignore,
@@ -279,6 +405,8 @@ impl Vocabulary {
             (_, Attr::Populations) => Target::Field(FieldKey::EcmPopulations),
             (_, Attr::Supports) => Target::Field(FieldKey::CsServices),
             (_, Attr::Needs) => Target::Field(FieldKey::ChwNeeds),
+            (_, Attr::Units) => Target::Field(FieldKey::ChwUnits),
+            (_, Attr::Hours) => Target::ChwHours,
             // "Program: Example Behavioral Health" under a clinician is the referrer's program,
             // i.e. their organisation, when the text names none of ours.
             (Role::Referrer, Attr::Program) if names_no_program(&entry.value) => {
@@ -311,28 +439,34 @@ impl Vocabulary {
             (Role::Member, Attr::County) => Target::Field(FieldKey::MemberCounty),
             (Role::Member, Attr::Language) => Target::Field(FieldKey::MemberLanguage),
         };
-        Some((target, specificity))
+        Some((target, quality))
     }
 
-    /// The longest attribute phrase in the label, with its length.
+    /// The longest attribute phrase in a canonical label, with its length. In "X for Y" the label
+    /// is about X ("Reason for CHW services" is a reason, "Phone number for call-backs" a phone),
+    /// so the words before "for" are tried first.
     fn attr(&self, n: &str) -> Option<(Attr, usize)> {
-        let padded = format!(" {n} ");
-        self.attrs
-            .iter()
-            .find(|(p, _)| find_phrase(&padded, p).is_some())
-            .map(|(p, a)| (*a, p.len()))
+        let longest = |text: &str| {
+            let padded = format!(" {text} ");
+            self.attrs
+                .iter()
+                .find(|(p, _)| find_phrase(&padded, p).is_some())
+                .map(|(p, a)| (*a, p.len()))
+        };
+        n.split_once(" for ")
+            .and_then(|(head, _)| longest(head))
+            .or_else(|| longest(n))
     }
 
-    /// The role a label's words give: someone else's data wins, then the earliest role phrase.
+    /// The role a canonical label's words give: someone else's data wins, then the earliest role
+    /// phrase.
     fn role(&self, n: &str) -> Option<Role> {
         if n.is_empty() {
             return None;
         }
         // A program's name is not a role: "Community Health Worker Services Request" names no
         // referrer.
-        let padded = format!(" {n} ")
-            .replace(" community health workers ", " ")
-            .replace(" community health worker ", " ");
+        let padded = format!(" {n} ").replace(" community health worker ", " ");
         let mut found: Vec<(usize, Role)> = self
             .roles
             .iter()
@@ -343,6 +477,37 @@ impl Vocabulary {
         }
         found.sort_by_key(|(i, _)| *i);
         found.first().map(|(_, r)| *r)
+    }
+}
+
+/// The segments of a hierarchical field name (`member.address.city`,
+/// `topmostSubform[0].Page1[0].MemberName[0]`), without array indexes; `None` for a plain label.
+/// A dotted initialism (`D.O.B.`) or a label ending in a full stop (`Medi-Cal No.`) is not a path.
+pub(super) fn path_segments(name: &str) -> Option<Vec<String>> {
+    if !name.contains('.') || name.contains(". ") {
+        return None;
+    }
+    let segs: Vec<String> = name
+        .split('.')
+        .map(|s| {
+            let s = s.trim();
+            match s.find('[') {
+                Some(i) if s.ends_with(']') => s.get(..i).unwrap_or(s).to_string(),
+                _ => s.to_string(),
+            }
+        })
+        .collect();
+    if segs.len() < 2 || segs.iter().any(|s| s.is_empty()) || segs.iter().all(|s| s.chars().count() == 1) {
+        return None;
+    }
+    Some(segs)
+}
+
+/// A hierarchical name's leaf, then the whole name; a plain label alone.
+fn leaf_then_whole(label: &str) -> Vec<String> {
+    match path_segments(label).and_then(|p| p.last().cloned()) {
+        Some(leaf) => vec![leaf, label.to_string()],
+        None => vec![label.to_string()],
     }
 }
 

@@ -9,6 +9,7 @@
 //! the generic profile ([`generic`]), which understands labels from their words, so a profile only
 //! has to list what is peculiar to its form — and a form nobody has profiled still maps.
 
+mod doubts;
 mod generic;
 mod target;
 mod values;
@@ -56,6 +57,8 @@ struct RawProfile {
     roles: Option<toml::Value>,
     #[serde(default)]
     attributes: Option<toml::Value>,
+    #[serde(default)]
+    abbreviations: Option<toml::Value>,
 }
 
 fn yes() -> bool {
@@ -94,6 +97,9 @@ pub struct Referral {
     pub invalid: BTreeSet<FieldKey>,
     /// Problems worth showing an admin (`invalid_field:member_dob`, `conflict:member_phone`).
     pub warnings: Vec<String>,
+    /// Required fields not mapped although the form holds an entry that plausibly is the field,
+    /// with that entry's label (never its value): `uncertain_field:<key>` (SPEC §5).
+    pub uncertain: BTreeMap<FieldKey, String>,
 }
 
 /// The context values need: today's date for two-digit years.
@@ -115,15 +121,21 @@ impl Profiles {
                 continue;
             };
             if raw.name == "generic" {
-                vocabulary = Vocabulary::parse(src, raw.roles.as_ref(), raw.attributes.as_ref(), problems);
+                vocabulary = Vocabulary::parse(
+                    src,
+                    raw.roles.as_ref(),
+                    raw.attributes.as_ref(),
+                    raw.abbreviations.as_ref(),
+                    problems,
+                );
                 if vocabulary.is_none() {
                     ok = false;
                 }
                 continue;
             }
-            if raw.roles.is_some() || raw.attributes.is_some() {
+            if raw.roles.is_some() || raw.attributes.is_some() || raw.abbreviations.is_some() {
                 problems.push(format!(
-                    "{}: [roles] and [attributes] belong in generic.toml; a form profile maps names under [fields]",
+                    "{}: [roles], [attributes] and [abbreviations] belong in generic.toml; a form profile maps names under [fields]",
                     src.name
                 ));
                 ok = false;
@@ -204,39 +216,112 @@ impl Profiles {
 
     /// Maps a document to referrals: `(profile name, referrals)`.
     pub fn map(&self, doc: &RawDoc, ctx: MapContext<'_>) -> (String, Vec<Referral>) {
+        let (name, referrals, _) = self.map_traced(doc, ctx);
+        (name, referrals)
+    }
+
+    /// [`Profiles::map`], also telling for every entry of every record where it went and why
+    /// (`extract --raw`), so an admin sees at once what a new form lacks.
+    pub fn map_traced(
+        &self,
+        doc: &RawDoc,
+        ctx: MapContext<'_>,
+    ) -> (String, Vec<Referral>, Vec<Vec<EntryMapping>>) {
         let profile = self.detect(doc);
         let name = profile
             .map(|p| p.name.clone())
             .unwrap_or_else(|| "generic".into());
+        let mut traces = Vec::with_capacity(doc.records.len());
         let referrals = doc
             .records
             .iter()
             .map(|rec| {
-                let mut acc = values::Accumulator::new(ctx);
-                // The role the last labels named carries to unqualified ones after them, within
-                // a section.
-                let mut context = None;
-                let mut section = None;
-                for entry in &rec.entries {
-                    if entry.section != section {
-                        section = entry.section.clone();
-                        context = None;
-                    }
-                    if let Some(r) = self.vocabulary.label_role(entry).filter(|r| *r != Role::Other) {
-                        context = Some(r);
-                    }
-                    let target = profile
-                        .and_then(|p| p.target_for(entry).map(|t| (t, 2.0)))
-                        .or_else(|| self.vocabulary.target_for(entry, ctx.catalog, context));
-                    if let Some((t, score)) = target {
-                        acc.apply(&t, entry, score);
-                    }
-                }
-                acc.finish()
+                let (referral, trace) = self.map_record(profile, rec, ctx);
+                traces.push(trace);
+                referral
             })
             .filter(|r| r.fields.count() > 0 || !r.programs.is_empty())
             .collect();
-        (name, referrals)
+        (name, referrals, traces)
+    }
+
+    fn map_record(
+        &self,
+        profile: Option<&Profile>,
+        rec: &crate::extract::RawRecord,
+        ctx: MapContext<'_>,
+    ) -> (Referral, Vec<EntryMapping>) {
+        let mut acc = values::Accumulator::new(ctx);
+        let mut targets: Vec<Option<Target>> = Vec::with_capacity(rec.entries.len());
+        let mut changed: Vec<bool> = Vec::with_capacity(rec.entries.len());
+        // The role the last labels named carries to unqualified ones after them, within a section.
+        let mut context = None;
+        let mut section = None;
+        for (i, entry) in rec.entries.iter().enumerate() {
+            if entry.section != section {
+                section = entry.section.clone();
+                context = None;
+            }
+            if let Some(r) = self.vocabulary.label_role(entry).filter(|r| *r != Role::Other) {
+                context = Some(r);
+            }
+            let target = profile
+                .and_then(|p| p.target_for(entry).map(|t| (t, generic::score::PROFILE)))
+                .or_else(|| self.vocabulary.target_for(entry, ctx.catalog, context))
+                .or_else(|| values::catalog_list(entry, ctx.catalog));
+            let before = acc.fingerprint();
+            if let Some((t, score)) = &target {
+                acc.apply(i, t, entry, *score);
+            }
+            changed.push(acc.fingerprint() != before);
+            targets.push(target.map(|t| t.0));
+        }
+        let holders: BTreeSet<usize> = acc.holders.values().copied().collect();
+        let mut referral = acc.finish();
+        let trace = rec
+            .entries
+            .iter()
+            .zip(targets.iter())
+            .zip(changed)
+            .enumerate()
+            .map(|(i, ((entry, target), changed))| {
+                EntryMapping::of(entry, target.as_ref(), changed || holders.contains(&i))
+            })
+            .collect::<Vec<_>>();
+        referral.uncertain = doubts::uncertain_fields(&referral, rec, &trace, &self.vocabulary);
+        (referral, trace)
+    }
+}
+
+/// Where one raw entry went, for `extract --raw`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EntryMapping {
+    /// The target it mapped to (`member_dob`, `cs_services=2`, `ignore`), if any.
+    pub mapped_to: Option<String>,
+    /// Why it did or did not give a value.
+    pub why: &'static str,
+}
+
+impl EntryMapping {
+    fn of(entry: &RawEntry, target: Option<&Target>, used: bool) -> EntryMapping {
+        let why = match target {
+            None if entry.value.is_blank() => "blank, and no vocabulary match",
+            None => "no vocabulary match: add a synonym to forms/generic.toml or a profile line",
+            Some(Target::Ignore) => "deliberately not read (someone else's data, or not a referral field)",
+            Some(_) if used => "used",
+            Some(_) if entry.value.is_blank() => "blank",
+            Some(Target::Tick(_)) => "not ticked",
+            Some(_) => "lost to a better match, or the value was unusable",
+        };
+        EntryMapping {
+            mapped_to: target.map(ToString::to_string),
+            why,
+        }
+    }
+
+    /// Whether no label rule claimed this entry.
+    pub fn unmapped(&self) -> bool {
+        self.mapped_to.is_none()
     }
 }
 

@@ -8,6 +8,7 @@
 //! - `member_address_line` — a one-line address to split into street, city and ZIP;
 //! - `member_mrn_or_cin` — KP's "MRN (or Medi-Cal CIN if MRN is unknown)": CIN-shaped values are CINs;
 //! - `referrer_first_name`, `referrer_last_name` — joined into `referrer_name`;
+//! - `chw_hours` — CHW hours requested, stored as `chw_units` (30-minute units: hours × 2);
 //! - `program` — a program named in text ("ECM", "Community Supports");
 //! - `ignore` — known and deliberately not read.
 
@@ -27,6 +28,8 @@ pub enum Target {
     MrnOrCin,
     ReferrerFirstName,
     ReferrerLastName,
+    /// CHW service hours requested, converted to units (× 2).
+    ChwHours,
     Program,
     Ignore,
 }
@@ -84,6 +87,7 @@ impl FromStr for Target {
             "member_mrn_or_cin" => Target::MrnOrCin,
             "referrer_first_name" => Target::ReferrerFirstName,
             "referrer_last_name" => Target::ReferrerLastName,
+            "chw_hours" => Target::ChwHours,
             "program" => Target::Program,
             "ignore" => Target::Ignore,
             other => Target::Field(other.parse().map_err(|e| {
@@ -108,6 +112,7 @@ impl fmt::Display for Target {
             Target::MrnOrCin => f.write_str("member_mrn_or_cin"),
             Target::ReferrerFirstName => f.write_str("referrer_first_name"),
             Target::ReferrerLastName => f.write_str("referrer_last_name"),
+            Target::ChwHours => f.write_str("chw_hours"),
             Target::Program => f.write_str("program"),
             Target::Ignore => f.write_str("ignore"),
         }

@@ -20,6 +20,10 @@ pub(super) struct Accumulator<'a> {
     scores: std::collections::HashMap<FieldKey, f32>,
     /// The score of the entry being applied.
     score: f32,
+    /// Which entry (by index in its record) gave each field its current value.
+    pub(super) holders: std::collections::HashMap<FieldKey, usize>,
+    /// The index of the entry being applied.
+    current: usize,
     referrer_first: Option<String>,
     referrer_last: Option<String>,
 }
@@ -33,13 +37,16 @@ impl<'a> Accumulator<'a> {
             r: Referral::default(),
             scores: std::collections::HashMap::new(),
             score: 1.0,
+            holders: std::collections::HashMap::new(),
+            current: 0,
             referrer_first: None,
             referrer_last: None,
         }
     }
 
-    pub(super) fn apply(&mut self, target: &Target, entry: &RawEntry, score: f32) {
+    pub(super) fn apply(&mut self, index: usize, target: &Target, entry: &RawEntry, score: f32) {
         self.score = score;
+        self.current = index;
         let v = &entry.value;
         match target {
             Target::Ignore => {}
@@ -107,7 +114,42 @@ impl<'a> Accumulator<'a> {
                     self.r.programs.extend(programs_in_text(&t));
                 }
             }
+            Target::ChwHours => {
+                let units = match v {
+                    RawValue::Number(n) => Some(*n),
+                    RawValue::Text(t) => first_number(t),
+                    _ => None,
+                }
+                .filter(|h| *h > 0.0 && *h <= 1000.0)
+                .map(|h| (h * 2.0).round() as u32);
+                if let Some(u) = units {
+                    self.set_units(u);
+                }
+            }
         }
+    }
+
+    fn set_units(&mut self, units: u32) {
+        let score = self.score;
+        let best = self.scores.get(&FieldKey::ChwUnits).copied().unwrap_or(f32::MIN);
+        if self.r.fields.chw_units.is_none() || score > best + 0.05 {
+            self.r.fields.chw_units = Some(units);
+            self.scores.insert(FieldKey::ChwUnits, score);
+            self.holders.insert(FieldKey::ChwUnits, self.current);
+        }
+    }
+
+    /// A cheap summary of what the record holds so far, to tell whether an entry changed it.
+    pub(super) fn fingerprint(&self) -> (usize, usize, usize, usize, usize, Option<u32>) {
+        let f = &self.r.fields;
+        (
+            f.count(),
+            f.ecm_populations.len(),
+            f.cs_services.len(),
+            f.chw_needs.len(),
+            self.r.programs.len(),
+            f.chw_units,
+        )
     }
 
     fn tick(&mut self, tick: &TickValue) {
@@ -245,7 +287,8 @@ impl<'a> Accumulator<'a> {
             K::EcmPopulations => {
                 if let Some(t) = text_of(v) {
                     for piece in list_pieces(&t) {
-                        let num = piece.trim().parse::<u8>().ok().filter(|n| (1..=9).contains(n));
+                        let num =
+                            item_number(&piece, &["pof", "population", "p"]).filter(|n| (1..=9).contains(n));
                         if let Some(n) =
                             num.or_else(|| self.ctx.catalog.match_population(&piece).map(|m| m.0))
                         {
@@ -258,9 +301,16 @@ impl<'a> Accumulator<'a> {
                 if let Some(t) = text_of(v) {
                     // By name only: forms print their own numbers.
                     let whole = self.ctx.catalog.match_support(&t).map(|m| m.0);
+                    // A name, or a code with its prefix ("CS-12", "CS #3": DHCS's numbering, which
+                    // SPEC follows); a bare number is the form's own and is not guessed at.
                     let mut found: BTreeSet<u8> = list_pieces(&t)
                         .iter()
-                        .filter_map(|p| self.ctx.catalog.match_support(p).map(|m| m.0))
+                        .filter_map(|p| {
+                            self.ctx.catalog.match_support(p).map(|m| m.0).or_else(|| {
+                                prefixed_number(p, &["cs", "community support"])
+                                    .filter(|n| (1..=15).contains(n))
+                            })
+                        })
                         .collect();
                     if found.is_empty() {
                         found.extend(whole);
@@ -274,11 +324,38 @@ impl<'a> Accumulator<'a> {
             }
             K::ChwNeeds => {
                 if let Some(t) = text_of(v) {
+                    let before = self.r.fields.chw_needs.len();
                     for piece in list_pieces(&t) {
                         if let Some((n, _)) = self.ctx.catalog.match_need(&piece) {
                             self.r.fields.chw_needs.insert(n);
                         }
                     }
+                    // A free-text "needs" answer ("Client needs help with housing paperwork and
+                    // rides to dialysis") names no category: it is the referral's reason, not lost.
+                    if self.r.fields.chw_needs.len() == before {
+                        self.set_str(K::Reason, Ok(nz::clean_text(&t)));
+                    }
+                }
+            }
+            K::ChwUnits => {
+                // "16", "16 units", "8 hours" (a unit is 30 minutes).
+                let units = match v {
+                    RawValue::Number(n) => Some(*n),
+                    RawValue::Text(t) => {
+                        let n = first_number(t);
+                        let l = t.to_lowercase();
+                        if l.contains("hour") || l.contains("hrs") || l.contains("hr ") {
+                            n.map(|h| h * 2.0)
+                        } else {
+                            n
+                        }
+                    }
+                    _ => None,
+                }
+                .filter(|u| *u > 0.0 && *u <= 2000.0)
+                .map(|u| u.round() as u32);
+                if let Some(u) = units {
+                    self.set_units(u);
                 }
             }
         }
@@ -312,8 +389,8 @@ impl<'a> Accumulator<'a> {
             slot,
             v,
             key,
-            self.score,
-            &mut self.scores,
+            (self.score, self.current),
+            (&mut self.scores, &mut self.holders),
             &mut self.r.invalid,
             &mut self.r.warnings,
         );
@@ -329,8 +406,8 @@ impl<'a> Accumulator<'a> {
             slot,
             v,
             key,
-            self.score,
-            &mut self.scores,
+            (self.score, self.current),
+            (&mut self.scores, &mut self.holders),
             &mut self.r.invalid,
             &mut self.r.warnings,
         );
@@ -347,8 +424,8 @@ impl<'a> Accumulator<'a> {
             slot,
             v,
             key,
-            self.score,
-            &mut self.scores,
+            (self.score, self.current),
+            (&mut self.scores, &mut self.holders),
             &mut self.r.invalid,
             &mut self.r.warnings,
         );
@@ -382,12 +459,17 @@ impl<'a> Accumulator<'a> {
 
 /// Keeps the usable value from the most specific label (the first among equals); records
 /// unusable values and later conflicting ones.
+type Scoreboard<'s> = (
+    &'s mut std::collections::HashMap<FieldKey, f32>,
+    &'s mut std::collections::HashMap<FieldKey, usize>,
+);
+
 fn store<T: PartialEq>(
     slot: &mut Option<T>,
     v: Norm<T>,
     key: FieldKey,
-    score: f32,
-    scores: &mut std::collections::HashMap<FieldKey, f32>,
+    (score, entry): (f32, usize),
+    (scores, holders): Scoreboard<'_>,
     invalid: &mut BTreeSet<FieldKey>,
     warnings: &mut Vec<String>,
 ) {
@@ -398,11 +480,13 @@ fn store<T: PartialEq>(
                 None => {
                     *slot = Some(v);
                     scores.insert(key, score);
+                    holders.insert(key, entry);
                 }
                 Some(existing) if *existing != v => {
                     if score > best + 0.05 {
                         *slot = Some(v);
                         scores.insert(key, score);
+                        holders.insert(key, entry);
                     } else if best <= score + 0.05 {
                         warnings.push(format!("conflict:{key}"));
                     }
@@ -415,6 +499,60 @@ fn store<T: PartialEq>(
             invalid.insert(key);
         }
     }
+}
+
+/// A value that is nothing but catalogue items ("Housing Deposits; Recuperative Care",
+/// "Homelessness, High utilizers", "Behavioral health"): the list it is, whatever its column or
+/// label is called. Used for entries no label rule claimed.
+pub(super) fn catalog_list(entry: &RawEntry, catalog: &crate::config::Catalog) -> Option<(Target, f32)> {
+    let RawValue::Text(t) = &entry.value else {
+        return None;
+    };
+    let pieces = list_pieces(t);
+    if pieces.is_empty() || pieces.len() > 15 {
+        return None;
+    }
+    // Each piece must be essentially the item's name, not a sentence that mentions it.
+    let covers = |piece: &str, len: usize| {
+        let n = crate::config::fold(&norm(piece));
+        n.len() > 3 && len * 10 >= n.len() * 8
+    };
+    let all = |f: &dyn Fn(&str) -> Option<usize>| pieces.iter().all(|p| f(p).is_some_and(|l| covers(p, l)));
+    let key = if all(&|p| catalog.match_support(p).map(|m| m.1)) {
+        FieldKey::CsServices
+    } else if all(&|p| catalog.match_population(p).map(|m| m.1)) {
+        FieldKey::EcmPopulations
+    } else if all(&|p| catalog.match_need(p).map(|m| m.1)) {
+        FieldKey::ChwNeeds
+    } else {
+        return None;
+    };
+    Some((Target::Field(key), super::generic::score::CONTAINS))
+}
+
+/// The first number written in a text ("16 units", "about 4.5 hrs").
+fn first_number(t: &str) -> Option<f64> {
+    let start = t.find(|c: char| c.is_ascii_digit())?;
+    let rest = t.get(start..)?;
+    let end = rest
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(rest.len());
+    rest.get(..end)?.trim_end_matches('.').parse().ok()
+}
+
+/// A list item's number: bare (`3`) or with one of its prefixes (`POF 3`, `POF-3`, `#3`).
+fn item_number(piece: &str, prefixes: &[&str]) -> Option<u8> {
+    let p = piece.trim().trim_start_matches('#').trim();
+    p.parse::<u8>().ok().or_else(|| prefixed_number(piece, prefixes))
+}
+
+/// A number written behind a prefix (`CS-12`, `CS 12`, `CS #12`, `POF3`).
+fn prefixed_number(piece: &str, prefixes: &[&str]) -> Option<u8> {
+    let n = norm(piece);
+    prefixes.iter().find_map(|pre| {
+        let rest = n.strip_prefix(pre)?.trim();
+        rest.parse::<u8>().ok()
+    })
 }
 
 /// The value as text, if it has any (ticks have none).
