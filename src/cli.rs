@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use serde::Serialize;
 
 use crate::config::Config;
-use crate::extract::{self, RawDoc, RawRecord};
+use crate::extract::{self, RawDoc};
 use crate::pipeline::{self, Context};
 use crate::profile::MapContext;
 use crate::screen::NoLookups;
@@ -276,7 +276,21 @@ struct ExtractedFile {
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    raw: Option<Vec<RawRecord>>,
+    raw: Option<Vec<RawRecordOut>>,
+}
+
+/// One record of `extract --raw`: every entry with where it went and why.
+#[derive(Serialize)]
+struct RawRecordOut {
+    entries: Vec<RawEntryOut>,
+}
+
+#[derive(Serialize)]
+struct RawEntryOut {
+    #[serde(flatten)]
+    entry: crate::extract::RawEntry,
+    #[serde(flatten)]
+    mapping: crate::profile::EntryMapping,
 }
 
 #[derive(Serialize)]
@@ -339,7 +353,7 @@ fn extract_files(cfg: &Config, files: &[PathBuf], with_raw: bool) -> (Vec<Extrac
         .map(|(name, result)| {
             match result {
                 Ok(doc) => {
-                    let (profile, refs) = cfg.profiles.map(&doc, ctx);
+                    let (profile, refs, traces) = cfg.profiles.map_traced(&doc, ctx);
                     let referrals = refs
                         .into_iter()
                         .flat_map(|r| {
@@ -370,7 +384,21 @@ fn extract_files(cfg: &Config, files: &[PathBuf], with_raw: bool) -> (Vec<Extrac
                         profile: Some(profile),
                         referrals,
                         error: None,
-                        raw: with_raw.then(|| doc.records.clone()),
+                        raw: with_raw.then(|| {
+                            doc.records
+                                .iter()
+                                .zip(traces)
+                                .map(|(rec, trace)| RawRecordOut {
+                                    entries: rec
+                                        .entries
+                                        .iter()
+                                        .cloned()
+                                        .zip(trace)
+                                        .map(|(entry, mapping)| RawEntryOut { entry, mapping })
+                                        .collect(),
+                                })
+                                .collect()
+                        }),
                     }
                 }
                 Err(e) => {

@@ -95,6 +95,9 @@ pub struct Vocabulary {
     attrs: Vec<(String, Attr)>,
     /// Abbreviation → the words it stands for (`mbr` → `member`), from `[abbreviations]`.
     abbreviations: HashMap<String, String>,
+    /// Every word of every phrase and abbreviation: what a one-token name (`mbrfirst`,
+    /// `refdate`) is split into.
+    lexicon: std::collections::HashSet<String>,
 }
 
 /// How an entry's label matched, best first: the kind of match ranks before its length, so a
@@ -152,6 +155,7 @@ impl Vocabulary {
             roles: Vec::new(),
             attrs: Vec::new(),
             abbreviations: HashMap::new(),
+            lexicon: std::collections::HashSet::new(),
         };
         for (short, long) in raw_abbrev {
             let (short, long) = (norm(&short), norm(&long));
@@ -165,6 +169,20 @@ impl Vocabulary {
             }
             vocab.abbreviations.insert(short, long);
         }
+        let phrase_words = raw_roles
+            .values()
+            .chain(raw_attrs.values())
+            .flatten()
+            .flat_map(|p| norm(p).split(' ').map(str::to_string).collect::<Vec<_>>());
+        let abbrev_words = vocab
+            .abbreviations
+            .iter()
+            .flat_map(|(s, l)| std::iter::once(s.clone()).chain(l.split(' ').map(str::to_string)));
+        let lexicon: std::collections::HashSet<String> = phrase_words
+            .chain(abbrev_words)
+            .filter(|w| w.len() >= 2 && !w.chars().all(|c| c.is_ascii_digit()))
+            .collect();
+        vocab.lexicon = lexicon;
         for (name, phrases) in raw_roles {
             let role = match name.as_str() {
                 "member" => Role::Member,
@@ -216,12 +234,68 @@ impl Vocabulary {
                 out.push("number".into());
                 continue;
             }
-            match self.abbreviations.get(*w) {
-                Some(long) => out.push(long.clone()),
-                None => out.push((*w).to_string()),
+            let pieces = self.segment(w);
+            for piece in pieces
+                .iter()
+                .map(String::as_str)
+                .chain(pieces.is_empty().then_some(*w))
+            {
+                match self.abbreviations.get(piece) {
+                    Some(long) => out.push(long.clone()),
+                    None => out.push(piece.to_string()),
+                }
             }
         }
         fold(&out.join(" "))
+    }
+
+    /// A word written as one token from known words (`mbrfirst` → `mbr first`, `refdate` →
+    /// `ref date`, `dateofbirth`): the split into the fewest known words, each of two letters or
+    /// more. Empty when the word is known itself or does not split.
+    fn segment(&self, w: &str) -> Vec<String> {
+        const MAX_PIECES: usize = 4;
+        if w.len() < 5 || w.len() > 40 || !w.is_ascii() || self.lexicon.contains(w) {
+            return Vec::new();
+        }
+        // best[i]: the fewest pieces that spell w[..i], with where the last piece starts.
+        let n = w.len();
+        let mut best: Vec<Option<(usize, usize)>> = vec![None; n + 1];
+        if let Some(b) = best.get_mut(0) {
+            *b = Some((0, 0));
+        }
+        for end in 2..=n {
+            for start in 0..=end.saturating_sub(2) {
+                let Some(Some((count, _))) = best.get(start).copied() else {
+                    continue;
+                };
+                let Some(piece) = w.get(start..end) else {
+                    continue;
+                };
+                if count < MAX_PIECES
+                    && self.lexicon.contains(piece)
+                    && best
+                        .get(end)
+                        .copied()
+                        .flatten()
+                        .is_none_or(|(c, _)| count + 1 < c)
+                {
+                    if let Some(b) = best.get_mut(end) {
+                        *b = Some((count + 1, start));
+                    }
+                }
+            }
+        }
+        let mut pieces = Vec::new();
+        let mut end = n;
+        while end > 0 {
+            let Some(Some((_, start))) = best.get(end).copied() else {
+                return Vec::new();
+            };
+            pieces.push(w.get(start..end).unwrap_or_default().to_string());
+            end = start;
+        }
+        pieces.reverse();
+        if pieces.len() < 2 { Vec::new() } else { pieces }
     }
 
     /// The target for an entry, trying its name, then its second name (tooltip / caption), with

@@ -63,6 +63,11 @@ pub(super) fn label_fields(fields: &mut [Field], pages: &[Vec<Line>], page_of: &
         }
         let is_box = matches!(f.entry.value, RawValue::Checked(_)) || f.radio;
         if !is_box {
+            // A text box named `Text7` with no tooltip is known by the label printed left of it
+            // or just above it, as a reader knows it.
+            if f.entry.alt.is_none() {
+                f.entry.alt = label_for_box(lines, place.rect, others);
+            }
             continue;
         }
         let Some(caption) = caption_beside(lines, place.rect, others) else {
@@ -138,6 +143,51 @@ fn caption_beside(lines: &[Line], rect: [f32; 4], others: &[[f32; 4]]) -> Option
         caption.push_str(w.text.trim());
     }
     (!caption.is_empty()).then_some(caption)
+}
+
+/// How far left of a text box its label may end, in ems.
+const LABEL_REACH_EM: f32 = 12.0;
+/// How far above a text box's top its label line may sit, in ems.
+const LABEL_ABOVE_EM: f32 = 1.8;
+
+/// The label printed for a text box: the nearest cell on its line ending left of it, else a cell
+/// on the line just above it starting near its left edge. A cell that is itself beside another
+/// box in between is that box's label, not this one's.
+fn label_for_box(lines: &[Line], rect: [f32; 4], others: &[[f32; 4]]) -> Option<String> {
+    let [x0, y0, _, y1] = rect;
+    let clean = |t: &str| {
+        let t = t.trim().trim_end_matches(':').trim().to_string();
+        (!t.is_empty() && t.chars().any(char::is_alphabetic)).then_some(t)
+    };
+    let left = lines
+        .iter()
+        .filter(|l| l.y >= y0 - 0.5 * l.size && l.y <= y1)
+        .flat_map(|l| l.cells.iter().map(move |c| (l, c)))
+        .filter(|(l, c)| c.x1 <= x0 + 1.0 && c.x1 >= x0 - LABEL_REACH_EM * l.size)
+        // No other box between the label and this one.
+        .filter(|(l, c)| {
+            !others.iter().any(|r| {
+                r != &rect
+                    && r[0] >= c.x1 - 1.0
+                    && r[2] <= x0 + 1.0
+                    && l.y >= r[1] - 0.5 * l.size
+                    && l.y <= r[3]
+            })
+        })
+        .max_by(|a, b| a.1.x1.total_cmp(&b.1.x1))
+        .and_then(|(_, c)| clean(&c.text));
+    left.or_else(|| {
+        lines
+            .iter()
+            .filter(|l| l.y > y1 - 0.2 * l.size && l.y - y1 <= LABEL_ABOVE_EM * l.size)
+            .min_by(|a, b| a.y.total_cmp(&b.y))
+            .and_then(|l| {
+                l.cells
+                    .iter()
+                    .find(|c| c.x0 >= x0 - 1.5 * l.size && c.x0 <= x0 + 2.0 * l.size)
+            })
+            .and_then(|c| clean(&c.text))
+    })
 }
 
 /// An export value a generator made up rather than a word a reader sees: `Choice2`, `3`,
