@@ -39,7 +39,7 @@ pub(crate) enum SheetLayout {
 pub(crate) fn read_sheet(grid: &Grid) -> SheetLayout {
     let rows = grid.rows();
     match find_header(&rows) {
-        Some(h) => SheetLayout::Table(read_table(&rows, h)),
+        Some(h) => SheetLayout::Table(read_table(grid, &rows, h)),
         None => SheetLayout::Form(read_form(grid, &rows)),
     }
 }
@@ -79,6 +79,11 @@ fn find_header(rows: &[Row<'_>]) -> Option<usize> {
         if !is_header_row(row) {
             return None; // a wide row that is not a header: form rows
         }
+        // A row of group headings over the real header ("MEMBER INFORMATION | POPULATIONS OF
+        // FOCUS | REFERRING STAFF" over "Last Name | First Name | ..."): the header is below.
+        if group_row_over(rows, i) {
+            continue;
+        }
         let cols: HashSet<u32> = row.cells.iter().map(|(c, _)| *c).collect();
         let data = data_rows(rows, i);
         if data.is_empty() {
@@ -117,14 +122,99 @@ fn find_header(rows: &[Row<'_>]) -> Option<usize> {
     None
 }
 
-fn read_table(rows: &[Row<'_>], h: usize) -> Vec<RawRecord> {
+/// The columns of the widest run of adjacent header cells.
+fn table_block(header: &Row<'_>) -> std::ops::RangeInclusive<u32> {
+    let mut best = 0..=0;
+    let mut best_len = 0;
+    let mut start: Option<(u32, u32, usize)> = None; // (first col, last col, count)
+    for (c, _) in &header.cells {
+        start = match start {
+            Some((first, last, n)) if *c == last + 1 => Some((first, *c, n + 1)),
+            _ => Some((*c, *c, 1)),
+        };
+        if let Some((first, last, n)) = start
+            && n > best_len
+        {
+            best = first..=last;
+            best_len = n;
+        }
+    }
+    best
+}
+
+/// Whether `rows[i]` heads groups of the columns of a fuller header row right under it.
+fn group_row_over(rows: &[Row<'_>], i: usize) -> bool {
+    let (Some(row), Some(next)) = (rows.get(i), rows.get(i + 1)) else {
+        return false;
+    };
+    next.index == row.index + 1 && is_header_row(next) && next.cells.len() >= row.cells.len() * 2
+}
+
+fn read_table(grid: &Grid, rows: &[Row<'_>], h: usize) -> Vec<RawRecord> {
     let Some(header) = rows.get(h) else {
         return Vec::new();
     };
-    let names: Vec<(u32, String)> = header
+    // Group headings in the row just above name each column's section: "Agency" under
+    // "REFERRING STAFF" is the referrer's.
+    let groups: Vec<(u32, u32, String)> = h
+        .checked_sub(1)
+        .and_then(|g| rows.get(g))
+        .filter(|g| {
+            g.index + 1 == header.index && g.cells.len() >= 2 && g.cells.len() * 2 <= header.cells.len()
+        })
+        .map(|g| {
+            let mut spans: Vec<(u32, u32, String)> = Vec::new();
+            for (i, (c, v)) in g.cells.iter().enumerate() {
+                let Some(text) = as_text(v) else { continue };
+                let end = grid.merge_at((g.index, *c)).map(|m| m.end.1).unwrap_or_else(|| {
+                    g.cells
+                        .get(i + 1)
+                        .map(|(next, _)| next.saturating_sub(1))
+                        .unwrap_or(u32::MAX)
+                });
+                spans.push((*c, end, text.trim().to_string()));
+            }
+            spans
+        })
+        .unwrap_or_default();
+    let section_of = |c: u32| {
+        groups
+            .iter()
+            .find(|(start, end, _)| (*start..=*end).contains(&c))
+            .map(|(_, _, t)| t.clone())
+    };
+    // The table is the widest block of adjacent header columns; a block set apart by an empty
+    // column (a legend or a note beside the table) is not part of it.
+    let columns = table_block(header);
+    let names: Vec<(u32, String, Option<String>)> = header
         .cells
         .iter()
-        .filter_map(|(c, v)| as_text(v).map(|s| (*c, s.trim().to_string())))
+        .filter(|(c, _)| columns.contains(c))
+        .filter_map(|(c, v)| {
+            as_text(v).map(|s| {
+                (
+                    *c,
+                    s.split_whitespace().collect::<Vec<_>>().join(" "),
+                    section_of(*c),
+                )
+            })
+        })
+        .collect();
+    // `Label: value` lines printed above the table ("Referring agency: ...", "Date submitted:
+    // ...") hold for every row; they come after the row's own cells, which win.
+    let shared: Vec<RawEntry> = rows
+        .iter()
+        .take(h)
+        .flat_map(|r| r.cells.iter())
+        .filter_map(|(_, v)| as_text(v))
+        .flat_map(|t| t.split(['|', '\n', ';']).map(str::to_string).collect::<Vec<_>>())
+        .filter_map(|piece| inline_pair(&RawValue::Text(piece)))
+        .map(|(name, value)| RawEntry {
+            name,
+            alt: None,
+            section: None,
+            value: RawValue::Text(value),
+        })
         .collect();
     data_rows(rows, h)
         .into_iter()
@@ -133,17 +223,21 @@ fn read_table(rows: &[Row<'_>], h: usize) -> Vec<RawRecord> {
                 .cells
                 .iter()
                 .filter_map(|(c, v)| {
-                    let name = names.iter().find(|(hc, _)| hc == c)?.1.clone();
+                    let (_, name, section) = names.iter().find(|(hc, _, _)| hc == c)?;
                     Some(RawEntry {
-                        name,
+                        name: name.clone(),
                         alt: None,
-                        section: None,
+                        section: section.clone(),
                         value: (*v).clone(),
                     })
                 })
                 .collect(),
         })
         .filter(|r| !r.entries.is_empty())
+        .map(|mut r| {
+            r.entries.extend(shared.iter().cloned());
+            r
+        })
         .collect()
 }
 
