@@ -334,7 +334,7 @@ fn extract_files(cfg: &Config, files: &[PathBuf], with_raw: bool) -> (Vec<Extrac
                 if email.attachments.is_empty() {
                     docs.push((
                         format!("{name}#body"),
-                        Ok(extract::body::extract_body(&email.body_text)),
+                        Ok(extract::body::extract_email_body(&email)),
                     ));
                 }
             }

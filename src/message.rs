@@ -51,6 +51,8 @@ pub struct Email {
     /// The text body. HTML-only bodies are converted to text ([`html_to_text`]). When the body
     /// is short and the message forwards others as `message/rfc822`, their bodies follow.
     pub body_text: String,
+    /// The HTML alternative of the text body, as text (empty when there is none).
+    pub body_html_alternative: String,
     /// Every attachment, including those inside forwarded messages.
     pub attachments: Vec<Attachment>,
     /// Parts left out because a limit was reached (total attachment bytes, nesting depth, time).
@@ -188,6 +190,7 @@ fn parse_inner(raw: &[u8], limits: &Limits) -> Result<Email, ParseError> {
         in_reply_to: ids(msg.in_reply_to()).into_iter().next(),
         references: ids(msg.references()),
         body_text,
+        body_html_alternative: collector.html_alternatives.join("\n"),
         attachments: collector.attachments,
         skipped_parts: collector.skipped.values().sum(),
         skipped: collector.skipped,

@@ -278,7 +278,7 @@ pub fn decide(raw: &[u8], ctx: &Context<'_>) -> (Decision, Option<Email>) {
         ..
     } = docs;
     if found.is_empty() {
-        let doc = extract::body::extract_body(&email.body_text);
+        let doc = extract::body::extract_email_body(&email);
         let (profile, refs) = cfg.profiles.map(&doc, map_ctx);
         if !refs.is_empty() {
             let doc_index = documents.len();

@@ -17,23 +17,88 @@ use super::{DocKind, RawDoc, RawEntry, RawRecord, RawValue};
 const TICK_ON: &[&str] = &["☒", "☑", "✓", "✔", "[x]", "[X]", "(x)", "(X)", "X "];
 const TICK_OFF: &[&str] = &["☐", "□", "[ ]", "( )"];
 
+/// The body of an email as a document: its text body, else (when that gives no labelled lines)
+/// its HTML alternative, whose tables become `label<TAB>value` lines.
+pub fn extract_email_body(email: &crate::message::Email) -> RawDoc {
+    let doc = extract_body(&email.body_text);
+    if doc.records.is_empty() && !email.body_html_alternative.trim().is_empty() {
+        return extract_body(&email.body_html_alternative);
+    }
+    doc
+}
+
 /// Reads `Label: value` lines from a plain-text body. Returns a document with no records when
 /// fewer than two labelled lines are found (a body that merely says "see attached").
+///
+/// A forwarded chain is read part by part: the newest text first; when it holds no referral
+/// ("Please process - forwarding from our line worker"), the message it forwards, without its
+/// From/Sent/To/Subject header lines.
 pub fn extract_body(text: &str) -> RawDoc {
+    let mut records = Vec::new();
+    for (i, part) in forwarded_parts(text).into_iter().enumerate().take(20) {
+        let (entries, labelled) = read_part(&part, i > 0);
+        if labelled >= 2 {
+            records.push(RawRecord { entries });
+            break;
+        }
+    }
+    RawDoc {
+        kind: DocKind::EmailBody,
+        records,
+        text: String::new(),
+    }
+}
+
+/// Splits a body at the separators mail programs put above a forwarded or quoted message.
+fn forwarded_parts(text: &str) -> Vec<String> {
+    let mut parts = vec![String::new()];
+    for line in text.lines().take(4000) {
+        let t = line.trim();
+        let separator = t.starts_with("-----Original Message")
+            || t.starts_with("---------- Forwarded message")
+            || t.starts_with("-------- Original Message")
+            || t.starts_with("Begin forwarded message")
+            || t.starts_with("________________");
+        if separator {
+            parts.push(String::new());
+            continue;
+        }
+        if let Some(p) = parts.last_mut() {
+            p.push_str(line);
+            p.push('\n');
+        }
+    }
+    parts
+}
+
+/// The header lines a mail program writes above a forwarded message.
+const FORWARD_HEADERS: &[&str] = &["from", "sent", "to", "cc", "bcc", "subject", "date", "reply to"];
+
+fn read_part(text: &str, forwarded: bool) -> (Vec<RawEntry>, usize) {
     let mut entries = Vec::new();
     let mut section: Option<String> = None;
     let mut labelled = 0usize;
-    for line in text.lines().take(2000) {
+    let mut in_headers = forwarded;
+    for line in text.lines() {
         let line = line.trim();
         if line.starts_with('>') {
             continue;
         }
-        if line == "--" || line.starts_with("-----Original Message") || line.starts_with("________________") {
+        if line == "--" {
             break;
         }
         if line.is_empty() {
+            in_headers = false;
             continue;
         }
+        if in_headers
+            && line
+                .split_once(':')
+                .is_some_and(|(l, _)| FORWARD_HEADERS.contains(&l.trim().to_lowercase().as_str()))
+        {
+            continue;
+        }
+        in_headers = false;
         if let Some((on, caption)) = tick_line(line) {
             entries.push(RawEntry {
                 name: caption,
@@ -43,35 +108,51 @@ pub fn extract_body(text: &str) -> RawDoc {
             });
             continue;
         }
-        match line.split_once(':') {
-            Some((label, value)) if plausible_label(label) => {
-                let value = value.trim();
+        match split_line(line) {
+            Some((label, value)) => {
                 if value.is_empty() {
-                    section = Some(label.trim().to_string());
+                    // "Member information:" heads what follows; "We do not have your form, so
+                    // here are the details:" is a sentence, not a heading.
+                    if label.split_whitespace().count() <= 6 {
+                        section = Some(label);
+                    }
                     continue;
                 }
                 labelled += 1;
                 entries.push(RawEntry {
-                    name: label.trim().to_string(),
+                    name: label,
                     alt: None,
                     section: section.clone(),
-                    value: RawValue::Text(value.to_string()),
+                    value: RawValue::Text(value),
                 });
             }
-            _ if heading_like(line) => section = Some(line.to_string()),
-            _ => {}
+            None if heading_like(line) => section = Some(line.to_string()),
+            None => {}
         }
     }
-    let records = if labelled >= 2 {
-        vec![RawRecord { entries }]
-    } else {
-        Vec::new()
+    (entries, labelled)
+}
+
+/// A line's label and value: `Label: value`, a question and its answer (`What is the client's
+/// date of birth? 7/7/1999`), or a table row turned into `Label<TAB>value`.
+fn split_line(line: &str) -> Option<(String, String)> {
+    let colon = line
+        .split_once(':')
+        .filter(|(l, _)| plausible_label(l))
+        .map(|(l, v)| (l.trim().to_string(), v.trim().to_string()));
+    let question = || {
+        line.split_once("? ")
+            .or_else(|| line.strip_suffix('?').map(|l| (l, "")))
+            .filter(|(l, _)| plausible_label(l) && l.split_whitespace().count() >= 2)
+            .map(|(l, v)| (format!("{}?", l.trim()), v.trim().to_string()))
     };
-    RawDoc {
-        kind: DocKind::EmailBody,
-        records,
-        text: String::new(),
-    }
+    let tabbed = || {
+        let (l, v) = line.split_once('\t')?;
+        let v = v.trim().trim_start_matches('\t').trim();
+        (plausible_label(l) && !v.contains('\t'))
+            .then(|| (l.trim().trim_end_matches(':').to_string(), v.to_string()))
+    };
+    colon.or_else(question).or_else(tabbed)
 }
 
 /// A line that is a tick mark and its caption: `☒ Housing Deposits`, `[ ] Sobering Centers`.
@@ -89,12 +170,13 @@ fn tick_line(line: &str) -> Option<(bool, String)> {
     None
 }
 
-/// A label is short, starts with a letter and is not a URL or a time.
+/// A label starts with a letter, is not a URL or a time, and is at most a question long ("Is
+/// the client currently receiving ECM services from another provider").
 fn plausible_label(label: &str) -> bool {
     let l = label.trim();
     let words = l.split_whitespace().count();
-    (1..=8).contains(&words)
-        && l.len() <= 60
+    (1..=14).contains(&words)
+        && l.len() <= 100
         && l.chars().next().is_some_and(|c| c.is_alphabetic())
         && !l.contains("http")
         && !l.ends_with(|c: char| c.is_ascii_digit())

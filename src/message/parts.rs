@@ -33,6 +33,9 @@ pub(super) struct Collector<'l> {
     total: usize,
     pub attachments: Vec<Attachment>,
     pub skipped: BTreeMap<Skipped, usize>,
+    /// The HTML alternatives of text bodies, as text: a sender whose plain part says only "best
+    /// viewed in HTML" typed the referral into the HTML one.
+    pub html_alternatives: Vec<String>,
 }
 
 impl<'l> Collector<'l> {
@@ -43,6 +46,7 @@ impl<'l> Collector<'l> {
             total: 0,
             attachments: Vec::new(),
             skipped: BTreeMap::new(),
+            html_alternatives: Vec::new(),
         }
     }
 
@@ -114,7 +118,11 @@ impl<'l> Collector<'l> {
                         text.to_string()
                     });
                 } else if walk.msg.html_body.contains(&(id as u32)) {
-                    // The HTML alternative of a text body we already have.
+                    // The HTML alternative of a text body we already have: kept apart, read only
+                    // when the text body gives nothing.
+                    if is_html {
+                        self.html_alternatives.push(html_to_text(text));
+                    }
                 } else if walk.msg.attachments.contains(&(id as u32)) && !text.trim().is_empty() {
                     // A named or `attachment`-disposition text file (notes.txt, an .ics, ...).
                     self.attach(part, text.as_bytes().to_vec(), walk.depth > 0);

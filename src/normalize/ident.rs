@@ -38,6 +38,25 @@ pub fn parse_bool(s: &str) -> Normalized<bool> {
     let Some(text) = clean_text(trimmed) else {
         return Ok(None);
     };
+    // A tick glyph with its answer beside it: "☒ Yes", "☒ No", "☐ Yes".
+    for (glyph, ticked) in [
+        ("☒", true),
+        ("☑", true),
+        ("✓", true),
+        ("✔", true),
+        ("☐", false),
+        ("□", false),
+    ] {
+        if let Some(rest) = text.strip_prefix(glyph) {
+            let rest = rest.trim().to_lowercase();
+            return match (ticked, rest.as_str()) {
+                (_, "") => Ok(Some(ticked)),
+                (true, "yes" | "y") => Ok(Some(true)),
+                (true, "no" | "n") | (false, "yes" | "y") => Ok(Some(false)),
+                _ => Err(Invalid),
+            };
+        }
+    }
     let core = text.trim_matches(|c: char| c.is_whitespace() || c.is_ascii_punctuation());
     match core.to_lowercase().as_str() {
         "yes" | "y" | "x" | "true" | "t" | "1" | "on" | "checked" | "☒" | "☑" | "✓" | "✔" | "✅" => {

@@ -446,7 +446,7 @@ impl Vocabulary {
             .or_else(|| self.section_role(entry))
             .or(context)
             .unwrap_or(Role::Member);
-        let (attr, phrase_len) = self.attr(&n)?;
+        let (attr, phrase_len) = self.label_attr(label, &n)?;
         // Instructions are sentences, not labels — but a box's caption may be a sentence ("I
         // attest that the member consented to this referral ...").
         if is_prose(label)
@@ -516,9 +516,76 @@ impl Vocabulary {
         Some((target, quality))
     }
 
+    /// What a label is about, with the length of the phrase that says so.
+    ///
+    /// The head of an English label is its last noun: "Residence City" is a city, "Agency
+    /// Phone" a phone, "Date of Birth" a birth date. So the phrase that ends last wins (the longer
+    /// one among those ending together) — except a bare "name" after an organisation word
+    /// ("Facility Name" is the organisation). Words in parentheses only explain ("Address
+    /// (street, city, ZIP)"), unless a phrase reads across them ("MRN (or Medi-Cal CIN if MRN is
+    /// unknown)"). In "X for Y" the label is about X ("Reason for CHW services").
+    fn label_attr(&self, label: &str, n: &str) -> Option<(Attr, usize)> {
+        let across = self.attr(n);
+        let main = strip_parenthesised(label);
+        let head = if main.len() == label.len() {
+            n.to_string()
+        } else {
+            self.canon(&main)
+        };
+        let head = head
+            .split_once(" for ")
+            .map(|(h, _)| h.to_string())
+            .filter(|h| self.attr(h).is_some())
+            .unwrap_or(head);
+        match (self.head_attr(&head), across) {
+            // A longer phrase that needs the words in parentheses reads across them.
+            (Some((_, len)), Some((b, full_len)))
+                if full_len > len
+                    && find_phrase(&format!(" {head} "), &self.phrase_of(b, full_len, n)).is_none() =>
+            {
+                Some((b, full_len))
+            }
+            (Some(h), _) => Some(h),
+            (None, other) => other,
+        }
+    }
+
+    /// The phrase of `attr` with `len` bytes that `attr()` found in `n`.
+    fn phrase_of(&self, attr: Attr, len: usize, n: &str) -> String {
+        let padded = format!(" {n} ");
+        self.attrs
+            .iter()
+            .find(|(p, a)| *a == attr && p.len() == len && find_phrase(&padded, p).is_some())
+            .map(|(p, _)| p.clone())
+            .unwrap_or_default()
+    }
+
+    /// The attribute phrase that ends last in a canonical label (the longest among those ending
+    /// together), with a bare "name" giving way to what it names.
+    fn head_attr(&self, n: &str) -> Option<(Attr, usize)> {
+        let padded = format!(" {n} ");
+        let mut found: Vec<(usize, usize, Attr)> = self
+            .attrs
+            .iter()
+            .filter_map(|(p, a)| find_phrase(&padded, p).map(|i| (i + p.len(), p.len(), *a)))
+            .collect();
+        // Latest end first, then longest.
+        found.sort_by(|x, y| y.0.cmp(&x.0).then(y.1.cmp(&x.1)));
+        let first = *found.first()?;
+        if first.2 == Attr::Name
+            && let Some(other) = found
+                .iter()
+                .filter(|f| matches!(f.2, Attr::Organization | Attr::HealthPlan | Attr::Program))
+                .max_by_key(|f| f.1)
+        {
+            return Some((other.2, other.1 + first.1));
+        }
+        Some((first.2, first.1))
+    }
+
     /// The longest attribute phrase in a canonical label, with its length. In "X for Y" the label
-    /// is about X ("Reason for CHW services" is a reason, "Phone number for call-backs" a phone),
-    /// so the words before "for" are tried first.
+    /// is about X ("Reason for CHW services", "Phone number for call-backs"), so the words before
+    /// "for" are tried first.
     fn attr(&self, n: &str) -> Option<(Attr, usize)> {
         let longest = |text: &str| {
             let padded = format!(" {text} ");
@@ -552,6 +619,21 @@ impl Vocabulary {
         found.sort_by_key(|(i, _)| *i);
         found.first().map(|(_, r)| *r)
     }
+}
+
+/// A label without what it says in parentheses or brackets.
+fn strip_parenthesised(label: &str) -> String {
+    let mut out = String::with_capacity(label.len());
+    let mut depth = 0usize;
+    for c in label.chars() {
+        match c {
+            '(' | '[' => depth += 1,
+            ')' | ']' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out
 }
 
 /// The segments of a hierarchical field name (`member.address.city`,
@@ -607,7 +689,7 @@ pub(super) fn is_tickish(v: &RawValue) -> bool {
         RawValue::Checked(_) => true,
         RawValue::Text(t) => {
             let t = t.trim();
-            t.chars().count() <= 4 && crate::normalize::parse_bool(t).is_ok_and(|b| b.is_some())
+            t.chars().count() <= 6 && crate::normalize::parse_bool(t).is_ok_and(|b| b.is_some())
         }
         RawValue::Date(_) | RawValue::Number(_) => false,
     }
