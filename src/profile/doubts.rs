@@ -176,7 +176,7 @@ mod tests {
             entry("Member Name", "Testy McTestface"),
             entry("Fecha de nacimiento / birth (mm-dd)", "01/05/1980"),
             entry("Ident. zz", "91234567A"),
-            entry("Where to call back the family", "(510) 555-0101"),
+            entry("Number for the family (evenings)", "(510) 555-0101"),
         ]);
         assert!(r.fields.member_dob.is_none(), "{:?}", r.fields);
         assert_eq!(

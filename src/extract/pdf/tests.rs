@@ -44,7 +44,8 @@ fn acroform_fields_with_names_tooltips_and_states() {
     let expected = vec![
         e("member_name", Some("Member Name"), None, t("Testy McTestface")),
         e("dob", Some("Date of Birth"), None, t("01/02/1980")),
-        e("cin", None, None, t("91234567A")),
+        // No tooltip: the label printed left of the box names it.
+        e("cin", Some("CIN"), None, t("91234567A")),
         e("notes", Some("Notes"), None, t("")),
         // Only /AS, no /V.
         e("urgent", Some("Urgent referral"), None, c(true)),
