@@ -279,7 +279,30 @@ pub fn sniff(bytes: &[u8], name: Option<&str>, mime: Option<&str>) -> FileType {
     if looks_text && (lower_name.ends_with(".csv") || mime.contains("csv") || lower_name.ends_with(".tsv")) {
         return FileType::Csv;
     }
+    // An export saved as `.txt` ("tab-delimited text"): the same number of separators on every
+    // one of its first lines is a table, whatever its name says.
+    if looks_text && looks_delimited(head) {
+        return FileType::Csv;
+    }
     FileType::Other(if looks_text { "text" } else { "binary" })
+}
+
+/// Whether text starts with at least three lines that each hold the same number (two or more)
+/// of tabs, or of semicolons, or (three or more) of commas.
+fn looks_delimited(head: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(head);
+    // The last line of the first kilobyte may be cut off.
+    let mut lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    if head.len() >= 1024 {
+        lines.pop();
+    }
+    if lines.len() < 3 {
+        return false;
+    }
+    [('\t', 2), (';', 2), (',', 3)].iter().any(|(sep, min)| {
+        let counts: Vec<usize> = lines.iter().map(|l| l.matches(*sep).count()).collect();
+        counts.first().is_some_and(|c| c >= min) && counts.iter().all(|c| Some(c) == counts.first())
+    })
 }
 
 fn sniff_zip(bytes: &[u8]) -> FileType {

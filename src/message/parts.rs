@@ -110,7 +110,14 @@ impl<'l> Collector<'l> {
                 if is_message_type(part) {
                     self.reparse_nested(walk, part, text.as_bytes());
                 } else if is_csv(part) {
-                    self.attach(part, text.as_bytes().to_vec(), walk.depth > 0);
+                    // Without a declared charset mail-parser reads the bytes as UTF-8, turning
+                    // Excel's Windows-1252 "CSV" into U+FFFD; the CSV reader sniffs the encoding
+                    // itself, so it gets the bytes as sent.
+                    let bytes = match declared_charset(part) {
+                        Some(_) => None,
+                        None => sent_bytes(walk.msg, part),
+                    };
+                    self.attach(part, bytes.unwrap_or_else(|| text.as_bytes().to_vec()), walk.depth > 0);
                 } else if walk.msg.text_body.contains(&(id as u32)) {
                     walk.body.push(if is_html {
                         html_to_text(text)
@@ -261,9 +268,28 @@ fn is_csv(part: &MessagePart<'_>) -> bool {
     });
     let by_name = filename(part).is_some_and(|n| {
         let n = n.to_ascii_lowercase();
-        n.ends_with(".csv") || n.ends_with(".tsv")
+        n.ends_with(".csv") || n.ends_with(".tsv") || n.ends_with(".tab")
     });
     by_type || by_name
+}
+
+/// The `charset` parameter of a part's `Content-Type`, when it has one.
+fn declared_charset(part: &MessagePart<'_>) -> Option<String> {
+    part.content_type()
+        .and_then(|ct| ct.attribute("charset"))
+        .map(|c| c.to_ascii_lowercase())
+}
+
+/// A part's body as sent, with only its transfer encoding undone (base64, quoted-printable).
+fn sent_bytes(msg: &Message<'_>, part: &MessagePart<'_>) -> Option<Vec<u8>> {
+    let raw = msg
+        .raw_message
+        .get(part.offset_body as usize..part.offset_end as usize)?;
+    match part.encoding {
+        mail_parser::Encoding::Base64 => mail_parser::decoders::base64::base64_decode(raw),
+        mail_parser::Encoding::QuotedPrintable => mail_parser::decoders::quoted_printable::quoted_printable_decode(raw),
+        mail_parser::Encoding::None => Some(raw.to_vec()),
+    }
 }
 
 /// `type/subtype`, lowercased; what an unlabelled part defaults to otherwise.
