@@ -197,6 +197,7 @@ pub fn decide(raw: &[u8], ctx: &Context<'_>) -> (Decision, Option<Email>) {
                 .unwrap_or_else(|| default_region(cfg));
             let d = review(
                 region,
+                &BTreeSet::new(),
                 vec![Reason::UnreadableAttachment],
                 vec![DocumentInfo::failed(e.to_string())],
                 None,
@@ -301,7 +302,10 @@ pub fn decide(raw: &[u8], ctx: &Context<'_>) -> (Decision, Option<Email>) {
         if reasons.iter().all(|r| *r == Reason::UnclassifiedSubject) {
             reasons.push(Reason::NoFormFound);
         }
-        return (review(inbox_region, reasons, documents, class.rule), Some(email));
+        return (
+            review(inbox_region, &subject_programs, reasons, documents, class.rule),
+            Some(email),
+        );
     }
 
     // Which program(s) each referral is for: the subject, else what the form ticks.
@@ -355,7 +359,10 @@ pub fn decide(raw: &[u8], ctx: &Context<'_>) -> (Decision, Option<Email>) {
         reasons.push(Reason::UnclassifiedSubject);
     }
     if referrals.is_empty() {
-        return (review(inbox_region, reasons, documents, class.rule), Some(email));
+        return (
+            review(inbox_region, &subject_programs, reasons, documents, class.rule),
+            Some(email),
+        );
     }
     let programs: BTreeSet<Program> = referrals.iter().map(|r| r.program).collect();
     let sender = reply_address(&email);
@@ -373,9 +380,11 @@ pub fn decide(raw: &[u8], ctx: &Context<'_>) -> (Decision, Option<Email>) {
     (d, Some(email))
 }
 
-/// The decision for a message a person must look at.
+/// The decision for a message a person must look at. `programs` are what its subject (or a
+/// ticked form) names, so that the right team reviews it.
 fn review(
     inbox_region: String,
+    programs: &BTreeSet<Program>,
     reasons: Vec<Reason>,
     documents: Vec<DocumentInfo>,
     rule: Option<String>,
@@ -383,6 +392,7 @@ fn review(
     Decision {
         documents,
         rule,
+        programs: programs.iter().copied().collect(),
         ..Decision::without_referrals(Disposition::Review, inbox_region, reasons)
     }
 }
@@ -468,6 +478,8 @@ pub fn reply_address(email: &Email) -> Option<String> {
         .or(email.from.as_ref())
         .map(|m| m.address.clone())
         .filter(|a| a.contains('@'))
+        // Nobody reads a no-reply address: the referral is processed, no acknowledgement goes.
+        .filter(|a| !message::is_no_reply(a))
 }
 
 /// The decision for a message whose processing did not finish within `limit` (the daemon's
@@ -479,6 +491,7 @@ pub fn timed_out(inbox_region: String, limit: std::time::Duration) -> Decision {
     );
     review(
         inbox_region,
+        &BTreeSet::new(),
         vec![Reason::UnreadableAttachment],
         vec![DocumentInfo::failed(detail)],
         None,

@@ -127,6 +127,39 @@ fn first_token(value: &str) -> String {
         .to_string()
 }
 
+/// Whether an address is one nobody reads (`noreply@`, `no-reply@`, `donotreply@`, ...): mail
+/// from it is processed, but never acknowledged to it.
+pub fn is_no_reply(address: &str) -> bool {
+    let local = address.rsplit_once('@').map_or(address, |(local, _)| local);
+    let squashed: String = local
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    matches!(
+        squashed.as_str(),
+        "noreply" | "donotreply" | "noreplies" | "donotrespond" | "noresponse"
+    ) || squashed.starts_with("noreply")
+        || squashed.starts_with("donotreply")
+}
+
+/// A secure-mail portal's notification: the body says a secure (or encrypted) message is waiting
+/// and gives a link to read it.
+pub fn secure_portal_notice(email: &Email) -> bool {
+    let body = email.body_text.to_lowercase();
+    let says_secure = [
+        "secure message",
+        "encrypted message",
+        "secure email",
+        "secure e-mail",
+        "encrypted email",
+    ]
+    .iter()
+    .any(|p| body.contains(p));
+    let has_link = body.contains("https://") || body.contains("http://");
+    says_secure && has_link && email.attachments.is_empty()
+}
+
 /// Decides whether `email` is automatic mail we must not answer; `own_addresses` are the
 /// addresses we send from (compared case-insensitively), `own_id_domain` the domain of the
 /// Message-IDs we generate (`[outbound] message_id_domain`): a message whose Message-ID ends in
@@ -174,22 +207,15 @@ pub fn automatic(email: &Email, own_addresses: &[String], own_id_domain: Option<
         v.split([',', ' '])
             .any(|t| matches!(t.trim(), "all" | "oof" | "autoreply"))
     });
-    let no_reply_local = [
-        "noreply",
-        "no-reply",
-        "no_reply",
-        "donotreply",
-        "do-not-reply",
-        "do_not_reply",
-    ]
-    .iter()
-    .any(|n| local.eq_ignore_ascii_case(n));
-    // A no-reply address is a weak signal: it says nobody reads replies, not that a machine
-    // answered someone. Fax gateways, scanners and referral portals deliver real referral forms
-    // from `noreply@` addresses, and dropping one of those silently loses a member's referral.
-    // So a no-reply sender alone only marks the message automatic when it carries no attachment
-    // (notifications, "your fax was sent"); any stronger signal above or below still wins.
-    let no_reply_sender = daemon || (no_reply_local && email.attachments.is_empty());
+    // A no-reply sender address alone is not automatic mail (SPEC §5): fax gateways, scanners
+    // and referral portals deliver real referrals from `noreply@` addresses. It only means no
+    // acknowledgement goes back to it ([`is_no_reply`]). And a secure-mail portal's notice
+    // ("You have received a secure message ... click here") is a referral waiting behind a
+    // link, even when the portal stamps it Auto-Submitted: a person must fetch it.
+    if secure_portal_notice(email) {
+        return None;
+    }
+    let no_reply_sender = daemon;
     if auto_submitted
         || precedence
         || s.x_autoreply
@@ -291,9 +317,6 @@ mod tests {
             ),
             ("X-Loop: helpdesk@example.org\r\n", "ECM Referral", human),
             ("Return-Path: <>\r\n", "ECM Referral", human),
-            ("", "ECM Referral", "No Reply <noreply@example.org>"),
-            ("", "ECM Referral", "no-reply@example.org"),
-            ("", "ECM Referral", "Do-Not-Reply@example.org"),
             ("", "Automatic reply: ECM Referral", human),
             ("", "Auto: ECM Referral", human),
             ("", "Out of Office: ECM Referral", human),
@@ -362,9 +385,50 @@ mod tests {
         // A real auto-reply header still wins, attachment or not.
         let e = gateway("Auto-Submitted: auto-generated\r\n");
         assert_eq!(automatic(&e, &[], None), Some(Automatic::AutoReply));
-        // Without an attachment a no-reply notification is still ignored.
-        let e = with_headers("", "Your fax was delivered", "noreply@fax.example.org");
-        assert_eq!(automatic(&e, &[], None), Some(Automatic::AutoReply));
+        // SPEC §5: a no-reply address alone never makes mail automatic, attachment or not; it
+        // only means no acknowledgement goes to it.
+        let e = with_headers("", "ECM Referral", "No Reply <noreply@example.org>");
+        assert_eq!(automatic(&e, &[], None), None);
+        for a in [
+            "noreply@x.org",
+            "no-reply@x.org",
+            "Do-Not-Reply@x.org",
+            "donotreply@x.org",
+            "no_reply.fax@x.org",
+        ] {
+            assert!(is_no_reply(a), "{a}");
+        }
+        for a in ["jane@x.org", "nora.reply@x.org", "intake@x.org"] {
+            assert!(!is_no_reply(a), "{a}");
+        }
+    }
+
+    /// Issue #8: a secure-mail portal's notice is a referral behind a link, not an auto-reply,
+    /// even from a no-reply address and stamped Auto-Submitted.
+    #[test]
+    fn a_secure_portal_notice_is_not_automatic() {
+        let notice = |extra: &str| {
+            parse_ok(&format!(
+                "From: Secure Mail <noreply@securemail.example.org>\r\nTo: intake@example.test\r\n\
+                 Subject: [SECURE] ECM Referral\r\n{extra}Content-Type: text/plain\r\n\r\n\
+                 You have received a secure message.\r\nTo read it, click here:\r\n\
+                 https://securemail.example.org/s/e?m=ABC\r\nDo not reply to this notification.\r\n"
+            ))
+        };
+        assert!(secure_portal_notice(&notice("")));
+        assert_eq!(automatic(&notice(""), &[], None), None);
+        assert_eq!(
+            automatic(&notice("Auto-Submitted: auto-generated\r\n"), &[], None),
+            None
+        );
+        // An out-of-office reply that mentions no secure message is still automatic.
+        let ooo = with_headers(
+            "Auto-Submitted: auto-replied\r\n",
+            "Out of office",
+            "jane@example.org",
+        );
+        assert!(!secure_portal_notice(&ooo));
+        assert_eq!(automatic(&ooo, &[], None), Some(Automatic::AutoReply));
     }
 
     #[test]

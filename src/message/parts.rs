@@ -117,7 +117,11 @@ impl<'l> Collector<'l> {
                         Some(_) => None,
                         None => sent_bytes(walk.msg, part),
                     };
-                    self.attach(part, bytes.unwrap_or_else(|| text.as_bytes().to_vec()), walk.depth > 0);
+                    self.attach(
+                        part,
+                        bytes.unwrap_or_else(|| text.as_bytes().to_vec()),
+                        walk.depth > 0,
+                    );
                 } else if walk.msg.text_body.contains(&(id as u32)) {
                     walk.body.push(if is_html {
                         html_to_text(text)
@@ -287,7 +291,9 @@ fn sent_bytes(msg: &Message<'_>, part: &MessagePart<'_>) -> Option<Vec<u8>> {
         .get(part.offset_body as usize..part.offset_end as usize)?;
     match part.encoding {
         mail_parser::Encoding::Base64 => mail_parser::decoders::base64::base64_decode(raw),
-        mail_parser::Encoding::QuotedPrintable => mail_parser::decoders::quoted_printable::quoted_printable_decode(raw),
+        mail_parser::Encoding::QuotedPrintable => {
+            mail_parser::decoders::quoted_printable::quoted_printable_decode(raw)
+        }
         mail_parser::Encoding::None => Some(raw.to_vec()),
     }
 }
