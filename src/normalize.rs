@@ -27,7 +27,7 @@ use std::fmt;
 
 use regex::Regex;
 
-pub use address::{AddressParts, split_address};
+pub use address::{AddressParts, no_address, split_address, split_city_zip};
 pub use county::{CA_COUNTIES, normalize_county};
 pub use date::{date_from_serial, parse_date, parse_date_or_serial};
 pub use ident::{

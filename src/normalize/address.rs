@@ -90,6 +90,53 @@ const UNIT_WORDS: [&str; 10] = [
     "spc",
 ];
 
+/// Whether a written "address" says there is none: "No fixed address", "Homeless", "N/A".
+pub fn no_address(s: &str) -> bool {
+    let n = s.trim().trim_end_matches('.').to_ascii_lowercase();
+    let n = n.split_whitespace().collect::<Vec<_>>().join(" ");
+    matches!(
+        n.as_str(),
+        "no fixed address"
+            | "nfa"
+            | "no address"
+            | "none"
+            | "n/a"
+            | "na"
+            | "homeless"
+            | "unhoused"
+            | "unsheltered"
+            | "unknown"
+            | "no permanent address"
+            | "no current address"
+            | "transient"
+            | "experiencing homelessness"
+    ) || n.starts_with("no fixed address")
+        || n.starts_with("no permanent address")
+}
+
+/// "Vallejo 94590", "Vallejo, CA 94590-1234", "Vallejo": the city and the ZIP of a box that holds
+/// both.
+pub fn split_city_zip(s: &str) -> (Option<String>, Option<String>) {
+    let text = s.trim();
+    let mut rest = text;
+    let mut zip = None;
+    if let Some(c) = TRAILING_ZIP.captures(rest) {
+        zip = c.get(1).map(|m| m.as_str().to_owned());
+        rest = c.get(0).and_then(|m| rest.get(..m.start())).unwrap_or(rest);
+    }
+    if let Some(c) = TRAILING_STATE.captures(rest)
+        && let Some(m) = c.get(0)
+        && c.get(1).is_some_and(|w| {
+            w.as_str().eq_ignore_ascii_case("ca") || w.as_str().eq_ignore_ascii_case("california")
+        })
+    {
+        rest = rest.get(..m.start()).unwrap_or(rest);
+    }
+    let city = rest.trim().trim_end_matches(',').trim();
+    let city = (!city.is_empty() && !city.chars().any(|c| c.is_ascii_digit())).then(|| city.to_owned());
+    (city, zip)
+}
+
 /// Splits an address; a blank value gives all parts `None`.
 pub fn split_address(s: &str) -> AddressParts {
     // Lines become comma-separated parts, so multi-line and one-line addresses look alike.

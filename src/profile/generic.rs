@@ -469,7 +469,17 @@ impl Vocabulary {
                 .filter(|d| (1..=9).contains(d))?;
             return Some((Target::Tick(TickValue::Population(n)), score::EXACT));
         }
+        // One box for several parts of the member's address: "City / ZIP", "City, State, ZIP".
+        let names = |a: Attr| self.names_attr(&n, a);
+        let address_parts = (role == Role::Member
+            && matches!(attr, Attr::City | Attr::Zip | Attr::Address)
+            && !entry.value.is_blank())
+        .then(|| (names(Attr::Address), names(Attr::City), names(Attr::Zip)));
         let target = match (role, attr) {
+            _ if matches!(address_parts, Some((false, true, true))) => Target::MemberCityZip,
+            _ if matches!(address_parts, Some((true, true, _)) | Some((true, _, true))) => {
+                Target::MemberAddressLine
+            }
             (_, Attr::Ignore) | (Role::Other, _) => Target::Ignore,
             (_, Attr::ReferralDate) => Target::Field(FieldKey::ReferralDate),
             (_, Attr::Reason) => Target::Field(FieldKey::Reason),
@@ -581,6 +591,14 @@ impl Vocabulary {
             return Some((other.2, other.1 + first.1));
         }
         Some((first.2, first.1))
+    }
+
+    /// Whether any phrase of `attr` stands in the canonical label.
+    fn names_attr(&self, n: &str, attr: Attr) -> bool {
+        let padded = format!(" {n} ");
+        self.attrs
+            .iter()
+            .any(|(p, a)| *a == attr && find_phrase(&padded, p).is_some())
     }
 
     /// The longest attribute phrase in a canonical label, with its length. In "X for Y" the label

@@ -8,6 +8,7 @@
 //! - `member_address_line` — a one-line address to split into street, city and ZIP;
 //! - `member_mrn_or_cin` — KP's "MRN (or Medi-Cal CIN if MRN is unknown)": CIN-shaped values are CINs;
 //! - `referrer_first_name`, `referrer_last_name` — joined into `referrer_name`;
+//! - `member_city_zip` — "City / ZIP": a city and a ZIP in one box;
 //! - `chw_hours` — CHW hours requested, stored as `chw_units` (30-minute units: hours × 2);
 //! - `program` — a program named in text ("ECM", "Community Supports");
 //! - `ignore` — known and deliberately not read.
@@ -30,6 +31,8 @@ pub enum Target {
     ReferrerLastName,
     /// CHW service hours requested, converted to units (× 2).
     ChwHours,
+    /// "City / ZIP", "City, State ZIP": a city and a ZIP in one box.
+    MemberCityZip,
     Program,
     Ignore,
 }
@@ -88,6 +91,7 @@ impl FromStr for Target {
             "referrer_first_name" => Target::ReferrerFirstName,
             "referrer_last_name" => Target::ReferrerLastName,
             "chw_hours" => Target::ChwHours,
+            "member_city_zip" => Target::MemberCityZip,
             "program" => Target::Program,
             "ignore" => Target::Ignore,
             other => Target::Field(other.parse().map_err(|e| {
@@ -113,6 +117,7 @@ impl fmt::Display for Target {
             Target::ReferrerFirstName => f.write_str("referrer_first_name"),
             Target::ReferrerLastName => f.write_str("referrer_last_name"),
             Target::ChwHours => f.write_str("chw_hours"),
+            Target::MemberCityZip => f.write_str("member_city_zip"),
             Target::Program => f.write_str("program"),
             Target::Ignore => f.write_str("ignore"),
         }

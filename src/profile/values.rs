@@ -76,8 +76,22 @@ impl<'a> Accumulator<'a> {
                     }
                 }
             }
-            Target::MemberAddressLine => {
+            Target::MemberCityZip => {
                 if let Some(line) = text_of(v).and_then(|t| nz::clean_text(&t)) {
+                    let (city, zip) = nz::split_city_zip(&line);
+                    if let Some(c) = city {
+                        self.set_str(FieldKey::MemberCity, Ok(Some(c)));
+                    }
+                    if let Some(z) = zip {
+                        self.set_str(FieldKey::MemberZip, nz::normalize_zip(&z));
+                    }
+                }
+            }
+            Target::MemberAddressLine => {
+                if let Some(line) = text_of(v)
+                    .and_then(|t| nz::clean_text(&t))
+                    .filter(|t| !nz::no_address(t))
+                {
                     let parts = nz::split_address(&line);
                     if let Some(s) = parts.street {
                         self.set_str(FieldKey::MemberAddress, Ok(Some(s)));
@@ -234,7 +248,10 @@ impl<'a> Accumulator<'a> {
                 }
             }
             K::MemberAddress => {
-                if let Some(line) = text_of(v).and_then(|t| nz::clean_text(&t)) {
+                if let Some(line) = text_of(v)
+                    .and_then(|t| nz::clean_text(&t))
+                    .filter(|t| !nz::no_address(t))
+                {
                     let parts = nz::split_address(&line);
                     self.set_str(key, Ok(parts.street.or(Some(line))));
                     if let Some(c) = parts.city {

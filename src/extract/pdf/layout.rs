@@ -64,26 +64,62 @@ pub(super) fn lines(mut runs: Vec<Run>) -> Vec<Line> {
             _ => grouped.push((run.y, run.size, vec![run])),
         }
     }
+    for (_, _, members) in &mut grouped {
+        members.sort_by(|a, b| a.x0.total_cmp(&b.x0));
+    }
+    // Where the page's columns start: x positions at which cells start on several lines. A run
+    // that starts at one begins a new cell even after a narrow gap — a long value
+    // ("Fakeview Police Department") runs close to the next column's label ("Phone").
+    let first_pass: Vec<Vec<Cell>> = grouped.iter().map(|(_, _, m)| cells(m.clone(), &[])).collect();
+    let stops = column_stops(&first_pass, grouped.iter().map(|g| g.1));
     grouped
         .into_iter()
-        .map(|(y, size, mut members)| {
-            members.sort_by(|a, b| a.x0.total_cmp(&b.x0));
-            Line {
-                y,
-                size,
-                cells: cells(members),
-            }
+        .map(|(y, size, members)| Line {
+            y,
+            size,
+            cells: cells(members, &stops),
         })
         .filter(|l| !l.cells.is_empty())
         .collect()
 }
 
-fn cells(runs: Vec<Run>) -> Vec<Cell> {
+/// How many lines must have a cell starting at an x for it to be a column stop.
+const STOP_MIN_LINES: usize = 3;
+
+/// The x positions where cells start on at least [`STOP_MIN_LINES`] lines (within half an em).
+fn column_stops(lines: &[Vec<Cell>], sizes: impl Iterator<Item = f32>) -> Vec<f32> {
+    let sizes: Vec<f32> = sizes.collect();
+    let mut starts: Vec<(f32, f32)> = lines
+        .iter()
+        .zip(&sizes)
+        .flat_map(|(cells, size)| cells.iter().skip(1).map(move |c| (c.x0, *size)))
+        .collect();
+    starts.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut stops = Vec::new();
+    let mut i = 0;
+    while let Some(&(x, size)) = starts.get(i) {
+        let n = starts
+            .iter()
+            .skip(i)
+            .take_while(|(x2, _)| *x2 - x <= 0.5 * size.max(1.0))
+            .count();
+        if n >= STOP_MIN_LINES {
+            stops.push(x);
+        }
+        i += n.max(1);
+    }
+    stops
+}
+
+fn cells(runs: Vec<Run>, stops: &[f32]) -> Vec<Cell> {
     let mut merged: Vec<Cell> = Vec::new();
     for run in runs {
         let size = run.size.max(1.0);
+        let at_stop = |cur: &Cell| {
+            run.x0 - cur.x1 > WORD_GAP_EM * size && stops.iter().any(|s| (run.x0 - s).abs() <= 0.3 * size)
+        };
         match merged.last_mut() {
-            Some(cur) if run.x0 - cur.x1 < COLUMN_GAP_EM * size => {
+            Some(cur) if run.x0 - cur.x1 < COLUMN_GAP_EM * size && !at_stop(cur) => {
                 let gap = run.x0 - cur.x1;
                 let spaced =
                     cur.text.ends_with(char::is_whitespace) || run.text.starts_with(char::is_whitespace);
@@ -265,7 +301,38 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
     };
     // Column headings (`MEMBER | REFERRING PARTY`) in force, with where each column starts.
     let mut columns: Vec<(f32, String)> = Vec::new();
+    // Grids without colons, told by their geometry: label and value columns that line up over
+    // several rows. A value that happens to contain a label word ("No fixed address", "Fakeview
+    // Police Department") stays a value, and a wrapped value's second line joins it.
+    let grid = grid_pairs(lines);
     for (li, line) in lines.iter().enumerate() {
+        if let Some(pairs) = grid.get(&li) {
+            for (ci, value_cells) in pairs {
+                mark(&mut used, li, *ci);
+                let mut text = Vec::new();
+                for (vl, vc) in value_cells {
+                    mark(&mut used, *vl, *vc);
+                    if let Some(c) = lines.get(*vl).and_then(|l| l.cells.get(*vc)) {
+                        text.push(c.text.trim().to_string());
+                    }
+                }
+                if let Some(l) = line.cells.get(*ci) {
+                    emit(
+                        out,
+                        section,
+                        l.text.trim().to_string(),
+                        RawValue::Text(text.join(" ")),
+                    );
+                }
+            }
+            continue;
+        }
+        if used
+            .get(li)
+            .is_some_and(|u| !u.is_empty() && u.iter().all(|b| *b))
+        {
+            continue; // a wrapped value's continuation, already joined
+        }
         // Grids without colons: `Last Name | Wardmore | First Name | Skye`.
         if let Some(pairs) = alternating_pairs(line, &used, li) {
             for (ci, vi) in pairs {
@@ -453,6 +520,117 @@ fn enumerated(text: &str) -> bool {
     (1..=2).contains(&digits)
         && t.get(digits..)
             .is_some_and(|r| r.starts_with(". ") || r.starts_with(") "))
+}
+
+/// Label cells and the value cells that go with them, per line, of the colon-less grids on a page.
+type GridPairs = std::collections::HashMap<usize, Vec<(usize, Vec<(usize, usize)>)>>;
+
+/// How far apart (in ems) two cells may start and still be in one grid column.
+const GRID_COLUMN_EM: f32 = 1.5;
+
+/// Finds the colon-less label/value grids on a page by geometry: runs of two or more lines whose
+/// cells start at the same x positions, alternating label column, value column. A run is a grid
+/// when most cells of its label columns read like labels and fewer of its value columns do —
+/// so one value that contains a label word does not shift the pairing. A line holding only
+/// value-column cells right under a grid row continues those values (a wrapped address).
+fn grid_pairs(lines: &[Line]) -> GridPairs {
+    let plain = |t: &str| {
+        split_label(t).is_none() && tick_prefix(t).is_none() && !enumerated(t) && !is_caps_heading(t)
+    };
+    let candidate = |l: &Line| l.cells.len() >= 2 && l.cells.iter().all(|c| plain(&c.text));
+    let mut out = GridPairs::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let Some(first) = lines
+            .get(i)
+            .filter(|l| candidate(l) && l.cells.len().is_multiple_of(2))
+        else {
+            i += 1;
+            continue;
+        };
+        let tol = GRID_COLUMN_EM * first.size;
+        let cols: Vec<f32> = first.cells.iter().map(|c| c.x0).collect();
+        let column_of = |x: f32| cols.iter().position(|c| (c - x).abs() <= tol);
+        // The run: rows whose every cell sits in a column, and continuation lines.
+        let mut rows: Vec<(usize, Vec<usize>)> = Vec::new();
+        let mut j = i;
+        while let Some(l) = lines.get(j) {
+            let placed: Option<Vec<usize>> = l.cells.iter().map(|c| column_of(c.x0)).collect();
+            let Some(placed) = placed.filter(|p| !p.is_empty()) else {
+                break;
+            };
+            let continuation = placed.iter().all(|c| c % 2 == 1) && !rows.is_empty();
+            if !(candidate(l) || continuation) {
+                break;
+            }
+            rows.push((j, placed));
+            j += 1;
+        }
+        let full_rows = rows.iter().filter(|(_, p)| p.iter().any(|c| c % 2 == 0)).count();
+        let (mut label_cols, mut labelish, mut value_cols, mut value_labelish) = (0, 0, 0, 0);
+        for (li, placed) in &rows {
+            for (ci, col) in placed.iter().enumerate() {
+                let text = lines
+                    .get(*li)
+                    .and_then(|l| l.cells.get(ci))
+                    .map(|c| c.text.as_str())
+                    .unwrap_or("");
+                let label = looks_like_label(text);
+                if col % 2 == 0 {
+                    label_cols += 1;
+                    labelish += usize::from(label);
+                } else {
+                    value_cols += 1;
+                    value_labelish += usize::from(label);
+                }
+            }
+        }
+        let is_grid = full_rows >= 2
+            && labelish * 2 >= label_cols
+            && value_labelish * 2 < value_cols.max(1)
+            && value_labelish < labelish;
+        if !is_grid {
+            i += 1;
+            continue;
+        }
+        // Pair each label cell with the value cell in the next column on its line, plus that
+        // column's cells on the continuation lines under it.
+        let mut last_row: Option<usize> = None;
+        for (li, placed) in &rows {
+            let is_row = placed.iter().any(|c| c % 2 == 0);
+            if is_row {
+                let mut pairs = Vec::new();
+                for (ci, col) in placed.iter().enumerate() {
+                    if col % 2 == 0 {
+                        let value: Vec<(usize, usize)> = placed
+                            .iter()
+                            .position(|c| *c == col + 1)
+                            .map(|vi| vec![(*li, vi)])
+                            .unwrap_or_default();
+                        pairs.push((ci, value));
+                    }
+                }
+                out.insert(*li, pairs);
+                last_row = Some(*li);
+            } else if let Some(row) = last_row {
+                for (ci, col) in placed.iter().enumerate() {
+                    if let Some(pairs) = out.get_mut(&row)
+                        && let Some((_, values)) = pairs.iter_mut().find(|(lc, _)| {
+                            lines
+                                .get(row)
+                                .and_then(|l| l.cells.get(*lc))
+                                .and_then(|c| column_of(c.x0))
+                                == Some(col - 1)
+                        })
+                    {
+                        values.push((*li, ci));
+                    }
+                }
+            }
+        }
+        i = j.max(i + 1);
+    }
+    out
 }
 
 /// A row of label, value, label, value cells (no colons): the (label, value) cell pairs.
