@@ -38,7 +38,7 @@ pub(crate) enum SheetLayout {
 /// Reads one sheet.
 pub(crate) fn read_sheet(grid: &Grid) -> SheetLayout {
     let rows = grid.rows();
-    match find_header(&rows) {
+    match find_header(grid, &rows) {
         Some(h) => SheetLayout::Table(read_table(grid, &rows, h)),
         None => SheetLayout::Form(read_form(grid, &rows)),
     }
@@ -71,7 +71,7 @@ fn data_rows<'r, 'a>(rows: &'r [Row<'a>], h: usize) -> Vec<&'r Row<'a>> {
 }
 
 /// The index in `rows` of the table header, if the sheet is a table.
-fn find_header(rows: &[Row<'_>]) -> Option<usize> {
+fn find_header(grid: &Grid, rows: &[Row<'_>]) -> Option<usize> {
     for (i, row) in rows.iter().enumerate().take(HEADER_SEARCH_ROWS) {
         if row.cells.len() < 3 {
             continue; // a title row
@@ -81,7 +81,7 @@ fn find_header(rows: &[Row<'_>]) -> Option<usize> {
         }
         // A row of group headings over the real header ("MEMBER INFORMATION | POPULATIONS OF
         // FOCUS | REFERRING STAFF" over "Last Name | First Name | ..."): the header is below.
-        if group_row_over(rows, i) {
+        if group_row_over(grid, rows, i) {
             continue;
         }
         let cols: HashSet<u32> = row.cells.iter().map(|(c, _)| *c).collect();
@@ -123,11 +123,11 @@ fn find_header(rows: &[Row<'_>]) -> Option<usize> {
 }
 
 /// The columns of the widest run of adjacent header cells.
-fn table_block(header: &Row<'_>) -> std::ops::RangeInclusive<u32> {
+fn table_block(header: &[u32]) -> std::ops::RangeInclusive<u32> {
     let mut best = 0..=0;
     let mut best_len = 0;
     let mut start: Option<(u32, u32, usize)> = None; // (first col, last col, count)
-    for (c, _) in &header.cells {
+    for c in header {
         start = match start {
             Some((first, last, n)) if *c == last + 1 => Some((first, *c, n + 1)),
             _ => Some((*c, *c, 1)),
@@ -142,54 +142,76 @@ fn table_block(header: &Row<'_>) -> std::ops::RangeInclusive<u32> {
     best
 }
 
-/// Whether `rows[i]` heads groups of the columns of a fuller header row right under it.
-fn group_row_over(rows: &[Row<'_>], i: usize) -> bool {
+/// Whether `rows[i]` is the upper row of a two-row header: group headings over the header row
+/// right under it ("POPULATIONS OF FOCUS" over "Homeless | SMI/SUD | ..."), each group either
+/// merged across the columns it heads or standing alone over a much fuller row.
+fn group_row_over(grid: &Grid, rows: &[Row<'_>], i: usize) -> bool {
     let (Some(row), Some(next)) = (rows.get(i), rows.get(i + 1)) else {
         return false;
     };
-    next.index == row.index + 1 && is_header_row(next) && next.cells.len() >= row.cells.len() * 2
+    if next.index != row.index + 1 || !is_header_row(next) {
+        return false;
+    }
+    let spans = group_spans(grid, row);
+    let under = |start: u32, end: u32| {
+        next.cells
+            .iter()
+            .filter(|(c, _)| (start..=end).contains(c))
+            .count()
+    };
+    let merged_group = spans
+        .iter()
+        .any(|(s, e, _, merged)| *merged && under(*s, *e) >= 2);
+    merged_group || next.cells.len() >= row.cells.len() * 2
+}
+
+/// The cells of a group-heading row with the columns each covers: its merged region, else up
+/// to the next heading; and whether it was merged.
+fn group_spans(grid: &Grid, g: &Row<'_>) -> Vec<(u32, u32, String, bool)> {
+    let mut spans = Vec::new();
+    for (i, (c, v)) in g.cells.iter().enumerate() {
+        let Some(text) = as_text(v) else { continue };
+        let merge = grid.merge_at((g.index, *c)).filter(|m| m.end.1 > m.start.1);
+        let end = merge.map(|m| m.end.1).unwrap_or_else(|| {
+            g.cells
+                .get(i + 1)
+                .map(|(next, _)| next.saturating_sub(1))
+                .unwrap_or(u32::MAX)
+        });
+        spans.push((
+            *c,
+            end,
+            text.split_whitespace().collect::<Vec<_>>().join(" "),
+            merge.is_some(),
+        ));
+    }
+    spans
 }
 
 fn read_table(grid: &Grid, rows: &[Row<'_>], h: usize) -> Vec<RawRecord> {
     let Some(header) = rows.get(h) else {
         return Vec::new();
     };
-    // Group headings in the row just above name each column's section: "Agency" under
-    // "REFERRING STAFF" is the referrer's.
-    let groups: Vec<(u32, u32, String)> = h
+    // Group headings in the row just above name each column's section ("Agency" under
+    // "REFERRING STAFF" is the referrer's); a heading with nothing under it (merged down over
+    // both header rows: "Referral Date") names its column itself.
+    let groups: Vec<(u32, u32, String, bool)> = h
         .checked_sub(1)
+        .filter(|g| group_row_over(grid, rows, *g))
         .and_then(|g| rows.get(g))
-        .filter(|g| {
-            g.index + 1 == header.index && g.cells.len() >= 2 && g.cells.len() * 2 <= header.cells.len()
-        })
-        .map(|g| {
-            let mut spans: Vec<(u32, u32, String)> = Vec::new();
-            for (i, (c, v)) in g.cells.iter().enumerate() {
-                let Some(text) = as_text(v) else { continue };
-                let end = grid.merge_at((g.index, *c)).map(|m| m.end.1).unwrap_or_else(|| {
-                    g.cells
-                        .get(i + 1)
-                        .map(|(next, _)| next.saturating_sub(1))
-                        .unwrap_or(u32::MAX)
-                });
-                spans.push((*c, end, text.trim().to_string()));
-            }
-            spans
-        })
+        .map(|g| group_spans(grid, g))
         .unwrap_or_default();
     let section_of = |c: u32| {
         groups
             .iter()
-            .find(|(start, end, _)| (*start..=*end).contains(&c))
-            .map(|(_, _, t)| t.clone())
+            .find(|(start, end, _, _)| (*start..=*end).contains(&c))
+            .map(|(_, _, t, _)| t.clone())
     };
     // The table is the widest block of adjacent header columns; a block set apart by an empty
     // column (a legend or a note beside the table) is not part of it.
-    let columns = table_block(header);
-    let names: Vec<(u32, String, Option<String>)> = header
+    let mut header_cells: Vec<(u32, String, Option<String>)> = header
         .cells
         .iter()
-        .filter(|(c, _)| columns.contains(c))
         .filter_map(|(c, v)| {
             as_text(v).map(|s| {
                 (
@@ -199,6 +221,17 @@ fn read_table(grid: &Grid, rows: &[Row<'_>], h: usize) -> Vec<RawRecord> {
                 )
             })
         })
+        .collect();
+    for (start, end, text, _) in &groups {
+        if !header_cells.iter().any(|(c, _, _)| (*start..=*end).contains(c)) {
+            header_cells.push((*start, text.clone(), None));
+        }
+    }
+    header_cells.sort_by_key(|(c, _, _)| *c);
+    let columns = table_block(&header_cells.iter().map(|(c, _, _)| *c).collect::<Vec<_>>());
+    let names: Vec<(u32, String, Option<String>)> = header_cells
+        .into_iter()
+        .filter(|(c, _, _)| columns.contains(c))
         .collect();
     // `Label: value` lines printed above the table ("Referring agency: ...", "Date submitted:
     // ...") hold for every row; they come after the row's own cells, which win.
