@@ -162,7 +162,8 @@ fn group_row_over(grid: &Grid, rows: &[Row<'_>], i: usize) -> bool {
     let merged_group = spans
         .iter()
         .any(|(s, e, _, merged)| *merged && under(*s, *e) >= 2);
-    merged_group || next.cells.len() >= row.cells.len() * 2
+    // One heading over everything is the table's title, not a group.
+    spans.len() >= 2 && (merged_group || next.cells.len() >= row.cells.len() * 2)
 }
 
 /// The cells of a group-heading row with the columns each covers: its merged region, else up
