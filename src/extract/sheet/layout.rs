@@ -473,6 +473,29 @@ impl Form<'_> {
     }
 }
 
+/// Whether `labels` is a row of two or more printed labels (no colons, no ticks) and `values`,
+/// right under it, holds values in those columns and nowhere else.
+fn labels_over_values(labels: &Row<'_>, values: &Row<'_>) -> bool {
+    let all_labels = labels.cells.len() >= 2
+        && labels.cells.iter().all(|(_, v)| {
+            as_text(v).is_some_and(looks_like_label) && !is_colon_label(v) && inline_pair(v).is_none()
+        });
+    let under = values.index == labels.index + 1
+        && !values.cells.is_empty()
+        && values
+            .cells
+            .iter()
+            .all(|(c, _)| labels.cells.iter().any(|(lc, _)| lc == c));
+    let valueish = values
+        .cells
+        .iter()
+        .filter(|(_, v)| {
+            !as_text(v).is_some_and(looks_like_label) && tick_value(v).is_none() && glyph_caption(v).is_none()
+        })
+        .count();
+    all_labels && under && valueish * 2 > values.cells.len()
+}
+
 /// A heading over a list of boxes: "Service Requested (X)", "Needs (check all that apply)".
 fn is_checklist_heading(s: &str) -> bool {
     let l = s.to_lowercase();
@@ -485,6 +508,9 @@ fn is_checklist_heading(s: &str) -> bool {
         "(mark",
         "select all",
         "tick all",
+        "mark x",
+        "- mark",
+        "(select",
     ]
     .iter()
     .any(|p| l.contains(p))
@@ -503,6 +529,29 @@ fn read_form(grid: &Grid, rows: &[Row<'_>]) -> Vec<RawEntry> {
         used: HashSet::new(),
         value_cols: value_columns(rows),
     };
+    // Rows of labels printed over rows of their values ("Member Last Name | Member First Name"
+    // over "Fakerly | Beatrix"): each label takes the cell under it, whatever the columns hold
+    // elsewhere on the sheet.
+    for pair in rows.windows(2) {
+        if let [labels, values] = pair
+            && labels_over_values(labels, values)
+        {
+            for (c, v) in &labels.cells {
+                if let Some(text) = as_text(v) {
+                    let value = values
+                        .cells
+                        .iter()
+                        .find(|(vc, _)| vc == c)
+                        .map(|(_, v)| (*v).clone());
+                    form.used.insert((labels.index, *c));
+                    if let Some(value) = value {
+                        form.used.insert((values.index, *c));
+                        form.push(label_name(text), value);
+                    }
+                }
+            }
+        }
+    }
     for row in rows {
         let cells: Vec<(u32, &RawValue)> = row
             .cells
