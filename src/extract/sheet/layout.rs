@@ -529,30 +529,26 @@ fn read_form(grid: &Grid, rows: &[Row<'_>]) -> Vec<RawEntry> {
         used: HashSet::new(),
         value_cols: value_columns(rows),
     };
-    // Rows of labels printed over rows of their values ("Member Last Name | Member First Name"
-    // over "Fakerly | Beatrix"): each label takes the cell under it, whatever the columns hold
-    // elsewhere on the sheet.
-    for pair in rows.windows(2) {
-        if let [labels, values] = pair
-            && labels_over_values(labels, values)
+    for (ri, row) in rows.iter().enumerate() {
+        // Rows of labels printed over rows of their values ("Member Last Name | Member First
+        // Name" over "Fakerly | Beatrix"): each label takes the cell under it, whatever the
+        // columns hold elsewhere on the sheet.
+        if let Some(values) = rows.get(ri + 1)
+            && !row
+                .cells
+                .iter()
+                .any(|(c, _)| form.used.contains(&(row.index, *c)))
+            && labels_over_values(row, values)
         {
-            for (c, v) in &labels.cells {
-                if let Some(text) = as_text(v) {
-                    let value = values
-                        .cells
-                        .iter()
-                        .find(|(vc, _)| vc == c)
-                        .map(|(_, v)| (*v).clone());
-                    form.used.insert((labels.index, *c));
-                    if let Some(value) = value {
-                        form.used.insert((values.index, *c));
-                        form.push(label_name(text), value);
-                    }
+            for (c, v) in &row.cells {
+                let Some(text) = as_text(v) else { continue };
+                if let Some((_, value)) = values.cells.iter().find(|(vc, _)| vc == c) {
+                    form.used.insert((values.index, *c));
+                    form.push(label_name(text), (*value).clone());
                 }
             }
+            continue;
         }
-    }
-    for row in rows {
         let cells: Vec<(u32, &RawValue)> = row
             .cells
             .iter()
