@@ -380,7 +380,8 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
         if lone
             && let Some(cell) = line.cells.first()
             && (is_numbered_heading(&cell.text)
-                || (is_caps_heading(&cell.text) && tick_prefix(&cell.text).is_none()))
+                || (is_caps_heading(&cell.text) && tick_prefix(&cell.text).is_none())
+                || heads_labels(&cell.text, lines.get(li + 1)))
         {
             *section = Some(heading_text(&cell.text));
             columns.clear();
@@ -466,7 +467,10 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
                     mark(&mut used, bi, bj);
                     emit(out, section, label, RawValue::Text(text.unwrap_or_default()));
                 }
-                Some(Below::Label) if lone => section_label = Some(heading_text(&cell.text)),
+                // A blank "Date of Birth:" over more labels is a field left empty, not a heading.
+                Some(Below::Label) if lone && !names_a_field(&label) => {
+                    section_label = Some(heading_text(&cell.text))
+                }
                 _ => emit(out, section, label, RawValue::Text(String::new())),
             }
         }
@@ -631,6 +635,55 @@ fn grid_pairs(lines: &[Line]) -> GridPairs {
         i = j.max(i + 1);
     }
     out
+}
+
+/// A short title-case line with no colon right over a `Label: value` line: a heading printed in
+/// bold rather than capitals ("Referrer", "Population of Focus").
+fn heads_labels(text: &str, next: Option<&Line>) -> bool {
+    let t = text.trim();
+    let words = t.split_whitespace().count();
+    (1..=8).contains(&words)
+        && t.chars().next().is_some_and(char::is_uppercase)
+        && !t.contains([':', '.', ','])
+        && !t.chars().any(|c| c.is_ascii_digit())
+        && tick_prefix(t).is_none()
+        && next.is_some_and(|l| l.cells.first().is_some_and(|c| split_label(&c.text).is_some()))
+}
+
+/// Whether a label names a field (a date, a phone, a name...) rather than a part of the form
+/// ("Member information", "Referring provider").
+fn names_a_field(label: &str) -> bool {
+    const FIELD_WORDS: &[&str] = &[
+        "name",
+        "first",
+        "last",
+        "date",
+        "dob",
+        "birth",
+        "birthdate",
+        "phone",
+        "telephone",
+        "tel",
+        "cell",
+        "mobile",
+        "email",
+        "address",
+        "street",
+        "city",
+        "zip",
+        "county",
+        "language",
+        "cin",
+        "id",
+        "mrn",
+        "number",
+        "npi",
+        "fax",
+        "plan",
+    ];
+    label
+        .split(|c: char| !c.is_alphanumeric())
+        .any(|w| FIELD_WORDS.contains(&w.to_lowercase().as_str()))
 }
 
 /// A row of label, value, label, value cells (no colons): the (label, value) cell pairs.
