@@ -381,7 +381,7 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
             && let Some(cell) = line.cells.first()
             && (is_numbered_heading(&cell.text)
                 || (is_caps_heading(&cell.text) && tick_prefix(&cell.text).is_none())
-                || heads_labels(&cell.text, lines.get(li + 1)))
+                || heads_labels(line, lines.get(li + 1)))
         {
             *section = Some(heading_text(&cell.text));
             columns.clear();
@@ -637,17 +637,28 @@ fn grid_pairs(lines: &[Line]) -> GridPairs {
     out
 }
 
-/// A short title-case line with no colon right over a `Label: value` line: a heading printed in
-/// bold rather than capitals ("Referrer", "Population of Focus").
-fn heads_labels(text: &str, next: Option<&Line>) -> bool {
-    let t = text.trim();
+/// A short title-case line with no colon over a `Label: value` line that starts no further left:
+/// a heading printed in bold rather than capitals ("Referrer", "Population of Focus"). A value
+/// typed a little above its label's baseline is not one: it sits right of the labels and closer
+/// to the next line than a heading does.
+fn heads_labels(line: &Line, next: Option<&Line>) -> bool {
+    let Some(cell) = line.cells.first() else {
+        return false;
+    };
+    let t = cell.text.trim();
     let words = t.split_whitespace().count();
     (1..=8).contains(&words)
         && t.chars().next().is_some_and(char::is_uppercase)
         && !t.contains([':', '.', ','])
         && !t.chars().any(|c| c.is_ascii_digit())
         && tick_prefix(t).is_none()
-        && next.is_some_and(|l| l.cells.first().is_some_and(|c| split_label(&c.text).is_some()))
+        && next.is_some_and(|l| {
+            l.cells.first().is_some_and(|c| {
+                split_label(&c.text).is_some()
+                    && cell.x0 <= c.x0 + line.size
+                    && line.y - l.y > RAISED_WINDOW_EM * line.size
+            })
+        })
 }
 
 /// Whether a label names a field (a date, a phone, a name...) rather than a part of the form
