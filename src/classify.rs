@@ -146,7 +146,9 @@ pub fn clean_subject(subject: &str) -> String {
         )
         .expect("static regex")
     });
-    let mut s = subject.replace(['\r', '\n', '\t'], " ");
+    // Underscores join words in subjects typed by systems and scanners ("ECM_Referral_JD"): they
+    // are spaces, so program words stay whole words.
+    let mut s = subject.replace(['\r', '\n', '\t', '_'], " ");
     loop {
         let next = PREFIX.replace(&s, "").into_owned();
         if next == s {
@@ -252,6 +254,8 @@ mod tests {
     #[test]
     fn cleaning_keeps_the_words() {
         assert_eq!(clean_subject("RE: [EXTERNAL] Fwd: CS Referral"), "CS Referral");
+        // Issue #8: words joined by underscores.
+        assert_eq!(clean_subject("RE:_ECM_Referral_for_JD"), "ECM Referral for JD");
         assert_eq!(
             clean_subject("Secure: RE: ECM referral for J.D."),
             "ECM referral for J.D."

@@ -86,6 +86,9 @@ struct ForwardReferral<'a> {
     program_name: &'a str,
     outcome: &'a str,
     reasons: Vec<String>,
+    /// What the team must know beyond the outcome: more CHW units than a member starts with,
+    /// a field read with doubt and where on the form to look.
+    notes: Vec<String>,
     fields: Vec<FieldRow>,
 }
 
@@ -248,6 +251,7 @@ fn forward_ctx<'a>(
             program_name: r.program.display_name(),
             outcome: r.outcome.code(),
             reasons: r.reasons.iter().map(ToString::to_string).collect(),
+            notes: team_notes(r),
             fields: field_rows(r),
         })
         .collect();
@@ -278,6 +282,26 @@ fn forward_ctx<'a>(
         message_reasons: d.reasons.iter().map(ToString::to_string).collect(),
         referrals,
     }
+}
+
+/// Notes for the team: CHW units that need approval, fields read with doubt (by the label of the
+/// form's entry, never its value).
+fn team_notes(r: &ReferralDecision) -> Vec<String> {
+    let mut notes = Vec::new();
+    if r.reasons.contains(&Reason::ChwUnitsNeedApproval) {
+        notes.push(format!(
+            "{} CHW units (30 minutes each) requested: more than the {} a member can start with, so the rest must be approved.",
+            r.fields.chw_units.unwrap_or_default(),
+            crate::screen::CHW_STARTING_UNITS
+        ));
+    }
+    for (key, label) in &r.uncertain {
+        notes.push(format!(
+            "{} was not read with confidence: check the form's entry \"{label}\".",
+            key.label()
+        ));
+    }
+    notes
 }
 
 /// The referral's fields as label/value rows for the team.

@@ -65,6 +65,10 @@ pub struct ReferralDecision {
     pub reasons: Vec<Reason>,
     /// The member's region; `null` when the member lives in a county KP does not serve.
     pub region: Option<String>,
+    /// For `uncertain_field:<key>`: the label of the form's entry that plausibly holds the field
+    /// (never its value), so the reviewer knows where to look.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub uncertain: std::collections::BTreeMap<FieldKey, String>,
     /// Where it came from: document index and, for tables, the 1-based data row.
     #[serde(skip)]
     pub source: (usize, Option<usize>),
@@ -342,12 +346,19 @@ pub fn decide(raw: &[u8], ctx: &Context<'_>) -> (Decision, Option<Email>) {
                 .member_county
                 .as_deref()
                 .is_none_or(|c| cfg.region_of_county(c).is_some());
+            let uncertain = r
+                .uncertain
+                .iter()
+                .filter(|(k, _)| s.reasons.contains(&Reason::UncertainField(**k)))
+                .map(|(k, l)| (*k, l.clone()))
+                .collect();
             referrals.push(ReferralDecision {
                 program,
                 fields: fields.clone(),
                 outcome: s.outcome,
                 reasons: s.reasons,
                 region: served.then(|| s.region.clone()),
+                uncertain,
                 source: (doc, row),
                 warnings: r.warnings.clone(),
                 nle: s.nle,

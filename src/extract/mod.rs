@@ -248,7 +248,7 @@ pub fn sniff(bytes: &[u8], name: Option<&str>, mime: Option<&str>) -> FileType {
         return FileType::Pdf;
     }
     if bytes.starts_with(b"PK\x03\x04") {
-        return sniff_zip(bytes);
+        return sniff_zip(bytes, &lower_name, &mime);
     }
     if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
         // OLE compound file: a legacy .xls workbook, a legacy Word/PowerPoint file, or an
@@ -305,7 +305,7 @@ fn looks_delimited(head: &[u8]) -> bool {
     })
 }
 
-fn sniff_zip(bytes: &[u8]) -> FileType {
+fn sniff_zip(bytes: &[u8], lower_name: &str, mime: &str) -> FileType {
     // ZIP local headers carry the member names in clear text; look for the telltale parts.
     if find(bytes, b"mimetypeapplication/vnd.oasis.opendocument.spreadsheet").is_some() {
         return FileType::Ods;
@@ -321,6 +321,23 @@ fn sniff_zip(bytes: &[u8]) -> FileType {
     }
     if find(bytes, b"opendocument.text").is_some() {
         return FileType::Other("odf-text");
+    }
+    // A damaged or cut-off package whose own parts, name or type say spreadsheet is a
+    // spreadsheet we cannot read (`unreadable_attachment`), not a type we do not take.
+    let named = |exts: &[&str]| exts.iter().any(|e| lower_name.ends_with(e));
+    if named(&[".ods"]) || mime.contains("opendocument.spreadsheet") {
+        return FileType::Ods;
+    }
+    if named(&[".xlsb"]) || mime.contains("sheet.binary") {
+        return FileType::Xlsb;
+    }
+    if named(&[".xlsx", ".xlsm"])
+        || mime.contains("spreadsheetml")
+        || mime.contains("ms-excel")
+        || find(bytes, b"xl/").is_some()
+        || find(bytes, b"[Content_Types].xml").is_some() && find(bytes, b"word/").is_none()
+    {
+        return FileType::Xlsx;
     }
     FileType::Other("zip-archive")
 }

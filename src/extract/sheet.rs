@@ -52,6 +52,9 @@ pub fn extract_sheet(bytes: &[u8], kind: DocKind, limits: &Limits) -> Result<Raw
     if matches!(kind, DocKind::Xlsx | DocKind::Xlsb | DocKind::Ods) && bytes.starts_with(b"PK") {
         // An encrypted OOXML file is an OLE container, not a ZIP: calamine reports it below.
         zipcheck::check_declared_size(bytes, limits.max_decompressed)?;
+        if kind == DocKind::Xlsx {
+            zipcheck::check_shared_strings(bytes, limits.max_cells)?;
+        }
     }
     if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
         // A compound file (xls, or an encrypted OOXML package): every calamine reader walks its

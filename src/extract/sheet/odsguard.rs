@@ -133,8 +133,13 @@ fn dense_cells(xml: &str) -> u64 {
 
 /// Refuses an ODS workbook whose sheets would need more than `max` bytes of dense cells.
 pub(crate) fn check_ods_extent(bytes: &[u8], max: usize) -> Result<(), ExtractError> {
+    // What we cannot measure, calamine must not expand: a content.xml this scanner cannot read
+    // (a damaged member, a name that differs between the directory and the local header) is
+    // refused rather than left to a reader that sizes its arrays from the file.
     let Some(xml) = zipcheck::member(bytes, "content.xml", max) else {
-        return Ok(()); // calamine will report what is wrong
+        return Err(ExtractError::Unreadable(
+            "ods content.xml cannot be read (damaged zip member)".into(),
+        ));
     };
     let xml = String::from_utf8_lossy(&xml);
     // Data cells plus calamine's intermediate cell list: about twice the dense array.

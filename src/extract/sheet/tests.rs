@@ -374,3 +374,50 @@ fn the_cell_loop_itself_looks_at_the_clock() {
         "{got:?}"
     );
 }
+
+/// shared/findings/ods-read-table-oom.ods: a directory that contradicts the file (a member larger
+/// than the file, a local header naming another member) is refused before calamine sizes
+/// anything from it. It used to take 5.7 GB and 7 s.
+#[test]
+fn ods_finding_with_a_lying_directory_is_refused_before_calamine() {
+    let path = format!(
+        "{}/fixtures/findings/ods-read-table-oom.ods",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let bytes = std::fs::read(path).expect("finding");
+    let err = extract_sheet(&bytes, DocKind::Ods, &Limits::default()).expect_err("refused");
+    assert!(
+        matches!(&err, ExtractError::Unreadable(m) if m.contains("corrupt zip package")),
+        "{err:?}"
+    );
+}
+
+/// Issue #8: an XLSX whose shared-strings part declares a huge count made calamine reserve
+/// room for it and the process abort on a 100 GB allocation (a crash loop in the daemon).
+#[test]
+fn declared_count_bomb_in_shared_strings_is_refused() {
+    let sheet = br#"<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c></row></sheetData></worksheet>"#;
+    let build = |count: &str| {
+        let sst = format!(
+            r#"<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="{count}" uniqueCount="{count}"><si><t>Name</t></si></sst>"#
+        );
+        super::zipcheck::tests::stored_zip(&[
+            ("[Content_Types].xml", br#"<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>"#.as_slice()),
+            ("_rels/.rels", br#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#.as_slice()),
+            ("xl/workbook.xml", br#"<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>"#.as_slice()),
+            ("xl/_rels/workbook.xml.rels", br#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>"#.as_slice()),
+            ("xl/worksheets/sheet1.xml", sheet.as_slice()),
+            ("xl/sharedStrings.xml", sst.as_bytes()),
+        ])
+    };
+    // The honest file reads.
+    let ok = extract_sheet(&build("1"), DocKind::Xlsx, &Limits::default()).expect("honest workbook");
+    assert!(ok.text.contains("Name"), "{}", ok.text);
+    // The bomb is refused before calamine reserves anything (without the guard this test
+    // process aborts).
+    let err = extract_sheet(&build("4000000000"), DocKind::Xlsx, &Limits::default()).expect_err("refused");
+    assert!(
+        matches!(&err, ExtractError::Unreadable(m) if m.contains("declared-count")),
+        "{err:?}"
+    );
+}

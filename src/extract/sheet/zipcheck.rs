@@ -140,12 +140,125 @@ pub(crate) fn member(bytes: &[u8], name: &str, max: usize) -> Option<Vec<u8>> {
     None
 }
 
-/// Refuses a ZIP package whose members declare more than `max` uncompressed bytes in total.
+/// The central entry at `at` must agree with the local header it points to.
+fn check_member_header(bytes: &[u8], at: usize) -> Result<(), ExtractError> {
+    let short = || bad("short central directory entry");
+    let compressed = le32(bytes, at + 20).ok_or_else(short)?;
+    let name_len = usize::from(le16(bytes, at + 28).ok_or_else(short)?);
+    let local = le32(bytes, at + 42).ok_or_else(short)?;
+    if compressed != u32::MAX && u64::from(compressed) > bytes.len() as u64 {
+        return Err(bad("a member is larger than the file"));
+    }
+    if local == u32::MAX {
+        return Ok(()); // ZIP64 offset: the reader checks it
+    }
+    let local = usize::try_from(local).map_err(|_| bad("offset out of range"))?;
+    if le32(bytes, local) != Some(0x0403_4b50) {
+        return Err(bad("a member's local header is missing"));
+    }
+    let central_name = bytes
+        .get(at + CENTRAL_LEN..at + CENTRAL_LEN + name_len)
+        .ok_or_else(short)?;
+    let local_len = usize::from(le16(bytes, local + 26).ok_or_else(|| bad("short local header"))?);
+    let local_name = bytes
+        .get(local + 30..local + 30 + local_len)
+        .ok_or_else(|| bad("short local header"))?;
+    if central_name != local_name {
+        return Err(bad(
+            "a member's name differs between the directory and its local header",
+        ));
+    }
+    Ok(())
+}
+
+/// The uncompressed size a member declares in the central directory.
+pub(crate) fn declared_member_size(bytes: &[u8], name: &str) -> Option<u64> {
+    let (mut at, entries) = central_directory(bytes).ok()?;
+    for _ in 0..entries.min(100_000) {
+        let (size, next) = entry(bytes, at).ok()?;
+        let name_len = usize::from(le16(bytes, at + 28)?);
+        if bytes.get(at + CENTRAL_LEN..at + CENTRAL_LEN + name_len) == Some(name.as_bytes()) {
+            return Some(size);
+        }
+        at = next;
+    }
+    None
+}
+
+/// The names of a package's members.
+pub(crate) fn member_names(bytes: &[u8]) -> Vec<String> {
+    let mut out = Vec::new();
+    let Ok((mut at, entries)) = central_directory(bytes) else {
+        return out;
+    };
+    for _ in 0..entries.min(100_000) {
+        let Ok((_, next)) = entry(bytes, at) else { break };
+        let Some(name_len) = le16(bytes, at + 28).map(usize::from) else {
+            break;
+        };
+        if let Some(name) = bytes.get(at + CENTRAL_LEN..at + CENTRAL_LEN + name_len) {
+            out.push(String::from_utf8_lossy(name).into_owned());
+        }
+        at = next;
+    }
+    out
+}
+
+/// Refuses an XLSX whose shared-strings table declares more strings than it can hold (calamine
+/// reserves room for the declared `uniqueCount` before reading one: a 1 KB file declaring a
+/// billion strings asks for tens of gigabytes and aborts the process) or than `max_cells`.
+pub(crate) fn check_shared_strings(bytes: &[u8], max_cells: usize) -> Result<(), ExtractError> {
+    for name in member_names(bytes) {
+        if !name.to_ascii_lowercase().contains("sharedstrings") {
+            continue;
+        }
+        let Some(head) = member(bytes, &name, 64 * 1024) else {
+            return Err(bad("the shared-strings part cannot be read"));
+        };
+        let head = String::from_utf8_lossy(&head);
+        let declared = ["uniqueCount=\"", "count=\""]
+            .iter()
+            .filter_map(|attr| {
+                let i = head.find(attr)?;
+                let rest = head.get(i + attr.len()..)?;
+                rest.split('"')
+                    .next()?
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+                    .or(Some(u64::MAX))
+            })
+            .max()
+            .unwrap_or(0);
+        let size = declared_member_size(bytes, &name).unwrap_or(0);
+        // The smallest string entry, `<si/>`, is five bytes.
+        if declared > size / 5 + 1 || declared > max_cells as u64 {
+            return Err(ExtractError::Unreadable(format!(
+                "spreadsheet declares {} shared strings, more than its {size} bytes can hold (declared-count guard)",
+                if declared == u64::MAX {
+                    "an unreadable number of".to_string()
+                } else {
+                    declared.to_string()
+                }
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Refuses a ZIP package whose members declare more than `max` uncompressed bytes in total, or
+/// whose directory contradicts the file: a member whose compressed size or local header lies
+/// beyond the end of the file, or whose local header names another member. A reader that
+/// trusts such a directory sizes buffers from numbers nobody checked.
 pub(crate) fn check_declared_size(bytes: &[u8], max: usize) -> Result<(), ExtractError> {
     let (mut at, entries) = central_directory(bytes)?;
+    if entries > 100_000 {
+        return Err(bad("too many members"));
+    }
     let mut total: u64 = 0;
     for _ in 0..entries {
         let (size, next) = entry(bytes, at)?;
+        check_member_header(bytes, at)?;
         total = total.saturating_add(size);
         if total > max as u64 {
             return Err(ExtractError::Unreadable(format!(
@@ -158,8 +271,55 @@ pub(crate) fn check_declared_size(bytes: &[u8], max: usize) -> Result<(), Extrac
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
+
+    /// A ZIP of stored (uncompressed) members, for tests that need a package with given parts.
+    pub(in crate::extract::sheet) fn stored_zip(members: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut central = Vec::new();
+        for (name, data) in members {
+            let mut crc = flate2::Crc::new();
+            crc.update(data);
+            let offset = out.len() as u32;
+            let header = |sig: u32, central: bool| {
+                let mut h = Vec::new();
+                h.extend_from_slice(&sig.to_le_bytes());
+                if central {
+                    h.extend_from_slice(&20u16.to_le_bytes());
+                }
+                h.extend_from_slice(&20u16.to_le_bytes()); // version needed
+                h.extend_from_slice(&0u16.to_le_bytes()); // flags
+                h.extend_from_slice(&0u16.to_le_bytes()); // stored
+                h.extend_from_slice(&0u32.to_le_bytes()); // time and date
+                h.extend_from_slice(&crc.sum().to_le_bytes());
+                h.extend_from_slice(&(data.len() as u32).to_le_bytes());
+                h.extend_from_slice(&(data.len() as u32).to_le_bytes());
+                h.extend_from_slice(&(name.len() as u16).to_le_bytes());
+                h.extend_from_slice(&0u16.to_le_bytes()); // extra
+                if central {
+                    h.extend_from_slice(&[0u8; 6]); // comment length, disk, internal attributes
+                    h.extend_from_slice(&0u32.to_le_bytes()); // external attributes
+                    h.extend_from_slice(&offset.to_le_bytes());
+                }
+                h.extend_from_slice(name.as_bytes());
+                h
+            };
+            out.extend(header(0x0403_4b50, false));
+            out.extend_from_slice(data);
+            central.extend(header(CENTRAL_SIG, true));
+        }
+        let cd_offset = out.len() as u32;
+        out.extend_from_slice(&central);
+        out.extend_from_slice(&EOCD_SIG.to_le_bytes());
+        out.extend_from_slice(&[0u8; 4]);
+        out.extend_from_slice(&(members.len() as u16).to_le_bytes());
+        out.extend_from_slice(&(members.len() as u16).to_le_bytes());
+        out.extend_from_slice(&(central.len() as u32).to_le_bytes());
+        out.extend_from_slice(&cd_offset.to_le_bytes());
+        out.extend_from_slice(&0u16.to_le_bytes());
+        out
+    }
 
     /// A one-member stored ZIP whose central entry declares `declared` uncompressed bytes.
     fn zip_declaring(declared: u32) -> Vec<u8> {
