@@ -210,7 +210,10 @@ impl Vocabulary {
                 ok = false;
                 continue;
             };
-            let canon: Vec<String> = phrases.iter().map(|p| vocab.canon(p)).collect();
+            let canon: Vec<String> = phrases
+                .iter()
+                .flat_map(|p| with_dropped_words(vocab.canon(p)))
+                .collect();
             vocab.attrs.extend(canon.into_iter().map(|p| (p, *attr)));
         }
         // Longest phrases first, so "date of birth" beats "date" and "medi cal plan" beats "medi cal".
@@ -636,6 +639,25 @@ impl Vocabulary {
         }
         found.sort_by_key(|(i, _)| *i);
         found.first().map(|(_, r)| *r)
+    }
+}
+
+/// A phrase, and the same phrase without the prepositions a writer drops between its words
+/// ("currently enrolled in ecm" also as "currently enrolled ecm", for `CurrentlyEnrolledECM`).
+fn with_dropped_words(phrase: String) -> Vec<String> {
+    const DROPPED: &[&str] = &["in", "to", "with", "on", "at", "for"];
+    let words: Vec<&str> = phrase.split(' ').collect();
+    let kept: Vec<&str> = words
+        .iter()
+        .enumerate()
+        .filter(|(i, w)| !(DROPPED.contains(w) && *i > 0 && i + 1 < words.len()))
+        .map(|(_, w)| *w)
+        .collect();
+    if kept.len() == words.len() || kept.len() < 2 {
+        vec![phrase]
+    } else {
+        let short = kept.join(" ");
+        vec![phrase, short]
     }
 }
 

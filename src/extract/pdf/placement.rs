@@ -80,6 +80,11 @@ pub(super) fn label_fields(fields: &mut [Field], pages: &[Vec<Line>], page_of: &
                 f.entry.value = RawValue::Text(caption);
             }
         } else if f.entry.alt.is_none() {
+            // A bare "Yes" / "No" box answers the question printed beside or above it.
+            let caption = match question_for(lines, place.rect, &caption) {
+                Some(q) => format!("{q} {caption}"),
+                None => caption,
+            };
             f.entry.alt = Some(caption);
         }
     }
@@ -143,6 +148,34 @@ fn caption_beside(lines: &[Line], rect: [f32; 4], others: &[[f32; 4]]) -> Option
         caption.push_str(w.text.trim());
     }
     (!caption.is_empty()).then_some(caption)
+}
+
+/// How far above a Yes/No box its question may sit, in ems.
+const QUESTION_ABOVE_EM: f32 = 2.5;
+
+/// For a box captioned just "Yes" or "No": the question it answers — a cell ending in `?` left
+/// of it on its line, else the nearest line above it that ends in `?`.
+fn question_for(lines: &[Line], rect: [f32; 4], caption: &str) -> Option<String> {
+    let c = caption.trim().to_ascii_lowercase();
+    if !matches!(c.as_str(), "yes" | "no" | "y" | "n") {
+        return None;
+    }
+    let [x0, y0, _, y1] = rect;
+    let is_question = |t: &str| t.trim_end().ends_with('?');
+    let left = lines
+        .iter()
+        .filter(|l| l.y >= y0 - 0.5 * l.size && l.y <= y1)
+        .flat_map(|l| l.cells.iter())
+        .filter(|cell| cell.x1 <= x0 + 1.0 && is_question(&cell.text))
+        .max_by(|a, b| a.x1.total_cmp(&b.x1));
+    let above = || {
+        lines
+            .iter()
+            .filter(|l| l.y > y1 && l.y - y1 <= QUESTION_ABOVE_EM * l.size)
+            .min_by(|a, b| a.y.total_cmp(&b.y))
+            .and_then(|l| l.cells.iter().find(|cell| is_question(&cell.text)))
+    };
+    left.or_else(above).map(|cell| cell.text.trim().to_string())
 }
 
 /// How far left of a text box its label may end, in ems.
