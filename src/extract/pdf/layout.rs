@@ -333,6 +333,25 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
         {
             continue; // a wrapped value's continuation, already joined
         }
+        // A caption with its mark in a tick column to the right: `Experiencing Homelessness  X`.
+        if let [caption, tick] = line.cells.as_slice()
+            && !is_used(&used, li, 0)
+            && !is_used(&used, li, 1)
+            && is_mark(&tick.text)
+            && split_label(&caption.text).is_none()
+            && tick_prefix(&caption.text).is_none()
+            && !caption.text.trim().ends_with('?')
+        {
+            mark(&mut used, li, 0);
+            mark(&mut used, li, 1);
+            emit(
+                out,
+                section,
+                caption.text.trim().to_string(),
+                RawValue::Checked(true),
+            );
+            continue;
+        }
         // Grids without colons: `Last Name | Wardmore | First Name | Skye`.
         if let Some(pairs) = alternating_pairs(line, &used, li) {
             for (ci, vi) in pairs {
@@ -635,6 +654,14 @@ fn grid_pairs(lines: &[Line]) -> GridPairs {
         i = j.max(i + 1);
     }
     out
+}
+
+/// A cell that is only a tick mark: `X`, `✓`, `☒`.
+fn is_mark(text: &str) -> bool {
+    matches!(
+        text.trim(),
+        "X" | "x" | "✓" | "✔" | "☒" | "☑" | "■" | "[X]" | "[x]"
+    )
 }
 
 /// A short title-case line with no colon over a `Label: value` line that starts no further left:
