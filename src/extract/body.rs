@@ -99,6 +99,21 @@ fn read_part(text: &str, forwarded: bool) -> (Vec<RawEntry>, usize) {
             continue;
         }
         in_headers = false;
+        // A bulleted item ("- Adults at risk for LTC institutionalization") under a heading is
+        // chosen, as a ticked box would be; a bulleted "Label: value" is that pair.
+        let (bullet, line) = match line.strip_prefix(['-', '*', '•', '·', '–']) {
+            Some(rest) if rest.starts_with(' ') => (true, rest.trim()),
+            _ => (false, line),
+        };
+        if bullet && split_line(line).is_none() && tick_line(line).is_none() {
+            entries.push(RawEntry {
+                name: line.to_string(),
+                alt: None,
+                section: section.clone(),
+                value: RawValue::Checked(true),
+            });
+            continue;
+        }
         if let Some((on, caption)) = tick_line(line) {
             entries.push(RawEntry {
                 name: caption,

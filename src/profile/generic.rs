@@ -717,10 +717,16 @@ fn names_no_program(v: &RawValue) -> bool {
 
 /// Instructions printed on a form ("Send completed form by secure email. Northern California")
 /// are sentences, not labels: a full stop inside, or too many words.
+///
+/// A full stop after an abbreviation ("Tel. No.", "C.S.W. Name", "Addr.") is not a sentence's
+/// end: only one after four or more words is.
 fn is_prose(label: &str) -> bool {
-    let t = label.trim();
-    let inner_stop = t.trim_end_matches('.').contains(". ");
-    inner_stop || t.split_whitespace().count() > 14
+    let t = label.trim().trim_end_matches('.');
+    let sentence_end = t.match_indices(". ").any(|(i, _)| {
+        t.get(..i)
+            .is_some_and(|before| before.split_whitespace().count() >= 4)
+    });
+    sentence_end || t.split_whitespace().count() > 14
 }
 
 /// Whether a value looks like a tick: a checkbox, or a short yes/X mark in a cell.
