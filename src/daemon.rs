@@ -22,6 +22,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::config::Config;
+use crate::oauth::TokenSources;
 use crate::source::{Health, InboxWorker, Shared, mailbox_key};
 use crate::store::{Roster, Store};
 
@@ -70,6 +71,7 @@ pub async fn serve(config_path: Option<PathBuf>, cfg: Arc<Config>, mut control: 
     let tracker = TaskTracker::new();
     let wake = Arc::new(Notify::new());
     let health = Arc::new(Health::default());
+    let tokens = Arc::new(TokenSources::from_config(&cfg.main)?);
     let shared = Shared {
         config: cfg_rx.clone(),
         store: store.clone(),
@@ -77,9 +79,10 @@ pub async fn serve(config_path: Option<PathBuf>, cfg: Arc<Config>, mut control: 
         wake_sender: wake.clone(),
         health: health.clone(),
         shutdown: shutdown.clone(),
+        tokens: tokens.clone(),
     };
 
-    let sender = crate::sender::Sender::new(store.clone(), cfg.clone())?;
+    let sender = crate::sender::Sender::with_tokens(store.clone(), cfg.clone(), tokens.clone())?;
     tracker.spawn(sender.run(shutdown.clone(), wake.clone()));
 
     let mut readies = Vec::new();

@@ -31,6 +31,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::{Config, FilingMode, InboxConfig};
 use crate::ingest::{self, Source};
+use crate::oauth::{OAuthError, TokenSources};
 use crate::store::{Roster, Store};
 pub use connect::Session;
 
@@ -72,6 +73,8 @@ pub struct Shared {
     pub wake_sender: Arc<Notify>,
     pub health: Arc<Health>,
     pub shutdown: CancellationToken,
+    /// The `[oauth.*]` token sources, shared with the sender.
+    pub tokens: Arc<TokenSources>,
 }
 
 /// The store key of an inbox's watched folder.
@@ -91,6 +94,27 @@ pub struct InboxWorker {
 
 /// Attempts at one message before it is quarantined instead of holding up the inbox.
 const MAX_ATTEMPTS: u32 = 3;
+
+/// How a session ended without an error.
+enum Ended {
+    /// Shutdown was asked for.
+    Shutdown,
+    /// The OAuth token the session logged in with reached its refresh point: log in again.
+    Renew,
+}
+
+/// Why a session ended with an error: its token source (an operator must act), or anything
+/// else (network, server, store: retried, logged by kind).
+enum Failure {
+    OAuth(OAuthError),
+    Other(anyhow::Error),
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Self {
+        Failure::Other(e)
+    }
+}
 
 /// What the server offers that changes how we work.
 #[derive(Debug, Clone, Copy, Default)]
@@ -120,17 +144,29 @@ impl InboxWorker {
                 while !self.shared.shutdown.is_cancelled() {
                     let started = Instant::now();
                     match self.session().await {
-                        Ok(()) => break, // clean shutdown
-                        Err(e) => {
+                        Ok(Ended::Shutdown) => break, // clean shutdown
+                        Ok(Ended::Renew) => {
+                            // Planned: a fresh token, no backoff. Mail is only ever taken past
+                            // the committed cursor, so nothing is read twice across sessions.
+                            backoff = Duration::from_secs(1);
+                            tracing::debug!("OAuth token due for renewal; logging in again");
+                        }
+                        Err(failure) => {
                             let max = Duration::from_secs(self.config().main.imap.reconnect_max_secs.max(1));
                             if started.elapsed() > max {
                                 backoff = Duration::from_secs(1); // it had been working: start over
                             }
                             let wait = jitter(backoff);
-                            if ingest::is_store_error(&e) {
-                                tracing::error!(error = %format!("{e:#}"), retry_in_ms = wait.as_millis() as u64, "store unavailable; new mail stays unread in the inbox until it is back");
-                            } else {
-                                tracing::warn!(error = %format!("{e:#}"), retry_in_ms = wait.as_millis() as u64, "inbox connection failed; reconnecting");
+                            match failure {
+                                Failure::OAuth(e) => {
+                                    tracing::error!(oauth = %e.source_name(), error = %e, retry_in_ms = wait.as_millis() as u64, "inbox cannot log in: its OAuth token source failed; retrying (inboxes using other sources are not affected)");
+                                }
+                                Failure::Other(e) if ingest::is_store_error(&e) => {
+                                    tracing::error!(error = %format!("{e:#}"), retry_in_ms = wait.as_millis() as u64, "store unavailable; new mail stays unread in the inbox until it is back");
+                                }
+                                Failure::Other(e) => {
+                                    tracing::warn!(error = %format!("{e:#}"), retry_in_ms = wait.as_millis() as u64, "inbox connection failed; reconnecting");
+                                }
                             }
                             tokio::select! {
                                 _ = tokio::time::sleep(wait) => {}
@@ -151,11 +187,19 @@ impl InboxWorker {
         self.shared.config.borrow().clone()
     }
 
-    /// One connection's life. `Ok` only on shutdown.
-    async fn session(&mut self) -> Result<()> {
+    /// One connection's life. `Ok` on shutdown, or when its OAuth token is due for renewal.
+    async fn session(&mut self) -> Result<Ended, Failure> {
         let cfg = self.config();
         let timeout = Duration::from_secs(cfg.main.imap.command_timeout_secs.max(1));
-        let mut s = connect::connect(&self.inbox, timeout).await?;
+        let connect::Connected {
+            session: mut s,
+            renew_at,
+        } = match connect::connect(&self.inbox, &self.shared.tokens, timeout).await {
+            Ok(c) => c,
+            Err(connect::ConnectError::OAuth(e)) => return Err(Failure::OAuth(e)),
+            Err(connect::ConnectError::Other(e)) => return Err(Failure::Other(e)),
+        };
+        let renew_due = || renew_at.is_some_and(|r| Instant::now() >= r);
         let caps = {
             let c = t(timeout, "CAPABILITY", s.capabilities()).await?;
             Caps {
@@ -195,7 +239,11 @@ impl InboxWorker {
             loop {
                 if self.shared.shutdown.is_cancelled() {
                     let _ = tokio::time::timeout(timeout, s.logout()).await;
-                    return Ok(());
+                    return Ok(Ended::Shutdown);
+                }
+                if renew_due() {
+                    let _ = tokio::time::timeout(timeout, s.logout()).await;
+                    return Ok(Ended::Renew);
                 }
                 // Taken afresh each cycle, so a reload (SIGHUP) applies to the next message.
                 let cfg = self.config();
@@ -209,8 +257,12 @@ impl InboxWorker {
                     continue; // more may have arrived while we worked
                 }
                 resync = false;
-                let (next, new_mail) = self.wait(s, &cfg, caps, timeout).await?;
+                let (next, new_mail) = self.wait(s, &cfg, caps, timeout, renew_at).await?;
                 s = next;
+                if renew_due() {
+                    let _ = tokio::time::timeout(timeout, s.logout()).await;
+                    return Ok(Ended::Renew);
+                }
                 if !new_mail {
                     break; // a quiet cycle: re-SELECT, which also catches a UIDVALIDITY change
                 }
@@ -381,19 +433,24 @@ impl InboxWorker {
         Ok(())
     }
 
-    /// Waits for new mail: IDLE when offered, else a poll interval. Returns the session and
-    /// whether the server announced new data.
+    /// Waits for new mail: IDLE when offered, else a poll interval; never past `renew_at` (the
+    /// session's token renewal). Returns the session and whether the server announced new data.
     async fn wait(
         &mut self,
         s: Session,
         cfg: &Arc<Config>,
         caps: Caps,
         timeout: Duration,
+        renew_at: Option<Instant>,
     ) -> Result<(Session, bool)> {
         let shutdown = self.shared.shutdown.clone();
+        let until_renew = |d: Duration| match renew_at {
+            Some(r) => d.min(r.saturating_duration_since(Instant::now()).max(Duration::from_millis(50))),
+            None => d,
+        };
         if !caps.idle {
             tokio::select! {
-                _ = tokio::time::sleep(Duration::from_secs(cfg.main.imap.poll_secs.max(1))) => {}
+                _ = tokio::time::sleep(until_renew(Duration::from_secs(cfg.main.imap.poll_secs.max(1)))) => {}
                 _ = shutdown.cancelled() => {}
             }
             return Ok((s, true));
@@ -401,7 +458,8 @@ impl InboxWorker {
         let mut idle = s.idle();
         t(timeout, "IDLE", idle.init()).await?;
         let result = {
-            let (fut, stop) = idle.wait_with_timeout(Duration::from_secs(cfg.main.imap.idle_secs.max(5)));
+            let (fut, stop) =
+                idle.wait_with_timeout(until_renew(Duration::from_secs(cfg.main.imap.idle_secs.max(5))));
             tokio::pin!(fut);
             tokio::select! {
                 r = &mut fut => r,
