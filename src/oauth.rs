@@ -29,8 +29,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context as _, Result};
-use oauth2::basic::{BasicClient, BasicErrorResponse, BasicRequestTokenError, BasicTokenResponse};
-use oauth2::{AuthType, ClientId, ClientSecret, RequestTokenError, Scope, TokenResponse, TokenUrl};
+use oauth2::basic::{
+    BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse, BasicTokenType,
+};
+use oauth2::{
+    AccessToken, AuthType, ClientId, ClientSecret, EndpointNotSet, RefreshToken, RequestTokenError, Scope,
+    StandardRevocableToken, TokenResponse, TokenUrl,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::config::{MainConfig, OAuthSourceConfig, Provider};
@@ -205,12 +210,19 @@ impl TokenSource {
 
     /// A token good until at least its refresh point: the cached one, or a new one.
     pub async fn token(&self) -> Result<Token, OAuthError> {
+        self.token_and_origin().await.map(|(t, _)| t)
+    }
+
+    /// [`TokenSource::token`], and whether this call fetched it (`true`) or it came from the
+    /// cache. A server refusing a token fetched a moment ago will refuse another fetched now:
+    /// only a cached token is worth replacing and trying again.
+    pub async fn token_and_origin(&self) -> Result<(Token, bool), OAuthError> {
         let mut st = self.state.lock().await;
         let now = Instant::now();
         if let Some(t) = &st.current
             && now < t.refresh_at
         {
-            return Ok(t.clone());
+            return Ok((t.clone(), false));
         }
         if let Some((at, e)) = &st.failure
             && now.duration_since(*at) < FAILURE_HOLD
@@ -221,7 +233,7 @@ impl TokenSource {
             Ok(t) => {
                 st.current = Some(t.clone());
                 st.failure = None;
-                Ok(t)
+                Ok((t, true))
             }
             Err(e) => {
                 st.current = None;
@@ -295,7 +307,7 @@ impl TokenSource {
             .client_id
             .clone()
             .ok_or_else(|| self.setup("no client_id"))?;
-        let client = BasicClient::new(ClientId::new(client_id))
+        let client = CredentialsClient::new(ClientId::new(client_id))
             .set_client_secret(ClientSecret::new(self.secret()?))
             .set_token_uri(url)
             .set_auth_type(AuthType::RequestBody);
@@ -310,7 +322,10 @@ impl TokenSource {
         Ok((resp.access_token().secret().clone(), resp.expires_in()))
     }
 
-    fn classify(&self, e: BasicRequestTokenError<oauth2::HttpClientError<reqwest::Error>>) -> OAuthError {
+    fn classify(
+        &self,
+        e: RequestTokenError<oauth2::HttpClientError<reqwest::Error>, BasicErrorResponse>,
+    ) -> OAuthError {
         let name = self.name.clone();
         match e {
             RequestTokenError::ServerResponse(r) => refused(name, &r),
@@ -383,12 +398,70 @@ impl TokenSource {
                 },
             });
         }
-        let t: BasicTokenResponse = serde_json::from_slice(&body).map_err(|e| OAuthError::BadResponse {
+        let t: LenientTokenResponse = serde_json::from_slice(&body).map_err(|e| OAuthError::BadResponse {
             name: self.name.clone(),
             detail: format!("not a token response (line {}, column {})", e.line(), e.column()),
         })?;
         Ok((t.access_token().secret().clone(), t.expires_in()))
     }
+}
+
+/// The oauth2 client with [`LenientTokenResponse`] in place of the strict standard response.
+type CredentialsClient = oauth2::Client<
+    BasicErrorResponse,
+    LenientTokenResponse,
+    BasicTokenIntrospectionResponse,
+    StandardRevocableToken,
+    BasicRevocationErrorResponse,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+>;
+
+/// A token response (RFC 6749 §5.1) that takes `expires_in` as an integer, a fraction or a
+/// string of digits: Azure AD's v1 endpoint sends `"3599"`, and some servers send `5.0`. The
+/// standard response type of the oauth2 crate refuses both.
+#[derive(Debug, Deserialize, Serialize)]
+struct LenientTokenResponse {
+    access_token: AccessToken,
+    token_type: BasicTokenType,
+    #[serde(default, deserialize_with = "lenient_seconds")]
+    expires_in: Option<u64>,
+    #[serde(default)]
+    refresh_token: Option<RefreshToken>,
+}
+
+impl TokenResponse for LenientTokenResponse {
+    type TokenType = BasicTokenType;
+    fn access_token(&self) -> &AccessToken {
+        &self.access_token
+    }
+    fn token_type(&self) -> &BasicTokenType {
+        &self.token_type
+    }
+    fn expires_in(&self) -> Option<Duration> {
+        self.expires_in.map(Duration::from_secs)
+    }
+    fn refresh_token(&self) -> Option<&RefreshToken> {
+        self.refresh_token.as_ref()
+    }
+    fn scopes(&self) -> Option<&Vec<Scope>> {
+        None
+    }
+}
+
+fn lenient_seconds<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    let v = Option::<serde_json::Value>::deserialize(d)?;
+    let secs = match v {
+        None | Some(serde_json::Value::Null) => return Ok(None),
+        Some(serde_json::Value::Number(n)) => n.as_u64().or_else(|| n.as_f64().map(|f| f.max(0.0) as u64)),
+        Some(serde_json::Value::String(s)) => s.trim().parse::<f64>().ok().map(|f| f.max(0.0) as u64),
+        Some(_) => None,
+    };
+    secs.map(Some)
+        .ok_or_else(|| serde::de::Error::custom("expires_in is not a number of seconds"))
 }
 
 fn refused(name: String, r: &BasicErrorResponse) -> OAuthError {
@@ -445,6 +518,25 @@ mod tests {
 
     fn source(provider: &str, extra: &str) -> OAuthSourceConfig {
         toml::from_str(&format!("provider = \"{provider}\"\n{extra}")).expect("source")
+    }
+
+    #[test]
+    fn expires_in_may_be_an_integer_a_fraction_or_a_string() {
+        for (body, want) in [
+            (r#"{"access_token":"a","token_type":"Bearer","expires_in":3599}"#, Some(3599)),
+            (r#"{"access_token":"a","token_type":"Bearer","expires_in":5.0}"#, Some(5)),
+            (r#"{"access_token":"a","token_type":"bearer","expires_in":"3599"}"#, Some(3599)),
+            (r#"{"access_token":"a","token_type":"Bearer"}"#, None),
+        ] {
+            let t: LenientTokenResponse = serde_json::from_str(body).expect(body);
+            assert_eq!(t.expires_in, want, "{body}");
+        }
+        assert!(
+            serde_json::from_str::<LenientTokenResponse>(
+                r#"{"access_token":"a","token_type":"Bearer","expires_in":"soon"}"#
+            )
+            .is_err()
+        );
     }
 
     #[test]

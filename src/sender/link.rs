@@ -191,7 +191,7 @@ impl Links {
             }
             LinkAuth::OAuth { user, source } => (user, source),
         };
-        let token = source.token().await.map_err(LinkError::OAuth)?;
+        let (token, fetched_now) = source.token_and_origin().await.map_err(LinkError::OAuth)?;
         let first = match xoauth2(&mut conn, user, &token).await {
             Ok(()) => {
                 return Ok(Link {
@@ -204,6 +204,14 @@ impl Links {
         conn.abort().await;
         if !refused(&first) {
             return Err(LinkError::Smtp(first));
+        }
+        if fetched_now {
+            // Fetched for this very login: another fetch would be refused the same way.
+            return Err(LinkError::OAuth(OAuthError::Rejected {
+                name: source.name().to_string(),
+                server: "the SMTP server",
+                detail: first.to_string(),
+            }));
         }
         // Refused: revoked or expired early. Once more with a new token, on a new connection
         // (a refused XOAUTH2 may end in a challenge the client must answer first).

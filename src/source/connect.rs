@@ -140,7 +140,7 @@ pub async fn connect(
         let source = tokens
             .get(name)
             .with_context(|| format!("oauth = \"{name}\" is not a configured [oauth.*] source"))?;
-        let token = source.token().await?;
+        let (token, fetched_now) = source.token_and_origin().await?;
         let first = tokio::time::timeout(
             timeout,
             client.authenticate(
@@ -155,9 +155,16 @@ pub async fn connect(
         .map_err(step("authenticating"))?;
         let (session, token) = match first {
             Ok(s) => (s, token),
+            Err((e, _)) if fetched_now => {
+                return Err(ConnectError::OAuth(OAuthError::Rejected {
+                    name: name.to_string(),
+                    server: "the IMAP server",
+                    detail: format!("login as {user}: {e}"),
+                }));
+            }
             Err((e, client)) => {
-                // Refused: the token may have been revoked or expired early. One more try
-                // with a new one, on the same connection (a failed AUTHENTICATE leaves it in
+                // A cached token refused: it may have been revoked or expired early. One more
+                // try with a new one, on the same connection (a failed AUTHENTICATE leaves it in
                 // the not-authenticated state).
                 tracing::warn!(oauth = %name, error = %e, "XOAUTH2 login refused; fetching a new token and trying once more");
                 let fresh = source.token_after_rejection(&token).await?;

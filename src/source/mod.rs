@@ -95,13 +95,12 @@ pub struct InboxWorker {
 /// Attempts at one message before it is quarantined instead of holding up the inbox.
 const MAX_ATTEMPTS: u32 = 3;
 
-/// How a session ended without an error.
-enum Ended {
-    /// Shutdown was asked for.
-    Shutdown,
-    /// The OAuth token the session logged in with reached its refresh point: log in again.
-    Renew,
-}
+/// Extra wait before logging in again after the server refused a freshly fetched token. Such a
+/// refusal does not heal in a second (revoked consent, missing mailbox permission), and IMAP
+/// servers penalise failed logins: Dovecot delays every login from the same address by up to
+/// 15 s for 29 s after a failure, long enough for a short-lived token to expire while it waits,
+/// so quick retries would keep failing after the cause is gone.
+const REJECTED_PAUSE: Duration = Duration::from_secs(40);
 
 /// Why a session ended with an error: its token source (an operator must act), or anything
 /// else (network, server, store: retried, logged by kind).
@@ -144,19 +143,16 @@ impl InboxWorker {
                 while !self.shared.shutdown.is_cancelled() {
                     let started = Instant::now();
                     match self.session().await {
-                        Ok(Ended::Shutdown) => break, // clean shutdown
-                        Ok(Ended::Renew) => {
-                            // Planned: a fresh token, no backoff. Mail is only ever taken past
-                            // the committed cursor, so nothing is read twice across sessions.
-                            backoff = Duration::from_secs(1);
-                            tracing::debug!("OAuth token due for renewal; logging in again");
-                        }
+                        Ok(()) => break, // clean shutdown
                         Err(failure) => {
                             let max = Duration::from_secs(self.config().main.imap.reconnect_max_secs.max(1));
                             if started.elapsed() > max {
                                 backoff = Duration::from_secs(1); // it had been working: start over
                             }
-                            let wait = jitter(backoff);
+                            let mut wait = jitter(backoff);
+                            if matches!(failure, Failure::OAuth(OAuthError::Rejected { .. })) {
+                                wait += REJECTED_PAUSE;
+                            }
                             match failure {
                                 Failure::OAuth(e) => {
                                     tracing::error!(oauth = %e.source_name(), error = %e, retry_in_ms = wait.as_millis() as u64, "inbox cannot log in: its OAuth token source failed; retrying (inboxes using other sources are not affected)");
@@ -187,19 +183,24 @@ impl InboxWorker {
         self.shared.config.borrow().clone()
     }
 
-    /// One connection's life. `Ok` on shutdown, or when its OAuth token is due for renewal.
-    async fn session(&mut self) -> Result<Ended, Failure> {
+    /// One connection's life (renewed in place when its OAuth token is due). `Ok` only on
+    /// shutdown.
+    async fn session(&mut self) -> Result<(), Failure> {
         let cfg = self.config();
         let timeout = Duration::from_secs(cfg.main.imap.command_timeout_secs.max(1));
         let connect::Connected {
             session: mut s,
-            renew_at,
-        } = match connect::connect(&self.inbox, &self.shared.tokens, timeout).await {
+            mut renew_at,
+        } = match tokio::select! {
+            c = connect::connect(&self.inbox, &self.shared.tokens, timeout) => c,
+            // A login can wait long (a server's failed-login penalty): shutdown need not.
+            _ = self.shared.shutdown.cancelled() => return Ok(()),
+        } {
             Ok(c) => c,
             Err(connect::ConnectError::OAuth(e)) => return Err(Failure::OAuth(e)),
             Err(connect::ConnectError::Other(e)) => return Err(Failure::Other(e)),
         };
-        let renew_due = || renew_at.is_some_and(|r| Instant::now() >= r);
+        let mut renew_backoff = Duration::from_secs(1);
         let caps = {
             let c = t(timeout, "CAPABILITY", s.capabilities()).await?;
             Caps {
@@ -239,11 +240,29 @@ impl InboxWorker {
             loop {
                 if self.shared.shutdown.is_cancelled() {
                     let _ = tokio::time::timeout(timeout, s.logout()).await;
-                    return Ok(Ended::Shutdown);
+                    return Ok(());
                 }
-                if renew_due() {
-                    let _ = tokio::time::timeout(timeout, s.logout()).await;
-                    return Ok(Ended::Renew);
+                if renew_at.is_some_and(|r| Instant::now() >= r) {
+                    let renewed = tokio::select! {
+                        r = self.renew(&mut s, timeout) => r,
+                        _ = self.shared.shutdown.cancelled() => continue, // logs out above
+                    };
+                    match renewed {
+                        Ok(next) => {
+                            renew_at = next;
+                            renew_backoff = Duration::from_secs(1);
+                            break; // SELECT on the new session
+                        }
+                        Err(rejected) => {
+                            let max = Duration::from_secs(cfg.main.imap.reconnect_max_secs.max(1));
+                            let mut wait = jitter(renew_backoff);
+                            if rejected {
+                                wait += REJECTED_PAUSE;
+                            }
+                            renew_at = Some(Instant::now() + wait);
+                            renew_backoff = (renew_backoff * 2).min(max);
+                        }
+                    }
                 }
                 // Taken afresh each cycle, so a reload (SIGHUP) applies to the next message.
                 let cfg = self.config();
@@ -259,10 +278,6 @@ impl InboxWorker {
                 resync = false;
                 let (next, new_mail) = self.wait(s, &cfg, caps, timeout, renew_at).await?;
                 s = next;
-                if renew_due() {
-                    let _ = tokio::time::timeout(timeout, s.logout()).await;
-                    return Ok(Ended::Renew);
-                }
                 if !new_mail {
                     break; // a quiet cycle: re-SELECT, which also catches a UIDVALIDITY change
                 }
@@ -431,6 +446,33 @@ impl InboxWorker {
             }
         }
         Ok(())
+    }
+
+    /// Logs in again with a fresh token *before* letting go of `s` (make before break): on
+    /// success the new session replaces `s` and the old one is logged out; returns the new
+    /// session's renewal time. On failure `s` stays in use — a server that keeps an
+    /// authenticated session open (Dovecot, Gmail) loses nothing while the token source is
+    /// failing; one that ends it at token expiry (Exchange Online) makes the session fail, and
+    /// the worker reconnects with backoff. Mail is only ever taken past the committed cursor,
+    /// so changing sessions reads nothing twice.
+    /// `Err(true)` when the server refused a freshly fetched token (see [`REJECTED_PAUSE`]).
+    async fn renew(&self, s: &mut Session, timeout: Duration) -> Result<Option<Instant>, bool> {
+        match connect::connect(&self.inbox, &self.shared.tokens, timeout).await {
+            Ok(c) => {
+                let mut old = std::mem::replace(s, c.session);
+                let _ = tokio::time::timeout(timeout, old.logout()).await;
+                tracing::debug!("session renewed with a fresh OAuth token");
+                Ok(c.renew_at)
+            }
+            Err(connect::ConnectError::OAuth(e)) => {
+                tracing::error!(oauth = %e.source_name(), error = %e, "cannot renew the inbox session's OAuth token; the current session stays in use while it lasts");
+                Err(matches!(e, OAuthError::Rejected { .. }))
+            }
+            Err(connect::ConnectError::Other(e)) => {
+                tracing::warn!(error = %format!("{e:#}"), "renewing the inbox session failed; the current session stays in use");
+                Err(false)
+            }
+        }
     }
 
     /// Waits for new mail: IDLE when offered, else a poll interval; never past `renew_at` (the
