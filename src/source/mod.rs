@@ -95,11 +95,12 @@ pub struct InboxWorker {
 /// Attempts at one message before it is quarantined instead of holding up the inbox.
 const MAX_ATTEMPTS: u32 = 3;
 
-/// Extra wait before logging in again after the server refused a freshly fetched token. Such a
-/// refusal does not heal in a second (revoked consent, missing mailbox permission), and IMAP
-/// servers penalise failed logins: Dovecot delays every login from the same address by up to
-/// 15 s for 29 s after a failure, long enough for a short-lived token to expire while it waits,
-/// so quick retries would keep failing after the cause is gone.
+/// Extra wait (capped at `[imap] reconnect_max_secs`) before logging in again after the server
+/// refused a freshly fetched token. Such a refusal does not heal in a second (revoked consent,
+/// a missing mailbox permission), and IMAP servers penalise failed logins: Dovecot delays every
+/// login from the same address by up to 15 s for 29 s after a failure, long enough for a
+/// short-lived token to expire while it waits, so quick retries keep failing after the cause is
+/// gone.
 const REJECTED_PAUSE: Duration = Duration::from_secs(40);
 
 /// Why a session ended with an error: its token source (an operator must act), or anything
@@ -151,7 +152,7 @@ impl InboxWorker {
                             }
                             let mut wait = jitter(backoff);
                             if matches!(failure, Failure::OAuth(OAuthError::Rejected { .. })) {
-                                wait += REJECTED_PAUSE;
+                                wait += REJECTED_PAUSE.min(max);
                             }
                             match failure {
                                 Failure::OAuth(e) => {
@@ -257,7 +258,7 @@ impl InboxWorker {
                             let max = Duration::from_secs(cfg.main.imap.reconnect_max_secs.max(1));
                             let mut wait = jitter(renew_backoff);
                             if rejected {
-                                wait += REJECTED_PAUSE;
+                                wait += REJECTED_PAUSE.min(max);
                             }
                             renew_at = Some(Instant::now() + wait);
                             renew_backoff = (renew_backoff * 2).min(max);
