@@ -80,7 +80,15 @@ pub enum OAuthError {
 fn describe(d: &Option<String>) -> String {
     match d {
         // Providers' descriptions are one line of prose, sometimes with trace ids; bounded.
-        Some(d) => format!(" ({})", d.lines().next().unwrap_or("").chars().take(200).collect::<String>()),
+        Some(d) => format!(
+            " ({})",
+            d.lines()
+                .next()
+                .unwrap_or("")
+                .chars()
+                .take(200)
+                .collect::<String>()
+        ),
         None => String::new(),
     }
 }
@@ -523,9 +531,18 @@ mod tests {
     #[test]
     fn expires_in_may_be_an_integer_a_fraction_or_a_string() {
         for (body, want) in [
-            (r#"{"access_token":"a","token_type":"Bearer","expires_in":3599}"#, Some(3599)),
-            (r#"{"access_token":"a","token_type":"Bearer","expires_in":5.0}"#, Some(5)),
-            (r#"{"access_token":"a","token_type":"bearer","expires_in":"3599"}"#, Some(3599)),
+            (
+                r#"{"access_token":"a","token_type":"Bearer","expires_in":3599}"#,
+                Some(3599),
+            ),
+            (
+                r#"{"access_token":"a","token_type":"Bearer","expires_in":5.0}"#,
+                Some(5),
+            ),
+            (
+                r#"{"access_token":"a","token_type":"bearer","expires_in":"3599"}"#,
+                Some(3599),
+            ),
             (r#"{"access_token":"a","token_type":"Bearer"}"#, None),
         ] {
             let t: LenientTokenResponse = serde_json::from_str(body).expect(body);
@@ -546,9 +563,15 @@ mod tests {
             m.token_url().as_deref(),
             Some("https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token")
         );
-        assert_eq!(m.scope().as_deref(), Some("https://outlook.office365.com/.default"));
+        assert_eq!(
+            m.scope().as_deref(),
+            Some("https://outlook.office365.com/.default")
+        );
         let g = source("google", "");
-        assert_eq!(g.token_url().as_deref(), Some("https://oauth2.googleapis.com/token"));
+        assert_eq!(
+            g.token_url().as_deref(),
+            Some("https://oauth2.googleapis.com/token")
+        );
         assert_eq!(g.scope().as_deref(), Some("https://mail.google.com/"));
         let x = source("generic", "scope = \"imap\"\n");
         assert_eq!(x.token_url(), None);

@@ -176,7 +176,8 @@ pub(super) fn validate(
                 problems.push(src.at(at.clone(), format!("[oauth.{name}] {msg}")));
             }
         };
-        let secrets = usize::from(s.client_secret_file.is_some()) + usize::from(s.client_secret_env.is_some());
+        let secrets =
+            usize::from(s.client_secret_file.is_some()) + usize::from(s.client_secret_env.is_some());
         let what = if s.provider == Provider::Google {
             "the service account's JSON key"
         } else {
@@ -258,7 +259,8 @@ pub(super) fn validate(
             where_(inbox.oauth.as_deref()),
             problems,
         );
-        if inbox.oauth.is_some() && (inbox.oauth_token_file.is_some() || inbox.oauth_token_command.is_some()) {
+        if inbox.oauth.is_some() && (inbox.oauth_token_file.is_some() || inbox.oauth_token_command.is_some())
+        {
             problems.push(src.at(
                 where_(inbox.oauth.as_deref()),
                 format!("{who} sets oauth and oauth_token_file/oauth_token_command; keep one"),

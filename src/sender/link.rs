@@ -114,9 +114,9 @@ impl Links {
                     .oauth
                     .as_deref()
                     .context("smtp: auth = \"xoauth2\" needs oauth = NAME, an [oauth.NAME] source")?;
-                let source = tokens
-                    .get(name)
-                    .with_context(|| format!("smtp: oauth = \"{name}\" is not a configured [oauth.*] source"))?;
+                let source = tokens.get(name).with_context(|| {
+                    format!("smtp: oauth = \"{name}\" is not a configured [oauth.*] source")
+                })?;
                 let user = user
                     .clone()
                     .context("smtp: auth = \"xoauth2\" needs username (the mailbox that sends)")?;

@@ -136,7 +136,11 @@ pub async fn connect(
     };
 
     let user = inbox.username.clone().unwrap_or_else(|| inbox.address.clone());
-    if let Some(name) = inbox.oauth.as_deref().filter(|_| inbox.auth == AuthMethod::Xoauth2) {
+    if let Some(name) = inbox
+        .oauth
+        .as_deref()
+        .filter(|_| inbox.auth == AuthMethod::Xoauth2)
+    {
         let source = tokens
             .get(name)
             .with_context(|| format!("oauth = \"{name}\" is not a configured [oauth.*] source"))?;

@@ -488,7 +488,10 @@ impl InboxWorker {
     ) -> Result<(Session, bool)> {
         let shutdown = self.shared.shutdown.clone();
         let until_renew = |d: Duration| match renew_at {
-            Some(r) => d.min(r.saturating_duration_since(Instant::now()).max(Duration::from_millis(50))),
+            Some(r) => d.min(
+                r.saturating_duration_since(Instant::now())
+                    .max(Duration::from_millis(50)),
+            ),
             None => d,
         };
         if !caps.idle {

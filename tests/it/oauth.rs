@@ -55,7 +55,10 @@ fn check_config_reports_oauth_mistakes_with_file_and_line() {
         err.contains("referral-intake.toml:13:12") && err.contains("unknown variant `yahoo`"),
         "{err}"
     );
-    assert!(err.contains("microsoft") && err.contains("google") && err.contains("generic"), "{err}");
+    assert!(
+        err.contains("microsoft") && err.contains("google") && err.contains("generic"),
+        "{err}"
+    );
 
     // A complete source used by both sides passes.
     let (_dir, config) = temp_config(
@@ -127,7 +130,10 @@ fn setup(lifetime: Duration) -> Setup {
             provider.token_url()
         ));
     }
-    assert!(!text.contains("password"), "no password may be configured:\n{text}");
+    assert!(
+        !text.contains("password"),
+        "no password may be configured:\n{text}"
+    );
     let config = dir.path().join("referral-intake.toml");
     std::fs::write(&config, text).expect("config");
     let log = dir.path().join("daemon.log");
@@ -148,7 +154,13 @@ impl Setup {
             "the daemon is ready (both inboxes logged in with fetched tokens)",
             Duration::from_secs(30),
             || self.errors_with("ready: every inbox is connected", "INFO") > 0,
-            || format!("{}\n{}", std::fs::read_to_string(&self.log).unwrap_or_default(), self.env.logs()),
+            || {
+                format!(
+                    "{}\n{}",
+                    std::fs::read_to_string(&self.log).unwrap_or_default(),
+                    self.env.logs()
+                )
+            },
         );
         d
     }
@@ -174,12 +186,18 @@ impl Setup {
     fn acks(&self) -> BTreeMap<String, usize> {
         let mut out = BTreeMap::new();
         for m in self.env.sink() {
-            if m.rcpt_to.iter().any(|r| r.contains("-team@") || r.contains("-review@")) {
+            if m.rcpt_to
+                .iter()
+                .any(|r| r.contains("-team@") || r.contains("-review@"))
+            {
                 continue;
             }
             let head = String::from_utf8_lossy(&m.raw);
             let head = head.split("\r\n\r\n").next().unwrap_or("");
-            if let Some(line) = head.lines().find(|l| l.to_ascii_lowercase().starts_with("in-reply-to:")) {
+            if let Some(line) = head
+                .lines()
+                .find(|l| l.to_ascii_lowercase().starts_with("in-reply-to:"))
+            {
                 let id = line
                     .split_once(':')
                     .map(|x| x.1)
@@ -281,7 +299,12 @@ fn daemon_logs_in_and_sends_with_fetched_tokens_that_expire_mid_run() {
             .count();
         assert!(logins >= 3, "{user}: {logins} XOAUTH2 logins\n{dovecot}");
     }
-    let smtp_ok = s.env.smtp_auths().iter().filter(|(u, ok)| u == SMTP_USER && *ok).count();
+    let smtp_ok = s
+        .env
+        .smtp_auths()
+        .iter()
+        .filter(|(u, ok)| u == SMTP_USER && *ok)
+        .count();
     assert!(smtp_ok >= 2, "SMTP XOAUTH2 logins: {:?}", s.env.smtp_auths());
     assert_eq!(s.provider.bad_requests(), 0);
     assert!(
@@ -309,7 +332,10 @@ fn revoked_tokens_give_a_clear_error_and_recover_while_the_other_inbox_keeps_wor
     );
     let e = &s.oauth_errors("ncal")[0];
     let error = e["fields"]["error"].as_str().unwrap_or("");
-    assert!(error.contains("oauth source `ncal`") && error.contains("refused"), "{e}");
+    assert!(
+        error.contains("oauth source `ncal`") && error.contains("refused"),
+        "{e}"
+    );
     // ...while scal, with its own source, is not affected, and ncal's open session still reads
     // its mail (Dovecot keeps an authenticated session open; nothing is lost meanwhile).
     let scal = s.deliver("scal");
@@ -341,12 +367,17 @@ fn revoked_tokens_give_a_clear_error_and_recover_while_the_other_inbox_keeps_wor
     );
     let e = &s.oauth_errors("smtp")[0];
     assert!(
-        e["fields"]["message"].as_str().unwrap_or("").contains("outbox paused"),
+        e["fields"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("outbox paused"),
         "{e}"
     );
-    wait_until("the held message is taken from the INBOX", Duration::from_secs(20), || {
-        s.env.list("scal@example.test", "INBOX").is_empty()
-    });
+    wait_until(
+        "the held message is taken from the INBOX",
+        Duration::from_secs(20),
+        || s.env.list("scal@example.test", "INBOX").is_empty(),
+    );
     assert_eq!(s.acked(&held), 0, "nothing is sent while SMTP refuses tokens");
     s.provider.revoke(SMTP_CLIENT, false);
     s.wait_acked(std::slice::from_ref(&held), Duration::from_secs(30));

@@ -7,9 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use referral_intake::config::{Config, InboxConfig, TlsMode};
+use referral_intake::oauth::TokenSources;
 use referral_intake::sender::Sender;
 use referral_intake::source::connect::connect;
-use referral_intake::oauth::TokenSources;
 use referral_intake::store::{NewMessage, NewOutbox, Store};
 use sqlx::Row;
 

@@ -144,7 +144,11 @@ fn serve(conn: TcpStream, st: &Mutex<State>, lifetime: Duration) -> std::io::Res
             )
         } else {
             st.seq += 1;
-            let token = format!("tt-{:016x}{:08x}", st.seq.wrapping_mul(0x9e37_79b9_7f4a_7c15), std::process::id());
+            let token = format!(
+                "tt-{:016x}{:08x}",
+                st.seq.wrapping_mul(0x9e37_79b9_7f4a_7c15),
+                std::process::id()
+            );
             st.tokens
                 .insert(token.clone(), (client.clone(), Instant::now() + lifetime));
             *st.issued.entry(client).or_default() += 1;
@@ -162,10 +166,7 @@ fn serve(conn: TcpStream, st: &Mutex<State>, lifetime: Duration) -> std::io::Res
         match found {
             Some((client, exp)) if Instant::now() < exp && !st.revoked.contains(&client) => {
                 *st.accepted.entry(client.clone()).or_default() += 1;
-                (
-                    "200 OK",
-                    format!(r#"{{"active":true,"username":"{client}"}}"#),
-                )
+                ("200 OK", format!(r#"{{"active":true,"username":"{client}"}}"#))
             }
             _ => ("200 OK", r#"{"active":false}"#.to_string()),
         }
