@@ -95,6 +95,13 @@ struct Setup {
 /// Provider, servers in OAuth mode, and a config with `[oauth.ncal]`, `[oauth.scal]` and
 /// `[oauth.smtp]` (provider = "generic") and no password at all.
 fn setup(lifetime: Duration) -> Setup {
+    setup_with(lifetime, false)
+}
+
+/// [`setup`]; with `google`, ncal's source is `provider = "google"`: a service-account key file
+/// (the test key) and `subject` = the mailbox, the token URL taken from the key as Google's
+/// key files carry it.
+fn setup_with(lifetime: Duration, google: bool) -> Setup {
     let provider = Provider::start(lifetime);
     let env = MailEnv::start_oauth(&provider.introspection_url());
     let dir = tempfile::tempdir().expect("tmp");
@@ -118,11 +125,29 @@ fn setup(lifetime: Duration) -> Setup {
         &format!("[smtp]\nusername = \"{SMTP_USER}\"\nauth = \"xoauth2\"\noauth = \"smtp\"\n"),
         1,
     );
+    if google {
+        let key = serde_json::json!({
+            "type": "service_account",
+            "client_email": "svc@project.iam.gserviceaccount.com",
+            "private_key_id": "test-key-1",
+            "private_key": include_str!("../data/oauth-test-key.pem"),
+            "token_uri": provider.token_url(),
+        });
+        let key_file = dir.path().join("google-key.json");
+        std::fs::write(&key_file, key.to_string()).expect("key file");
+        text.push_str(&format!(
+            "\n[oauth.ncal]\nprovider = \"google\"\nclient_secret_file = {:?}\nsubject = \"ncal@example.test\"\n",
+            key_file.display().to_string()
+        ));
+    }
     for (name, client) in [
         ("ncal", "ncal@example.test"),
         ("scal", "scal@example.test"),
         ("smtp", SMTP_CLIENT),
     ] {
+        if google && name == "ncal" {
+            continue;
+        }
         text.push_str(&format!(
             "\n[oauth.{name}]\nprovider = \"generic\"\nclient_id = \"{client}\"\nclient_secret_file = {:?}\n\
              token_url = \"{}\"\nscope = \"mail\"\n",
@@ -393,6 +418,27 @@ fn revoked_tokens_give_a_clear_error_and_recover_while_the_other_inbox_keeps_wor
         errors,
         "no more ncal errors once it recovered:\n{}",
         s.tail()
+    );
+    d.sigterm(Duration::from_secs(15));
+    s.log_is_clean();
+}
+
+#[test]
+fn google_service_account_grant_logs_in_as_the_subject() {
+    let s = setup_with(Duration::from_secs(30), true);
+    let d = s.start();
+    let id = s.deliver("ncal");
+    s.wait_acked(std::slice::from_ref(&id), Duration::from_secs(30));
+    // The token was issued for the assertion's subject, and Dovecot accepted it for that login.
+    assert!(s.provider.issued("ncal@example.test") >= 1);
+    assert!(s.provider.accepted("ncal@example.test") >= 1);
+    assert!(
+        s.env
+            .dovecot_log()
+            .lines()
+            .any(|l| l.contains("Login: user=<ncal@example.test>") && l.contains("method=XOAUTH2")),
+        "{}",
+        s.env.dovecot_log()
     );
     d.sigterm(Duration::from_secs(15));
     s.log_is_clean();

@@ -6,6 +6,10 @@
 //! seconds. A client can be revoked: its tokens keep being issued, but introspection says
 //! `active: false`, as when an admin withdraws consent. Dovecot's `oauth2` passdb and the SMTP
 //! sink both check tokens here, so both refuse a revoked client's tokens.
+//!
+//! It also plays Google's token endpoint: the JWT bearer grant (RFC 7523) with an RS256
+//! assertion signed by `tests/data/oauth-test-key.pem`, checked against its public key, with
+//! `aud` = this token URL; the token is bound to the assertion's `sub` (the mailbox).
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -134,9 +138,20 @@ fn serve(conn: TcpStream, st: &Mutex<State>, lifetime: Duration) -> std::io::Res
     let form = parse_form(&String::from_utf8_lossy(&body));
     let get = |k: &str| form.get(k).cloned().unwrap_or_default();
     let mut st = st.lock().unwrap_or_else(|e| e.into_inner());
+    let port = conn.local_addr().map(|a| a.port()).unwrap_or(0);
     let (status, json) = if path.starts_with("/token") {
-        let client = get("client_id");
-        if get("grant_type") != "client_credentials" || client.is_empty() || get("client_secret") != SECRET {
+        let jwt = get("grant_type") == "urn:ietf:params:oauth:grant-type:jwt-bearer";
+        let client = if jwt {
+            google_subject(&get("assertion"), port).unwrap_or_default()
+        } else {
+            get("client_id")
+        };
+        let good = if jwt {
+            !client.is_empty()
+        } else {
+            get("grant_type") == "client_credentials" && !client.is_empty() && get("client_secret") == SECRET
+        };
+        if !good {
             st.bad_requests += 1;
             (
                 "400 Bad Request",
@@ -181,6 +196,23 @@ fn serve(conn: TcpStream, st: &Mutex<State>, lifetime: Duration) -> std::io::Res
         json.len()
     )?;
     out.flush()
+}
+
+/// The `sub` of a valid Google-style assertion: RS256 by the test key, `aud` = our token URL,
+/// not expired, with the mail scope.
+fn google_subject(assertion: &str, port: u16) -> Option<String> {
+    let pem = include_bytes!("../../data/oauth-test-key.pub.pem");
+    let key = jsonwebtoken::DecodingKey::from_rsa_pem(pem).ok()?;
+    let mut v = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+    v.set_audience(&[format!("http://127.0.0.1:{port}/token")]);
+    let claims = jsonwebtoken::decode::<serde_json::Value>(assertion, &key, &v)
+        .ok()?
+        .claims;
+    if claims["scope"] != "https://mail.google.com/" || claims["iss"] != "svc@project.iam.gserviceaccount.com"
+    {
+        return None;
+    }
+    claims["sub"].as_str().map(str::to_string)
 }
 
 /// `application/x-www-form-urlencoded` into a map.
