@@ -208,11 +208,13 @@ fn google_subject(assertion: &str, port: u16) -> Option<String> {
     let claims = jsonwebtoken::decode::<serde_json::Value>(assertion, &key, &v)
         .ok()?
         .claims;
-    if claims["scope"] != "https://mail.google.com/" || claims["iss"] != "svc@project.iam.gserviceaccount.com"
+    let field = |k: &str| claims.get(k).and_then(|v| v.as_str()).map(str::to_string);
+    if field("scope").as_deref() != Some("https://mail.google.com/")
+        || field("iss").as_deref() != Some("svc@project.iam.gserviceaccount.com")
     {
         return None;
     }
-    claims["sub"].as_str().map(str::to_string)
+    field("sub")
 }
 
 /// `application/x-www-form-urlencoded` into a map.
