@@ -8,7 +8,8 @@
 //!   inbox leaves IDLE; the sender finishes the email in flight), within `shutdown_grace_secs`;
 //! - SIGHUP: the configuration is loaded again and swapped in whole if valid (subject rules,
 //!   profiles, catalogues, templates); a bad file is refused with an ERROR line and the running
-//!   configuration stays. Changes to inboxes, SMTP or the store need a restart (WARN);
+//!   configuration stays. Changes to inboxes, SMTP, OAuth token sources or the store need a
+//!   restart (WARN);
 //! - watchdog: when systemd asks for one (`WatchdogSec`), `WATCHDOG=1` is sent only while every
 //!   inbox has completed a cycle recently, so a silently stuck IMAP loop gets the service restarted.
 
@@ -169,8 +170,9 @@ fn reload(path: Option<&PathBuf>, tx: &watch::Sender<Arc<Config>>) {
             if format!("{:?}", old.main.inboxes) != format!("{:?}", new.main.inboxes)
                 || format!("{:?}", old.main.smtp) != format!("{:?}", new.main.smtp)
                 || old.main.store.url != new.main.store.url
+                || format!("{:?}", old.main.oauth) != format!("{:?}", new.main.oauth)
             {
-                tracing::warn!("[[inbox]], [smtp] and [store] changes take effect at the next restart");
+                tracing::warn!("[[inbox]], [smtp], [oauth.*] and [store] changes take effect at the next restart");
             }
             tx.send_replace(new);
             tracing::info!(config = %path.display(), "configuration reloaded");
