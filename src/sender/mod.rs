@@ -337,6 +337,8 @@ impl Sender {
         shutdown: Option<&CancellationToken>,
     ) -> Vec<Result<bool>> {
         use futures::StreamExt;
+        // A new round tries the token source again (`run` has read the last round's stall).
+        let _ = self.take_stall();
         let concurrency = self.smtp.concurrency.max(1);
         let stopped = || shutdown.is_some_and(CancellationToken::is_cancelled);
         let mut out = Vec::with_capacity(rows.len());
