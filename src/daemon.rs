@@ -172,7 +172,9 @@ fn reload(path: Option<&PathBuf>, tx: &watch::Sender<Arc<Config>>) {
                 || old.main.store.url != new.main.store.url
                 || format!("{:?}", old.main.oauth) != format!("{:?}", new.main.oauth)
             {
-                tracing::warn!("[[inbox]], [smtp], [oauth.*] and [store] changes take effect at the next restart");
+                tracing::warn!(
+                    "[[inbox]], [smtp], [oauth.*] and [store] changes take effect at the next restart"
+                );
             }
             tx.send_replace(new);
             tracing::info!(config = %path.display(), "configuration reloaded");

@@ -443,3 +443,55 @@ fn google_service_account_grant_logs_in_as_the_subject() {
     d.sigterm(Duration::from_secs(15));
     s.log_is_clean();
 }
+
+#[test]
+fn a_bad_client_secret_stalls_only_the_outbox_with_the_providers_error_code_and_recovers() {
+    let s = setup(Duration::from_secs(30));
+    // SMTP's source gets its own secret file, holding the wrong secret.
+    let bad = s.config.with_file_name("smtp-secret");
+    std::fs::write(&bad, "not-the-secret\n").expect("secret");
+    let text = std::fs::read_to_string(&s.config).expect("config");
+    let (head, tail) = text.split_once("[oauth.smtp]").expect("smtp source");
+    let re = regex::Regex::new(r#"client_secret_file = ".*""#).expect("regex");
+    let tail = re.replace(
+        tail,
+        format!("client_secret_file = {:?}", bad.display().to_string()).as_str(),
+    );
+    std::fs::write(&s.config, format!("{head}[oauth.smtp]{tail}")).expect("config");
+
+    let d = s.start(); // both inboxes log in: their sources are fine
+    let id = s.deliver("ncal");
+    wait_until_or(
+        "an ERROR naming oauth source smtp and invalid_client",
+        Duration::from_secs(30),
+        || {
+            s.oauth_errors("smtp").iter().any(|e| {
+                e["fields"]["error"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains("invalid_client")
+            })
+        },
+        || s.tail(),
+    );
+    wait_until(
+        "the message is taken in meanwhile",
+        Duration::from_secs(20),
+        || s.env.list("ncal@example.test", "INBOX").is_empty(),
+    );
+    assert_eq!(s.acked(&id), 0);
+    assert!(s.oauth_errors("ncal").is_empty() && s.oauth_errors("scal").is_empty());
+
+    // The secret is read at every token request: fixing the file is enough.
+    std::fs::write(&bad, format!("{SECRET}\n")).expect("secret");
+    s.wait_acked(std::slice::from_ref(&id), Duration::from_secs(90));
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(s.acked(&id), 1);
+    d.sigterm(Duration::from_secs(15));
+    s.log_is_clean();
+    let text = std::fs::read_to_string(&s.log).unwrap_or_default();
+    assert!(
+        !text.contains("not-the-secret"),
+        "a wrong secret is not logged either"
+    );
+}
