@@ -456,6 +456,7 @@ impl InboxWorker {
     /// failing; one that ends it at token expiry (Exchange Online) makes the session fail, and
     /// the worker reconnects with backoff. Mail is only ever taken past the committed cursor,
     /// so changing sessions reads nothing twice.
+    ///
     /// `Err(true)` when the server refused a freshly fetched token (see [`REJECTED_PAUSE`]).
     async fn renew(&self, s: &mut Session, timeout: Duration) -> Result<Option<Instant>, bool> {
         match connect::connect(&self.inbox, &self.shared.tokens, timeout).await {
