@@ -61,7 +61,8 @@ pub struct OAuthSourceConfig {
     pub provider: Provider,
     /// Microsoft: the tenant (`contoso.onmicrosoft.com` or its GUID); builds the token URL.
     pub tenant: Option<String>,
-    /// The application (client) ID. Google: optional, the key file's `client_email` is used.
+    /// The application (client) ID. Google: not used (the key file's `client_email` is the
+    /// issuer of the assertion).
     pub client_id: Option<String>,
     /// File holding the client secret (Google: the service account's JSON key file).
     pub client_secret_file: Option<PathBuf>,

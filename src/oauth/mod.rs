@@ -368,7 +368,9 @@ impl TokenSource {
             .map(|d| d.as_secs())
             .unwrap_or(0);
         let claims = GoogleClaims {
-            iss: self.cfg.client_id.clone().unwrap_or(key.client_email.clone()),
+            // The issuer is the service account's email, never the numeric client ID that the
+            // Admin console's delegation page shows (Google refuses that as `iss`).
+            iss: key.client_email.clone(),
             sub: self.cfg.subject.clone(),
             scope: self.cfg.scope().unwrap_or_default(),
             aud: url.clone(),
