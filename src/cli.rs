@@ -179,6 +179,7 @@ fn run(cli: Cli) -> Result<i32> {
                     "profiles": cfg.profiles.profiles.iter().map(|p| p.name.clone()).collect::<Vec<_>>(),
                     "regions": cfg.main.regions.keys().collect::<Vec<_>>(),
                     "inboxes": cfg.main.inboxes.iter().map(|i| i.address.clone()).collect::<Vec<_>>(),
+                    "oauth_sources": cfg.main.oauth.keys().collect::<Vec<_>>(),
                     "zip_codes": cfg.zip_county.len(),
                     "templates": cfg.templates.sources.iter().map(|s| s.1.clone()).collect::<Vec<_>>(),
                 }))?;

@@ -8,7 +8,8 @@
 //!   inbox leaves IDLE; the sender finishes the email in flight), within `shutdown_grace_secs`;
 //! - SIGHUP: the configuration is loaded again and swapped in whole if valid (subject rules,
 //!   profiles, catalogues, templates); a bad file is refused with an ERROR line and the running
-//!   configuration stays. Changes to inboxes, SMTP or the store need a restart (WARN);
+//!   configuration stays. Changes to inboxes, SMTP, OAuth token sources or the store need a
+//!   restart (WARN);
 //! - watchdog: when systemd asks for one (`WatchdogSec`), `WATCHDOG=1` is sent only while every
 //!   inbox has completed a cycle recently, so a silently stuck IMAP loop gets the service restarted.
 
@@ -22,6 +23,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::config::Config;
+use crate::oauth::TokenSources;
 use crate::source::{Health, InboxWorker, Shared, mailbox_key};
 use crate::store::{Roster, Store};
 
@@ -70,6 +72,7 @@ pub async fn serve(config_path: Option<PathBuf>, cfg: Arc<Config>, mut control: 
     let tracker = TaskTracker::new();
     let wake = Arc::new(Notify::new());
     let health = Arc::new(Health::default());
+    let tokens = Arc::new(TokenSources::from_config(&cfg.main)?);
     let shared = Shared {
         config: cfg_rx.clone(),
         store: store.clone(),
@@ -77,9 +80,10 @@ pub async fn serve(config_path: Option<PathBuf>, cfg: Arc<Config>, mut control: 
         wake_sender: wake.clone(),
         health: health.clone(),
         shutdown: shutdown.clone(),
+        tokens: tokens.clone(),
     };
 
-    let sender = crate::sender::Sender::new(store.clone(), cfg.clone())?;
+    let sender = crate::sender::Sender::with_tokens(store.clone(), cfg.clone(), tokens.clone())?;
     tracker.spawn(sender.run(shutdown.clone(), wake.clone()));
 
     let mut readies = Vec::new();
@@ -166,8 +170,11 @@ fn reload(path: Option<&PathBuf>, tx: &watch::Sender<Arc<Config>>) {
             if format!("{:?}", old.main.inboxes) != format!("{:?}", new.main.inboxes)
                 || format!("{:?}", old.main.smtp) != format!("{:?}", new.main.smtp)
                 || old.main.store.url != new.main.store.url
+                || format!("{:?}", old.main.oauth) != format!("{:?}", new.main.oauth)
             {
-                tracing::warn!("[[inbox]], [smtp] and [store] changes take effect at the next restart");
+                tracing::warn!(
+                    "[[inbox]], [smtp], [oauth.*] and [store] changes take effect at the next restart"
+                );
             }
             tx.send_replace(new);
             tracing::info!(config = %path.display(), "configuration reloaded");

@@ -25,6 +25,7 @@ pub mod loops;
 pub mod message;
 pub mod model;
 pub mod normalize;
+pub mod oauth;
 pub mod outbox;
 pub mod pipeline;
 pub mod profile;

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use super::oauth::OAuthSourceConfig;
 use super::source::{Problems, SourceFile};
 use crate::extract::Limits;
 
@@ -26,6 +27,8 @@ pub struct MainConfig {
     pub imap: ImapConfig,
     pub filing: FilingConfig,
     pub daemon: DaemonConfig,
+    /// `[oauth.NAME]` token sources, by name.
+    pub oauth: BTreeMap<String, OAuthSourceConfig>,
 }
 
 /// `[imap]`: how inboxes are watched.
@@ -141,6 +144,8 @@ struct RawMain {
     filing: FilingConfig,
     #[serde(default)]
     daemon: DaemonConfig,
+    #[serde(default)]
+    oauth: BTreeMap<String, OAuthSourceConfig>,
 }
 
 /// `[store]`: where referrals, raw messages and the outbox live.
@@ -207,16 +212,22 @@ impl Secret {
     /// Reads the secret from its environment variable or file. The error names where it looked,
     /// never the value.
     pub fn resolve(&self) -> anyhow::Result<String> {
+        self.resolve_as("password_env", "password_file")
+    }
+
+    /// [`Secret::resolve`] for a secret whose keys are spelt differently (`client_secret_env`,
+    /// `client_secret_file`), so the error names the key the operator wrote.
+    pub fn resolve_as(&self, env_key: &str, file_key: &str) -> anyhow::Result<String> {
         if let Some(var) = &self.password_env {
             return std::env::var(var)
-                .map_err(|_| anyhow::anyhow!("environment variable {var} (password_env) is not set"));
+                .map_err(|_| anyhow::anyhow!("environment variable {var} ({env_key}) is not set"));
         }
         if let Some(path) = &self.password_file {
             let text = std::fs::read_to_string(path)
-                .map_err(|e| anyhow::anyhow!("cannot read password_file {}: {e}", path.display()))?;
+                .map_err(|e| anyhow::anyhow!("cannot read {file_key} {}: {e}", path.display()))?;
             return Ok(text.trim_end_matches(['\r', '\n']).to_string());
         }
-        anyhow::bail!("no password_env or password_file is configured")
+        anyhow::bail!("no {env_key} or {file_key} is configured")
     }
 
     /// Whether any source is configured.
@@ -260,6 +271,12 @@ pub struct SmtpConfig {
     /// Emails sent at once over the connection pool.
     #[serde(default = "default_concurrency")]
     pub concurrency: usize,
+    /// `login` (the password, by AUTH PLAIN or LOGIN as the server offers) or `xoauth2` (a
+    /// bearer token from the `[oauth.NAME]` source named by `oauth`).
+    #[serde(default)]
+    pub auth: AuthMethod,
+    /// XOAUTH2: the `[oauth.NAME]` token source.
+    pub oauth: Option<String>,
 }
 
 fn default_concurrency() -> usize {
@@ -313,6 +330,8 @@ pub struct InboxConfig {
     pub oauth_token_file: Option<PathBuf>,
     /// XOAUTH2: a command printing a fresh access token on stdout (run before every login).
     pub oauth_token_command: Option<String>,
+    /// XOAUTH2: the `[oauth.NAME]` token source the daemon runs itself.
+    pub oauth: Option<String>,
 }
 
 /// How an inbox logs in.
@@ -598,6 +617,12 @@ impl MainConfig {
             s.ca_file = s.ca_file.as_deref().map(resolve);
             s.secret.password_file = s.secret.password_file.as_deref().map(resolve);
         }
+        let mut oauth = raw.oauth;
+        for s in oauth.values_mut() {
+            s.client_secret_file = s.client_secret_file.as_deref().map(resolve);
+            s.ca_file = s.ca_file.as_deref().map(resolve);
+        }
+        super::oauth::validate(src, &oauth, &inboxes, smtp.as_ref(), problems);
         for (key, r) in &regions {
             for (what, a) in [
                 ("team_address", &r.team_address),
@@ -640,6 +665,7 @@ impl MainConfig {
             imap: raw.imap,
             filing: raw.filing,
             daemon: raw.daemon,
+            oauth,
         })
     }
 
@@ -696,6 +722,7 @@ fn default_inbox(region: &str, address: &str) -> InboxConfig {
         auth: AuthMethod::Login,
         oauth_token_file: None,
         oauth_token_command: None,
+        oauth: None,
     }
 }
 

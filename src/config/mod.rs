@@ -11,6 +11,7 @@
 
 mod catalog;
 mod main_file;
+mod oauth;
 mod source;
 
 pub use catalog::{
@@ -22,6 +23,7 @@ pub use main_file::{
     OutboundConfig, RegionConfig, ScreeningConfig, Secret, SmtpConfig, StoreConfig, TlsMode,
     is_loopback_host,
 };
+pub use oauth::{GOOGLE_SCOPE, GOOGLE_TOKEN_URL, MICROSOFT_SCOPE, OAuthSourceConfig, Provider};
 pub use source::{ConfigErrors, Problems, SourceFile};
 
 use std::collections::BTreeMap;

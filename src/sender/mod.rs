@@ -17,6 +17,10 @@
 //! - A reply to an address that bounced permanently is withheld, not sent
 //!   ([`crate::loops::before_send`]); forwards always go.
 //! - Plaintext SMTP is refused unless the server is on loopback; certificates are always verified.
+//! - With `auth = "xoauth2"`, a token source that fails (no token, or tokens the server refuses)
+//!   pauses the outbox as a whole: rows stay pending with their attempt counts untouched (the
+//!   email is not at fault), one ERROR per paused round names the source and the provider's
+//!   error, and sending resumes by itself once tokens are accepted again.
 //! - Logs and stored errors carry the outbox id, kind, reference, attempt number and SMTP code;
 //!   never body content.
 
@@ -33,7 +37,8 @@ use tokio_util::sync::CancellationToken;
 
 mod link;
 
-use crate::config::{Config, SmtpConfig, TlsMode, is_loopback_host};
+use crate::config::{AuthMethod, Config, SmtpConfig, TlsMode, is_loopback_host};
+use crate::oauth::{OAuthError, TokenSources};
 use crate::outbox::forward_allowed;
 use crate::store::{PendingMail, Store, now_ms};
 use link::{LinkError, Links};
@@ -44,6 +49,8 @@ const BATCH: i64 = 50;
 const MAX_IDLE: Duration = Duration::from_secs(60);
 /// Pause after a store error, so a broken database does not spin the loop.
 const STORE_ERROR_PAUSE: Duration = Duration::from_secs(5);
+/// Longest pause while the SMTP token source fails (the pause doubles from 1 s).
+const MAX_STALL: Duration = Duration::from_secs(60);
 /// Longest error text kept in `last_error` and logs (server replies can be long).
 const MAX_ERROR_CHARS: usize = 300;
 
@@ -51,8 +58,9 @@ const MAX_ERROR_CHARS: usize = 300;
 ///
 /// `tls = "tls"` is implicit TLS (SMTPS), `"starttls"` requires STARTTLS, `"none"` is plaintext
 /// and allowed only to a loopback host. Trusted roots are the system's plus `ca_file`; the
-/// certificate and host name are always verified. With a `username`, AUTH uses the resolved
-/// secret. Each command is bounded by `timeout_secs`.
+/// certificate and host name are always verified. With a `username` and `auth = "login"`, AUTH
+/// uses the resolved secret (with `xoauth2` the sender's own connections authenticate, see
+/// `link`). Each command is bounded by `timeout_secs`.
 pub fn transport(cfg: &SmtpConfig) -> Result<AsyncSmtpTransport<Tokio1Executor>> {
     let tls = match cfg.tls {
         TlsMode::Tls => Some(Tls::Wrapper(tls_parameters(cfg)?)),
@@ -81,7 +89,7 @@ pub fn transport(cfg: &SmtpConfig) -> Result<AsyncSmtpTransport<Tokio1Executor>>
     if let Some(tls) = tls {
         builder = builder.tls(tls);
     }
-    if let Some(user) = &cfg.username {
+    if let Some(user) = cfg.username.as_ref().filter(|_| cfg.auth == AuthMethod::Login) {
         let secret = cfg.secret.resolve().context("smtp: reading the password")?;
         builder = builder.credentials(Credentials::new(user.clone(), secret));
     }
@@ -135,6 +143,8 @@ enum Attempt {
         code: Option<String>,
         error: String,
     },
+    /// Not the email's fault: the OAuth token source failed. The row is left as it was.
+    Stalled(OAuthError),
 }
 
 /// Sends due outbox rows until shut down.
@@ -144,6 +154,8 @@ pub struct Sender {
     cfg: Arc<Config>,
     smtp: SmtpConfig,
     sent: SentLog,
+    /// Set when a send found the token source failing; read (and cleared) once per round.
+    stalled: std::sync::Mutex<Option<OAuthError>>,
 }
 
 /// Group commit of `sent` marks. With many emails in flight, each delivery used to commit (and
@@ -191,9 +203,30 @@ impl Sender {
         Sender::with_smtp(store, cfg, smtp)
     }
 
+    /// Like [`Sender::new`], with token sources shared with the inboxes (the daemon's).
+    pub fn with_tokens(store: Store, cfg: Arc<Config>, tokens: Arc<TokenSources>) -> Result<Sender> {
+        let smtp = cfg
+            .main
+            .smtp
+            .clone()
+            .context("no [smtp] section is configured; outbound mail cannot be sent")?;
+        Sender::with_parts(store, cfg, smtp, tokens)
+    }
+
     /// A sender using `smtp` instead of `cfg`'s own `[smtp]` (tests, and callers that resolved
-    /// it elsewhere). `cfg` still provides the forward allow-list.
+    /// it elsewhere). `cfg` still provides the forward allow-list and the `[oauth.*]` sources.
     pub fn with_smtp(store: Store, cfg: Arc<Config>, smtp: SmtpConfig) -> Result<Sender> {
+        let tokens = Arc::new(TokenSources::from_config(&cfg.main)?);
+        Sender::with_parts(store, cfg, smtp, tokens)
+    }
+
+    /// The general constructor: `smtp` settings and the token sources it may name.
+    pub fn with_parts(
+        store: Store,
+        cfg: Arc<Config>,
+        smtp: SmtpConfig,
+        tokens: Arc<TokenSources>,
+    ) -> Result<Sender> {
         // Validates the settings the same way the lettre transport would (plaintext only to
         // loopback, a readable ca_file); the connections themselves are ours (see `link`).
         transport(&smtp)?;
@@ -201,14 +234,24 @@ impl Sender {
             TlsMode::Starttls => Some(tls_parameters(&smtp)?),
             _ => None,
         };
-        let links = Links::new(&smtp, tls)?;
+        let links = Links::new(&smtp, tls, &tokens)?;
         Ok(Sender {
             store,
             links,
             cfg,
             smtp,
             sent: SentLog::default(),
+            stalled: std::sync::Mutex::new(None),
         })
+    }
+
+    /// The token-source failure seen during the last round, if any (and clears it).
+    fn take_stall(&self) -> Option<OAuthError> {
+        self.stalled.lock().ok()?.take()
+    }
+
+    fn is_stalled(&self) -> bool {
+        self.stalled.lock().map(|s| s.is_some()).unwrap_or(false)
     }
 
     /// Sends until `shutdown` is cancelled. Between rounds it sleeps until the earliest pending
@@ -216,11 +259,27 @@ impl Sender {
     /// 60 s pass. On shutdown it finishes the email in hand, then returns.
     pub async fn run(self, shutdown: CancellationToken, wake: Arc<Notify>) {
         tracing::info!(host = %self.smtp.host, port = self.smtp.port, "outbox sender started");
+        let mut stall_pause = Duration::from_secs(1);
         loop {
             if shutdown.is_cancelled() {
                 break;
             }
-            let pause = match self.send_round(&shutdown).await {
+            let round = self.send_round(&shutdown).await;
+            if let Some(e) = self.take_stall() {
+                let wait = stall_pause.mul_f64(jitter());
+                tracing::error!(
+                    oauth = %e.source_name(), error = %e, retry_in_ms = wait.as_millis() as u64,
+                    "outbox paused: SMTP has no token its server accepts; mail stays queued"
+                );
+                stall_pause = (stall_pause * 2).min(MAX_STALL);
+                tokio::select! {
+                    _ = shutdown.cancelled() => break,
+                    _ = tokio::time::sleep(wait) => {}
+                }
+                continue;
+            }
+            stall_pause = Duration::from_secs(1);
+            let pause = match round {
                 // Something was due: look again at once, more may be waiting.
                 Ok(n) if n > 0 => continue,
                 Ok(_) => match self.store.next_due_ms().await {
@@ -278,13 +337,16 @@ impl Sender {
         shutdown: Option<&CancellationToken>,
     ) -> Vec<Result<bool>> {
         use futures::StreamExt;
+        // A new round tries the token source again (`run` has read the last round's stall).
+        let _ = self.take_stall();
         let concurrency = self.smtp.concurrency.max(1);
         let stopped = || shutdown.is_some_and(CancellationToken::is_cancelled);
         let mut out = Vec::with_capacity(rows.len());
         let mut pending = futures::stream::FuturesUnordered::new();
         let mut next = rows.iter();
         loop {
-            while pending.len() < concurrency && !stopped() {
+            // A failing token source fails every send alike: stop starting new ones.
+            while pending.len() < concurrency && !stopped() && !self.is_stalled() {
                 match next.next() {
                     Some(mail) => pending.push(self.process(mail)),
                     None => break,
@@ -321,6 +383,12 @@ impl Sender {
                     attempt = attempt_no, smtp_code = code.as_deref().unwrap_or("-"), error = %error,
                     "email refused permanently; not retrying"
                 );
+                Ok(false)
+            }
+            Attempt::Stalled(e) => {
+                if let Ok(mut s) = self.stalled.lock() {
+                    *s = Some(e);
+                }
                 Ok(false)
             }
             Attempt::Temporary { code, error } => {
@@ -373,6 +441,7 @@ impl Sender {
         let limit = Duration::from_secs(self.smtp.timeout_secs.max(1));
         match tokio::time::timeout(limit, self.links.send(&envelope, &mail.eml)).await {
             Ok(Ok(())) => Attempt::Sent,
+            Ok(Err(LinkError::OAuth(e))) => Attempt::Stalled(e),
             Ok(Err(LinkError::Io(error))) => Attempt::Temporary {
                 code: None,
                 error: truncate(&error),
@@ -453,6 +522,8 @@ mod tests {
             retry_base_secs: 30,
             retry_max_secs: 3600,
             concurrency: 4,
+            auth: crate::config::AuthMethod::Login,
+            oauth: None,
         }
     }
 

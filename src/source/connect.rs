@@ -2,7 +2,9 @@
 //! optional `ca_file`), and login (LOGIN or XOAUTH2).
 //!
 //! Invariants: certificate verification is always on; plaintext is refused unless the host is
-//! loopback; secrets never appear in errors or logs.
+//! loopback; secrets and tokens never appear in errors or logs. With `oauth = NAME`, a refused
+//! token is replaced once (a new one from the source) before the login counts as failed, and the
+//! session reports when its token must be renewed ([`Connected::renew_at`]).
 
 use std::fmt::Debug;
 use std::path::Path;
@@ -17,6 +19,7 @@ use tokio_rustls::TlsConnector;
 use tokio_rustls::rustls::{ClientConfig, RootCertStore};
 
 use crate::config::{AuthMethod, InboxConfig, TlsMode, is_loopback_host};
+use crate::oauth::{OAuthError, TokenSources};
 
 /// A stream async-imap can drive: plain TCP or TLS over it.
 pub trait Io: AsyncRead + AsyncWrite + Unpin + Send + Debug {}
@@ -65,16 +68,38 @@ async fn tls_wrap(tcp: Box<dyn Io>, host: &str, ca_file: Option<&Path>) -> Resul
     Ok(Box::new(tls))
 }
 
+/// A logged-in session and, when it was authenticated with a token from an `[oauth.NAME]`
+/// source, when to close it and log in again with a fresh one.
+pub struct Connected {
+    pub session: Session,
+    pub renew_at: Option<std::time::Instant>,
+}
+
+/// Why a connection could not be opened: the token source (an operator must act: ERROR), or
+/// anything else (network, server, password: retried with backoff).
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error(transparent)]
+    OAuth(#[from] OAuthError),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
 /// Connects and logs in. Every step is bounded by `timeout`.
-pub async fn connect(inbox: &InboxConfig, timeout: Duration) -> Result<Session> {
+pub async fn connect(
+    inbox: &InboxConfig,
+    tokens: &TokenSources,
+    timeout: Duration,
+) -> Result<Connected, ConnectError> {
     let host = inbox
         .host
         .as_deref()
         .context("the inbox has no `host`; `run` needs one for every [[inbox]]")?;
     if inbox.tls == TlsMode::None && !is_loopback_host(host) {
-        bail!(
+        return Err(anyhow!(
             "plaintext IMAP (tls = \"none\") is allowed only to loopback, not {host}; use tls = \"tls\" or \"starttls\""
-        );
+        )
+        .into());
     }
     let step =
         |what: &'static str| move |_| anyhow!("timed out after {}s {what} ({host})", timeout.as_secs());
@@ -111,6 +136,66 @@ pub async fn connect(inbox: &InboxConfig, timeout: Duration) -> Result<Session> 
     };
 
     let user = inbox.username.clone().unwrap_or_else(|| inbox.address.clone());
+    if let Some(name) = inbox
+        .oauth
+        .as_deref()
+        .filter(|_| inbox.auth == AuthMethod::Xoauth2)
+    {
+        let source = tokens
+            .get(name)
+            .with_context(|| format!("oauth = \"{name}\" is not a configured [oauth.*] source"))?;
+        let (token, fetched_now) = source.token_and_origin().await?;
+        let first = tokio::time::timeout(
+            timeout,
+            client.authenticate(
+                "XOAUTH2",
+                XOAuth2 {
+                    user: user.clone(),
+                    token: token.secret().to_string(),
+                },
+            ),
+        )
+        .await
+        .map_err(step("authenticating"))?;
+        let (session, token) = match first {
+            Ok(s) => (s, token),
+            Err((e, _)) if fetched_now => {
+                return Err(ConnectError::OAuth(OAuthError::Rejected {
+                    name: name.to_string(),
+                    server: "the IMAP server",
+                    detail: format!("login as {user}: {e}"),
+                }));
+            }
+            Err((e, client)) => {
+                // A cached token refused: it may have been revoked or expired early. One more
+                // try with a new one, on the same connection (a failed AUTHENTICATE leaves it in
+                // the not-authenticated state).
+                tracing::warn!(oauth = %name, error = %e, "XOAUTH2 login refused; fetching a new token and trying once more");
+                let fresh = source.token_after_rejection(&token).await?;
+                let auth = XOAuth2 {
+                    user: user.clone(),
+                    token: fresh.secret().to_string(),
+                };
+                match tokio::time::timeout(timeout, client.authenticate("XOAUTH2", auth))
+                    .await
+                    .map_err(step("authenticating"))?
+                {
+                    Ok(s) => (s, fresh),
+                    Err((e, _)) => {
+                        return Err(ConnectError::OAuth(OAuthError::Rejected {
+                            name: name.to_string(),
+                            server: "the IMAP server",
+                            detail: format!("login as {user}: {e}"),
+                        }));
+                    }
+                }
+            }
+        };
+        return Ok(Connected {
+            session,
+            renew_at: Some(token.renew_at()),
+        });
+    }
     let session = match inbox.auth {
         AuthMethod::Login => {
             let password = inbox.secret.resolve().context("the inbox password")?;
@@ -131,7 +216,10 @@ pub async fn connect(inbox: &InboxConfig, timeout: Duration) -> Result<Session> 
                 .map_err(|(e, _)| anyhow!("XOAUTH2 authentication failed for {user}: {e}"))?
         }
     };
-    Ok(session)
+    Ok(Connected {
+        session,
+        renew_at: None,
+    })
 }
 
 async fn greeted(
@@ -219,7 +307,7 @@ mod tests {
             "region = \"ncal\"\naddress = \"a@b.c\"\nhost = \"imap.example.org\"\nport = 143\ntls = \"none\"\n",
         )
         .expect("inbox");
-        let err = match connect(&inbox, Duration::from_secs(1)).await {
+        let err = match connect(&inbox, &TokenSources::default(), Duration::from_secs(1)).await {
             Ok(_) => panic!("plaintext to a remote host must be refused"),
             Err(e) => e.to_string(),
         };

@@ -19,6 +19,7 @@
 //! failing never stalls another.
 
 pub mod connect;
+mod renew;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -31,8 +32,10 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::{Config, FilingMode, InboxConfig};
 use crate::ingest::{self, Source};
+use crate::oauth::{OAuthError, TokenSources};
 use crate::store::{Roster, Store};
 pub use connect::Session;
+use renew::{Failure, REJECTED_PAUSE};
 
 /// When each inbox last completed a cycle; read by the watchdog.
 #[derive(Debug, Default)]
@@ -72,6 +75,8 @@ pub struct Shared {
     pub wake_sender: Arc<Notify>,
     pub health: Arc<Health>,
     pub shutdown: CancellationToken,
+    /// The `[oauth.*]` token sources, shared with the sender.
+    pub tokens: Arc<TokenSources>,
 }
 
 /// The store key of an inbox's watched folder.
@@ -121,16 +126,25 @@ impl InboxWorker {
                     let started = Instant::now();
                     match self.session().await {
                         Ok(()) => break, // clean shutdown
-                        Err(e) => {
+                        Err(failure) => {
                             let max = Duration::from_secs(self.config().main.imap.reconnect_max_secs.max(1));
                             if started.elapsed() > max {
                                 backoff = Duration::from_secs(1); // it had been working: start over
                             }
-                            let wait = jitter(backoff);
-                            if ingest::is_store_error(&e) {
-                                tracing::error!(error = %format!("{e:#}"), retry_in_ms = wait.as_millis() as u64, "store unavailable; new mail stays unread in the inbox until it is back");
-                            } else {
-                                tracing::warn!(error = %format!("{e:#}"), retry_in_ms = wait.as_millis() as u64, "inbox connection failed; reconnecting");
+                            let mut wait = jitter(backoff);
+                            if matches!(failure, Failure::OAuth(OAuthError::Rejected { .. })) {
+                                wait += REJECTED_PAUSE.min(max);
+                            }
+                            match failure {
+                                Failure::OAuth(e) => {
+                                    tracing::error!(oauth = %e.source_name(), error = %e, retry_in_ms = wait.as_millis() as u64, "inbox cannot log in: its OAuth token source failed; retrying (inboxes using other sources are not affected)");
+                                }
+                                Failure::Other(e) if ingest::is_store_error(&e) => {
+                                    tracing::error!(error = %format!("{e:#}"), retry_in_ms = wait.as_millis() as u64, "store unavailable; new mail stays unread in the inbox until it is back");
+                                }
+                                Failure::Other(e) => {
+                                    tracing::warn!(error = %format!("{e:#}"), retry_in_ms = wait.as_millis() as u64, "inbox connection failed; reconnecting");
+                                }
                             }
                             tokio::select! {
                                 _ = tokio::time::sleep(wait) => {}
@@ -151,11 +165,24 @@ impl InboxWorker {
         self.shared.config.borrow().clone()
     }
 
-    /// One connection's life. `Ok` only on shutdown.
-    async fn session(&mut self) -> Result<()> {
+    /// One connection's life (renewed in place when its OAuth token is due). `Ok` only on
+    /// shutdown.
+    async fn session(&mut self) -> Result<(), Failure> {
         let cfg = self.config();
         let timeout = Duration::from_secs(cfg.main.imap.command_timeout_secs.max(1));
-        let mut s = connect::connect(&self.inbox, timeout).await?;
+        let connect::Connected {
+            session: mut s,
+            mut renew_at,
+        } = match tokio::select! {
+            c = connect::connect(&self.inbox, &self.shared.tokens, timeout) => c,
+            // A login can wait long (a server's failed-login penalty): shutdown need not.
+            _ = self.shared.shutdown.cancelled() => return Ok(()),
+        } {
+            Ok(c) => c,
+            Err(connect::ConnectError::OAuth(e)) => return Err(Failure::OAuth(e)),
+            Err(connect::ConnectError::Other(e)) => return Err(Failure::Other(e)),
+        };
+        let mut renew_backoff = Duration::from_secs(1);
         let caps = {
             let c = t(timeout, "CAPABILITY", s.capabilities()).await?;
             Caps {
@@ -197,6 +224,28 @@ impl InboxWorker {
                     let _ = tokio::time::timeout(timeout, s.logout()).await;
                     return Ok(());
                 }
+                if renew_at.is_some_and(|r| Instant::now() >= r) {
+                    let renewed = tokio::select! {
+                        r = self.renew(&mut s, timeout) => r,
+                        _ = self.shared.shutdown.cancelled() => continue, // logs out above
+                    };
+                    match renewed {
+                        Ok(next) => {
+                            renew_at = next;
+                            renew_backoff = Duration::from_secs(1);
+                            break; // SELECT on the new session
+                        }
+                        Err(rejected) => {
+                            let max = Duration::from_secs(cfg.main.imap.reconnect_max_secs.max(1));
+                            let mut wait = jitter(renew_backoff);
+                            if rejected {
+                                wait += REJECTED_PAUSE.min(max);
+                            }
+                            renew_at = Some(Instant::now() + wait);
+                            renew_backoff = (renew_backoff * 2).min(max);
+                        }
+                    }
+                }
                 // Taken afresh each cycle, so a reload (SIGHUP) applies to the next message.
                 let cfg = self.config();
                 let n = self
@@ -209,7 +258,7 @@ impl InboxWorker {
                     continue; // more may have arrived while we worked
                 }
                 resync = false;
-                let (next, new_mail) = self.wait(s, &cfg, caps, timeout).await?;
+                let (next, new_mail) = self.wait(s, &cfg, caps, timeout, renew_at).await?;
                 s = next;
                 if !new_mail {
                     break; // a quiet cycle: re-SELECT, which also catches a UIDVALIDITY change
@@ -381,19 +430,27 @@ impl InboxWorker {
         Ok(())
     }
 
-    /// Waits for new mail: IDLE when offered, else a poll interval. Returns the session and
-    /// whether the server announced new data.
+    /// Waits for new mail: IDLE when offered, else a poll interval; never past `renew_at` (the
+    /// session's token renewal). Returns the session and whether the server announced new data.
     async fn wait(
         &mut self,
         s: Session,
         cfg: &Arc<Config>,
         caps: Caps,
         timeout: Duration,
+        renew_at: Option<Instant>,
     ) -> Result<(Session, bool)> {
         let shutdown = self.shared.shutdown.clone();
+        let until_renew = |d: Duration| match renew_at {
+            Some(r) => d.min(
+                r.saturating_duration_since(Instant::now())
+                    .max(Duration::from_millis(50)),
+            ),
+            None => d,
+        };
         if !caps.idle {
             tokio::select! {
-                _ = tokio::time::sleep(Duration::from_secs(cfg.main.imap.poll_secs.max(1))) => {}
+                _ = tokio::time::sleep(until_renew(Duration::from_secs(cfg.main.imap.poll_secs.max(1)))) => {}
                 _ = shutdown.cancelled() => {}
             }
             return Ok((s, true));
@@ -401,7 +458,8 @@ impl InboxWorker {
         let mut idle = s.idle();
         t(timeout, "IDLE", idle.init()).await?;
         let result = {
-            let (fut, stop) = idle.wait_with_timeout(Duration::from_secs(cfg.main.imap.idle_secs.max(5)));
+            let (fut, stop) =
+                idle.wait_with_timeout(until_renew(Duration::from_secs(cfg.main.imap.idle_secs.max(5))));
             tokio::pin!(fut);
             tokio::select! {
                 r = &mut fut => r,

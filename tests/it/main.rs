@@ -14,6 +14,7 @@ mod golden;
 mod hostile;
 mod loops;
 mod mailenv_selftest;
+mod oauth;
 mod outage;
 mod postgres;
 mod privacy;

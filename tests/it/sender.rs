@@ -97,6 +97,8 @@ fn smtp(port: u16) -> SmtpConfig {
         retry_base_secs: 30,
         retry_max_secs: 3600,
         concurrency: 4,
+        auth: referral_intake::config::AuthMethod::Login,
+        oauth: None,
     }
 }
 

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use referral_intake::config::{Config, InboxConfig, TlsMode};
+use referral_intake::oauth::TokenSources;
 use referral_intake::sender::Sender;
 use referral_intake::source::connect::connect;
 use referral_intake::store::{NewMessage, NewOutbox, Store};
@@ -26,10 +27,10 @@ fn ncal(cfg: &Config) -> InboxConfig {
     cfg.main.inboxes.first().cloned().expect("ncal inbox")
 }
 
-fn err_text<T>(r: anyhow::Result<T>) -> String {
+fn err_text<T, E: Into<anyhow::Error>>(r: Result<T, E>) -> String {
     match r {
         Ok(_) => String::new(),
-        Err(e) => format!("{e:#}"),
+        Err(e) => format!("{:#}", e.into()),
     }
 }
 
@@ -47,13 +48,13 @@ fn imap_tls_without_the_ca_is_refused_with_a_certificate_error() {
         inbox.tls = mode;
         inbox.port = port;
         inbox.ca_file = None;
-        let err = err_text(rt.block_on(connect(&inbox, t)));
+        let err = err_text(rt.block_on(connect(&inbox, &TokenSources::default(), t)));
         assert!(
             err.to_ascii_lowercase().contains("certificate"),
             "{mode:?}: refused for its certificate: {err:?}"
         );
         inbox.ca_file = Some(env.ca_pem.clone());
-        let ok = rt.block_on(connect(&inbox, t));
+        let ok = rt.block_on(connect(&inbox, &TokenSources::default(), t));
         assert!(ok.is_ok(), "{mode:?} with the test CA connects: {}", err_text(ok));
     }
 }
@@ -147,7 +148,7 @@ fn plaintext_to_a_remote_host_is_refused() {
     let mut inbox = ncal(&cfg);
     inbox.host = Some("imap.example.org".into());
     inbox.tls = TlsMode::None;
-    let err = err_text(rt.block_on(connect(&inbox, Duration::from_secs(5))));
+    let err = err_text(rt.block_on(connect(&inbox, &TokenSources::default(), Duration::from_secs(5))));
     assert!(err.contains("plaintext IMAP"), "{err}");
 
     let mut smtp = cfg.main.smtp.clone().expect("smtp");

@@ -83,15 +83,32 @@ pub struct MailEnv {
     owner: Owner,
     dovecot: Option<Child>,
     smtp: Option<Child>,
+    /// OAuth mode: the introspection URL Dovecot and the sink check bearer tokens at.
+    oauth: Option<String>,
 }
 
 impl MailEnv {
     /// Starts Dovecot and aiosmtpd on fresh ports; retries with new ports if another process took
     /// one between choosing and binding it.
     pub fn start() -> MailEnv {
+        MailEnv::start_with(None)
+    }
+
+    /// Like [`MailEnv::start`], but the inbox users can also log in with XOAUTH2 bearer tokens
+    /// that Dovecot's `oauth2` passdb checks at `introspection_url` (RFC 7662, POST), and the
+    /// SMTP sink *requires* AUTH XOAUTH2, checking tokens the same way. Passwords still work for
+    /// IMAP, so the harness's own checks (`list`, `append`) are unchanged. Dovecot's failed-login
+    /// penalty is switched off (auth runs as the mail user and cannot reach anvil's penalty
+    /// socket): it delays logins from 127.0.0.1 by up to 15 s after a refused token, longer than
+    /// the tests' few-second tokens live, which no client could ride out.
+    pub fn start_oauth(introspection_url: &str) -> MailEnv {
+        MailEnv::start_with(Some(introspection_url))
+    }
+
+    fn start_with(oauth: Option<&str>) -> MailEnv {
         let mut last = String::new();
         for _ in 0..3 {
-            match MailEnv::try_start() {
+            match MailEnv::try_start(oauth) {
                 Ok(env) => return env,
                 Err(e) if e.to_ascii_lowercase().contains("address already in use") => last = e,
                 Err(e) => panic!("{e}"),
@@ -100,7 +117,7 @@ impl MailEnv {
         panic!("mail servers did not start after 3 attempts (ports taken):\n{last}")
     }
 
-    fn try_start() -> Result<MailEnv, String> {
+    fn try_start(oauth: Option<&str>) -> Result<MailEnv, String> {
         let dir = tempfile::Builder::new()
             .prefix("mailenv-")
             .tempdir()
@@ -126,10 +143,11 @@ impl MailEnv {
                 .map(|u| format!("{u}:{{PLAIN}}{PASSWORD}::::::\n"))
                 .collect();
             fs::write(d.join("users"), users)?;
-            fs::write(
-                d.join("dovecot.conf"),
-                dovecot_conf(d, &owner, imap_port, imaps_port),
-            )
+            let mut conf = dovecot_conf(d, &owner, imap_port, imaps_port);
+            if let Some(url) = oauth {
+                conf = setup::with_oauth2(&conf, d, &owner, url);
+            }
+            fs::write(d.join("dovecot.conf"), conf)
         };
         setup().map_err(|e| format!("mail env setup in {}: {e}", d.display()))?;
         make_certs(&d.join("tls"))?;
@@ -150,6 +168,7 @@ impl MailEnv {
             owner,
             dovecot: None,
             smtp: None,
+            oauth: oauth.map(str::to_string),
         };
         // Both start at once; then wait for both (aiosmtpd's Python start-up is the slow one).
         env.dovecot = Some(env.spawn_dovecot()?);
@@ -463,6 +482,25 @@ impl MailEnv {
         )
     }
 
+    /// OAuth mode: the sink's AUTH XOAUTH2 outcomes so far, `(user, accepted)` in order.
+    pub fn smtp_auths(&self) -> Vec<(String, bool)> {
+        fs::read_to_string(self.dir.path().join("aiosmtpd.auth.log"))
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| {
+                let mut it = l.split_whitespace().skip(1);
+                let user = it.next()?.strip_prefix("user=")?.to_string();
+                let ok = it.next()? == "ok=True";
+                Some((user, ok))
+            })
+            .collect()
+    }
+
+    /// Dovecot's log so far (logins are logged with `method=XOAUTH2`).
+    pub fn dovecot_log(&self) -> String {
+        fs::read_to_string(self.dir.path().join("dovecot.log")).unwrap_or_default()
+    }
+
     /// The tails of Dovecot's and aiosmtpd's logs, for failure messages.
     pub fn logs(&self) -> String {
         ["dovecot.log", "dovecot.stderr", "aiosmtpd.log"]
@@ -515,6 +553,21 @@ impl MailEnv {
             .map_err(|e| format!("write mailenv_sink.py: {e}"))?;
         cmd.env("PYTHONPATH", self.dir.path())
             .env("MAILENV_SMTP_REPLY", self.dir.path().join("smtp-reply"));
+        if let Some(url) = &self.oauth {
+            // aiosmtpd's command line cannot require AUTH: the sink runs its own server loop.
+            fs::write(self.dir.path().join("mailenv_xoauth2.py"), SINK_XOAUTH2)
+                .map_err(|e| format!("write mailenv_xoauth2.py: {e}"))?;
+            let mut cmd = Command::new("sh");
+            cmd.args(["-c", "umask 022 && exec \"$0\" \"$@\""]).arg(python());
+            cmd.arg(self.dir.path().join("mailenv_xoauth2.py"))
+                .arg(self.smtp_port.to_string())
+                .arg(self.maildir(SINK))
+                .arg(url)
+                .arg(self.dir.path().join("aiosmtpd.auth.log"))
+                .env("PYTHONPATH", self.dir.path())
+                .env("MAILENV_SMTP_REPLY", self.dir.path().join("smtp-reply"));
+            return self.spawn(cmd, "aiosmtpd.log");
+        }
         cmd.args(["--no-requiretls", "-c", "mailenv_sink.Sink"])
             .arg(self.maildir(SINK));
         self.spawn(cmd, "aiosmtpd.log")
@@ -622,6 +675,54 @@ class Sink(Mailbox):
         if reply:
             return reply
         return await super().handle_DATA(server, session, envelope)
+"#;
+
+/// OAuth mode's sink: the `Sink` handler above behind an SMTP server that requires AUTH XOAUTH2
+/// and checks each bearer token at the introspection URL (`{"active": true}` = good). One line
+/// per AUTH goes to the auth log: `<epoch> user=<user> ok=<True|False>` (never the token).
+const SINK_XOAUTH2: &str = r#"
+import asyncio, base64, json, signal, sys, time, urllib.parse, urllib.request
+from aiosmtpd.smtp import SMTP, AuthResult
+from mailenv_sink import Sink
+
+port, maildir, url, auth_log = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+
+
+def token_ok(token):
+    data = urllib.parse.urlencode({"token": token}).encode()
+    try:
+        with urllib.request.urlopen(url, data=data, timeout=5) as r:
+            return bool(json.loads(r.read() or b"{}").get("active"))
+    except (OSError, ValueError):
+        return False
+
+
+class OAuthSink(Sink):
+    async def auth_XOAUTH2(self, server, args):
+        if len(args) < 2:
+            return AuthResult(success=False, handled=False)
+        try:
+            raw = base64.b64decode(args[1], validate=True).decode("utf-8", "replace")
+        except ValueError:
+            return AuthResult(success=False, handled=False)
+        parts = dict(p.split("=", 1) for p in raw.split("\x01") if "=" in p)
+        bearer = parts.get("auth", "")
+        token = bearer[7:] if bearer.lower().startswith("bearer ") else ""
+        ok = bool(token) and await asyncio.get_running_loop().run_in_executor(None, token_ok, token)
+        with open(auth_log, "a") as f:
+            f.write(f"{time.time():.3f} user={parts.get('user', '-')} ok={ok}\n")
+        return AuthResult(success=ok, handled=False, auth_data=parts.get("user"))
+
+
+loop = asyncio.new_event_loop()
+asyncio.set_event_loop(loop)
+server = loop.run_until_complete(loop.create_server(
+    lambda: SMTP(OAuthSink(maildir), hostname="sink.example.test", auth_required=True,
+                 auth_require_tls=False, auth_exclude_mechanism=["PLAIN", "LOGIN"]),
+    "127.0.0.1", port))
+for sig in (signal.SIGTERM, signal.SIGINT):
+    loop.add_signal_handler(sig, loop.stop)
+loop.run_forever()
 "#;
 
 impl Drop for MailEnv {

@@ -5,6 +5,7 @@
 pub mod child;
 pub mod inproc;
 pub mod mailenv;
+pub mod oauth_provider;
 pub mod plan;
 
 use std::path::{Path, PathBuf};

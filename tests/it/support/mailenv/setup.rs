@@ -188,3 +188,40 @@ userdb {{
 "
     )
 }
+
+/// The OAuth variant of [`dovecot_conf`]: an `oauth2` passdb for XOAUTH2/OAUTHBEARER checking
+/// tokens at `url` (its args file written beside the config), the password file kept for PLAIN
+/// and LOGIN, and no failed-login penalty (see `MailEnv::start_oauth`).
+pub(super) fn with_oauth2(conf: &str, d: &Path, o: &Owner, url: &str) -> String {
+    let ext = d.join("dovecot-oauth2.conf.ext");
+    let args = format!(
+        "introspection_mode = post\nintrospection_url = {url}\nusername_attribute = username\n\
+         active_attribute = active\nactive_value = true\n"
+    );
+    if let Err(e) = std::fs::write(&ext, args) {
+        panic!("write {}: {e}", ext.display());
+    }
+    let u = &o.user;
+    conf.replacen(
+        "auth_mechanisms = plain login",
+        "auth_mechanisms = plain login xoauth2 oauthbearer",
+        1,
+    )
+    .replacen(
+        "passdb {\n  driver = passwd-file\n",
+        &format!(
+            "passdb {{\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n  args = {}\n}}\n\
+             passdb {{\n  driver = passwd-file\n  mechanisms = plain login\n",
+            ext.display()
+        ),
+        1,
+    )
+    .replacen(
+        "service anvil {\n  chroot =\n}\n",
+        &format!(
+            "service anvil {{\n  chroot =\n  unix_listener anvil-auth-penalty {{\n    mode = 0\n  }}\n}}\n\
+             service auth {{\n  user = {u}\n}}\n"
+        ),
+        1,
+    )
+}
