@@ -237,4 +237,34 @@ mod tests {
         );
         assert!(extract_body("Note: see attached").records.is_empty());
     }
+
+    /// Issue #8 class 10: questions are labels (more than eight words), a forwarded chain is read
+    /// past its separator when the newest text holds no referral, bulleted items are chosen.
+    #[test]
+    fn class10_questions_forwarded_chains_and_bullets() {
+        let body = "Please process - forwarding from our line worker.\n\n                    -----Original Message-----\nFrom: W <w@x.example>\nSubject: ECM referral\n\n                    What is the client's date of birth? 7/7/1999\n                    Is the client currently receiving ECM services from another provider? No\n                    Population(s) of Focus:\n  - Adults at risk for LTC institutionalization\n                    Referring worker: Wendell Sample\n";
+        let doc = extract_body(body);
+        let entries = &doc.records.first().expect("a record").entries;
+        let got: Vec<(&str, &RawValue)> = entries.iter().map(|e| (e.name.as_str(), &e.value)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    "What is the client's date of birth?",
+                    &RawValue::Text("7/7/1999".into())
+                ),
+                (
+                    "Is the client currently receiving ECM services from another provider?",
+                    &RawValue::Text("No".into())
+                ),
+                (
+                    "Adults at risk for LTC institutionalization",
+                    &RawValue::Checked(true)
+                ),
+                ("Referring worker", &RawValue::Text("Wendell Sample".into())),
+            ]
+        );
+        // The forward's own header lines are not read as labels.
+        assert!(entries.iter().all(|e| e.name != "From" && e.name != "Subject"));
+    }
 }

@@ -281,10 +281,9 @@ impl Vocabulary {
                         .copied()
                         .flatten()
                         .is_none_or(|(c, _)| count + 1 < c)
+                    && let Some(b) = best.get_mut(end)
                 {
-                    if let Some(b) = best.get_mut(end) {
-                        *b = Some((count + 1, start));
-                    }
+                    *b = Some((count + 1, start));
                 }
             }
         }
@@ -352,6 +351,11 @@ impl Vocabulary {
                     self.target_for_label(p, entry, context, parent_role)
                         .map(|(t, sc)| (t, sc.min(score::CONTAINS + 0.5)))
                 })
+            })
+            // The path read as one phrase (`ecm.enrolled`: "ECM enrolled").
+            .or_else(|| {
+                self.target_for_label(&segments.join(" "), entry, context, parent_role)
+                    .map(|(t, sc)| (t, sc.min(score::CONTAINS + 0.5)))
             })
     }
 
@@ -463,14 +467,20 @@ impl Vocabulary {
         } else {
             score::CONTAINS + (phrase_len as f32 / n.len().max(1) as f32).min(1.0)
         };
+        // A bare number under a Population of Focus column ("POF: 1") is the population; a
+        // tick beside a numbered box (`ECM_POF_3`, "POF 3") ticks that one.
+        let numbered_value = matches!(&entry.value, RawValue::Text(t) if t.trim().parse::<u8>().is_ok_and(|d| (1..=9).contains(&d)));
         if attr == Attr::Populations && is_tickish(&entry.value) {
-            // `ECM_POF_3`, "POF 3": a numbered Population of Focus checkbox.
-            let n = n
+            let numbered_box = n
                 .rsplit(' ')
                 .next()
                 .and_then(|d| d.parse::<u8>().ok())
-                .filter(|d| (1..=9).contains(d))?;
-            return Some((Target::Tick(TickValue::Population(n)), score::EXACT));
+                .filter(|d| (1..=9).contains(d));
+            match numbered_box {
+                Some(d) => return Some((Target::Tick(TickValue::Population(d)), score::EXACT)),
+                None if !numbered_value => return None,
+                None => {}
+            }
         }
         // One box for several parts of the member's address: "City / ZIP", "City, State, ZIP".
         let names = |a: Attr| self.names_attr(&n, a);

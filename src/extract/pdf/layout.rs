@@ -431,6 +431,19 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
                             || split_ticks(&q.text).is_some_and(|its| its.iter().all(|(_, c)| is_yes_no(c)))
                     })
                     .find(|q| q.text.trim_end().ends_with('?') && tick_prefix(&q.text).is_none())
+                    // ... or printed on the line above, the answers on a line of their own.
+                    .or_else(|| {
+                        line.cells
+                            .iter()
+                            .take(ci)
+                            .all(|q| {
+                                split_ticks(&q.text).is_some_and(|its| its.iter().all(|(_, c)| is_yes_no(c)))
+                            })
+                            .then(|| li.checked_sub(1).and_then(|p| lines.get(p)))
+                            .flatten()
+                            .and_then(|p| p.cells.last())
+                            .filter(|q| q.text.trim_end().ends_with('?') && tick_prefix(&q.text).is_none())
+                    })
                     .map(|q| ((), q));
                 if let Some((_, q)) = question
                     && items.iter().all(|(_, c)| is_yes_no(c) || c.is_empty())

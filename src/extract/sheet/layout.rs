@@ -750,4 +750,71 @@ mod tests {
         ]);
         assert!(matches!(read_sheet(&g), SheetLayout::Form(e) if e.len() == 3));
     }
+
+    /// Issue #8 class 8: rows of labels over rows of values pair by column, even when those
+    /// columns hold values elsewhere on the sheet.
+    #[test]
+    fn class8_label_rows_over_value_rows() {
+        let g = grid(&[
+            ((0, 0), t("Member Last Name")),
+            ((0, 1), t("Member First Name")),
+            ((1, 0), t("Fakerly")),
+            ((1, 1), t("Beatrix")),
+            ((2, 0), t("X")),
+            ((2, 1), t("Experiencing homelessness")),
+            ((3, 1), t("High utilizer")),
+            ((4, 1), t("Serious mental illness")),
+        ]);
+        let SheetLayout::Form(entries) = read_sheet(&g) else {
+            panic!("a form")
+        };
+        let got = pairs(&entries);
+        assert!(got.contains(&(None, "Member Last Name", t("Fakerly"))), "{got:?}");
+        assert!(
+            got.contains(&(None, "Member First Name", t("Beatrix"))),
+            "{got:?}"
+        );
+    }
+
+    /// Class 8 (tables): a header under a row of group headings, with a legend beside the table.
+    #[test]
+    fn class8_table_header_under_group_headings_and_a_legend_beside() {
+        let mut g = grid(&[
+            ((0, 0), t("County batch")),
+            ((1, 0), t("MEMBER")),
+            ((1, 2), t("REFERRING STAFF")),
+            ((2, 0), t("Last Name")),
+            ((2, 1), t("First Name")),
+            ((2, 2), t("Name")),
+            ((2, 3), t("Phone")),
+            ((2, 5), t("POF 1")),
+            ((2, 6), t("Homelessness")),
+            ((3, 0), t("Fakerton")),
+            ((3, 1), t("Marisol")),
+            ((3, 2), t("Karen Notreal")),
+            ((3, 3), t("213-555-0201")),
+            ((3, 5), t("POF 2")),
+            ((3, 6), t("High utilizers")),
+            ((4, 0), t("Placeholder")),
+            ((4, 1), t("Dewey")),
+            ((4, 2), t("Karen Notreal")),
+            ((4, 3), t("213-555-0201")),
+        ]);
+        g.add_merge((1, 0), (1, 1));
+        g.add_merge((1, 2), (1, 3));
+        let SheetLayout::Table(records) = read_sheet(&g) else {
+            panic!("a table")
+        };
+        assert_eq!(records.len(), 2);
+        let first = records.first().map(|r| pairs(&r.entries)).unwrap_or_default();
+        assert_eq!(
+            first,
+            vec![
+                (Some("MEMBER"), "Last Name", t("Fakerton")),
+                (Some("MEMBER"), "First Name", t("Marisol")),
+                (Some("REFERRING STAFF"), "Name", t("Karen Notreal")),
+                (Some("REFERRING STAFF"), "Phone", t("213-555-0201")),
+            ]
+        );
+    }
 }

@@ -140,3 +140,153 @@ fn a_referrers_program_is_their_organisation() {
     assert_eq!(map("ECM", Some(Role::Referrer)).as_deref(), Some("program"));
     assert_eq!(map("Example Behavioral Health", None).as_deref(), Some("program"));
 }
+
+// Issue #8: one regression test per class of mis-reading found on forms nobody had profiled.
+
+fn read(entries: &[(&str, RawValue)]) -> crate::model::Fields {
+    let cfg = Config::builtin().expect("config");
+    let doc = crate::extract::RawDoc {
+        kind: crate::extract::DocKind::PdfForm,
+        records: vec![crate::extract::RawRecord {
+            entries: entries
+                .iter()
+                .map(|(name, value)| RawEntry {
+                    name: (*name).into(),
+                    alt: None,
+                    section: None,
+                    value: value.clone(),
+                })
+                .collect(),
+        }],
+        text: String::new(),
+    };
+    let ctx = crate::profile::MapContext {
+        catalog: &cfg.catalog,
+        today: chrono::NaiveDate::from_ymd_opt(2026, 12, 1).expect("date"),
+    };
+    let (_, mut refs) = cfg.profiles.map(&doc, ctx);
+    refs.pop().map(|r| r.fields).unwrap_or_default()
+}
+
+fn txt(s: &str) -> RawValue {
+    RawValue::Text(s.into())
+}
+
+#[test]
+fn class1_words_run_together_in_names_and_export_values() {
+    assert_eq!(text("MemberDateOfBirth").as_deref(), Some("member_dob"));
+    assert_eq!(text("ReferringProviderPhone").as_deref(), Some("referrer_phone"));
+    assert_eq!(text("mbr_first_name").as_deref(), Some("member_first_name"));
+    // One token with no case at all, split into the vocabulary's words.
+    assert_eq!(text("mbrfirst").as_deref(), Some("member_first_name"));
+    assert_eq!(text("refdate").as_deref(), Some("referral_date"));
+    let f = read(&[("ReferrerType", txt("SocialServicesProvider"))]);
+    assert_eq!(
+        f.referrer_relationship,
+        Some(Relationship::SocialServicesProvider)
+    );
+}
+
+#[test]
+fn class2_dotted_initialisms_are_words() {
+    assert_eq!(text("D.O.B.").as_deref(), Some("member_dob"));
+    assert_eq!(text("Medi-Cal I.D. #").as_deref(), Some("member_cin"));
+    assert_eq!(text("C.S.W. Name").as_deref(), Some("referrer_name"));
+    let f = read(&[("P.O.F.", txt("3"))]);
+    assert_eq!(f.ecm_populations.into_iter().collect::<Vec<_>>(), vec![3]);
+}
+
+#[test]
+fn class3_hierarchical_names_leaf_is_the_attribute_parents_the_role() {
+    assert_eq!(text("member.address.city").as_deref(), Some("member_city"));
+    assert_eq!(text("member.address.zip").as_deref(), Some("member_zip"));
+    assert_eq!(
+        text("member.address.street").as_deref(),
+        Some("member_address_line")
+    );
+    assert_eq!(text("referrer.contact.phone").as_deref(), Some("referrer_phone"));
+    assert_eq!(
+        text("topmostSubform[0].Page1[0].MemberName[0]").as_deref(),
+        Some("member_name")
+    );
+    // A leaf that names nothing takes its parent's meaning; a path can read as one phrase.
+    assert_eq!(
+        text("member.address.line1").as_deref(),
+        Some("member_address_line")
+    );
+    assert_eq!(text("ecm.enrolled").as_deref(), Some("enrolled_in_ecm"));
+}
+
+#[test]
+fn class4_abbreviations_plurals_and_dropped_words_match_the_synonyms() {
+    for (label, want) in [
+        ("Mbr Ph No.", "member_phone"),
+        ("Pt. DOB", "member_dob"),
+        ("Tel.", "member_phone"),
+        ("Call-back number", "member_phone"),
+        ("Submitted on", "referral_date"),
+        ("Date of this referral", "referral_date"),
+        ("Clinical justification", "reason"),
+        ("Target population", "ecm_populations"),
+        ("Populations of Focus", "ecm_populations"),
+        (
+            "Is the member currently receiving ECM services?",
+            "enrolled_in_ecm",
+        ),
+        ("CurrentlyEnrolledECM", "enrolled_in_ecm"),
+        ("Units requested", "chw_units"),
+        ("Hours requested", "chw_hours"),
+    ] {
+        assert_eq!(text(label).as_deref(), Some(want), "{label}");
+    }
+}
+
+#[test]
+fn class5_list_columns_and_prefixed_items() {
+    let f = read(&[
+        ("POF", txt("POF 4, POF 1")),
+        ("CS requested", txt("CS-12; CS #2")),
+    ]);
+    assert_eq!(f.ecm_populations.iter().copied().collect::<Vec<_>>(), vec![1, 4]);
+    assert_eq!(f.cs_services.iter().copied().collect::<Vec<_>>(), vec![2, 12]);
+    // A bare number in a Population of Focus column is the population, not a tick.
+    assert_eq!(
+        read(&[("POF", txt("1"))])
+            .ecm_populations
+            .into_iter()
+            .collect::<Vec<_>>(),
+        vec![1]
+    );
+    // A column typed by its values: nothing but catalogue items.
+    let f = read(&[("Column F", txt("Housing Deposits; Recuperative Care"))]);
+    assert_eq!(f.cs_services.into_iter().collect::<Vec<_>>(), vec![2, 5]);
+}
+
+#[test]
+fn class6_a_free_text_needs_answer_is_the_reason() {
+    let f = read(&[("Needs", txt("Help with housing paperwork and rides to dialysis"))]);
+    assert!(f.chw_needs.is_empty());
+    assert_eq!(
+        f.reason.as_deref(),
+        Some("Help with housing paperwork and rides to dialysis")
+    );
+    assert_eq!(text("Reason for CHW services").as_deref(), Some("reason"));
+}
+
+#[test]
+fn class9_kind_of_match_ranks_before_length() {
+    // A role-only guess ("Referred by") gives way to a real name label after it, however short.
+    let f = read(&[
+        ("Referred by", txt("Dr. Guess")),
+        ("Referrer name", txt("Rowan Placeholder")),
+    ]);
+    assert_eq!(f.referrer_name.as_deref(), Some("Rowan Placeholder"));
+    // The head of a label is its last noun; a bare "name" gives way to the organisation.
+    assert_eq!(text("Residence City").as_deref(), Some("member_city"));
+    assert_eq!(text("Facility Name").as_deref(), Some("referrer_organization"));
+    assert_eq!(text("City / ZIP").as_deref(), Some("member_city_zip"));
+    assert_eq!(
+        text("Client Home Address (street, city, ZIP)").as_deref(),
+        Some("member_address_line")
+    );
+}

@@ -134,3 +134,70 @@ fn times_and_urls_are_not_labels() {
     assert_eq!(split_label("https://example.test"), None);
     assert_eq!(split_label("Time: 10:30"), Some(("Time".into(), "10:30".into())));
 }
+
+/// Issue #8 class 7: a colon-less grid is paired by geometry. A value holding a label word
+/// ("No fixed address", "Fakeview Police Department") stays a value, a long value running close to
+/// the next column's label is split at the column, and a wrapped value's second line joins it.
+#[test]
+fn class7_colon_less_grid_pairs_by_geometry() {
+    let got = entries(vec![
+        run(72.0, 700.0, "Last name"),
+        run(200.0, 700.0, "Mockley"),
+        run(340.0, 700.0, "First name"),
+        run(460.0, 700.0, "Terrence"),
+        run(72.0, 680.0, "Address"),
+        run(200.0, 680.0, "No fixed address"),
+        run(340.0, 680.0, "City"),
+        run(460.0, 680.0, "Vallejo"),
+        run(72.0, 660.0, "Agency"),
+        run(200.0, 660.0, "Fakeview Police Dept"),
+        run(304.0 + 40.0, 660.0, "Phone"),
+        run(460.0, 660.0, "707-555-0281"),
+        run(72.0, 640.0, "Organization"),
+        run(200.0, 640.0, "Sacramento County Dept."),
+        run(200.0, 628.0, "of Human Assistance"),
+    ]);
+    let by_name = |n: &str| got.iter().find(|(_, l, _)| l == n).map(|(_, _, v)| v.clone());
+    assert_eq!(by_name("Address"), Some(t("No fixed address")));
+    assert_eq!(by_name("City"), Some(t("Vallejo")));
+    assert_eq!(by_name("Agency"), Some(t("Fakeview Police Dept")));
+    assert_eq!(by_name("Phone"), Some(t("707-555-0281")));
+    assert_eq!(
+        by_name("Organization"),
+        Some(t("Sacramento County Dept. of Human Assistance"))
+    );
+}
+
+/// Class 7: Yes/No ticks printed on the line below their question answer it.
+#[test]
+fn class7_yes_no_ticks_below_the_question() {
+    let got = entries(vec![
+        run(72.0, 700.0, "Is the member currently enrolled in ECM?"),
+        run(90.0, 686.0, "☐ Yes   ☒ No"),
+    ]);
+    assert_eq!(
+        got,
+        vec![(None, "Is the member currently enrolled in ECM?".into(), t("No"))]
+    );
+}
+
+/// Class 7: a blank `Label:` is an empty field, not a heading that captures the role of what
+/// follows; a short title-case line over labels is a heading.
+#[test]
+fn class7_blank_label_is_a_field_and_bold_headings_are_sections() {
+    let got = entries(vec![
+        run(72.0, 720.0, "Client"),
+        run(72.0, 700.0, "Date of Birth:"),
+        run(72.0, 685.0, "Phone: 714-555-0117"),
+        run(72.0, 660.0, "Referrer"),
+        run(72.0, 640.0, "Name: Shirin Sample"),
+    ]);
+    assert_eq!(
+        got,
+        vec![
+            (Some("Client".into()), "Date of Birth".into(), t("")),
+            (Some("Client".into()), "Phone".into(), t("714-555-0117")),
+            (Some("Referrer".into()), "Name".into(), t("Shirin Sample")),
+        ]
+    );
+}
