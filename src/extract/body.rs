@@ -79,8 +79,12 @@ fn read_part(text: &str, forwarded: bool) -> (Vec<RawEntry>, usize) {
     let mut section: Option<String> = None;
     let mut labelled = 0usize;
     let mut in_headers = forwarded;
-    for line in text.lines() {
-        let line = line.trim();
+    let all: Vec<&str> = text.lines().map(str::trim).collect();
+    let mut skip_next = false;
+    for (i, line) in all.iter().copied().enumerate() {
+        if std::mem::take(&mut skip_next) {
+            continue;
+        }
         if line.starts_with('>') {
             continue;
         }
@@ -123,6 +127,20 @@ fn read_part(text: &str, forwarded: bool) -> (Vec<RawEntry>, usize) {
             });
             continue;
         }
+        // A label and its answer on the next line: a question ("3. What is the member's date
+        // of birth?" / "08/25/1970"), or a two-line paragraph of a short label and its value
+        // (an HTML body's "<b>Member's birthday</b><br>04/04/1999").
+        if let Some((label, value)) = answer_below(&all, i) {
+            labelled += 1;
+            skip_next = true;
+            entries.push(RawEntry {
+                name: label,
+                alt: None,
+                section: section.clone(),
+                value: RawValue::Text(value),
+            });
+            continue;
+        }
         match split_line(line) {
             Some((label, value)) => {
                 if value.is_empty() {
@@ -146,6 +164,32 @@ fn read_part(text: &str, forwarded: bool) -> (Vec<RawEntry>, usize) {
         }
     }
     (entries, labelled)
+}
+
+/// The label at `lines[i]` with its answer on the line after it, when `lines[i]` is a question
+/// (or a short label standing alone in a two-line paragraph) and the next line is a plain value.
+fn answer_below(lines: &[&str], i: usize) -> Option<(String, String)> {
+    let line = lines.get(i)?;
+    let next = lines.get(i + 1).filter(|n| !n.is_empty())?;
+    let plain_value = !next.ends_with('?')
+        && split_line(next).is_none()
+        && tick_line(next).is_none()
+        && next.split_whitespace().count() <= 30;
+    if !plain_value || split_line(line).is_some_and(|(_, v)| !v.is_empty()) {
+        return None;
+    }
+    let words = line.split_whitespace().count();
+    let question = line.ends_with('?') && (2..=20).contains(&words);
+    let alone = i
+        .checked_sub(1)
+        .and_then(|p| lines.get(p))
+        .is_none_or(|p| p.is_empty())
+        && lines.get(i + 2).is_none_or(|n| n.is_empty());
+    let short_label = alone
+        && (1..=10).contains(&words)
+        && !line.ends_with(['.', ',', '!', ':'])
+        && line.chars().next().is_some_and(char::is_alphabetic);
+    (question || short_label).then(|| (line.to_string(), next.to_string()))
 }
 
 /// A line's label and value: `Label: value`, a question and its answer (`What is the client's

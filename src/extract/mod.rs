@@ -276,7 +276,8 @@ pub fn sniff(bytes: &[u8], name: Option<&str>, mime: Option<&str>) -> FileType {
         }
     }
     let looks_text = std::str::from_utf8(head).is_ok() || !head.contains(&0);
-    if looks_text && (lower_name.ends_with(".csv") || mime.contains("csv") || lower_name.ends_with(".tsv")) {
+    let delimited_type = mime.contains("csv") || mime.contains("separated-values");
+    if looks_text && (lower_name.ends_with(".csv") || delimited_type || lower_name.ends_with(".tsv")) {
         return FileType::Csv;
     }
     // An export saved as `.txt` ("tab-delimited text"): the same number of separators on every

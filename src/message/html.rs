@@ -61,9 +61,11 @@ pub fn html_to_text(html: &str) -> String {
             "script" if !closing => skip_until = Some("</script"),
             "title" if !closing => skip_until = Some("</title"),
             "br" => out.newline(),
-            "p" | "div" | "tr" | "li" | "ul" | "ol" | "table" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6"
-            | "blockquote" | "pre" | "hr" | "dt" | "dd" | "address" | "section" | "article" | "header"
-            | "footer" => out.block_break(),
+            // A paragraph ends with a blank line, as a reader sees it: "<p><b>Member's
+            // birthday</b><br>04/04/1999</p>" is a label over its value, apart from the next.
+            "p" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => out.paragraph_break(),
+            "div" | "tr" | "li" | "ul" | "ol" | "table" | "blockquote" | "pre" | "hr" | "dt" | "dd"
+            | "address" | "section" | "article" | "header" | "footer" => out.block_break(),
             "td" | "th" if !closing => out.cell(),
             _ => {}
         }
@@ -115,6 +117,14 @@ impl Text {
             self.newline();
         }
         self.cell_on_line = false;
+    }
+
+    /// Ends the current line and leaves one blank line, unless there is one already.
+    fn paragraph_break(&mut self) {
+        self.block_break();
+        if !(self.out.is_empty() || self.out.ends_with("\n\n")) {
+            self.newline();
+        }
     }
 
     fn cell(&mut self) {
@@ -252,7 +262,7 @@ mod tests {
                     <!-- a <p> comment --><script>var a = '<p>';</script>CIN: 91234567A</body></html>";
         assert_eq!(
             html_to_text(html),
-            "Member Name: Jane Sample\nDOB:\n01/02/1980\nCIN: 91234567A"
+            "Member Name: Jane Sample\n\nDOB:\n01/02/1980\nCIN: 91234567A"
         );
     }
 

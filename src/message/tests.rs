@@ -378,7 +378,7 @@ fn html_only_body_is_converted() {
     let e = parse_ok(raw);
     assert_eq!(
         e.body_text,
-        "Member Name: Jane Sample\nDOB\t01/02/1980\nPhone\t555-0100\nCIN: 91234567A\nCounty: Alameda & more"
+        "Member Name: Jane Sample\n\nDOB\t01/02/1980\nPhone\t555-0100\nCIN: 91234567A\nCounty: Alameda & more"
     );
 }
 

@@ -122,6 +122,65 @@ fn find_header(grid: &Grid, rows: &[Row<'_>]) -> Option<usize> {
     None
 }
 
+/// What is printed above a table and holds for every row: `Label | value` rows (a referrer block
+/// over a batch), and `Label: value` lines in title cells ("Referring agency: ... | Date
+/// submitted: ..."). In a title line, an unlabelled phone or email after a labelled piece is
+/// that piece's ("Submitted by: Nadia Sample | 626-555-0190 | nsample@x.example").
+fn above_table(rows: &[Row<'_>]) -> Vec<RawEntry> {
+    let mut out = Vec::new();
+    for row in rows {
+        if let [(_, label), (_, value)] = row.cells.as_slice()
+            && let Some(label) =
+                as_text(label).filter(|l| inline_pair(&RawValue::Text((*l).to_string())).is_none())
+        {
+            out.push(RawEntry {
+                name: label_name(label),
+                alt: None,
+                section: None,
+                value: (*value).clone(),
+            });
+            continue;
+        }
+        for text in row.cells.iter().filter_map(|(_, v)| as_text(v)) {
+            let mut last_label: Option<String> = None;
+            for piece in text
+                .split(['|', '\n', ';'])
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+            {
+                if let Some((name, value)) = inline_pair(&RawValue::Text(piece.to_string())) {
+                    last_label = Some(name.clone());
+                    out.push(RawEntry {
+                        name,
+                        alt: None,
+                        section: None,
+                        value: RawValue::Text(value),
+                    });
+                    continue;
+                }
+                let Some(owner) = &last_label else { continue };
+                let digits = piece.chars().filter(char::is_ascii_digit).count();
+                let name = if piece.contains('@') && !piece.contains(' ') {
+                    "Email"
+                } else if (10..=11).contains(&digits)
+                    && piece.chars().all(|c| c.is_ascii_digit() || " ()-.+".contains(c))
+                {
+                    "Phone"
+                } else {
+                    continue;
+                };
+                out.push(RawEntry {
+                    name: name.to_string(),
+                    alt: None,
+                    section: Some(owner.clone()),
+                    value: RawValue::Text(piece.to_string()),
+                });
+            }
+        }
+    }
+    out
+}
+
 /// The columns of the widest run of adjacent header cells.
 fn table_block(header: &[u32]) -> std::ops::RangeInclusive<u32> {
     let mut best = 0..=0;
@@ -236,20 +295,9 @@ fn read_table(grid: &Grid, rows: &[Row<'_>], h: usize) -> Vec<RawRecord> {
         .collect();
     // `Label: value` lines printed above the table ("Referring agency: ...", "Date submitted:
     // ...") hold for every row; they come after the row's own cells, which win.
-    let shared: Vec<RawEntry> = rows
-        .iter()
-        .take(h)
-        .flat_map(|r| r.cells.iter())
-        .filter_map(|(_, v)| as_text(v))
-        .flat_map(|t| t.split(['|', '\n', ';']).map(str::to_string).collect::<Vec<_>>())
-        .filter_map(|piece| inline_pair(&RawValue::Text(piece)))
-        .map(|(name, value)| RawEntry {
-            name,
-            alt: None,
-            section: None,
-            value: RawValue::Text(value),
-        })
-        .collect();
+    // The group-heading row (if any) is part of the header, not a label/value pair.
+    let above = if groups.is_empty() { h } else { h.saturating_sub(1) };
+    let shared = above_table(rows.get(..above).unwrap_or_default());
     data_rows(rows, h)
         .into_iter()
         .map(|row| RawRecord {
