@@ -241,6 +241,8 @@ impl Profiles {
                 referral
             })
             .filter(|r| r.fields.count() > 0 || !r.programs.is_empty())
+            // A row of a table that names nobody (a legend, a key, a totals line) is no referral.
+            .filter(|r| doc.records.len() < 2 || names_someone(&r.fields))
             .collect();
         (name, referrals, traces)
     }
@@ -291,6 +293,15 @@ impl Profiles {
         referral.uncertain = doubts::uncertain_fields(&referral, rec, &trace, &self.vocabulary);
         (referral, trace)
     }
+}
+
+/// Whether a record says who the member is: a name, a date of birth or an identifier.
+fn names_someone(f: &Fields) -> bool {
+    f.member_first_name.is_some()
+        || f.member_last_name.is_some()
+        || f.member_dob.is_some()
+        || f.member_cin.is_some()
+        || f.member_mrn.is_some()
 }
 
 /// Where one raw entry went, for `extract --raw`.

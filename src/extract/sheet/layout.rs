@@ -142,6 +142,7 @@ fn above_table(rows: &[Row<'_>]) -> Vec<RawEntry> {
             continue;
         }
         for text in row.cells.iter().filter_map(|(_, v)| as_text(v)) {
+            out.extend(submitted_by(text));
             let mut last_label: Option<String> = None;
             for piece in text
                 .split(['|', '\n', ';'])
@@ -177,6 +178,54 @@ fn above_table(rows: &[Row<'_>]) -> Vec<RawEntry> {
                 });
             }
         }
+    }
+    out
+}
+
+/// "Submitted by Ottoline Sample, 415-555-0104, osample@x.example" in a sentence with no colon:
+/// the name, and the phone and email that follow it, as the submitter's entries (none without a
+/// phone or email).
+fn submitted_by(text: &str) -> Vec<RawEntry> {
+    static BY: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"(?i)\b((?:submitted|prepared|completed|referred|sent)\s+by)\s+([^,|;\n:]+)((?:,\s*[^,|;\n]+)*)",
+        )
+        .expect("static regex")
+    });
+    let Some(c) = BY.captures(text) else {
+        return Vec::new();
+    };
+    let (Some(label), Some(name)) = (c.get(1), c.get(2)) else {
+        return Vec::new();
+    };
+    let section = Some(label.as_str().to_string());
+    let entry = |name: &str, value: &str| RawEntry {
+        name: name.to_string(),
+        alt: None,
+        section: section.clone(),
+        value: RawValue::Text(value.trim().to_string()),
+    };
+    let mut out = vec![entry("Name", name.as_str())];
+    for piece in c
+        .get(3)
+        .map(|m| m.as_str())
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+    {
+        let digits = piece.chars().filter(char::is_ascii_digit).count();
+        if piece.contains('@') && !piece.contains(' ') {
+            out.push(entry("Email", piece));
+        } else if (10..=11).contains(&digits)
+            && piece.chars().all(|c| c.is_ascii_digit() || " ()-.+".contains(c))
+        {
+            out.push(entry("Phone", piece));
+        }
+    }
+    // Only with a way to reach them is it a person submitting: "Prepared by Sample County" alone
+    // names an office, not a referrer.
+    if out.len() < 2 {
+        return Vec::new();
     }
     out
 }
