@@ -323,8 +323,12 @@ fn sniff_zip(bytes: &[u8], lower_name: &str, mime: &str) -> FileType {
     if find(bytes, b"opendocument.text").is_some() {
         return FileType::Other("odf-text");
     }
-    // A damaged or cut-off package whose own parts, name or type say spreadsheet is a
-    // spreadsheet we cannot read (`unreadable_attachment`), not a type we do not take.
+    // A damaged or cut-off package (no end-of-directory record) whose own parts, name or type say
+    // spreadsheet is a spreadsheet we cannot read (`unreadable_attachment`), not a type we do not
+    // take. An intact archive of other files stays what it is, whatever it is called.
+    if find(bytes, b"PK\x05\x06").is_some() {
+        return FileType::Other("zip-archive");
+    }
     let named = |exts: &[&str]| exts.iter().any(|e| lower_name.ends_with(e));
     if named(&[".ods"]) || mime.contains("opendocument.spreadsheet") {
         return FileType::Ods;
@@ -468,6 +472,32 @@ pub fn extract_bytes(bytes: &[u8], ft: FileType, limits: &Limits) -> Result<RawD
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue #8: a cut-off XLSX is an unreadable spreadsheet, not an unsupported type; an intact
+    /// zip of other files stays a zip whatever it is named.
+    #[test]
+    fn a_truncated_spreadsheet_is_still_a_spreadsheet() {
+        let path = format!("{}/fixtures/sheet-unit/form.xlsx", env!("CARGO_MANIFEST_DIR"));
+        let bytes = std::fs::read(path).expect("fixture");
+        let cut = bytes.get(..bytes.len() / 2).unwrap_or_default();
+        assert_eq!(sniff(cut, Some("form.xlsx"), None), FileType::Xlsx);
+        assert_eq!(
+            sniff(cut.get(..120).unwrap_or_default(), Some("referral.xlsx"), None),
+            FileType::Xlsx
+        );
+        assert_eq!(
+            sniff(
+                cut.get(..120).unwrap_or_default(),
+                None,
+                Some("application/vnd.oasis.opendocument.spreadsheet")
+            ),
+            FileType::Ods
+        );
+        assert!(matches!(
+            extract_bytes(cut, FileType::Xlsx, &Limits::default()),
+            Err(ExtractError::Unreadable(_))
+        ));
+    }
 
     #[test]
     fn tells_labels_from_values() {

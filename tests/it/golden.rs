@@ -184,3 +184,83 @@ fn check_held_out(set: &str) -> Vec<String> {
     }
     problems
 }
+
+/// The three blind sets of issue #8 (`fixtures/blind3`, `blind4`, `blind5`): scored blind before
+/// any fix (docs/ACCURACY.md), then used to fix mechanisms. They are not all right, so this holds
+/// them at their measured level instead: a change that loses a referral outcome or more than a
+/// handful of fields fails here, and no referral may ask for a field its form holds.
+#[test]
+#[allow(clippy::indexing_slicing)] // test code: serde_json indexing yields Null, never panics
+fn blind_sets_keep_their_measured_accuracy() {
+    // (set, referral outcomes right, fields right) as measured at the close of issue #8.
+    let floors = [("blind3", 35, 592), ("blind4", 41, 691), ("blind5", 36, 647)];
+    let cfg = Config::load(&root().join("config/referral-intake.toml")).expect("config");
+    let mut report = Vec::new();
+    for (set, min_outcomes, min_fields) in floors {
+        let dir = root().join("fixtures").join(set);
+        let intent: Vec<serde_json::Value> =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("intent.json")).expect("intent"))
+                .expect("json");
+        let (mut outcomes, mut fields, mut asked) = (0, 0, Vec::new());
+        for want in &intent {
+            let file = want["file"].as_str().expect("file");
+            let raw = std::fs::read(dir.join(file)).expect("read");
+            let ctx = Context {
+                cfg: &cfg,
+                lookups: &NoLookups,
+                today: today(),
+                inbox_region: None,
+            };
+            let (d, _) = pipeline::decide(&raw, &ctx);
+            let got = serde_json::to_value(&d).expect("json");
+            let empty = Vec::new();
+            let g = got["referrals"].as_array().unwrap_or(&empty);
+            for (i, w) in want["referrals"].as_array().unwrap_or(&empty).iter().enumerate() {
+                let g = g.get(i).cloned().unwrap_or_default();
+                let sorted = |v: &serde_json::Value| -> Vec<String> {
+                    let mut r: Vec<String> = v
+                        .as_array()
+                        .unwrap_or(&empty)
+                        .iter()
+                        .filter_map(|r| r.as_str().map(str::to_string))
+                        .collect();
+                    r.sort();
+                    r
+                };
+                if g["program"] == w["program"]
+                    && g["outcome"] == w["outcome"]
+                    && g["region"] == w["region"]
+                    && sorted(&g["reasons"]) == sorted(&w["reasons"])
+                {
+                    outcomes += 1;
+                }
+                for (k, v) in w["fields"].as_object().into_iter().flatten() {
+                    let same = match (&g["fields"][k], v) {
+                        (serde_json::Value::Array(a), serde_json::Value::Array(b)) => {
+                            let (mut a, mut b) = (a.clone(), b.clone());
+                            a.sort_by_key(ToString::to_string);
+                            b.sort_by_key(ToString::to_string);
+                            a == b
+                        }
+                        (a, b) => a == b,
+                    };
+                    fields += usize::from(same);
+                }
+                for r in sorted(&g["reasons"]) {
+                    if let Some(key) = r.strip_prefix("missing_field:")
+                        && !w["fields"][key].is_null()
+                    {
+                        asked.push(format!("{set}/{file} #{i}: asked for {key}"));
+                    }
+                }
+            }
+        }
+        report.push(format!("{set}: {outcomes} outcomes, {fields} fields"));
+        assert!(
+            outcomes >= min_outcomes && fields >= min_fields,
+            "{set} fell below its measured accuracy ({min_outcomes} outcomes, {min_fields} fields): {report:?}"
+        );
+        let allowed = if set == "blind5" { 2 } else { 0 };
+        assert!(asked.len() <= allowed, "{asked:?}");
+    }
+}
