@@ -560,6 +560,23 @@ impl Vocabulary {
             .map(|(h, _)| h.to_string())
             .filter(|h| self.attr(h).is_some())
             .unwrap_or(head);
+        // "X of Y" is about X ("Hours of CHW services requested" are hours) unless a phrase reads
+        // across the "of" ("Date of Birth", "County of Residence").
+        if let Some((before, _)) = norm(&main).split_once(" of ") {
+            let before = self.canon(before);
+            let crosses = |(a, len): (Attr, usize)| {
+                let p = self.phrase_of(a, len, &head);
+                format!(" {head} ")
+                    .find(&format!(" {p} "))
+                    .is_some_and(|i| i < before.len() && i + p.len() > before.len())
+            };
+            if let Some(x) = self.head_attr(&before)
+                && !self.head_attr(&head).is_some_and(crosses)
+                && !self.attr(&head).is_some_and(crosses)
+            {
+                return Some(x);
+            }
+        }
         match (self.head_attr(&head), across) {
             // A longer phrase that needs the words in parentheses reads across them.
             (Some((_, len)), Some((b, full_len)))

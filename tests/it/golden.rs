@@ -193,7 +193,7 @@ fn check_held_out(set: &str) -> Vec<String> {
 #[allow(clippy::indexing_slicing)] // test code: serde_json indexing yields Null, never panics
 fn blind_sets_keep_their_measured_accuracy() {
     // (set, referral outcomes right, fields right) as measured at the close of issue #8.
-    let floors = [("blind3", 35, 592), ("blind4", 41, 691), ("blind5", 36, 647)];
+    let floors = [("blind3", 35, 592), ("blind4", 41, 691), ("blind5", 37, 654)];
     let cfg = Config::load(&root().join("config/referral-intake.toml")).expect("config");
     let mut report = Vec::new();
     for (set, min_outcomes, min_fields) in floors {
@@ -260,7 +260,7 @@ fn blind_sets_keep_their_measured_accuracy() {
             outcomes >= min_outcomes && fields >= min_fields,
             "{set} fell below its measured accuracy ({min_outcomes} outcomes, {min_fields} fields): {report:?}"
         );
-        let allowed = if set == "blind5" { 2 } else { 0 };
+        let allowed = if set == "blind5" { 1 } else { 0 };
         assert!(asked.len() <= allowed, "{asked:?}");
     }
 }

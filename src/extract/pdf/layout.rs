@@ -744,6 +744,10 @@ fn alternating_pairs(line: &Line, used: &[Vec<bool>], li: usize) -> Option<Vec<(
         return None;
     }
     let plain = |t: &str| split_label(t).is_none() && tick_prefix(t).is_none() && !enumerated(t);
+    // "PATIENT | DISCHARGE PLANNER": the headings of two columns, not a label and its value.
+    if line.cells.iter().all(|c| is_caps_heading(&c.text)) {
+        return None;
+    }
     let ok = line
         .cells
         .iter()
