@@ -351,12 +351,8 @@ fn utf16le(s: &str) -> Vec<u8> {
     s.encode_utf16().flat_map(u16::to_le_bytes).collect()
 }
 
-/// Words printed on form labels ("Last Name", "Date of Birth", "Referrer Phone").
-///
-/// Layout needs this one piece of vocabulary: in a grid without colons (`Last Name | Wardmore |
-/// First Name | Skye`) or a sheet with label rows over value rows, only the words tell a label
-/// from a value. Values (names, dates, numbers, addresses) rarely contain these words.
-const LABEL_WORDS: &[&str] = &[
+/// Words that name a field on a form label ("Last Name", "Date of Birth", "Phone").
+const FIELD_WORDS: &[&str] = &[
     "name",
     "first",
     "last",
@@ -370,20 +366,33 @@ const LABEL_WORDS: &[&str] = &[
     "cell",
     "mobile",
     "email",
-    "mail",
     "address",
     "street",
     "city",
     "zip",
     "zipcode",
     "county",
-    "state",
     "language",
     "cin",
     "id",
     "mrn",
     "number",
+    "npi",
+    "fax",
     "plan",
+];
+
+/// Words printed on form labels besides [`FIELD_WORDS`]: whose data it is, and other label words.
+///
+/// Layout needs this one piece of vocabulary: in a grid without colons (`Last Name | Wardmore |
+/// First Name | Skye`) or a sheet with label rows over value rows, only the words tell a label
+/// from a value. Values (names, dates, numbers, addresses) rarely contain these words.
+const OTHER_LABEL_WORDS: &[&str] = &[
+    "Last Name",
+    "Date of Birth",
+    "Referrer Phone",
+    "mail",
+    "state",
     "organization",
     "organisation",
     "agency",
@@ -393,13 +402,11 @@ const LABEL_WORDS: &[&str] = &[
     "requestor",
     "requester",
     "provider",
-    "npi",
     "relationship",
     "gender",
     "sex",
     "signature",
     "title",
-    "fax",
     "member",
     "patient",
     "client",
@@ -434,7 +441,18 @@ pub fn looks_like_label(text: &str) -> bool {
     }
     t.split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
-        .any(|w| LABEL_WORDS.contains(&w.to_lowercase().as_str()))
+        .any(|w| {
+            let w = w.to_lowercase();
+            FIELD_WORDS.contains(&w.as_str()) || OTHER_LABEL_WORDS.contains(&w.as_str())
+        })
+}
+
+/// Whether a label names a field (a date, a phone, a name...) rather than a part of the form
+/// ("Member information", "Referring provider").
+pub(crate) fn names_a_field(label: &str) -> bool {
+    label
+        .split(|c: char| !c.is_alphanumeric())
+        .any(|w| FIELD_WORDS.contains(&w.to_lowercase().as_str()))
 }
 
 /// Position of `needle` in `hay`, if any.

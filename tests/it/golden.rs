@@ -116,25 +116,37 @@ fn held_out_messages_come_out_as_a_reader_expects() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
+/// Every message of a golden set (`fixtures/SET/intent.json`) with its decision as JSON:
+/// `(file, what a reader expects, what we decided)`.
 #[allow(clippy::indexing_slicing)] // test code: serde_json indexing yields Null, never panics
-fn check_held_out(set: &str) -> Vec<String> {
+fn decide_set(set: &str) -> Vec<(String, serde_json::Value, serde_json::Value)> {
     let cfg = Config::load(&root().join("config/referral-intake.toml")).expect("config");
     let dir = root().join("fixtures").join(set);
     let intent: Vec<serde_json::Value> =
         serde_json::from_str(&std::fs::read_to_string(dir.join("intent.json")).expect("intent"))
             .expect("json");
+    intent
+        .into_iter()
+        .map(|want| {
+            let file = want["file"].as_str().expect("file").to_string();
+            let raw = std::fs::read(dir.join(&file)).expect("read");
+            let ctx = Context {
+                cfg: &cfg,
+                lookups: &NoLookups,
+                today: today(),
+                inbox_region: None,
+            };
+            let (d, _) = pipeline::decide(&raw, &ctx);
+            (file, want, serde_json::to_value(&d).expect("json"))
+        })
+        .collect()
+}
+
+#[allow(clippy::indexing_slicing)] // test code: serde_json indexing yields Null, never panics
+fn check_held_out(set: &str) -> Vec<String> {
     let mut problems = Vec::new();
-    for want in &intent {
-        let file = want["file"].as_str().expect("file");
-        let raw = std::fs::read(dir.join(file)).expect("read");
-        let ctx = Context {
-            cfg: &cfg,
-            lookups: &NoLookups,
-            today: today(),
-            inbox_region: None,
-        };
-        let (d, _) = pipeline::decide(&raw, &ctx);
-        let got = serde_json::to_value(&d).expect("json");
+    for (file, want, got) in decide_set(set) {
+        let (file, want) = (file.as_str(), &want);
         if got["disposition"] != want["disposition"] {
             problems.push(format!(
                 "{file}: disposition {} want {}",
@@ -194,25 +206,10 @@ fn check_held_out(set: &str) -> Vec<String> {
 fn blind_sets_keep_their_measured_accuracy() {
     // (set, referral outcomes right, fields right) as measured at the close of issue #8.
     let floors = [("blind3", 35, 592), ("blind4", 41, 691), ("blind5", 37, 654)];
-    let cfg = Config::load(&root().join("config/referral-intake.toml")).expect("config");
     let mut report = Vec::new();
     for (set, min_outcomes, min_fields) in floors {
-        let dir = root().join("fixtures").join(set);
-        let intent: Vec<serde_json::Value> =
-            serde_json::from_str(&std::fs::read_to_string(dir.join("intent.json")).expect("intent"))
-                .expect("json");
         let (mut outcomes, mut fields, mut asked) = (0, 0, Vec::new());
-        for want in &intent {
-            let file = want["file"].as_str().expect("file");
-            let raw = std::fs::read(dir.join(file)).expect("read");
-            let ctx = Context {
-                cfg: &cfg,
-                lookups: &NoLookups,
-                today: today(),
-                inbox_region: None,
-            };
-            let (d, _) = pipeline::decide(&raw, &ctx);
-            let got = serde_json::to_value(&d).expect("json");
+        for (file, want, got) in decide_set(set) {
             let empty = Vec::new();
             let g = got["referrals"].as_array().unwrap_or(&empty);
             for (i, w) in want["referrals"].as_array().unwrap_or(&empty).iter().enumerate() {

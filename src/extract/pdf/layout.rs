@@ -20,7 +20,7 @@
 mod shapes;
 
 use super::content::Run;
-use crate::extract::{RawEntry, RawValue, looks_like_label};
+use crate::extract::{RawEntry, RawValue, looks_like_label, names_a_field};
 
 /// A column of text on a line.
 #[derive(Debug, Clone, PartialEq)]
@@ -699,42 +699,6 @@ fn heads_labels(line: &Line, next: Option<&Line>) -> bool {
                     && line.y - l.y > RAISED_WINDOW_EM * line.size
             })
         })
-}
-
-/// Whether a label names a field (a date, a phone, a name...) rather than a part of the form
-/// ("Member information", "Referring provider").
-fn names_a_field(label: &str) -> bool {
-    const FIELD_WORDS: &[&str] = &[
-        "name",
-        "first",
-        "last",
-        "date",
-        "dob",
-        "birth",
-        "birthdate",
-        "phone",
-        "telephone",
-        "tel",
-        "cell",
-        "mobile",
-        "email",
-        "address",
-        "street",
-        "city",
-        "zip",
-        "county",
-        "language",
-        "cin",
-        "id",
-        "mrn",
-        "number",
-        "npi",
-        "fax",
-        "plan",
-    ];
-    label
-        .split(|c: char| !c.is_alphanumeric())
-        .any(|w| FIELD_WORDS.contains(&w.to_lowercase().as_str()))
 }
 
 /// A row of label, value, label, value cells (no colons): the (label, value) cell pairs.
