@@ -406,7 +406,13 @@ impl Vocabulary {
         if n.is_empty() || is_prose(label) || self.attr(&n).is_some() || n.split(' ').count() > 4 {
             return None;
         }
+        // "Requester is: Social services provider" says what the referrer is, not who.
+        let says_relationship = matches!(&entry.value, RawValue::Text(t)
+            if relationship_caption(&norm(t), "relationship").is_some());
         match self.role(&n)? {
+            Role::Referrer if says_relationship => {
+                Some((Target::Field(FieldKey::ReferrerRelationship), score::CONTAINS))
+            }
             Role::Referrer => Some((Target::Field(FieldKey::ReferrerName), score::ROLE_ONLY)),
             Role::Member if !is_tickish(&entry.value) => Some((Target::MemberName, score::ROLE_ONLY)),
             _ => None,
@@ -560,9 +566,16 @@ impl Vocabulary {
             .map(|(h, _)| h.to_string())
             .filter(|h| self.attr(h).is_some())
             .unwrap_or(head);
-        // "X of Y" is about X ("Hours of CHW services requested" are hours) unless a phrase reads
-        // across the "of" ("Date of Birth", "County of Residence").
-        if let Some((before, _)) = norm(&main).split_once(" of ") {
+        // "X of Y", "X to Y" are about X ("Hours of CHW services requested" are hours, "Member
+        // consent to CHW services" a consent) unless a phrase reads across the preposition
+        // ("Date of Birth", "County of Residence", "Relationship to member").
+        let normed_main = norm(&main);
+        let split = [" of ", " to "]
+            .iter()
+            .filter_map(|p| normed_main.find(p).map(|i| (i, p.len())))
+            .min_by_key(|(i, _)| *i)
+            .and_then(|(i, len)| Some((normed_main.get(..i)?, normed_main.get(i + len..)?)));
+        if let Some((before, _)) = split {
             let before = self.canon(before);
             let crosses = |(a, len): (Attr, usize)| {
                 let p = self.phrase_of(a, len, &head);

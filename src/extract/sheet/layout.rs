@@ -575,7 +575,9 @@ impl Form<'_> {
 fn labels_over_values(labels: &Row<'_>, values: &Row<'_>) -> bool {
     let all_labels = labels.cells.len() >= 2
         && labels.cells.iter().all(|(_, v)| {
-            as_text(v).is_some_and(looks_like_label) && !is_colon_label(v) && inline_pair(v).is_none()
+            as_text(v).is_some_and(|t| looks_like_label(t) || t.trim_end().ends_with('?'))
+                && !is_colon_label(v)
+                && inline_pair(v).is_none()
         });
     let under = values.index == labels.index + 1
         && !values.cells.is_empty()
