@@ -270,7 +270,8 @@ impl Profiles {
             let target = profile
                 .and_then(|p| p.target_for(entry).map(|t| (t, generic::score::PROFILE)))
                 .or_else(|| self.vocabulary.target_for(entry, ctx.catalog, context))
-                .or_else(|| values::catalog_list(entry, ctx.catalog));
+                .or_else(|| values::catalog_list(entry, ctx.catalog))
+                .or_else(|| self.typed_by_value(entry, context));
             let before = acc.fingerprint();
             if let Some((t, score)) = &target {
                 acc.apply(i, t, entry, *score);
@@ -292,6 +293,36 @@ impl Profiles {
             .collect::<Vec<_>>();
         referral.uncertain = doubts::uncertain_fields(&referral, rec, &trace, &self.vocabulary);
         (referral, trace)
+    }
+}
+
+impl Profiles {
+    /// An entry no label rule claimed whose value can only be one thing: an email address, or a
+    /// US phone number. It is the email or phone of whoever the section or the labels before it
+    /// are about (nobody's when nothing says), and the weakest of guesses, so any labelled value
+    /// wins over it.
+    fn typed_by_value(&self, entry: &RawEntry, context: Option<Role>) -> Option<(Target, f32)> {
+        let crate::extract::RawValue::Text(t) = &entry.value else {
+            return None;
+        };
+        let t = t.trim();
+        let email = t.contains('@')
+            && !t.contains(' ')
+            && crate::normalize::normalize_email(t).is_ok_and(|e| e.is_some());
+        let phone = t.chars().filter(char::is_ascii_digit).count() == 10
+            && crate::normalize::normalize_phone(t).is_ok_and(|p| p.is_some());
+        // Only inside a part of the form that is about someone: a phone line or inbox address
+        // printed in the instructions at the top ("Northern California: ...") is nobody's.
+        let role = self.vocabulary.section_role(entry).or(context)?;
+        let key = match (email, phone, role) {
+            (_, _, Role::Other) => return None,
+            (true, _, Role::Referrer) => FieldKey::ReferrerEmail,
+            (true, _, _) => FieldKey::MemberEmail,
+            (_, true, Role::Referrer) => FieldKey::ReferrerPhone,
+            (_, true, _) => FieldKey::MemberPhone,
+            _ => return None,
+        };
+        Some((Target::Field(key), generic::score::ROLE_ONLY))
     }
 }
 

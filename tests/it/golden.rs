@@ -205,7 +205,7 @@ fn check_held_out(set: &str) -> Vec<String> {
 #[allow(clippy::indexing_slicing)] // test code: serde_json indexing yields Null, never panics
 fn blind_sets_keep_their_measured_accuracy() {
     // (set, referral outcomes right, fields right) as measured at the close of issue #8.
-    let floors = [("blind3", 35, 592), ("blind4", 41, 692), ("blind5", 38, 661)];
+    let floors = [("blind3", 35, 592), ("blind4", 41, 694), ("blind5", 38, 665)];
     let mut report = Vec::new();
     for (set, min_outcomes, min_fields) in floors {
         let (mut outcomes, mut fields, mut asked) = (0, 0, Vec::new());
