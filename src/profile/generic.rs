@@ -494,6 +494,22 @@ impl Vocabulary {
             && matches!(attr, Attr::City | Attr::Zip | Attr::Address)
             && !entry.value.is_blank())
         .then(|| (names(Attr::Address), names(Attr::City), names(Attr::Zip)));
+        // A parent's or guardian's phone or email is how a child member is reached: the
+        // member's, unless the form gives the member's own (so it ranks as a guess).
+        let padded = format!(" {n} ");
+        let guardian = role == Role::Other
+            && ["parent", "guardian"]
+                .iter()
+                .any(|w| find_phrase(&padded, w).is_some())
+            && matches!(attr, Attr::Phone | Attr::Email);
+        if guardian {
+            let key = if attr == Attr::Phone {
+                FieldKey::MemberPhone
+            } else {
+                FieldKey::MemberEmail
+            };
+            return Some((Target::Field(key), score::ROLE_ONLY));
+        }
         let target = match (role, attr) {
             _ if matches!(address_parts, Some((false, true, true))) => Target::MemberCityZip,
             _ if matches!(address_parts, Some((true, true, _)) | Some((true, _, true))) => {
