@@ -105,7 +105,8 @@ def score_set(binary, config, folder, verbose):
             fields = w.get("fields", {})
             gf = g.get("fields", {})
             for key, val in fields.items():
-                got_val = gf.get(key)
+                # SPEC §7: a referral's program is its own key, not one of its fields.
+                got_val = g.get("program") if key == "program" else gf.get(key)
                 # Lists are sets: SPEC's order for CHW needs is not alphabetical.
                 if isinstance(val, list) and isinstance(got_val, list):
                     ok = sorted(map(str, got_val)) == sorted(map(str, val))
