@@ -881,10 +881,10 @@ pub(super) fn relationship_caption(n: &str, section: &str) -> Option<Relationshi
         return Some(Relationship::SocialServicesProvider);
     }
     if (has("provider") && (has("medical") || has("health care") || has("healthcare") || has("clinical")))
-        || n == "physician"
+        || has("physician")
         || n == "medical provider"
-        || n == "clinic"
-        || n == "hospital"
+        || has("clinic")
+        || has("hospital")
     {
         return Some(Relationship::MedicalProvider);
     }

@@ -368,6 +368,35 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
             }
             continue;
         }
+        // Column headings over a row of column labels ("MEMBER | REFERRING PARTY" over "LAST
+        // NAME | NAME"): the headings name each column's section; the labels below take values.
+        // (Not when values sit just above it, aligned with it: then it is a row of labels whose
+        // typed values were raised above their baseline.)
+        let raised_values = li.checked_sub(1).and_then(|p| lines.get(p)).is_some_and(|above| {
+            above.y - line.y <= BELOW_WINDOW_EM * line.size
+                && line
+                    .cells
+                    .iter()
+                    .filter(|c| {
+                        above.cells.iter().any(|a| {
+                            (a.x0 - c.x0).abs() <= line.size
+                                && !is_caps_heading(&a.text)
+                                && split_label(&a.text).is_none()
+                        })
+                    })
+                    .count()
+                    >= 2
+        });
+        if let Some(heads) = column_headings(line, &used, li)
+            && !raised_values
+            && line.cells.iter().all(|c| names_a_party(&c.text))
+            && lines.get(li + 1).is_some_and(|next| {
+                next.cells.len() >= 2 && next.cells.iter().all(|c| is_caps_heading(&c.text))
+            })
+        {
+            columns = heads;
+            continue;
+        }
         // Boxed forms print a row of column labels with each value under its label.
         if let Some(pairs) = header_row_values(lines, &used, li) {
             for (ci, value_cells) in pairs {
@@ -386,6 +415,11 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
                     mark(&mut used, bi, bj);
                 }
                 if let Some(label) = line.cells.get(ci) {
+                    // Under side-by-side column headings that say whose data follows, the
+                    // column's heading is the section.
+                    let column =
+                        shapes::column_section(&columns, label.x0, line.size).filter(|h| names_a_party(h));
+                    let section = if column.is_some() { &column } else { &*section };
                     emit(out, section, label.text.trim().to_string(), RawValue::Text(text));
                 }
             }
@@ -667,6 +701,35 @@ fn grid_pairs(lines: &[Line]) -> GridPairs {
         i = j.max(i + 1);
     }
     out
+}
+
+/// A heading that says whose data follows ("MEMBER", "REFERRING PARTY", "DISCHARGE PLANNER").
+fn names_a_party(text: &str) -> bool {
+    const PARTY: &[&str] = &[
+        "member",
+        "patient",
+        "client",
+        "beneficiary",
+        "enrollee",
+        "participant",
+        "youth",
+        "child",
+        "referrer",
+        "referring",
+        "referral",
+        "provider",
+        "agency",
+        "requestor",
+        "requester",
+        "planner",
+        "worker",
+        "party",
+        "source",
+        "clinician",
+        "organization",
+    ];
+    text.split(|c: char| !c.is_alphanumeric())
+        .any(|w| PARTY.contains(&w.to_lowercase().as_str()))
 }
 
 /// A cell that is only a tick mark: `X`, `✓`, `☒`.
