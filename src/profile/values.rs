@@ -222,14 +222,21 @@ impl<'a> Accumulator<'a> {
                     }
                 }
             }
-            K::MemberPhone | K::ReferrerPhone => {
+            K::MemberPhone | K::ReferrerPhone | K::MemberEmail | K::ReferrerEmail => {
                 if let Some(t) = text_of(v) {
-                    self.set_str(key, nz::normalize_phone(&t));
-                }
-            }
-            K::MemberEmail | K::ReferrerEmail => {
-                if let Some(t) = text_of(v) {
-                    self.set_str(key, nz::normalize_email(&t));
+                    let (phone_key, email_key) = match key {
+                        K::MemberPhone | K::MemberEmail => (K::MemberPhone, K::MemberEmail),
+                        _ => (K::ReferrerPhone, K::ReferrerEmail),
+                    };
+                    // "Phone / email" in one box: each part where it belongs.
+                    match split_contact(&t) {
+                        (Some(p), Some(e)) => {
+                            self.set_str(phone_key, nz::normalize_phone(&p));
+                            self.set_str(email_key, nz::normalize_email(&e));
+                        }
+                        _ if key == phone_key => self.set_str(key, nz::normalize_phone(&t)),
+                        _ => self.set_str(key, nz::normalize_email(&t)),
+                    }
                 }
             }
             K::MemberZip => {
@@ -567,9 +574,28 @@ fn item_number(piece: &str, prefixes: &[&str]) -> Option<u8> {
 fn prefixed_number(piece: &str, prefixes: &[&str]) -> Option<u8> {
     let n = norm(piece);
     prefixes.iter().find_map(|pre| {
+        // "POF 3", "POF 3 - SMH/SUD": the number right after the prefix.
         let rest = n.strip_prefix(pre)?.trim();
-        rest.parse::<u8>().ok()
+        rest.split(' ').next()?.parse::<u8>().ok()
     })
+}
+
+/// "909-555-0145 / name@x.example": a phone and an email written in one box.
+fn split_contact(t: &str) -> (Option<String>, Option<String>) {
+    let email = t
+        .split(|c: char| c.is_whitespace() || ",;|/".contains(c))
+        .find(|w| w.contains('@'))
+        .map(str::to_string);
+    let rest: String = match &email {
+        Some(e) => t.replace(e.as_str(), " "),
+        None => t.to_string(),
+    };
+    let phone = rest
+        .split(|c: char| ",;|/".contains(c))
+        .map(str::trim)
+        .find(|p| matches!(nz::normalize_phone(p), Ok(Some(_))))
+        .map(str::to_string);
+    (phone, email)
 }
 
 /// The value as text, if it has any (ticks have none).
