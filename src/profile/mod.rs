@@ -264,14 +264,22 @@ impl Profiles {
                 section = entry.section.clone();
                 context = None;
             }
-            if let Some(r) = self.vocabulary.label_role(entry).filter(|r| *r != Role::Other) {
-                context = Some(r);
-            }
+            let own_role = self.vocabulary.label_role(entry).filter(|r| *r != Role::Other);
             let target = profile
                 .and_then(|p| p.target_for(entry).map(|t| (t, generic::score::PROFILE)))
-                .or_else(|| self.vocabulary.target_for(entry, ctx.catalog, context))
+                .or_else(|| {
+                    self.vocabulary
+                        .target_for(entry, ctx.catalog, own_role.or(context))
+                })
                 .or_else(|| values::catalog_list(entry, ctx.catalog))
-                .or_else(|| self.typed_by_value(entry, context));
+                .or_else(|| self.typed_by_value(entry, own_role.or(context)));
+            // The role a label names carries to the unqualified labels after it — unless the
+            // label is one we deliberately do not read ("X-Ref / Booking #" names no referrer).
+            if let Some(r) = own_role
+                && !matches!(target, Some((Target::Ignore, _)))
+            {
+                context = Some(r);
+            }
             let before = acc.fingerprint();
             if let Some((t, score)) = &target {
                 acc.apply(i, t, entry, *score);
