@@ -756,10 +756,12 @@ fn heads_labels(line: &Line, next: Option<&Line>) -> bool {
         && !t.chars().any(|c| c.is_ascii_digit())
         && tick_prefix(t).is_none()
         && next.is_some_and(|l| {
+            // The next line is a label: `Name: ...`, or a colon-less `Name   Irene Sample`.
+            let labelled = |c: &Cell| {
+                split_label(&c.text).is_some() || (l.cells.len() >= 2 && looks_like_label(&c.text))
+            };
             l.cells.first().is_some_and(|c| {
-                split_label(&c.text).is_some()
-                    && cell.x0 <= c.x0 + line.size
-                    && line.y - l.y > RAISED_WINDOW_EM * line.size
+                labelled(c) && cell.x0 <= c.x0 + line.size && line.y - l.y > RAISED_WINDOW_EM * line.size
             })
         })
 }
