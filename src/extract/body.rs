@@ -35,12 +35,21 @@ pub fn extract_email_body(email: &crate::message::Email) -> RawDoc {
 /// From/Sent/To/Subject header lines.
 pub fn extract_body(text: &str) -> RawDoc {
     let mut records = Vec::new();
+    // What the newer parts of a chain said ("Apologies, the CIN was left off: CIN: 9...") comes
+    // first, so it wins over the quoted original it corrects.
+    let mut newer: Vec<RawEntry> = Vec::new();
     for (i, part) in forwarded_parts(text).into_iter().enumerate().take(20) {
         let (entries, labelled) = read_part(&part, i > 0);
         if labelled >= 2 {
-            records.push(RawRecord { entries });
+            newer.extend(entries);
+            records.push(RawRecord { entries: newer });
             break;
         }
+        newer.extend(
+            entries
+                .into_iter()
+                .filter(|e| !matches!(e.value, RawValue::Checked(_))),
+        );
     }
     RawDoc {
         kind: DocKind::EmailBody,
@@ -145,8 +154,9 @@ fn read_part(text: &str, forwarded: bool) -> (Vec<RawEntry>, usize) {
             Some((label, value)) => {
                 if value.is_empty() {
                     // "Member information:" heads what follows; "We do not have your form, so
-                    // here are the details:" is a sentence, not a heading.
-                    if label.split_whitespace().count() <= 6 {
+                    // here are the details:" is a sentence, not a heading; a blank
+                    // "Medi-Cal CIN:" is a field left empty.
+                    if label.split_whitespace().count() <= 6 && !super::names_a_field(&label) {
                         section = Some(label);
                     }
                     continue;
@@ -163,7 +173,89 @@ fn read_part(text: &str, forwarded: bool) -> (Vec<RawEntry>, usize) {
             None => {}
         }
     }
+    entries.extend(signature(&all));
     (entries, labelled)
+}
+
+/// The sender's signature under a closing ("Thanks," "Thx" "Best regards"): their name (before
+/// any ", title"), organisation, phone and email, as the referrer's — the weakest of sources
+/// (role-only labels), so a referrer the body names in fields wins.
+fn signature(lines: &[&str]) -> Vec<RawEntry> {
+    const CLOSINGS: &[&str] = &[
+        "thanks",
+        "thank you",
+        "thx",
+        "best",
+        "best regards",
+        "regards",
+        "sincerely",
+        "respectfully",
+        "cheers",
+        "warm regards",
+        "kind regards",
+        "take care",
+    ];
+    let Some(start) = lines.iter().rposition(|l| {
+        let l = l.trim().trim_end_matches([',', '.', '!']).to_lowercase();
+        CLOSINGS.contains(&l.as_str())
+    }) else {
+        return Vec::new();
+    };
+    let entry = |name: &str, value: &str| RawEntry {
+        name: name.to_string(),
+        alt: None,
+        section: Some("Referred by".to_string()),
+        value: RawValue::Text(value.trim().to_string()),
+    };
+    let mut out = Vec::new();
+    let block = lines
+        .iter()
+        .skip(start + 1)
+        .map(|l| l.trim())
+        .take_while(|l| !l.is_empty() && !l.to_lowercase().starts_with("sent from") && !l.starts_with("--"))
+        .take(5);
+    for (i, l) in block.enumerate() {
+        let digits = l.chars().filter(char::is_ascii_digit).count();
+        if l.contains('@') && !l.contains(' ') {
+            out.push(entry("Sender email", l));
+        } else if (10..=11).contains(&digits)
+            && l.chars().all(|c| c.is_ascii_digit() || " ()-.+x".contains(c))
+        {
+            out.push(entry("Sender phone", l));
+        } else if i == 0 && !l.contains(':') && l.split_whitespace().count() <= 6 {
+            out.push(entry("Sent by", l.split(',').next().unwrap_or(l)));
+        } else if i > 0 && !l.contains(':') && out.len() == i {
+            // The line under the name: their title or their organisation; an organisation names
+            // a kind of body ("Collective", "Clinic", "County", "Services" ...).
+            let org_words = [
+                "collective",
+                "clinic",
+                "county",
+                "services",
+                "center",
+                "agency",
+                "department",
+                "alliance",
+                "health",
+                "program",
+                "partners",
+                "network",
+                "foundation",
+                "hospital",
+                "inc",
+                "llc",
+            ];
+            let lower = l.to_lowercase();
+            if org_words
+                .iter()
+                .any(|w| lower.split(|c: char| !c.is_alphanumeric()).any(|x| x == *w))
+            {
+                let org = l.rsplit(',').next().unwrap_or(l);
+                out.push(entry("Sender organization", org));
+            }
+        }
+    }
+    out
 }
 
 /// The label at `lines[i]` with its answer on the line after it, when `lines[i]` is a question
@@ -310,5 +402,36 @@ mod tests {
         );
         // The forward's own header lines are not read as labels.
         assert!(entries.iter().all(|e| e.name != "From" && e.name != "Subject"));
+    }
+
+    /// A reply above the quoted referral adds what the referral lacked, and the sender's
+    /// signature names the referrer when no field does.
+    #[test]
+    fn reply_above_the_quote_and_the_signature() {
+        let body = "Apologies, the CIN was left off. Here it is:\n\nCIN: 95588402Y\n\n\
+                    ________________________________\nFrom: D <d@x.example>\nSubject: ECM Referral\n\n\
+                    Member name: Ethel Sample\nMedi-Cal CIN:\nPhone: (530) 555-0137\n\n\
+                    Thx\nJess Placeholder, CHW\nSutter-Yuba Promotores Collective\n530-555-0177\nSent from my iPhone\n";
+        let doc = extract_body(body);
+        let got: Vec<(String, String)> = doc
+            .records
+            .first()
+            .expect("a record")
+            .entries
+            .iter()
+            .map(|e| (e.name.clone(), e.value.as_text()))
+            .collect();
+        let want: Vec<(String, String)> = [
+            ("CIN", "95588402Y"),
+            ("Member name", "Ethel Sample"),
+            ("Phone", "(530) 555-0137"),
+            ("Sent by", "Jess Placeholder"),
+            ("Sender organization", "Sutter-Yuba Promotores Collective"),
+            ("Sender phone", "530-555-0177"),
+        ]
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+        assert_eq!(got, want);
     }
 }

@@ -197,7 +197,7 @@ fn check_held_out(set: &str) -> Vec<String> {
     problems
 }
 
-/// The three blind sets of issue #8 (`fixtures/blind3`, `blind4`, `blind5`): scored blind before
+/// The four blind sets of issue #8 (`fixtures/blind3` to `blind6`): scored blind before
 /// any fix (docs/ACCURACY.md), then used to fix mechanisms. They are not all right, so this holds
 /// them at their measured level instead: a change that loses a referral outcome or more than a
 /// handful of fields fails here, and no referral may ask for a field its form holds.
@@ -205,7 +205,12 @@ fn check_held_out(set: &str) -> Vec<String> {
 #[allow(clippy::indexing_slicing)] // test code: serde_json indexing yields Null, never panics
 fn blind_sets_keep_their_measured_accuracy() {
     // (set, referral outcomes right, fields right) as measured at the close of issue #8.
-    let floors = [("blind3", 35, 592), ("blind4", 41, 694), ("blind5", 38, 665)];
+    let floors = [
+        ("blind3", 35, 592),
+        ("blind4", 41, 695),
+        ("blind5", 38, 668),
+        ("blind6", 36, 663),
+    ];
     let mut report = Vec::new();
     for (set, min_outcomes, min_fields) in floors {
         let (mut outcomes, mut fields, mut asked) = (0, 0, Vec::new());
@@ -257,7 +262,7 @@ fn blind_sets_keep_their_measured_accuracy() {
             outcomes >= min_outcomes && fields >= min_fields,
             "{set} fell below its measured accuracy ({min_outcomes} outcomes, {min_fields} fields): {report:?}"
         );
-        let allowed = if set == "blind5" { 1 } else { 0 };
+        let allowed = if set == "blind5" || set == "blind6" { 1 } else { 0 };
         assert!(asked.len() <= allowed, "{asked:?}");
     }
 }
