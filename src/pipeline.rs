@@ -562,7 +562,9 @@ fn plan_emails(
         };
         let to = match r.outcome {
             Outcome::Accepted => &region.team_address,
-            Outcome::ScreenedOut => &region.review_address,
+            // A referral read with doubt (`uncertain_field:*`) goes to the review queue with its
+            // fields, like a screened-out one.
+            Outcome::ScreenedOut | Outcome::Review => &region.review_address,
             _ => continue,
         };
         match forwards.iter_mut().find(|f| &f.to == to) {

@@ -378,3 +378,51 @@ fn replays_mbox_and_maildir() {
         .collect();
     assert_eq!(outcomes, ["accepted", "accepted", "accepted"]);
 }
+
+/// SPEC §5 / issue #8: a required field the form plausibly holds but that could not be read is
+/// `uncertain_field:<key>` — the referral goes to the review queue with the entry named by its
+/// label, and the sender gets the plain "received" acknowledgement, never a request for it.
+#[test]
+fn an_uncertain_field_goes_to_review_and_is_never_asked_for() {
+    let (dir, config) = temp_config("");
+    let eml = dir.path().join("uncertain.eml");
+    std::fs::write(
+        &eml,
+        "From: Worker Sample <worker@cbo.example>\r\nTo: REGMCDURNS-KPNC@kp.org\r\n\
+         Subject: ECM Referral\r\nDate: Mon, 16 Nov 2026 10:00:00 -0800\r\nMessage-ID: <unc.1@cbo.example>\r\n\r\n\
+         Member name: Testy McTestface\r\nFecha de nacimiento / birth (mm-dd-yyyy): 01-05-1980\r\n\
+         CIN: 91234567A\r\nPhone: 510-555-0101\r\nCounty: Alameda\r\n\
+         Population of focus: Experiencing homelessness\r\nReferrer name: Worker Sample\r\n\
+         Referrer phone: 510-555-0199\r\n",
+    )
+    .expect("write");
+    let out = dir.path().join("out");
+    replay(&config, &[eml.to_str().expect("utf8")], Some(&out));
+    let mut ack = None;
+    let mut forward = None;
+    for f in files(&out, &["eml"]) {
+        let text = String::from_utf8_lossy(&std::fs::read(&f).expect("read")).into_owned();
+        let msg = MessageParser::default().parse(text.as_bytes()).expect("parse");
+        let to = msg
+            .to()
+            .and_then(|a| a.first())
+            .and_then(|a| a.address())
+            .unwrap_or_default()
+            .to_string();
+        let body = msg.body_text(0).map(|b| b.into_owned()).unwrap_or_default();
+        if to == "worker@cbo.example" {
+            ack = Some(body);
+        } else if to.contains("review") {
+            forward = Some(body);
+        }
+    }
+    let ack = ack.expect("an acknowledgement to the sender");
+    let forward = forward.expect("a forward to the region's review queue");
+    assert!(ack.contains("under review"), "{ack}");
+    assert!(!ack.to_lowercase().contains("date of birth"), "{ack}");
+    assert!(forward.contains("uncertain_field:member_dob"), "{forward}");
+    assert!(
+        forward.contains("Fecha de nacimiento / birth (mm-dd-yyyy)"),
+        "the forward names the entry in doubt by its label: {forward}"
+    );
+}
