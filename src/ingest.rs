@@ -70,7 +70,10 @@ pub fn folder_for(d: &Decision, filing: &FilingConfig) -> String {
         Disposition::Ignored => filing.ignored.clone(),
         Disposition::Referral => {
             let has = |o: Outcome| d.referrals.iter().any(|r| r.outcome == o);
-            if has(Outcome::NeedsInfo) {
+            // A referral read with doubt needs a person first, like an unreadable message.
+            if has(Outcome::Review) {
+                filing.review.clone()
+            } else if has(Outcome::NeedsInfo) {
                 filing.needs_info.clone()
             } else if has(Outcome::ScreenedOut) {
                 filing.screened_out.clone()
