@@ -396,7 +396,7 @@ pub fn fold(normed: &str) -> String {
 
 /// A crude English singular, good enough for form labels: `services` → `service`,
 /// `agencies` → `agency`; `address`, `status`, `diagnosis` and short words stay.
-pub fn singular(w: &str) -> std::borrow::Cow<'_, str> {
+fn singular(w: &str) -> std::borrow::Cow<'_, str> {
     let n = w.len();
     if n <= 3 || !w.ends_with('s') || ["ss", "us", "is"].iter().any(|e| w.ends_with(e)) {
         return w.into();

@@ -15,8 +15,7 @@ mod oauth;
 mod source;
 
 pub use catalog::{
-    AgeGroup, Catalog, CommunitySupport, NleProvider, Population, find_phrase, fold, norm, singular,
-    strip_enumeration,
+    AgeGroup, Catalog, CommunitySupport, NleProvider, Population, find_phrase, fold, norm, strip_enumeration,
 };
 pub use main_file::{
     AuthMethod, DaemonConfig, FilingConfig, FilingMode, ImapConfig, InboxConfig, LimitsConfig, MainConfig,

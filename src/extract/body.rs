@@ -215,12 +215,10 @@ fn signature(lines: &[&str]) -> Vec<RawEntry> {
         .take_while(|l| !l.is_empty() && !l.to_lowercase().starts_with("sent from") && !l.starts_with("--"))
         .take(5);
     for (i, l) in block.enumerate() {
-        let digits = l.chars().filter(char::is_ascii_digit).count();
-        if l.contains('@') && !l.contains(' ') {
+        let contact = super::contact_kind(l);
+        if contact == Some(super::Contact::Email) {
             out.push(entry("Sender email", l));
-        } else if (10..=11).contains(&digits)
-            && l.chars().all(|c| c.is_ascii_digit() || " ()-.+x".contains(c))
-        {
+        } else if contact == Some(super::Contact::Phone) {
             out.push(entry("Sender phone", l));
         } else if i == 0 && !l.contains(':') && l.split_whitespace().count() <= 6 {
             out.push(entry("Sent by", l.split(',').next().unwrap_or(l)));

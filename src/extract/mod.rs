@@ -447,6 +447,28 @@ pub fn looks_like_label(text: &str) -> bool {
         })
 }
 
+/// What an unlabelled piece of text can only be, by its shape: an email address, or a US phone
+/// number (10 or 11 digits with the usual punctuation, an `x` extension allowed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Contact {
+    Email,
+    Phone,
+}
+
+/// The [`Contact`] a piece of text is shaped like, if any.
+pub(crate) fn contact_kind(piece: &str) -> Option<Contact> {
+    let digits = piece.chars().filter(char::is_ascii_digit).count();
+    if piece.contains('@') && !piece.contains(' ') {
+        Some(Contact::Email)
+    } else if (10..=11).contains(&digits)
+        && piece.chars().all(|c| c.is_ascii_digit() || " ()-.+x".contains(c))
+    {
+        Some(Contact::Phone)
+    } else {
+        None
+    }
+}
+
 /// Whether a label names a field (a date, a phone, a name...) rather than a part of the form
 /// ("Member information", "Referring provider").
 pub(crate) fn names_a_field(label: &str) -> bool {

@@ -434,12 +434,6 @@ impl Vocabulary {
         entry.section.as_deref().and_then(|s| self.role(&self.canon(s)))
     }
 
-    /// Whether a label names an attribute at all (for telling a label from a value).
-    pub fn names_attribute(&self, label: &str) -> bool {
-        let n = self.canon(label);
-        !n.is_empty() && self.attr(&n).is_some()
-    }
-
     /// `hint` is the role a hierarchical name's parents give; it ranks after the label's own
     /// words and before the section heading.
     fn target_for_label(

@@ -18,7 +18,7 @@
 use std::collections::HashSet;
 
 use super::grid::{Grid, Row, as_text, glyph_caption, inline_pair, is_colon_label, label_name, tick_value};
-use crate::extract::looks_like_label;
+use crate::extract::{Contact, contact_kind, looks_like_label};
 use crate::extract::{RawEntry, RawRecord, RawValue};
 
 /// How far down the header row may sit (title rows above it).
@@ -160,15 +160,10 @@ fn above_table(rows: &[Row<'_>]) -> Vec<RawEntry> {
                     continue;
                 }
                 let Some(owner) = &last_label else { continue };
-                let digits = piece.chars().filter(char::is_ascii_digit).count();
-                let name = if piece.contains('@') && !piece.contains(' ') {
-                    "Email"
-                } else if (10..=11).contains(&digits)
-                    && piece.chars().all(|c| c.is_ascii_digit() || " ()-.+".contains(c))
-                {
-                    "Phone"
-                } else {
-                    continue;
+                let name = match contact_kind(piece) {
+                    Some(Contact::Email) => "Email",
+                    Some(Contact::Phone) => "Phone",
+                    None => continue,
                 };
                 out.push(RawEntry {
                     name: name.to_string(),
@@ -213,13 +208,10 @@ fn submitted_by(text: &str) -> Vec<RawEntry> {
         .split(',')
         .map(str::trim)
     {
-        let digits = piece.chars().filter(char::is_ascii_digit).count();
-        if piece.contains('@') && !piece.contains(' ') {
-            out.push(entry("Email", piece));
-        } else if (10..=11).contains(&digits)
-            && piece.chars().all(|c| c.is_ascii_digit() || " ()-.+".contains(c))
-        {
-            out.push(entry("Phone", piece));
+        match contact_kind(piece) {
+            Some(Contact::Email) => out.push(entry("Email", piece)),
+            Some(Contact::Phone) => out.push(entry("Phone", piece)),
+            None => {}
         }
     }
     // Only with a way to reach them is it a person submitting: "Prepared by Sample County" alone
