@@ -220,34 +220,13 @@ fn signature(lines: &[&str]) -> Vec<RawEntry> {
             out.push(entry("Sender email", l));
         } else if contact == Some(super::Contact::Phone) {
             out.push(entry("Sender phone", l));
-        } else if i == 0 && !l.contains(':') && l.split_whitespace().count() <= 6 {
-            out.push(entry("Sent by", l.split(',').next().unwrap_or(l)));
+        } else if i == 0 && !l.contains(':') && (2..=6).contains(&l.split_whitespace().count()) {
+            // Labelled as a "Referred by" line would be, so one the body has comes first.
+            out.push(entry("Referred by", l.split(',').next().unwrap_or(l)));
         } else if i > 0 && !l.contains(':') && out.len() == i {
             // The line under the name: their title or their organisation; an organisation names
             // a kind of body ("Collective", "Clinic", "County", "Services" ...).
-            let org_words = [
-                "collective",
-                "clinic",
-                "county",
-                "services",
-                "center",
-                "agency",
-                "department",
-                "alliance",
-                "health",
-                "program",
-                "partners",
-                "network",
-                "foundation",
-                "hospital",
-                "inc",
-                "llc",
-            ];
-            let lower = l.to_lowercase();
-            if org_words
-                .iter()
-                .any(|w| lower.split(|c: char| !c.is_alphanumeric()).any(|x| x == *w))
-            {
+            if crate::normalize::names_organisation(l) {
                 let org = l.rsplit(',').next().unwrap_or(l);
                 out.push(entry("Sender organization", org));
             }
@@ -423,7 +402,7 @@ mod tests {
             ("CIN", "95588402Y"),
             ("Member name", "Ethel Sample"),
             ("Phone", "(530) 555-0137"),
-            ("Sent by", "Jess Placeholder"),
+            ("Referred by", "Jess Placeholder"),
             ("Sender organization", "Sutter-Yuba Promotores Collective"),
             ("Sender phone", "530-555-0177"),
         ]

@@ -59,6 +59,105 @@ fn last_comma_first(last: &str, given: &str) -> (Option<String>, Option<String>)
     (first, joined(&last_words))
 }
 
+/// Words that make a phrase the name of an organisation ("Sutter-Yuba Promotores Collective",
+/// "Placer County Adult Protective Services"), compared on whole lower-case words.
+pub const ORG_WORDS: [&str; 24] = [
+    "collective", "clinic", "clinics", "county", "services", "center", "centre", "agency",
+    "department", "dept", "alliance", "health", "program", "partners", "network", "foundation",
+    "hospital", "inc", "llc", "shelter", "ministries", "coalition", "council", "association",
+];
+
+/// The last word of a job title ("Case Manager", "Social Worker", "Housing Navigator").
+const TITLE_WORDS: [&str; 30] = [
+    "manager", "worker", "coordinator", "navigator", "nurse", "specialist", "director",
+    "supervisor", "officer", "therapist", "clinician", "physician", "counselor", "counsellor",
+    "advocate", "liaison", "assistant", "lead", "promotora", "promotor", "practitioner",
+    "administrator", "intern", "planner", "analyst", "associate", "representative", "aide",
+    "chaplain", "educator",
+];
+
+/// Whether a phrase names an organisation (one of [`ORG_WORDS`]).
+pub fn names_organisation(s: &str) -> bool {
+    s.split(|c: char| !c.is_alphanumeric())
+        .any(|w| ORG_WORDS.contains(&w.to_lowercase().as_str()))
+}
+
+/// A person's name as a sender signs it, with what follows it: "Rosemary Shamway, RN - Solano
+/// Bay Home Health" → ("Rosemary Shamway, RN", Some("Solano Bay Home Health")). Credentials and a
+/// job title stay with the name as written, an organisation is returned beside it. Anything else (a "Last, First" name, a
+/// phrase that is not a person's name first) comes back whole.
+pub fn split_signed_name(s: &str) -> (String, Option<String>) {
+    let whole = || (s.trim().to_owned(), None);
+    let segments: Vec<&str> = s
+        .split([',', '|', '–', '—'])
+        .flat_map(|seg| seg.split(" - "))
+        .map(str::trim)
+        .filter(|seg| !seg.is_empty())
+        .collect();
+    let Some((first, rest)) = segments.split_first() else {
+        return whole();
+    };
+    if rest.is_empty() || !person_like(first) {
+        return whole();
+    }
+    let mut name = (*first).to_owned();
+    let mut org = None;
+    for seg in rest {
+        if credential(seg) {
+            name.push_str(", ");
+            name.push_str(seg);
+        } else if names_organisation(seg) {
+            org.get_or_insert_with(|| (*seg).to_owned());
+        } else if job_title(seg) && org.is_none() {
+            name.push_str(", ");
+            name.push_str(seg);
+        } else {
+            return whole();
+        }
+    }
+    (name, org)
+}
+
+/// Whether a text starts with a person's name followed by what a signature adds ("Rosemary
+/// Shamway, RN - Solano Bay Home Health"), or is a bare capitalised name that is no job title.
+pub fn led_by_person_name(s: &str) -> bool {
+    let first = s.split([',', '|', '–', '—']).next().unwrap_or(s);
+    let first = first.split(" - ").next().unwrap_or(first).trim();
+    person_like(first) && !job_title(first)
+}
+
+/// Two to four capitalised words, none an organisation's: "Jess Placeholder", "Ana M. de la Cruz".
+fn person_like(s: &str) -> bool {
+    let ws: Vec<&str> = s.split_whitespace().collect();
+    (2..=5).contains(&ws.len())
+        && !names_organisation(s)
+        && ws.iter().all(|w| {
+            w.chars().all(|c| c.is_alphabetic() || "'.-’".contains(c))
+                && (w.chars().next().is_some_and(char::is_uppercase) || is_particle(w))
+        })
+}
+
+/// "RN", "LCSW", "PA-C", "M.D.", "PhD", "MSW, CHW": letters only, short, mostly capitals.
+fn credential(s: &str) -> bool {
+    s.split_whitespace().all(|w| {
+        let letters: String = w.chars().filter(|c| c.is_alphabetic()).collect();
+        let caps = letters.chars().filter(|c| c.is_uppercase()).count();
+        (2..=6).contains(&letters.len())
+            && caps * 2 >= letters.len() + 1
+            && w.chars().all(|c| c.is_alphabetic() || ".-".contains(c))
+    })
+}
+
+/// "Case Manager", "Social Worker II", "Lead Housing Navigator".
+fn job_title(s: &str) -> bool {
+    let ws: Vec<String> = s
+        .split_whitespace()
+        .map(bare)
+        .filter(|w| !SUFFIXES.contains(&w.as_str()))
+        .collect();
+    ws.len() <= 5 && ws.last().is_some_and(|w| TITLE_WORDS.contains(&w.trim_end_matches('s')))
+}
+
 /// "First [Middle...] Last [Suffix]".
 fn first_then_last(all: &[&str]) -> (Option<String>, Option<String>) {
     let name: Vec<&str> = all.iter().copied().skip_while(|w| is_honorific(w)).collect();
@@ -174,6 +273,25 @@ mod tests {
     fn blank_is_none() {
         for input in ["", "   ", "N/A", ",", "-"] {
             assert_eq!(split_name(input), None, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn signed_names_keep_credentials_and_give_up_their_organisation() {
+        let cases = [
+            ("Rosemary Shamway, RN - Solano Bay Home Health", ("Rosemary Shamway, RN", Some("Solano Bay Home Health"))),
+            ("Nadia Fauxman, Case Manager", ("Nadia Fauxman, Case Manager", None)),
+            ("Dana Quotewell, Placer County Adult Protective Services", ("Dana Quotewell", Some("Placer County Adult Protective Services"))),
+            ("Jess Placeholder, CHW", ("Jess Placeholder, CHW", None)),
+            ("Pat Example, LCSW, Housing Navigator | Coastal Shelter Network", ("Pat Example, LCSW, Housing Navigator", Some("Coastal Shelter Network"))),
+            // Left whole: "Last, First", an organisation first, something we cannot tell.
+            ("Quotewell, Dana", ("Quotewell, Dana", None)),
+            ("Placer County APS - Dana Quotewell", ("Placer County APS - Dana Quotewell", None)),
+            ("Jane Sample, see attached", ("Jane Sample, see attached", None)),
+            ("Jane Sample", ("Jane Sample", None)),
+        ];
+        for (input, (name, org)) in cases {
+            assert_eq!(split_signed_name(input), (name.to_owned(), org.map(str::to_owned)), "{input}");
         }
     }
 }

@@ -453,6 +453,11 @@ impl Vocabulary {
             .or_else(|| self.section_role(entry))
             .or(context)
             .unwrap_or(Role::Member);
+        // A question that lists the kinds of referrer ("Are you a medical provider, social
+        // services provider, or family member?") asks for the relationship.
+        if lists_relationships(&n) {
+            return Some((Target::Field(FieldKey::ReferrerRelationship), score::EXACT));
+        }
         let (attr, phrase_len) = self.label_attr(label, &n)?;
         // Instructions are sentences, not labels — but a box's caption may be a sentence ("I
         // attest that the member consented to this referral ...").
@@ -898,6 +903,21 @@ pub(super) fn relationship_caption(n: &str, section: &str) -> Option<Relationshi
         return Some(Relationship::Other);
     }
     None
+}
+
+/// Whether a (canonical) label names two or more kinds of referrer: it offers them as choices.
+fn lists_relationships(n: &str) -> bool {
+    const KINDS: [&[&str]; 3] = [
+        &["medical provider", "health care provider", "healthcare provider", "clinical provider"],
+        &["social service provider", "social services provider", "community based organization", "cbo"],
+        &["family member", "self", "caregiver"],
+    ];
+    let padded = format!(" {n} ");
+    KINDS
+        .iter()
+        .filter(|kind| kind.iter().any(|w| find_phrase(&padded, w).is_some()))
+        .count()
+        >= 2
 }
 
 /// A caption naming a Population of Focus, Community Support or CHW need (longest alias wins).

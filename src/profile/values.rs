@@ -269,12 +269,24 @@ impl<'a> Accumulator<'a> {
                     }
                 }
             }
+            K::ReferrerName => {
+                // "Name, RN - Organisation": the person here, the organisation as a weak guess
+                // that any labelled organisation beats.
+                if let Some(t) = text_of(v).and_then(|t| nz::clean_text(&t)) {
+                    let (name, org) = nz::split_signed_name(&t);
+                    self.set_str(key, Ok(Some(name)));
+                    if let Some(org) = org {
+                        let score = std::mem::replace(&mut self.score, f32::MIN / 2.0);
+                        self.set_str(K::ReferrerOrganization, Ok(Some(org)));
+                        self.score = score;
+                    }
+                }
+            }
             K::MemberFirstName
             | K::MemberLastName
             | K::MemberCity
             | K::MemberLanguage
             | K::HealthPlan
-            | K::ReferrerName
             | K::ReferrerOrganization
             | K::Reason => {
                 if let Some(t) = text_of(v) {
@@ -293,6 +305,11 @@ impl<'a> Accumulator<'a> {
             }
             K::ReferrerRelationship => {
                 if let Some(t) = text_of(v).and_then(|t| nz::clean_text(&t)) {
+                    // "Who is referring?" answered with a name: the referrer it names.
+                    let lead = t.split([',', '-', '|']).next().unwrap_or(&t);
+                    if nz::led_by_person_name(&t) && parse_relationship(lead).is_none() {
+                        return self.field(K::ReferrerName, v);
+                    }
                     match parse_relationship(&t) {
                         Some(r) => {
                             if self.r.fields.referrer_relationship.is_none() {
