@@ -34,7 +34,7 @@ pub use ident::{
     cin_shaped, normalize_cin, normalize_email, normalize_mrn, normalize_npi, normalize_phone, normalize_zip,
     parse_bool,
 };
-pub use name::{led_by_person_name, names_organisation, split_name, split_signed_name};
+pub use name::{led_by_person_name, names_organisation, organisation_in, split_name, split_signed_name};
 
 /// A value is present but not in any accepted form.
 ///

@@ -12,6 +12,8 @@
 //! provider:") becomes the section of the lines after it. Quoted replies (`> ...`) and everything
 //! after a signature or an "Original Message" separator are left out.
 
+mod prose;
+
 use super::{DocKind, RawDoc, RawEntry, RawRecord, RawValue};
 
 const TICK_ON: &[&str] = &["☒", "☑", "✓", "✔", "[x]", "[X]", "(x)", "(X)", "X "];
@@ -38,11 +40,15 @@ pub fn extract_body(text: &str) -> RawDoc {
     // What the newer parts of a chain said ("Apologies, the CIN was left off: CIN: 9...") comes
     // first, so it wins over the quoted original it corrects.
     let mut newer: Vec<RawEntry> = Vec::new();
-    for (i, part) in forwarded_parts(text).into_iter().enumerate().take(20) {
-        let (entries, labelled) = read_part(&part, i > 0);
+    let parts = forwarded_parts(text);
+    for (i, part) in parts.iter().enumerate().take(20) {
+        let (entries, labelled, signed) = read_part(part, i > 0);
         if labelled >= 2 {
             newer.extend(entries);
-            records.push(RawRecord { entries: newer });
+            newer.extend(signed);
+            records.push(RawRecord {
+                entries: std::mem::take(&mut newer),
+            });
             break;
         }
         newer.extend(
@@ -50,6 +56,26 @@ pub fn extract_body(text: &str) -> RawDoc {
                 .into_iter()
                 .filter(|e| !matches!(e.value, RawValue::Checked(_))),
         );
+    }
+    // No labelled lines anywhere: the newest part written as sentences, if it states a member.
+    if records.is_empty() {
+        let written = parts.iter().take(20).find_map(|part| {
+            let lines: Vec<&str> = part
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.starts_with('>'))
+                .collect();
+            let end = signature_start(&lines).map_or(lines.len(), |(at, _)| at);
+            let mut entries = prose::read(lines.get(..end).unwrap_or_default());
+            if !entries.is_empty() {
+                entries.extend(signature(&lines));
+            }
+            (!entries.is_empty()).then_some(entries)
+        });
+        if let Some(mut entries) = written {
+            entries.append(&mut newer);
+            records.push(RawRecord { entries });
+        }
     }
     RawDoc {
         kind: DocKind::EmailBody,
@@ -61,6 +87,7 @@ pub fn extract_body(text: &str) -> RawDoc {
 /// Splits a body at the separators mail programs put above a forwarded or quoted message.
 fn forwarded_parts(text: &str) -> Vec<String> {
     let mut parts = vec![String::new()];
+    let mut quoted = false;
     for line in text.lines().take(4000) {
         let t = line.trim();
         let separator = t.starts_with("-----Original Message")
@@ -68,10 +95,22 @@ fn forwarded_parts(text: &str) -> Vec<String> {
             || t.starts_with("-------- Original Message")
             || t.starts_with("Begin forwarded message")
             || t.starts_with("________________");
-        if separator {
+        if separator || (t.starts_with("On ") && t.ends_with("wrote:")) {
             parts.push(String::new());
+            quoted = false;
             continue;
         }
+        // A reply quoting the referral with "> ": the quote is the part before it in time.
+        let line = match t.strip_prefix('>') {
+            Some(rest) => {
+                if !quoted {
+                    parts.push(String::new());
+                    quoted = true;
+                }
+                rest.trim_start_matches(['>', ' '])
+            }
+            None => line,
+        };
         if let Some(p) = parts.last_mut() {
             p.push_str(line);
             p.push('\n');
@@ -83,7 +122,9 @@ fn forwarded_parts(text: &str) -> Vec<String> {
 /// The header lines a mail program writes above a forwarded message.
 const FORWARD_HEADERS: &[&str] = &["from", "sent", "to", "cc", "bcc", "subject", "date", "reply to"];
 
-fn read_part(text: &str, forwarded: bool) -> (Vec<RawEntry>, usize) {
+/// A part's labelled entries, how many lines were labelled, and its signature's entries (kept
+/// apart: the signature of a note forwarding a referral is the forwarder's, not the referrer's).
+fn read_part(text: &str, forwarded: bool) -> (Vec<RawEntry>, usize, Vec<RawEntry>) {
     let mut entries = Vec::new();
     let mut section: Option<String> = None;
     let mut labelled = 0usize;
@@ -173,14 +214,14 @@ fn read_part(text: &str, forwarded: bool) -> (Vec<RawEntry>, usize) {
             None => {}
         }
     }
-    entries.extend(signature(&all));
-    (entries, labelled)
+    let signed = signature(&all);
+    (entries, labelled, signed)
 }
 
-/// The sender's signature under a closing ("Thanks," "Thx" "Best regards"): their name (before
-/// any ", title"), organisation, phone and email, as the referrer's — the weakest of sources
-/// (role-only labels), so a referrer the body names in fields wins.
-fn signature(lines: &[&str]) -> Vec<RawEntry> {
+/// Where the sender's signature starts: the line after a closing ("Thanks," "Thx" "Best
+/// regards"), else the last paragraph when it starts with a person's name and gives a phone or
+/// an email. Returns the index of the closing (or of the name) and of the signature's first line.
+fn signature_start(lines: &[&str]) -> Option<(usize, usize)> {
     const CLOSINGS: &[&str] = &[
         "thanks",
         "thank you",
@@ -195,10 +236,51 @@ fn signature(lines: &[&str]) -> Vec<RawEntry> {
         "kind regards",
         "take care",
     ];
-    let Some(start) = lines.iter().rposition(|l| {
+    let closing = lines.iter().rposition(|l| {
         let l = l.trim().trim_end_matches([',', '.', '!']).to_lowercase();
         CLOSINGS.contains(&l.as_str())
-    }) else {
+    });
+    if let Some(at) = closing {
+        return Some((at, at + 1));
+    }
+    let last = lines.iter().rposition(|l| !l.trim().is_empty())?;
+    let first = lines
+        .get(..=last)?
+        .iter()
+        .rposition(|l| l.trim().is_empty())
+        .map_or(0, |i| i + 1);
+    let block = lines.get(first..=last)?;
+    let contact = block.iter().skip(1).any(|l| contact_pieces(l).next().is_some());
+    let named = block
+        .first()
+        .is_some_and(|l| !l.contains(':') && l.len() < 120 && crate::normalize::led_by_person_name(l));
+    (block.len() <= 5 && contact && named).then_some((first, first))
+}
+
+/// The email addresses and phone numbers on a signature line: "Phone (805) 555-0188 |
+/// name@example.org", "Office: 619.555.0193".
+fn contact_pieces(line: &str) -> impl Iterator<Item = (super::Contact, &str)> {
+    line.split(['|', '·', '•', '\u{2022}'])
+        .map(|piece| {
+            let piece = piece.trim();
+            // A leading word or label: "Phone", "Office:", "Cell", "Email:", "Tel."
+            match piece.split_once([':', ' ']) {
+                Some((head, rest))
+                    if head.chars().all(char::is_alphabetic) && super::contact_kind(piece).is_none() =>
+                {
+                    rest.trim()
+                }
+                _ => piece,
+            }
+        })
+        .filter_map(|piece| super::contact_kind(piece).map(|k| (k, piece)))
+}
+
+/// The sender's signature (see [`signature_start`]): their name (before any ", title"),
+/// organisation, phone and email, as the referrer's — the weakest of sources (labelled as a
+/// "Referred by" line would be, so what the body says in fields comes first).
+fn signature(lines: &[&str]) -> Vec<RawEntry> {
+    let Some((_, start)) = signature_start(lines) else {
         return Vec::new();
     };
     let entry = |name: &str, value: &str| RawEntry {
@@ -210,25 +292,37 @@ fn signature(lines: &[&str]) -> Vec<RawEntry> {
     let mut out = Vec::new();
     let block = lines
         .iter()
-        .skip(start + 1)
+        .skip(start)
         .map(|l| l.trim())
         .take_while(|l| !l.is_empty() && !l.to_lowercase().starts_with("sent from") && !l.starts_with("--"))
         .take(5);
+    let mut named = false;
     for (i, l) in block.enumerate() {
-        let contact = super::contact_kind(l);
-        if contact == Some(super::Contact::Email) {
-            out.push(entry("Sender email", l));
-        } else if contact == Some(super::Contact::Phone) {
-            out.push(entry("Sender phone", l));
-        } else if i == 0 && !l.contains(':') && (2..=6).contains(&l.split_whitespace().count()) {
-            // Labelled as a "Referred by" line would be, so one the body has comes first.
-            out.push(entry("Referred by", l.split(',').next().unwrap_or(l)));
-        } else if i > 0 && !l.contains(':') && out.len() == i {
-            // The line under the name: their title or their organisation; an organisation names
-            // a kind of body ("Collective", "Clinic", "County", "Services" ...).
-            if crate::normalize::names_organisation(l) {
-                let org = l.rsplit(',').next().unwrap_or(l);
-                out.push(entry("Sender organization", org));
+        let contacts: Vec<_> = contact_pieces(l).collect();
+        if !contacts.is_empty() {
+            for (kind, piece) in contacts {
+                let label = if kind == super::Contact::Email {
+                    "Sender email"
+                } else {
+                    "Sender phone"
+                };
+                out.push(entry(label, piece));
+            }
+        } else if i == 0 && !l.contains(':') && (2..=12).contains(&l.split_whitespace().count()) {
+            let (name, org) = crate::normalize::split_signed_name(l);
+            let name = name.split(',').next().unwrap_or(&name).to_string();
+            if (2..=5).contains(&name.split_whitespace().count()) {
+                out.push(entry("Referred by", &name));
+                named = true;
+            }
+            if let Some(org) = org {
+                out.push(entry("Sender organization", &org));
+            }
+        } else if i > 0 && named && !l.contains(':') && !out.iter().any(|e| e.name == "Sender organization") {
+            // The line under the name: their title or their organisation ("Social Worker, Placer
+            // County Adult Protective Services").
+            if let Some(org) = crate::normalize::organisation_in(l) {
+                out.push(entry("Sender organization", &org));
             }
         }
     }
@@ -410,5 +504,68 @@ mod tests {
         .map(|(a, b)| (a.to_string(), b.to_string()))
         .collect();
         assert_eq!(got, want);
+    }
+
+    #[test]
+    fn class10_quoted_replies_unsigned_signatures_and_prose() {
+        // The referral quoted with "> " under a short reply is read.
+        let doc = extract_body(
+            "Resending, no answer yet.\n\nLucinda\n\nOn Wed, Oct 21, 2026 at 7:02 PM Lucinda <l@example.org> wrote:\n\
+             > Member: Jane Sample\n> Date of birth: 01/12/2004\n> Medi-Cal CIN: 94567120V\n",
+        );
+        let names: Vec<String> = doc
+            .records
+            .iter()
+            .flat_map(|r| r.entries.iter().map(|e| e.name.clone()))
+            .collect();
+        assert!(names.contains(&"Medi-Cal CIN".to_string()), "{names:?}");
+        // A signature with no closing line: the last paragraph, led by a name, with a phone.
+        let lines = [
+            "Please let me know if you need anything else.",
+            "",
+            "Pat Example, RN Care Coordinator - Example Health",
+            "Phone (805) 555-0188 | pexample@example.org",
+        ];
+        let got: Vec<(String, String)> = signature(&lines)
+            .into_iter()
+            .map(|e| (e.name, e.value.as_text()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("Referred by", "Pat Example"),
+                ("Sender organization", "Example Health"),
+                ("Sender phone", "(805) 555-0188"),
+                ("Sender email", "pexample@example.org"),
+            ]
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+        );
+        // A forwarding note's signature is the forwarder's: not carried into the referral.
+        let doc = extract_body(
+            "Please process.\n\nRuth Forwarder | Program Specialist | Example County SSA\n510-555-0290\n\n\
+             -----Original Message-----\nFrom: W <w@example.org>\n\nClient Name: Jane Sample\nDOB: 02/02/1972\n\
+             Referring worker: Wendell Example\n",
+        );
+        let values: Vec<String> = doc
+            .records
+            .iter()
+            .flat_map(|r| r.entries.iter().map(|e| e.value.as_text()))
+            .collect();
+        assert!(!values.iter().any(|v| v.contains("Ruth")), "{values:?}");
+        // A referral written as sentences.
+        let doc = extract_body(
+            "Hi,\n\nOur patient Jane Sampleton (DOB 09/02/1983) is being discharged and I'd like to refer her \
+             for ECM. Her phone number is 619-555-0149.\n\nPat Example, LCSW - Example Hospital\nOffice: 619.555.0193\n",
+        );
+        let names: Vec<String> = doc
+            .records
+            .iter()
+            .flat_map(|r| r.entries.iter().map(|e| e.name.clone()))
+            .collect();
+        assert!(
+            names.contains(&"Date of birth (in the text)".to_string()),
+            "{names:?}"
+        );
+        assert!(names.contains(&"Sender organization".to_string()), "{names:?}");
     }
 }

@@ -145,7 +145,16 @@ pub fn split_address(s: &str) -> AddressParts {
         return AddressParts::default();
     }
     let joined = parts.join(", ");
-    split_one_line(&joined).unwrap_or(AddressParts {
+    // A note after the address ("..., CA 90220 (sober living)") is not part of it.
+    let bare = match joined
+        .trim_end()
+        .strip_suffix(')')
+        .and_then(|t| t.rsplit_once('('))
+    {
+        Some((before, _)) if !before.trim().is_empty() => before.trim_end(),
+        _ => joined.as_str(),
+    };
+    split_one_line(bare).unwrap_or(AddressParts {
         street: Some(joined),
         ..AddressParts::default()
     })

@@ -62,18 +62,64 @@ fn last_comma_first(last: &str, given: &str) -> (Option<String>, Option<String>)
 /// Words that make a phrase the name of an organisation ("Sutter-Yuba Promotores Collective",
 /// "Placer County Adult Protective Services"), compared on whole lower-case words.
 pub const ORG_WORDS: [&str; 24] = [
-    "collective", "clinic", "clinics", "county", "services", "center", "centre", "agency",
-    "department", "dept", "alliance", "health", "program", "partners", "network", "foundation",
-    "hospital", "inc", "llc", "shelter", "ministries", "coalition", "council", "association",
+    "collective",
+    "clinic",
+    "clinics",
+    "county",
+    "services",
+    "center",
+    "centre",
+    "agency",
+    "department",
+    "dept",
+    "alliance",
+    "health",
+    "program",
+    "partners",
+    "network",
+    "foundation",
+    "hospital",
+    "inc",
+    "llc",
+    "shelter",
+    "ministries",
+    "coalition",
+    "council",
+    "association",
 ];
 
 /// The last word of a job title ("Case Manager", "Social Worker", "Housing Navigator").
 const TITLE_WORDS: [&str; 30] = [
-    "manager", "worker", "coordinator", "navigator", "nurse", "specialist", "director",
-    "supervisor", "officer", "therapist", "clinician", "physician", "counselor", "counsellor",
-    "advocate", "liaison", "assistant", "lead", "promotora", "promotor", "practitioner",
-    "administrator", "intern", "planner", "analyst", "associate", "representative", "aide",
-    "chaplain", "educator",
+    "manager",
+    "worker",
+    "coordinator",
+    "navigator",
+    "nurse",
+    "specialist",
+    "director",
+    "supervisor",
+    "officer",
+    "therapist",
+    "clinician",
+    "physician",
+    "counselor",
+    "counsellor",
+    "advocate",
+    "liaison",
+    "assistant",
+    "lead",
+    "promotora",
+    "promotor",
+    "practitioner",
+    "administrator",
+    "intern",
+    "planner",
+    "analyst",
+    "associate",
+    "representative",
+    "aide",
+    "chaplain",
+    "educator",
 ];
 
 /// Whether a phrase names an organisation (one of [`ORG_WORDS`]).
@@ -88,12 +134,7 @@ pub fn names_organisation(s: &str) -> bool {
 /// phrase that is not a person's name first) comes back whole.
 pub fn split_signed_name(s: &str) -> (String, Option<String>) {
     let whole = || (s.trim().to_owned(), None);
-    let segments: Vec<&str> = s
-        .split([',', '|', '–', '—'])
-        .flat_map(|seg| seg.split(" - "))
-        .map(str::trim)
-        .filter(|seg| !seg.is_empty())
-        .collect();
+    let segments = signature_segments(s);
     let Some((first, rest)) = segments.split_first() else {
         return whole();
     };
@@ -103,19 +144,71 @@ pub fn split_signed_name(s: &str) -> (String, Option<String>) {
     let mut name = (*first).to_owned();
     let mut org = None;
     for seg in rest {
-        if credential(seg) {
-            name.push_str(", ");
-            name.push_str(seg);
-        } else if names_organisation(seg) {
-            org.get_or_insert_with(|| (*seg).to_owned());
-        } else if job_title(seg) && org.is_none() {
-            name.push_str(", ");
-            name.push_str(seg);
-        } else {
-            return whole();
+        match affiliation(seg) {
+            Some(Affiliation::Credential | Affiliation::Title) if org.is_none() => {
+                name.push_str(", ");
+                name.push_str(seg);
+            }
+            Some(Affiliation::Organisation) => {
+                org.get_or_insert_with(|| (*seg).to_owned());
+            }
+            _ => return whole(),
         }
     }
     (name, org)
+}
+
+/// The organisation on a signature line under the name: "Social Worker, Placer County Adult
+/// Protective Services", "Housing Navigator - Example Rescue Mission", "CenCal Health".
+pub fn organisation_in(s: &str) -> Option<String> {
+    let segments = signature_segments(s);
+    let mut org = None;
+    for seg in &segments {
+        match affiliation(seg)? {
+            Affiliation::Organisation => {
+                org.get_or_insert_with(|| (*seg).to_owned());
+            }
+            Affiliation::Credential | Affiliation::Title => {}
+        }
+    }
+    org
+}
+
+fn signature_segments(s: &str) -> Vec<&str> {
+    s.split([',', '|', '–', '—'])
+        .flat_map(|seg| seg.split(" - "))
+        .map(str::trim)
+        .filter(|seg| !seg.is_empty())
+        .collect()
+}
+
+enum Affiliation {
+    Credential,
+    Title,
+    Organisation,
+}
+
+/// What a piece of a signature after the name is: a credential ("RN"), a job title ("Case
+/// Manager"), or an organisation (a phrase with an organisation word, or two or more capitalised
+/// words that are neither).
+fn affiliation(seg: &str) -> Option<Affiliation> {
+    if credential(seg) {
+        return Some(Affiliation::Credential);
+    }
+    if job_title(seg) {
+        return Some(Affiliation::Title);
+    }
+    let capitalised = {
+        let ws: Vec<&str> = seg.split_whitespace().collect();
+        ws.len() >= 2
+            && ws.iter().all(|w| {
+                w.chars()
+                    .next()
+                    .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
+                    || ["of", "for", "the", "and", "de", "del", "la", "&"].contains(w)
+            })
+    };
+    (names_organisation(seg) || capitalised).then_some(Affiliation::Organisation)
 }
 
 /// Whether a text starts with a person's name followed by what a signature adds ("Rosemary
@@ -143,7 +236,7 @@ fn credential(s: &str) -> bool {
         let letters: String = w.chars().filter(|c| c.is_alphabetic()).collect();
         let caps = letters.chars().filter(|c| c.is_uppercase()).count();
         (2..=6).contains(&letters.len())
-            && caps * 2 >= letters.len() + 1
+            && caps * 2 > letters.len()
             && w.chars().all(|c| c.is_alphabetic() || ".-".contains(c))
     })
 }
@@ -155,7 +248,10 @@ fn job_title(s: &str) -> bool {
         .map(bare)
         .filter(|w| !SUFFIXES.contains(&w.as_str()))
         .collect();
-    ws.len() <= 5 && ws.last().is_some_and(|w| TITLE_WORDS.contains(&w.trim_end_matches('s')))
+    ws.len() <= 5
+        && ws
+            .last()
+            .is_some_and(|w| TITLE_WORDS.contains(&w.trim_end_matches('s')))
 }
 
 /// "First [Middle...] Last [Suffix]".
@@ -279,19 +375,41 @@ mod tests {
     #[test]
     fn signed_names_keep_credentials_and_give_up_their_organisation() {
         let cases = [
-            ("Rosemary Shamway, RN - Solano Bay Home Health", ("Rosemary Shamway, RN", Some("Solano Bay Home Health"))),
-            ("Nadia Fauxman, Case Manager", ("Nadia Fauxman, Case Manager", None)),
-            ("Dana Quotewell, Placer County Adult Protective Services", ("Dana Quotewell", Some("Placer County Adult Protective Services"))),
+            (
+                "Rosemary Shamway, RN - Solano Bay Home Health",
+                ("Rosemary Shamway, RN", Some("Solano Bay Home Health")),
+            ),
+            (
+                "Nadia Fauxman, Case Manager",
+                ("Nadia Fauxman, Case Manager", None),
+            ),
+            (
+                "Dana Quotewell, Placer County Adult Protective Services",
+                ("Dana Quotewell", Some("Placer County Adult Protective Services")),
+            ),
             ("Jess Placeholder, CHW", ("Jess Placeholder, CHW", None)),
-            ("Pat Example, LCSW, Housing Navigator | Coastal Shelter Network", ("Pat Example, LCSW, Housing Navigator", Some("Coastal Shelter Network"))),
+            (
+                "Pat Example, LCSW, Housing Navigator | Coastal Shelter Network",
+                (
+                    "Pat Example, LCSW, Housing Navigator",
+                    Some("Coastal Shelter Network"),
+                ),
+            ),
             // Left whole: "Last, First", an organisation first, something we cannot tell.
             ("Quotewell, Dana", ("Quotewell, Dana", None)),
-            ("Placer County APS - Dana Quotewell", ("Placer County APS - Dana Quotewell", None)),
+            (
+                "Placer County APS - Dana Quotewell",
+                ("Placer County APS - Dana Quotewell", None),
+            ),
             ("Jane Sample, see attached", ("Jane Sample, see attached", None)),
             ("Jane Sample", ("Jane Sample", None)),
         ];
         for (input, (name, org)) in cases {
-            assert_eq!(split_signed_name(input), (name.to_owned(), org.map(str::to_owned)), "{input}");
+            assert_eq!(
+                split_signed_name(input),
+                (name.to_owned(), org.map(str::to_owned)),
+                "{input}"
+            );
         }
     }
 }

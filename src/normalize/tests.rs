@@ -166,3 +166,11 @@ fn no_function_panics_on_odd_input() {
         let _ = date_from_serial(serial, true);
     }
 }
+
+#[test]
+fn a_note_after_an_address_is_not_part_of_it() {
+    let p = split_address("1010 Example St, Compton, CA 90220 (sober living)");
+    assert_eq!(p.street.as_deref(), Some("1010 Example St"));
+    assert_eq!(p.city.as_deref(), Some("Compton"));
+    assert_eq!(p.zip.as_deref(), Some("90220"));
+}

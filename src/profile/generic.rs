@@ -908,8 +908,18 @@ pub(super) fn relationship_caption(n: &str, section: &str) -> Option<Relationshi
 /// Whether a (canonical) label names two or more kinds of referrer: it offers them as choices.
 fn lists_relationships(n: &str) -> bool {
     const KINDS: [&[&str]; 3] = [
-        &["medical provider", "health care provider", "healthcare provider", "clinical provider"],
-        &["social service provider", "social services provider", "community based organization", "cbo"],
+        &[
+            "medical provider",
+            "health care provider",
+            "healthcare provider",
+            "clinical provider",
+        ],
+        &[
+            "social service provider",
+            "social services provider",
+            "community based organization",
+            "cbo",
+        ],
         &["family member", "self", "caregiver"],
     ];
     let padded = format!(" {n} ");

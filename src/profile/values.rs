@@ -282,6 +282,12 @@ impl<'a> Accumulator<'a> {
                     }
                 }
             }
+            // "Office: 619.555.0193" under a referrer: a number, not an organisation.
+            K::ReferrerOrganization
+                if text_of(v).is_some_and(|t| crate::extract::contact_kind(t.trim()).is_some()) =>
+            {
+                self.field(K::ReferrerPhone, v);
+            }
             K::MemberFirstName
             | K::MemberLastName
             | K::MemberCity

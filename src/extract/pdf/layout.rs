@@ -306,6 +306,12 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
     // Police Department") stays a value, and a wrapped value's second line joins it.
     let grid = grid_pairs(lines);
     for (li, line) in lines.iter().enumerate() {
+        if unused(&used, li, 0)
+            && let Some(heads) = party_columns(line, lines.get(li + 1))
+        {
+            columns = heads;
+            continue;
+        }
         if let Some(pairs) = grid.get(&li) {
             for (ci, value_cells) in pairs {
                 mark(&mut used, li, *ci);
@@ -317,9 +323,10 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
                     }
                 }
                 if let Some(l) = line.cells.get(*ci) {
+                    let column = shapes::column_section(&columns, l.x0, line.size);
                     emit(
                         out,
-                        section,
+                        if column.is_some() { &column } else { &*section },
                         l.text.trim().to_string(),
                         RawValue::Text(text.join(" ")),
                     );
@@ -358,9 +365,10 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
                 mark(&mut used, li, ci);
                 mark(&mut used, li, vi);
                 if let (Some(l), Some(v)) = (line.cells.get(ci), line.cells.get(vi)) {
+                    let column = shapes::column_section(&columns, l.x0, line.size);
                     emit(
                         out,
-                        section,
+                        if column.is_some() { &column } else { &*section },
                         l.text.trim().to_string(),
                         RawValue::Text(v.text.trim().to_string()),
                     );
@@ -544,6 +552,32 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
             *section = Some(heading);
         }
     }
+}
+
+/// Side-by-side headings that say whose data each column holds ("Member Information | Referral
+/// Source", "MEMBER | REFERRING AGENCY"), over a line of labels starting under them.
+fn party_columns(line: &Line, next: Option<&Line>) -> Option<Vec<(f32, String)>> {
+    let next = next?;
+    let heading = |c: &Cell| {
+        let t = c.text.trim();
+        (1..=5).contains(&t.split_whitespace().count())
+            && t.chars().next().is_some_and(char::is_uppercase)
+            && !t.contains([':', ',', '.'])
+            && !t.chars().any(|ch| ch.is_ascii_digit())
+            && tick_prefix(t).is_none()
+            && names_a_party(t)
+            && !names_a_field(t)
+    };
+    // Labels start under each heading: `Name:` cells, or a colon-less grid's label column.
+    let under = |c: &Cell| {
+        next.cells.len() >= 2
+            && next.cells.iter().any(|n| {
+                (n.x0 - c.x0).abs() <= 2.0 * line.size
+                    && (split_label(&n.text).is_some() || looks_like_label(&n.text))
+            })
+    };
+    (line.cells.len() >= 2 && line.cells.iter().all(|c| heading(c) && under(c)))
+        .then(|| line.cells.iter().map(|c| (c.x0, heading_text(&c.text))).collect())
 }
 
 /// A line of two or more all-capitals cells, none used yet: the headings of side-by-side

@@ -290,3 +290,47 @@ fn class9_kind_of_match_ranks_before_length() {
         Some("member_address_line")
     );
 }
+
+#[test]
+fn class4_a_question_listing_kinds_of_referrer_asks_the_relationship() {
+    assert_eq!(
+        text("14. Are you a medical provider, social services provider, or family member?").as_deref(),
+        Some("referrer_relationship")
+    );
+    // One kind alone is not a list of choices.
+    assert_ne!(
+        text("Medical provider name").as_deref(),
+        Some("referrer_relationship")
+    );
+}
+
+#[test]
+fn class9_answers_typed_by_their_shape() {
+    // "Who is referring?" answered with a signed name: the referrer and their organisation.
+    let f = read(&[(
+        "Who is referring (name, agency)?",
+        txt("Rosemary Sample, RN - Solano Bay Home Health"),
+    )]);
+    assert_eq!(f.referrer_name.as_deref(), Some("Rosemary Sample, RN"));
+    assert_eq!(f.referrer_organization.as_deref(), Some("Solano Bay Home Health"));
+    assert_eq!(f.referrer_relationship, None);
+    // A relationship answer stays one.
+    let f = read(&[("Who is referring", txt("Medical Provider"))]);
+    assert_eq!(
+        f.referrer_relationship,
+        Some(crate::model::Relationship::MedicalProvider)
+    );
+    // A number under an organisation-like label is the referrer's phone; a labelled organisation
+    // beats one read off a signed name.
+    let f = read(&[
+        (
+            "Referred by",
+            txt("Pat Example, Placer County Adult Protective Services"),
+        ),
+        ("Office", txt("619.555.0193")),
+        ("Agency", txt("Placer County APS")),
+    ]);
+    assert_eq!(f.referrer_name.as_deref(), Some("Pat Example"));
+    assert_eq!(f.referrer_phone.as_deref(), Some("6195550193"));
+    assert_eq!(f.referrer_organization.as_deref(), Some("Placer County APS"));
+}

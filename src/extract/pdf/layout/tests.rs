@@ -201,3 +201,54 @@ fn class7_blank_label_is_a_field_and_bold_headings_are_sections() {
         ]
     );
 }
+
+/// A member block beside a referrer block under title-case or capital headings: each column's
+/// labels are that party's, whichever way the rows are paired.
+#[test]
+fn class7_side_by_side_party_blocks_take_their_column_heading() {
+    let got = entries(vec![
+        run(72.0, 700.0, "Member Information"),
+        run(340.0, 700.0, "Referral Source"),
+        run(72.0, 684.0, "Name:"),
+        run(150.0, 684.0, "Jane Sample"),
+        run(340.0, 684.0, "Referrer:"),
+        run(420.0, 684.0, "Pat Example"),
+        run(72.0, 668.0, "DOB:"),
+        run(150.0, 668.0, "02/11/1984"),
+        run(340.0, 668.0, "Phone:"),
+        run(420.0, 668.0, "805-555-0174"),
+    ]);
+    let member = Some("Member Information".to_string());
+    let referrer = Some("Referral Source".to_string());
+    assert_eq!(
+        got,
+        vec![
+            (member.clone(), "Name".into(), t("Jane Sample")),
+            (referrer.clone(), "Referrer".into(), t("Pat Example")),
+            (member, "DOB".into(), t("02/11/1984")),
+            (referrer, "Phone".into(), t("805-555-0174")),
+        ]
+    );
+    // Without colons, under capital headings.
+    let got = entries(vec![
+        run(72.0, 700.0, "MEMBER"),
+        run(340.0, 700.0, "REFERRING AGENCY"),
+        run(72.0, 684.0, "Member name"),
+        run(170.0, 684.0, "Jane Sample"),
+        run(340.0, 684.0, "Contact person"),
+        run(440.0, 684.0, "Pat Example"),
+        run(72.0, 668.0, "Birth date"),
+        run(170.0, 668.0, "December 1, 1949"),
+        run(340.0, 668.0, "Telephone"),
+        run(440.0, 668.0, "805-555-0171"),
+    ]);
+    let sections: Vec<(Option<String>, String)> = got.into_iter().map(|(s, n, _)| (s, n)).collect();
+    assert!(
+        sections.contains(&(Some("REFERRING AGENCY".into()), "Telephone".into())),
+        "{sections:?}"
+    );
+    assert!(
+        sections.contains(&(Some("MEMBER".into()), "Birth date".into())),
+        "{sections:?}"
+    );
+}

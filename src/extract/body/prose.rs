@@ -1,0 +1,386 @@
+//! A referral written as sentences rather than `Label: value` lines:
+//!
+//! ```text
+//! Our patient Jane Sample (DOB 09/02/1983) is being discharged today and I'd like to refer her
+//! for Enhanced Care Management. She lives at 12 Example Dr, San Diego, CA 92113 (San Diego
+//! County) and her phone number is 619-555-0149. She agreed to be contacted by the ECM team.
+//! ```
+//!
+//! Each fact is found by its cue and its shape — a date after "born" or "date of birth", a CIN's
+//! shape, a street address with city and ZIP, "X County", a language the member prefers, a name
+//! before "(DOB" or after "our patient" — and becomes an entry labelled as a form would label it
+//! ("Date of birth (in the text)"), so the vocabulary and the normalisers treat it like any other.
+//! Sentences that ask for something ("refer her for Housing Transition Navigation") are offered
+//! as the requested services, populations and needs; the catalogue decides what they name.
+//! Phones and emails in a sentence about the writer ("reach me at") are the referrer's.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::extract::{RawEntry, RawValue};
+use crate::normalize::CA_COUNTIES;
+
+/// The member facts a text must state before it is read as a referral at all.
+const MIN_FACTS: usize = 2;
+
+const DATE: &str = r"(\d{1,2}[/-]\d{1,2}[/-]\d{2,4}|\d{4}-\d{2}-\d{2}|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2},?\s+\d{4})";
+const NAME: &str =
+    r"((?:[A-Z][a-zA-Z'’-]+)(?:\s+(?:[A-Z]\.|[A-Z][a-zA-Z'’-]+|de la|de|del|van|von|da)){1,3})";
+
+fn re(pattern: &str) -> Regex {
+    Regex::new(pattern).expect("a valid built-in pattern")
+}
+
+static DOB: LazyLock<Regex> = LazyLock::new(|| {
+    re(&format!(
+        r"(?i)\b(?:dob|d\.o\.b\.?|date of birth|birth\s?date|birthday|born(?:\s+on)?)(?:\s+(?:is|was|of))?\W{{0,3}}{DATE}"
+    ))
+});
+static CIN: LazyLock<Regex> = LazyLock::new(|| re(r"\b\d{8}[A-Za-z]\b"));
+static MRN: LazyLock<Regex> = LazyLock::new(|| re(r"\bMRN\b(?:\s+is)?\W{0,3}([A-Z0-9-]{5,15})\b"));
+static PHONE: LazyLock<Regex> = LazyLock::new(|| re(r"\(?\b\d{3}\)?[\s.-]?\d{3}[.-]\d{4}\b"));
+static EMAIL: LazyLock<Regex> = LazyLock::new(|| re(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"));
+static ADDRESS: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b\d{1,6}\s+(?:[A-Za-z0-9.'-]+\s+){0,5}?(?:St|Street|Ave|Avenue|Rd|Road|Dr|Drive|Blvd|Boulevard|Way|Ln|Lane|Ct|Court|Pl|Place|Pkwy|Parkway|Hwy|Highway|Cir|Circle|Ter|Terrace|Trl|Trail|Loop)\.?(?:,?\s+(?:Apt|Unit|Spc|Space|Ste|Suite|#)\.?\s*[\w-]+)?,\s*[A-Za-z .'-]+?,\s*(?:CA|California)\.?\s+\d{5}(?:-\d{4})?",
+    )
+});
+static COUNTY: LazyLock<Regex> = LazyLock::new(|| re(r"\b([A-Z][a-z]+(?:\s+[A-Z][a-z]+){0,2})\s+County\b"));
+/// A name right before "(DOB ...", "(date of birth ...", "(born ...".
+static NAME_BEFORE_DOB: LazyLock<Regex> = LazyLock::new(|| {
+    re(&format!(
+        r"{NAME},?\s*\((?i:dob|d\.o\.b|date of birth|born|birth)"
+    ))
+});
+/// A name right after a word that introduces the member: "our patient Jane Sample", "one of our
+/// residents, Jane Sample,", "refer Jane Sample for".
+static NAME_AFTER_CUE: LazyLock<Regex> = LazyLock::new(|| {
+    re(&format!(
+        r"\b(?i:patient|client|member|resident|participant|consumer|son|daughter|grandson|granddaughter|refer|referring)s?,?\s+(?:(?:Mr|Ms|Mrs|Mx)\.?\s+)?{NAME}"
+    ))
+});
+static HEALTH_PLAN: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\b(?i:plan is(?: now)?|is now (?:with|enrolled with|a member of)|enrolled (?:with|in)|assigned to)\s+(Kaiser Permanente|Kaiser|[A-Z][A-Za-z.&'-]*(?:\s+[A-Z][A-Za-z.&'-]*){0,3})",
+    )
+});
+static CONSENT_YES: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(?:verbal(?:ly)? consent(?:ed)?|consented|(?:gave|given|provided|signed)\s+(?:\w+\s+){0,2}consent|agreed to (?:this|the|our) referral|agreed to be (?:contacted|referred)|agrees to (?:this|the) referral|is in agreement with)",
+    )
+});
+static CONSENT_NO: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(?:declined|refused|did not (?:agree|consent)|has not (?:agreed|consented)|does not (?:agree|consent)|no consent)",
+    )
+});
+/// A sentence about the writer: its phone or email is the referrer's.
+static ABOUT_WRITER: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(?:me|my (?:direct|cell|desk|office|phone|number|line|email)|our (?:office|team|number|line|desk)|I can be reached|reach me|call me|contact me)\b",
+    )
+});
+/// A sentence that asks for something: its catalogue items are requested.
+static ASKS: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(?:refer|referr|request|help (?:with|finding)|need|needs|population|qualif|eligib|falls? under|meets?|support|services?)",
+    )
+});
+
+const LANGUAGES: [&str; 24] = [
+    "English",
+    "Spanish",
+    "Vietnamese",
+    "Chinese",
+    "Cantonese",
+    "Mandarin",
+    "Tagalog",
+    "Korean",
+    "Russian",
+    "Armenian",
+    "Arabic",
+    "Farsi",
+    "Persian",
+    "Hmong",
+    "Punjabi",
+    "Khmer",
+    "Cambodian",
+    "Japanese",
+    "Portuguese",
+    "Mixteco",
+    "Ukrainian",
+    "Lao",
+    "Somali",
+    "ASL",
+];
+static LANGUAGE_CUE: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)\b(?:prefer|prefers|preferred|speaks?|language|interpreter)\b"));
+
+/// Words that cannot be part of a member's name found in prose.
+const NOT_NAME: [&str; 22] = [
+    "Medi",
+    "Cal",
+    "Kaiser",
+    "Permanente",
+    "County",
+    "Housing",
+    "Community",
+    "Care",
+    "Enhanced",
+    "Management",
+    "Services",
+    "Center",
+    "Hospital",
+    "Program",
+    "Health",
+    "Transition",
+    "Navigation",
+    "Supports",
+    "Support",
+    "Worker",
+    "The",
+    "Our",
+];
+
+/// The entries a text written as sentences states; empty unless it names at least
+/// [`MIN_FACTS`] facts about a member (a name, a date of birth, a CIN, an address, a phone).
+pub(super) fn read(lines: &[&str]) -> Vec<RawEntry> {
+    let text = lines.join(" ");
+    let sentences = sentences(&text);
+    let mut out = Vec::new();
+    let mut facts = 0;
+    let push = |out: &mut Vec<RawEntry>, label: &str, value: String| {
+        out.push(RawEntry {
+            name: format!("{label} (in the text)"),
+            alt: None,
+            section: None,
+            value: RawValue::Text(value),
+        });
+    };
+
+    if let Some(name) = member_name(&text) {
+        push(&mut out, "Member name", name);
+        facts += 1;
+    }
+    if let Some(c) = DOB.captures(&text).and_then(|c| c.get(1)) {
+        push(&mut out, "Date of birth", c.as_str().to_string());
+        facts += 1;
+    }
+    if let Some(m) = CIN.find(&text) {
+        push(&mut out, "Medi-Cal CIN", m.as_str().to_string());
+        facts += 1;
+    }
+    if let Some(c) = MRN.captures(&text).and_then(|c| c.get(1)) {
+        push(&mut out, "MRN", c.as_str().to_string());
+        facts += 1;
+    }
+    if let Some(m) = ADDRESS.find(&text) {
+        push(&mut out, "Member address", m.as_str().to_string());
+        facts += 1;
+    }
+    if let Some(county) = county(&sentences) {
+        push(&mut out, "County", county.to_string());
+    }
+    let mut member_phone = false;
+    for s in &sentences {
+        let writer = ABOUT_WRITER.is_match(s);
+        for m in PHONE.find_iter(s) {
+            if writer {
+                push(&mut out, "Referrer phone", m.as_str().to_string());
+            } else if !member_phone {
+                member_phone = true;
+                facts += 1;
+                push(&mut out, "Member phone", m.as_str().to_string());
+            }
+        }
+        if writer {
+            for m in EMAIL.find_iter(s) {
+                push(&mut out, "Referrer email", m.as_str().to_string());
+            }
+        }
+    }
+    if let Some(lang) = language(&sentences) {
+        push(&mut out, "Preferred language", lang.to_string());
+    }
+    if let Some(c) = HEALTH_PLAN.captures(&text).and_then(|c| c.get(1)) {
+        push(&mut out, "Health plan", c.as_str().to_string());
+    }
+    if CONSENT_YES.is_match(&text) {
+        push(&mut out, "Member consent", "Yes".into());
+    } else if CONSENT_NO.is_match(&text) {
+        push(&mut out, "Member consent", "No".into());
+    }
+    for s in sentences.iter().filter(|s| ASKS.is_match(s)) {
+        for label in ["Services requested", "Populations of focus", "CHW needs"] {
+            push(&mut out, label, s.to_string());
+        }
+    }
+    if facts < MIN_FACTS {
+        return Vec::new();
+    }
+    out
+}
+
+/// Sentences, split at `.`, `!`, `?` followed by a space and a capital (so "Mr. Sample" and
+/// "Example Dr, San Diego" mostly stay whole; a wrong split only shortens a sentence).
+fn sentences(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let chars: Vec<char> = text.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        current.push(c);
+        let ends = matches!(c, '.' | '!' | '?')
+            && chars.get(i + 1).is_some_and(|n| n.is_whitespace())
+            && chars
+                .get(i + 2)
+                .is_some_and(|n| n.is_uppercase() || !n.is_alphanumeric());
+        let after_title = ["Mr.", "Ms.", "Mrs.", "Dr.", "St.", "Mx."]
+            .iter()
+            .any(|t| current.ends_with(t));
+        if ends && !after_title {
+            out.push(std::mem::take(&mut current).trim().to_string());
+        }
+    }
+    if !current.trim().is_empty() {
+        out.push(current.trim().to_string());
+    }
+    out
+}
+
+/// The member's name: before "(DOB", else after a word that introduces the member.
+fn member_name(text: &str) -> Option<String> {
+    let ok = |n: &str| {
+        let words: Vec<&str> = n.split_whitespace().collect();
+        words.len() >= 2
+            && !words
+                .iter()
+                .any(|w| NOT_NAME.contains(&w.trim_end_matches(['\'', '’', 's'])))
+    };
+    NAME_BEFORE_DOB
+        .captures_iter(text)
+        .chain(NAME_AFTER_CUE.captures_iter(text))
+        .filter_map(|c| c.get(1))
+        .map(|m| m.as_str().trim().to_string())
+        .find(|n| ok(n))
+}
+
+/// The member's county: the one county the text names, else the one named where it says where
+/// the member lives.
+fn county(sentences: &[String]) -> Option<&'static str> {
+    let mut named: Vec<(&'static str, bool)> = Vec::new();
+    for s in sentences {
+        let lives = ["live", "living", "resid", "stay"]
+            .iter()
+            .any(|w| s.to_lowercase().contains(w));
+        for c in COUNTY.captures_iter(s).filter_map(|c| c.get(1)) {
+            // "in Los Angeles County": the longest county name ending the words before "County".
+            let words = c.as_str();
+            if let Some(known) = CA_COUNTIES
+                .iter()
+                .filter(|k| words == **k || words.ends_with(&format!(" {k}")))
+                .max_by_key(|k| k.len())
+            {
+                named.push((known, lives));
+            }
+        }
+    }
+    let mut distinct: Vec<&str> = named.iter().map(|(c, _)| *c).collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    match distinct.as_slice() {
+        [one] => Some(one),
+        _ => {
+            let living: Vec<&str> = named.iter().filter(|(_, l)| *l).map(|(c, _)| *c).collect();
+            match living.as_slice() {
+                [first, rest @ ..] if rest.iter().all(|c| c == first) => Some(first),
+                _ => None,
+            }
+        }
+    }
+}
+
+/// A language the member prefers: named in a sentence about language, or alone in parentheses
+/// ("reached at 213-555-0148 (English)").
+fn language(sentences: &[String]) -> Option<&'static str> {
+    sentences.iter().find_map(|s| {
+        LANGUAGES.iter().copied().find(|l| {
+            let word = Regex::new(&format!(r"\b{l}\b")).is_ok_and(|r| r.is_match(s));
+            word && (LANGUAGE_CUE.is_match(s) || s.contains(&format!("({l})")))
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts(text: &str) -> Vec<(String, String)> {
+        let lines: Vec<&str> = text.lines().collect();
+        read(&lines)
+            .into_iter()
+            .map(|e| (e.name.replace(" (in the text)", ""), e.value.as_text()))
+            .filter(|(n, _)| {
+                !["Services requested", "Populations of focus", "CHW needs"].contains(&n.as_str())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn class10_a_referral_written_as_sentences() {
+        let got = facts(
+            "Our patient Jane Sampleton (DOB 09/02/1983) is being discharged today and I'd like to \
+             refer her for Enhanced Care Management. She lives at 2800 Example Dr, San Diego, CA \
+             92113 (San Diego County) and her phone number is 619-555-0149. She prefers Spanish. \
+             She agreed to be contacted by the ECM team. You can reach me at 619-555-0193.",
+        );
+        let want = [
+            ("Member name", "Jane Sampleton"),
+            ("Date of birth", "09/02/1983"),
+            ("Member address", "2800 Example Dr, San Diego, CA 92113"),
+            ("County", "San Diego"),
+            ("Member phone", "619-555-0149"),
+            ("Referrer phone", "619-555-0193"),
+            ("Preferred language", "Spanish"),
+            ("Member consent", "Yes"),
+        ];
+        let want: Vec<(String, String)> = want.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn class10_prose_names_after_a_cue_and_dates_in_words() {
+        let got = facts(
+            "I'd like to refer one of our residents, Bartholomew Sampleby, for Housing Transition \
+             Navigation. Mr. Sampleby was born March 5, 1961, and his Medi-Cal CIN is 93456210U.",
+        );
+        assert!(
+            got.contains(&("Member name".into(), "Bartholomew Sampleby".into())),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&("Date of birth".into(), "March 5, 1961".into())),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&("Medi-Cal CIN".into(), "93456210U".into())),
+            "{got:?}"
+        );
+    }
+
+    #[test]
+    fn a_note_that_states_no_member_facts_is_not_a_referral() {
+        assert!(
+            facts("Please see the attached referral. Call me at 619-555-0193 with questions.").is_empty()
+        );
+        assert!(facts("Thanks for your help last week with Kern County intake.").is_empty());
+    }
+
+    #[test]
+    fn two_counties_pick_the_one_where_the_member_lives() {
+        let s = sentences("She moved from Santa Barbara County. She now lives in Kern County with a cousin.");
+        assert_eq!(county(&s), Some("Kern"));
+        let s = sentences("Our Fresno County office covers Tulare County too.");
+        assert_eq!(county(&s), None);
+    }
+}
