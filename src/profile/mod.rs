@@ -275,8 +275,11 @@ impl Profiles {
                 .or_else(|| self.typed_by_value(entry, own_role.or(context)));
             // The role a label names carries to the unqualified labels after it — unless the
             // label is one we deliberately do not read ("X-Ref / Booking #" names no referrer).
+            // Nor a label about the referral itself: "Ref Date" is the referral's date, and the
+            // "Last Name" column after it is still the member's.
             if let Some(r) = own_role
                 && !matches!(target, Some((Target::Ignore, _)))
+                && !target.as_ref().is_some_and(|(t, _)| about_the_referral(t))
             {
                 context = Some(r);
             }
@@ -381,5 +384,28 @@ impl Profile {
             .get(&norm(&entry.name))
             .or_else(|| entry.alt.as_ref().and_then(|a| self.fields.get(&norm(a))))
             .cloned()
+    }
+}
+
+/// A target that is about the referral rather than a person: its label's role (the "Ref" of
+/// "Ref Date") says nothing about the labels after it.
+fn about_the_referral(t: &Target) -> bool {
+    use crate::model::FieldKey as K;
+    match t {
+        Target::Field(k) => matches!(
+            k,
+            K::ReferralDate
+                | K::Reason
+                | K::EcmPopulations
+                | K::CsServices
+                | K::ChwNeeds
+                | K::ChwUnits
+                | K::Attestation
+                | K::KpMember
+                | K::EnrolledInEcm
+                | K::HealthPlan
+        ),
+        Target::Program | Target::ChwHours | Target::Tick(_) => true,
+        _ => false,
     }
 }

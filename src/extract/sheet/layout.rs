@@ -64,6 +64,11 @@ fn data_rows<'r, 'a>(rows: &'r [Row<'a>], h: usize) -> Vec<&'r Row<'a>> {
         if row.index.saturating_sub(last) > MAX_EMPTY_RUN + 1 {
             break;
         }
+        // After a blank row, a row of one cell is a note or a key under the table ("POF KEY",
+        // "H = Experiencing homelessness"), not a record.
+        if row.index.saturating_sub(last) > 1 && row.cells.len() < 2 {
+            break;
+        }
         last = row.index;
         out.push(row);
     }
@@ -339,6 +344,7 @@ fn read_table(grid: &Grid, rows: &[Row<'_>], h: usize) -> Vec<RawRecord> {
     // The group-heading row (if any) is part of the header, not a label/value pair.
     let above = if groups.is_empty() { h } else { h.saturating_sub(1) };
     let shared = above_table(rows.get(..above).unwrap_or_default());
+    let key = legend(rows);
     data_rows(rows, h)
         .into_iter()
         .map(|row| RawRecord {
@@ -351,7 +357,7 @@ fn read_table(grid: &Grid, rows: &[Row<'_>], h: usize) -> Vec<RawRecord> {
                         name: name.clone(),
                         alt: None,
                         section: section.clone(),
-                        value: (*v).clone(),
+                        value: decode(v, &key),
                     })
                 })
                 .collect(),
@@ -362,6 +368,45 @@ fn read_table(grid: &Grid, rows: &[Row<'_>], h: usize) -> Vec<RawRecord> {
             r
         })
         .collect()
+}
+
+/// A key printed on the sheet, one code per cell: "H = Individuals experiencing homelessness",
+/// "HU - High utilizer". Codes are short capitals (digits allowed, not digits alone).
+fn legend(rows: &[Row<'_>]) -> std::collections::HashMap<String, String> {
+    rows.iter()
+        .filter(|r| r.cells.len() == 1)
+        .filter_map(|r| r.cells.first().and_then(|(_, v)| as_text(v)))
+        .filter_map(|t| {
+            let (code, meaning) = t
+                .split_once(['=', ':', '–', '—'])
+                .or_else(|| t.split_once(" - "))?;
+            let code = code.trim();
+            // Numbers are left alone: a bare "2" is read as a numbered item anyway, and may be a
+            // count in another column.
+            let ok = (1..=6).contains(&code.len())
+                && code.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+                && code.chars().any(|c| c.is_ascii_uppercase())
+                && meaning.trim().len() > code.len();
+            ok.then(|| (code.to_string(), meaning.trim().to_string()))
+        })
+        .collect()
+}
+
+/// A cell written in the sheet's key's codes ("H, BH") as what the codes stand for.
+fn decode(v: &RawValue, key: &std::collections::HashMap<String, String>) -> RawValue {
+    let Some(t) = as_text(v).filter(|_| key.len() >= 2) else {
+        return v.clone();
+    };
+    let codes: Vec<&str> = t
+        .split([',', ';', '/', ' ', '+'])
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect();
+    let meanings: Option<Vec<&str>> = codes.iter().map(|c| key.get(*c).map(String::as_str)).collect();
+    match meanings {
+        Some(m) if !m.is_empty() => RawValue::Text(m.join("; ")),
+        _ => v.clone(),
+    }
 }
 
 /// Form reading state: entries so far, the current section, and cells already used as values.
@@ -907,5 +952,45 @@ mod tests {
                 (Some("REFERRING STAFF"), "Phone", t("213-555-0201")),
             ]
         );
+    }
+
+    #[test]
+    fn class8_a_key_under_the_table_is_no_record_and_decodes_its_codes() {
+        let g = grid(&[
+            ((0, 0), t("Example Plan - ECM Referral Log")),
+            ((2, 0), t("Ref Date")),
+            ((2, 1), t("Last Name")),
+            ((2, 2), t("CIN")),
+            ((2, 3), t("POF (see key)")),
+            ((3, 0), t("10/12/2026")),
+            ((3, 1), t("Sample")),
+            ((3, 2), t("91122334H")),
+            ((3, 3), t("H, BH")),
+            ((4, 0), t("10/13/2026")),
+            ((4, 1), t("Example")),
+            ((4, 2), t("92233445J")),
+            ((4, 3), t("HU")),
+            ((7, 0), t("POF KEY")),
+            ((8, 0), t("H = Individuals experiencing homelessness")),
+            ((9, 0), t("HU = High utilizer")),
+            ((10, 0), t("BH = Serious mental health and/or SUD needs")),
+        ]);
+        let SheetLayout::Table(records) = read_sheet(&g) else {
+            panic!("a table");
+        };
+        assert_eq!(records.len(), 2);
+        let pof = |r: &RawRecord| {
+            r.entries
+                .iter()
+                .find(|e| e.name.starts_with("POF"))
+                .map(|e| e.value.clone())
+        };
+        assert_eq!(
+            records.first().and_then(pof),
+            Some(t(
+                "Individuals experiencing homelessness; Serious mental health and/or SUD needs"
+            ))
+        );
+        assert_eq!(records.get(1).and_then(pof), Some(t("High utilizer")));
     }
 }

@@ -334,3 +334,16 @@ fn class9_answers_typed_by_their_shape() {
     assert_eq!(f.referrer_phone.as_deref(), Some("6195550193"));
     assert_eq!(f.referrer_organization.as_deref(), Some("Placer County APS"));
 }
+
+#[test]
+fn class9_a_label_about_the_referral_lends_no_role_to_the_next() {
+    // "Ref Date" (referral date, with the "Ref" of referrer) before a bare "Last Name" column.
+    let f = read(&[
+        ("Ref Date", txt("10/12/2026")),
+        ("Last Name", txt("Sample")),
+        ("First Name", txt("Jane")),
+    ]);
+    assert_eq!(f.member_last_name.as_deref(), Some("Sample"));
+    assert_eq!(f.member_first_name.as_deref(), Some("Jane"));
+    assert!(f.referrer_name.is_none());
+}
