@@ -174,3 +174,15 @@ fn a_note_after_an_address_is_not_part_of_it() {
     assert_eq!(p.city.as_deref(), Some("Compton"));
     assert_eq!(p.zip.as_deref(), Some("90220"));
 }
+
+#[test]
+fn day_month_name_year_dates() {
+    let today = NaiveDate::from_ymd_opt(2026, 12, 5).unwrap_or_default();
+    for s in ["30-Oct-2026", "30 Oct 2026", "30-October-2026", "30 October 2026"] {
+        assert_eq!(
+            parse_date(s, today, false),
+            Ok(NaiveDate::from_ymd_opt(2026, 10, 30)),
+            "{s}"
+        );
+    }
+}

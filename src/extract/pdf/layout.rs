@@ -197,10 +197,16 @@ fn tick_prefix(s: &str) -> Option<(bool, usize)> {
             return Some((false, t.len()));
         }
     }
-    // A bare `X` counts only as a word of its own ("X Urgent"), never "X-ray" or "Xavier".
+    // A bare `X` counts only as a word of its own ("X Urgent", or a cell of its own before its
+    // caption), never "X-ray" or "Xavier".
     let mut it = s.chars();
-    if matches!(it.next(), Some('X' | 'x')) && it.next().is_some_and(char::is_whitespace) {
+    if matches!(it.next(), Some('X' | 'x')) && it.next().is_none_or(char::is_whitespace) {
         return Some((true, 1));
+    }
+    // A blank to mark, `__` or `___`, is an empty box.
+    let blank = s.chars().take_while(|c| *c == '_').count();
+    if blank >= 2 && s.chars().nth(blank).is_none_or(char::is_whitespace) {
+        return Some((false, blank));
     }
     None
 }
@@ -253,6 +259,19 @@ fn is_label_or_tick(text: &str) -> bool {
 
 /// A printed heading such as `Section 2: Referring Provider` (by its wording).
 fn is_numbered_heading(text: &str) -> bool {
+    // "3. COMMUNITY SUPPORT(S) REQUESTED - mark X": a number, then capitals (a lower-case
+    // instruction may follow a dash).
+    if let Some((n, rest)) = text.trim().split_once(' ')
+        && n.len() <= 3
+        && n.ends_with(['.', ')'])
+        && n.trim_end_matches(['.', ')']).chars().all(|c| c.is_ascii_digit())
+        && !n.trim_end_matches(['.', ')']).is_empty()
+    {
+        let head = rest.split(" - ").next().unwrap_or(rest);
+        if is_caps_heading(head) {
+            return true;
+        }
+    }
     let mut words = text.split_whitespace();
     let first = words.next().unwrap_or_default().to_ascii_lowercase();
     let second = words.next().unwrap_or_default().trim_end_matches([':', '.', ')']);
@@ -267,6 +286,26 @@ fn is_caps_heading(text: &str) -> bool {
     let letters = text.chars().filter(|c| c.is_alphabetic()).count();
     // A bare `CIN:` is a label (its value may sit below), not a heading.
     letters >= 3 && !text.chars().any(char::is_lowercase) && split_label(text).is_none()
+}
+
+/// Free text under a heading: several words, not a label, a tick or a heading itself.
+fn is_paragraph(text: &str) -> bool {
+    let t = text.trim();
+    t.split_whitespace().count() >= 4
+        && split_label(t).is_none()
+        && tick_prefix(t).is_none()
+        && !is_caps_heading(t)
+        && !is_numbered_heading(t)
+        && t.chars().any(char::is_lowercase)
+}
+
+/// A value no label could be: a date, a phone number, an email, or digits.
+fn shaped_value(text: &str) -> bool {
+    let t = text.trim();
+    let digits = t.chars().filter(char::is_ascii_digit).count();
+    crate::extract::contact_kind(t).is_some()
+        || (digits >= 4 && t.len() <= 20 && !t.chars().any(char::is_whitespace)
+            || digits >= 6 && t.len() <= 20)
 }
 
 /// A heading cell: numbered (`Section 2`) or all capitals, and not a tick caption.
@@ -305,7 +344,11 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
     // several rows. A value that happens to contain a label word ("No fixed address", "Fakeview
     // Police Department") stays a value, and a wrapped value's second line joins it.
     let grid = grid_pairs(lines);
+    // The line each entry of this page was read from (entries are emitted while reading it).
+    let base = out.len();
+    let mut owner: Vec<usize> = Vec::new();
     for (li, line) in lines.iter().enumerate() {
+        owner.resize(out.len() - base, li.saturating_sub(1));
         if unused(&used, li, 0)
             && let Some(heads) = party_columns(line, lines.get(li + 1))
         {
@@ -446,6 +489,21 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
         {
             *section = Some(heading_text(&cell.text));
             columns.clear();
+            // "4. REASON FOR REFERRAL" over a paragraph of free text: the heading labels it.
+            if let Some(next) = lines.get(li + 1)
+                && let [para] = next.cells.as_slice()
+                && unused(&used, li + 1, 0)
+                && line.y - next.y <= BELOW_WINDOW_EM * line.size
+                && is_paragraph(&para.text)
+            {
+                mark(&mut used, li + 1, 0);
+                emit(
+                    out,
+                    section,
+                    heading_text(&cell.text),
+                    RawValue::Text(para.text.trim().to_string()),
+                );
+            }
             continue;
         }
         // A lone bare label over more labels heads a section (applied after the line).
@@ -514,7 +572,13 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
                 }
                 continue;
             }
-            let Some((label, value)) = split_label(&cell.text) else {
+            let Some((label, value)) = split_label(&cell.text).or_else(|| {
+                // A colon-less label with a value only a value can be beside it: "Referral Date
+                // 30-Oct-2026".
+                let n = next?;
+                (looks_like_label(&cell.text) && shaped_value(&n.text))
+                    .then(|| (heading_text(&cell.text), String::new()))
+            }) else {
                 continue;
             };
             if !value.is_empty() {
@@ -552,6 +616,100 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
             *section = Some(heading);
         }
     }
+    owner.resize(out.len() - base, lines.len().saturating_sub(1));
+    if let Some(page) = out.get_mut(base..) {
+        by_columns(lines, page, &owner);
+    }
+}
+
+/// Two columns of `Label: value` rows side by side — the member's on the left, the referrer's
+/// on the right, often with no heading — are read column by column, as a person reads them, so
+/// the role a column's first label names carries down that column and not across the row.
+///
+/// A block is a run of lines whose text entries start at one of two x positions (at most one
+/// entry at each), at least two of them with an entry in both columns, all in one section.
+fn by_columns(lines: &[Line], page: &mut [RawEntry], owner: &[usize]) {
+    // Where each entry's label starts on its line (text entries only).
+    let x_of = |i: usize| -> Option<(f32, f32)> {
+        let e = page.get(i)?;
+        if !matches!(e.value, RawValue::Text(_)) {
+            return None;
+        }
+        let line = lines.get(*owner.get(i)?)?;
+        let cell = line.cells.iter().find(|c| {
+            let t = c.text.trim();
+            !e.name.is_empty() && t.starts_with(e.name.as_str())
+        })?;
+        Some((cell.x0, line.size))
+    };
+    let mut order: Vec<usize> = (0..page.len()).collect();
+    let mut i = 0;
+    while i < page.len() {
+        // A block starts at a line with exactly two text entries, left then right.
+        let line_of = |k: usize| owner.get(k).copied();
+        let (Some((xl, size)), Some((xr, _))) = (x_of(i), x_of(i + 1)) else {
+            i += 1;
+            continue;
+        };
+        if line_of(i) != line_of(i + 1)
+            || xr - xl < 10.0 * size
+            || page.get(i).map(|e| &e.section) != page.get(i + 1).map(|e| &e.section)
+        {
+            i += 1;
+            continue;
+        }
+        let section = page.get(i).map(|e| e.section.clone());
+        let tol = 1.5 * size;
+        let (mut left, mut right) = (Vec::new(), Vec::new());
+        let mut both = 0;
+        let mut j = i;
+        while j < page.len() {
+            let li = line_of(j);
+            let on_line: Vec<usize> = (j..page.len()).take_while(|k| line_of(*k) == li).collect();
+            let placed: Option<Vec<(usize, bool)>> = on_line
+                .iter()
+                .map(|k| {
+                    let (x, _) = x_of(*k)?;
+                    let same_section = page.get(*k).map(|e| e.section.clone()) == section;
+                    if !same_section {
+                        return None;
+                    }
+                    if (x - xl).abs() <= tol {
+                        Some((*k, false))
+                    } else if (x - xr).abs() <= tol {
+                        Some((*k, true))
+                    } else {
+                        None
+                    }
+                })
+                .collect();
+            let Some(placed) = placed else { break };
+            let rights = placed.iter().filter(|(_, r)| *r).count();
+            if placed.is_empty() || rights > 1 || placed.len() - rights > 1 {
+                break;
+            }
+            if rights == 1 && placed.len() == 2 {
+                both += 1;
+            }
+            for (k, is_right) in placed {
+                if is_right { right.push(k) } else { left.push(k) }
+            }
+            j += on_line.len();
+        }
+        if both >= 2 {
+            let block: Vec<usize> = left.into_iter().chain(right).collect();
+            if let Some(slot) = order.get_mut(i..j) {
+                slot.copy_from_slice(&block);
+            }
+            i = j;
+        } else {
+            i += 1;
+        }
+    }
+    let reordered: Vec<RawEntry> = order.iter().filter_map(|k| page.get(*k).cloned()).collect();
+    for (slot, e) in page.iter_mut().zip(reordered) {
+        *slot = e;
+    }
 }
 
 /// Side-by-side headings that say whose data each column holds ("Member Information | Referral
@@ -559,7 +717,14 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
 fn party_columns(line: &Line, next: Option<&Line>) -> Option<Vec<(f32, String)>> {
     let next = next?;
     let heading = |c: &Cell| {
+        // "1. MEMBER | 2. REFERRING PARTY": the number is not part of the heading.
         let t = c.text.trim();
+        let t = t
+            .split_once([')', '.'])
+            .filter(|(n, rest)| {
+                !n.is_empty() && n.chars().all(|d| d.is_ascii_digit()) && rest.starts_with(' ')
+            })
+            .map_or(t, |(_, rest)| rest.trim());
         (1..=5).contains(&t.split_whitespace().count())
             && t.chars().next().is_some_and(char::is_uppercase)
             && !t.contains([':', ',', '.'])

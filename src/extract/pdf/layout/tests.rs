@@ -252,3 +252,78 @@ fn class7_side_by_side_party_blocks_take_their_column_heading() {
         "{sections:?}"
     );
 }
+
+/// Two columns of labels with no heading: the left column is read down first, so the role
+/// "Referring Provider" names stays in its column.
+#[test]
+fn class7_two_label_columns_are_read_column_by_column() {
+    let got = entries(vec![
+        run(72.0, 700.0, "Patient Name:"),
+        run(160.0, 700.0, "Jane Sample"),
+        run(340.0, 700.0, "Referring Provider:"),
+        run(440.0, 700.0, "Pat Example"),
+        run(72.0, 684.0, "DOB:"),
+        run(160.0, 684.0, "11/11/1977"),
+        run(340.0, 684.0, "Phone:"),
+        run(440.0, 684.0, "909-555-0172"),
+        run(72.0, 668.0, "Phone:"),
+        run(160.0, 668.0, "(909) 555-0170"),
+        run(72.0, 652.0, "County:"),
+        run(160.0, 652.0, "Los Angeles"),
+    ]);
+    let names: Vec<(String, RawValue)> = got.into_iter().map(|(_, n, v)| (n, v)).collect();
+    assert_eq!(
+        names,
+        vec![
+            ("Patient Name".into(), t("Jane Sample")),
+            ("DOB".into(), t("11/11/1977")),
+            ("Phone".into(), t("(909) 555-0170")),
+            ("County".into(), t("Los Angeles")),
+            ("Referring Provider".into(), t("Pat Example")),
+            ("Phone".into(), t("909-555-0172")),
+        ]
+    );
+}
+
+/// Numbered headings with an instruction after a dash, `X` and `__` marks in cells of their own,
+/// a heading over a paragraph, and a colon-less label beside a date.
+#[test]
+fn class7_numbered_headings_blank_marks_and_paragraphs() {
+    let got = entries(vec![
+        run(72.0, 720.0, "Referral Form"),
+        run(400.0, 720.0, "Referral Date"),
+        run(480.0, 720.0, "30-Oct-2026"),
+        run(72.0, 700.0, "3. COMMUNITY SUPPORT(S) REQUESTED - mark X"),
+        run(72.0, 684.0, "__"),
+        run(90.0, 684.0, "Housing Navigation"),
+        run(340.0, 684.0, "X"),
+        run(358.0, 684.0, "Housing Deposits"),
+        run(72.0, 660.0, "4. REASON FOR REFERRAL"),
+        run(72.0, 644.0, "Matched to a unit; needs deposit help."),
+    ]);
+    let heading = Some("3. COMMUNITY SUPPORT(S) REQUESTED - mark X".to_string());
+    assert!(
+        got.contains(&(None, "Referral Date".into(), t("30-Oct-2026"))),
+        "{got:?}"
+    );
+    assert!(
+        got.contains(&(
+            heading.clone(),
+            "Housing Navigation".into(),
+            RawValue::Checked(false)
+        )),
+        "{got:?}"
+    );
+    assert!(
+        got.contains(&(heading, "Housing Deposits".into(), RawValue::Checked(true))),
+        "{got:?}"
+    );
+    assert!(
+        got.contains(&(
+            Some("4. REASON FOR REFERRAL".into()),
+            "4. REASON FOR REFERRAL".into(),
+            t("Matched to a unit; needs deposit help.")
+        )),
+        "{got:?}"
+    );
+}
