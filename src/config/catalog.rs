@@ -265,7 +265,7 @@ impl Catalog {
     }
 }
 
-fn best_match<T: Copy>(aliases: &[(String, T)], caption: &str) -> Option<(T, usize)> {
+fn best_match<T: Copy + PartialEq>(aliases: &[(String, T)], caption: &str) -> Option<(T, usize)> {
     if caption.is_empty() {
         return None;
     }
@@ -279,7 +279,25 @@ fn best_match<T: Copy>(aliases: &[(String, T)], caption: &str) -> Option<(T, usi
             best = Some((*v, alias.len()));
         }
     }
-    best
+    best.or_else(|| shortened(aliases, caption))
+}
+
+/// A caption that is the start of one item's name, cut short to fit a column ("At Risk for LTC"
+/// for "At Risk for LTC Institutionalization"): three words or more, naming only that item.
+fn shortened<T: Copy + PartialEq>(aliases: &[(String, T)], caption: &str) -> Option<(T, usize)> {
+    if caption.split(' ').count() < 3 {
+        return None;
+    }
+    let mut found: Option<T> = None;
+    for (alias, v) in aliases {
+        if alias.len() > caption.len() && find_phrase(&format!(" {alias} "), caption) == Some(0) {
+            match found {
+                Some(f) if f != *v => return None,
+                _ => found = Some(*v),
+            }
+        }
+    }
+    found.map(|v| (v, caption.len()))
 }
 
 /// Where a normalised `phrase` stands as whole words in `padded` (normalised text with a space at
@@ -458,6 +476,17 @@ mod tests {
         assert_eq!(strip_enumeration("(b) Housing Deposits"), "Housing Deposits");
         assert_eq!(strip_enumeration("POF 4: Transitioning"), "Transitioning");
         assert_eq!(strip_enumeration("Asthma Remediation"), "Asthma Remediation");
+    }
+
+    /// Class 5 of issue #8: a column heading cut short names the one item it starts.
+    #[test]
+    fn class5_a_caption_cut_short_names_its_item() {
+        let c = catalog();
+        assert_eq!(c.match_population("At Risk for LTC").map(|m| m.0), Some(5));
+        assert_eq!(c.match_population("NF Transition").map(|m| m.0), Some(6));
+        // Too short to be sure, or the start of several items' names.
+        assert_eq!(c.match_population("Community").map(|m| m.0), None);
+        assert_eq!(c.match_support("Housing").map(|m| m.0), None);
     }
 
     /// Class 1 of issue #8: words run together in field names and export values.
