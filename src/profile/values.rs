@@ -377,9 +377,16 @@ impl<'a> Accumulator<'a> {
                             self.r.fields.chw_needs.insert(n);
                         }
                     }
-                    // A free-text "needs" answer ("Client needs help with housing paperwork and
-                    // rides to dialysis") names no category: it is the referral's reason, not lost.
-                    if self.r.fields.chw_needs.len() == before {
+                    // A column for two lists ("ECM POF / CHW Need") holding the other list's
+                    // items; else a free-text "needs" answer ("Client needs help with housing
+                    // paperwork and rides to dialysis") names no category: it is the referral's
+                    // reason, not lost.
+                    let other = list_kind(&t, self.ctx.catalog).filter(|k| *k != K::ChwNeeds);
+                    if self.r.fields.chw_needs.len() == before
+                        && let Some(other) = other
+                    {
+                        self.field(other, v);
+                    } else if self.r.fields.chw_needs.len() == before {
                         self.set_str(K::Reason, Ok(nz::clean_text(&t)));
                     }
                 }
@@ -555,6 +562,12 @@ pub(super) fn catalog_list(entry: &RawEntry, catalog: &crate::config::Catalog) -
     let RawValue::Text(t) = &entry.value else {
         return None;
     };
+    let key = list_kind(t, catalog)?;
+    Some((Target::Field(key), super::generic::score::CONTAINS))
+}
+
+/// The list a text is nothing but the items of, if any.
+fn list_kind(t: &str, catalog: &crate::config::Catalog) -> Option<FieldKey> {
     let pieces = list_pieces(t);
     if pieces.is_empty() || pieces.len() > 15 {
         return None;
@@ -574,7 +587,7 @@ pub(super) fn catalog_list(entry: &RawEntry, catalog: &crate::config::Catalog) -
     } else {
         return None;
     };
-    Some((Target::Field(key), super::generic::score::CONTAINS))
+    Some(key)
 }
 
 /// The first number written in a text ("16 units", "about 4.5 hrs").

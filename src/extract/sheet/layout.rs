@@ -149,8 +149,11 @@ fn above_table(rows: &[Row<'_>]) -> Vec<RawEntry> {
         for text in row.cells.iter().filter_map(|(_, v)| as_text(v)) {
             out.extend(submitted_by(text));
             let mut last_label: Option<String> = None;
+            // Pieces: split at bars, lines, semicolons, tabs and wide gaps ("Phone: (661)
+            // 555-0184    Email: ...").
             for piece in text
-                .split(['|', '\n', ';'])
+                .split(['|', '\n', ';', '\t'])
+                .flat_map(|p| p.split("   "))
                 .map(str::trim)
                 .filter(|p| !p.is_empty())
             {
@@ -992,5 +995,39 @@ mod tests {
             ))
         );
         assert_eq!(records.get(1).and_then(pof), Some(t("High utilizer")));
+    }
+
+    #[test]
+    fn class8_a_title_line_with_two_labelled_pieces_in_one_cell() {
+        let g = grid(&[
+            ((0, 0), t("Submitted by: Pat Example")),
+            ((1, 0), t("Phone: (661) 555-0184    Email: pexample@example.org")),
+            ((3, 0), t("Last")),
+            ((3, 1), t("First")),
+            ((3, 2), t("CIN")),
+            ((4, 0), t("Sample")),
+            ((4, 1), t("Jane")),
+            ((4, 2), t("98811223Q")),
+        ]);
+        let SheetLayout::Table(records) = read_sheet(&g) else {
+            panic!("a table");
+        };
+        let got: Vec<(String, String)> = records
+            .first()
+            .map(|r| {
+                r.entries
+                    .iter()
+                    .map(|e| (e.name.clone(), e.value.as_text()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        assert!(
+            got.contains(&("Phone".into(), "(661) 555-0184".into())),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&("Email".into(), "pexample@example.org".into())),
+            "{got:?}"
+        );
     }
 }

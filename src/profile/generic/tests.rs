@@ -347,3 +347,16 @@ fn class9_a_label_about_the_referral_lends_no_role_to_the_next() {
     assert_eq!(f.member_first_name.as_deref(), Some("Jane"));
     assert!(f.referrer_name.is_none());
 }
+
+#[test]
+fn class5_a_column_for_two_lists_is_typed_by_its_value() {
+    // "ECM POF / CHW Need": a population in one row, needs in another.
+    let f = read(&[("ECM POF / CHW Need", txt("Transitioning from incarceration"))]);
+    assert_eq!(f.ecm_populations.iter().copied().collect::<Vec<_>>(), vec![4]);
+    let f = read(&[("ECM POF / CHW Need", txt("Behavioral health; Social needs"))]);
+    assert_eq!(f.chw_needs.len(), 2);
+    assert!(f.ecm_populations.is_empty());
+    // "CHW Hrs": hours, counted in 30-minute units.
+    let f = read(&[("CHW Hrs", txt("3"))]);
+    assert_eq!(f.chw_units, Some(6));
+}
