@@ -180,6 +180,8 @@ fn question_for(lines: &[Line], rect: [f32; 4], caption: &str) -> Option<String>
 
 /// How far left of a text box its label may end, in ems.
 const LABEL_REACH_EM: f32 = 12.0;
+/// How far left of a text box (in ems) the start of its label may be.
+const LABEL_COLUMN_EM: f32 = 24.0;
 /// How far above a text box's top its label line may sit, in ems.
 const LABEL_ABOVE_EM: f32 = 1.8;
 
@@ -196,7 +198,12 @@ fn label_for_box(lines: &[Line], rect: [f32; 4], others: &[[f32; 4]]) -> Option<
         .iter()
         .filter(|l| l.y >= y0 - 0.5 * l.size && l.y <= y1)
         .flat_map(|l| l.cells.iter().map(move |c| (l, c)))
-        .filter(|(l, c)| c.x1 <= x0 + 1.0 && c.x1 >= x0 - LABEL_REACH_EM * l.size)
+        // Near its end, or starting within a label column's width of it (a column of short
+        // captions, "City", "ZIP", with the boxes lined up far to the right).
+        .filter(|(l, c)| {
+            c.x1 <= x0 + 1.0
+                && (c.x1 >= x0 - LABEL_REACH_EM * l.size || c.x0 >= x0 - LABEL_COLUMN_EM * l.size)
+        })
         // No other box between the label and this one.
         .filter(|(l, c)| {
             !others.iter().any(|r| {
@@ -366,5 +373,22 @@ mod tests {
         assert!(!generated_export("Yes"));
         assert!(!generated_export("ECM"));
         assert!(!generated_export("Off"));
+    }
+
+    /// Short captions in a column at the left margin, their boxes lined up far to the right.
+    #[test]
+    fn class7_a_short_caption_far_left_of_its_box_labels_it() {
+        let lines = [
+            line(659.0, &[(40.0, "First Name")]),
+            line(559.0, &[(40.0, "City")]),
+        ];
+        let rect = [190.0, 656.0, 410.0, 670.0];
+        assert_eq!(
+            label_for_box(&lines, rect, &[rect]).as_deref(),
+            Some("First Name")
+        );
+        // Not a caption from the far side of the page.
+        let lines = [line(659.0, &[(-200.0, "First Name")])];
+        assert_eq!(label_for_box(&lines, rect, &[rect]), None);
     }
 }
