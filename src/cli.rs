@@ -86,7 +86,8 @@ pub enum Command {
         /// The message (.eml).
         message: PathBuf,
     },
-    /// Load and validate all configuration.
+    /// Load and validate all configuration: every file, and every template rendered against
+    /// sample decisions.
     CheckConfig,
     /// Clear raw messages (and the .eml of finished outbox rows) older than
     /// `[store] raw_retention_days`, keeping the metadata; writes a `purge` audit event.
@@ -151,7 +152,7 @@ fn init_logging(format: LogFormat) {
 }
 
 fn load(cli: &Cli) -> Result<Arc<Config>> {
-    Config::load(&cli.config).map_err(|e| anyhow::anyhow!("{e}"))
+    crate::daemon::load_config(&cli.config).map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 fn print_json<T: Serialize>(v: &T) -> Result<()> {
@@ -170,7 +171,7 @@ fn run(cli: Cli) -> Result<i32> {
             rt.block_on(crate::daemon::run(cli.config.clone(), cfg))?;
             Ok(0)
         }
-        Command::CheckConfig => match Config::load(&cli.config) {
+        Command::CheckConfig => match crate::daemon::load_config(&cli.config) {
             Ok(cfg) => {
                 print_json(&serde_json::json!({
                     "ok": true,

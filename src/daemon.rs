@@ -6,14 +6,15 @@
 //!   `READY=1` once every inbox has connected and its folders exist;
 //! - SIGTERM / SIGINT: every task stops at a safe point (the message in hand is finished; an idle
 //!   inbox leaves IDLE; the sender finishes the email in flight), within `shutdown_grace_secs`;
-//! - SIGHUP: the configuration is loaded again and swapped in whole if valid (subject rules,
-//!   profiles, catalogues, templates); a bad file is refused with an ERROR line and the running
+//! - SIGHUP: the configuration is loaded again ([`load_config`], as at start) and swapped in whole
+//!   if valid (subject rules, profiles, catalogues, templates); a bad file, or a template that
+//!   does not render for every sample decision, is refused with an ERROR line and the running
 //!   configuration stays. Changes to inboxes, SMTP, OAuth token sources or the store need a
 //!   restart (WARN);
 //! - watchdog: when systemd asks for one (`WatchdogSec`), `WATCHDOG=1` is sent only while every
 //!   inbox has completed a cycle recently, so a silently stuck IMAP loop gets the service restarted.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,8 +23,9 @@ use tokio::sync::{Notify, oneshot, watch};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::config::Config;
+use crate::config::{Config, ConfigErrors};
 use crate::oauth::TokenSources;
+use crate::outbox;
 use crate::source::{Health, InboxWorker, Shared, mailbox_key};
 use crate::store::{Roster, Store};
 
@@ -35,6 +37,20 @@ pub struct Control {
     pub reload: Arc<Notify>,
     /// Told when every inbox is connected.
     pub ready: Option<oneshot::Sender<()>>,
+}
+
+/// Loads the configuration as every command uses it: [`Config::load`] (every file parsed and
+/// validated), then every email template rendered against sample decisions
+/// ([`outbox::check_templates`]), so a template using an undefined variable is refused here —
+/// by `check-config`, at start and on SIGHUP — instead of failing every message that needs it.
+pub fn load_config(path: &Path) -> Result<Arc<Config>, ConfigErrors> {
+    let cfg = Config::load(path)?;
+    let problems = outbox::check_templates(&cfg);
+    if problems.is_empty() {
+        Ok(cfg)
+    } else {
+        Err(ConfigErrors(problems))
+    }
 }
 
 /// Checks what `run` needs beyond what `replay` needs.
@@ -164,7 +180,7 @@ fn reload(path: Option<&PathBuf>, tx: &watch::Sender<Arc<Config>>) {
         tracing::warn!("reload asked, but the configuration is built in; nothing to reload");
         return;
     };
-    match Config::load(path) {
+    match load_config(path) {
         Ok(new) => {
             let old = tx.borrow().clone();
             if format!("{:?}", old.main.inboxes) != format!("{:?}", new.main.inboxes)
