@@ -196,3 +196,39 @@ fn a_template_with_an_undefined_variable_is_refused_naming_the_file_and_line() {
     assert!(err.contains(&format!("{}:", edited.display())), "{err}");
     assert!(err.contains("nle_self_referral"), "{err}");
 }
+
+/// An inbox or region address lettre would not take (it parses them to compose and send) is
+/// refused by `check-config`, naming the key with its line; before, only a missing `@` was.
+#[test]
+fn an_address_mail_cannot_be_sent_with_is_refused_naming_the_key() {
+    let (_dir, config) = temp_config(
+        "\n[regions.ncal]\nteam_address = \"ncal team@kp-referrals.example\"\n\
+         review_address = \"Review Queue <review@kp-referrals.example>\"\n",
+    );
+    let out = run(&["check-config", "--config", config.to_str().expect("utf8")]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(
+            "referral-intake.toml:13:1: [regions.ncal] team_address `ncal team@kp-referrals.example`"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("referral-intake.toml:14:1: [regions.ncal] review_address `Review Queue <review@kp-referrals.example>`"),
+        "{err}"
+    );
+
+    let (_dir, config) = temp_config("");
+    let text = std::fs::read_to_string(&config)
+        .expect("read")
+        .replace("RegCareCoordCaseMgmt@kp.org", "RegCareCoordCaseMgmt@kp..org");
+    std::fs::write(&config, text).expect("write");
+    let out = run(&["check-config", "--config", config.to_str().expect("utf8")]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("referral-intake.toml:10:1: [[inbox]] address `RegCareCoordCaseMgmt@kp..org`"),
+        "{err}"
+    );
+}
