@@ -1,8 +1,9 @@
 //! `run`: the daemon. One task per inbox plus the outbox sender, supervised here.
 //!
 //! Life cycle:
-//! - start: configuration, store migrations and templates are loaded first (any failure exits 1
-//!   before anything is touched); then the sender and one worker per inbox start; systemd is told
+//! - start: configuration, store migrations and templates are loaded first, and every setting
+//!   checked ([`run_check`], the same checks `check-config` makes); any failure exits 1 before
+//!   anything is touched; then the sender and one worker per inbox start; systemd is told
 //!   `READY=1` once every inbox has connected and its folders exist;
 //! - SIGTERM / SIGINT: every task stops at a safe point (the message in hand is finished; an idle
 //!   inbox leaves IDLE; the sender finishes the email in flight), within `shutdown_grace_secs`;
@@ -53,24 +54,75 @@ pub fn load_config(path: &Path) -> Result<Arc<Config>, ConfigErrors> {
     }
 }
 
-/// Checks what `run` needs beyond what `replay` needs.
-pub fn check_runnable(cfg: &Config) -> Result<()> {
-    let mut problems = Vec::new();
+/// What `run` would refuse at start, found without connecting anywhere or opening the store.
+#[derive(Debug, Default)]
+pub struct RunCheck {
+    /// Parts `run` needs that the configuration does not set up at all: `[smtp]`, an inbox's
+    /// host, its password source. A configuration made for `replay`, `explain` and `extract`
+    /// (like the shipped one) leaves them out on purpose, so `check-config` lists them without
+    /// refusing the file.
+    pub missing: Vec<String>,
+    /// Settings that are there but that `run` cannot use: plaintext to a host that is not
+    /// loopback, an unreadable `ca_file` or roster, a password that cannot be read, a store url
+    /// of another scheme. `check-config` refuses these as `run` does, with the same words.
+    pub unusable: Vec<String>,
+}
+
+/// Every check `run` makes before it starts anything ([`check_runnable`]); `check-config` runs
+/// the same function, so the two cannot disagree. Each problem starts with the config file's
+/// name. Reads the roster, `ca_file`s and the SMTP password as `run` does; connects nowhere.
+pub fn run_check(cfg: &Config) -> RunCheck {
+    let file = cfg.path.as_ref().map_or_else(
+        || "<built-in>/referral-intake.toml".to_string(),
+        |p| p.display().to_string(),
+    );
+    let mut c = RunCheck::default();
+    let mut missing = |m: String| c.missing.push(format!("{file}: {m}"));
     if cfg.main.smtp.is_none() {
-        problems
-            .push("[smtp] is not configured; `run` sends acknowledgements and forwards by SMTP".to_string());
+        missing("[smtp] is not configured; `run` sends acknowledgements and forwards by SMTP".to_string());
     }
     for i in &cfg.main.inboxes {
         if i.host.is_none() {
-            problems.push(format!("[[inbox]] {} has no host", i.address));
+            missing(format!("[[inbox]] {} has no host", i.address));
         }
         if i.auth == crate::config::AuthMethod::Login && !i.secret.is_set() {
-            problems.push(format!(
+            missing(format!(
                 "[[inbox]] {} has no password_env or password_file",
                 i.address
             ));
         }
     }
+
+    let mut unusable = |e: anyhow::Error| c.unusable.push(format!("{file}: {e:#}"));
+    if let Err(e) = crate::store::check_url(&cfg.main.store.url) {
+        unusable(e);
+    }
+    if let Err(e) = Roster::load(cfg.main.screening.roster_file.as_deref()) {
+        unusable(e.context("[screening] roster_file"));
+    }
+    for i in &cfg.main.inboxes {
+        if let Err(e) = crate::source::connect::check_settings(i) {
+            unusable(e.context(format!("[[inbox]] {}", i.address)));
+        }
+    }
+    match TokenSources::from_config(&cfg.main) {
+        Ok(tokens) => {
+            if let Some(smtp) = &cfg.main.smtp
+                && let Err(e) = crate::sender::check_settings(smtp, &tokens)
+            {
+                unusable(e);
+            }
+        }
+        // The SMTP settings are checked once the sources they may name can be built.
+        Err(e) => unusable(e),
+    }
+    c
+}
+
+/// Refuses to start `run` with anything [`run_check`] finds, missing or unusable.
+pub fn check_runnable(cfg: &Config) -> Result<()> {
+    let c = run_check(cfg);
+    let problems: Vec<String> = c.missing.into_iter().chain(c.unusable).collect();
     if problems.is_empty() {
         Ok(())
     } else {

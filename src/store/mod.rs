@@ -123,6 +123,18 @@ pub fn new_id() -> String {
     uuid::Uuid::now_v7().simple().to_string()
 }
 
+/// Which database a store url names, without connecting: an error for any other scheme.
+/// [`Store::open`] refuses the same urls, so `check-config` can refuse them first.
+pub fn check_url(url: &str) -> Result<Backend> {
+    if url.starts_with("sqlite:") {
+        Ok(Backend::Sqlite)
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Backend::Postgres)
+    } else {
+        anyhow::bail!("store url must start with sqlite:// or postgres:// (got a url with another scheme)")
+    }
+}
+
 impl Store {
     /// Connects, creating the SQLite file (mode 0600) and its folder when missing, and applies
     /// migrations.
@@ -144,12 +156,9 @@ impl Store {
                 format!("{query}&mode=rwc")
             };
             (Backend::Sqlite, format!("sqlite://{path}?{query}"))
-        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            (Backend::Postgres, url.to_string())
         } else {
-            anyhow::bail!(
-                "store url must start with sqlite:// or postgres:// (got a url with another scheme)"
-            );
+            check_url(url)?;
+            (Backend::Postgres, url.to_string())
         };
         let pool = AnyPoolOptions::new()
             .max_connections(if kind == Backend::Sqlite { 1 } else { 4 })
