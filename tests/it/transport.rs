@@ -10,7 +10,7 @@ use referral_intake::config::{Config, InboxConfig, TlsMode};
 use referral_intake::oauth::TokenSources;
 use referral_intake::sender::Sender;
 use referral_intake::source::connect::connect;
-use referral_intake::store::{NewMessage, NewOutbox, Store};
+use referral_intake::store::{NewMessage, NewOutbox, OutboxStatus, Store};
 use sqlx::Row;
 
 use crate::support::mailenv::MailEnv;
@@ -91,6 +91,7 @@ fn smtp_starttls_without_the_ca_is_refused_with_a_certificate_error() {
             recipient: "jane@example.test".into(),
             reference: "T-1".into(),
             eml,
+            status: OutboxStatus::Pending,
         }];
         let ids = store
             .commit_message(msg, &[], "T", |_, _| Ok((Vec::new(), outbox)))
