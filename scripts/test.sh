@@ -79,5 +79,21 @@ say "format and lints"
 cargo fmt --check
 cargo clippy --locked --all-targets -- -D warnings
 
+# The fuzz crate (fuzz/) is its own workspace, so nothing above compiles it: without this step a
+# changed signature in src/ breaks every fuzz target silently (it did once, issue #9). A plain
+# `cargo check` needs only the stable toolchain (libfuzzer-sys builds its C++ with cc; the
+# nightly-only sanitizer flags are cargo-fuzz's, for real fuzz builds). It uses the main target
+# directory rather than checking every dependency again in fuzz/target.
+say "fuzz targets type-check"
+target_dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
+cargo fmt --check --manifest-path fuzz/Cargo.toml
+cargo check --locked --quiet --manifest-path fuzz/Cargo.toml --target-dir "$target_dir" --all-targets || {
+    echo "fuzz/ does not build against src/: fix fuzz/fuzz_targets (a changed signature?), or, after a" >&2
+    echo "dependency change, refresh its lock from the main one (same versions as the daemon):" >&2
+    echo "  cp Cargo.lock fuzz/Cargo.lock && cargo check --manifest-path fuzz/Cargo.toml" >&2
+    exit 1
+}
+echo "ok: fuzz/fuzz_targets/*.rs"
+
 say "tests"
 cargo test --locked --lib --bins --tests

@@ -86,7 +86,8 @@ pub enum Command {
         /// The message (.eml).
         message: PathBuf,
     },
-    /// Load and validate all configuration.
+    /// Load and validate all configuration: every file, every template rendered against sample
+    /// decisions, and every setting `run` checks at start (which it refuses alike).
     CheckConfig,
     /// Clear raw messages (and the .eml of finished outbox rows) older than
     /// `[store] raw_retention_days`, keeping the metadata; writes a `purge` audit event.
@@ -151,7 +152,7 @@ fn init_logging(format: LogFormat) {
 }
 
 fn load(cli: &Cli) -> Result<Arc<Config>> {
-    Config::load(&cli.config).map_err(|e| anyhow::anyhow!("{e}"))
+    crate::daemon::load_config(&cli.config).map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 fn print_json<T: Serialize>(v: &T) -> Result<()> {
@@ -170,10 +171,20 @@ fn run(cli: Cli) -> Result<i32> {
             rt.block_on(crate::daemon::run(cli.config.clone(), cfg))?;
             Ok(0)
         }
-        Command::CheckConfig => match Config::load(&cli.config) {
+        Command::CheckConfig => match crate::daemon::load_config(&cli.config) {
             Ok(cfg) => {
+                // Everything `run` would refuse at start, by the same function `run` uses. A
+                // setting `run` cannot use is an error here too; a part the file does not set up
+                // (no [smtp], an inbox without host) is only listed: such a file serves replay,
+                // explain and extract.
+                let run = crate::daemon::run_check(&cfg);
+                if !run.unusable.is_empty() {
+                    eprintln!("{}", run.unusable.join("\n"));
+                    return Ok(1);
+                }
                 print_json(&serde_json::json!({
                     "ok": true,
+                    "run": {"ready": run.missing.is_empty(), "missing": run.missing},
                     "config": cli.config.display().to_string(),
                     "subject_rules": cfg.subjects.rules.len(),
                     "profiles": cfg.profiles.profiles.iter().map(|p| p.name.clone()).collect::<Vec<_>>(),

@@ -1,19 +1,21 @@
 //! `run`: the daemon. One task per inbox plus the outbox sender, supervised here.
 //!
 //! Life cycle:
-//! - start: configuration, store migrations and templates are loaded first (any failure exits 1
-//!   before anything is touched); then the sender and one worker per inbox start; systemd is told
+//! - start: configuration, store migrations and templates are loaded first, and every setting
+//!   checked ([`run_check`], the same checks `check-config` makes); any failure exits 1 before
+//!   anything is touched; then the sender and one worker per inbox start; systemd is told
 //!   `READY=1` once every inbox has connected and its folders exist;
 //! - SIGTERM / SIGINT: every task stops at a safe point (the message in hand is finished; an idle
 //!   inbox leaves IDLE; the sender finishes the email in flight), within `shutdown_grace_secs`;
-//! - SIGHUP: the configuration is loaded again and swapped in whole if valid (subject rules,
-//!   profiles, catalogues, templates); a bad file is refused with an ERROR line and the running
+//! - SIGHUP: the configuration is loaded again ([`load_config`], as at start) and swapped in whole
+//!   if valid (subject rules, profiles, catalogues, templates); a bad file, or a template that
+//!   does not render for every sample decision, is refused with an ERROR line and the running
 //!   configuration stays. Changes to inboxes, SMTP, OAuth token sources or the store need a
 //!   restart (WARN);
 //! - watchdog: when systemd asks for one (`WatchdogSec`), `WATCHDOG=1` is sent only while every
 //!   inbox has completed a cycle recently, so a silently stuck IMAP loop gets the service restarted.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,8 +24,9 @@ use tokio::sync::{Notify, oneshot, watch};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::config::Config;
+use crate::config::{Config, ConfigErrors};
 use crate::oauth::TokenSources;
+use crate::outbox;
 use crate::source::{Health, InboxWorker, Shared, mailbox_key};
 use crate::store::{Roster, Store};
 
@@ -37,24 +40,89 @@ pub struct Control {
     pub ready: Option<oneshot::Sender<()>>,
 }
 
-/// Checks what `run` needs beyond what `replay` needs.
-pub fn check_runnable(cfg: &Config) -> Result<()> {
-    let mut problems = Vec::new();
+/// Loads the configuration as every command uses it: [`Config::load`] (every file parsed and
+/// validated), then every email template rendered against sample decisions
+/// ([`outbox::check_templates`]), so a template using an undefined variable is refused here —
+/// by `check-config`, at start and on SIGHUP — instead of failing every message that needs it.
+pub fn load_config(path: &Path) -> Result<Arc<Config>, ConfigErrors> {
+    let cfg = Config::load(path)?;
+    let problems = outbox::check_templates(&cfg);
+    if problems.is_empty() {
+        Ok(cfg)
+    } else {
+        Err(ConfigErrors(problems))
+    }
+}
+
+/// What `run` would refuse at start, found without connecting anywhere or opening the store.
+#[derive(Debug, Default)]
+pub struct RunCheck {
+    /// Parts `run` needs that the configuration does not set up at all: `[smtp]`, an inbox's
+    /// host, its password source. A configuration made for `replay`, `explain` and `extract`
+    /// (like the shipped one) leaves them out on purpose, so `check-config` lists them without
+    /// refusing the file.
+    pub missing: Vec<String>,
+    /// Settings that are there but that `run` cannot use: plaintext to a host that is not
+    /// loopback, an unreadable `ca_file` or roster, a password that cannot be read, a store url
+    /// of another scheme. `check-config` refuses these as `run` does, with the same words.
+    pub unusable: Vec<String>,
+}
+
+/// Every check `run` makes before it starts anything ([`check_runnable`]); `check-config` runs
+/// the same function, so the two cannot disagree. Each problem starts with the config file's
+/// name. Reads the roster, `ca_file`s and the SMTP password as `run` does; connects nowhere.
+pub fn run_check(cfg: &Config) -> RunCheck {
+    let file = cfg.path.as_ref().map_or_else(
+        || "<built-in>/referral-intake.toml".to_string(),
+        |p| p.display().to_string(),
+    );
+    let mut c = RunCheck::default();
+    let mut missing = |m: String| c.missing.push(format!("{file}: {m}"));
     if cfg.main.smtp.is_none() {
-        problems
-            .push("[smtp] is not configured; `run` sends acknowledgements and forwards by SMTP".to_string());
+        missing("[smtp] is not configured; `run` sends acknowledgements and forwards by SMTP".to_string());
     }
     for i in &cfg.main.inboxes {
         if i.host.is_none() {
-            problems.push(format!("[[inbox]] {} has no host", i.address));
+            missing(format!("[[inbox]] {} has no host", i.address));
         }
         if i.auth == crate::config::AuthMethod::Login && !i.secret.is_set() {
-            problems.push(format!(
+            missing(format!(
                 "[[inbox]] {} has no password_env or password_file",
                 i.address
             ));
         }
     }
+
+    let mut unusable = |e: anyhow::Error| c.unusable.push(format!("{file}: {e:#}"));
+    if let Err(e) = crate::store::check_url(&cfg.main.store.url) {
+        unusable(e);
+    }
+    if let Err(e) = Roster::load(cfg.main.screening.roster_file.as_deref()) {
+        unusable(e.context("[screening] roster_file"));
+    }
+    for i in &cfg.main.inboxes {
+        if let Err(e) = crate::source::connect::check_settings(i) {
+            unusable(e.context(format!("[[inbox]] {}", i.address)));
+        }
+    }
+    match TokenSources::from_config(&cfg.main) {
+        Ok(tokens) => {
+            if let Some(smtp) = &cfg.main.smtp
+                && let Err(e) = crate::sender::check_settings(smtp, &tokens)
+            {
+                unusable(e);
+            }
+        }
+        // The SMTP settings are checked once the sources they may name can be built.
+        Err(e) => unusable(e),
+    }
+    c
+}
+
+/// Refuses to start `run` with anything [`run_check`] finds, missing or unusable.
+pub fn check_runnable(cfg: &Config) -> Result<()> {
+    let c = run_check(cfg);
+    let problems: Vec<String> = c.missing.into_iter().chain(c.unusable).collect();
     if problems.is_empty() {
         Ok(())
     } else {
@@ -164,7 +232,7 @@ fn reload(path: Option<&PathBuf>, tx: &watch::Sender<Arc<Config>>) {
         tracing::warn!("reload asked, but the configuration is built in; nothing to reload");
         return;
     };
-    match Config::load(path) {
+    match load_config(path) {
         Ok(new) => {
             let old = tx.borrow().clone();
             if format!("{:?}", old.main.inboxes) != format!("{:?}", new.main.inboxes)

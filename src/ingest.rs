@@ -16,7 +16,7 @@ use crate::message::Email;
 use crate::model::{Disposition, Reason};
 use crate::outbox;
 use crate::pipeline::{self, Context, Decision};
-use crate::store::{ImapRef, NewMessage, NewOutbox, NewReferral, Roster, Store, StoreLookups};
+use crate::store::{ImapRef, NewMessage, NewOutbox, NewReferral, OutboxStatus, Roster, Store, StoreLookups};
 
 /// Where a message came from.
 #[derive(Debug, Clone)]
@@ -112,16 +112,18 @@ pub fn content_hash(raw: &[u8], email: Option<&Email>) -> String {
     hex::encode(h.finalize())
 }
 
-/// Ingests one raw message into the store: [`decide`], then [`commit`].
+/// Ingests one raw message into the store: [`decide`], then [`commit`] with its emails written
+/// with `outbox_status` (see [`commit`]).
 pub async fn ingest(
     cfg: Arc<Config>,
     store: &Store,
     roster: &Roster,
     raw: Vec<u8>,
     source: &Source,
+    outbox_status: OutboxStatus,
 ) -> Result<Ingested> {
     let decided = decide(cfg.clone(), store, roster, raw, source).await?;
-    commit(cfg, store, roster, decided, source).await
+    commit(cfg, store, roster, decided, source, outbox_status).await
 }
 
 /// A message decided but not yet committed.
@@ -206,6 +208,10 @@ pub async fn decide(
 /// Commits a decided message: duplicate check, loop guards, then the message, its referrals,
 /// outbox rows and the mailbox cursor in one transaction.
 ///
+/// `outbox_status` is the status its emails are written with: `Pending` for the daemon's sender to
+/// send; `Sent` or `Discarded` for `replay`, whose mail no sender may ever take — written so in
+/// the same insert, there is no moment at which it is pending.
+///
 /// A decision made while an earlier message was still committing may have missed that
 /// message's ECM referral for the same member (a CHW referral is screened against open ECM
 /// referrals); if any CIN it checked now has one, the message is decided again here.
@@ -215,6 +221,7 @@ pub async fn commit(
     roster: &Roster,
     decided: Decided,
     source: &Source,
+    outbox_status: OutboxStatus,
 ) -> Result<Ingested> {
     let mut decided = decided;
     for cin in &decided.ecm_checked {
@@ -353,6 +360,7 @@ pub async fn commit(
                     recipient: c.to,
                     reference: c.reference,
                     eml: c.eml,
+                    status: outbox_status,
                 })
                 .collect();
             Ok((referrals, mails))
@@ -547,6 +555,53 @@ mod tests {
         assert!(!is_store_error(&anyhow::anyhow!(
             "the message decision task failed"
         )));
+    }
+
+    /// Each outbox row is inserted with the status it is given, and only a `pending` one is
+    /// ever due: a `sent` row (replay's `--out`) counts its one delivery, a `discarded` one none.
+    #[tokio::test]
+    async fn outbox_rows_are_inserted_with_their_final_status() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let url = format!("sqlite://{}", dir.path().join("s.db").display());
+        let store = Store::open(&url).await.expect("store");
+        let row = |status| NewOutbox {
+            kind: "ack".into(),
+            recipient: "sender@example.test".into(),
+            reference: "REF-NCAL-2026-000001".into(),
+            eml: b"From: a@example.test\r\n\r\nx\r\n".to_vec(),
+            status,
+        };
+        let statuses = [OutboxStatus::Pending, OutboxStatus::Sent, OutboxStatus::Discarded];
+        let ids = store
+            .commit_message(message(b"m", "h"), &[], "REF-NCAL-2026", |_, _| {
+                Ok((Vec::new(), statuses.into_iter().map(row).collect()))
+            })
+            .await
+            .expect("commit")
+            .outbox_ids;
+        let mut got = Vec::new();
+        for id in &ids {
+            let r = sqlx::query("SELECT status, attempts, sent_ms IS NOT NULL FROM outbox WHERE id = $1")
+                .bind(id)
+                .fetch_one(store.pool())
+                .await
+                .expect("row");
+            let (status, attempts): (String, i64) = (sqlx::Row::get(&r, 0), sqlx::Row::get(&r, 1));
+            let sent: bool = sqlx::Row::try_get::<bool, _>(&r, 2)
+                .or_else(|_| sqlx::Row::try_get::<i64, _>(&r, 2).map(|v| v != 0))
+                .expect("sent_ms");
+            got.push((status, attempts, sent));
+        }
+        let want = [("pending", 0, false), ("sent", 1, true), ("discarded", 0, false)];
+        assert_eq!(got, want.map(|(s, a, t)| (s.to_string(), a, t)).to_vec());
+        let due: Vec<String> = store
+            .due_mail(10)
+            .await
+            .expect("due")
+            .into_iter()
+            .map(|m| m.id)
+            .collect();
+        assert_eq!(due, ids.get(..1).expect("three rows").to_vec());
     }
 
     /// The backstop: work that does not finish in time is given up on (and left to end on its

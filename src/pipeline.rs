@@ -520,7 +520,7 @@ pub fn default_region(cfg: &Config) -> String {
 
 /// Acknowledgement for everything not redirected; one redirect for the redirected; one forward per
 /// destination (a region's team for accepted, its review queue for screened-out).
-fn plan_emails(
+pub(crate) fn plan_emails(
     cfg: &Config,
     inbox_region: &str,
     referrals: &[ReferralDecision],

@@ -1,8 +1,10 @@
 //! `replay`: the full pipeline over `.eml` files, mbox files or Maildir folders, offline.
 //!
 //! Each message is ingested into the configured store exactly as the daemon would; outbound mail
-//! is written as `.eml` files to `--out DIR` instead of being sent. Without `--out`, outbound
-//! rows are marked `discarded` so a later `run` never mails people about a replay.
+//! is written as `.eml` files to `--out DIR` instead of being sent. Its outbox rows are inserted
+//! `sent` (with `--out`) or `discarded` (without), never `pending`: a `run` on the same store,
+//! now or later, has nothing of a replay to send. (A Ctrl-C after a message's commit can leave
+//! its `.eml` files unwritten; it cannot leave its mail to be sent.)
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -12,7 +14,7 @@ use serde::Serialize;
 
 use crate::config::Config;
 use crate::ingest::{self, Source};
-use crate::store::{Roster, Store};
+use crate::store::{OutboxStatus, Roster, Store};
 
 /// One replayed message, as the summary shows it.
 #[derive(Debug, Clone, Serialize)]
@@ -51,34 +53,29 @@ pub async fn replay(cfg: Arc<Config>, paths: &[PathBuf], out: Option<&Path>) -> 
     if let Some(dir) = out {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
+    // The final status of every email, written in the same insert as the row.
+    let status = match out {
+        Some(_) => OutboxStatus::Sent,
+        None => OutboxStatus::Discarded,
+    };
     let mut rows = Vec::new();
     let mut written = 0;
     for (name, raw) in read_inputs(paths)? {
         let source = Source::replay();
-        let done = ingest::ingest(cfg.clone(), &store, &roster, raw, &source).await?;
+        let done = ingest::ingest(cfg.clone(), &store, &roster, raw, &source, status).await?;
         let d = &done.decision;
         let mut emails = Vec::new();
-        for mail in store
-            .due_mail(1000)
-            .await?
-            .into_iter()
-            .filter(|m| done.outbox_ids.contains(&m.id))
-        {
+        for mail in store.outbox_rows(&done.outbox_ids).await? {
             emails.push(format!("{} -> {}", mail.kind, mail.recipient));
-            match out {
-                Some(dir) => {
-                    let file = dir.join(format!(
-                        "{}-{}-{}.eml",
-                        mail.reference,
-                        mail.kind,
-                        &mail.id[mail.id.len().saturating_sub(6)..]
-                    ));
-                    std::fs::write(&file, &mail.eml)
-                        .with_context(|| format!("writing {}", file.display()))?;
-                    store.mark_sent(std::slice::from_ref(&mail.id)).await?;
-                    written += 1;
-                }
-                None => store.mark_discarded(&mail.id).await?,
+            if let Some(dir) = out {
+                let file = dir.join(format!(
+                    "{}-{}-{}.eml",
+                    mail.reference,
+                    mail.kind,
+                    mail.id.get(mail.id.len().saturating_sub(6)..).unwrap_or(&mail.id)
+                ));
+                std::fs::write(&file, &mail.eml).with_context(|| format!("writing {}", file.display()))?;
+                written += 1;
             }
         }
         tracing::info!(

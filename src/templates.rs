@@ -3,7 +3,9 @@
 //! Each email kind (`ack`, `forward`, `redirect`) has a plain-text and an HTML template. The
 //! first line of each is the subject; the rest is the body. Templates are compiled when the
 //! configuration loads (a syntax error is a config error with file:line), with strict undefined
-//! variables, so a typo fails loudly instead of mailing a blank. HTML templates auto-escape.
+//! variables, so a typo fails loudly instead of mailing a blank; and the outbox renders each
+//! against sample decisions before the configuration is used (`outbox::check_templates`), so
+//! the typo fails `check-config` and a reload, not a message. HTML templates auto-escape.
 //! Built-in copies are used for any template not found in the templates folder.
 
 use std::path::PathBuf;
@@ -50,10 +52,15 @@ pub struct Rendered {
 
 /// Why rendering failed (a template bug: the message says which template and line).
 #[derive(Debug, thiserror::Error)]
-#[error("template {name}: {detail}")]
+#[error("template {name}: {}{detail}", line.map(|l| format!("line {l}: ")).unwrap_or_default())]
 pub struct RenderError {
+    /// The template's name (`ack.txt`).
     pub name: String,
+    /// The line in the template, when minijinja knows it.
+    pub line: Option<usize>,
     pub detail: String,
+    /// The template used a variable the email's context does not have (strict undefined).
+    pub undefined: bool,
 }
 
 impl Templates {
@@ -93,28 +100,56 @@ impl Templates {
     /// Renders `kind` (`ack`, `forward`, `redirect`) as text and HTML.
     pub fn render<S: Serialize>(&self, kind: &str, ctx: &S) -> Result<Rendered, RenderError> {
         let ctx = minijinja::Value::from_serialize(ctx);
-        let one = |ext: &str| -> Result<(String, String), RenderError> {
-            let name = format!("{kind}.{ext}");
-            let err = |e: minijinja::Error| RenderError {
-                name: name.clone(),
-                detail: format!(
-                    "{}{}",
-                    e.line().map(|l| format!("line {l}: ")).unwrap_or_default(),
-                    e
-                ),
-            };
-            let out = self
-                .env
-                .get_template(&name)
-                .map_err(err)?
-                .render(&ctx)
-                .map_err(err)?;
-            let (subject, body) = out.split_once('\n').unwrap_or((out.as_str(), ""));
-            Ok((subject.trim().to_string(), tidy(body)))
-        };
-        let (subject, text) = one("txt")?;
-        let (_, html) = one("html")?;
+        let (subject, text) = self.render_part(kind, "txt", &ctx)?;
+        let (_, html) = self.render_part(kind, "html", &ctx)?;
         Ok(Rendered { subject, text, html })
+    }
+
+    /// Renders both parts of `kind` and returns every failure (where [`Templates::render`]
+    /// stops at the first), for checking templates at load.
+    pub fn problems<S: Serialize>(&self, kind: &str, ctx: &S) -> Vec<RenderError> {
+        let ctx = minijinja::Value::from_serialize(ctx);
+        ["txt", "html"]
+            .into_iter()
+            .filter_map(|ext| self.render_part(kind, ext, &ctx).err())
+            .collect()
+    }
+
+    /// Where the template `name` (`ack.txt`) was read from: its path, or `<built-in>/...`.
+    pub fn origin(&self, name: &str) -> Option<&str> {
+        self.sources
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, origin)| origin.as_str())
+    }
+
+    /// One part (`txt` or `html`) of `kind`: its subject line and tidied body.
+    fn render_part(
+        &self,
+        kind: &str,
+        ext: &str,
+        ctx: &minijinja::Value,
+    ) -> Result<(String, String), RenderError> {
+        let name = format!("{kind}.{ext}");
+        let err = |e: minijinja::Error| RenderError {
+            name: name.clone(),
+            line: e.line(),
+            // The kind ("undefined value") and minijinja's detail, without its own "(in
+            // name:line)" suffix: the name and line are reported beside it.
+            detail: match e.detail() {
+                Some(d) => format!("{}: {d}", e.kind()),
+                None => e.kind().to_string(),
+            },
+            undefined: e.kind() == minijinja::ErrorKind::UndefinedError,
+        };
+        let out = self
+            .env
+            .get_template(&name)
+            .map_err(err)?
+            .render(ctx)
+            .map_err(err)?;
+        let (subject, body) = out.split_once('\n').unwrap_or((out.as_str(), ""));
+        Ok((subject.trim().to_string(), tidy(body)))
     }
 }
 

@@ -12,7 +12,12 @@ fuzz_target!(|data: &[u8]| {
     let Ok(email) = message::parse(data, &limits) else {
         return;
     };
-    let _ = message::automatic(&email, &["referrals@example.test".to_string()]);
+    // An own Message-ID domain too, so the "our own mail came back" test on the Message-ID runs.
+    let _ = message::automatic(
+        &email,
+        &["referrals@example.test".to_string()],
+        Some("referral-intake.example.test"),
+    );
     for att in &email.attachments {
         let _ = extract::sniff(&att.bytes, att.filename.as_deref(), Some(&att.content_type));
     }

@@ -605,12 +605,7 @@ impl MainConfig {
             inbox.ca_file = inbox.ca_file.as_deref().map(resolve);
             inbox.oauth_token_file = inbox.oauth_token_file.as_deref().map(resolve);
             inbox.secret.password_file = inbox.secret.password_file.as_deref().map(resolve);
-            if !inbox.address.contains('@') {
-                problems.push(format!(
-                    "{}: [[inbox]] address `{}` is not an email address",
-                    src.name, inbox.address
-                ));
-            }
+            check_address(src, "[[inbox]]", "address", &inbox.address, problems);
         }
         let mut smtp = raw.smtp;
         if let Some(s) = &mut smtp {
@@ -624,17 +619,9 @@ impl MainConfig {
         }
         super::oauth::validate(src, &oauth, &inboxes, smtp.as_ref(), problems);
         for (key, r) in &regions {
-            for (what, a) in [
-                ("team_address", &r.team_address),
-                ("review_address", &r.review_address),
-            ] {
-                if !a.contains('@') {
-                    problems.push(format!(
-                        "{}: [regions.{key}] {what} `{a}` is not an email address",
-                        src.name
-                    ));
-                }
-            }
+            let table = format!("[regions.{key}]");
+            check_address(src, &table, "team_address", &r.team_address, problems);
+            check_address(src, &table, "review_address", &r.review_address, problems);
         }
 
         let default_or = |p: Option<PathBuf>, d: &str| Some(resolve(p.as_deref().unwrap_or(Path::new(d))));
@@ -673,6 +660,27 @@ impl MainConfig {
     pub fn region(&self, key: &str) -> Option<&RegionConfig> {
         self.regions.get(key)
     }
+}
+
+/// An address we send from or to must be one lettre takes: the outbox parses inbox addresses
+/// as `From:` and region addresses as recipients with it, and the sender parses both again for
+/// the SMTP envelope. Anything else would fail every email that uses it, so it is refused here,
+/// at the `key = "..."` that holds it (or the file, for a built-in default).
+fn check_address(src: &SourceFile, table: &str, key: &str, address: &str, problems: &mut Problems) {
+    let Err(e) = address.parse::<lettre::Address>() else {
+        return;
+    };
+    let at = regex::Regex::new(&format!(
+        r#"(?m)^\s*{key}\s*=\s*["']{}["']"#,
+        regex::escape(address)
+    ))
+    .ok()
+    .and_then(|re| re.find(&src.text))
+    .map(|m| m.start() + m.as_str().len() - m.as_str().trim_start().len());
+    problems.push(src.at(
+        at.map(|a| a..a),
+        format!("{table} {key} `{address}` is not an email address mail can be sent with ({e})"),
+    ));
 }
 
 /// Range checks for the retention and loop-protection keys.

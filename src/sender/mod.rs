@@ -96,6 +96,32 @@ pub fn transport(cfg: &SmtpConfig) -> Result<AsyncSmtpTransport<Tokio1Executor>>
     Ok(builder.build())
 }
 
+/// Checks `[smtp]` as the sender does when it starts, without connecting: plaintext only to
+/// loopback, a `ca_file` that holds a certificate, a password that can be read, an `oauth` source
+/// that exists. `run` refuses to start on any of these ([`crate::daemon::check_runnable`]), and
+/// `check-config` reports them with the same words.
+pub fn check_settings(smtp: &SmtpConfig, tokens: &TokenSources) -> Result<()> {
+    links(smtp, tokens).map(drop)
+}
+
+/// The sender's connections for `smtp`, with every setting checked.
+///
+/// The connections are ours (see `link`), but the settings are refused as lettre's [`transport`]
+/// would refuse them: plaintext only to loopback and a readable password (`Links::new`), a
+/// `ca_file` holding a PEM certificate (`tls_parameters`, for both TLS modes). The transport
+/// itself is not built: its connection pool needs a Tokio runtime, and `check-config` has none.
+fn links(smtp: &SmtpConfig, tokens: &TokenSources) -> Result<Links> {
+    let tls = match smtp.tls {
+        TlsMode::Starttls => Some(tls_parameters(smtp)?),
+        TlsMode::Tls => {
+            tls_parameters(smtp)?;
+            None
+        }
+        TlsMode::None => None,
+    };
+    Links::new(smtp, tls, tokens)
+}
+
 fn tls_parameters(cfg: &SmtpConfig) -> Result<TlsParameters> {
     let host = cfg.host.trim_start_matches('[').trim_end_matches(']');
     // The default store is the system's roots (lettre's `rustls-native-certs` feature).
@@ -227,14 +253,7 @@ impl Sender {
         smtp: SmtpConfig,
         tokens: Arc<TokenSources>,
     ) -> Result<Sender> {
-        // Validates the settings the same way the lettre transport would (plaintext only to
-        // loopback, a readable ca_file); the connections themselves are ours (see `link`).
-        transport(&smtp)?;
-        let tls = match smtp.tls {
-            TlsMode::Starttls => Some(tls_parameters(&smtp)?),
-            _ => None,
-        };
-        let links = Links::new(&smtp, tls, &tokens)?;
+        let links = links(&smtp, &tokens)?;
         Ok(Sender {
             store,
             links,
@@ -603,6 +622,43 @@ mod tests {
             .map(|e| format!("{e:#}"))
             .unwrap_or_default();
         assert!(err.contains("REFERRAL_INTAKE_TEST_UNSET_SMTP_SECRET"), "{err}");
+    }
+
+    /// `check-config` checks the settings outside any runtime: the same refusals as
+    /// [`transport`], without building lettre's pool (which panics with no Tokio runtime).
+    #[test]
+    fn settings_are_checked_like_the_transport_without_a_runtime() {
+        let tokens = TokenSources::default();
+        let err = |c: &SmtpConfig| {
+            check_settings(c, &tokens)
+                .err()
+                .map(|e| format!("{e:#}"))
+                .unwrap_or_default()
+        };
+        for (host, tls) in [
+            ("127.0.0.1", TlsMode::None),
+            ("smtp.example.test", TlsMode::Starttls),
+            ("smtp.example.test", TlsMode::Tls),
+        ] {
+            assert_eq!(err(&smtp(host, tls)), "", "{host} {tls:?}");
+        }
+        assert!(
+            err(&smtp("smtp.example.test", TlsMode::None))
+                .contains("plaintext SMTP is allowed only to loopback"),
+            "refused"
+        );
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("ca.pem");
+        std::fs::write(&path, "not a certificate\n").expect("write");
+        for tls in [TlsMode::Tls, TlsMode::Starttls] {
+            let mut cfg = smtp("smtp.example.test", tls);
+            cfg.ca_file = Some(path.clone());
+            assert!(err(&cfg).contains("holds no PEM certificate"), "{tls:?}");
+        }
+        let mut cfg = smtp("smtp.example.test", TlsMode::Starttls);
+        cfg.username = Some("bot@example.test".into());
+        cfg.secret.password_env = Some("REFERRAL_INTAKE_TEST_UNSET_SMTP_SECRET".into());
+        assert!(err(&cfg).contains("REFERRAL_INTAKE_TEST_UNSET_SMTP_SECRET"));
     }
 
     #[test]

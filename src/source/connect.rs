@@ -57,10 +57,42 @@ pub fn tls_config(ca_file: Option<&Path>) -> Result<Arc<ClientConfig>> {
     Ok(Arc::new(cfg))
 }
 
+/// Plaintext IMAP only to loopback: a password or token sent in the clear anywhere else is a
+/// leak, so this is refused before any connection.
+fn refuse_plaintext_to_remote(tls: TlsMode, host: &str) -> Result<()> {
+    if tls == TlsMode::None && !is_loopback_host(host) {
+        bail!(
+            "plaintext IMAP (tls = \"none\") is allowed only to loopback, not {host}; use tls = \"tls\" or \"starttls\""
+        );
+    }
+    Ok(())
+}
+
+/// Checks an inbox's connection settings as [`connect`] would, without connecting: plaintext
+/// only to loopback, a host name TLS can verify, a `ca_file` that holds a certificate. An inbox
+/// with no host is not checked (that `run` needs one is [`crate::daemon::check_runnable`]'s
+/// concern). `run` refuses to start on any of these, and `check-config` reports them.
+pub fn check_settings(inbox: &InboxConfig) -> Result<()> {
+    let Some(host) = inbox.host.as_deref() else {
+        return Ok(());
+    };
+    refuse_plaintext_to_remote(inbox.tls, host)?;
+    if inbox.tls != TlsMode::None {
+        server_name(host)?;
+        if inbox.ca_file.is_some() {
+            tls_config(inbox.ca_file.as_deref())?;
+        }
+    }
+    Ok(())
+}
+
+fn server_name(host: &str) -> Result<ServerName<'static>> {
+    ServerName::try_from(host.to_string()).map_err(|_| anyhow!("`{host}` is not a valid TLS server name"))
+}
+
 async fn tls_wrap(tcp: Box<dyn Io>, host: &str, ca_file: Option<&Path>) -> Result<Box<dyn Io>> {
     let connector = TlsConnector::from(tls_config(ca_file)?);
-    let name = ServerName::try_from(host.to_string())
-        .map_err(|_| anyhow!("`{host}` is not a valid TLS server name"))?;
+    let name = server_name(host)?;
     let tls = connector
         .connect(name, tcp)
         .await
@@ -95,12 +127,7 @@ pub async fn connect(
         .host
         .as_deref()
         .context("the inbox has no `host`; `run` needs one for every [[inbox]]")?;
-    if inbox.tls == TlsMode::None && !is_loopback_host(host) {
-        return Err(anyhow!(
-            "plaintext IMAP (tls = \"none\") is allowed only to loopback, not {host}; use tls = \"tls\" or \"starttls\""
-        )
-        .into());
-    }
+    refuse_plaintext_to_remote(inbox.tls, host)?;
     let step =
         |what: &'static str| move |_| anyhow!("timed out after {}s {what} ({host})", timeout.as_secs());
     let tcp = tokio::time::timeout(timeout, TcpStream::connect((host, inbox.port)))

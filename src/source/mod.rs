@@ -33,7 +33,7 @@ use tokio_util::sync::CancellationToken;
 use crate::config::{Config, FilingMode, InboxConfig};
 use crate::ingest::{self, Source};
 use crate::oauth::{OAuthError, TokenSources};
-use crate::store::{Roster, Store};
+use crate::store::{OutboxStatus, Roster, Store};
 pub use connect::Session;
 use renew::{Failure, REJECTED_PAUSE};
 
@@ -344,7 +344,15 @@ impl InboxWorker {
                 let source = source_for(uid);
                 let result = match decided {
                     Ok(d) => {
-                        ingest::commit(cfg.clone(), &self.shared.store, &self.shared.roster, d, &source).await
+                        ingest::commit(
+                            cfg.clone(),
+                            &self.shared.store,
+                            &self.shared.roster,
+                            d,
+                            &source,
+                            OutboxStatus::Pending,
+                        )
+                        .await
                     }
                     Err(e) => Err(e),
                 };

@@ -89,6 +89,44 @@ pub struct NewOutbox {
     pub recipient: String,
     pub reference: String,
     pub eml: Vec<u8>,
+    /// The status the row is written with, and keeps unless the sender takes it.
+    pub status: OutboxStatus,
+}
+
+/// The status an outbox row is inserted with. A row nobody is to send is written with its final
+/// status in the insert itself, never as `pending` and changed after: a daemon sending from the
+/// same store, a Ctrl-C or a crash between two statements would otherwise mail people about a
+/// replay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutboxStatus {
+    /// Queued for the sender (the daemon's mail).
+    Pending,
+    /// Delivered another way: `replay --out` writes the row's `.eml` to a folder.
+    Sent,
+    /// Never to be sent: `replay` without `--out`.
+    Discarded,
+}
+
+impl OutboxStatus {
+    /// The stored string.
+    pub fn code(self) -> &'static str {
+        match self {
+            OutboxStatus::Pending => "pending",
+            OutboxStatus::Sent => "sent",
+            OutboxStatus::Discarded => "discarded",
+        }
+    }
+}
+
+/// An outbox row as stored, whatever its status.
+#[derive(Debug, Clone)]
+pub struct StoredMail {
+    pub id: String,
+    pub kind: String,
+    pub recipient: String,
+    pub reference: String,
+    pub eml: Vec<u8>,
+    pub status: String,
 }
 
 /// A pending outbox row as read back for sending.
@@ -123,6 +161,18 @@ pub fn new_id() -> String {
     uuid::Uuid::now_v7().simple().to_string()
 }
 
+/// Which database a store url names, without connecting: an error for any other scheme.
+/// [`Store::open`] refuses the same urls, so `check-config` can refuse them first.
+pub fn check_url(url: &str) -> Result<Backend> {
+    if url.starts_with("sqlite:") {
+        Ok(Backend::Sqlite)
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Backend::Postgres)
+    } else {
+        anyhow::bail!("store url must start with sqlite:// or postgres:// (got a url with another scheme)")
+    }
+}
+
 impl Store {
     /// Connects, creating the SQLite file (mode 0600) and its folder when missing, and applies
     /// migrations.
@@ -144,12 +194,9 @@ impl Store {
                 format!("{query}&mode=rwc")
             };
             (Backend::Sqlite, format!("sqlite://{path}?{query}"))
-        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            (Backend::Postgres, url.to_string())
         } else {
-            anyhow::bail!(
-                "store url must start with sqlite:// or postgres:// (got a url with another scheme)"
-            );
+            check_url(url)?;
+            (Backend::Postgres, url.to_string())
         };
         let pool = AnyPoolOptions::new()
             .max_connections(if kind == Backend::Sqlite { 1 } else { 4 })
@@ -265,10 +312,16 @@ impl Store {
         let mut outbox_ids = Vec::new();
         for o in &outbox {
             let oid = new_id();
+            // A row written `sent` (to a file) counts as delivered on its one attempt, as
+            // `mark_sent` records a delivery.
+            let (attempts, sent_ms) = match o.status {
+                OutboxStatus::Sent => (1_i64, Some(now)),
+                OutboxStatus::Pending | OutboxStatus::Discarded => (0, None),
+            };
             sqlx::query(
                 "INSERT INTO outbox (id, message_id, kind, recipient, reference, eml, status, attempts,
-                    next_attempt_ms, created_ms)
-                 VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $7)",
+                    next_attempt_ms, created_ms, sent_ms)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10)",
             )
             .bind(&oid)
             .bind(&id)
@@ -276,7 +329,10 @@ impl Store {
             .bind(&o.recipient)
             .bind(&o.reference)
             .bind(String::from_utf8_lossy(&o.eml).into_owned())
+            .bind(o.status.code())
+            .bind(attempts)
             .bind(now)
+            .bind(sent_ms)
             .execute(&mut *tx)
             .await
             .context("queueing an email")?;
@@ -300,6 +356,29 @@ impl Store {
             message_id: id,
             outbox_ids,
         })
+    }
+
+    /// The outbox rows with these ids, in the order they were queued, whatever their status
+    /// (`replay` reads back what it wrote, to list it and write `--out` files).
+    pub async fn outbox_rows(&self, ids: &[String]) -> Result<Vec<StoredMail>> {
+        let mut rows = Vec::with_capacity(ids.len());
+        for id in ids {
+            let r =
+                sqlx::query("SELECT id, kind, recipient, reference, eml, status FROM outbox WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(&self.pool)
+                    .await
+                    .context("reading an outbox row")?;
+            rows.push(StoredMail {
+                id: r.get(0),
+                kind: r.get(1),
+                recipient: r.get(2),
+                reference: r.get(3),
+                eml: r.get::<String, _>(4).into_bytes(),
+                status: r.get(5),
+            });
+        }
+        Ok(rows)
     }
 
     /// Outbox rows due for sending, oldest first.
@@ -416,16 +495,6 @@ impl Store {
                 .await
                 .context("reading a message's folder")?;
         Ok(row.map(|r| r.get(0)))
-    }
-
-    /// Marks an outbox row as deliberately not sent (`replay` without `--out`).
-    pub async fn mark_discarded(&self, id: &str) -> Result<()> {
-        sqlx::query("UPDATE outbox SET status = 'discarded' WHERE id = $1")
-            .bind(id)
-            .execute(&self.pool)
-            .await
-            .context("discarding an email")?;
-        Ok(())
     }
 
     /// Marks outbox rows delivered, in one transaction.

@@ -96,4 +96,14 @@ fn check_config_accepts_the_shipped_configuration() {
         "KP's form and at least four others"
     );
     assert!(v["zip_codes"].as_u64().expect("zips") > 2000);
+    // Its templates render for every sample decision (a failure would have exited 1), and it
+    // sets up replay, not the daemon: `run` would still need SMTP and the inboxes' servers,
+    // which are listed, not refused.
+    assert_eq!(v["run"]["ready"], false);
+    let missing = v["run"]["missing"].to_string();
+    assert!(missing.contains("[smtp] is not configured"), "{missing}");
+    assert!(
+        missing.contains("[[inbox]] REGMCDURNS-KPNC@kp.org has no host"),
+        "{missing}"
+    );
 }

@@ -1,7 +1,7 @@
 //! Configuration: contract-keys-only files work anywhere, files beside them override the built-in
 //! rules, and every problem is reported with file:line.
 
-use crate::support::{json, run, temp_config};
+use crate::support::{json, root, run, temp_config};
 
 #[test]
 fn a_config_with_only_contract_keys_works_from_anywhere() {
@@ -134,5 +134,101 @@ fn max_parse_seconds_is_validated() {
         Some(0),
         "{}",
         String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A copy of the shipped templates in `dir/templates`, with `from` replaced by `to` in `name`,
+/// and a contract-keys config pointing at them. Returns the config and the edited file.
+fn config_with_template_edit(
+    name: &str,
+    from: &str,
+    to: &str,
+) -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
+    let (dir, config) = temp_config("\n[paths]\ntemplates = \"templates\"\n");
+    let tpl = dir.path().join("templates");
+    std::fs::create_dir_all(&tpl).expect("mkdir");
+    let text = std::fs::read_to_string(root().join("templates").join(name)).expect("shipped template");
+    assert!(text.contains(from), "{name} has {from:?}");
+    let edited = tpl.join(name);
+    std::fs::write(&edited, text.replacen(from, to, 1)).expect("write");
+    (dir, config, edited)
+}
+
+/// Issue #9: a template using a variable its email does not have (here only in the
+/// needs-info branch of the acknowledgement) loaded fine, then failed every message that
+/// reached that branch three times and quarantined it unanswered. `check-config` now renders
+/// every template against sample decisions and names the file and line; every other command
+/// refuses the configuration the same way.
+#[test]
+fn a_template_with_an_undefined_variable_is_refused_naming_the_file_and_line() {
+    let (_dir, config, edited) = config_with_template_edit(
+        "ack.txt",
+        "{% for m in r.missing %}",
+        "{% for m in r.missing_fields %}",
+    );
+    let c = config.to_str().expect("utf8");
+    let line = std::fs::read_to_string(&edited)
+        .expect("read")
+        .lines()
+        .position(|l| l.contains("r.missing_fields"))
+        .map(|i| i + 1)
+        .expect("line");
+    let out = run(&["check-config", "--config", c]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    let want = format!("{}:{line}: undefined value", edited.display());
+    assert!(err.contains(&want), "want {want:?} in:\n{err}");
+    assert!(err.contains("needs_info"), "names the sample that failed: {err}");
+    assert!(out.stdout.is_empty(), "no ok report");
+
+    // Every command loads the configuration the same way: `replay` would have failed each
+    // needs-info message; now it refuses before reading any.
+    let out = run(&["replay", "fixtures/demo/01-kp-ecm-accepted.eml", "--config", c]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains(&want));
+
+    // The HTML part is checked too, not only the first part that fails.
+    let (_dir, config, edited) =
+        config_with_template_edit("redirect.html", "{{ r.nle.name }}", "{{ r.nle.nam }}");
+    let out = run(&["check-config", "--config", config.to_str().expect("utf8")]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains(&format!("{}:", edited.display())), "{err}");
+    assert!(err.contains("nle_self_referral"), "{err}");
+}
+
+/// An inbox or region address lettre would not take (it parses them to compose and send) is
+/// refused by `check-config`, naming the key with its line; before, only a missing `@` was.
+#[test]
+fn an_address_mail_cannot_be_sent_with_is_refused_naming_the_key() {
+    let (_dir, config) = temp_config(
+        "\n[regions.ncal]\nteam_address = \"ncal team@kp-referrals.example\"\n\
+         review_address = \"Review Queue <review@kp-referrals.example>\"\n",
+    );
+    let out = run(&["check-config", "--config", config.to_str().expect("utf8")]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(
+            "referral-intake.toml:13:1: [regions.ncal] team_address `ncal team@kp-referrals.example`"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("referral-intake.toml:14:1: [regions.ncal] review_address `Review Queue <review@kp-referrals.example>`"),
+        "{err}"
+    );
+
+    let (_dir, config) = temp_config("");
+    let text = std::fs::read_to_string(&config)
+        .expect("read")
+        .replace("RegCareCoordCaseMgmt@kp.org", "RegCareCoordCaseMgmt@kp..org");
+    std::fs::write(&config, text).expect("write");
+    let out = run(&["check-config", "--config", config.to_str().expect("utf8")]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("referral-intake.toml:10:1: [[inbox]] address `RegCareCoordCaseMgmt@kp..org`"),
+        "{err}"
     );
 }

@@ -342,6 +342,41 @@ fn reload_swaps_rules_or_keeps_the_running_ones() {
     d.stop();
 }
 
+/// SIGHUP with a template that uses a variable its email does not have: refused, and the running
+/// templates answer the next message. Issue #9: the reload was taken, and every message then
+/// failed to compose three times and was quarantined with no acknowledgement.
+#[test]
+fn reload_refuses_a_template_with_an_undefined_variable() {
+    let s = setup("[paths]\ntemplates = \"tpl\"\n");
+    let tpl = s.config.parent().expect("dir").join("tpl");
+    let d = Daemon::start(&s.config);
+    std::fs::create_dir_all(&tpl).expect("mkdir");
+    for f in files(&root().join("templates"), &["txt", "html"]) {
+        let name = f.file_name().expect("name").to_owned();
+        let text = std::fs::read_to_string(&f).expect("template");
+        let text = if name == "ack.txt" {
+            assert!(text.contains("{{ region.name }}"));
+            text.replace("{{ region.name }}", "{{ region.nmae }}")
+        } else {
+            text
+        };
+        std::fs::write(tpl.join(name), text).expect("write");
+    }
+    d.reload.notify_one();
+    std::thread::sleep(Duration::from_millis(300));
+    s.env
+        .append("ncal@example.test", "INBOX", &demo("01-kp-ecm-accepted.eml"));
+    let sunk = s.env.wait_sink(2, Duration::from_secs(10));
+    let ack = sunk
+        .iter()
+        .filter_map(|m| MessageParser::default().parse(&m.raw))
+        .find(|p| p.subject().is_some_and(|t| t.starts_with("Referral received")))
+        .expect("the acknowledgement was sent");
+    let body = ack.body_text(0).expect("text body");
+    assert!(body.contains("(Northern California)"), "{body}");
+    d.stop();
+}
+
 /// Implicit TLS (IMAPS) and STARTTLS for IMAP, STARTTLS for SMTP, all verified against the test
 /// CA given as `ca_file`; and an inbox whose login fails keeps retrying without stalling the
 /// other.

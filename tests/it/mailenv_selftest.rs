@@ -298,5 +298,8 @@ fn config_toml_passes_check_config() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(crate::support::json(&out)["ok"], true);
+    let v = crate::support::json(&out);
+    assert_eq!(v["ok"], true);
+    // A daemon configuration: everything `run` checks at start was checked, and passed.
+    assert_eq!(v["run"]["ready"], true, "{}", v["run"]);
 }

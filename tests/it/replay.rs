@@ -2,11 +2,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
+use std::time::Duration;
 
 use mail_parser::{HeaderValue, MessageParser};
-use referral_intake::store::Store;
+use referral_intake::store::{NewMessage, NewOutbox, OutboxStatus, Store};
 use serde_json::Value;
 
+use crate::support::inproc::{Daemon, setup};
 use crate::support::{files, json, root, run, temp_config};
 
 fn replay(config: &Path, inputs: &[&str], out: Option<&Path>) -> Value {
@@ -425,4 +427,194 @@ fn an_uncertain_field_goes_to_review_and_is_never_asked_for() {
         forward.contains("Fecha de nacimiento / birth (mm-dd-yyyy)"),
         "the forward names the entry in doubt by its label: {forward}"
     );
+}
+
+/// Issue #9: `replay` inserted its outbox rows `pending` and marked them `discarded` (or `sent`,
+/// with `--out`) in a second statement. Every status a row ever has is logged here by SQLite
+/// triggers: each replayed email is written with its final status and never has another, so no
+/// moment exists in which a daemon on the same store could take it.
+#[test]
+fn replay_writes_each_email_with_its_final_status_in_the_insert() {
+    let (dir, config) = temp_config("");
+    let url = format!("sqlite://{}", dir.path().join("data/test.db").display());
+    let rt = tokio::runtime::Runtime::new().expect("rt");
+    let store = rt.block_on(Store::open(&url)).expect("store");
+    rt.block_on(async {
+        for sql in [
+            "CREATE TABLE outbox_status_log (outbox_id TEXT NOT NULL, status TEXT NOT NULL)",
+            "CREATE TRIGGER log_outbox_insert AFTER INSERT ON outbox
+               BEGIN INSERT INTO outbox_status_log VALUES (new.id, new.status); END",
+            "CREATE TRIGGER log_outbox_update AFTER UPDATE OF status ON outbox
+               BEGIN INSERT INTO outbox_status_log VALUES (new.id, new.status); END",
+        ] {
+            sqlx::query(sql).execute(store.pool()).await.expect(sql);
+        }
+    });
+    let statuses = || -> Vec<(String, i64)> {
+        rt.block_on(
+            sqlx::query("SELECT status, COUNT(*) FROM outbox_status_log GROUP BY status ORDER BY status")
+                .fetch_all(store.pool()),
+        )
+        .expect("log")
+        .iter()
+        .map(|r| (sqlx::Row::get(r, 0), sqlx::Row::get(r, 1)))
+        .collect()
+    };
+    let emails = |summary: &Value| -> i64 {
+        summary["rows"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .map(|r| r["emails"].as_array().map_or(0, Vec::len) as i64)
+            .sum()
+    };
+
+    // Without --out: acknowledgements, forwards and a redirect, each written `discarded` once.
+    let demo = |f: &str| root().join("fixtures/demo").join(f).display().to_string();
+    let inputs = [
+        demo("01-kp-ecm-accepted.eml"),
+        demo("07-county-batch-xlsx-mixed.eml"),
+        demo("13-unclassified-new-referral.eml"),
+        demo("14-iehp-not-kp-member.eml"),
+    ];
+    let inputs: Vec<&str> = inputs.iter().map(String::as_str).collect();
+    let discarded = emails(&replay(&config, &inputs, None));
+    assert!(discarded >= 8, "{discarded} emails");
+    assert_eq!(statuses(), vec![("discarded".to_string(), discarded)]);
+
+    // With --out: written to files, each row `sent` in its insert.
+    let out = dir.path().join("out");
+    let inputs = [
+        demo("02-kp-cs-housing-deposits-scal.eml"),
+        demo("21-nle-self-referral.eml"),
+    ];
+    let inputs: Vec<&str> = inputs.iter().map(String::as_str).collect();
+    let sent = emails(&replay(&config, &inputs, Some(&out)));
+    assert!(sent >= 3, "{sent} emails");
+    assert_eq!(files(&out, &["eml"]).len() as i64, sent);
+    assert_eq!(
+        statuses(),
+        vec![("discarded".to_string(), discarded), ("sent".to_string(), sent)]
+    );
+    let pending: i64 = sqlx::Row::get(
+        &rt.block_on(
+            sqlx::query("SELECT COUNT(*) FROM outbox WHERE status = 'pending'").fetch_one(store.pool()),
+        )
+        .expect("count"),
+        0,
+    );
+    assert_eq!(pending, 0);
+}
+
+/// Issue #9, "a test shows replayed mail is never sent by a later `run` on the same store".
+/// When the replay runs, the store holds a backlog of 1,000 older due emails (mail queued while
+/// SMTP was down). Replay used to look for its own rows among the first 1,000 due ones
+/// (`due_mail(1000)`) to mark them discarded, found none of them there, and left them pending.
+/// The backlog is then set aside, so that only the replay's rows could be due, and the daemon
+/// starts on the same store with the real SMTP sink behind it: it mails the message it takes
+/// in itself, and nothing of the replay.
+#[test]
+fn replayed_mail_is_never_sent_by_a_later_run_on_the_same_store() {
+    let s = setup("");
+    let rt = tokio::runtime::Runtime::new().expect("rt");
+    let store = rt.block_on(Store::open(&s.store_url)).expect("store");
+    let backlog = rt.block_on(async {
+        let eml = b"From: Intake <regmcdurns-kpnc@kp.org>\r\nTo: backlog@example.test\r\n\
+                    Subject: backlog\r\n\r\nbody\r\n";
+        let outbox = (0..1000)
+            .map(|i| NewOutbox {
+                kind: "ack".into(),
+                recipient: "backlog@example.test".into(),
+                reference: format!("BACKLOG-{i}"),
+                eml: eml.to_vec(),
+                status: OutboxStatus::Pending,
+            })
+            .collect();
+        let msg = NewMessage {
+            content_hash: "backlog",
+            mailbox: "test",
+            uidvalidity: None,
+            uid: None,
+            rfc_message_id: None,
+            inbox_region: "ncal",
+            disposition: "test",
+            programs_json: "[]".into(),
+            reasons_json: "[]".into(),
+            summary_json: "{}".into(),
+            raw: b"Subject: backlog\r\n\r\nbody\r\n",
+            imap: None,
+            events: Vec::new(),
+            suppressions: Vec::new(),
+        };
+        store
+            .commit_message(msg, &[], "BACKLOG", |_, _| Ok((Vec::new(), outbox)))
+            .await
+            .expect("backlog")
+            .message_id
+    });
+
+    let demo = |f: &str| root().join("fixtures/demo").join(f).display().to_string();
+    let inputs = [
+        demo("01-kp-ecm-accepted.eml"),
+        demo("07-county-batch-xlsx-mixed.eml"),
+        demo("13-unclassified-new-referral.eml"),
+        demo("14-iehp-not-kp-member.eml"),
+    ];
+    let inputs: Vec<&str> = inputs.iter().map(String::as_str).collect();
+    let summary = replay(&s.config, &inputs, None);
+    let replayed: usize = summary["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| r["emails"].as_array().map_or(0, Vec::len))
+        .sum();
+    assert!(replayed >= 8, "{replayed} emails replayed");
+    rt.block_on(
+        sqlx::query("UPDATE outbox SET status = 'failed' WHERE message_id = $1")
+            .bind(&backlog)
+            .execute(store.pool()),
+    )
+    .expect("set the backlog aside");
+
+    let d = Daemon::start(&s.config);
+    s.env.append(
+        "scal@example.test",
+        "INBOX",
+        &std::fs::read(root().join("fixtures/demo/02-kp-cs-housing-deposits-scal.eml")).expect("demo"),
+    );
+    s.env.wait_sink(2, Duration::from_secs(15));
+    // Time for another round of the sender, which would take anything still due.
+    std::thread::sleep(Duration::from_secs(2));
+    let subjects: Vec<String> = s
+        .env
+        .sink()
+        .iter()
+        .filter_map(|m| {
+            MessageParser::default()
+                .parse(&m.raw)?
+                .subject()
+                .map(str::to_string)
+        })
+        .collect();
+    d.stop();
+    assert_eq!(
+        subjects.len(),
+        2,
+        "only the daemon's own message is answered: {subjects:?}"
+    );
+    assert!(subjects.iter().all(|t| t.contains("CS-SCAL-")), "{subjects:?}");
+    let left: Vec<(String, i64)> = rt
+        .block_on(
+            sqlx::query(
+                "SELECT status, COUNT(*) FROM outbox WHERE message_id <> $1 AND status <> 'sent'
+                 GROUP BY status",
+            )
+            .bind(&backlog)
+            .fetch_all(store.pool()),
+        )
+        .expect("statuses")
+        .iter()
+        .map(|r| (sqlx::Row::get(r, 0), sqlx::Row::get(r, 1)))
+        .collect();
+    assert_eq!(left, vec![("discarded".to_string(), replayed as i64)]);
 }

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use lettre::Message;
 use referral_intake::config::{Config, Secret, SmtpConfig, TlsMode};
 use referral_intake::sender::Sender;
-use referral_intake::store::{NewMessage, NewOutbox, Store, now_ms};
+use referral_intake::store::{NewMessage, NewOutbox, OutboxStatus, Store, now_ms};
 use sqlx::Row;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
@@ -129,6 +129,7 @@ async fn queue(store: &Store, tag: &str, mails: &[(&str, &str, &str, &str)]) -> 
             recipient: (*to).into(),
             reference: format!("TEST-{tag}-{i}"),
             eml: eml(to, subject, body),
+            status: OutboxStatus::Pending,
         })
         .collect();
     let hash = format!("hash-{tag}");

@@ -10,7 +10,7 @@ use referral_intake::config::{Config, InboxConfig, TlsMode};
 use referral_intake::oauth::TokenSources;
 use referral_intake::sender::Sender;
 use referral_intake::source::connect::connect;
-use referral_intake::store::{NewMessage, NewOutbox, Store};
+use referral_intake::store::{NewMessage, NewOutbox, OutboxStatus, Store};
 use sqlx::Row;
 
 use crate::support::mailenv::MailEnv;
@@ -91,6 +91,7 @@ fn smtp_starttls_without_the_ca_is_refused_with_a_certificate_error() {
             recipient: "jane@example.test".into(),
             reference: "T-1".into(),
             eml,
+            status: OutboxStatus::Pending,
         }];
         let ids = store
             .commit_message(msg, &[], "T", |_, _| Ok((Vec::new(), outbox)))
@@ -137,7 +138,7 @@ fn smtp_starttls_without_the_ca_is_refused_with_a_certificate_error() {
 }
 
 /// `tls = "none"` to a host that is not loopback: refused by the IMAP connector and the SMTP
-/// sender before any connection, and by `run` at start-up.
+/// sender before any connection, and by `run` at start-up and `check-config` alike.
 #[test]
 fn plaintext_to_a_remote_host_is_refused() {
     let env = MailEnv::start();
@@ -158,14 +159,40 @@ fn plaintext_to_a_remote_host_is_refused() {
     let err = err_text(Sender::with_smtp(store, cfg.clone(), smtp));
     assert!(err.contains("plaintext SMTP"), "{err}");
 
-    // The daemon refuses to start with such a config (exit 1, a clear message).
-    let text = env
-        .config_toml(&cfg.main.store.url)
-        .replace("host = \"127.0.0.1\"\nport", "host = \"smtp.example.org\"\nport");
-    let path = dir.path().join("remote-plain.toml");
-    std::fs::write(&path, text).expect("config");
-    let out = run(&["--config", path.to_str().expect("utf8"), "run"]);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("plaintext SMTP"), "{stderr}");
+    // The daemon refuses to start with such a config (exit 1, a clear message), and
+    // `check-config` refuses it with the same words (issue #9: it answered "ok": true).
+    let smtp_remote = env.config_toml(&cfg.main.store.url).replacen(
+        "[smtp]\nhost = \"127.0.0.1\"",
+        "[smtp]\nhost = \"smtp.example.org\"",
+        1,
+    );
+    let imap_remote = env.config_toml(&cfg.main.store.url).replacen(
+        "address = \"REGMCDURNS-KPNC@kp.org\"\nhost = \"127.0.0.1\"",
+        "address = \"REGMCDURNS-KPNC@kp.org\"\nhost = \"imap.example.org\"",
+        1,
+    );
+    for (name, text, want) in [
+        ("remote-plain-smtp.toml", smtp_remote, "plaintext SMTP"),
+        ("remote-plain-imap.toml", imap_remote, "plaintext IMAP"),
+    ] {
+        // (A config left unchanged would start the daemon and never return.)
+        assert_ne!(text, env.config_toml(&cfg.main.store.url), "{name}");
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).expect("config");
+        let path = path.to_str().expect("utf8");
+        let out = run(&["--config", path, "run"]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{name}: {stderr}");
+        let refused = |s: &str| {
+            s.lines()
+                .find(|l| l.contains(want))
+                .map(|l| l.trim_start_matches("error: ").to_string())
+        };
+        let by_run = refused(&stderr).unwrap_or_else(|| panic!("{name}: run names {want}: {stderr}"));
+        let out = run(&["check-config", "--config", path]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{name}: {stderr}");
+        assert_eq!(refused(&stderr), Some(by_run), "{name}: the same message");
+        assert!(out.stdout.is_empty(), "{name}: no ok report");
+    }
 }

@@ -18,6 +18,10 @@ use crate::message::{Email, OWN_STAMP_HEADER};
 use crate::model::{FieldKey, Outcome, Reason};
 use crate::pipeline::{Decision, EmailKind, PlannedEmail, ReferralDecision};
 
+mod samples;
+
+pub use samples::check_templates;
+
 /// One composed email, ready for the outbox.
 #[derive(Debug, Clone)]
 pub struct Composed {
@@ -120,22 +124,11 @@ pub fn compose(
             .main
             .region(&plan.region)
             .with_context(|| format!("region `{}` is not configured", plan.region))?;
-        let reference = plan
-            .referrals
-            .first()
-            .and_then(|i| refs.get(*i))
-            .map(String::as_str)
-            .unwrap_or(msg_ref);
-        let rendered = match plan.kind {
-            EmailKind::Ack | EmailKind::Redirect => {
-                let ctx = reply_ctx(d, plan, region, refs, reference);
-                cfg.templates.render(plan.kind.code(), &ctx)?
-            }
-            EmailKind::Forward => {
-                let ctx = forward_ctx(d, plan, region, email, refs, reference);
-                cfg.templates.render("forward", &ctx)?
-            }
-        };
+        let reference = plan_reference(plan, refs, msg_ref);
+        let rendered = cfg.templates.render(
+            plan.kind.code(),
+            &template_context(d, plan, region, email, refs, reference),
+        )?;
         if plan.kind == EmailKind::Forward && !forward_allowed(cfg, &plan.to) {
             bail!("forward destination is not on the allow-list; refusing to send it");
         }
@@ -148,6 +141,36 @@ pub fn compose(
         });
     }
     Ok(out)
+}
+
+/// The reference an email is filed under: its first referral's, else the message's.
+fn plan_reference<'a>(plan: &PlannedEmail, refs: &'a [String], msg_ref: &'a str) -> &'a str {
+    plan.referrals
+        .first()
+        .and_then(|i| refs.get(*i))
+        .map(String::as_str)
+        .unwrap_or(msg_ref)
+}
+
+/// What the template of `plan.kind` (`ack`, `redirect` or `forward`) sees: the one place a
+/// decision becomes template variables, used to send and to check templates at load
+/// ([`check_templates`]).
+fn template_context(
+    d: &Decision,
+    plan: &PlannedEmail,
+    region: &RegionConfig,
+    email: Option<&Email>,
+    refs: &[String],
+    reference: &str,
+) -> minijinja::Value {
+    match plan.kind {
+        EmailKind::Ack | EmailKind::Redirect => {
+            minijinja::Value::from_serialize(reply_ctx(d, plan, region, refs, reference))
+        }
+        EmailKind::Forward => {
+            minijinja::Value::from_serialize(forward_ctx(d, plan, region, email, refs, reference))
+        }
+    }
 }
 
 /// Team and review addresses of every region, plus `[outbound] forward_allow`.
