@@ -339,11 +339,12 @@ mod tests {
         assert_eq!(
             got,
             vec![
-                // The first heading has no widget above it: it may be the form's title.
-                (None, None, RawValue::Text("Jane Sample".into())),
+                // The first heading has no widget above it: it may be the form's title. The
+                // caption printed left of each box is its label.
+                (None, Some("Name"), RawValue::Text("Jane Sample".into())),
                 (
                     Some("REFERRING PROVIDER"),
-                    None,
+                    Some("Name"),
                     RawValue::Text("Testy McTestface".into())
                 ),
                 (
