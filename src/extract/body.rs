@@ -191,6 +191,20 @@ fn read_part(text: &str, forwarded: bool) -> (Vec<RawEntry>, usize, Vec<RawEntry
             });
             continue;
         }
+        // Several pairs on one line: a table row of label, value, label, value (an HTML table
+        // turned into tab-separated cells), or `Label: value` pieces set apart by wide gaps.
+        if let Some(pairs) = several_pairs(line) {
+            for (label, value) in pairs {
+                labelled += 1;
+                entries.push(RawEntry {
+                    name: label,
+                    alt: None,
+                    section: section.clone(),
+                    value: RawValue::Text(value),
+                });
+            }
+            continue;
+        }
         match split_line(line) {
             Some((label, value)) => {
                 if value.is_empty() {
@@ -375,6 +389,45 @@ fn split_line(line: &str) -> Option<(String, String)> {
             .then(|| (l.trim().trim_end_matches(':').to_string(), v.to_string()))
     };
     colon.or_else(question).or_else(tabbed)
+}
+
+/// `Label<TAB>value<TAB>Label<TAB>value` or `Label: value   Label: value`: each pair, when there
+/// are at least two and every label is plausible.
+fn several_pairs(line: &str) -> Option<Vec<(String, String)>> {
+    let cells: Vec<&str> = line
+        .split('\t')
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect();
+    if cells.len() >= 4 && cells.len().is_multiple_of(2) {
+        let pairs: Vec<(String, String)> = cells
+            .chunks(2)
+            .filter_map(|p| match p {
+                [l, v] if plausible_label(l) && super::looks_like_label(l) => {
+                    Some((l.trim_end_matches(':').to_string(), (*v).to_string()))
+                }
+                _ => None,
+            })
+            .collect();
+        return (pairs.len() * 2 == cells.len()).then_some(pairs);
+    }
+    let pieces: Vec<&str> = line
+        .split("   ")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
+    if pieces.len() < 2 {
+        return None;
+    }
+    let pairs: Vec<(String, String)> = pieces
+        .iter()
+        .filter_map(|p| {
+            p.split_once(':')
+                .filter(|(l, v)| plausible_label(l) && !v.trim().is_empty())
+                .map(|(l, v)| (l.trim().to_string(), v.trim().to_string()))
+        })
+        .collect();
+    (pairs.len() == pieces.len()).then_some(pairs)
 }
 
 /// A line that is a tick mark and its caption: `☒ Housing Deposits`, `[ ] Sobering Centers`.
@@ -567,5 +620,26 @@ mod tests {
             "{names:?}"
         );
         assert!(names.contains(&"Sender organization".to_string()), "{names:?}");
+    }
+
+    #[test]
+    fn class10_several_pairs_on_a_line() {
+        assert_eq!(
+            several_pairs("Member Name\tJane Sample\tDOB\t2/14/1998"),
+            Some(vec![
+                ("Member Name".into(), "Jane Sample".into()),
+                ("DOB".into(), "2/14/1998".into())
+            ])
+        );
+        assert_eq!(
+            several_pairs("Phone: 714-555-0198   E-mail: pexample@example.org"),
+            Some(vec![
+                ("Phone".into(), "714-555-0198".into()),
+                ("E-mail".into(), "pexample@example.org".into())
+            ])
+        );
+        // A sentence with wide spacing, or a row of values, is not pairs.
+        assert_eq!(several_pairs("Thanks,   see you soon"), None);
+        assert_eq!(several_pairs("Sample\tJane\t91234567A\t555-0100"), None);
     }
 }

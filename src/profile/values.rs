@@ -222,6 +222,17 @@ impl<'a> Accumulator<'a> {
                     }
                 }
             }
+            // "Referring PHN: Harlan Sample" (a public health nurse, not a phone number): a
+            // name under a referrer's phone or email label is the referrer's name.
+            K::ReferrerPhone | K::ReferrerEmail
+                if text_of(v).is_some_and(|t| {
+                    t.chars().filter(char::is_ascii_digit).count() < 7
+                        && !t.contains('@')
+                        && nz::led_by_person_name(&t)
+                }) =>
+            {
+                self.field(K::ReferrerName, v);
+            }
             K::MemberPhone | K::ReferrerPhone | K::MemberEmail | K::ReferrerEmail => {
                 if let Some(t) = text_of(v) {
                     let (phone_key, email_key) = match key {

@@ -412,6 +412,78 @@ fn decode(v: &RawValue, key: &std::collections::HashMap<String, String>) -> RawV
     }
 }
 
+/// Checklists whose marks sit in a column left of the captions (`X | Experiencing homelessness`
+/// over ` | High utilizer`): `(row, caption column, mark column, marked)` for every option of a
+/// run of caption rows with at least one mark, the unmarked ones included. Two such lists may
+/// stand side by side.
+fn mark_columns(grid: &Grid, rows: &[Row<'_>]) -> Vec<(u32, u32, u32, Option<RawValue>)> {
+    let is_mark = |v: &RawValue| {
+        matches!(
+            tick_value(v),
+            Some(RawValue::Text(_)) | Some(RawValue::Checked(true))
+        )
+    };
+    let caption = |r: u32, c: u32| {
+        grid.get((r, c)).and_then(as_text).is_some_and(|t| {
+            let v = RawValue::Text(t.to_string());
+            !is_colon_label(&v)
+                && tick_value(&v).is_none()
+                && glyph_caption(&v).is_none()
+                && t.chars().any(char::is_alphabetic)
+        })
+    };
+    let mut out = Vec::new();
+    let mut columns: Vec<u32> = rows
+        .iter()
+        .flat_map(|r| r.cells.iter().filter(|(_, v)| is_mark(v)).map(|(c, _)| *c))
+        .collect();
+    columns.sort_unstable();
+    columns.dedup();
+    for mark_col in columns {
+        let caption_col = mark_col + 1;
+        let marked_rows: Vec<u32> = rows
+            .iter()
+            .filter(|r| {
+                r.cells.iter().any(|(c, v)| *c == mark_col && is_mark(v)) && caption(r.index, caption_col)
+            })
+            .map(|r| r.index)
+            .collect();
+        let mut seen: HashSet<u32> = HashSet::new();
+        for start in marked_rows {
+            // The run of caption rows around a marked one, its mark cell empty or a mark.
+            let option = |r: u32| {
+                caption(r, caption_col)
+                    && grid
+                        .get((r, mark_col))
+                        .is_none_or(|v| is_mark(v) || tick_value(v).is_some())
+            };
+            let mut first = start;
+            while first > 0 && option(first - 1) {
+                first -= 1;
+            }
+            let mut last = start;
+            while option(last + 1) {
+                last += 1;
+            }
+            // One marked option alone is a caption beside a mark, read as before.
+            if last == first {
+                continue;
+            }
+            for r in first..=last {
+                if seen.insert(r) {
+                    // The mark as written (`X` stays text, as a mark beside a caption does).
+                    let mark = grid
+                        .get((r, mark_col))
+                        .filter(|v| is_mark(v))
+                        .and_then(tick_value);
+                    out.push((r, caption_col, mark_col, mark));
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Form reading state: entries so far, the current section, and cells already used as values.
 struct Form<'g> {
     grid: &'g Grid,
@@ -613,10 +685,20 @@ impl Form<'_> {
 /// Whether `labels` is a row of two or more printed labels (no colons, no ticks) and `values`,
 /// right under it, holds values in those columns and nowhere else.
 fn labels_over_values(labels: &Row<'_>, values: &Row<'_>) -> bool {
+    // Every cell short text, no `Label:` pair; all but one of them read as labels (a one-word
+    // caption such as "Clinic" names no field we know, yet sits among labels).
+    let label_like = labels
+        .cells
+        .iter()
+        .filter(|(_, v)| as_text(v).is_some_and(|t| looks_like_label(t) || t.trim_end().ends_with('?')))
+        .count();
     let all_labels = labels.cells.len() >= 2
+        && label_like + 1 >= labels.cells.len()
+        && label_like >= 2
         && labels.cells.iter().all(|(_, v)| {
-            as_text(v).is_some_and(|t| looks_like_label(t) || t.trim_end().ends_with('?'))
-                && !is_colon_label(v)
+            as_text(v).is_some_and(|t| {
+                t.split_whitespace().count() <= 8 && !t.chars().any(|c| c.is_ascii_digit() || c == '@')
+            }) && !is_colon_label(v)
                 && inline_pair(v).is_none()
         });
     let under = values.index == labels.index + 1
@@ -668,7 +750,17 @@ fn read_form(grid: &Grid, rows: &[Row<'_>]) -> Vec<RawEntry> {
         used: HashSet::new(),
         value_cols: value_columns(rows),
     };
+    let marks = mark_columns(grid, rows);
     for (ri, row) in rows.iter().enumerate() {
+        // Options of a checklist with its marks in a column of their own: every caption is an
+        // option, marked or not, and never another caption's value.
+        for (r, caption_col, mark_col, mark) in marks.iter().filter(|(r, _, _, _)| *r == row.index) {
+            if let Some(text) = grid.get((*r, *caption_col)).and_then(as_text) {
+                form.used.insert((*r, *caption_col));
+                form.used.insert((*r, *mark_col));
+                form.push(label_name(text), mark.clone().unwrap_or(RawValue::Checked(false)));
+            }
+        }
         // Rows of labels printed over rows of their values ("Member Last Name | Member First
         // Name" over "Fakerly | Beatrix"): each label takes the cell under it, whatever the
         // columns hold elsewhere on the sheet.
@@ -1029,5 +1121,45 @@ mod tests {
             got.contains(&("Email".into(), "pexample@example.org".into())),
             "{got:?}"
         );
+    }
+
+    #[test]
+    fn class8_two_checklists_side_by_side_with_marks_left_of_captions() {
+        let g = grid(&[
+            ((0, 0), t("ECM - Population of Focus")),
+            ((0, 3), t("Community Supports requested")),
+            ((1, 0), t("X")),
+            ((1, 1), t("Experiencing homelessness")),
+            ((1, 4), t("Housing Transition Navigation")),
+            ((2, 1), t("High utilizer")),
+            ((2, 3), t("X")),
+            ((2, 4), t("Housing Deposits")),
+            ((3, 1), t("Birth equity")),
+            ((5, 0), t("Referring clinician")),
+            ((5, 2), t("Clinic")),
+            ((5, 4), t("Clinician phone")),
+            ((6, 0), t("Pat Example")),
+            ((6, 2), t("Example Demo Clinic")),
+            ((6, 4), t("415-555-0181")),
+        ]);
+        let SheetLayout::Form(entries) = read_sheet(&g) else {
+            panic!("a form")
+        };
+        let got: Vec<(&str, RawValue)> = entries
+            .iter()
+            .map(|e| (e.name.as_str(), e.value.clone()))
+            .collect();
+        for want in [
+            ("Experiencing homelessness", t("X")),
+            ("Housing Transition Navigation", RawValue::Checked(false)),
+            ("High utilizer", RawValue::Checked(false)),
+            ("Housing Deposits", t("X")),
+            ("Birth equity", RawValue::Checked(false)),
+            ("Referring clinician", t("Pat Example")),
+            ("Clinic", t("Example Demo Clinic")),
+            ("Clinician phone", t("415-555-0181")),
+        ] {
+            assert!(got.contains(&want), "{want:?} in {got:?}");
+        }
     }
 }

@@ -37,6 +37,8 @@ fn expected_form() -> Vec<(Option<&'static str>, &'static str, RawValue)> {
         (member, "Phone", RawValue::Number(9165550123.0)),
         (member, "Address", t("123 Sample St, Sacramento, CA 95814")),
         (services, "Enhanced Care Management", t("X")),
+        // An option under a marked one, its mark cell empty: not chosen.
+        (services, "Community Supports", RawValue::Checked(false)),
         (services, "Housing Deposits", RawValue::Checked(true)),
         (services, "Recuperative Care", RawValue::Checked(false)),
         (services, "Homeless", RawValue::Checked(true)),

@@ -360,3 +360,14 @@ fn class5_a_column_for_two_lists_is_typed_by_its_value() {
     let f = read(&[("CHW Hrs", txt("3"))]);
     assert_eq!(f.chw_units, Some(6));
 }
+
+#[test]
+fn class9_a_name_under_a_referrer_phone_label_is_the_referrer() {
+    // "PHN" is a public health nurse as often as a phone.
+    let f = read(&[
+        ("Referring PHN", txt("Harlan Sample")),
+        ("Phone", txt("530-555-0184")),
+    ]);
+    assert_eq!(f.referrer_name.as_deref(), Some("Harlan Sample"));
+    assert_eq!(f.referrer_phone.as_deref(), Some("5305550184"));
+}
