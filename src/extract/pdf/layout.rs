@@ -299,6 +299,12 @@ fn is_paragraph(text: &str) -> bool {
         && t.chars().any(char::is_lowercase)
 }
 
+/// A heading over options to tick: "(check all that apply)", "mark X", "select one".
+fn lists_options(heading: &str) -> bool {
+    let l = heading.to_lowercase();
+    ["check", "mark", "select", "tick", "apply"].iter().any(|w| l.contains(w))
+}
+
 /// A value no label could be: a date, a phone number, an email, or digits.
 fn shaped_value(text: &str) -> bool {
     let t = text.trim();
@@ -495,6 +501,8 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
                 && unused(&used, li + 1, 0)
                 && line.y - next.y <= BELOW_WINDOW_EM * line.size
                 && is_paragraph(&para.text)
+                && !enumerated(&para.text)
+                && !lists_options(&cell.text)
             {
                 mark(&mut used, li + 1, 0);
                 emit(
