@@ -215,8 +215,7 @@ fn run(cli: Cli) -> Result<i32> {
                 today: chrono::Local::now().date_naive(),
                 inbox_region: None,
             };
-            let (mut d, email) = pipeline::decide(&raw, &ctx);
-            pipeline::plan_review_emails(&cfg, &mut d, email.as_ref());
+            let (d, _) = pipeline::decide(&raw, &ctx);
             let mut out = serde_json::to_value(&d)?;
             // The specific, content-free detail behind `unreadable_attachment` and
             // `unsupported_attachment`: what was wrong with each document that could not be read.

@@ -1,9 +1,15 @@
 //! Ingesting one message: dedupe, decide, compose and commit — the step `replay` and the daemon
 //! share.
 //!
-//! Order matters: the decision and the emails are computed first (pure, off the async runtime),
-//! then the message, its referrals, its outbox rows and an audit event are committed in one
-//! transaction. Sending happens afterwards, from the outbox.
+//! Order matters:
+//! 1. [`decide`]: the message is read ([`pipeline::extract`], pure, on the blocking pool), the
+//!    facts screening needs are fetched in one query ([`Facts`]), and it is screened with them
+//!    ([`pipeline::screen`], pure): every email planned;
+//! 2. [`commit`]: the facts are fetched again (an earlier message's commit may have changed them;
+//!    if so the message is screened again, not read again), then the message, its referrals, its
+//!    outbox rows and an audit event are committed in one transaction.
+//!
+//! Sending happens afterwards, from the outbox.
 
 use std::sync::Arc;
 
@@ -15,8 +21,8 @@ use crate::config::{Config, FilingConfig};
 use crate::message::Email;
 use crate::model::{Disposition, Reason};
 use crate::outbox;
-use crate::pipeline::{self, Context, Decision};
-use crate::store::{ImapRef, NewMessage, NewOutbox, NewReferral, OutboxStatus, Roster, Store, StoreLookups};
+use crate::pipeline::{self, Decision};
+use crate::store::{ImapRef, NewMessage, NewOutbox, NewReferral, OutboxStatus, Roster, Store};
 
 /// Where a message came from.
 #[derive(Debug, Clone)]
@@ -129,17 +135,47 @@ pub async fn ingest(
 /// A message decided but not yet committed.
 pub struct Decided {
     raw: Vec<u8>,
+    /// What was read, kept so a commit that finds the facts changed can screen again.
+    read: Option<pipeline::Extracted>,
     decision: Decision,
     email: Option<Email>,
     decide_time: std::time::Duration,
-    /// CINs whose open-ECM lookup answered "no" while deciding: the one input of a decision
-    /// that a commit of another message can change (see [`commit`]).
-    ecm_checked: Vec<String>,
+    /// The facts the decision was screened with.
+    facts: Facts,
 }
 
-/// Decides a message off the async runtime, bounded by the backstop time limit. Reads the store
-/// (the open-ECM lookup) but writes nothing, so the inbox can decide the next message while the
-/// previous one commits.
+/// What screening needs from outside the message, fetched before it: the members (by CIN) with
+/// an open ECM referral, and the roster. A lookup failure is a store error like any other — not
+/// a silent "none open".
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Facts {
+    open_ecm: std::collections::BTreeSet<String>,
+    roster: Roster,
+}
+
+impl Facts {
+    /// The facts about `cins`, in one query.
+    pub async fn fetch(store: &Store, roster: &Roster, cins: &[String]) -> Result<Facts> {
+        Ok(Facts {
+            open_ecm: store.open_ecm_referrals(cins).await?,
+            roster: roster.clone(),
+        })
+    }
+}
+
+impl crate::screen::Lookups for Facts {
+    fn open_ecm_referral(&self, cin: &str) -> bool {
+        self.open_ecm.contains(cin)
+    }
+
+    fn on_roster(&self, cin: &str) -> Option<bool> {
+        self.roster.contains(cin)
+    }
+}
+
+/// Decides a message: reads it off the async runtime (bounded by the backstop time limit), then
+/// fetches the facts screening needs and screens it. Reads the store but writes nothing, so the
+/// inbox can decide the next message while the previous one commits.
 pub async fn decide(
     cfg: Arc<Config>,
     store: &Store,
@@ -148,60 +184,53 @@ pub async fn decide(
     source: &Source,
 ) -> Result<Decided> {
     let today = chrono::Local::now().date_naive();
-    let lookups = StoreLookups {
-        store: store.clone(),
-        roster: roster.clone(),
-        handle: tokio::runtime::Handle::current(),
-        checked: Default::default(),
-    };
     let region = source.inbox_region.clone();
     let cfg2 = cfg.clone();
     let raw = Arc::new(raw);
     let raw2 = raw.clone();
     let backstop = cfg.main.limits.backstop_time();
     let decide_started = std::time::Instant::now();
-    let decided = run_bounded(backstop, move || {
-        let ctx = Context {
-            cfg: &cfg2,
-            lookups: &lookups,
-            today,
-            inbox_region: region.as_deref(),
-        };
-        let (mut d, email) = pipeline::decide(&raw2, &ctx);
-        pipeline::plan_review_emails(&cfg2, &mut d, email.as_ref());
-        (d, email, lookups.into_checked())
+    let read = run_bounded(backstop, move || {
+        pipeline::extract(&raw2, &cfg2, today, region.as_deref())
     })
     .await
     .context("the message decision task failed")?;
-    let (decision, email, ecm_checked) = match decided {
-        Some(done) => done,
-        None => {
-            // The extraction loops' own deadline did not fire (the time went somewhere that
-            // does not look at the clock). Stop waiting: the message goes to review, and the
-            // blocking thread is left to finish on its own (it cannot be killed; the size,
-            // decompression and operator limits bound how long it can run).
-            let region = source
-                .inbox_region
-                .clone()
-                .unwrap_or_else(|| pipeline::default_region(&cfg));
-            tracing::warn!(
-                uid = source.uid.unwrap_or(-1),
-                secs = backstop.as_secs_f64(),
-                "message decision did not finish in time; filed for review"
-            );
-            let mut d = pipeline::timed_out(region, backstop);
-            pipeline::plan_review_emails(&cfg, &mut d, None);
-            (d, None, Vec::new())
-        }
-    };
-    let decide_time = decide_started.elapsed();
     let raw: Vec<u8> = Arc::try_unwrap(raw).unwrap_or_else(|shared| shared.as_ref().clone());
+    let Some(mut read) = read else {
+        // The extraction loops' own deadline did not fire (the time went somewhere that does
+        // not look at the clock). Stop waiting: the message goes to review, and the blocking
+        // thread is left to finish on its own (it cannot be killed; the size, decompression and
+        // operator limits bound how long it can run).
+        let region = source
+            .inbox_region
+            .clone()
+            .unwrap_or_else(|| pipeline::default_region(&cfg));
+        tracing::warn!(
+            uid = source.uid.unwrap_or(-1),
+            secs = backstop.as_secs_f64(),
+            "message decision did not finish in time; filed for review"
+        );
+        let mut decision = pipeline::timed_out(region, backstop);
+        pipeline::plan_review_emails(&cfg, &mut decision, None);
+        return Ok(Decided {
+            raw,
+            read: None,
+            decision,
+            email: None,
+            decide_time: decide_started.elapsed(),
+            facts: Facts::default(),
+        });
+    };
+    let facts = Facts::fetch(store, roster, &read.cins()).await?;
+    let decision = pipeline::screen(&read, &cfg, &facts);
+    let email = read.email.take();
     Ok(Decided {
         raw,
+        read: Some(read),
         decision,
         email,
-        decide_time,
-        ecm_checked,
+        decide_time: decide_started.elapsed(),
+        facts,
     })
 }
 
@@ -214,7 +243,8 @@ pub async fn decide(
 ///
 /// A decision made while an earlier message was still committing may have missed that
 /// message's ECM referral for the same member (a CHW referral is screened against open ECM
-/// referrals); if any CIN it checked now has one, the message is decided again here.
+/// referrals): the facts are fetched again here, and if they changed the message is screened
+/// again (not read again).
 pub async fn commit(
     cfg: Arc<Config>,
     store: &Store,
@@ -224,12 +254,16 @@ pub async fn commit(
     outbox_status: OutboxStatus,
 ) -> Result<Ingested> {
     let mut decided = decided;
-    for cin in &decided.ecm_checked {
-        if store.open_ecm_referral(cin).await? {
-            let spent = decided.decide_time;
-            decided = decide(cfg.clone(), store, roster, decided.raw, source).await?;
-            decided.decide_time += spent;
-            break;
+    if let Some(read) = &decided.read {
+        let now = Facts::fetch(store, roster, &read.cins()).await?;
+        if now != decided.facts {
+            // `screen` plans from the email it read; hand it back for the re-screen.
+            let mut read = decided.read.take().expect("checked above");
+            read.email = decided.email.take();
+            decided.decision = pipeline::screen(&read, &cfg, &now);
+            decided.email = read.email.take();
+            decided.facts = now;
+            decided.read = Some(read);
         }
     }
     let Decided {

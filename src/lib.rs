@@ -10,7 +10,9 @@
 //!
 //! Invariants:
 //! - Decision stages ([`classify`], [`extract`], [`profile`], [`normalize`], [`screen`],
-//!   [`pipeline::decide`]) are pure functions of their input and the configuration.
+//!   [`pipeline::extract`], [`pipeline::screen`]) are pure functions of their input, the
+//!   configuration and, for screening, the facts fetched for it beforehand
+//!   ([`ingest::Facts`]: open ECM referrals by CIN, the roster). Nothing in them reaches the store.
 //! - A message's referrals, outbox rows and audit event are committed in one transaction; nothing is
 //!   sent before that commit, and an email is marked sent only after delivery.
 //! - Member data never reaches logs or error texts: messages are identified by store id.

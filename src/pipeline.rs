@@ -185,9 +185,61 @@ pub struct Context<'a> {
     pub inbox_region: Option<&'a str>,
 }
 
-/// Decides what to do with one raw message.
+/// Decides what to do with one raw message: [`extract`], then [`screen`] with the lookups the
+/// context gives. The decision plans every email, review ones included.
 pub fn decide(raw: &[u8], ctx: &Context<'_>) -> (Decision, Option<Email>) {
-    let cfg = ctx.cfg;
+    let x = extract(raw, ctx.cfg, ctx.today, ctx.inbox_region);
+    let d = screen(&x, ctx.cfg, ctx.lookups);
+    (d, x.email)
+}
+
+/// A message read: everything a decision needs from its bytes, before screening. Reading is the
+/// costly part (MIME, PDF, sheets); screening it again with other facts costs microseconds.
+pub struct Extracted {
+    pub email: Option<Email>,
+    /// A decision reached while reading (unreadable, ignored, nothing to screen), emails planned.
+    early: Option<Decision>,
+    inbox_region: String,
+    subject_programs: BTreeSet<Program>,
+    rule: Option<String>,
+    documents: Vec<DocumentInfo>,
+    found: Vec<(usize, Option<usize>, Referral)>,
+    /// The date a referral without one was made: the message's date, else today.
+    fallback_date: NaiveDate,
+}
+
+impl Extracted {
+    /// The member CINs screening may look up (open ECM referrals, the roster).
+    pub fn cins(&self) -> Vec<String> {
+        let mut cins: Vec<String> = self
+            .found
+            .iter()
+            .filter_map(|(_, _, r)| r.fields.member_cin.clone())
+            .collect();
+        cins.sort();
+        cins.dedup();
+        cins
+    }
+
+    fn early(d: Decision, email: Option<Email>, cfg: &Config) -> Extracted {
+        let mut d = d;
+        plan_review_emails(cfg, &mut d, email.as_ref());
+        Extracted {
+            inbox_region: d.inbox_region.clone(),
+            subject_programs: BTreeSet::new(),
+            rule: None,
+            documents: Vec::new(),
+            found: Vec::new(),
+            fallback_date: NaiveDate::default(),
+            email,
+            early: Some(d),
+        }
+    }
+}
+
+/// Reads one raw message: MIME, automatic mail, the subject, every attachment (else the body),
+/// mapped to canonical fields. Pure; runs on the blocking pool in the daemon.
+pub fn extract(raw: &[u8], cfg: &Config, today: NaiveDate, inbox_region: Option<&str>) -> Extracted {
     let limits = Limits {
         deadline: Some(Deadline::after(cfg.main.limits.parse_time())),
         ..cfg.main.limits.extract_limits()
@@ -195,8 +247,7 @@ pub fn decide(raw: &[u8], ctx: &Context<'_>) -> (Decision, Option<Email>) {
     let email = match message::parse(raw, &limits) {
         Ok(e) => e,
         Err(e) => {
-            let region = ctx
-                .inbox_region
+            let region = inbox_region
                 .map(str::to_string)
                 .unwrap_or_else(|| default_region(cfg));
             let d = review(
@@ -206,11 +257,10 @@ pub fn decide(raw: &[u8], ctx: &Context<'_>) -> (Decision, Option<Email>) {
                 vec![DocumentInfo::failed(e.to_string())],
                 None,
             );
-            return (d, None);
+            return Extracted::early(d, None, cfg);
         }
     };
-    let inbox_region = ctx
-        .inbox_region
+    let inbox_region = inbox_region
         .map(str::to_string)
         .or_else(|| {
             let addrs = email.to.iter().chain(email.cc.iter()).map(|m| m.address.as_str());
@@ -226,14 +276,14 @@ pub fn decide(raw: &[u8], ctx: &Context<'_>) -> (Decision, Option<Email>) {
             Automatic::AutoReply => Reason::AutoReply,
         };
         let d = Decision::without_referrals(Disposition::Ignored, inbox_region, vec![reason]);
-        return (d, Some(email));
+        return Extracted::early(d, Some(email), cfg);
     }
 
     let class = cfg.subjects.classify(&email.subject);
     let subject_programs: BTreeSet<Program> = class.programs.iter().copied().collect();
     let map_ctx = MapContext {
         catalog: &cfg.catalog,
-        today: ctx.today,
+        today,
     };
 
     // Every attachment; the body only when no attachment gave a referral.
@@ -306,19 +356,40 @@ pub fn decide(raw: &[u8], ctx: &Context<'_>) -> (Decision, Option<Email>) {
         if reasons.iter().all(|r| *r == Reason::UnclassifiedSubject) {
             reasons.push(Reason::NoFormFound);
         }
-        return (
-            review(inbox_region, &subject_programs, reasons, documents, class.rule),
-            Some(email),
-        );
+        let d = review(inbox_region, &subject_programs, reasons, documents, class.rule);
+        return Extracted::early(d, Some(email), cfg);
     }
+    let fallback_date = email.date.map(|d| d.date_naive()).unwrap_or(today);
+    Extracted {
+        email: Some(email),
+        early: None,
+        inbox_region,
+        subject_programs,
+        rule: class.rule,
+        documents,
+        found,
+        fallback_date,
+    }
+}
 
+/// Screens what [`extract`] read, with the facts `lookups` gives (open ECM referrals, the
+/// roster), and plans every email. Pure and cheap: a commit that finds the facts changed screens
+/// again rather than reading the message again.
+pub fn screen(x: &Extracted, cfg: &Config, lookups: &dyn Lookups) -> Decision {
+    if let Some(d) = &x.early {
+        return d.clone();
+    }
+    let inbox_region = x.inbox_region.clone();
+    let subject_programs = &x.subject_programs;
+    let fallback_date = x.fallback_date;
     // Which program(s) each referral is for: the subject, else what the form ticks.
-    let fallback_date = email.date.map(|d| d.date_naive()).unwrap_or(ctx.today);
     let mut referrals = Vec::new();
+    let mut reasons = Vec::new();
     let mut unclassified = false;
     let max = cfg.main.limits.max_referrals_per_message;
-    for (doc, row, r) in found {
-        let programs = programs_for(&subject_programs, &r);
+    for (doc, row, r) in &x.found {
+        let (doc, row) = (*doc, *row);
+        let programs = programs_for(subject_programs, r);
         if programs.is_empty() {
             unclassified = true;
             continue;
@@ -340,7 +411,7 @@ pub fn decide(raw: &[u8], ctx: &Context<'_>) -> (Decision, Option<Email>) {
                 },
                 fallback_date,
                 &inbox_region,
-                ctx.lookups,
+                lookups,
             );
             let served = fields
                 .member_county
@@ -370,25 +441,29 @@ pub fn decide(raw: &[u8], ctx: &Context<'_>) -> (Decision, Option<Email>) {
         reasons.push(Reason::UnclassifiedSubject);
     }
     if referrals.is_empty() {
-        return (
-            review(inbox_region, &subject_programs, reasons, documents, class.rule),
-            Some(email),
+        let mut d = review(
+            inbox_region,
+            subject_programs,
+            reasons,
+            x.documents.clone(),
+            x.rule.clone(),
         );
+        plan_review_emails(cfg, &mut d, x.email.as_ref());
+        return d;
     }
     let programs: BTreeSet<Program> = referrals.iter().map(|r| r.program).collect();
-    let sender = reply_address(&email);
+    let sender = x.email.as_ref().and_then(reply_address);
     let emails = plan_emails(cfg, &inbox_region, &referrals, sender.as_deref());
-    let d = Decision {
+    Decision {
         disposition: Disposition::Referral,
         programs: programs.into_iter().collect(),
         inbox_region,
         reasons,
         referrals,
         emails,
-        documents,
-        rule: class.rule,
-    };
-    (d, Some(email))
+        documents: x.documents.clone(),
+        rule: x.rule.clone(),
+    }
 }
 
 /// The decision for a message a person must look at. `programs` are what its subject (or a
@@ -410,7 +485,7 @@ fn review(
 
 /// Plans the review emails once the sender is known (kept apart so `review` stays simple).
 pub fn plan_review_emails(cfg: &Config, d: &mut Decision, email: Option<&Email>) {
-    if d.disposition != Disposition::Review {
+    if d.disposition != Disposition::Review || !d.emails.is_empty() {
         return;
     }
     let region = d.inbox_region.clone();

@@ -11,7 +11,7 @@ mod lookups;
 mod retention;
 mod safety;
 
-pub use lookups::{Roster, StoreLookups};
+pub use lookups::Roster;
 pub use retention::{PurgeReport, RawMessage};
 pub use safety::{NewEvent, NewSuppression, REPLY_KINDS};
 
@@ -532,6 +532,32 @@ impl Store {
         .await
         .context("recording a failed send")?;
         Ok(())
+    }
+
+    /// The CINs among `cins` with an open ECM referral (accepted or screened out, so under
+    /// review), in one query.
+    pub async fn open_ecm_referrals(&self, cins: &[String]) -> Result<std::collections::BTreeSet<String>> {
+        let mut out = std::collections::BTreeSet::new();
+        // One statement per chunk of CINs (a message holds a handful; a batch a few hundred).
+        for chunk in cins.chunks(200) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT DISTINCT member_cin FROM referrals WHERE program = 'ecm'
+                   AND outcome IN ('accepted', 'screened_out') AND member_cin IN ({})",
+                marks.join(", ")
+            );
+            // Only numbered placeholders are formatted in; the CINs are bound.
+            let mut q = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql));
+            for cin in chunk {
+                q = q.bind(cin);
+            }
+            out.extend(
+                q.fetch_all(&self.pool)
+                    .await
+                    .context("looking up open ECM referrals")?,
+            );
+        }
+        Ok(out)
     }
 
     /// Whether an open ECM referral (accepted or screened out, so under review) exists for a CIN.

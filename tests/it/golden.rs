@@ -28,8 +28,7 @@ fn demo_messages_explain_as_expected() {
             today: today(),
             inbox_region: None,
         };
-        let (mut d, email) = pipeline::decide(&raw, &ctx);
-        pipeline::plan_review_emails(&cfg, &mut d, email.as_ref());
+        let (d, _) = pipeline::decide(&raw, &ctx);
         let actual = serde_json::to_value(&d).expect("json");
         if let Some(f) = check_golden(&eml.with_extension("expected.json"), &actual) {
             failures.push(f);

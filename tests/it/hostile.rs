@@ -176,8 +176,7 @@ fn the_daemon_files_the_hostile_corpus_and_goes_on() {
             today: NaiveDate::from_ymd_opt(2026, 11, 25).expect("date"),
             inbox_region: Some("ncal"),
         };
-        let (mut d, email) = pipeline::decide(raw, &ctx);
-        pipeline::plan_review_emails(&cfg, &mut d, email.as_ref());
+        let (d, _) = pipeline::decide(raw, &ctx);
         planned += d.emails.len();
         let accepted = want
             .get(name.as_str())

@@ -171,6 +171,34 @@ fn demo_mailbox_replays_as_intended_and_dedupes() {
             dir.path().join("data/test.db").display()
         )))
         .expect("store");
+    // The facts screening fetches: the CINs with an open ECM referral, in one query, exactly.
+    let ecm: Vec<String> = rt
+        .block_on(
+            sqlx::query_scalar::<_, String>(
+                "SELECT DISTINCT member_cin FROM referrals WHERE program = 'ecm'
+                   AND outcome IN ('accepted', 'screened_out') AND member_cin IS NOT NULL",
+            )
+            .fetch_all(store.pool()),
+        )
+        .expect("ecm cins");
+    assert!(!ecm.is_empty(), "the demo has accepted ECM referrals");
+    let mut asked = ecm.clone();
+    asked.push("99999999Z".into());
+    let open = rt.block_on(store.open_ecm_referrals(&asked)).expect("facts");
+    assert_eq!(open.into_iter().collect::<Vec<_>>(), {
+        let mut e = ecm.clone();
+        e.sort();
+        e
+    });
+    // A store that does not answer is an error, not "no open ECM referral".
+    rt.block_on(store.pool().close());
+    assert!(rt.block_on(store.open_ecm_referrals(&asked)).is_err());
+    let store = rt
+        .block_on(Store::open(&format!(
+            "sqlite://{}",
+            dir.path().join("data/test.db").display()
+        )))
+        .expect("store");
     let messages = rt.block_on(store.count("messages")).expect("count");
     // 39 files, one of them a byte-for-byte duplicate.
     assert_eq!(

@@ -302,7 +302,9 @@ fn is_paragraph(text: &str) -> bool {
 /// A heading over options to tick: "(check all that apply)", "mark X", "select one".
 fn lists_options(heading: &str) -> bool {
     let l = heading.to_lowercase();
-    ["check", "mark", "select", "tick", "apply"].iter().any(|w| l.contains(w))
+    ["check", "mark", "select", "tick", "apply"]
+        .iter()
+        .any(|w| l.contains(w))
 }
 
 /// A value no label could be: a date, a phone number, an email, or digits.

@@ -15,8 +15,7 @@ fn decide(cfg: &Config, raw: &[u8]) -> Decision {
         today,
         inbox_region: None,
     };
-    let (mut d, email) = pipeline::decide(raw, &ctx);
-    pipeline::plan_review_emails(cfg, &mut d, email.as_ref());
+    let (d, _) = pipeline::decide(raw, &ctx);
     d
 }
 
