@@ -127,9 +127,36 @@ pub async fn ingest(
     raw: Vec<u8>,
     source: &Source,
     outbox_status: OutboxStatus,
-) -> Result<Ingested> {
+) -> Result<Ingested, Error> {
     let decided = decide(cfg.clone(), store, roster, raw, source).await?;
     commit(cfg, store, roster, decided, source, outbox_status).await
+}
+
+/// Why a message could not be ingested, by what the caller does about it.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The store did not answer: nothing is wrong with the message. Wait for the store and try
+    /// again; spend no attempt.
+    #[error("the store did not answer: {0:#}")]
+    Store(anyhow::Error),
+    /// This message could not be processed: count an attempt, and after the last keep it for a
+    /// person (quarantine) and move on.
+    #[error("{0:#}")]
+    Message(anyhow::Error),
+    /// Our configuration cannot handle it (its mail cannot be composed): an operator must act.
+    /// Pause the inbox, log an ERROR, spend no attempt.
+    #[error("the configuration cannot handle this message: {0:#}")]
+    Config(anyhow::Error),
+}
+
+/// Marks an error from composing mail inside the store's transaction as ours to fix.
+#[derive(Debug)]
+struct ComposeFailed;
+
+impl std::fmt::Display for ComposeFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("composing the message's emails")
+    }
 }
 
 /// A message decided but not yet committed.
@@ -182,7 +209,7 @@ pub async fn decide(
     roster: &Roster,
     raw: Vec<u8>,
     source: &Source,
-) -> Result<Decided> {
+) -> Result<Decided, Error> {
     let today = chrono::Local::now().date_naive();
     let region = source.inbox_region.clone();
     let cfg2 = cfg.clone();
@@ -194,7 +221,8 @@ pub async fn decide(
         pipeline::extract(&raw2, &cfg2, today, region.as_deref())
     })
     .await
-    .context("the message decision task failed")?;
+    .context("the message decision task failed")
+    .map_err(Error::Message)?;
     let raw: Vec<u8> = Arc::try_unwrap(raw).unwrap_or_else(|shared| shared.as_ref().clone());
     let Some(mut read) = read else {
         // The extraction loops' own deadline did not fire (the time went somewhere that does
@@ -221,7 +249,9 @@ pub async fn decide(
             facts: Facts::default(),
         });
     };
-    let facts = Facts::fetch(store, roster, &read.cins()).await?;
+    let facts = Facts::fetch(store, roster, &read.cins())
+        .await
+        .map_err(Error::Store)?;
     let decision = pipeline::screen(&read, &cfg, &facts);
     let email = read.email.take();
     Ok(Decided {
@@ -252,10 +282,12 @@ pub async fn commit(
     decided: Decided,
     source: &Source,
     outbox_status: OutboxStatus,
-) -> Result<Ingested> {
+) -> Result<Ingested, Error> {
     let mut decided = decided;
     if let Some(read) = &decided.read {
-        let now = Facts::fetch(store, roster, &read.cins()).await?;
+        let now = Facts::fetch(store, roster, &read.cins())
+            .await
+            .map_err(Error::Store)?;
         if now != decided.facts {
             // `screen` plans from the email it read; hand it back for the re-screen.
             let mut read = decided.read.take().expect("checked above");
@@ -287,13 +319,14 @@ pub async fn commit(
                 folder,
             })
     };
-    if let Some(original) = store.seen(&hash).await? {
+    if let Some(original) = store.seen(&hash).await.map_err(Error::Store)? {
         // Already stored: nothing new is decided or sent. Over IMAP the UID is still recorded
         // and filed — with the original after a UIDVALIDITY change, as a duplicate otherwise.
         let folder = if source.resync {
             store
                 .folder_of(&original)
-                .await?
+                .await
+                .map_err(Error::Store)?
                 .unwrap_or_else(|| cfg.main.filing.ignored.clone())
         } else {
             cfg.main.filing.ignored.clone()
@@ -305,7 +338,8 @@ pub async fn commit(
                     &original,
                     if source.resync { "resynced" } else { "duplicate" },
                 )
-                .await?;
+                .await
+                .map_err(Error::Store)?;
         }
         let d = Decision::without_referrals(
             Disposition::Ignored,
@@ -329,13 +363,19 @@ pub async fn commit(
     let mut suppressions = Vec::new();
     let mut bounce = None;
     if decision.reasons.contains(&Reason::Bounce) {
-        let b = crate::loops::read_bounce(&cfg, store, &raw).await?;
+        let b = crate::loops::read_bounce(&cfg, store, &raw)
+            .await
+            .map_err(Error::Store)?;
         events.extend(b.events.iter().cloned());
         suppressions.clone_from(&b.suppressions);
         bounce = Some(b);
     }
     if source.uid.is_some() {
-        events.extend(crate::loops::guard_replies(&cfg, store, &mut decision).await?);
+        events.extend(
+            crate::loops::guard_replies(&cfg, store, &mut decision)
+                .await
+                .map_err(Error::Store)?,
+        );
     }
 
     // The year the plan received it, not the sender's Date header (which can be anything).
@@ -359,8 +399,8 @@ pub async fn commit(
         rfc_message_id: email.as_ref().and_then(|e| e.message_id.as_deref()),
         inbox_region: &decision.inbox_region,
         disposition: decision.disposition.code(),
-        programs_json: serde_json::to_string(&decision.programs)?,
-        reasons_json: serde_json::to_string(&decision.reasons)?,
+        programs_json: serde_json::to_string(&decision.programs).map_err(|e| Error::Message(e.into()))?,
+        reasons_json: serde_json::to_string(&decision.reasons).map_err(|e| Error::Message(e.into()))?,
         summary_json: summary.to_string(),
         raw: &raw,
         imap: imap_ref(folder_for(&decision, &cfg.main.filing)),
@@ -387,7 +427,8 @@ pub async fn commit(
                     })
                 })
                 .collect::<Result<Vec<_>>>()?;
-            let mails = outbox::compose(&cfg, &decision, email.as_ref(), &raw, refs, msg_ref)?
+            let mails = outbox::compose(&cfg, &decision, email.as_ref(), &raw, refs, msg_ref)
+                .context(ComposeFailed)?
                 .into_iter()
                 .map(|c| NewOutbox {
                     kind: c.kind.code().into(),
@@ -399,7 +440,8 @@ pub async fn commit(
                 .collect();
             Ok((referrals, mails))
         })
-        .await?;
+        .await
+        .map_err(commit_error)?;
     let folder = source.uid.map(|_| folder_for(&decision, &cfg.main.filing));
     log_guards(&committed.message_id, &events, bounce.as_ref());
     Ok(Ingested {
@@ -411,6 +453,18 @@ pub async fn commit(
         duplicate_of: None,
         decide_time,
     })
+}
+
+/// The class of an error from the store's commit transaction: composing the mail inside it
+/// failed (our configuration), the store failed, or something about the message did.
+fn commit_error(e: anyhow::Error) -> Error {
+    if e.downcast_ref::<ComposeFailed>().is_some() {
+        Error::Config(e)
+    } else if is_store_error(&e) {
+        Error::Store(e)
+    } else {
+        Error::Message(e)
+    }
 }
 
 /// One line per withheld reply (WARN) and per bounce (INFO; ERROR when a team or review address
@@ -656,5 +710,19 @@ mod tests {
             .await
             .expect("no join error");
         assert_eq!(got, Some(2));
+    }
+
+    #[test]
+    fn commit_errors_are_classed_by_what_to_do() {
+        let compose = anyhow::anyhow!("undefined value")
+            .context(ComposeFailed)
+            .context("committing");
+        assert!(matches!(commit_error(compose), Error::Config(_)));
+        let store = anyhow::Error::new(sqlx::Error::PoolTimedOut).context("inserting");
+        assert!(matches!(commit_error(store), Error::Store(_)));
+        assert!(matches!(
+            commit_error(anyhow::anyhow!("bad json")),
+            Error::Message(_)
+        ));
     }
 }

@@ -139,6 +139,12 @@ impl InboxWorker {
                                 Failure::OAuth(e) => {
                                     tracing::error!(oauth = %e.source_name(), error = %e, retry_in_ms = wait.as_millis() as u64, "inbox cannot log in: its OAuth token source failed; retrying (inboxes using other sources are not affected)");
                                 }
+                                Failure::Store(e) => {
+                                    tracing::error!(error = %format!("{e:#}"), retry_in_ms = wait.as_millis() as u64, "store unavailable; new mail stays unread in the inbox until it is back");
+                                }
+                                Failure::Config(e) => {
+                                    tracing::error!(error = %format!("{e:#}"), retry_in_ms = wait.as_millis() as u64, "the configuration cannot handle a message; this inbox is paused until it is fixed (reload with SIGHUP); no attempt is counted");
+                                }
                                 Failure::Other(e) if ingest::is_store_error(&e) => {
                                     tracing::error!(error = %format!("{e:#}"), retry_in_ms = wait.as_millis() as u64, "store unavailable; new mail stays unread in the inbox until it is back");
                                 }
@@ -276,9 +282,16 @@ impl InboxWorker {
         resync: bool,
         caps: Caps,
         timeout: Duration,
-    ) -> Result<usize> {
+    ) -> Result<usize, Failure> {
         let key = mailbox_key(&self.inbox);
-        let last = self.shared.store.cursor(&key).await?.map(|c| c.1).unwrap_or(0);
+        let last = self
+            .shared
+            .store
+            .cursor(&key)
+            .await
+            .map_err(Failure::Store)?
+            .map(|c| c.1)
+            .unwrap_or(0);
         let query = format!("UID {}:*", last + 1);
         // `n:*` always matches the highest UID, even when it is below n.
         let mut uids: Vec<u32> = t(timeout, "UID SEARCH", s.uid_search(&query))
@@ -338,7 +351,9 @@ impl InboxWorker {
                 }
                 let decided = match task.await {
                     Ok(d) => d,
-                    Err(e) => Err(anyhow!("the message decision task failed: {e}")),
+                    Err(e) => Err(ingest::Error::Message(anyhow!(
+                        "the message decision task failed: {e}"
+                    ))),
                 };
                 ahead = queue.next().map(|(uid, raw)| start(uid, raw));
                 let source = source_for(uid);
@@ -359,14 +374,20 @@ impl InboxWorker {
                 let done = match result {
                     Ok(done) => done,
                     // The store failing says nothing about the message: not an attempt.
-                    Err(e) if ingest::is_store_error(&e) => {
-                        return Err(e.context(format!("storing UID {uid}")));
+                    Err(ingest::Error::Store(e)) => {
+                        return Err(Failure::Store(e.context(format!("storing UID {uid}"))));
                     }
-                    Err(e) => {
+                    // Nor does our configuration failing: the inbox waits for an operator.
+                    Err(ingest::Error::Config(e)) => {
+                        return Err(Failure::Config(e.context(format!("UID {uid}"))));
+                    }
+                    Err(ingest::Error::Message(e)) => {
                         self.failures.insert((uidvalidity, uid), attempt);
                         let Some(raw) = copy else {
                             // Retried after a reconnect: a store outage heals, and is waited for.
-                            return Err(e.context(format!("ingesting UID {uid} (attempt {attempt})")));
+                            return Err(Failure::Other(
+                                e.context(format!("ingesting UID {uid} (attempt {attempt})")),
+                            ));
                         };
                         // The same message failed every time: keep it for a person and move on.
                         let error = format!("{e:#}");

@@ -15,10 +15,12 @@ use crate::oauth::OAuthError;
 /// gone.
 pub(super) const REJECTED_PAUSE: Duration = Duration::from_secs(40);
 
-/// Why a session ended with an error: its token source (an operator must act), or anything
-/// else (network, server, store: retried, logged by kind).
+/// Why a session ended with an error: its token source or our configuration (an operator must
+/// act), the store (waited for), or anything else (network, server: retried).
 pub(super) enum Failure {
     OAuth(OAuthError),
+    Store(anyhow::Error),
+    Config(anyhow::Error),
     Other(anyhow::Error),
 }
 

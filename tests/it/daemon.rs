@@ -456,45 +456,50 @@ fn tls_inboxes_work_and_a_failing_inbox_does_not_stall_the_other() {
     d.stop();
 }
 
-/// A message that fails the same way every time (here: an admin's template that uses an undefined
-/// variable) is stored for review after a few attempts, with nothing sent, and the inbox moves on
-/// instead of stalling behind it.
+/// A message our configuration cannot compose mail for (here: a template with an undefined
+/// variable, which `run` refuses at start and on reload; the in-process daemon here loads the
+/// file without that check, as a gap in it would) is not the message's fault: the inbox pauses
+/// with an ERROR, counts no attempt and quarantines nothing — the message waits unread. Fixed and
+/// reloaded, it is answered. Issue #9: it used to fail three times and be quarantined unanswered.
 #[test]
-fn a_message_that_always_fails_is_quarantined_and_the_inbox_moves_on() {
+fn a_message_the_configuration_cannot_compose_waits_for_the_fix() {
     let s = setup("[paths]\ntemplates = \"templates\"\n");
     let dir = s.config.parent().expect("dir").join("templates");
     std::fs::create_dir_all(&dir).expect("mkdir");
+    for f in files(&root().join("templates"), &["txt", "html"]) {
+        let name = f.file_name().expect("name").to_owned();
+        std::fs::copy(&f, dir.join(name)).expect("copy");
+    }
+    let good = std::fs::read_to_string(dir.join("ack.txt")).expect("ack");
     std::fs::write(dir.join("ack.txt"), "Received {{ no_such_variable }}\nbody\n").expect("write");
     s.env
         .append("ncal@example.test", "INBOX", &demo("01-kp-ecm-accepted.eml"));
-    s.env
-        .append("ncal@example.test", "INBOX", &demo("28-auto-reply-ooo.eml"));
     let d = Daemon::start(&s.config);
-    let review = s.env.wait_list(
-        "ncal@example.test",
-        "Referrals/Review",
-        1,
-        Duration::from_secs(30),
-    );
-    assert_eq!(review.len(), 1, "the failing message is filed for review");
-    let ignored = s.env.wait_list(
-        "ncal@example.test",
-        "Referrals/Ignored",
-        1,
-        Duration::from_secs(10),
-    );
-    assert_eq!(ignored.len(), 1, "the message after it was processed");
-    assert!(s.env.list("ncal@example.test", "INBOX").is_empty());
-    d.stop();
+    // Long enough for several attempts (the old code quarantined after three).
+    std::thread::sleep(Duration::from_secs(8));
     assert!(
-        s.env.sink().is_empty(),
-        "nothing was sent for the failing message"
+        s.env.list("ncal@example.test", "Referrals/Review").is_empty(),
+        "nothing quarantined"
     );
     assert_eq!(
-        store_count(&s.store_url, "messages"),
-        2,
-        "both are stored; the failing one with its raw bytes"
+        s.env.list("ncal@example.test", "INBOX").len(),
+        1,
+        "the message waits unread"
     );
+    assert!(s.env.sink().is_empty(), "nothing sent");
+    assert_eq!(store_count(&s.store_url, "messages"), 0, "nothing stored");
+    // The admin fixes the template and reloads.
+    std::fs::write(dir.join("ack.txt"), good).expect("write");
+    d.reload.notify_one();
+    let sunk = s.env.wait_sink(2, Duration::from_secs(40));
+    assert!(
+        sunk.iter()
+            .filter_map(|m| MessageParser::default().parse(&m.raw))
+            .any(|p| p.subject().is_some_and(|t| t.starts_with("Referral received"))),
+        "the acknowledgement went out after the fix"
+    );
+    d.stop();
+    assert!(s.env.list("ncal@example.test", "INBOX").is_empty());
 }
 
 /// The inbox decides one message ahead while the previous one commits. A CHW referral right
