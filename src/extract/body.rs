@@ -57,6 +57,9 @@ pub fn extract_body(text: &str) -> RawDoc {
                 .filter(|e| !matches!(e.value, RawValue::Checked(_))),
         );
     }
+    // Several members, each under its own numbered heading ("CLIENT 1", "Member 2"): one record
+    // each, sharing what is said outside them (the date, the referrer).
+    let mut records: Vec<RawRecord> = records.into_iter().flat_map(split_members).collect();
     // No labelled lines anywhere: the newest part written as sentences, if it states a member.
     if records.is_empty() {
         let written = parts.iter().take(20).find_map(|part| {
@@ -82,6 +85,80 @@ pub fn extract_body(text: &str) -> RawDoc {
         records,
         text: String::new(),
     }
+}
+
+/// A heading for one of several members: "CLIENT 1", "Member #2", "Patient 3:", "Referral 2".
+fn member_heading(section: &str) -> bool {
+    let l = section.trim().trim_end_matches(':').to_lowercase();
+    let mut words = l.split_whitespace();
+    let (Some(party), Some(n), None) = (words.next(), words.next(), words.next()) else {
+        return false;
+    };
+    [
+        "client",
+        "member",
+        "patient",
+        "participant",
+        "referral",
+        "individual",
+        "youth",
+        "child",
+    ]
+    .contains(&party)
+        && n.trim_start_matches('#').parse::<u8>().is_ok()
+}
+
+/// One record per member section when a record holds two or more (see [`member_heading`]).
+/// Entries outside them are shared; so are entries at the end of the last one whose labels the
+/// first member's section does not have ("Referred by:" after the last member).
+fn split_members(rec: RawRecord) -> Vec<RawRecord> {
+    let mut heads: Vec<String> = Vec::new();
+    for e in &rec.entries {
+        if let Some(s) = e.section.as_ref().filter(|s| member_heading(s))
+            && !heads.contains(s)
+        {
+            heads.push(s.clone());
+        }
+    }
+    if heads.len() < 2 {
+        return vec![rec];
+    }
+    let in_head = |e: &RawEntry, h: &str| e.section.as_deref() == Some(h);
+    let first = heads.first().cloned().unwrap_or_default();
+    let last = heads.last().cloned().unwrap_or_default();
+    let first_labels: Vec<&str> = rec
+        .entries
+        .iter()
+        .filter(|e| in_head(e, &first))
+        .map(|e| e.name.as_str())
+        .collect();
+    // The last section's tail past its last label the first section also has.
+    let last_repeated = rec
+        .entries
+        .iter()
+        .rposition(|e| in_head(e, &last) && first_labels.contains(&e.name.as_str()));
+    let tail = |i: usize, e: &RawEntry| in_head(e, &last) && last_repeated.is_some_and(|r| i > r);
+    let shared: Vec<RawEntry> = rec
+        .entries
+        .iter()
+        .enumerate()
+        .filter(|(i, e)| !e.section.as_deref().is_some_and(member_heading) || tail(*i, e))
+        .map(|(_, e)| e.clone())
+        .collect();
+    heads
+        .iter()
+        .map(|h| {
+            let mut entries: Vec<RawEntry> = rec
+                .entries
+                .iter()
+                .enumerate()
+                .filter(|(i, e)| in_head(e, h) && !tail(*i, e))
+                .map(|(_, e)| e.clone())
+                .collect();
+            entries.extend(shared.iter().cloned());
+            RawRecord { entries }
+        })
+        .collect()
 }
 
 /// Splits a body at the separators mail programs put above a forwarded or quoted message.
@@ -265,10 +342,35 @@ fn signature_start(lines: &[&str]) -> Option<(usize, usize)> {
         .map_or(0, |i| i + 1);
     let block = lines.get(first..=last)?;
     let contact = block.iter().skip(1).any(|l| contact_pieces(l).next().is_some());
-    let named = block
-        .first()
-        .is_some_and(|l| !l.contains(':') && l.len() < 120 && crate::normalize::led_by_person_name(l));
+    let named = block.first().is_some_and(|l| signer(l).is_some());
     (block.len() <= 5 && contact && named).then_some((first, first))
+}
+
+/// The person a signature's first line names: "Pat Example, RN", or "Referred by: Pat Example".
+fn signer(line: &str) -> Option<&str> {
+    let l = line.trim();
+    if l.len() >= 120 {
+        return None;
+    }
+    let name = match l.split_once(':') {
+        Some((label, rest)) => {
+            let label = label.trim().to_lowercase();
+            let by = [
+                "referred by",
+                "submitted by",
+                "sent by",
+                "referrer",
+                "from",
+                "contact",
+            ];
+            if !by.contains(&label.as_str()) {
+                return None;
+            }
+            rest.trim()
+        }
+        None => l,
+    };
+    crate::normalize::led_by_person_name(name).then_some(name)
 }
 
 /// The email addresses and phone numbers on a signature line: "Phone (805) 555-0188 |
@@ -322,7 +424,10 @@ fn signature(lines: &[&str]) -> Vec<RawEntry> {
                 };
                 out.push(entry(label, piece));
             }
-        } else if i == 0 && !l.contains(':') && (2..=12).contains(&l.split_whitespace().count()) {
+        } else if i == 0
+            && let Some(l) = signer(l)
+            && (2..=12).contains(&l.split_whitespace().count())
+        {
             let (name, org) = crate::normalize::split_signed_name(l);
             let name = name.split(',').next().unwrap_or(&name).to_string();
             if (2..=5).contains(&name.split_whitespace().count()) {
@@ -641,5 +746,32 @@ mod tests {
         // A sentence with wide spacing, or a row of values, is not pairs.
         assert_eq!(several_pairs("Thanks,   see you soon"), None);
         assert_eq!(several_pairs("Sample\tJane\t91234567A\t555-0100"), None);
+    }
+
+    #[test]
+    fn class10_two_members_under_numbered_headings() {
+        let doc = extract_body(
+            "Date: 11/06/2026\n\nCLIENT 1\nName: Jane Sample\nCIN: 93947702E\n\nCLIENT 2\nName: Pat Example\n\
+             CIN: 94288319A\n\nReferred by: Clementine Sample\nExample Meals - Client Services\n415-555-0192\n",
+        );
+        assert_eq!(doc.records.len(), 2);
+        for (r, member) in doc.records.iter().zip(["Jane Sample", "Pat Example"]) {
+            let got: Vec<(String, String)> = r
+                .entries
+                .iter()
+                .map(|e| (e.name.clone(), e.value.as_text()))
+                .collect();
+            assert!(got.contains(&("Name".into(), member.into())), "{got:?}");
+            assert!(got.contains(&("Date".into(), "11/06/2026".into())), "{got:?}");
+            assert!(
+                got.contains(&("Referred by".into(), "Clementine Sample".into())),
+                "{got:?}"
+            );
+            assert!(
+                got.contains(&("Sender organization".into(), "Example Meals".into())),
+                "{got:?}"
+            );
+            assert_eq!(got.iter().filter(|(n, _)| n == "Name").count(), 1, "{got:?}");
+        }
     }
 }
