@@ -355,7 +355,7 @@ pub fn norm(s: &str) -> String {
         } else if ch.is_alphanumeric() {
             let next = chars.get(i + 1).copied();
             let after = chars.get(i + 2).copied();
-            if !space && word_break(prev, ch, next, after) {
+            if !space && word_break(prev, ch, next, after) && !short_initialism(&chars, i) {
                 out.push(' ');
             }
             out.extend(ch.to_lowercase());
@@ -370,6 +370,34 @@ pub fn norm(s: &str) -> String {
         out.pop();
     }
     out
+}
+
+/// Whether the word around `chars[i]` is an initialism with a little word in lower case:
+/// `PoF` (Population of Focus), `DoB`, `PoC` — one capital, one or two small letters, one
+/// capital (a plural `s` allowed). It is one word, not "Po F".
+fn short_initialism(chars: &[char], i: usize) -> bool {
+    let start = chars
+        .get(..i)
+        .and_then(|b| b.iter().rposition(|c| !c.is_alphanumeric()))
+        .map_or(0, |p| p + 1);
+    let end = chars
+        .get(i..)
+        .and_then(|a| a.iter().position(|c| !c.is_alphanumeric()))
+        .map_or(chars.len(), |p| i + p);
+    let word = chars.get(start..end).unwrap_or_default();
+    let word = match word {
+        [rest @ .., 's'] if rest.len() >= 3 => rest,
+        w => w,
+    };
+    match word {
+        [first, small @ .., last] => {
+            first.is_uppercase()
+                && last.is_uppercase()
+                && (1..=2).contains(&small.len())
+                && small.iter().all(|c| c.is_lowercase())
+        }
+        _ => false,
+    }
 }
 
 /// Whether a word boundary falls between `prev` and `ch` inside a run of letters and digits.
@@ -487,6 +515,17 @@ mod tests {
         // Too short to be sure, or the start of several items' names.
         assert_eq!(c.match_population("Community").map(|m| m.0), None);
         assert_eq!(c.match_support("Housing").map(|m| m.0), None);
+    }
+
+    /// Class 2 of issue #8: an initialism with a small little word stays one word.
+    #[test]
+    fn class2_initialisms_with_a_little_word_stay_whole() {
+        assert_eq!(norm("PoF code(s)"), "pof code s");
+        assert_eq!(norm("Client DoB"), "client dob");
+        assert_eq!(norm("PoFs"), "pofs");
+        // Real CamelCase still splits.
+        assert_eq!(norm("MemberDoB"), "member do b");
+        assert_eq!(norm("NavigatorPhone"), "navigator phone");
     }
 
     /// Class 1 of issue #8: words run together in field names and export values.

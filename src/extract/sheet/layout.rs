@@ -160,9 +160,9 @@ fn above_table(rows: &[Row<'_>]) -> Vec<RawEntry> {
                 if let Some((name, value)) = inline_pair(&RawValue::Text(piece.to_string())) {
                     last_label = Some(name.clone());
                     out.push(RawEntry {
+                        section: sender_section(&name),
                         name,
                         alt: None,
-                        section: None,
                         value: RawValue::Text(value),
                     });
                     continue;
@@ -176,13 +176,37 @@ fn above_table(rows: &[Row<'_>]) -> Vec<RawEntry> {
                 out.push(RawEntry {
                     name: name.to_string(),
                     alt: None,
-                    section: Some(owner.clone()),
+                    section: sender_section(owner).or_else(|| Some(owner.clone())),
                     value: RawValue::Text(piece.to_string()),
                 });
             }
         }
     }
     out
+}
+
+/// A title line above a batch of members speaks for the sender: "Contact: Pat Sample | 209-555-
+/// 0193" is the referrer's, whatever the label says — unless it is about the referrals themselves
+/// (a date, the county, the plan, a program, a code key), which holds for every row.
+fn sender_section(label: &str) -> Option<String> {
+    let l = label.to_lowercase();
+    let about_referrals = [
+        "county",
+        "plan",
+        "date",
+        "program",
+        "region",
+        "week",
+        "batch",
+        "service",
+        "population",
+        "pof",
+        "code",
+        "key",
+    ]
+    .iter()
+    .any(|w| l.contains(w));
+    (!about_referrals).then(|| "Submitted by".to_string())
 }
 
 /// "Submitted by Ottoline Sample, 415-555-0104, osample@x.example" in a sentence with no colon:
@@ -379,6 +403,16 @@ fn legend(rows: &[Row<'_>]) -> std::collections::HashMap<String, String> {
     rows.iter()
         .filter(|r| r.cells.len() == 1)
         .filter_map(|r| r.cells.first().and_then(|(_, v)| as_text(v)))
+        // Several codes in one cell: "PoF codes:  A = Reentry   B = SMI/SUD   C = Homeless".
+        .flat_map(|t| {
+            let t = match t.split_once(':') {
+                Some((head, rest)) if !head.contains('=') && rest.contains('=') => rest,
+                _ => t,
+            };
+            t.split("  ").flat_map(|p| p.split(';')).collect::<Vec<_>>()
+        })
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
         .filter_map(|t| {
             let (code, meaning) = t
                 .split_once(['=', ':', '–', '—'])
@@ -1161,5 +1195,44 @@ mod tests {
         ] {
             assert!(got.contains(&want), "{want:?} in {got:?}");
         }
+    }
+
+    #[test]
+    fn class8_a_contact_line_above_a_batch_is_the_senders_and_a_key_may_share_a_cell() {
+        let g = grid(&[
+            ((0, 0), t("Contact: Pat Example, SW III  |  209-555-0193")),
+            ((1, 0), t("PoF codes:  A = Reentry   B = SMI/SUD")),
+            ((3, 0), t("Last")),
+            ((3, 1), t("First")),
+            ((3, 2), t("PoF code(s)")),
+            ((4, 0), t("Sample")),
+            ((4, 1), t("Jane")),
+            ((4, 2), t("A, B")),
+        ]);
+        let SheetLayout::Table(records) = read_sheet(&g) else {
+            panic!("a table");
+        };
+        let got: Vec<(Option<String>, String, String)> = records
+            .first()
+            .map(|r| {
+                r.entries
+                    .iter()
+                    .map(|e| (e.section.clone(), e.name.clone(), e.value.as_text()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let by = Some("Submitted by".to_string());
+        assert!(
+            got.contains(&(by.clone(), "Contact".into(), "Pat Example, SW III".into())),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&(by, "Phone".into(), "209-555-0193".into())),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&(None, "PoF code(s)".into(), "Reentry; SMI/SUD".into())),
+            "{got:?}"
+        );
     }
 }
