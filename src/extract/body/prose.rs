@@ -57,8 +57,17 @@ static NAME_BEFORE_DOB: LazyLock<Regex> = LazyLock::new(|| {
 /// residents, Jane Sample,", "refer Jane Sample for".
 static NAME_AFTER_CUE: LazyLock<Regex> = LazyLock::new(|| {
     re(&format!(
-        r"\b(?i:patient|client|member|resident|participant|consumer|son|daughter|grandson|granddaughter|refer|referring)s?,?\s+(?:(?:Mr|Ms|Mrs|Mx)\.?\s+)?{NAME}"
+        r"\b(?i:patient|client|member|resident|participant|consumer|son|daughter|grandson|granddaughter|mother|father|mom|dad|husband|wife|brother|sister|grandmother|grandfather|aunt|uncle|refer|referring)s?,?\s+(?:(?:Mr|Ms|Mrs|Mx)\.?\s+)?{NAME}"
     ))
+});
+/// The writer naming themself: "My name is Pat Sample".
+static WRITER: LazyLock<Regex> =
+    LazyLock::new(|| re(&format!(r"\b(?i:my name is|this is|I am|I'm)\s+{NAME}")));
+/// "she has Kaiser Medi-Cal", "is a Kaiser Permanente member".
+static KP_MEMBER: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(?:has|have|is on|is enrolled (?:in|with)|is with)\s+(?:Kaiser(?: Permanente)?|KP)(?:\s+Medi-?Cal)?\b|\bis an? (?:Kaiser(?: Permanente)?|KP)(?: Medi-?Cal)? member\b",
+    )
 });
 static HEALTH_PLAN: LazyLock<Regex> = LazyLock::new(|| {
     re(
@@ -88,7 +97,7 @@ static ASKS: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
-const LANGUAGES: [&str; 24] = [
+const LANGUAGES: [&str; 40] = [
     "English",
     "Spanish",
     "Vietnamese",
@@ -113,6 +122,22 @@ const LANGUAGES: [&str; 24] = [
     "Lao",
     "Somali",
     "ASL",
+    "Polish",
+    "Hindi",
+    "Urdu",
+    "Thai",
+    "Ilocano",
+    "Samoan",
+    "Tongan",
+    "Amharic",
+    "Tigrinya",
+    "Pashto",
+    "Dari",
+    "Burmese",
+    "French",
+    "Italian",
+    "Hebrew",
+    "Navajo",
 ];
 static LANGUAGE_CUE: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?i)\b(?:prefer|prefers|preferred|speaks?|language|interpreter)\b"));
@@ -202,6 +227,15 @@ pub(super) fn read(lines: &[&str]) -> Vec<RawEntry> {
     }
     if let Some(lang) = language(&sentences) {
         push(&mut out, "Preferred language", lang.to_string());
+    }
+    if let Some(c) = WRITER.captures(&text).and_then(|c| c.get(1))
+        && c.as_str().split_whitespace().count() >= 2
+        && !c.as_str().split_whitespace().any(|w| NOT_NAME.contains(&w))
+    {
+        push(&mut out, "Referred by", c.as_str().to_string());
+    }
+    if KP_MEMBER.is_match(&text) {
+        push(&mut out, "Kaiser Permanente member", "Yes".into());
     }
     if let Some(c) = HEALTH_PLAN.captures(&text).and_then(|c| c.get(1)) {
         push(&mut out, "Health plan", c.as_str().to_string());
@@ -366,6 +400,28 @@ mod tests {
             got.contains(&("Medi-Cal CIN".into(), "93456210U".into())),
             "{got:?}"
         );
+    }
+
+    #[test]
+    fn class10_a_relative_writing_about_a_member() {
+        let got = facts(
+            "My name is Linnea Sample and I am writing about my mother, Agnieszka Sample. She was \
+             born on March 5, 1961 and she has Kaiser Medi-Cal (her Medi-Cal number is 92816650F). \
+             Her phone is 530-555-0155, she prefers Polish. You can reach me at 530-555-0108.",
+        );
+        for want in [
+            ("Member name", "Agnieszka Sample"),
+            ("Referred by", "Linnea Sample"),
+            ("Kaiser Permanente member", "Yes"),
+            ("Preferred language", "Polish"),
+            ("Member phone", "530-555-0155"),
+            ("Referrer phone", "530-555-0108"),
+        ] {
+            assert!(
+                got.contains(&(want.0.to_string(), want.1.to_string())),
+                "{want:?} in {got:?}"
+            );
+        }
     }
 
     #[test]

@@ -41,7 +41,10 @@ pub(super) fn leader_to_colon(text: &str) -> Option<String> {
             }
             j += 1;
         }
-        if dots >= MIN_LEADER_DOTS {
+        // A short leader standing apart (`Medi-Cal ID # .. 94417729D`) counts too.
+        let apart = text.get(..start).is_some_and(|b| b.ends_with(' '))
+            && text.get(..end).is_some_and(|b| b.ends_with(' '));
+        if dots >= MIN_LEADER_DOTS || (dots >= 2 && apart) {
             let label = text.get(..start)?.trim().trim_end_matches(':').trim_end();
             let value = text.get(end..)?.trim();
             if label.is_empty() {
@@ -151,6 +154,14 @@ mod tests {
         assert_eq!(leader_to_colon("..........").as_deref(), Some(""));
         assert_eq!(leader_to_colon("Dr. J. Sample"), None);
         assert_eq!(leader_to_colon("Wait..."), None);
+        assert_eq!(
+            leader_to_colon("Medi-Cal ID # .. 94417729D").as_deref(),
+            Some("Medi-Cal ID #: 94417729D")
+        );
+        assert_eq!(
+            leader_to_colon("See p. 2 .. done").as_deref(),
+            Some("See p. 2: done")
+        );
         assert_eq!(leader_to_colon("1.2.3.4.5"), None);
         let cells = rewrite_leaders(vec![
             cell(10.0, "Name"),
