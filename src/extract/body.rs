@@ -56,6 +56,24 @@ pub fn extract_body(text: &str) -> RawDoc {
                 .into_iter()
                 .filter(|e| !matches!(e.value, RawValue::Checked(_))),
         );
+        // A note above the quoted referral may correct it in a sentence.
+        if i + 1 < parts.len() {
+            let lines: Vec<&str> = part
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.starts_with('>'))
+                .collect();
+            let end = signature_start(&lines).map_or(lines.len(), |(at, _)| at);
+            // Its labelled lines were read above.
+            let sentences: Vec<&str> = lines
+                .get(..end)
+                .unwrap_or_default()
+                .iter()
+                .copied()
+                .filter(|l| split_line(l).is_none())
+                .collect();
+            newer.extend(prose::corrections(&sentences));
+        }
     }
     // Several members, each under its own numbered heading ("CLIENT 1", "Member 2"): one record
     // each, sharing what is said outside them (the date, the referrer).
@@ -773,5 +791,22 @@ mod tests {
             );
             assert_eq!(got.iter().filter(|(n, _)| n == "Name").count(), 1, "{got:?}");
         }
+    }
+
+    #[test]
+    fn class10_a_reply_correcting_the_quoted_referral_in_a_sentence() {
+        let doc = extract_body(
+            "Sorry - the member's cell phone is (714) 555-0132.\n\nOn Mon, Oct 26, 2026 KP wrote:\n\
+             > Member Last Name: Sample\n> Date of Birth: 12/12/1990\n> Member Phone:\n",
+        );
+        let got: Vec<(String, String)> = doc
+            .records
+            .iter()
+            .flat_map(|r| r.entries.iter().map(|e| (e.name.clone(), e.value.as_text())))
+            .collect();
+        assert!(
+            got.contains(&("Member phone (in the text)".into(), "(714) 555-0132".into())),
+            "{got:?}"
+        );
     }
 }

@@ -171,6 +171,24 @@ const NOT_NAME: [&str; 22] = [
 /// The entries a text written as sentences states; empty unless it names at least
 /// [`MIN_FACTS`] facts about a member (a name, a date of birth, a CIN, an address, a phone).
 pub(super) fn read(lines: &[&str]) -> Vec<RawEntry> {
+    let (out, facts) = read_all(lines);
+    if facts < MIN_FACTS { Vec::new() } else { out }
+}
+
+/// What a short note above a quoted referral states in sentences ("the member's cell phone is
+/// (714) 555-0132"): the facts alone, however few, without the requested items.
+pub(super) fn corrections(lines: &[&str]) -> Vec<RawEntry> {
+    let (out, _) = read_all(lines);
+    out.into_iter()
+        .filter(|e| {
+            !["Services requested", "Populations of focus", "CHW needs"]
+                .iter()
+                .any(|l| e.name.starts_with(l))
+        })
+        .collect()
+}
+
+fn read_all(lines: &[&str]) -> (Vec<RawEntry>, usize) {
     let text = lines.join(" ");
     let sentences = sentences(&text);
     let mut out = Vec::new();
@@ -250,10 +268,7 @@ pub(super) fn read(lines: &[&str]) -> Vec<RawEntry> {
             push(&mut out, label, s.to_string());
         }
     }
-    if facts < MIN_FACTS {
-        return Vec::new();
-    }
-    out
+    (out, facts)
 }
 
 /// Sentences, split at `.`, `!`, `?` followed by a space and a capital (so "Mr. Sample" and
