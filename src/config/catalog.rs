@@ -102,6 +102,12 @@ pub struct Catalog {
     need_aliases: Vec<(String, ChwNeed)>,
     kp_plans: Vec<String>,
     other_plans: Vec<String>,
+    /// Caption → match, per list (see [`super::memo`]).
+    memo: (
+        super::memo::Memo<String, Option<(u8, usize)>>,
+        super::memo::Memo<String, Option<(u8, usize)>>,
+        super::memo::Memo<String, Option<(ChwNeed, usize)>>,
+    ),
 }
 
 impl Catalog {
@@ -204,21 +210,32 @@ impl Catalog {
             need_aliases,
             kp_plans: raw.health_plans.kp.iter().map(|s| norm(s)).collect(),
             other_plans: raw.health_plans.other.iter().map(|s| norm(s)).collect(),
+            memo: Default::default(),
         })
     }
 
     /// The Population of Focus a caption names, with the length of the matched alias.
     pub fn match_population(&self, caption: &str) -> Option<(u8, usize)> {
-        best_match(&self.pop_aliases, &fold(&norm(&strip_enumeration(caption))))
+        self.memo.0.get_or(&caption.to_string(), || {
+            best_match(&self.pop_aliases, &fold(&norm(&strip_enumeration(caption))))
+        })
     }
 
     /// The Community Support a caption names (by name; printed numbers are ignored).
     pub fn match_support(&self, caption: &str) -> Option<(u8, usize)> {
-        best_match(&self.cs_aliases, &fold(&norm(&strip_enumeration(caption))))
+        self.memo.1.get_or(&caption.to_string(), || {
+            best_match(&self.cs_aliases, &fold(&norm(&strip_enumeration(caption))))
+        })
     }
 
     /// The CHW need a caption names.
     pub fn match_need(&self, caption: &str) -> Option<(ChwNeed, usize)> {
+        self.memo
+            .2
+            .get_or(&caption.to_string(), || self.match_need_uncached(caption))
+    }
+
+    fn match_need_uncached(&self, caption: &str) -> Option<(ChwNeed, usize)> {
         let n = fold(&norm(&strip_enumeration(caption)));
         // One-word needs ("social", "physical") only count on short captions, so that "social
         // services provider" or a long sentence is not read as a need.

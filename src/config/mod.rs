@@ -11,6 +11,7 @@
 
 mod catalog;
 mod main_file;
+pub mod memo;
 mod oauth;
 mod source;
 

@@ -8,6 +8,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::target::{Target, TickValue};
+use crate::config::memo::Memo;
 use crate::config::{Catalog, Problems, SourceFile, find_phrase, fold, norm, strip_enumeration};
 use crate::extract::{RawEntry, RawValue};
 use crate::model::{FieldKey, Program, Relationship};
@@ -98,6 +99,17 @@ pub struct Vocabulary {
     /// Every word of every phrase and abbreviation: what a one-token name (`mbrfirst`,
     /// `refdate`) is split into.
     lexicon: std::collections::HashSet<String>,
+    /// Results of the pure label functions, by their argument.
+    memo: LabelMemo,
+}
+
+/// [`Vocabulary`]'s remembered answers (see [`crate::config::memo`]).
+#[derive(Debug, Clone, Default)]
+struct LabelMemo {
+    canon: Memo<String, String>,
+    head: Memo<String, Option<(Attr, usize)>>,
+    attr: Memo<String, Option<(Attr, usize)>>,
+    role: Memo<String, Option<Role>>,
 }
 
 /// How an entry's label matched, best first: the kind of match ranks before its length, so a
@@ -156,6 +168,7 @@ impl Vocabulary {
             attrs: Vec::new(),
             abbreviations: HashMap::new(),
             lexicon: std::collections::HashSet::new(),
+            memo: LabelMemo::default(),
         };
         for (short, long) in raw_abbrev {
             let (short, long) = (norm(&short), norm(&long));
@@ -218,6 +231,8 @@ impl Vocabulary {
         }
         // Longest phrases first, so "date of birth" beats "date" and "medi cal plan" beats "medi cal".
         vocab.attrs.sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
+        // Nothing remembered while the lists were still being built.
+        vocab.memo = LabelMemo::default();
         ok.then_some(vocab)
     }
 
@@ -226,6 +241,12 @@ impl Vocabulary {
     /// ([`fold`]: singular, little words dropped). Phrases in the vocabulary are kept in the same
     /// form, so "Mbr. Phone No.", "Member's phone number" and "member phone numbers" all read alike.
     pub fn canon(&self, label: &str) -> String {
+        self.memo
+            .canon
+            .get_or(&label.to_string(), || self.canon_uncached(label))
+    }
+
+    fn canon_uncached(&self, label: &str) -> String {
         let n = norm(&strip_enumeration(label));
         let words: Vec<&str> = n.split(' ').filter(|w| !w.is_empty()).collect();
         let mut out: Vec<String> = Vec::with_capacity(words.len());
@@ -631,6 +652,12 @@ impl Vocabulary {
     /// The attribute phrase that ends last in a canonical label (the longest among those ending
     /// together), with a bare "name" giving way to what it names.
     fn head_attr(&self, n: &str) -> Option<(Attr, usize)> {
+        self.memo
+            .head
+            .get_or(&n.to_string(), || self.head_attr_uncached(n))
+    }
+
+    fn head_attr_uncached(&self, n: &str) -> Option<(Attr, usize)> {
         let padded = format!(" {n} ");
         let mut found: Vec<(usize, usize, Attr)> = self
             .attrs
@@ -663,6 +690,10 @@ impl Vocabulary {
     /// is about X ("Reason for CHW services", "Phone number for call-backs"), so the words before
     /// "for" are tried first.
     fn attr(&self, n: &str) -> Option<(Attr, usize)> {
+        self.memo.attr.get_or(&n.to_string(), || self.attr_uncached(n))
+    }
+
+    fn attr_uncached(&self, n: &str) -> Option<(Attr, usize)> {
         let longest = |text: &str| {
             let padded = format!(" {text} ");
             self.attrs
@@ -681,6 +712,10 @@ impl Vocabulary {
         if n.is_empty() {
             return None;
         }
+        self.memo.role.get_or(&n.to_string(), || self.role_uncached(n))
+    }
+
+    fn role_uncached(&self, n: &str) -> Option<Role> {
         // A program's name is not a role: "Community Health Worker Services Request" names no
         // referrer.
         let padded = format!(" {n} ").replace(" community health worker ", " ");
