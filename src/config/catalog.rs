@@ -103,12 +103,11 @@ pub struct Catalog {
     kp_plans: Vec<String>,
     other_plans: Vec<String>,
     /// Caption → match, per list (see [`super::memo`]).
-    memo: (
-        super::memo::Memo<String, Option<(u8, usize)>>,
-        super::memo::Memo<String, Option<(u8, usize)>>,
-        super::memo::Memo<String, Option<(ChwNeed, usize)>>,
-    ),
+    memo: (Matches<u8>, Matches<u8>, Matches<ChwNeed>),
 }
+
+/// Remembered caption matches of one list: the item and the matched alias's length.
+type Matches<T> = super::memo::Memo<String, Option<(T, usize)>>;
 
 impl Catalog {
     pub(super) fn parse(src: &SourceFile, problems: &mut Problems) -> Option<Catalog> {
