@@ -331,18 +331,30 @@ fn extract_files(cfg: &Config, files: &[PathBuf], with_raw: bool) -> (Vec<Extrac
         let is_eml = f.extension().is_some_and(|e| e.eq_ignore_ascii_case("eml"));
         match is_eml.then(|| crate::message::parse(&bytes, &limits)) {
             Some(Ok(email)) => {
-                for (i, a) in email.attachments.iter().enumerate() {
-                    let ft = extract::sniff(&a.bytes, a.filename.as_deref(), Some(&a.content_type));
-                    let label = format!(
-                        "{name}#{}",
-                        a.filename.clone().unwrap_or_else(|| format!("part{}", i + 1))
-                    );
-                    docs.push((
-                        label,
-                        extract::extract_bytes(&a.bytes, ft, &limits).map_err(|e| e.to_string()),
-                    ));
+                // The same walk the daemon makes (TNEF unpacked, stray text parts skipped).
+                let carried = extract::walk::attachments(&email);
+                for (i, c) in carried.iter().enumerate() {
+                    match c {
+                        extract::walk::Carried::File {
+                            name: file,
+                            bytes,
+                            kind,
+                        } => {
+                            let label = format!(
+                                "{name}#{}",
+                                file.clone().unwrap_or_else(|| format!("part{}", i + 1))
+                            );
+                            docs.push((
+                                label,
+                                extract::extract_bytes(bytes, *kind, &limits).map_err(|e| e.to_string()),
+                            ));
+                        }
+                        extract::walk::Carried::Failed(e) => {
+                            docs.push((format!("{name}#part{}", i + 1), Err(e.to_string())));
+                        }
+                    }
                 }
-                if email.attachments.is_empty() {
+                if carried.is_empty() {
                     docs.push((
                         format!("{name}#body"),
                         Ok(extract::body::extract_email_body(&email)),

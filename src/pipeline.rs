@@ -298,32 +298,10 @@ pub fn extract(raw: &[u8], cfg: &Config, today: NaiveDate, inbox_region: Option<
     for (why, count) in &email.skipped {
         docs.failed(ExtractError::Unreadable(why.describe(*count, &limits)));
     }
-    for att in &email.attachments {
-        if att.encoding_problem {
-            docs.failed(ExtractError::Unreadable(
-                "damaged or cut-off transfer encoding (base64 or quoted-printable does not decode)".into(),
-            ));
-            continue;
-        }
-        let ft = extract::sniff(&att.bytes, att.filename.as_deref(), Some(&att.content_type));
-        if matches!(ft, FileType::Other(_)) && att.content_type.starts_with("text/") {
-            continue; // a stray text part (a signature, a note) is neither a form nor a problem
-        }
-        if ft != FileType::Tnef {
-            docs.read(&att.bytes, ft);
-            continue;
-        }
-        // Outlook's winmail.dat: read each file it carries like an attachment of its own.
-        match extract::tnef::unpack(&att.bytes) {
-            Ok(files) => {
-                for f in files {
-                    let ft = extract::sniff(&f.bytes, f.name.as_deref(), None);
-                    if ft != FileType::Other("text") {
-                        docs.read(&f.bytes, ft);
-                    }
-                }
-            }
-            Err(e) => docs.failed(e),
+    for carried in extract::walk::attachments(&email) {
+        match carried {
+            extract::walk::Carried::File { bytes, kind, .. } => docs.read(&bytes, kind),
+            extract::walk::Carried::Failed(e) => docs.failed(e),
         }
     }
     let Docs {

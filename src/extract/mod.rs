@@ -15,6 +15,7 @@ pub mod body;
 pub mod pdf;
 pub mod sheet;
 pub mod tnef;
+pub mod walk;
 
 use std::time::{Duration, Instant};
 

@@ -140,6 +140,27 @@ fn winmail_dat_carries_the_same_referral_as_the_plain_pdf() {
     let plain = explain(&config, &root().join("fixtures/demo/01-kp-ecm-accepted.eml"));
     assert_eq!(tnef["referrals"][0]["fields"], plain["referrals"][0]["fields"]);
     assert_eq!(tnef["referrals"][0]["outcome"], "accepted");
+    // `extract` walks the message's files as the decision does: the form inside winmail.dat.
+    let out = run(&[
+        "extract",
+        "--config",
+        config.to_str().expect("utf8"),
+        corpus_dir()
+            .join("tnef-winmail-kp-form.eml")
+            .to_str()
+            .expect("utf8"),
+    ]);
+    let docs: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let doc = &docs[0];
+    assert!(
+        doc["file"].as_str().is_some_and(|f| f.contains("winmail.dat/")),
+        "{doc}"
+    );
+    assert_eq!(doc["kind"], "pdf_form");
+    assert_eq!(
+        doc["referrals"][0]["fields"]["member_cin"],
+        plain["referrals"][0]["fields"]["member_cin"]
+    );
 }
 
 /// The whole corpus, then a normal referral, in one inbox: every hostile message is stored and
