@@ -149,10 +149,12 @@ pub async fn serve(config_path: Option<PathBuf>, cfg: Arc<Config>, mut control: 
         health: health.clone(),
         shutdown: shutdown.clone(),
         tokens: tokens.clone(),
+        tasks: tracker.clone(),
     };
 
     let sender = crate::sender::Sender::with_tokens(store.clone(), cfg.clone(), tokens.clone())?;
-    tracker.spawn(sender.run(shutdown.clone(), wake.clone()));
+    // The long-running tasks, kept to be aborted if they outlive the shutdown grace period.
+    let mut handles = vec![tracker.spawn(sender.run(shutdown.clone(), wake.clone()))];
 
     let mut readies = Vec::new();
     let mut keys = Vec::new();
@@ -160,10 +162,10 @@ pub async fn serve(config_path: Option<PathBuf>, cfg: Arc<Config>, mut control: 
         let (tx, rx) = oneshot::channel();
         readies.push(rx);
         keys.push(mailbox_key(&inbox));
-        tracker.spawn(InboxWorker::new(inbox, shared.clone(), Some(tx)).run());
+        handles.push(tracker.spawn(InboxWorker::new(inbox, shared.clone(), Some(tx)).run()));
     }
     let ready = control.ready.take();
-    tracker.spawn(async move {
+    handles.push(tracker.spawn(async move {
         for r in readies {
             if r.await.is_err() {
                 return; // a worker stopped before connecting (shutdown)
@@ -174,7 +176,7 @@ pub async fn serve(config_path: Option<PathBuf>, cfg: Arc<Config>, mut control: 
         if let Some(r) = ready {
             let _ = r.send(());
         }
-    });
+    }));
 
     // One health loop: it feeds systemd's watchdog (when systemd asked for one) only while every
     // inbox keeps cycling, and logs an ERROR for any inbox that stopped.
@@ -188,7 +190,7 @@ pub async fn serve(config_path: Option<PathBuf>, cfg: Arc<Config>, mut control: 
     };
     {
         let (health, keys, shutdown) = (health.clone(), keys.clone(), shutdown.clone());
-        tracker.spawn(async move {
+        handles.push(tracker.spawn(async move {
             loop {
                 tokio::select! {
                     _ = tokio::time::sleep(period) => {}
@@ -203,7 +205,7 @@ pub async fn serve(config_path: Option<PathBuf>, cfg: Arc<Config>, mut control: 
                     tracing::error!(mailboxes = %stalled.join(","), "inbox loop has made no progress; not feeding the watchdog");
                 }
             }
-        });
+        }));
     }
 
     loop {
@@ -217,10 +219,20 @@ pub async fn serve(config_path: Option<PathBuf>, cfg: Arc<Config>, mut control: 
     tracker.close();
     let grace = Duration::from_secs(cfg_tx.borrow().main.daemon.shutdown_grace_secs.max(1));
     if tokio::time::timeout(grace, tracker.wait()).await.is_err() {
+        // Nothing is lost by stopping now: a message not yet committed stays unread in its
+        // inbox, and mail not yet marked sent is sent again from the outbox (at least once).
         tracing::warn!(
             grace_secs = grace.as_secs(),
-            "tasks did not stop within the grace period"
+            "tasks did not stop within the grace period; aborting them"
         );
+        for h in &handles {
+            h.abort();
+        }
+        // What is left is a message being read on the blocking pool, bounded by the backstop.
+        let backstop = cfg_tx.borrow().main.limits.backstop_time();
+        if tokio::time::timeout(backstop, tracker.wait()).await.is_err() {
+            tracing::warn!("a message was still being read at exit; it stays unread in its inbox");
+        }
     }
     tracing::info!("stopped");
     Ok(())

@@ -77,6 +77,8 @@ pub struct Shared {
     pub shutdown: CancellationToken,
     /// The `[oauth.*]` token sources, shared with the sender.
     pub tokens: Arc<TokenSources>,
+    /// The daemon's tasks: a message decided ahead is one of them, so shutdown waits for it.
+    pub tasks: tokio_util::task::TaskTracker,
 }
 
 /// The store key of an inbox's watched folder.
@@ -337,8 +339,10 @@ impl InboxWorker {
                 let (cfg, store, roster) =
                     (cfg.clone(), self.shared.store.clone(), self.shared.roster.clone());
                 let source = source_for(uid);
-                let task =
-                    tokio::spawn(async move { ingest::decide(cfg, &store, &roster, raw, &source).await });
+                let task = self
+                    .shared
+                    .tasks
+                    .spawn(async move { ingest::decide(cfg, &store, &roster, raw, &source).await });
                 (uid, attempt, copy, task, Instant::now())
             };
             let mut queue = bodies.into_iter();
