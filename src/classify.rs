@@ -11,7 +11,7 @@ use std::sync::LazyLock;
 use regex::{Regex, RegexBuilder};
 use serde::{Deserialize, Serialize};
 
-use crate::config::{Problems, SourceFile};
+use crate::diag::{Problems, SourceFile};
 use crate::model::Program;
 
 /// One compiled subject rule.
@@ -165,7 +165,7 @@ mod tests {
     use super::*;
 
     fn rules() -> SubjectRules {
-        let src = SourceFile::new("subjects.toml".into(), crate::config::builtin::SUBJECTS.into());
+        let src = SourceFile::new("subjects.toml".into(), crate::builtin::SUBJECTS.into());
         let mut p = Problems::default();
         let r = SubjectRules::parse(&src, &mut p);
         assert!(p.is_empty(), "{}", p.into_errors());

@@ -23,7 +23,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone};
 use mail_parser::{Address, HeaderValue, MessageParser};
 
-use crate::extract::Limits;
+use crate::limits::Limits;
 
 pub use auto::{AutoSignals, Automatic, OWN_STAMP_HEADER, automatic, is_no_reply, secure_portal_notice};
 pub use dsn::{FailedRecipient, failed_recipients};
@@ -144,8 +144,8 @@ pub const MAX_HEADER_BYTES: usize = 256 * 1024;
 fn header_len(raw: &[u8]) -> usize {
     let limit = raw.len().min(MAX_HEADER_BYTES + 4);
     let head = raw.get(..limit).unwrap_or(raw);
-    let crlf = crate::extract::find(head, b"\r\n\r\n");
-    let lf = crate::extract::find(head, b"\n\n");
+    let crlf = crate::limits::find(head, b"\r\n\r\n");
+    let lf = crate::limits::find(head, b"\n\n");
     match (crlf, lf) {
         (Some(a), Some(b)) => a.min(b),
         (Some(a), None) | (None, Some(a)) => a,

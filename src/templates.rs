@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use minijinja::{Environment, UndefinedBehavior};
 use serde::Serialize;
 
-use crate::config::Problems;
+use crate::diag::Problems;
 
 /// The template names every deployment must have.
 pub const KINDS: &[&str] = &["ack", "forward", "redirect"];

@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::oauth::OAuthSourceConfig;
-use super::source::{Problems, SourceFile};
-use crate::extract::Limits;
+use crate::diag::{Problems, SourceFile};
+use crate::limits::Limits;
 
 /// The main file, with defaults applied and relative paths resolved.
 #[derive(Debug, Clone)]

@@ -9,22 +9,20 @@
 //! Loading parses everything, then validates everything, and reports *all* problems at once as
 //! `file:line:col: message` lines ([`ConfigErrors`]).
 
-mod catalog;
 mod main_file;
-pub mod memo;
 mod oauth;
-mod source;
 
-pub use catalog::{
+pub use crate::builtin;
+pub use crate::catalog::{
     AgeGroup, Catalog, CommunitySupport, NleProvider, Population, find_phrase, fold, norm, strip_enumeration,
 };
+pub use crate::diag::{ConfigErrors, Problems, SourceFile};
 pub use main_file::{
     AuthMethod, DaemonConfig, FilingConfig, FilingMode, ImapConfig, InboxConfig, LimitsConfig, MainConfig,
     OutboundConfig, RegionConfig, ScreeningConfig, Secret, SmtpConfig, StoreConfig, TlsMode,
     is_loopback_host,
 };
 pub use oauth::{GOOGLE_SCOPE, GOOGLE_TOKEN_URL, MICROSOFT_SCOPE, OAuthSourceConfig, Provider};
-pub use source::{ConfigErrors, Problems, SourceFile};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -33,34 +31,6 @@ use std::sync::Arc;
 use crate::classify::SubjectRules;
 use crate::profile::Profiles;
 use crate::templates::Templates;
-
-/// Built-in copies of the shipped rule files, used when no file overrides them.
-pub mod builtin {
-    /// `config/referral-intake.toml` as shipped (used by tests and `check-config --builtin`).
-    pub const MAIN: &str = include_str!("../../config/referral-intake.toml");
-    pub const SUBJECTS: &str = include_str!("../../config/subjects.toml");
-    pub const CATALOG: &str = include_str!("../../config/catalog.toml");
-    pub const ZIP_TABLE: &str = include_str!("../../config/ca_zip_county.csv");
-    /// Form profiles by file name.
-    pub const FORMS: &[(&str, &str)] = &[
-        ("generic.toml", include_str!("../../config/forms/generic.toml")),
-        ("kp.toml", include_str!("../../config/forms/kp.toml")),
-        (
-            "health-net.toml",
-            include_str!("../../config/forms/health-net.toml"),
-        ),
-        ("la-care.toml", include_str!("../../config/forms/la-care.toml")),
-        (
-            "partnership.toml",
-            include_str!("../../config/forms/partnership.toml"),
-        ),
-        (
-            "county-batch.toml",
-            include_str!("../../config/forms/county-batch.toml"),
-        ),
-        ("iehp.toml", include_str!("../../config/forms/iehp.toml")),
-    ];
-}
 
 /// Everything the pipeline needs, loaded and validated. Cheap to share (`Arc`), replaced whole on
 /// reload so a message is always processed under one consistent configuration.

@@ -20,7 +20,7 @@ use std::path::PathBuf;
 use serde::Deserialize;
 
 use super::main_file::{AuthMethod, InboxConfig, Secret, SmtpConfig};
-use super::source::{Problems, SourceFile};
+use crate::diag::{Problems, SourceFile};
 
 /// Microsoft's default scope: every permission granted to the app on Exchange Online
 /// (`IMAP.AccessAsApp`, `SMTP.SendAsApp`).

@@ -272,7 +272,7 @@ fn auto_reply_subject(subject: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::extract::Limits;
+    use crate::limits::Limits;
     use crate::message::parse;
 
     fn parse_ok(raw: &str) -> Email {

@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 
 use super::html::html_to_text;
 use super::{Attachment, Skipped};
-use crate::extract::Limits;
+use crate::limits::Limits;
 
 /// Below this many non-blank characters the outer body is "short" (a bare "FYI" plus a
 /// signature or disclaimer), so a forwarded message's body is appended to keep a referral typed

@@ -577,7 +577,7 @@ fn an_enormous_header_section_is_refused_before_parsing() {
 fn skipped_parts_say_why_and_bad_encodings_are_flagged() {
     // Out of time: the walk stops and says so.
     let limits = Limits {
-        deadline: Some(crate::extract::Deadline::after(std::time::Duration::ZERO)),
+        deadline: Some(crate::limits::Deadline::after(std::time::Duration::ZERO)),
         ..Limits::default()
     };
     let e = parse(inner_referral().as_bytes(), &limits).expect("parses");

@@ -185,7 +185,7 @@ pub struct TokenSource {
 impl TokenSource {
     /// A source for `cfg`; its HTTP client trusts the system's roots plus `ca_file`.
     pub fn new(name: &str, cfg: OAuthSourceConfig) -> Result<TokenSource> {
-        let tls = crate::source::connect::tls_config(cfg.ca_file.as_deref())?;
+        let tls = crate::tls::tls_config(cfg.ca_file.as_deref())?;
         let http = reqwest::Client::builder()
             .use_preconfigured_tls((*tls).clone())
             // A token endpoint that redirects is misconfigured (and following could send the

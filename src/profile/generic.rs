@@ -8,9 +8,10 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::target::{Target, TickValue};
-use crate::config::memo::Memo;
-use crate::config::{Catalog, Problems, SourceFile, find_phrase, fold, norm, strip_enumeration};
+use crate::catalog::{Catalog, find_phrase, fold, norm, strip_enumeration};
+use crate::diag::{Problems, SourceFile};
 use crate::extract::{RawEntry, RawValue};
+use crate::memo::Memo;
 use crate::model::{FieldKey, Program, Relationship};
 
 /// Whose data a label is about.
@@ -103,7 +104,7 @@ pub struct Vocabulary {
     memo: LabelMemo,
 }
 
-/// [`Vocabulary`]'s remembered answers (see [`crate::config::memo`]).
+/// [`Vocabulary`]'s remembered answers (see [`crate::memo`]).
 #[derive(Debug, Clone, Default)]
 struct LabelMemo {
     canon: Memo<String, String>,

@@ -22,7 +22,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::config::{Catalog, Problems, SourceFile, builtin, find_phrase, norm};
+use crate::builtin;
+use crate::catalog::{Catalog, find_phrase, norm};
+use crate::diag::{Problems, SourceFile};
 use crate::extract::{RawDoc, RawEntry};
 use crate::model::{FieldKey, Fields, Program};
 

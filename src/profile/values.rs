@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use super::generic::{program_caption, relationship_caption};
 use super::target::{Target, TickValue};
 use super::{MapContext, Referral};
-use crate::config::{find_phrase, norm, strip_enumeration};
+use crate::catalog::{find_phrase, norm, strip_enumeration};
 use crate::extract::{RawEntry, RawValue};
 use crate::model::{FieldKey, Program, Relationship};
 use crate::normalize as nz;
@@ -569,7 +569,7 @@ fn store<T: PartialEq>(
 /// A value that is nothing but catalogue items ("Housing Deposits; Recuperative Care",
 /// "Homelessness, High utilizers", "Behavioral health"): the list it is, whatever its column or
 /// label is called. Used for entries no label rule claimed.
-pub(super) fn catalog_list(entry: &RawEntry, catalog: &crate::config::Catalog) -> Option<(Target, f32)> {
+pub(super) fn catalog_list(entry: &RawEntry, catalog: &crate::catalog::Catalog) -> Option<(Target, f32)> {
     let RawValue::Text(t) = &entry.value else {
         return None;
     };
@@ -578,14 +578,14 @@ pub(super) fn catalog_list(entry: &RawEntry, catalog: &crate::config::Catalog) -
 }
 
 /// The list a text is nothing but the items of, if any.
-fn list_kind(t: &str, catalog: &crate::config::Catalog) -> Option<FieldKey> {
+fn list_kind(t: &str, catalog: &crate::catalog::Catalog) -> Option<FieldKey> {
     let pieces = list_pieces(t);
     if pieces.is_empty() || pieces.len() > 15 {
         return None;
     }
     // Each piece must be essentially the item's name, not a sentence that mentions it.
     let covers = |piece: &str, len: usize| {
-        let n = crate::config::fold(&norm(piece));
+        let n = crate::catalog::fold(&norm(piece));
         n.len() > 3 && len * 10 >= n.len() * 8
     };
     let all = |f: &dyn Fn(&str) -> Option<usize>| pieces.iter().all(|p| f(p).is_some_and(|l| covers(p, l)));

@@ -251,7 +251,7 @@ impl Links {
         tcp.set_nodelay(true).map_err(|e| io("setting TCP_NODELAY", e))?;
         let peer = tcp.peer_addr().map_err(|e| io("reading the peer address", e))?;
         let stream: Box<dyn AsyncTokioStream> = if self.mode == TlsMode::Tls {
-            let cfg = crate::source::connect::tls_config(self.ca_file.as_deref())
+            let cfg = crate::tls::tls_config(self.ca_file.as_deref())
                 .map_err(|e| LinkError::Io(format!("{e:#}")))?;
             let name = ServerName::try_from(self.host.clone())
                 .map_err(|_| LinkError::Io("invalid TLS server name".into()))?;

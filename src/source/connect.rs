@@ -8,15 +8,13 @@
 
 use std::fmt::Debug;
 use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context as _, Result, anyhow, bail};
-use rustls_pki_types::{CertificateDer, ServerName, pem::PemObject};
+use rustls_pki_types::ServerName;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
-use tokio_rustls::rustls::{ClientConfig, RootCertStore};
 
 use crate::config::{AuthMethod, InboxConfig, TlsMode, is_loopback_host};
 use crate::oauth::{OAuthError, TokenSources};
@@ -28,34 +26,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin + Send + Debug> Io for T {}
 /// An authenticated IMAP session.
 pub type Session = async_imap::Session<Box<dyn Io>>;
 
-/// TLS settings trusting the system's roots plus `ca_file` (PEM), with the ring provider.
-pub fn tls_config(ca_file: Option<&Path>) -> Result<Arc<ClientConfig>> {
-    let mut roots = RootCertStore::empty();
-    let native = rustls_native_certs::load_native_certs();
-    for cert in native.certs {
-        // A malformed system certificate is skipped, not fatal.
-        let _ = roots.add(cert);
-    }
-    if let Some(path) = ca_file {
-        let mut n = 0;
-        for cert in CertificateDer::pem_file_iter(path)
-            .with_context(|| format!("reading ca_file {}", path.display()))?
-        {
-            roots.add(cert.with_context(|| format!("parsing ca_file {}", path.display()))?)?;
-            n += 1;
-        }
-        if n == 0 {
-            bail!("ca_file {} holds no certificate", path.display());
-        }
-    }
-    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
-    let cfg = ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .context("TLS protocol versions")?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    Ok(Arc::new(cfg))
-}
+pub use crate::tls::tls_config;
 
 /// Plaintext IMAP only to loopback: a password or token sent in the clear anywhere else is a
 /// leak, so this is refused before any connection.

@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde::Deserialize;
 
-use super::source::{Problems, SourceFile};
+use crate::diag::{Problems, SourceFile};
 use crate::model::{ChwNeed, Program};
 
 /// Who a Population of Focus is for.
@@ -102,15 +102,15 @@ pub struct Catalog {
     need_aliases: Vec<(String, ChwNeed)>,
     kp_plans: Vec<String>,
     other_plans: Vec<String>,
-    /// Caption → match, per list (see [`super::memo`]).
+    /// Caption → match, per list (see [`crate::memo`]).
     memo: (Matches<u8>, Matches<u8>, Matches<ChwNeed>),
 }
 
 /// Remembered caption matches of one list: the item and the matched alias's length.
-type Matches<T> = super::memo::Memo<String, Option<(T, usize)>>;
+type Matches<T> = crate::memo::Memo<String, Option<(T, usize)>>;
 
 impl Catalog {
-    pub(super) fn parse(src: &SourceFile, problems: &mut Problems) -> Option<Catalog> {
+    pub(crate) fn parse(src: &SourceFile, problems: &mut Problems) -> Option<Catalog> {
         let raw: RawCatalog = src.parse_toml(problems)?;
         let mut ok = true;
         let mut check_numbers = |what: &str, nums: Vec<u8>, max: u8| {
@@ -489,7 +489,7 @@ mod tests {
     use super::*;
 
     fn catalog() -> Catalog {
-        let src = SourceFile::new("catalog.toml".into(), crate::config::builtin::CATALOG.into());
+        let src = SourceFile::new("catalog.toml".into(), crate::builtin::CATALOG.into());
         let mut p = Problems::default();
         let c = Catalog::parse(&src, &mut p);
         assert!(p.is_empty(), "{:?}", p.into_errors());
