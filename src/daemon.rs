@@ -247,10 +247,11 @@ fn reload(path: Option<&PathBuf>, tx: &watch::Sender<Arc<Config>>) {
     match load_config(path) {
         Ok(new) => {
             let old = tx.borrow().clone();
-            if format!("{:?}", old.main.inboxes) != format!("{:?}", new.main.inboxes)
-                || format!("{:?}", old.main.smtp) != format!("{:?}", new.main.smtp)
+            // Compared as values, secrets included (their Debug form hides them).
+            if old.main.inboxes != new.main.inboxes
+                || old.main.smtp != new.main.smtp
                 || old.main.store.url != new.main.store.url
-                || format!("{:?}", old.main.oauth) != format!("{:?}", new.main.oauth)
+                || old.main.oauth != new.main.oauth
             {
                 tracing::warn!(
                     "[[inbox]], [smtp], [oauth.*] and [store] changes take effect at the next restart"

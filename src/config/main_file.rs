@@ -32,7 +32,7 @@ pub struct MainConfig {
 }
 
 /// `[imap]`: how inboxes are watched.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ImapConfig {
     /// IDLE is re-issued after this many seconds (RFC 2177 asks for under 29 minutes; a short
@@ -61,7 +61,7 @@ impl Default for ImapConfig {
 }
 
 /// `[filing]`: where processed messages go in the mailbox, by outcome.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct FilingConfig {
     /// `move` (UID MOVE into the folders below, created when missing) or `flag` (leave the
@@ -101,7 +101,7 @@ impl Default for FilingConfig {
 }
 
 /// `[daemon]`: life-cycle settings for `run`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DaemonConfig {
     /// Seconds given to tasks to finish the message in hand after SIGTERM.
@@ -149,7 +149,7 @@ struct RawMain {
 }
 
 /// `[store]`: where referrals, raw messages and the outbox live.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StoreConfig {
     /// `sqlite://PATH` (relative to the config folder) or `postgres://user@host/db`.
@@ -193,7 +193,7 @@ pub enum TlsMode {
 
 /// A secret read from an environment variable or a file, never from the config itself. Its
 /// `Debug` output is `***`.
-#[derive(Clone, Default, Deserialize)]
+#[derive(Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Secret {
     /// Name of an environment variable holding the secret.
@@ -243,7 +243,7 @@ pub fn is_loopback_host(host: &str) -> bool {
 }
 
 /// `[smtp]`: the server outbound mail is handed to.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SmtpConfig {
     pub host: String,
@@ -304,7 +304,7 @@ fn default_smtp_timeout() -> u64 {
 }
 
 /// `[[inbox]]`: one regional mailbox the daemon watches.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InboxConfig {
     /// A key of `[regions]`.
@@ -368,7 +368,7 @@ pub struct RegionConfig {
     pub hours: String,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawRegion {
     name: Option<String>,
@@ -420,7 +420,7 @@ struct RawPaths {
 }
 
 /// `[limits]`: bounds on the work one message may cause.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LimitsConfig {
     /// Largest attachment read, in bytes.
@@ -498,7 +498,7 @@ impl LimitsConfig {
 }
 
 /// `[outbound]`: how replies and forwards are addressed.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct OutboundConfig {
     /// Display name on replies ("Kaiser Permanente Medi-Cal Referrals").
@@ -538,7 +538,7 @@ impl Default for OutboundConfig {
 }
 
 /// `[screening]`: optional checks beyond the form itself.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ScreeningConfig {
     /// A file of member CINs (one per line, or the first CSV column); when set, a CIN not in it
@@ -746,4 +746,25 @@ fn resolve_sqlite_url(url: &str, dir: &Path) -> String {
         return url.to_string();
     }
     format!("sqlite://{}", dir.join(rest).display())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reload compares configurations as values: a changed secret source is a change even
+    /// though both print as `Secret(***)`.
+    #[test]
+    fn secrets_compare_by_value_not_by_their_hidden_debug_form() {
+        let a = Secret {
+            password_env: None,
+            password_file: Some("/etc/a".into()),
+        };
+        let b = Secret {
+            password_env: None,
+            password_file: Some("/etc/b".into()),
+        };
+        assert_eq!(format!("{a:?}"), format!("{b:?}"));
+        assert_ne!(a, b);
+    }
 }

@@ -54,7 +54,7 @@ impl Provider {
 }
 
 /// `[oauth.NAME]`: one token source.
-#[derive(Clone, Deserialize)]
+#[derive(Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OAuthSourceConfig {
     /// `microsoft` | `google` | `generic`.
