@@ -336,7 +336,11 @@ pub async fn commit(
                 .record_seen_again(
                     &r,
                     &original,
-                    if source.resync { "resynced" } else { "duplicate" },
+                    if source.resync {
+                        crate::store::EventKind::Resynced
+                    } else {
+                        crate::store::EventKind::Duplicate
+                    },
                 )
                 .await
                 .map_err(Error::Store)?;
@@ -398,7 +402,7 @@ pub async fn commit(
         uid: source.uid,
         rfc_message_id: email.as_ref().and_then(|e| e.message_id.as_deref()),
         inbox_region: &decision.inbox_region,
-        disposition: decision.disposition.code(),
+        disposition: decision.disposition,
         programs_json: serde_json::to_string(&decision.programs).map_err(|e| Error::Message(e.into()))?,
         reasons_json: serde_json::to_string(&decision.reasons).map_err(|e| Error::Message(e.into()))?,
         summary_json: summary.to_string(),
@@ -431,7 +435,7 @@ pub async fn commit(
                 .context(ComposeFailed)?
                 .into_iter()
                 .map(|c| NewOutbox {
-                    kind: c.kind.code().into(),
+                    kind: c.kind,
                     recipient: c.to,
                     reference: c.reference,
                     eml: c.eml,
@@ -471,7 +475,10 @@ fn commit_error(e: anyhow::Error) -> Error {
 /// bounced, since forwards keep going there and a person must fix the address). Ids, codes and
 /// address tags only.
 fn log_guards(msg_id: &str, events: &[crate::store::NewEvent], bounce: Option<&crate::loops::BounceOutcome>) {
-    for e in events.iter().filter(|e| e.kind == "reply_withheld") {
+    for e in events
+        .iter()
+        .filter(|e| e.kind == crate::store::EventKind::ReplyWithheld)
+    {
         let detail: serde_json::Value = serde_json::from_str(&e.detail).unwrap_or_default();
         tracing::warn!(
             msg_id,
@@ -545,7 +552,7 @@ pub async fn quarantine(
         uid: source.uid,
         rfc_message_id: None,
         inbox_region: &region,
-        disposition: Disposition::Review.code(),
+        disposition: Disposition::Review,
         programs_json: "[]".into(),
         reasons_json: "[]".into(),
         summary_json: summary.to_string(),
@@ -594,7 +601,7 @@ mod tests {
             uid: Some(1),
             rfc_message_id: None,
             inbox_region: "ncal",
-            disposition: "review",
+            disposition: Disposition::Review,
             programs_json: "[]".into(),
             reasons_json: "[]".into(),
             summary_json: "{}".into(),
@@ -653,7 +660,7 @@ mod tests {
         let url = format!("sqlite://{}", dir.path().join("s.db").display());
         let store = Store::open(&url).await.expect("store");
         let row = |status| NewOutbox {
-            kind: "ack".into(),
+            kind: crate::model::EmailKind::Ack,
             recipient: "sender@example.test".into(),
             reference: "REF-NCAL-2026-000001".into(),
             eml: b"From: a@example.test\r\n\r\nx\r\n".to_vec(),

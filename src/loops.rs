@@ -27,7 +27,7 @@ use sha2::{Digest, Sha256};
 use crate::config::Config;
 use crate::message::failed_recipients;
 use crate::pipeline::{Decision, EmailKind};
-use crate::store::{NewEvent, NewSuppression, PendingMail, Store, now_ms};
+use crate::store::{EventKind, NewEvent, NewSuppression, PendingMail, Store, now_ms};
 
 /// A short, stable, non-reversible tag for an address, for logs and events (correlating
 /// repeated bounces or floods from one sender without writing the address down).
@@ -93,7 +93,7 @@ pub async fn read_bounce(cfg: &Config, store: &Store, raw: &[u8]) -> Result<Boun
         "team_addresses": out.team_bounced,
     });
     out.events.push(NewEvent {
-        kind: "bounce".into(),
+        kind: EventKind::Bounce,
         detail: detail.to_string(),
     });
     Ok(out)
@@ -112,7 +112,7 @@ pub enum SendCheck {
 
 /// Checks a row against the suppressions just before sending, which catches replies queued
 /// before the bounce that suppressed their recipient arrived.
-pub async fn send_check(cfg: &Config, store: &Store, kind: &str, to: &str) -> Result<SendCheck> {
+pub async fn send_check(cfg: &Config, store: &Store, kind: EmailKind, to: &str) -> Result<SendCheck> {
     if cfg.main.outbound.bounce_suppress_days == 0 {
         return Ok(SendCheck::Send);
     }
@@ -121,8 +121,8 @@ pub async fn send_check(cfg: &Config, store: &Store, kind: &str, to: &str) -> Re
 }
 
 /// [`send_check`] once the suppression is known.
-fn check_suppressed(cfg: &Config, kind: &str, to: &str, suppressed: bool) -> SendCheck {
-    let forward = kind == EmailKind::Forward.code() || is_team_address(cfg, to);
+fn check_suppressed(cfg: &Config, kind: EmailKind, to: &str, suppressed: bool) -> SendCheck {
+    let forward = kind == EmailKind::Forward || is_team_address(cfg, to);
     if cfg.main.outbound.bounce_suppress_days == 0 || !suppressed {
         SendCheck::Send
     } else if forward {
@@ -146,7 +146,7 @@ pub async fn guard_replies(cfg: &Config, store: &Store, d: &mut Decision) -> Res
     let since = now_ms().saturating_sub(i64::from(out_cfg.ack_limit_window_minutes).saturating_mul(60_000));
     for e in std::mem::take(&mut d.emails) {
         let reply = e.kind != EmailKind::Forward && !is_team_address(cfg, &e.to);
-        let reason = match send_check(cfg, store, e.kind.code(), &e.to).await? {
+        let reason = match send_check(cfg, store, e.kind, &e.to).await? {
             SendCheck::Withhold(r) => Some(r),
             _ if reply && out_cfg.ack_limit_per_sender > 0 => {
                 let queued_here = keep
@@ -171,7 +171,7 @@ pub async fn guard_replies(cfg: &Config, store: &Store, d: &mut Decision) -> Res
                     "window_minutes": out_cfg.ack_limit_window_minutes,
                 });
                 events.push(NewEvent {
-                    kind: "reply_withheld".into(),
+                    kind: EventKind::ReplyWithheld,
                     detail: detail.to_string(),
                 });
             }
@@ -186,7 +186,7 @@ pub async fn guard_replies(cfg: &Config, store: &Store, d: &mut Decision) -> Res
 /// `withheld` with an event and a WARN line) and must not be sent.
 pub async fn before_send(cfg: &Config, store: &Store, mail: &PendingMail) -> Result<bool> {
     // The suppression was read with the row, just before this attempt.
-    match check_suppressed(cfg, &mail.kind, &mail.recipient, mail.suppressed) {
+    match check_suppressed(cfg, mail.kind, &mail.recipient, mail.suppressed) {
         SendCheck::Send => Ok(true),
         SendCheck::SendDespiteBounce => {
             tracing::error!(

@@ -529,3 +529,40 @@ mod tests {
         );
     }
 }
+
+/// The kinds of email we send (SPEC §7 `explain`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EmailKind {
+    Ack,
+    Forward,
+    Redirect,
+}
+
+impl EmailKind {
+    pub const ALL: [EmailKind; 3] = [EmailKind::Ack, EmailKind::Forward, EmailKind::Redirect];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            EmailKind::Ack => "ack",
+            EmailKind::Forward => "forward",
+            EmailKind::Redirect => "redirect",
+        }
+    }
+}
+
+impl std::fmt::Display for EmailKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl std::str::FromStr for EmailKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        EmailKind::ALL
+            .into_iter()
+            .find(|k| k.code() == s)
+            .ok_or_else(|| format!("unknown email kind `{s}`"))
+    }
+}

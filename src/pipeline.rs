@@ -95,24 +95,7 @@ pub struct PlannedEmail {
     pub referrals: Vec<usize>,
 }
 
-/// The kinds of email we send (SPEC §7 `explain`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EmailKind {
-    Ack,
-    Forward,
-    Redirect,
-}
-
-impl EmailKind {
-    pub fn code(self) -> &'static str {
-        match self {
-            EmailKind::Ack => "ack",
-            EmailKind::Forward => "forward",
-            EmailKind::Redirect => "redirect",
-        }
-    }
-}
+pub use crate::model::EmailKind;
 
 /// What one attachment (or the body) gave.
 #[derive(Debug, Clone, Serialize)]

@@ -442,7 +442,7 @@ impl Sender {
 
     /// One delivery attempt, bounded by `timeout_secs`.
     async fn attempt(&self, mail: &PendingMail) -> Attempt {
-        if mail.kind == "forward" && !forward_allowed(&self.cfg, &mail.recipient) {
+        if mail.kind == crate::model::EmailKind::Forward && !forward_allowed(&self.cfg, &mail.recipient) {
             return Attempt::Permanent {
                 code: None,
                 error: "forward destination is not on the allow-list; refused".into(),

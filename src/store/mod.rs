@@ -17,6 +17,7 @@ pub use safety::{NewEvent, NewSuppression, REPLY_KINDS};
 
 use std::path::Path;
 
+use crate::model::EmailKind;
 use anyhow::{Context as _, Result};
 use base64::Engine as _;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
@@ -46,7 +47,7 @@ pub struct NewMessage<'a> {
     pub uid: Option<i64>,
     pub rfc_message_id: Option<&'a str>,
     pub inbox_region: &'a str,
-    pub disposition: &'a str,
+    pub disposition: crate::model::Disposition,
     pub programs_json: String,
     pub reasons_json: String,
     pub summary_json: String,
@@ -85,7 +86,7 @@ pub struct NewReferral {
 /// An outbox row.
 #[derive(Debug, Clone)]
 pub struct NewOutbox {
-    pub kind: String,
+    pub kind: EmailKind,
     pub recipient: String,
     pub reference: String,
     pub eml: Vec<u8>,
@@ -99,21 +100,85 @@ pub struct NewOutbox {
 /// replay.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OutboxStatus {
-    /// Queued for the sender (the daemon's mail).
+    /// Queued for the sender (the daemon's mail), or waiting to be retried.
     Pending,
-    /// Delivered another way: `replay --out` writes the row's `.eml` to a folder.
+    /// Delivered (or, for `replay --out`, written to a folder as `.eml`).
     Sent,
     /// Never to be sent: `replay` without `--out`.
     Discarded,
+    /// Refused for good by the SMTP server, or out of attempts.
+    Failed,
+    /// A reply held back by loop protection (a suppressed or flooding sender).
+    Withheld,
 }
 
 impl OutboxStatus {
-    /// The stored string.
+    pub const ALL: [OutboxStatus; 5] = [
+        OutboxStatus::Pending,
+        OutboxStatus::Sent,
+        OutboxStatus::Discarded,
+        OutboxStatus::Failed,
+        OutboxStatus::Withheld,
+    ];
+
+    /// The stored string (the store's CHECK constraint allows exactly these).
     pub fn code(self) -> &'static str {
         match self {
             OutboxStatus::Pending => "pending",
             OutboxStatus::Sent => "sent",
             OutboxStatus::Discarded => "discarded",
+            OutboxStatus::Failed => "failed",
+            OutboxStatus::Withheld => "withheld",
+        }
+    }
+}
+
+impl std::str::FromStr for OutboxStatus {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        OutboxStatus::ALL
+            .into_iter()
+            .find(|k| k.code() == s)
+            .ok_or_else(|| format!("unknown outbox status `{s}`"))
+    }
+}
+
+/// What an audit event records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    /// A message was decided and committed.
+    Processed,
+    /// A bounce of our mail was read.
+    Bounce,
+    /// A reply was held back by loop protection.
+    ReplyWithheld,
+    /// The same message arrived again.
+    Duplicate,
+    /// A mailbox was read again after its UIDVALIDITY changed.
+    Resynced,
+    /// Retention removed old data.
+    Purge,
+}
+
+impl EventKind {
+    pub const ALL: [EventKind; 6] = [
+        EventKind::Processed,
+        EventKind::Bounce,
+        EventKind::ReplyWithheld,
+        EventKind::Duplicate,
+        EventKind::Resynced,
+        EventKind::Purge,
+    ];
+
+    /// The stored string (the store's CHECK constraint allows exactly these).
+    pub fn code(self) -> &'static str {
+        match self {
+            EventKind::Processed => "processed",
+            EventKind::Bounce => "bounce",
+            EventKind::ReplyWithheld => "reply_withheld",
+            EventKind::Duplicate => "duplicate",
+            EventKind::Resynced => "resynced",
+            EventKind::Purge => "purge",
         }
     }
 }
@@ -122,11 +187,11 @@ impl OutboxStatus {
 #[derive(Debug, Clone)]
 pub struct StoredMail {
     pub id: String,
-    pub kind: String,
+    pub kind: EmailKind,
     pub recipient: String,
     pub reference: String,
     pub eml: Vec<u8>,
-    pub status: String,
+    pub status: OutboxStatus,
 }
 
 /// A pending outbox row as read back for sending.
@@ -134,7 +199,7 @@ pub struct StoredMail {
 pub struct PendingMail {
     pub id: String,
     pub message_id: String,
-    pub kind: String,
+    pub kind: EmailKind,
     pub recipient: String,
     pub reference: String,
     pub eml: Vec<u8>,
@@ -281,7 +346,7 @@ impl Store {
         .bind(msg.rfc_message_id)
         .bind(msg.inbox_region)
         .bind(now)
-        .bind(msg.disposition)
+        .bind(msg.disposition.code())
         .bind(&msg.programs_json)
         .bind(&msg.reasons_json)
         .bind(&msg.summary_json)
@@ -316,7 +381,10 @@ impl Store {
             // `mark_sent` records a delivery.
             let (attempts, sent_ms) = match o.status {
                 OutboxStatus::Sent => (1_i64, Some(now)),
-                OutboxStatus::Pending | OutboxStatus::Discarded => (0, None),
+                OutboxStatus::Pending
+                | OutboxStatus::Discarded
+                | OutboxStatus::Failed
+                | OutboxStatus::Withheld => (0, None),
             };
             sqlx::query(
                 "INSERT INTO outbox (id, message_id, kind, recipient, reference, eml, status, attempts,
@@ -325,7 +393,7 @@ impl Store {
             )
             .bind(&oid)
             .bind(&id)
-            .bind(&o.kind)
+            .bind(o.kind.code())
             .bind(&o.recipient)
             .bind(&o.reference)
             .bind(String::from_utf8_lossy(&o.eml).into_owned())
@@ -339,13 +407,13 @@ impl Store {
             outbox_ids.push(oid);
         }
         let detail = serde_json::json!({
-            "disposition": msg.disposition,
+            "disposition": msg.disposition.code(),
             "referrals": referrals.len(),
             "emails": outbox.len(),
         });
-        insert_event(&mut tx, Some(&id), "processed", &detail.to_string()).await?;
+        insert_event(&mut tx, Some(&id), EventKind::Processed, &detail.to_string()).await?;
         for e in &msg.events {
-            insert_event(&mut tx, Some(&id), &e.kind, &e.detail).await?;
+            insert_event(&mut tx, Some(&id), e.kind, &e.detail).await?;
         }
         safety::upsert_suppressions(&mut tx, &id, &msg.suppressions).await?;
         if let Some(r) = &msg.imap {
@@ -371,11 +439,11 @@ impl Store {
                     .context("reading an outbox row")?;
             rows.push(StoredMail {
                 id: r.get(0),
-                kind: r.get(1),
+                kind: parse_code(r.get(1))?,
                 recipient: r.get(2),
                 reference: r.get(3),
                 eml: r.get::<String, _>(4).into_bytes(),
-                status: r.get(5),
+                status: parse_code(r.get(5))?,
             });
         }
         Ok(rows)
@@ -395,28 +463,29 @@ impl Store {
         .fetch_all(&self.pool)
         .await
         .context("reading the outbox")?;
-        Ok(rows
-            .into_iter()
-            .map(|r| PendingMail {
-                id: r.get(0),
-                message_id: r.get(1),
-                kind: r.get(2),
-                recipient: r.get(3),
-                reference: r.get(4),
-                eml: r.get::<String, _>(5).into_bytes(),
-                attempts: r.get(6),
-                // A boolean on PostgreSQL, an integer on SQLite.
-                suppressed: r
-                    .try_get::<bool, _>(7)
-                    .or_else(|_| r.try_get::<i64, _>(7).map(|v| v != 0))
-                    .unwrap_or(false),
+        rows.into_iter()
+            .map(|r| {
+                Ok(PendingMail {
+                    id: r.get(0),
+                    message_id: r.get(1),
+                    kind: parse_code(r.get(2))?,
+                    recipient: r.get(3),
+                    reference: r.get(4),
+                    eml: r.get::<String, _>(5).into_bytes(),
+                    attempts: r.get(6),
+                    // A boolean on PostgreSQL, an integer on SQLite.
+                    suppressed: r
+                        .try_get::<bool, _>(7)
+                        .or_else(|_| r.try_get::<i64, _>(7).map(|v| v != 0))
+                        .unwrap_or(false),
+                })
             })
-            .collect())
+            .collect()
     }
 
     /// Records a UID whose content is already stored (a duplicate, or a message seen again after
     /// a UIDVALIDITY change): the UID, the cursor and an audit event, in one transaction.
-    pub async fn record_seen_again(&self, r: &ImapRef, original_id: &str, kind: &str) -> Result<()> {
+    pub async fn record_seen_again(&self, r: &ImapRef, original_id: &str, kind: EventKind) -> Result<()> {
         let mut tx = self.pool.begin().await.context("starting a transaction")?;
         note_uid(&mut tx, r, original_id).await?;
         let detail = serde_json::json!({"mailbox": r.mailbox, "uidvalidity": r.uidvalidity, "uid": r.uid});
@@ -518,8 +587,8 @@ impl Store {
     /// Records a failed attempt: retried at `retry_at_ms`, or failed for good when `None`.
     pub async fn mark_attempt_failed(&self, id: &str, error: &str, retry_at_ms: Option<i64>) -> Result<()> {
         let (status, next) = match retry_at_ms {
-            Some(t) => ("pending", t),
-            None => ("failed", now_ms()),
+            Some(t) => (OutboxStatus::Pending.code(), t),
+            None => (OutboxStatus::Failed.code(), now_ms()),
         };
         sqlx::query(
             "UPDATE outbox SET status = $1, attempts = attempts + 1, next_attempt_ms = $2, last_error = $3 WHERE id = $4",
@@ -659,14 +728,14 @@ async fn next_reference(tx: &mut sqlx::Transaction<'_, sqlx::Any>, prefix: &str)
 async fn insert_event(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     message_id: Option<&str>,
-    kind: &str,
+    kind: EventKind,
     detail: &str,
 ) -> Result<()> {
     sqlx::query("INSERT INTO events (id, message_id, at_ms, kind, detail) VALUES ($1, $2, $3, $4, $5)")
         .bind(new_id())
         .bind(message_id)
         .bind(now_ms())
-        .bind(kind)
+        .bind(kind.code())
         .bind(detail)
         .execute(&mut **tx)
         .await
@@ -694,4 +763,9 @@ fn prepare_sqlite_file(path: &Path) -> Result<std::path::PathBuf> {
     }
     path.canonicalize()
         .with_context(|| format!("resolving the store path {}", path.display()))
+}
+
+/// A stored code read back as its type; a value the code does not know is an error naming it.
+fn parse_code<T: std::str::FromStr<Err = String>>(s: String) -> Result<T> {
+    s.parse().map_err(|e: String| anyhow::anyhow!(e))
 }

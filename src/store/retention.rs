@@ -105,7 +105,7 @@ impl Store {
             "messages": report.messages,
             "outbox_emls": report.outbox_emls,
         });
-        insert_event(&mut tx, None, "purge", &detail.to_string()).await?;
+        insert_event(&mut tx, None, super::EventKind::Purge, &detail.to_string()).await?;
         tx.commit().await.context("committing the purge")?;
         Ok(report)
     }

@@ -22,7 +22,7 @@ pub struct NewSuppression {
 /// An extra audit event written with a message (its `message_id` is the message's store id).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewEvent {
-    pub kind: String,
+    pub kind: super::EventKind,
     /// JSON; ids, counts and codes only, never member data or addresses.
     pub detail: String,
 }
@@ -80,7 +80,13 @@ impl Store {
         .await
         .context("withholding an email")?;
         let detail = serde_json::json!({ "outbox_id": outbox_id, "reason": reason });
-        insert_event(&mut tx, Some(message_id), "reply_withheld", &detail.to_string()).await?;
+        insert_event(
+            &mut tx,
+            Some(message_id),
+            super::EventKind::ReplyWithheld,
+            &detail.to_string(),
+        )
+        .await?;
         tx.commit().await.context("committing a withheld email")?;
         Ok(())
     }

@@ -127,3 +127,32 @@ fn replay_into_postgres_matches_sqlite() {
     let referrals = rt.block_on(store.count("referrals")).expect("count");
     assert_eq!(referrals, pg["referrals"].as_i64().expect("n"));
 }
+
+/// The coded columns hold only codes the program knows, on both stores: the demo replays, and a
+/// hand-written row with an unknown status, kind or outcome is refused (issue #9).
+#[test]
+fn both_stores_refuse_codes_the_program_does_not_know() {
+    let rt = tokio::runtime::Runtime::new().expect("rt");
+    let (_db, pg) = TempDb::create(&rt);
+    let dir = tempfile::tempdir().expect("tmp");
+    let lite = format!("sqlite://{}", dir.path().join("codes.db").display());
+    for url in [pg.as_str(), lite.as_str()] {
+        let store = rt.block_on(Store::open(url)).expect("store");
+        let pool = store.pool();
+        let bad = [
+            "INSERT INTO events (id, message_id, at_ms, kind, detail) VALUES ('e1', NULL, 1, 'oops', '{}')",
+            "INSERT INTO messages (id, content_hash, mailbox, inbox_region, received_ms, disposition, programs, reasons, summary, raw)
+               VALUES ('m1', 'h', 'replay', 'ncal', 1, 'maybe', '[]', '[]', '{}', '')",
+        ];
+        for sql in bad {
+            let r = rt.block_on(sqlx::query(sql).execute(pool));
+            assert!(r.is_err(), "{url}: accepted {sql}");
+        }
+        // A known code still goes in.
+        let ok = rt.block_on(
+            sqlx::query("INSERT INTO events (id, message_id, at_ms, kind, detail) VALUES ('e2', NULL, 1, 'purge', '{}')")
+                .execute(pool),
+        );
+        assert!(ok.is_ok(), "{url}: {ok:?}");
+    }
+}

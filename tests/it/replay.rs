@@ -551,7 +551,7 @@ fn replayed_mail_is_never_sent_by_a_later_run_on_the_same_store() {
                     Subject: backlog\r\n\r\nbody\r\n";
         let outbox = (0..1000)
             .map(|i| NewOutbox {
-                kind: "ack".into(),
+                kind: referral_intake::model::EmailKind::Ack,
                 recipient: "backlog@example.test".into(),
                 reference: format!("BACKLOG-{i}"),
                 eml: eml.to_vec(),
@@ -565,7 +565,7 @@ fn replayed_mail_is_never_sent_by_a_later_run_on_the_same_store() {
             uid: None,
             rfc_message_id: None,
             inbox_region: "ncal",
-            disposition: "test",
+            disposition: referral_intake::model::Disposition::Review,
             programs_json: "[]".into(),
             reasons_json: "[]".into(),
             summary_json: "{}".into(),

@@ -125,7 +125,7 @@ async fn queue(store: &Store, tag: &str, mails: &[(&str, &str, &str, &str)]) -> 
         .iter()
         .enumerate()
         .map(|(i, (kind, to, subject, body))| NewOutbox {
-            kind: (*kind).into(),
+            kind: kind.parse().expect("kind"),
             recipient: (*to).into(),
             reference: format!("TEST-{tag}-{i}"),
             eml: eml(to, subject, body),
@@ -140,7 +140,7 @@ async fn queue(store: &Store, tag: &str, mails: &[(&str, &str, &str, &str)]) -> 
         uid: None,
         rfc_message_id: None,
         inbox_region: "ncal",
-        disposition: "test",
+        disposition: referral_intake::model::Disposition::Review,
         programs_json: "[]".into(),
         reasons_json: "[]".into(),
         summary_json: "{}".into(),

@@ -77,7 +77,7 @@ fn smtp_starttls_without_the_ca_is_refused_with_a_certificate_error() {
             uid: None,
             rfc_message_id: None,
             inbox_region: "ncal",
-            disposition: "test",
+            disposition: referral_intake::model::Disposition::Review,
             programs_json: "[]".into(),
             reasons_json: "[]".into(),
             summary_json: "{}".into(),
@@ -87,7 +87,7 @@ fn smtp_starttls_without_the_ca_is_refused_with_a_certificate_error() {
             suppressions: Vec::new(),
         };
         let outbox = vec![NewOutbox {
-            kind: "ack".into(),
+            kind: referral_intake::model::EmailKind::Ack,
             recipient: "jane@example.test".into(),
             reference: "T-1".into(),
             eml,
