@@ -149,16 +149,6 @@ pub enum Error {
     Config(anyhow::Error),
 }
 
-/// Marks an error from composing mail inside the store's transaction as ours to fix.
-#[derive(Debug)]
-struct ComposeFailed;
-
-impl std::fmt::Display for ComposeFailed {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("composing the message's emails")
-    }
-}
-
 /// A message decided but not yet committed.
 pub struct Decided {
     raw: Vec<u8>,
@@ -411,39 +401,42 @@ pub async fn commit(
         events: events.clone(),
         suppressions,
     };
-    let mut references = Vec::new();
-    let committed = store
-        .commit_message(new, &prefixes, &msg_prefix, |refs, msg_ref| {
-            references = refs.to_vec();
-            let referrals = decision
-                .referrals
-                .iter()
-                .zip(refs)
-                .map(|(r, reference)| {
-                    Ok(NewReferral {
-                        reference: reference.clone(),
-                        program: r.program.code().into(),
-                        region: r.region.clone(),
-                        outcome: r.outcome.code().into(),
-                        reasons_json: serde_json::to_string(&r.reasons)?,
-                        fields_json: serde_json::to_string(&r.fields)?,
-                        member_cin: r.fields.member_cin.clone(),
-                    })
-                })
-                .collect::<Result<Vec<_>>>()?;
-            let mails = outbox::compose(&cfg, &decision, email.as_ref(), &raw, refs, msg_ref)
-                .context(ComposeFailed)?
-                .into_iter()
-                .map(|c| NewOutbox {
-                    kind: c.kind,
-                    recipient: c.to,
-                    reference: c.reference,
-                    eml: c.eml,
-                    status: outbox_status,
-                })
-                .collect();
-            Ok((referrals, mails))
+    // Planned in full before the write transaction: reference numbers reserved, every row
+    // built, the mail composed (templates rendered, attachments encoded).
+    let (references, msg_ref) = store
+        .reserve_references(&prefixes, &msg_prefix)
+        .await
+        .map_err(Error::Store)?;
+    let referrals = decision
+        .referrals
+        .iter()
+        .zip(&references)
+        .map(|(r, reference)| {
+            Ok(NewReferral {
+                reference: reference.clone(),
+                program: r.program.code().into(),
+                region: r.region.clone(),
+                outcome: r.outcome.code().into(),
+                reasons_json: serde_json::to_string(&r.reasons)?,
+                fields_json: serde_json::to_string(&r.fields)?,
+                member_cin: r.fields.member_cin.clone(),
+            })
         })
+        .collect::<Result<Vec<_>>>()
+        .map_err(Error::Message)?;
+    let mails = outbox::compose(&cfg, &decision, email.as_ref(), &raw, &references, &msg_ref)
+        .map_err(Error::Config)?
+        .into_iter()
+        .map(|c| NewOutbox {
+            kind: c.kind,
+            recipient: c.to,
+            reference: c.reference,
+            eml: c.eml,
+            status: outbox_status,
+        })
+        .collect();
+    let committed = store
+        .commit_message(new, referrals, mails)
         .await
         .map_err(commit_error)?;
     let folder = source.uid.map(|_| folder_for(&decision, &cfg.main.filing));
@@ -459,16 +452,23 @@ pub async fn commit(
     })
 }
 
-/// The class of an error from the store's commit transaction: composing the mail inside it
-/// failed (our configuration), the store failed, or something about the message did.
+/// The class of an error from the store's commit transaction: the store failed, or something
+/// about the message did (its rows broke a constraint).
 fn commit_error(e: anyhow::Error) -> Error {
-    if e.downcast_ref::<ComposeFailed>().is_some() {
-        Error::Config(e)
-    } else if is_store_error(&e) {
+    if is_store_error(&e) && !violates_constraint(&e) {
         Error::Store(e)
     } else {
         Error::Message(e)
     }
+}
+
+/// Whether the database refused a row (a unique key, a CHECK), which retrying will not change.
+fn violates_constraint(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<sqlx::Error>()
+            .and_then(|s| s.as_database_error())
+            .is_some_and(|d| d.kind() != sqlx::error::ErrorKind::Other)
+    })
 }
 
 /// One line per withheld reply (WARN) and per bounce (INFO; ERROR when a team or review address
@@ -541,7 +541,6 @@ pub async fn quarantine(
     error: &str,
 ) -> Result<Ingested> {
     let region = source.inbox_region.clone().unwrap_or_else(|| "ncal".into());
-    let year = chrono::Local::now().date_naive().year();
     let folder = cfg.main.filing.review.clone();
     let hash = content_hash(raw, None);
     let summary = serde_json::json!({ "quarantined": error.chars().take(300).collect::<String>() });
@@ -569,11 +568,7 @@ pub async fn quarantine(
         events: Vec::new(),
         suppressions: Vec::new(),
     };
-    let committed = store
-        .commit_message(new, &[], &outbox::message_prefix(&region, year), |_, _| {
-            Ok((Vec::new(), Vec::new()))
-        })
-        .await?;
+    let committed = store.commit_message(new, Vec::new(), Vec::new()).await?;
     let decision = Decision::without_referrals(Disposition::Review, region, Vec::new());
     Ok(Ingested {
         store_id: Some(committed.message_id),
@@ -633,20 +628,11 @@ mod tests {
             .await
             .expect("max_page_count");
         let full = store
-            .commit_message(message(&raw, "h1"), &[], "REF-NCAL-2026", |_, _| {
-                Ok((Vec::new(), Vec::new()))
-            })
+            .commit_message(message(&raw, "h1"), Vec::new(), Vec::new())
             .await
             .expect_err("the store is full");
         assert!(is_store_error(&full), "{full:#}");
-
-        let bad_template = store
-            .commit_message(message(b"small", "h2"), &[], "REF-NCAL-2026", |_, _| {
-                Err(anyhow::anyhow!("template ack.txt: undefined variable"))
-            })
-            .await
-            .expect_err("the build fails");
-        assert!(!is_store_error(&bad_template), "{bad_template:#}");
+        assert!(matches!(commit_error(full), Error::Store(_)));
         assert!(!is_store_error(&anyhow::anyhow!(
             "the message decision task failed"
         )));
@@ -668,9 +654,11 @@ mod tests {
         };
         let statuses = [OutboxStatus::Pending, OutboxStatus::Sent, OutboxStatus::Discarded];
         let ids = store
-            .commit_message(message(b"m", "h"), &[], "REF-NCAL-2026", |_, _| {
-                Ok((Vec::new(), statuses.into_iter().map(row).collect()))
-            })
+            .commit_message(
+                message(b"m", "h"),
+                Vec::new(),
+                statuses.into_iter().map(row).collect(),
+            )
             .await
             .expect("commit")
             .outbox_ids;
@@ -721,10 +709,6 @@ mod tests {
 
     #[test]
     fn commit_errors_are_classed_by_what_to_do() {
-        let compose = anyhow::anyhow!("undefined value")
-            .context(ComposeFailed)
-            .context("committing");
-        assert!(matches!(commit_error(compose), Error::Config(_)));
         let store = anyhow::Error::new(sqlx::Error::PoolTimedOut).context("inserting");
         assert!(matches!(commit_error(store), Error::Store(_)));
         assert!(matches!(

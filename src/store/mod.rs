@@ -306,21 +306,16 @@ impl Store {
         Ok(row.map(|r| r.get::<String, _>(0)))
     }
 
-    /// Allocates reference numbers and writes the message, its referrals, its outbox rows and
-    /// an audit event in one transaction. `build` receives the reference numbers (one per
-    /// referral, then the message-level one) and returns the rows to write.
-    pub async fn commit_message<F>(
+    /// Reserves reference numbers, in a short transaction of their own: one per prefix in
+    /// `reference_prefixes` (one per referral), and the message-level one (the first referral's,
+    /// else a new one under `message_prefix`). The mail that quotes them is composed after this
+    /// and before [`Store::commit_message`], outside the write transaction; a message that is
+    /// then not committed (a crash, a store error) leaves its numbers unused, a gap in the series.
+    pub async fn reserve_references(
         &self,
-        msg: NewMessage<'_>,
         reference_prefixes: &[String],
         message_prefix: &str,
-        build: F,
-    ) -> Result<Committed>
-    where
-        F: FnOnce(&[String], &str) -> Result<(Vec<NewReferral>, Vec<NewOutbox>)>,
-    {
-        // Encoded before the transaction: SQLite has one writer, and the sender waits for it.
-        let raw = base64::engine::general_purpose::STANDARD.encode(msg.raw);
+    ) -> Result<(Vec<String>, String)> {
         let mut tx = self.pool.begin().await.context("starting a transaction")?;
         let mut refs = Vec::with_capacity(reference_prefixes.len());
         for p in reference_prefixes {
@@ -330,7 +325,21 @@ impl Store {
             Some(r) => r.clone(),
             None => next_reference(&mut tx, message_prefix).await?,
         };
-        let (referrals, outbox) = build(&refs, &msg_ref)?;
+        tx.commit().await.context("reserving reference numbers")?;
+        Ok((refs, msg_ref))
+    }
+
+    /// Writes the message, its referrals, its outbox rows (each with its final status) and an
+    /// audit event in one transaction: plain inserts of rows built beforehand.
+    pub async fn commit_message(
+        &self,
+        msg: NewMessage<'_>,
+        referrals: Vec<NewReferral>,
+        outbox: Vec<NewOutbox>,
+    ) -> Result<Committed> {
+        // Encoded before the transaction: SQLite has one writer, and the sender waits for it.
+        let raw = base64::engine::general_purpose::STANDARD.encode(msg.raw);
+        let mut tx = self.pool.begin().await.context("starting a transaction")?;
         let id = new_id();
         let now = now_ms();
         sqlx::query(

@@ -575,7 +575,7 @@ fn replayed_mail_is_never_sent_by_a_later_run_on_the_same_store() {
             suppressions: Vec::new(),
         };
         store
-            .commit_message(msg, &[], "BACKLOG", |_, _| Ok((Vec::new(), outbox)))
+            .commit_message(msg, Vec::new(), outbox)
             .await
             .expect("backlog")
             .message_id

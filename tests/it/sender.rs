@@ -150,7 +150,7 @@ async fn queue(store: &Store, tag: &str, mails: &[(&str, &str, &str, &str)]) -> 
         suppressions: Vec::new(),
     };
     store
-        .commit_message(msg, &[], "TEST", |_, _| Ok((Vec::new(), outbox)))
+        .commit_message(msg, Vec::new(), outbox)
         .await
         .expect("commit")
         .outbox_ids

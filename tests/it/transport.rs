@@ -94,7 +94,7 @@ fn smtp_starttls_without_the_ca_is_refused_with_a_certificate_error() {
             status: OutboxStatus::Pending,
         }];
         let ids = store
-            .commit_message(msg, &[], "T", |_, _| Ok((Vec::new(), outbox)))
+            .commit_message(msg, Vec::new(), outbox)
             .await
             .expect("commit")
             .outbox_ids;
