@@ -1,12 +1,25 @@
 //! referral-intake: Medi-Cal ECM/CS/CHW referral email in, screened and answered referrals out.
 //!
-//! The pipeline (SPEC §2), one module per stage:
+//! One message's path (SPEC §2), in order, each step in one place:
 //!
 //! ```text
-//! source (replay files | IMAP) -> store raw (dedupe) -> message (MIME) -> ignore? (auto/bounce/own)
-//!   -> classify (subject) -> extract (PDF/sheet/body) -> profile (labels -> canonical fields)
-//!   -> normalize -> screen -> one transaction: referrals + outbox + audit -> outbox (send / write .eml)
+//! source::InboxWorker (IMAP fetch, IDLE, filing)      replay (files)      explain / extract
+//!   -> ingest::decide
+//!        pipeline::extract   parse MIME, ignore automatic mail, classify the subject, walk the
+//!                            attachments (extract::walk), read them (extract), map labels to
+//!                            fields (profile), else the body        -- pure, blocking pool
+//!        ingest::Facts       open ECM referrals for its CINs, the roster -- one store query
+//!        pipeline::screen    county from ZIP, screen each referral, plan every email -- pure
+//!   -> ingest::commit
+//!        facts again (re-screen if an earlier commit changed them), dedupe, loop guards,
+//!        reference numbers reserved, rows built, mail composed (outbox::compose),
+//!        store.commit_message: message + referrals + outbox rows (final status) + audit, one
+//!        transaction of plain inserts
+//!   -> sender (outbox -> SMTP), or `replay --out` files
 //! ```
+//!
+//! `ingest::Error` says what a failure means to the caller: wait for the store, count an attempt
+//! against the message (then quarantine it), or pause for an operator (configuration).
 //!
 //! Leaf modules, which import nothing else of the crate: [`diag`] (config files and their
 //! `file:line` problems), [`limits`] (work bounds and `ExtractError`), [`builtin`] (the shipped
