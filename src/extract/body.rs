@@ -255,21 +255,11 @@ fn read_part(text: &str, forwarded: bool) -> (Vec<RawEntry>, usize, Vec<RawEntry
             _ => (false, line),
         };
         if bullet && split_line(line).is_none() && tick_line(line).is_none() {
-            entries.push(RawEntry {
-                name: line.to_string(),
-                alt: None,
-                section: section.clone(),
-                value: RawValue::Checked(true),
-            });
+            entries.push(entry(line.to_string(), &section, RawValue::Checked(true)));
             continue;
         }
         if let Some((on, caption)) = tick_line(line) {
-            entries.push(RawEntry {
-                name: caption,
-                alt: None,
-                section: section.clone(),
-                value: RawValue::Checked(on),
-            });
+            entries.push(entry(caption, &section, RawValue::Checked(on)));
             continue;
         }
         // A label and its answer on the next line: a question ("3. What is the member's date
@@ -278,12 +268,7 @@ fn read_part(text: &str, forwarded: bool) -> (Vec<RawEntry>, usize, Vec<RawEntry
         if let Some((label, value)) = answer_below(&all, i) {
             labelled += 1;
             skip_next = true;
-            entries.push(RawEntry {
-                name: label,
-                alt: None,
-                section: section.clone(),
-                value: RawValue::Text(value),
-            });
+            entries.push(entry(label, &section, RawValue::Text(value)));
             continue;
         }
         // Several pairs on one line: a table row of label, value, label, value (an HTML table
@@ -291,12 +276,7 @@ fn read_part(text: &str, forwarded: bool) -> (Vec<RawEntry>, usize, Vec<RawEntry
         if let Some(pairs) = several_pairs(line) {
             for (label, value) in pairs {
                 labelled += 1;
-                entries.push(RawEntry {
-                    name: label,
-                    alt: None,
-                    section: section.clone(),
-                    value: RawValue::Text(value),
-                });
+                entries.push(entry(label, &section, RawValue::Text(value)));
             }
             continue;
         }
@@ -312,12 +292,7 @@ fn read_part(text: &str, forwarded: bool) -> (Vec<RawEntry>, usize, Vec<RawEntry
                     continue;
                 }
                 labelled += 1;
-                entries.push(RawEntry {
-                    name: label,
-                    alt: None,
-                    section: section.clone(),
-                    value: RawValue::Text(value),
-                });
+                entries.push(entry(label, &section, RawValue::Text(value)));
             }
             None if heading_like(line) => section = Some(line.to_string()),
             None => {}
@@ -490,6 +465,16 @@ fn answer_below(lines: &[&str], i: usize) -> Option<(String, String)> {
         && !line.ends_with(['.', ',', '!', ':'])
         && line.chars().next().is_some_and(char::is_alphabetic);
     (question || short_label).then(|| (line.to_string(), next.to_string()))
+}
+
+/// An entry read from a body line, under the heading in force.
+fn entry(name: impl Into<String>, section: &Option<String>, value: RawValue) -> RawEntry {
+    RawEntry {
+        name: name.into(),
+        alt: None,
+        section: section.clone(),
+        value,
+    }
 }
 
 /// A line's label and value: `Label: value`, a question and its answer (`What is the client's
