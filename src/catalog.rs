@@ -107,7 +107,7 @@ pub struct Catalog {
 }
 
 /// Remembered caption matches of one list: the item and the matched alias's length.
-type Matches<T> = crate::memo::Memo<String, Option<(T, usize)>>;
+type Matches<T> = crate::memo::Memo<Option<(T, usize)>>;
 
 impl Catalog {
     pub(crate) fn parse(src: &SourceFile, problems: &mut Problems) -> Option<Catalog> {
@@ -215,23 +215,21 @@ impl Catalog {
 
     /// The Population of Focus a caption names, with the length of the matched alias.
     pub fn match_population(&self, caption: &str) -> Option<(u8, usize)> {
-        self.memo.0.get_or(&caption.to_string(), || {
+        self.memo.0.get_or(caption, || {
             best_match(&self.pop_aliases, &fold(&norm(&strip_enumeration(caption))))
         })
     }
 
     /// The Community Support a caption names (by name; printed numbers are ignored).
     pub fn match_support(&self, caption: &str) -> Option<(u8, usize)> {
-        self.memo.1.get_or(&caption.to_string(), || {
+        self.memo.1.get_or(caption, || {
             best_match(&self.cs_aliases, &fold(&norm(&strip_enumeration(caption))))
         })
     }
 
     /// The CHW need a caption names.
     pub fn match_need(&self, caption: &str) -> Option<(ChwNeed, usize)> {
-        self.memo
-            .2
-            .get_or(&caption.to_string(), || self.match_need_uncached(caption))
+        self.memo.2.get_or(caption, || self.match_need_uncached(caption))
     }
 
     fn match_need_uncached(&self, caption: &str) -> Option<(ChwNeed, usize)> {

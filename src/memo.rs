@@ -1,23 +1,24 @@
 //! A small memo for pure functions of a label: forms repeat, and a batch table maps the same
-//! column headers once per row, so the same label is looked up again and again.
+//! column headers once per row, so the same label is looked up again and again. A leaf module.
 
 use std::collections::HashMap;
-use std::hash::Hash;
 use std::sync::Mutex;
 
 /// Entries kept before the memo is emptied and starts again (bounded memory on hostile input).
 const CAPACITY: usize = 20_000;
 
-/// Remembers `key → value` for a pure function. Shared across threads; clones start empty.
-pub struct Memo<K, V>(Mutex<HashMap<K, V>>);
+/// Remembers `label → value` for a pure function of a label. Shared across threads; clones
+/// start empty. Keys are hashed with foldhash (fast, and the memo is bounded, so a crafted
+/// collision costs at most a slower lookup).
+pub struct Memo<V>(Mutex<HashMap<String, V, foldhash::fast::RandomState>>);
 
-impl<K: Eq + Hash + Clone, V: Clone> Memo<K, V> {
+impl<V: Clone> Memo<V> {
     pub fn new() -> Self {
-        Memo(Mutex::new(HashMap::new()))
+        Memo(Mutex::new(HashMap::default()))
     }
 
     /// The value for `key`, computing it with `f` the first time.
-    pub fn get_or(&self, key: &K, f: impl FnOnce() -> V) -> V {
+    pub fn get_or(&self, key: &str, f: impl FnOnce() -> V) -> V {
         if let Ok(map) = self.0.lock()
             && let Some(v) = map.get(key)
         {
@@ -28,25 +29,25 @@ impl<K: Eq + Hash + Clone, V: Clone> Memo<K, V> {
             if map.len() >= CAPACITY {
                 map.clear();
             }
-            map.insert(key.clone(), v.clone());
+            map.insert(key.to_owned(), v.clone());
         }
         v
     }
 }
 
-impl<K: Eq + Hash + Clone, V: Clone> Default for Memo<K, V> {
+impl<V: Clone> Default for Memo<V> {
     fn default() -> Self {
         Memo::new()
     }
 }
 
-impl<K: Eq + Hash + Clone, V: Clone> Clone for Memo<K, V> {
+impl<V: Clone> Clone for Memo<V> {
     fn clone(&self) -> Self {
         Memo::new()
     }
 }
 
-impl<K, V> std::fmt::Debug for Memo<K, V> {
+impl<V> std::fmt::Debug for Memo<V> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Memo")
     }
@@ -58,11 +59,11 @@ mod tests {
 
     #[test]
     fn remembers_and_stays_bounded() {
-        let m: Memo<String, usize> = Memo::new();
+        let m: Memo<usize> = Memo::new();
         let mut calls = 0;
         for _ in 0..3 {
             assert_eq!(
-                m.get_or(&"abc".to_string(), || {
+                m.get_or("abc", || {
                     calls += 1;
                     3
                 }),

@@ -107,10 +107,10 @@ pub struct Vocabulary {
 /// [`Vocabulary`]'s remembered answers (see [`crate::memo`]).
 #[derive(Debug, Clone, Default)]
 struct LabelMemo {
-    canon: Memo<String, String>,
-    head: Memo<String, Option<(Attr, usize)>>,
-    attr: Memo<String, Option<(Attr, usize)>>,
-    role: Memo<String, Option<Role>>,
+    canon: Memo<String>,
+    head: Memo<Option<(Attr, usize)>>,
+    attr: Memo<Option<(Attr, usize)>>,
+    role: Memo<Option<Role>>,
 }
 
 /// How an entry's label matched, best first: the kind of match ranks before its length, so a
@@ -242,9 +242,7 @@ impl Vocabulary {
     /// ([`fold`]: singular, little words dropped). Phrases in the vocabulary are kept in the same
     /// form, so "Mbr. Phone No.", "Member's phone number" and "member phone numbers" all read alike.
     pub fn canon(&self, label: &str) -> String {
-        self.memo
-            .canon
-            .get_or(&label.to_string(), || self.canon_uncached(label))
+        self.memo.canon.get_or(label, || self.canon_uncached(label))
     }
 
     fn canon_uncached(&self, label: &str) -> String {
@@ -653,9 +651,7 @@ impl Vocabulary {
     /// The attribute phrase that ends last in a canonical label (the longest among those ending
     /// together), with a bare "name" giving way to what it names.
     fn head_attr(&self, n: &str) -> Option<(Attr, usize)> {
-        self.memo
-            .head
-            .get_or(&n.to_string(), || self.head_attr_uncached(n))
+        self.memo.head.get_or(n, || self.head_attr_uncached(n))
     }
 
     fn head_attr_uncached(&self, n: &str) -> Option<(Attr, usize)> {
@@ -691,7 +687,7 @@ impl Vocabulary {
     /// is about X ("Reason for CHW services", "Phone number for call-backs"), so the words before
     /// "for" are tried first.
     fn attr(&self, n: &str) -> Option<(Attr, usize)> {
-        self.memo.attr.get_or(&n.to_string(), || self.attr_uncached(n))
+        self.memo.attr.get_or(n, || self.attr_uncached(n))
     }
 
     fn attr_uncached(&self, n: &str) -> Option<(Attr, usize)> {
@@ -713,7 +709,7 @@ impl Vocabulary {
         if n.is_empty() {
             return None;
         }
-        self.memo.role.get_or(&n.to_string(), || self.role_uncached(n))
+        self.memo.role.get_or(n, || self.role_uncached(n))
     }
 
     fn role_uncached(&self, n: &str) -> Option<Role> {
