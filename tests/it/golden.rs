@@ -196,7 +196,7 @@ fn check_held_out(set: &str) -> Vec<String> {
     problems
 }
 
-/// The seven blind sets of issue #8 (`fixtures/blind3` to `blind9`): scored blind before
+/// The eight blind sets of issue #8 (`fixtures/blind3` to `blind10`): scored blind before
 /// any fix (docs/ACCURACY.md), then used to fix mechanisms. They are not all right, so this holds
 /// them at their measured level instead: a change that loses a referral outcome or more than a
 /// handful of fields fails here, and no referral may ask for a field its form holds.
@@ -212,6 +212,7 @@ fn blind_sets_keep_their_measured_accuracy() {
         ("blind7", 41, 745),
         ("blind8", 36, 635),
         ("blind9", 37, 629),
+        ("blind10", 38, 600),
     ];
     let mut report = Vec::new();
     for (set, min_outcomes, min_fields) in floors {
