@@ -46,6 +46,13 @@ pub fn extract_body(text: &str) -> RawDoc {
         if labelled >= 2 {
             newer.extend(entries);
             newer.extend(signed);
+            // "Both consented." in a sentence around the labelled lines.
+            let sentences: Vec<&str> = part
+                .lines()
+                .map(str::trim)
+                .filter(|l| split_line(l).is_none())
+                .collect();
+            newer.extend(prose::consent(&sentences));
             records.push(RawRecord {
                 entries: std::mem::take(&mut newer),
             });
@@ -238,6 +245,12 @@ fn read_part(text: &str, forwarded: bool) -> (Vec<RawEntry>, usize, Vec<RawEntry
         }
         if line.is_empty() {
             in_headers = false;
+            continue;
+        }
+        // A member's heading set off with rules: "--- Client 1 ---", "== Member 2 ==".
+        let ruled = line.trim_matches(|c: char| "-=*#_ ".contains(c));
+        if ruled.len() < line.len() && member_heading(ruled) {
+            section = Some(ruled.to_string());
             continue;
         }
         if in_headers
@@ -793,5 +806,29 @@ mod tests {
             got.contains(&("Member phone (in the text)".into(), "(714) 555-0132".into())),
             "{got:?}"
         );
+    }
+
+    #[test]
+    fn class10_members_under_ruled_headings_and_consent_in_a_sentence() {
+        let doc = extract_body(
+            "Referring two guests. Both consented.\n\n--- Client 1 ---\nName: Jane Sample\nCIN: 97455120W\n\n\
+             --- Client 2 ---\nName: Pat Example\nCIN: 97455121X\n\nReferrer: Phoebe Sample\n",
+        );
+        assert_eq!(doc.records.len(), 2);
+        for r in &doc.records {
+            let got: Vec<(String, String)> = r
+                .entries
+                .iter()
+                .map(|e| (e.name.clone(), e.value.as_text()))
+                .collect();
+            assert!(
+                got.contains(&("Member consent (in the text)".into(), "Yes".into())),
+                "{got:?}"
+            );
+            assert!(
+                got.contains(&("Referrer".into(), "Phoebe Sample".into())),
+                "{got:?}"
+            );
+        }
     }
 }

@@ -188,6 +188,24 @@ pub(super) fn corrections(lines: &[&str]) -> Vec<RawEntry> {
         .collect()
 }
 
+/// The consent a labelled body states only in a sentence ("Both consented.").
+pub(super) fn consent(lines: &[&str]) -> Vec<RawEntry> {
+    let text = lines.join(" ");
+    let answer = if CONSENT_YES.is_match(&text) {
+        "Yes"
+    } else if CONSENT_NO.is_match(&text) {
+        "No"
+    } else {
+        return Vec::new();
+    };
+    vec![RawEntry {
+        name: "Member consent (in the text)".into(),
+        alt: None,
+        section: None,
+        value: RawValue::Text(answer.into()),
+    }]
+}
+
 fn read_all(lines: &[&str]) -> (Vec<RawEntry>, usize) {
     let text = lines.join(" ");
     let sentences = sentences(&text);
