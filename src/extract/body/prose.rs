@@ -370,11 +370,14 @@ fn county(sentences: &[String]) -> Option<&'static str> {
 /// A language the member prefers: named in a sentence about language, or alone in parentheses
 /// ("reached at 213-555-0148 (English)").
 fn language(sentences: &[String]) -> Option<&'static str> {
+    // One pattern for every language, compiled once (a pattern per language and sentence made
+    // a long body cost seconds).
+    static ANY: LazyLock<Regex> = LazyLock::new(|| re(&format!(r"\b(?:{})\b", LANGUAGES.join("|"))));
     sentences.iter().find_map(|s| {
-        LANGUAGES.iter().copied().find(|l| {
-            let word = Regex::new(&format!(r"\b{l}\b")).is_ok_and(|r| r.is_match(s));
-            word && (LANGUAGE_CUE.is_match(s) || s.contains(&format!("({l})")))
-        })
+        let cue = LANGUAGE_CUE.is_match(s);
+        ANY.find_iter(s)
+            .filter_map(|m| LANGUAGES.iter().copied().find(|l| *l == m.as_str()))
+            .find(|l| cue || s.contains(&format!("({l})")))
     })
 }
 
