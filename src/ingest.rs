@@ -155,7 +155,6 @@ pub struct Decided {
     /// What was read, kept so a commit that finds the facts changed can screen again.
     read: Option<pipeline::Extracted>,
     decision: Decision,
-    email: Option<Email>,
     decide_time: std::time::Duration,
     /// The facts the decision was screened with.
     facts: Facts,
@@ -214,7 +213,7 @@ pub async fn decide(
     .context("the message decision task failed")
     .map_err(Error::Message)?;
     let raw: Vec<u8> = Arc::try_unwrap(raw).unwrap_or_else(|shared| shared.as_ref().clone());
-    let Some(mut read) = read else {
+    let Some(read) = read else {
         // The extraction loops' own deadline did not fire (the time went somewhere that does
         // not look at the clock). Stop waiting: the message goes to review, and the blocking
         // thread is left to finish on its own (it cannot be killed; the size, decompression and
@@ -234,7 +233,6 @@ pub async fn decide(
             raw,
             read: None,
             decision,
-            email: None,
             decide_time: decide_started.elapsed(),
             facts: Facts::default(),
         });
@@ -243,12 +241,10 @@ pub async fn decide(
         .await
         .map_err(Error::Store)?;
     let decision = pipeline::screen(&read, &cfg, &facts);
-    let email = read.email.take();
     Ok(Decided {
         raw,
         read: Some(read),
         decision,
-        email,
         decide_time: decide_started.elapsed(),
         facts,
     })
@@ -279,25 +275,21 @@ pub async fn commit(
             .await
             .map_err(Error::Store)?;
         if now != decided.facts {
-            // `screen` plans from the email it read; hand it back for the re-screen.
-            let mut read = decided.read.take().expect("checked above");
-            read.email = decided.email.take();
-            decided.decision = pipeline::screen(&read, &cfg, &now);
-            decided.email = read.email.take();
+            decided.decision = pipeline::screen(read, &cfg, &now);
             decided.facts = now;
-            decided.read = Some(read);
         }
     }
     let Decided {
         raw,
+        read,
         mut decision,
-        email,
         decide_time,
         ..
     } = decided;
+    let email = read.as_ref().and_then(|r| r.email.as_ref());
     let today = chrono::Local::now().date_naive();
 
-    let hash = content_hash(&raw, email.as_ref());
+    let hash = content_hash(&raw, email);
     let imap_ref = |folder: String| {
         source
             .uid
@@ -383,14 +375,14 @@ pub async fn commit(
     let summary = serde_json::json!({
         "rule": decision.rule,
         "documents": decision.documents,
-        "attachments": email.as_ref().map(|e| e.attachments.len()),
+        "attachments": email.map(|e| e.attachments.len()),
     });
     let new = NewMessage {
         content_hash: &hash,
         mailbox: &source.mailbox,
         uidvalidity: source.uidvalidity,
         uid: source.uid,
-        rfc_message_id: email.as_ref().and_then(|e| e.message_id.as_deref()),
+        rfc_message_id: email.and_then(|e| e.message_id.as_deref()),
         inbox_region: &decision.inbox_region,
         disposition: decision.disposition,
         programs_json: serde_json::to_string(&decision.programs).map_err(|e| Error::Message(e.into()))?,
@@ -424,7 +416,7 @@ pub async fn commit(
         })
         .collect::<Result<Vec<_>>>()
         .map_err(Error::Message)?;
-    let mails = outbox::compose(&cfg, &decision, email.as_ref(), &raw, &references, &msg_ref)
+    let mails = outbox::compose(&cfg, &decision, email, &raw, &references, &msg_ref)
         .map_err(Error::Config)?
         .into_iter()
         .map(|c| NewOutbox {

@@ -190,20 +190,26 @@ pub(super) fn corrections(lines: &[&str]) -> Vec<RawEntry> {
 
 /// The consent a labelled body states only in a sentence ("Both consented.").
 pub(super) fn consent(lines: &[&str]) -> Vec<RawEntry> {
-    let text = lines.join(" ");
-    let answer = if CONSENT_YES.is_match(&text) {
-        "Yes"
-    } else if CONSENT_NO.is_match(&text) {
-        "No"
+    consent_answer(&lines.join(" "))
+        .map(|answer| RawEntry {
+            name: "Member consent (in the text)".into(),
+            alt: None,
+            section: None,
+            value: RawValue::Text(answer.into()),
+        })
+        .into_iter()
+        .collect()
+}
+
+/// "Yes" when the text says the member agreed, "No" when it says they did not.
+fn consent_answer(text: &str) -> Option<&'static str> {
+    if CONSENT_YES.is_match(text) {
+        Some("Yes")
+    } else if CONSENT_NO.is_match(text) {
+        Some("No")
     } else {
-        return Vec::new();
-    };
-    vec![RawEntry {
-        name: "Member consent (in the text)".into(),
-        alt: None,
-        section: None,
-        value: RawValue::Text(answer.into()),
-    }]
+        None
+    }
 }
 
 fn read_all(lines: &[&str]) -> (Vec<RawEntry>, usize) {
@@ -276,10 +282,8 @@ fn read_all(lines: &[&str]) -> (Vec<RawEntry>, usize) {
     if let Some(c) = HEALTH_PLAN.captures(&text).and_then(|c| c.get(1)) {
         push(&mut out, "Health plan", c.as_str().to_string());
     }
-    if CONSENT_YES.is_match(&text) {
-        push(&mut out, "Member consent", "Yes".into());
-    } else if CONSENT_NO.is_match(&text) {
-        push(&mut out, "Member consent", "No".into());
+    if let Some(answer) = consent_answer(&text) {
+        push(&mut out, "Member consent", answer.into());
     }
     for s in sentences.iter().filter(|s| ASKS.is_match(s)) {
         for label in ["Services requested", "Populations of focus", "CHW needs"] {
