@@ -28,6 +28,8 @@ use sqlx::{AnyPool, Row};
 pub struct Store {
     pool: AnyPool,
     kind: Backend,
+    /// Open ECM referrals committed by this process ([`lookups::EcmLog`]).
+    ecm_log: std::sync::Arc<lookups::EcmLog>,
 }
 
 /// Which database is behind the pool.
@@ -263,21 +265,32 @@ impl Store {
             check_url(url)?;
             (Backend::Postgres, url.to_string())
         };
-        let pool = AnyPoolOptions::new()
-            .max_connections(if kind == Backend::Sqlite { 1 } else { 4 })
+        let mut options = AnyPoolOptions::new().max_connections(if kind == Backend::Sqlite { 1 } else { 4 });
+        if kind == Backend::Sqlite {
+            // Set on every connection the pool opens (a reconnect must not lose them). WAL keeps
+            // readers (explain, status) out of the writer's way. `NORMAL` durability by default:
+            // in WAL mode a commit survives a crash of the process and is only at risk from the
+            // machine losing power before the next fsync. That is right for what can be redone
+            // (reference numbers not yet used, `sent` marks, filing marks): the one commit that
+            // gates sending and moving mail, `commit_message`, raises it to FULL for itself, and
+            // its fsync carries every earlier commit in the log with it.
+            options = options.after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    sqlx::raw_sql(
+                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                         PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;",
+                    )
+                    .execute(&mut *conn)
+                    .await?;
+                    Ok(())
+                })
+            });
+        }
+        let pool = options
             .connect(&url)
             .await
             .with_context(|| format!("connecting to the {kind:?} store"))?;
         if kind == Backend::Sqlite {
-            // WAL keeps readers (explain, status) out of the writer's way; FULL sync because a
-            // lost commit is a lost referral.
-            sqlx::query("PRAGMA journal_mode = WAL")
-                .execute(&pool)
-                .await
-                .context("enabling WAL")?;
-            sqlx::query("PRAGMA synchronous = FULL").execute(&pool).await?;
-            sqlx::query("PRAGMA busy_timeout = 5000").execute(&pool).await?;
-            sqlx::query("PRAGMA foreign_keys = ON").execute(&pool).await?;
             sqlx::migrate!("./migrations/sqlite")
                 .run(&pool)
                 .await
@@ -288,7 +301,38 @@ impl Store {
                 .await
                 .context("applying PostgreSQL migrations")?;
         }
-        Ok(Store { pool, kind })
+        Ok(Store {
+            pool,
+            kind,
+            ecm_log: Default::default(),
+        })
+    }
+
+    /// SQLite: whether commits on `conn` are fsync'd before they return (`FULL`) or only written
+    /// to the log (`NORMAL`, the default; see [`Store::open`]). PostgreSQL commits are always
+    /// durable. SQLite refuses the change inside a transaction, so it is made before `BEGIN`.
+    async fn set_durable(
+        &self,
+        conn: &mut sqlx::pool::PoolConnection<sqlx::Any>,
+        durable: bool,
+    ) -> Result<()> {
+        if self.kind == Backend::Sqlite {
+            let sql = if durable {
+                "PRAGMA synchronous = FULL"
+            } else {
+                "PRAGMA synchronous = NORMAL"
+            };
+            sqlx::query(sql)
+                .execute(&mut **conn)
+                .await
+                .context("setting the store's durability")?;
+        }
+        Ok(())
+    }
+
+    /// The log of open ECM referrals this process committed (see [`lookups::EcmLog`]).
+    pub fn ecm_log(&self) -> &lookups::EcmLog {
+        &self.ecm_log
     }
 
     /// The backend in use.
@@ -306,26 +350,26 @@ impl Store {
         Ok(row.map(|r| r.get::<String, _>(0)))
     }
 
-    /// Reserves reference numbers, in a short transaction of their own: one per prefix in
-    /// `reference_prefixes` (one per referral), and the message-level one (the first referral's,
-    /// else a new one under `message_prefix`). The mail that quotes them is composed after this
-    /// and before [`Store::commit_message`], outside the write transaction; a message that is
-    /// then not committed (a crash, a store error) leaves its numbers unused, a gap in the series.
+    /// Reserves reference numbers: one per prefix in `reference_prefixes` (one per referral),
+    /// and the message-level one (the first referral's, else a new one under `message_prefix`).
+    /// Each is one atomic statement of its own, outside any long transaction: the mail that
+    /// quotes them is composed after this and before [`Store::commit_message`], outside the write
+    /// transaction. A message that is then not committed (a crash, a store error) leaves its
+    /// numbers unused, a gap in the series — as a number reserved but never used always did, so
+    /// no transaction around them is needed.
     pub async fn reserve_references(
         &self,
         reference_prefixes: &[String],
         message_prefix: &str,
     ) -> Result<(Vec<String>, String)> {
-        let mut tx = self.pool.begin().await.context("starting a transaction")?;
         let mut refs = Vec::with_capacity(reference_prefixes.len());
         for p in reference_prefixes {
-            refs.push(next_reference(&mut tx, p).await?);
+            refs.push(next_reference(&self.pool, p).await?);
         }
         let msg_ref = match refs.first() {
             Some(r) => r.clone(),
-            None => next_reference(&mut tx, message_prefix).await?,
+            None => next_reference(&self.pool, message_prefix).await?,
         };
-        tx.commit().await.context("reserving reference numbers")?;
         Ok((refs, msg_ref))
     }
 
@@ -339,7 +383,11 @@ impl Store {
     ) -> Result<Committed> {
         // Encoded before the transaction: SQLite has one writer, and the sender waits for it.
         let raw = base64::engine::general_purpose::STANDARD.encode(msg.raw);
-        let mut tx = self.pool.begin().await.context("starting a transaction")?;
+        let mut conn = self.pool.acquire().await.context("starting a transaction")?;
+        self.set_durable(&mut conn, true).await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn)
+            .await
+            .context("starting a transaction")?;
         let id = new_id();
         let now = now_ms();
         sqlx::query(
@@ -429,6 +477,13 @@ impl Store {
             note_uid(&mut tx, r, &id).await?;
         }
         tx.commit().await.context("committing the message")?;
+        self.ecm_log.record(referrals.iter().filter_map(|r| {
+            let open = r.program == "ecm" && matches!(r.outcome.as_str(), "accepted" | "screened_out");
+            r.member_cin.as_deref().filter(|_| open)
+        }));
+        // Back to the default only after a commit: a connection left FULL by an error is merely
+        // slower, never less safe.
+        self.set_durable(&mut conn, false).await?;
         Ok(Committed {
             message_id: id,
             outbox_ids,
@@ -543,23 +598,25 @@ impl Store {
         Ok(rows.into_iter().map(|r| (r.get(0), r.get(1))).collect())
     }
 
-    /// Marks UIDs filed (moved or flagged), in one transaction.
+    /// Marks UIDs filed (moved or flagged): one statement, atomic on its own, per chunk of UIDs.
+    /// Chunks are independent: a UID left unmarked is filed again, which finds nothing to do.
     pub async fn mark_filed(&self, mailbox: &str, uidvalidity: i64, uids: &[i64]) -> Result<()> {
         let now = now_ms();
-        let mut tx = self.pool.begin().await.context("marking messages filed")?;
-        for uid in uids {
-            sqlx::query(
-                "UPDATE mailbox_uids SET filed_ms = $1 WHERE mailbox = $2 AND uidvalidity = $3 AND uid = $4",
-            )
-            .bind(now)
-            .bind(mailbox)
-            .bind(uidvalidity)
-            .bind(uid)
-            .execute(&mut *tx)
-            .await
-            .context("marking a message filed")?;
+        for chunk in uids.chunks(IN_CHUNK) {
+            let sql = format!(
+                "UPDATE mailbox_uids SET filed_ms = $1 WHERE mailbox = $2 AND uidvalidity = $3 AND uid IN ({})",
+                placeholders(4, chunk.len())
+            );
+            // Only numbered placeholders are formatted in; the values are bound.
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(now)
+                .bind(mailbox)
+                .bind(uidvalidity);
+            for uid in chunk {
+                q = q.bind(uid);
+            }
+            q.execute(&self.pool).await.context("marking messages filed")?;
         }
-        tx.commit().await.context("marking messages filed")?;
         Ok(())
     }
 
@@ -575,21 +632,22 @@ impl Store {
         Ok(row.map(|r| r.get(0)))
     }
 
-    /// Marks outbox rows delivered, in one transaction.
+    /// Marks outbox rows delivered: one statement, atomic on its own, per chunk of ids. Chunks are
+    /// independent: a row left unmarked is sent again (at-least-once, as after a crash).
     pub async fn mark_sent(&self, ids: &[String]) -> Result<()> {
         let now = now_ms();
-        let mut tx = self.pool.begin().await.context("marking emails sent")?;
-        for id in ids {
-            sqlx::query(
-                "UPDATE outbox SET status = 'sent', sent_ms = $1, attempts = attempts + 1 WHERE id = $2",
-            )
-            .bind(now)
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .context("marking an email sent")?;
+        for chunk in ids.chunks(IN_CHUNK) {
+            let sql = format!(
+                "UPDATE outbox SET status = 'sent', sent_ms = $1, attempts = attempts + 1 WHERE id IN ({})",
+                placeholders(2, chunk.len())
+            );
+            // Only numbered placeholders are formatted in; the ids are bound.
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
+            for id in chunk {
+                q = q.bind(id);
+            }
+            q.execute(&self.pool).await.context("marking emails sent")?;
         }
-        tx.commit().await.context("marking emails sent")?;
         Ok(())
     }
 
@@ -617,12 +675,11 @@ impl Store {
     pub async fn open_ecm_referrals(&self, cins: &[String]) -> Result<std::collections::BTreeSet<String>> {
         let mut out = std::collections::BTreeSet::new();
         // One statement per chunk of CINs (a message holds a handful; a batch a few hundred).
-        for chunk in cins.chunks(200) {
-            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        for chunk in cins.chunks(IN_CHUNK) {
             let sql = format!(
                 "SELECT DISTINCT member_cin FROM referrals WHERE program = 'ecm'
                    AND outcome IN ('accepted', 'screened_out') AND member_cin IN ({})",
-                marks.join(", ")
+                placeholders(1, chunk.len())
             );
             // Only numbered placeholders are formatted in; the CINs are bound.
             let mut q = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql));
@@ -685,6 +742,17 @@ impl Store {
     }
 }
 
+/// Values bound per `IN (...)` statement: well under SQLite's and PostgreSQL's parameter limits.
+const IN_CHUNK: usize = 200;
+
+/// `$first, $first+1, ...`: `count` numbered placeholders for an `IN (...)` list.
+fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Records a UID as looked at and advances the mailbox cursor (never backwards within one
 /// UIDVALIDITY).
 async fn note_uid(tx: &mut sqlx::Transaction<'_, sqlx::Any>, r: &ImapRef, message_id: &str) -> Result<()> {
@@ -721,13 +789,14 @@ async fn note_uid(tx: &mut sqlx::Transaction<'_, sqlx::Any>, r: &ImapRef, messag
     Ok(())
 }
 
-async fn next_reference(tx: &mut sqlx::Transaction<'_, sqlx::Any>, prefix: &str) -> Result<String> {
+/// The next number under `prefix`, in one atomic upsert.
+async fn next_reference(pool: &AnyPool, prefix: &str) -> Result<String> {
     let row = sqlx::query(
         "INSERT INTO counters (name, value) VALUES ($1, 1)
          ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value",
     )
     .bind(prefix)
-    .fetch_one(&mut **tx)
+    .fetch_one(pool)
     .await
     .context("allocating a reference number")?;
     let n: i64 = row.get(0);
