@@ -163,18 +163,29 @@ pub struct Decided {
 /// What screening needs from outside the message, fetched before it: the members (by CIN) with
 /// an open ECM referral, and the roster. A lookup failure is a store error like any other — not
 /// a silent "none open".
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 pub struct Facts {
     open_ecm: std::collections::BTreeSet<String>,
     roster: Roster,
+    /// Where the store's log of open ECM commits stood before the query.
+    as_of: u64,
+}
+
+impl PartialEq for Facts {
+    /// The same answers, whenever they were fetched.
+    fn eq(&self, other: &Facts) -> bool {
+        self.open_ecm == other.open_ecm && self.roster == other.roster
+    }
 }
 
 impl Facts {
     /// The facts about `cins`, in one query.
     pub async fn fetch(store: &Store, roster: &Roster, cins: &[String]) -> Result<Facts> {
+        let as_of = store.ecm_log().position();
         Ok(Facts {
             open_ecm: store.open_ecm_referrals(cins).await?,
             roster: roster.clone(),
+            as_of,
         })
     }
 }
@@ -259,7 +270,8 @@ pub async fn decide(
 ///
 /// A decision made while an earlier message was still committing may have missed that
 /// message's ECM referral for the same member (a CHW referral is screened against open ECM
-/// referrals): the facts are fetched again here, and if they changed the message is screened
+/// referrals): when the store's log of open ECM commits shows one for its members since its
+/// facts were fetched, they are fetched again here, and if they changed the message is screened
 /// again (not read again).
 pub async fn commit(
     cfg: Arc<Config>,
@@ -270,7 +282,10 @@ pub async fn commit(
     outbox_status: OutboxStatus,
 ) -> Result<Ingested, Error> {
     let mut decided = decided;
-    if let Some(read) = &decided.read {
+    if let Some(read) = &decided.read
+        && (store.ecm_log().changed_since(decided.facts.as_of, &read.cins())
+            || *roster != decided.facts.roster)
+    {
         let now = Facts::fetch(store, roster, &read.cins())
             .await
             .map_err(Error::Store)?;
