@@ -146,7 +146,14 @@ pub async fn guard_replies(cfg: &Config, store: &Store, d: &mut Decision) -> Res
     let since = now_ms().saturating_sub(i64::from(out_cfg.ack_limit_window_minutes).saturating_mul(60_000));
     for e in std::mem::take(&mut d.emails) {
         let reply = e.kind != EmailKind::Forward && !is_team_address(cfg, &e.to);
-        let reason = match send_check(cfg, store, e.kind, &e.to).await? {
+        // Only a reply can be withheld for a bounce: a forward is sent despite one, so its
+        // recipient is not looked up here (the sender's check logs it).
+        let check = if reply {
+            send_check(cfg, store, e.kind, &e.to).await?
+        } else {
+            SendCheck::Send
+        };
+        let reason = match check {
             SendCheck::Withhold(r) => Some(r),
             _ if reply && out_cfg.ack_limit_per_sender > 0 => {
                 let queued_here = keep
