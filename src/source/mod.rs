@@ -98,6 +98,9 @@ pub struct InboxWorker {
 
 /// Attempts at one message before it is quarantined instead of holding up the inbox.
 const MAX_ATTEMPTS: u32 = 3;
+/// Messages decided ahead of the one committing: two, so both cores read while the store
+/// writes. Each holds one raw message in memory (the size limit bounds it).
+const DECIDE_AHEAD: usize = 2;
 
 /// What the server offers that changes how we work.
 #[derive(Debug, Clone, Copy, Default)]
@@ -330,9 +333,10 @@ impl InboxWorker {
                 .iter()
                 .filter_map(|(uid, _)| Some((*uid, *self.failures.get(&(uidvalidity, *uid))?)))
                 .collect();
-            // Decided one ahead: while a message commits (store round trips, an fsync), the next
-            // one is parsed and screened on the blocking pool. Commits stay in UID order, and
-            // `ingest::commit` re-decides when the commit before changed what the decision read.
+            // Decided ahead: while a message commits (store round trips, an fsync), the next
+            // ones are parsed and screened on the blocking pool, one per core. Commits stay in
+            // UID order, and `ingest::commit` screens again when a commit since changed the
+            // facts a decision read.
             let start = |uid: u32, raw: Vec<u8>| {
                 let attempt = prior.get(&uid).copied().unwrap_or(0) + 1;
                 let copy = (attempt >= MAX_ATTEMPTS).then(|| raw.clone());
@@ -346,11 +350,18 @@ impl InboxWorker {
                 (uid, attempt, copy, task, Instant::now())
             };
             let mut queue = bodies.into_iter();
-            let mut ahead = queue.next().map(|(uid, raw)| start(uid, raw));
-            while let Some((uid, attempt, copy, task, started)) = ahead.take() {
+            let mut ahead: std::collections::VecDeque<_> = queue
+                .by_ref()
+                .take(DECIDE_AHEAD)
+                .map(|(uid, raw)| start(uid, raw))
+                .collect();
+            while let Some((uid, attempt, copy, task, started)) = ahead.pop_front() {
                 // Shutdown is honoured between messages: the one in hand is finished.
                 if self.shared.shutdown.is_cancelled() {
                     task.abort();
+                    for (.., rest, _) in ahead {
+                        rest.abort();
+                    }
                     return Ok(handled);
                 }
                 let decided = match task.await {
@@ -359,7 +370,7 @@ impl InboxWorker {
                         "the message decision task failed: {e}"
                     ))),
                 };
-                ahead = queue.next().map(|(uid, raw)| start(uid, raw));
+                ahead.extend(queue.next().map(|(uid, raw)| start(uid, raw)));
                 let source = source_for(uid);
                 let result = match decided {
                     Ok(d) => {
