@@ -167,7 +167,13 @@ fn run(cli: Cli) -> Result<i32> {
         Command::Run => {
             let cfg = load(&cli)?;
             crate::daemon::check_runnable(&cfg)?;
-            let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            // One runtime thread: the daemon's async side only waits on sockets and the store
+            // (reading and screening run on the blocking pool), and with two worker threads
+            // most wake-ups crossed threads: a quarter of the daemon's CPU was the kernel
+            // switching and waking them (perf on the shared bench, issue #9).
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
             rt.block_on(crate::daemon::run(cli.config.clone(), cfg))?;
             Ok(0)
         }
