@@ -423,3 +423,25 @@ fn declared_count_bomb_in_shared_strings_is_refused() {
         "{err:?}"
     );
 }
+
+/// Fuzz finding 5 (docs/FUZZING.md): a worksheet whose `<mergeCell ref>` ends before it starts.
+/// calamine 0.38 subtracts the start from the end unchecked when it sizes the sheet: with
+/// overflow checks (this test profile, the fuzz build) that panics, in a release build it wraps.
+/// Either way the message must come out as a clean result — the cells read, or the workbook
+/// refused as malformed — never a panic that reaches the caller.
+#[test]
+fn a_merge_range_that_ends_before_it_starts_never_escapes_as_a_panic() {
+    let sheet = br#"<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><dimension ref="A1:B1"/><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>Name</t></is></c><c r="B1" t="inlineStr"><is><t>Fakerton</t></is></c></row></sheetData><mergeCells count="1"><mergeCell ref="C3:A1"/></mergeCells></worksheet>"#;
+    let xlsx = super::zipcheck::tests::stored_zip(&[
+        ("[Content_Types].xml", br#"<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>"#.as_slice()),
+        ("_rels/.rels", br#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#.as_slice()),
+        ("xl/workbook.xml", br#"<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>"#.as_slice()),
+        ("xl/_rels/workbook.xml.rels", br#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#.as_slice()),
+        ("xl/worksheets/sheet1.xml", sheet.as_slice()),
+    ]);
+    match extract_sheet(&xlsx, DocKind::Xlsx, &Limits::default()) {
+        Ok(doc) => assert!(doc.text.contains("Fakerton"), "{}", doc.text),
+        Err(ExtractError::Unreadable(m)) => assert!(m.contains("malformed"), "{m}"),
+        Err(e) => panic!("unexpected error: {e:?}"),
+    }
+}
