@@ -487,10 +487,16 @@ impl Vocabulary {
         {
             return None;
         }
+        // The label's own role words explain it too: "Member Name" is all role and attribute,
+        // "CHW Name" only half, so the member's column wins when both read as a name.
+        let explained = match own {
+            Some(_) => phrase_len + 1 + self.role_phrase_len(&n),
+            None => phrase_len,
+        };
         let quality = if phrase_len == n.len() {
             score::EXACT
         } else {
-            score::CONTAINS + (phrase_len as f32 / n.len().max(1) as f32).min(1.0)
+            score::CONTAINS + (explained as f32 / n.len().max(1) as f32).min(1.0)
         };
         // A bare number under a Population of Focus column ("POF: 1") is the population; a
         // tick beside a numbered box (`ECM_POF_3`, "POF 3") ticks that one.
@@ -710,6 +716,17 @@ impl Vocabulary {
             return None;
         }
         self.memo.role.get_or(n, || self.role_uncached(n))
+    }
+
+    /// Length of the longest role phrase in a canonical label (0 when none).
+    fn role_phrase_len(&self, n: &str) -> usize {
+        let padded = format!(" {n} ");
+        self.roles
+            .iter()
+            .filter(|(p, _)| find_phrase(&padded, p).is_some())
+            .map(|(p, _)| p.len())
+            .max()
+            .unwrap_or(0)
     }
 
     fn role_uncached(&self, n: &str) -> Option<Role> {

@@ -344,12 +344,14 @@ impl<'a> Accumulator<'a> {
             }
             K::EcmPopulations => {
                 if let Some(t) = text_of(v) {
-                    for piece in list_pieces(&t) {
-                        let num =
-                            item_number(&piece, &["pof", "population", "p"]).filter(|n| (1..=9).contains(n));
-                        if let Some(n) =
-                            num.or_else(|| self.ctx.catalog.match_population(&piece).map(|m| m.0))
-                        {
+                    let catalog = self.ctx.catalog;
+                    let population = |piece: &str| {
+                        item_number(piece, &["pof", "population", "p"])
+                            .filter(|n| (1..=9).contains(n))
+                            .or_else(|| catalog.match_population(piece).map(|m| m.0))
+                    };
+                    for piece in list_items(&t, |p| population(p).is_some()) {
+                        if let Some(n) = population(&piece) {
                             self.r.fields.ecm_populations.insert(n);
                         }
                     }
@@ -361,14 +363,15 @@ impl<'a> Accumulator<'a> {
                     let whole = self.ctx.catalog.match_support(&t).map(|m| m.0);
                     // A name, or a code with its prefix ("CS-12", "CS #3": DHCS's numbering, which
                     // SPEC follows); a bare number is the form's own and is not guessed at.
-                    let mut found: BTreeSet<u8> = list_pieces(&t)
-                        .iter()
-                        .filter_map(|p| {
-                            self.ctx.catalog.match_support(p).map(|m| m.0).or_else(|| {
-                                prefixed_number(p, &["cs", "community support"])
-                                    .filter(|n| (1..=15).contains(n))
-                            })
+                    let catalog = self.ctx.catalog;
+                    let support = |p: &str| {
+                        catalog.match_support(p).map(|m| m.0).or_else(|| {
+                            prefixed_number(p, &["cs", "community support"]).filter(|n| (1..=15).contains(n))
                         })
+                    };
+                    let mut found: BTreeSet<u8> = list_items(&t, |p| support(p).is_some())
+                        .iter()
+                        .filter_map(|p| support(p))
                         .collect();
                     if found.is_empty() {
                         found.extend(whole);
@@ -383,7 +386,8 @@ impl<'a> Accumulator<'a> {
             K::ChwNeeds => {
                 if let Some(t) = text_of(v) {
                     let before = self.r.fields.chw_needs.len();
-                    for piece in list_pieces(&t) {
+                    let catalog = self.ctx.catalog;
+                    for piece in list_items(&t, |p| catalog.match_need(p).is_some()) {
                         if let Some((n, _)) = self.ctx.catalog.match_need(&piece) {
                             self.r.fields.chw_needs.insert(n);
                         }
@@ -658,11 +662,30 @@ fn text_of(v: &RawValue) -> Option<String> {
 
 /// Splits a list written in one cell or field ("Homelessness; High utilizers", "1, 3").
 fn list_pieces(t: &str) -> Vec<String> {
-    t.split([',', ';', '\n', '|', '/'])
-        .flat_map(|p| p.split(" and "))
-        .map(|p| strip_enumeration(p.trim()))
-        .filter(|p| !p.trim().is_empty())
-        .collect()
+    list_items(t, |_| false)
+}
+
+/// Splits a list like [`list_pieces`], but keeps a piece whole when the slash or "and" in it is
+/// part of one item's name: the whole is an item (`is_item`) and its parts are not all items on
+/// their own ("SMH/SUD", "Housing Transition/Navigation"). Between names it separates them
+/// ("Homeless/Reentry", "1/3").
+fn list_items(t: &str, is_item: impl Fn(&str) -> bool) -> Vec<String> {
+    let mut out = Vec::new();
+    for piece in t.split([',', ';', '\n', '|']) {
+        let parts: Vec<String> = piece
+            .split('/')
+            .flat_map(|p| p.split(" and "))
+            .map(|p| strip_enumeration(p.trim()))
+            .filter(|p| !p.trim().is_empty())
+            .collect();
+        let whole = strip_enumeration(piece.trim());
+        if parts.len() > 1 && is_item(&whole) && !parts.iter().all(|p| is_item(p)) {
+            out.push(whole);
+        } else {
+            out.extend(parts);
+        }
+    }
+    out
 }
 
 /// The programs named in text ("ECM", "ECM and CS", "Community Supports").
@@ -784,6 +807,13 @@ mod tests {
     #[test]
     fn splits_lists() {
         assert_eq!(list_pieces("1, 3"), vec!["1", "3"]);
+        // A slash inside an item's name keeps it whole; between items it separates them.
+        let known = |p: &str| ["smh/sud", "homeless", "reentry"].contains(&p.to_lowercase().as_str());
+        assert_eq!(
+            list_items("SMH/SUD; Homeless", known),
+            vec!["SMH/SUD", "Homeless"]
+        );
+        assert_eq!(list_items("Homeless/Reentry", known), vec!["Homeless", "Reentry"]);
         assert_eq!(
             list_pieces("Housing Deposits; Sobering Centers"),
             vec!["Housing Deposits", "Sobering Centers"]

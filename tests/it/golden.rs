@@ -196,26 +196,29 @@ fn check_held_out(set: &str) -> Vec<String> {
     problems
 }
 
-/// The eight blind sets of issue #8 (`fixtures/blind3` to `blind10`): scored blind before
+/// The nine blind sets of issue #8 (`fixtures/blind3` to `blind11`): scored blind before
 /// any fix (docs/ACCURACY.md), then used to fix mechanisms. They are not all right, so this holds
 /// them at their measured level instead: a change that loses a referral outcome or more than a
-/// handful of fields fails here, and no referral may ask for a field its form holds.
+/// handful of fields fails here, and no referral may ask for a field its form holds more often
+/// than it did when measured (none, except in blind11, whose open misses still ask).
 #[test]
 #[allow(clippy::indexing_slicing)] // test code: serde_json indexing yields Null, never panics
 fn blind_sets_keep_their_measured_accuracy() {
-    // (set, referral outcomes right, fields right) as measured at the close of issue #8.
+    // (set, referral outcomes right, fields right, requests for fields the form holds) as
+    // measured last.
     let floors = [
-        ("blind3", 35, 592),
-        ("blind4", 41, 698),
-        ("blind5", 39, 672),
-        ("blind6", 37, 667),
-        ("blind7", 41, 745),
-        ("blind8", 36, 635),
-        ("blind9", 37, 629),
-        ("blind10", 39, 615),
+        ("blind3", 35, 592, 0),
+        ("blind4", 41, 698, 0),
+        ("blind5", 39, 672, 0),
+        ("blind6", 37, 667, 0),
+        ("blind7", 41, 745, 0),
+        ("blind8", 36, 635, 0),
+        ("blind9", 37, 629, 0),
+        ("blind10", 39, 615, 0),
+        ("blind11", 30, 643, 13),
     ];
     let mut report = Vec::new();
-    for (set, min_outcomes, min_fields) in floors {
+    for (set, min_outcomes, min_fields, max_asked) in floors {
         let (mut outcomes, mut fields, mut asked) = (0, 0, Vec::new());
         for (file, want, got) in decide_set(set) {
             let empty = Vec::new();
@@ -272,6 +275,6 @@ fn blind_sets_keep_their_measured_accuracy() {
             outcomes >= min_outcomes && fields >= min_fields,
             "{set} fell below its measured accuracy ({min_outcomes} outcomes, {min_fields} fields): {report:?}"
         );
-        assert!(asked.is_empty(), "{asked:?}");
+        assert!(asked.len() <= max_asked, "{asked:?}");
     }
 }

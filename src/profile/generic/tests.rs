@@ -371,3 +371,28 @@ fn class9_a_name_under_a_referrer_phone_label_is_the_referrer() {
     assert_eq!(f.referrer_name.as_deref(), Some("Harlan Sample"));
     assert_eq!(f.referrer_phone.as_deref(), Some("5305550184"));
 }
+
+/// blind11: a batch with `Member Name` and `CHW Name` columns. Both read as a name (CHW is no
+/// role word: on CHW forms it names the program), and the one whose own words are all role and
+/// attribute must rank above the one with an unknown word in it.
+#[test]
+fn a_label_explained_by_its_role_words_outranks_one_with_unknown_words() {
+    let cfg = Config::builtin().expect("config");
+    let score = |label: &str| {
+        let entry = RawEntry {
+            name: label.into(),
+            alt: None,
+            section: None,
+            value: RawValue::Text("Someone Fakename".into()),
+        };
+        cfg.profiles
+            .vocabulary
+            .target_for(&entry, &cfg.catalog, None)
+            .map(|t| (t.0.to_string(), t.1))
+            .expect("a target")
+    };
+    let (member, member_score) = score("Member Name");
+    let (chw, chw_score) = score("CHW Name");
+    assert_eq!((member.as_str(), chw.as_str()), ("member_name", "member_name"));
+    assert!(member_score > chw_score, "{member_score} vs {chw_score}");
+}
