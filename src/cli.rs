@@ -96,6 +96,15 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// What happened to one referral: received when, from which inbox, outcome and reasons,
+    /// every email and its delivery state, the IMAP folder. Exit 1 when nothing matches.
+    Status {
+        /// A reference number (ECM-NCAL-2026-000123), a store id, or a Message-ID.
+        reference: String,
+        /// JSON instead of the table.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Runs the command; returns the process exit code.
@@ -255,6 +264,26 @@ fn run(cli: Cli) -> Result<i32> {
                 "purge finished"
             );
             print_json(&report)?;
+            Ok(0)
+        }
+        Command::Status { reference, json } => {
+            let cfg = load(&cli)?;
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            let found = rt.block_on(async {
+                let store = crate::store::Store::open(&cfg.main.store.url).await?;
+                crate::status::status(&store, reference).await
+            });
+            match found {
+                Ok(s) if *json => print_json(&s)?,
+                Ok(s) => print!("{}", crate::status::table(&s)),
+                Err(e) if e.is::<crate::status::NotFound>() => {
+                    eprintln!("error: {e}");
+                    return Ok(1);
+                }
+                Err(e) => return Err(e),
+            }
             Ok(0)
         }
         Command::Replay { paths, out, format } => {
