@@ -110,3 +110,12 @@ echo "ok: fuzz/fuzz_targets/*.rs"
 
 say "tests"
 cargo test --locked --lib --bins --tests
+
+# The Debian package: built with cargo-deb, installed, checked (check-config on
+# /etc/referral-intake, systemd-analyze verify on the installed units) and purged.
+say "Debian package"
+if command -v dpkg >/dev/null && { [ "$(id -u)" = 0 ] || command -v sudo >/dev/null; }; then
+    scripts/deb.sh --verify
+else
+    echo "dpkg or root not available; package not built"
+fi
