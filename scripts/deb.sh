@@ -42,7 +42,10 @@ getent passwd referral-intake >/dev/null || { echo "no referral-intake user afte
 dpkg-query -W -f='${Conffiles}\n' referral-intake | grep -q /etc/referral-intake/referral-intake.toml \
     || { echo "/etc/referral-intake/referral-intake.toml is not a conffile" >&2; exit 1; }
 echo "== check-config on the installed configuration"
-as_root /usr/bin/referral-intake check-config --config /etc/referral-intake/referral-intake.toml >/dev/null
+checked=$(as_root /usr/bin/referral-intake check-config --config /etc/referral-intake/referral-intake.toml)
+# The installed files are the ones read, not the built-in copies.
+grep -q '/etc/referral-intake/templates/ack.txt' <<<"$checked" \
+    || { echo "check-config did not read the installed templates:" >&2; echo "$checked" >&2; exit 1; }
 echo "ok: check-config /etc/referral-intake/referral-intake.toml"
 if command -v systemd-analyze >/dev/null; then
     systemd-analyze verify /lib/systemd/system/referral-intake.service \
