@@ -57,6 +57,7 @@ pub mod outbox;
 pub mod pipeline;
 pub mod profile;
 pub mod replay;
+pub mod reprocess;
 pub mod screen;
 pub mod sender;
 pub mod source;
