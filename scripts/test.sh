@@ -75,6 +75,19 @@ else
     echo "systemd-analyze not present; unit not verified"
 fi
 
+say "alert rules (docs/ops)"
+# promtool comes with Debian's `prometheus` package (19 MB; the service itself stays down).
+if ! command -v promtool >/dev/null; then
+    as_root apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y -qq --no-install-recommends prometheus >/dev/null 2>&1 || true
+fi
+if command -v promtool >/dev/null; then
+    promtool check rules docs/ops/referral-intake.rules.yml
+else
+    echo "promtool not available (Debian package prometheus could not be installed); alert rules not checked"
+fi
+python3 -m json.tool docs/ops/grafana-dashboard.json >/dev/null && echo "ok: docs/ops/grafana-dashboard.json is JSON"
+
 say "format and lints"
 cargo fmt --check
 cargo clippy --locked --all-targets -- -D warnings
@@ -97,3 +110,12 @@ echo "ok: fuzz/fuzz_targets/*.rs"
 
 say "tests"
 cargo test --locked --lib --bins --tests
+
+# The Debian package: built with cargo-deb, installed, checked (check-config on
+# /etc/referral-intake, systemd-analyze verify on the installed units) and purged.
+say "Debian package"
+if command -v dpkg >/dev/null && { [ "$(id -u)" = 0 ] || command -v sudo >/dev/null; }; then
+    scripts/deb.sh --verify
+else
+    echo "dpkg or root not available; package not built"
+fi

@@ -96,6 +96,29 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Decide stored messages again with today's rules, profiles and catalogues; with --dry-run,
+    /// print one JSON line per message with the old and new outcome of each referral.
+    Reprocess {
+        /// Only messages received this recently (30m, 24h, 7d, 2w).
+        #[arg(long)]
+        since: Option<String>,
+        /// Only messages with a referral of this outcome (or, without referrals, this
+        /// disposition: review, ignored). Repeatable.
+        #[arg(long)]
+        outcome: Vec<String>,
+        /// Show what would change; write and send nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// What happened to one referral: received when, from which inbox, outcome and reasons,
+    /// every email and its delivery state, the IMAP folder. Exit 1 when nothing matches.
+    Status {
+        /// A reference number (ECM-NCAL-2026-000123), a store id, or a Message-ID.
+        reference: String,
+        /// JSON instead of the table.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Runs the command; returns the process exit code.
@@ -261,6 +284,71 @@ fn run(cli: Cli) -> Result<i32> {
                 "purge finished"
             );
             print_json(&report)?;
+            Ok(0)
+        }
+        Command::Reprocess {
+            since,
+            outcome,
+            dry_run,
+        } => {
+            if !*dry_run {
+                // Applying (new decision recorded beside the old, update email and forward sent
+                // through the outbox) is not built yet: refuse rather than pretend.
+                eprintln!("error: reprocess can only show what would change for now; run it with --dry-run");
+                return Ok(1);
+            }
+            const KNOWN: [&str; 6] = [
+                "accepted",
+                "needs_info",
+                "screened_out",
+                "redirected",
+                "review",
+                "ignored",
+            ];
+            if let Some(bad) = outcome.iter().find(|o| !KNOWN.contains(&o.as_str())) {
+                eprintln!("error: --outcome {bad}: expected one of {}", KNOWN.join(", "));
+                return Ok(1);
+            }
+            let cfg = load(&cli)?;
+            let sel = crate::reprocess::Selection {
+                since_ms: since
+                    .as_deref()
+                    .map(crate::reprocess::parse_duration_ms)
+                    .transpose()?,
+                outcomes: outcome.clone(),
+            };
+            let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            rt.block_on(async {
+                let store = crate::store::Store::open(&cfg.main.store.url).await?;
+                let roster = crate::store::Roster::load(cfg.main.screening.roster_file.as_deref())?;
+                let mut stdout = std::io::stdout().lock();
+                crate::reprocess::dry_run(cfg.clone(), &store, &roster, &sel, |line| {
+                    serde_json::to_writer(&mut stdout, line)?;
+                    writeln!(stdout)?;
+                    Ok(())
+                })
+                .await
+            })?;
+            Ok(0)
+        }
+        Command::Status { reference, json } => {
+            let cfg = load(&cli)?;
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            let found = rt.block_on(async {
+                let store = crate::store::Store::open(&cfg.main.store.url).await?;
+                crate::status::status(&store, reference).await
+            });
+            match found {
+                Ok(s) if *json => print_json(&s)?,
+                Ok(s) => print!("{}", crate::status::table(&s)),
+                Err(e) if e.is::<crate::status::NotFound>() => {
+                    eprintln!("error: {e}");
+                    return Ok(1);
+                }
+                Err(e) => return Err(e),
+            }
             Ok(0)
         }
         Command::Replay { paths, out, format } => {

@@ -141,20 +141,42 @@ pub async fn serve(config_path: Option<PathBuf>, cfg: Arc<Config>, mut control: 
     let wake = Arc::new(Notify::new());
     let health = Arc::new(Health::default());
     let tokens = Arc::new(TokenSources::from_config(&cfg.main)?);
+    let metrics = Arc::new(crate::telemetry::Metrics::new());
+    metrics.init_series(
+        &cfg.main
+            .inboxes
+            .iter()
+            .map(|i| i.address.as_str())
+            .collect::<Vec<_>>(),
+    );
+    // Bound before any work starts, so `/healthz` answers from the first moment.
+    let endpoint = crate::http::Endpoint {
+        config: cfg_rx.clone(),
+        store: store.clone(),
+        health: health.clone(),
+        metrics: metrics.clone(),
+    };
+    let http = crate::http::start(endpoint, shutdown.clone()).await;
     let shared = Shared {
         config: cfg_rx.clone(),
         store: store.clone(),
         roster,
         wake_sender: wake.clone(),
         health: health.clone(),
+        metrics: metrics.clone(),
         shutdown: shutdown.clone(),
         tokens: tokens.clone(),
         tasks: tracker.clone(),
     };
 
-    let sender = crate::sender::Sender::with_tokens(store.clone(), cfg.clone(), tokens.clone())?;
+    let sender = crate::sender::Sender::with_tokens(store.clone(), cfg.clone(), tokens.clone())?
+        .with_metrics(metrics.clone());
     // The long-running tasks, kept to be aborted if they outlive the shutdown grace period.
     let mut handles = vec![tracker.spawn(sender.run(shutdown.clone(), wake.clone()))];
+    if let Some((addr, serve)) = http {
+        tracing::info!(%addr, "serving /healthz and /metrics");
+        handles.push(tracker.spawn(serve));
+    }
 
     let mut readies = Vec::new();
     let mut keys = Vec::new();

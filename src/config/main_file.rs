@@ -27,6 +27,7 @@ pub struct MainConfig {
     pub imap: ImapConfig,
     pub filing: FilingConfig,
     pub daemon: DaemonConfig,
+    pub http: super::http::HttpConfig,
     /// `[oauth.NAME]` token sources, by name.
     pub oauth: BTreeMap<String, OAuthSourceConfig>,
 }
@@ -144,6 +145,8 @@ struct RawMain {
     filing: FilingConfig,
     #[serde(default)]
     daemon: DaemonConfig,
+    #[serde(default)]
+    http: super::http::HttpConfig,
     #[serde(default)]
     oauth: BTreeMap<String, OAuthSourceConfig>,
 }
@@ -634,6 +637,7 @@ impl MainConfig {
         };
 
         raw.limits.validate(src, problems);
+        raw.http.validate(src, problems);
         let mut store = raw.store;
         store.url = resolve_sqlite_url(&store.url, dir);
         validate_limits(src, &store, &raw.outbound, problems);
@@ -652,6 +656,7 @@ impl MainConfig {
             imap: raw.imap,
             filing: raw.filing,
             daemon: raw.daemon,
+            http: raw.http,
             oauth,
         })
     }

@@ -9,6 +9,7 @@
 //! Loading parses everything, then validates everything, and reports *all* problems at once as
 //! `file:line:col: message` lines ([`ConfigErrors`]).
 
+mod http;
 mod main_file;
 mod oauth;
 
@@ -17,6 +18,7 @@ pub use crate::catalog::{
     AgeGroup, Catalog, CommunitySupport, NleProvider, Population, find_phrase, fold, norm, strip_enumeration,
 };
 pub use crate::diag::{ConfigErrors, Problems, SourceFile};
+pub use http::HttpConfig;
 pub use main_file::{
     AuthMethod, DaemonConfig, FilingConfig, FilingMode, ImapConfig, InboxConfig, LimitsConfig, MainConfig,
     OutboundConfig, RegionConfig, ScreeningConfig, Secret, SmtpConfig, StoreConfig, TlsMode,

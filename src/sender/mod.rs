@@ -41,6 +41,7 @@ use crate::config::{AuthMethod, Config, SmtpConfig, TlsMode, is_loopback_host};
 use crate::oauth::{OAuthError, TokenSources};
 use crate::outbox::forward_allowed;
 use crate::store::{PendingMail, Store, now_ms};
+use crate::telemetry::{FailureClass, Metrics};
 use link::{LinkError, Links};
 
 /// Rows taken from the outbox per round.
@@ -182,6 +183,8 @@ pub struct Sender {
     sent: SentLog,
     /// Set when a send found the token source failing; read (and cleared) once per round.
     stalled: std::sync::Mutex<Option<OAuthError>>,
+    /// Deliveries and failures, for `/metrics`.
+    metrics: Arc<Metrics>,
 }
 
 /// Group commit of `sent` marks. With many emails in flight, each delivery used to commit (and
@@ -261,7 +264,15 @@ impl Sender {
             smtp,
             sent: SentLog::default(),
             stalled: std::sync::Mutex::new(None),
+            metrics: Arc::default(),
         })
+    }
+
+    /// Counts deliveries and failures into `metrics` (the daemon's registry) instead of a
+    /// private one.
+    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Sender {
+        self.metrics = metrics;
+        self
     }
 
     /// The token-source failure seen during the last round, if any (and clears it).
@@ -388,6 +399,7 @@ impl Sender {
         let outcome = self.attempt(mail).await;
         match outcome {
             Attempt::Sent => {
+                self.metrics.email_sent(mail.kind);
                 self.sent.mark(&self.store, &mail.id).await?;
                 tracing::info!(
                     outbox_id = %mail.id, kind = %mail.kind, reference = %mail.reference,
@@ -396,6 +408,7 @@ impl Sender {
                 Ok(true)
             }
             Attempt::Permanent { code, error } => {
+                self.metrics.email_failed(mail.kind, FailureClass::Permanent);
                 self.store.mark_attempt_failed(&mail.id, &error, None).await?;
                 tracing::error!(
                     outbox_id = %mail.id, kind = %mail.kind, reference = %mail.reference,
@@ -413,6 +426,7 @@ impl Sender {
             Attempt::Temporary { code, error } => {
                 let max = i64::from(self.smtp.max_attempts);
                 if attempt_no >= max {
+                    self.metrics.email_failed(mail.kind, FailureClass::Exhausted);
                     self.store.mark_attempt_failed(&mail.id, &error, None).await?;
                     tracing::error!(
                         outbox_id = %mail.id, kind = %mail.kind, reference = %mail.reference,
@@ -420,6 +434,7 @@ impl Sender {
                         "email failed after the last attempt; giving up"
                     );
                 } else {
+                    self.metrics.email_failed(mail.kind, FailureClass::Temporary);
                     let prior = u32::try_from(mail.attempts.max(0)).unwrap_or(u32::MAX);
                     let delay = retry_delay_ms(
                         prior,

@@ -23,7 +23,7 @@ mod renew;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{Context as _, Result, anyhow};
 use futures::TryStreamExt;
@@ -37,17 +37,18 @@ use crate::store::{OutboxStatus, Roster, Store};
 pub use connect::Session;
 use renew::{Failure, REJECTED_PAUSE};
 
-/// When each inbox last completed a cycle; read by the watchdog.
+/// When each inbox last completed a cycle; read by the watchdog and `/healthz`.
 #[derive(Debug, Default)]
 pub struct Health {
-    last_progress: Mutex<HashMap<String, Instant>>,
+    /// Monotonic time for the stall checks, wall-clock time for `/metrics`.
+    last_progress: Mutex<HashMap<String, (Instant, SystemTime)>>,
 }
 
 impl Health {
     /// Records that `mailbox` completed a cycle now.
     pub fn progress(&self, mailbox: &str) {
         if let Ok(mut m) = self.last_progress.lock() {
-            m.insert(mailbox.to_string(), Instant::now());
+            m.insert(mailbox.to_string(), (Instant::now(), SystemTime::now()));
         }
     }
 
@@ -59,9 +60,15 @@ impl Health {
         };
         expected
             .iter()
-            .filter(|k| m.get(*k).is_none_or(|t| t.elapsed() > limit))
+            .filter(|k| m.get(*k).is_none_or(|(t, _)| t.elapsed() > limit))
             .cloned()
             .collect()
+    }
+
+    /// When `mailbox` last completed a cycle: how long ago, and the wall-clock time.
+    pub fn last(&self, mailbox: &str) -> Option<(Duration, SystemTime)> {
+        let m = self.last_progress.lock().ok()?;
+        m.get(mailbox).map(|(t, w)| (t.elapsed(), *w))
     }
 }
 
@@ -74,6 +81,8 @@ pub struct Shared {
     /// Woken after each commit so queued mail goes out at once.
     pub wake_sender: Arc<Notify>,
     pub health: Arc<Health>,
+    /// What `/metrics` counts; bumped once per committed message.
+    pub metrics: Arc<crate::telemetry::Metrics>,
     pub shutdown: CancellationToken,
     /// The `[oauth.*]` token sources, shared with the sender.
     pub tokens: Arc<TokenSources>,
@@ -413,6 +422,7 @@ impl InboxWorker {
                             msg_id = q.store_id.as_deref().unwrap_or("-"), uid, attempts = attempt, error = %error,
                             "message could not be processed; stored for review, no email sent"
                         );
+                        self.shared.metrics.quarantined();
                         q
                     }
                 };
@@ -431,6 +441,7 @@ impl InboxWorker {
                     decide_ms = done.decide_time.as_millis() as u64,
                     "message processed"
                 );
+                self.shared.metrics.message_done(&self.inbox.address, &done);
                 handled += 1;
             }
             // Filed a batch at a time: one UID MOVE per folder instead of one per message, which
@@ -492,9 +503,12 @@ impl InboxWorker {
             ),
             None => d,
         };
+        // An idle inbox still completes a cycle within half of `stall_secs`, so `/healthz` and the
+        // watchdog tell a quiet inbox from a dead connection.
+        let cycle_cap = Duration::from_secs((cfg.main.daemon.stall_secs / 2).max(5));
         if !caps.idle {
             tokio::select! {
-                _ = tokio::time::sleep(until_renew(Duration::from_secs(cfg.main.imap.poll_secs.max(1)))) => {}
+                _ = tokio::time::sleep(until_renew(Duration::from_secs(cfg.main.imap.poll_secs.max(1)).min(cycle_cap))) => {}
                 _ = shutdown.cancelled() => {}
             }
             return Ok((s, true));
@@ -502,8 +516,9 @@ impl InboxWorker {
         let mut idle = s.idle();
         t(timeout, "IDLE", idle.init()).await?;
         let result = {
-            let (fut, stop) =
-                idle.wait_with_timeout(until_renew(Duration::from_secs(cfg.main.imap.idle_secs.max(5))));
+            let (fut, stop) = idle.wait_with_timeout(until_renew(
+                Duration::from_secs(cfg.main.imap.idle_secs.max(5)).min(cycle_cap),
+            ));
             tokio::pin!(fut);
             tokio::select! {
                 r = &mut fut => r,

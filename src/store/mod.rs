@@ -8,10 +8,12 @@
 //! one transaction ([`Store::commit_message`]). Nothing is sent before that commit.
 
 mod lookups;
+mod ops;
 mod retention;
 mod safety;
 
 pub use lookups::Roster;
+pub use ops::OutboxStats;
 pub use retention::{PurgeReport, RawMessage};
 pub use safety::{NewEvent, NewSuppression, REPLY_KINDS};
 

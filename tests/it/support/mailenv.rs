@@ -463,7 +463,8 @@ impl MailEnv {
              [smtp]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\ntimeout_secs = 5\n\
              retry_base_secs = 1\nretry_max_secs = 2\n\n{}{}{}{}\
              [imap]\nidle_secs = 30\npoll_secs = 2\ncommand_timeout_secs = 10\nreconnect_max_secs = 2\n\n\
-             [daemon]\nshutdown_grace_secs = 5\n",
+             [daemon]\nshutdown_grace_secs = 5\n\n\
+             [http]\nlisten = \"\"\n",
             q(store_url),
             self.smtp_port,
             inbox("ncal", "REGMCDURNS-KPNC@kp.org"),
