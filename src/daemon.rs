@@ -134,6 +134,8 @@ pub fn check_runnable(cfg: &Config) -> Result<()> {
 pub async fn serve(config_path: Option<PathBuf>, cfg: Arc<Config>, mut control: Control) -> Result<()> {
     check_runnable(&cfg)?;
     let store = Store::open(&cfg.main.store.url).await?;
+    // SQLite serves one instance: a second `run` on the same file stops here (held until return).
+    let _single = store.lock_single_instance()?;
     let roster = Roster::load(cfg.main.screening.roster_file.as_deref())?;
     let (cfg_tx, cfg_rx) = watch::channel(cfg.clone());
     let shutdown = control.shutdown.clone();

@@ -36,6 +36,9 @@ pub struct Source {
     /// Reading a mailbox again after its UIDVALIDITY changed: content already stored is the
     /// same message under a new UID, filed where it was filed before, not a duplicate.
     pub resync: bool,
+    /// The inbox's lease when several instances share the store: the commit is refused once
+    /// it is lost.
+    pub lease: Option<crate::store::Lease>,
 }
 
 impl Source {
@@ -47,6 +50,7 @@ impl Source {
             uid: None,
             inbox_region: None,
             resync: false,
+            lease: None,
         }
     }
 }
@@ -314,6 +318,7 @@ pub async fn commit(
                 uidvalidity,
                 uid,
                 folder,
+                lease: source.lease.clone(),
             })
     };
     if let Some(original) = store.seen(&hash).await.map_err(Error::Store)? {
@@ -462,6 +467,9 @@ pub async fn commit(
 /// The class of an error from the store's commit transaction: the store failed, or something
 /// about the message did (its rows broke a constraint).
 fn commit_error(e: anyhow::Error) -> Error {
+    if e.downcast_ref::<crate::store::LeaseLost>().is_some() {
+        return Error::Store(e);
+    }
     if is_store_error(&e) && !violates_constraint(&e) {
         Error::Store(e)
     } else {
@@ -571,6 +579,7 @@ pub async fn quarantine(
                 uidvalidity,
                 uid,
                 folder: folder.clone(),
+                lease: source.lease.clone(),
             }),
         events: Vec::new(),
         suppressions: Vec::new(),

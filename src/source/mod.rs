@@ -19,6 +19,7 @@
 //! failing never stalls another.
 
 pub mod connect;
+mod lease;
 mod renew;
 
 use std::collections::HashMap;
@@ -103,6 +104,8 @@ pub struct InboxWorker {
     ready: Option<tokio::sync::oneshot::Sender<()>>,
     /// Failed attempts per (UIDVALIDITY, UID), kept across reconnects.
     failures: HashMap<(i64, u32), u32>,
+    /// The inbox's lease while this instance works it (shared store only).
+    lease: Option<crate::store::Lease>,
 }
 
 /// Attempts at one message before it is quarantined instead of holding up the inbox.
@@ -126,6 +129,7 @@ impl InboxWorker {
             shared,
             ready,
             failures: HashMap::new(),
+            lease: None,
         }
     }
 
@@ -137,9 +141,34 @@ impl InboxWorker {
             async {
                 let mut backoff = Duration::from_secs(1);
                 while !self.shared.shutdown.is_cancelled() {
+                    // Several instances on one store: work the inbox only while holding its lease.
+                    let Some(lease) = self.take_lease().await else { break };
+                    self.lease.clone_from(&lease);
+                    let lost = CancellationToken::new();
+                    let stop_keeping = CancellationToken::new();
+                    if let Some(l) = &lease {
+                        tokio::spawn(lease::keep(self.shared.store.clone(), l.clone(), lost.clone(), stop_keeping.clone()));
+                    }
                     let started = Instant::now();
-                    match self.session().await {
+                    let result = tokio::select! {
+                        r = self.session() => r,
+                        _ = lost.cancelled() => Err(Failure::LeaseLost),
+                    };
+                    stop_keeping.cancel();
+                    if let (Some(l), Ok(())) = (&lease, &result) {
+                        // A clean stop hands the inbox over at once.
+                        if let Err(e) = self.shared.store.release_lease(l).await {
+                            tracing::warn!(error = %format!("{e:#}"), "could not release the inbox lease; another instance takes over when it expires");
+                        }
+                    }
+                    self.lease = None;
+                    match result {
                         Ok(()) => break, // clean shutdown
+                        Err(Failure::LeaseLost) => {
+                            // Nothing to back off from: stand by for the lease again.
+                            tracing::warn!("this instance no longer holds the inbox lease; standing by to take it again");
+                            continue;
+                        }
                         Err(failure) => {
                             let max = Duration::from_secs(self.config().main.imap.reconnect_max_secs.max(1));
                             if started.elapsed() > max {
@@ -158,6 +187,9 @@ impl InboxWorker {
                                 }
                                 Failure::Config(e) => {
                                     tracing::error!(error = %format!("{e:#}"), retry_in_ms = wait.as_millis() as u64, "the configuration cannot handle a message; this inbox is paused until it is fixed (reload with SIGHUP); no attempt is counted");
+                                }
+                                Failure::LeaseLost => {
+                                    tracing::warn!(retry_in_ms = wait.as_millis() as u64, "the inbox lease was lost; standing by");
                                 }
                                 Failure::Other(e) if ingest::is_store_error(&e) => {
                                     tracing::error!(error = %format!("{e:#}"), retry_in_ms = wait.as_millis() as u64, "store unavailable; new mail stays unread in the inbox until it is back");
@@ -336,6 +368,7 @@ impl InboxWorker {
                 uid: Some(i64::from(uid)),
                 inbox_region: Some(self.inbox.region.clone()),
                 resync,
+                lease: self.lease.clone(),
             };
             // Attempts so far, read once: the closure below must not hold `self.failures`.
             let prior: HashMap<u32, u32> = bodies
@@ -398,6 +431,10 @@ impl InboxWorker {
                 let done = match result {
                     Ok(done) => done,
                     // The store failing says nothing about the message: not an attempt.
+                    Err(ingest::Error::Store(e)) if e.downcast_ref::<crate::store::LeaseLost>().is_some() => {
+                        tracing::warn!(uid, error = %e, "commit refused: the inbox lease was lost; stopping work on this inbox");
+                        return Err(Failure::LeaseLost);
+                    }
                     Err(ingest::Error::Store(e)) => {
                         return Err(Failure::Store(e.context(format!("storing UID {uid}"))));
                     }
@@ -467,6 +504,10 @@ impl InboxWorker {
             if let Ok(uid) = u32::try_from(uid) {
                 by_folder.entry(folder).or_default().push(uid);
             }
+        }
+        if !by_folder.is_empty() {
+            // A process paused past its lease must not move mail another instance now owns.
+            lease::still_held(&self.shared.store, self.lease.as_ref()).await?;
         }
         for (folder, uids) in by_folder {
             for chunk in uids.chunks(FILE_CHUNK) {

@@ -21,12 +21,18 @@ pub(super) enum Failure {
     OAuth(OAuthError),
     Store(anyhow::Error),
     Config(anyhow::Error),
+    /// This instance lost the inbox's lease (several instances on one store): stop and stand by.
+    LeaseLost,
     Other(anyhow::Error),
 }
 
 impl From<anyhow::Error> for Failure {
     fn from(e: anyhow::Error) -> Self {
-        Failure::Other(e)
+        if e.downcast_ref::<crate::store::LeaseLost>().is_some() {
+            Failure::LeaseLost
+        } else {
+            Failure::Other(e)
+        }
     }
 }
 

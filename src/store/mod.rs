@@ -7,11 +7,13 @@
 //! Invariant: a message's row, its referrals, its outbox rows and its audit event are written in
 //! one transaction ([`Store::commit_message`]). Nothing is sent before that commit.
 
+mod instances;
 mod lookups;
 mod ops;
 mod retention;
 mod safety;
 
+pub use instances::{Lease, LeaseLost};
 pub use lookups::Roster;
 pub use ops::OutboxStats;
 pub use retention::{PurgeReport, RawMessage};
@@ -32,6 +34,10 @@ pub struct Store {
     kind: Backend,
     /// Open ECM referrals committed by this process ([`lookups::EcmLog`]).
     ecm_log: std::sync::Arc<lookups::EcmLog>,
+    /// This process's name as a lease holder and outbox claimant.
+    instance: String,
+    /// The SQLite database file, for the single-instance lock.
+    sqlite_path: Option<std::path::PathBuf>,
 }
 
 /// Which database is behind the pool.
@@ -73,6 +79,9 @@ pub struct ImapRef {
     pub uidvalidity: i64,
     pub uid: i64,
     pub folder: String,
+    /// The lease the message was fetched under (several instances on PostgreSQL): its commit is
+    /// refused unless the lease is still held ([`LeaseLost`]).
+    pub lease: Option<Lease>,
 }
 
 /// A referral row.
@@ -247,6 +256,7 @@ impl Store {
     /// migrations.
     pub async fn open(url: &str) -> Result<Store> {
         install_default_drivers();
+        let mut sqlite_path = None;
         let (kind, url) = if let Some(path) = url
             .strip_prefix("sqlite://")
             .or_else(|| url.strip_prefix("sqlite:"))
@@ -255,7 +265,9 @@ impl Store {
             let path = if path.starts_with(":memory:") || path.starts_with("file:") {
                 path.to_string()
             } else {
-                prepare_sqlite_file(Path::new(path))?.display().to_string()
+                let file = prepare_sqlite_file(Path::new(path))?;
+                sqlite_path = Some(file.clone());
+                file.display().to_string()
             };
             let query = if query.is_empty() {
                 "mode=rwc".to_string()
@@ -307,6 +319,8 @@ impl Store {
             pool,
             kind,
             ecm_log: Default::default(),
+            instance: new_id(),
+            sqlite_path,
         })
     }
 
@@ -390,6 +404,9 @@ impl Store {
         let mut tx = sqlx::Connection::begin(&mut *conn)
             .await
             .context("starting a transaction")?;
+        if let Some(lease) = msg.imap.as_ref().and_then(|r| r.lease.as_ref()) {
+            instances::check_lease(&mut tx, lease).await?;
+        }
         let id = new_id();
         let now = now_ms();
         sqlx::query(
@@ -516,19 +533,47 @@ impl Store {
     }
 
     /// Outbox rows due for sending, oldest first.
+    ///
+    /// On PostgreSQL (several instances) the rows are claimed for this instance for
+    /// [`CLAIM_TTL_MS`], skipping rows another instance has locked or claimed: each email is
+    /// sent by one instance, and a crashed sender's claims lapse.
     pub async fn due_mail(&self, limit: i64) -> Result<Vec<PendingMail>> {
-        let rows = sqlx::query(
-            "SELECT id, message_id, kind, recipient, reference, eml, attempts,
+        let now = now_ms();
+        let mut rows = if self.shared() {
+            sqlx::query(
+                "UPDATE outbox SET claimed_by = $3, claim_until_ms = $1 + $4
+                 WHERE id IN (SELECT id FROM outbox
+                              WHERE status = 'pending' AND next_attempt_ms <= $1
+                                AND (claim_until_ms IS NULL OR claim_until_ms < $1)
+                              ORDER BY created_ms, id LIMIT $2 FOR UPDATE SKIP LOCKED)
+                 RETURNING id, message_id, kind, recipient, reference, eml, attempts,
                     EXISTS (SELECT 1 FROM suppressions s
-                            WHERE s.address = LOWER(outbox.recipient) AND s.until_ms > $1) AS suppressed
-             FROM outbox
-             WHERE status = 'pending' AND next_attempt_ms <= $1 ORDER BY created_ms, id LIMIT $2",
-        )
-        .bind(now_ms())
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await
+                            WHERE s.address = LOWER(outbox.recipient) AND s.until_ms > $1) AS suppressed,
+                    created_ms",
+            )
+            .bind(now)
+            .bind(limit)
+            .bind(&self.instance)
+            .bind(CLAIM_TTL_MS)
+            .fetch_all(&self.pool)
+            .await
+        } else {
+            sqlx::query(
+                "SELECT id, message_id, kind, recipient, reference, eml, attempts,
+                        EXISTS (SELECT 1 FROM suppressions s
+                                WHERE s.address = LOWER(outbox.recipient) AND s.until_ms > $1) AS suppressed,
+                        created_ms
+                 FROM outbox
+                 WHERE status = 'pending' AND next_attempt_ms <= $1 ORDER BY created_ms, id LIMIT $2",
+            )
+            .bind(now)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+        }
         .context("reading the outbox")?;
+        // RETURNING keeps no order: oldest first, as queued.
+        rows.sort_by_key(|r| (r.get::<i64, _>(8), r.get::<String, _>(0)));
         rows.into_iter()
             .map(|r| {
                 Ok(PendingMail {
@@ -660,7 +705,8 @@ impl Store {
             None => (OutboxStatus::Failed.code(), now_ms()),
         };
         sqlx::query(
-            "UPDATE outbox SET status = $1, attempts = attempts + 1, next_attempt_ms = $2, last_error = $3 WHERE id = $4",
+            "UPDATE outbox SET status = $1, attempts = attempts + 1, next_attempt_ms = $2, last_error = $3,
+                claimed_by = NULL, claim_until_ms = NULL WHERE id = $4",
         )
         .bind(status)
         .bind(next)
@@ -735,14 +781,23 @@ impl Store {
     /// When the earliest pending outbox row is due (ms since the epoch), `None` when nothing is
     /// pending. The sender sleeps until then.
     pub async fn next_due_ms(&self) -> Result<Option<i64>> {
-        let row = sqlx::query("SELECT MIN(next_attempt_ms) FROM outbox WHERE status = 'pending'")
-            .fetch_one(&self.pool)
-            .await
-            .context("reading the next outbox due time")?;
+        // A row another instance claimed is not due here before its claim lapses.
+        let row = sqlx::query(
+            "SELECT MIN(CASE WHEN claim_until_ms IS NOT NULL AND claim_until_ms > next_attempt_ms
+                             THEN claim_until_ms ELSE next_attempt_ms END)
+             FROM outbox WHERE status = 'pending'",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .context("reading the next outbox due time")?;
         row.try_get::<Option<i64>, _>(0)
             .context("reading the next outbox due time")
     }
 }
+
+/// How long an instance's claim on an outbox row keeps other instances off it (PostgreSQL): far
+/// longer than one round of sends, short enough that a crashed sender's emails go out soon.
+pub const CLAIM_TTL_MS: i64 = 30_000;
 
 /// Values bound per `IN (...)` statement: well under SQLite's and PostgreSQL's parameter limits.
 const IN_CHUNK: usize = 200;

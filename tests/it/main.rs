@@ -12,6 +12,7 @@ mod crash;
 mod daemon;
 mod golden;
 mod hostile;
+mod instances;
 mod loops;
 mod mailenv_selftest;
 mod oauth;

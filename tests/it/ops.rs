@@ -336,6 +336,7 @@ fn status_answers_for_a_referral_a_batch_row_and_a_quarantined_message() {
             uid: Some(42),
             inbox_region: Some("ncal".into()),
             resync: false,
+            lease: None,
         };
         ingest::quarantine(
             &cfg,

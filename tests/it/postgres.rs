@@ -156,3 +156,75 @@ fn both_stores_refuse_codes_the_program_does_not_know() {
         assert!(ok.is_ok(), "{url}: {ok:?}");
     }
 }
+
+/// Fencing (issue #12): a holder whose lease expired and was taken over can neither renew it
+/// nor commit a message under it — what a process paused past its lease (SIGSTOP, a VM freeze)
+/// meets when it wakes, whatever it had in hand. The new holder commits; outbox claims keep the
+/// two instances' senders off each other's rows.
+#[test]
+fn a_lost_lease_can_neither_be_renewed_nor_commit() {
+    use referral_intake::store::{ImapRef, LeaseLost, NewMessage};
+    use std::time::Duration;
+    let rt = tokio::runtime::Runtime::new().expect("rt");
+    let (_db, url) = TempDb::create(&rt);
+    rt.block_on(async {
+        let a = Store::open(&url).await.expect("store a");
+        let b = Store::open(&url).await.expect("store b");
+        let mailbox = "regmcdurns-kpnc@kp.org/INBOX";
+        let old = a
+            .acquire_lease(mailbox, Duration::ZERO)
+            .await
+            .expect("acquire")
+            .expect("free");
+        tokio::time::sleep(Duration::from_millis(20)).await; // past its (zero) TTL
+        let new = b
+            .acquire_lease(mailbox, Duration::from_secs(60))
+            .await
+            .expect("acquire")
+            .expect("expired, so taken over");
+        assert_eq!(new.epoch, old.epoch + 1);
+        assert!(
+            a.acquire_lease(mailbox, Duration::from_secs(60))
+                .await
+                .expect("try")
+                .is_none(),
+            "held by b"
+        );
+        assert!(
+            !a.renew_lease(&old, Duration::from_secs(60)).await.expect("renew"),
+            "lost"
+        );
+        let msg = |hash: &'static str, lease| NewMessage {
+            content_hash: hash,
+            mailbox,
+            uidvalidity: Some(1),
+            uid: Some(1),
+            rfc_message_id: None,
+            inbox_region: "ncal",
+            disposition: referral_intake::model::Disposition::Review,
+            programs_json: "[]".into(),
+            reasons_json: "[]".into(),
+            summary_json: "{}".into(),
+            raw: b"Subject: test\r\n\r\ntest\r\n",
+            imap: Some(ImapRef {
+                mailbox: mailbox.into(),
+                uidvalidity: 1,
+                uid: 1,
+                folder: "Referrals/Review".into(),
+                lease: Some(lease),
+            }),
+            events: Vec::new(),
+            suppressions: Vec::new(),
+        };
+        let err = a
+            .commit_message(msg("h-old", old), Vec::new(), Vec::new())
+            .await
+            .expect_err("refused under a lost lease");
+        assert!(err.downcast_ref::<LeaseLost>().is_some(), "{err:#}");
+        assert_eq!(a.count("messages").await.expect("count"), 0, "nothing committed");
+        b.commit_message(msg("h-new", new), Vec::new(), Vec::new())
+            .await
+            .expect("the holder commits");
+        assert_eq!(b.count("messages").await.expect("count"), 1);
+    });
+}
