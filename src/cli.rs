@@ -346,7 +346,9 @@ fn extract_files(cfg: &Config, files: &[PathBuf], with_raw: bool) -> (Vec<Extrac
                             );
                             docs.push((
                                 label,
-                                extract::extract_bytes(bytes, *kind, &limits).map_err(|e| e.to_string()),
+                                extract::ocr::Ocr::new(&cfg.main.ocr)
+                                    .read(bytes, *kind, &limits)
+                                    .map_err(|e| e.to_string()),
                             ));
                         }
                         extract::walk::Carried::Failed(e) => {
@@ -366,7 +368,9 @@ fn extract_files(cfg: &Config, files: &[PathBuf], with_raw: bool) -> (Vec<Extrac
                 let ft = extract::sniff(&bytes, f.file_name().and_then(|n| n.to_str()), None);
                 docs.push((
                     name,
-                    extract::extract_bytes(&bytes, ft, &limits).map_err(|e| e.to_string()),
+                    extract::ocr::Ocr::new(&cfg.main.ocr)
+                        .read(&bytes, ft, &limits)
+                        .map_err(|e| e.to_string()),
                 ));
             }
         }

@@ -27,6 +27,8 @@ pub struct MainConfig {
     pub imap: ImapConfig,
     pub filing: FilingConfig,
     pub daemon: DaemonConfig,
+    /// `[ocr]`: reading scanned forms.
+    pub ocr: super::ocr::OcrConfig,
     /// `[oauth.NAME]` token sources, by name.
     pub oauth: BTreeMap<String, OAuthSourceConfig>,
 }
@@ -144,6 +146,8 @@ struct RawMain {
     filing: FilingConfig,
     #[serde(default)]
     daemon: DaemonConfig,
+    #[serde(default)]
+    ocr: super::ocr::OcrConfig,
     #[serde(default)]
     oauth: BTreeMap<String, OAuthSourceConfig>,
 }
@@ -634,6 +638,7 @@ impl MainConfig {
         };
 
         raw.limits.validate(src, problems);
+        raw.ocr.validate(src, raw.limits.max_parse_seconds, problems);
         let mut store = raw.store;
         store.url = resolve_sqlite_url(&store.url, dir);
         validate_limits(src, &store, &raw.outbound, problems);
@@ -652,6 +657,7 @@ impl MainConfig {
             imap: raw.imap,
             filing: raw.filing,
             daemon: raw.daemon,
+            ocr: raw.ocr,
             oauth,
         })
     }
