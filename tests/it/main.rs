@@ -15,6 +15,7 @@ mod hostile;
 mod loops;
 mod mailenv_selftest;
 mod oauth;
+mod ocr;
 mod outage;
 mod postgres;
 mod privacy;

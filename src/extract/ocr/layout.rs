@@ -87,6 +87,7 @@ pub(crate) fn runs(words: &[Word], height: u32) -> Vec<Run> {
     words
         .iter()
         .filter_map(|w| {
+            let text = clean(&w.text)?;
             let (_, base, size) = line_geometry.iter().find(|(k, _, _)| *k == w.line)?;
             let (x0, _) = straight(w.left as f32, (w.top + w.height / 2) as f32);
             Some(Run {
@@ -94,10 +95,23 @@ pub(crate) fn runs(words: &[Word], height: u32) -> Vec<Run> {
                 x1: x0 + w.width as f32,
                 y: height as f32 - base,
                 size: size.max(1.0),
-                text: w.text.clone(),
+                text,
             })
         })
         .collect()
+}
+
+/// A word without the box edges and specks the engine glues to it (`|Rowan`, `‘Marlowe`,
+/// `Requester |`); `None` when nothing is left. Tick marks (`[X]`, `(x)`) are kept whole.
+fn clean(word: &str) -> Option<String> {
+    let lower = word.to_lowercase();
+    if ["[x]", "(x)", "[ ]", "( )", "[]", "()"].contains(&lower.as_str()) {
+        return Some(word.to_string());
+    }
+    let t = word
+        .trim_start_matches(['|', '[', ']', '‘', '’', '\'', '`', '_', '“', '”', '/', '='])
+        .trim_end_matches(['|', '[', ']', '‘', '\'', '`', '_', '=']);
+    (!t.is_empty()).then(|| t.to_string())
 }
 
 /// The confidence (0–100) of the least certain word in `value`: each whitespace-separated piece
