@@ -339,7 +339,7 @@ fn rotate(page: &GrayImage, deg: f32) -> GrayImage {
 }
 
 /// Dark runs at least this fraction of the page width long are rules, not letters.
-const RULE_FRACTION: u32 = 40;
+const RULE_FRACTION: u32 = 25;
 
 /// Whitens long horizontal and vertical rules (the boxes a form's values are typed in): the
 /// engine otherwise reads a box edge as `|`, `[` or `J` glued to the value, and its confidence
@@ -349,7 +349,10 @@ const RULE_FRACTION: u32 = 40;
 fn remove_rules(mut page: GrayImage) -> GrayImage {
     let (w, h) = page.dimensions();
     let min_run = (w / RULE_FRACTION).max(24);
-    let dark = |img: &GrayImage, x: u32, y: u32| img.get_pixel_checked(x, y).is_some_and(|p| p.0[0] < 140);
+    // Boxes are lower than they are wide: their sides are shorter runs, still taller than a
+    // capital letter (about a seventieth of the page width here).
+    let min_side = (w / 45).max(16);
+    let dark = |img: &GrayImage, x: u32, y: u32| img.get_pixel_checked(x, y).is_some_and(|p| p.0[0] < 200);
     let mut rule = vec![false; (w as usize) * (h as usize)];
     let mut mark = |x: u32, y: u32| {
         if let Some(m) = rule.get_mut(y as usize * w as usize + x as usize) {
@@ -389,7 +392,7 @@ fn remove_rules(mut page: GrayImage) -> GrayImage {
             } else {
                 gap += 1;
                 if gap > MAX_GAP || y == h {
-                    if last + 1 >= start + min_run {
+                    if last + 1 >= start + min_side {
                         (start..=last).for_each(|yy| mark(x, yy));
                     }
                     start = y + 1;

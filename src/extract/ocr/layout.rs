@@ -114,17 +114,17 @@ fn clean(word: &str) -> Option<String> {
     (!t.is_empty()).then(|| t.to_string())
 }
 
-/// The confidence (0–100) of the least certain word in `value`: each whitespace-separated piece
-/// is matched to the page's words that hold it (or that it holds: "Name:Skye" was one word).
-/// `None` when no piece can be matched, or the value is blank.
+/// The confidence (0–100) of the least certain word in `value`. Each whitespace-separated piece
+/// is matched to the page's words with exactly that text, else to those that hold it or that it
+/// holds (`Name:Skye` was one word); of those, the surest reading counts (the same characters
+/// read with confidence anywhere on the page are those characters). `None` when no piece can be
+/// matched, or the value is blank.
 pub fn confidence_of(value: &str, words: &[Word]) -> Option<u8> {
     let mut least: Option<f32> = None;
     for piece in value.split_whitespace() {
-        let conf = words
-            .iter()
-            .filter(|w| w.text == piece || w.text.contains(piece) || piece.contains(w.text.as_str()))
-            .map(|w| w.conf)
-            .reduce(f32::min);
+        let best = |m: &dyn Fn(&Word) -> bool| words.iter().filter(|w| m(w)).map(|w| w.conf).reduce(f32::max);
+        let conf = best(&|w: &Word| clean(&w.text).as_deref() == Some(piece))
+            .or_else(|| best(&|w: &Word| w.text.contains(piece) || piece.contains(w.text.as_str())));
         if let Some(c) = conf {
             least = Some(least.map_or(c, |l| l.min(c)));
         }
@@ -183,7 +183,11 @@ mod tests {
 
     #[test]
     fn a_value_is_as_confident_as_its_least_certain_word() {
-        let words = vec![w("Skye", 0, 0, 1, 91.0), w("Wardmore", 100, 0, 1, 42.0)];
+        let words = vec![
+            w("Skye", 0, 0, 1, 91.0),
+            w("Wardmore", 100, 0, 1, 42.0),
+            w("|Skye", 0, 50, 2, 30.0),
+        ];
         assert_eq!(confidence_of("Skye Wardmore", &words), Some(42));
         assert_eq!(confidence_of("Skye", &words), Some(91));
         assert_eq!(confidence_of("elsewhere", &words), None);
