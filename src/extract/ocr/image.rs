@@ -352,52 +352,52 @@ fn remove_rules(mut page: GrayImage) -> GrayImage {
     // Boxes are lower than they are wide: their sides are shorter runs, still taller than a
     // capital letter (about a seventieth of the page width here).
     let min_side = (w / 45).max(16);
-    let dark = |img: &GrayImage, x: u32, y: u32| img.get_pixel_checked(x, y).is_some_and(|p| p.0[0] < 200);
-    let mut rule = vec![false; (w as usize) * (h as usize)];
-    let mut mark = |x: u32, y: u32| {
-        if let Some(m) = rule.get_mut(y as usize * w as usize + x as usize) {
-            *m = true;
-        }
+    let dark = |x: i64, y: i64| {
+        x >= 0
+            && y >= 0
+            && page
+                .get_pixel_checked(x as u32, y as u32)
+                .is_some_and(|p| p.0[0] < 215)
     };
-    // A run may have gaps of up to MAX_GAP pixels; tolerating any glued text to rules on faxes.
-    const MAX_GAP: u32 = 0;
-    for y in 0..h {
-        let (mut start, mut last, mut gap) = (0, 0, 0);
-        for x in 0..=w {
-            let on =
-                x < w && (dark(&page, x, y) || (y > 0 && dark(&page, x, y - 1)) || dark(&page, x, y + 1));
-            if on {
-                last = x;
-                gap = 0;
-            } else {
-                gap += 1;
-                if gap > MAX_GAP || x == w {
-                    if last + 1 >= start + min_run {
-                        (start..=last).for_each(|xx| mark(xx, y));
-                    }
-                    start = x + 1;
-                    last = x + 1;
-                }
+    // A pixel is on a rule's path when it or one within REACH across the run is dark: a rule
+    // left a fraction of a degree off level by deskewing still forms one run.
+    const REACH: i64 = 2;
+    let near = |x: i64, y: i64, across_y: bool| {
+        (-REACH..=REACH).any(|d| if across_y { dark(x, y + d) } else { dark(x + d, y) })
+    };
+    let mut rule = vec![false; (w as usize) * (h as usize)];
+    let idx = |x: i64, y: i64| (y as usize) * (w as usize) + x as usize;
+    let (wi, hi) = (i64::from(w), i64::from(h));
+    let mut runs: Vec<(bool, i64, i64, i64)> = Vec::new(); // (horizontal, fixed, from, to)
+    for y in 0..hi {
+        let mut start = 0;
+        for x in 0..=wi {
+            if x < wi && near(x, y, true) {
+                continue;
             }
+            if x - start >= i64::from(min_run) {
+                runs.push((true, y, start, x));
+            }
+            start = x + 1;
         }
     }
-    for x in 0..w {
-        let (mut start, mut last, mut gap) = (0, 0, 0);
-        for y in 0..=h {
-            let on =
-                y < h && (dark(&page, x, y) || (x > 0 && dark(&page, x - 1, y)) || dark(&page, x + 1, y));
-            if on {
-                last = y;
-                gap = 0;
-            } else {
-                gap += 1;
-                if gap > MAX_GAP || y == h {
-                    if last + 1 >= start + min_side {
-                        (start..=last).for_each(|yy| mark(x, yy));
-                    }
-                    start = y + 1;
-                    last = y + 1;
-                }
+    for x in 0..wi {
+        let mut start = 0;
+        for y in 0..=hi {
+            if y < hi && near(x, y, false) {
+                continue;
+            }
+            if y - start >= i64::from(min_side) {
+                runs.push((false, x, start, y));
+            }
+            start = y + 1;
+        }
+    }
+    for (horizontal, fixed, from, to) in runs {
+        for t in from..to {
+            let (x, y) = if horizontal { (t, fixed) } else { (fixed, t) };
+            if let Some(m) = rule.get_mut(idx(x, y)) {
+                *m = true;
             }
         }
     }
