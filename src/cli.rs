@@ -182,9 +182,17 @@ fn run(cli: Cli) -> Result<i32> {
                     eprintln!("{}", run.unusable.join("\n"));
                     return Ok(1);
                 }
+                // OCR is optional: a missing engine is a warning, never a failure.
+                let ocr_problem = cfg.main.ocr.unavailable();
+                if let Some(why) = &ocr_problem
+                    && cfg.main.ocr.enabled
+                {
+                    eprintln!("warning: [ocr] {why}; scanned forms will go to review");
+                }
                 print_json(&serde_json::json!({
                     "ok": true,
                     "run": {"ready": run.missing.is_empty(), "missing": run.missing},
+                    "ocr": {"available": ocr_problem.is_none(), "problem": ocr_problem},
                     "config": cli.config.display().to_string(),
                     "subject_rules": cfg.subjects.rules.len(),
                     "profiles": cfg.profiles.profiles.iter().map(|p| p.name.clone()).collect::<Vec<_>>(),

@@ -32,9 +32,8 @@ fn tesseract_installed() {
 }
 
 /// Fields read from every scan, per kind of scan, against the original form's expectations.
-/// Nothing read may contradict the original where the original is a required field read with
-/// doubt... the floor here is what the reader achieves today (see docs/OCR.md), far from the
-/// issue's 90 % target: a drop below it is a regression.
+/// The floor is what the reader achieves today (see docs/OCR.md), below the 90 %
+/// target: a drop below it is a regression.
 #[test]
 #[allow(clippy::indexing_slicing)] // test code: serde_json indexing yields Null, never panics
 fn scans_read_the_fields_of_their_original_forms() {
@@ -83,11 +82,20 @@ fn scans_read_the_fields_of_their_original_forms() {
         "{}\nper kind: {per_kind:?}; all {right}/{total}",
         report.join("\n")
     );
+    // Today: 164/209 (78 %); office 82 %, fax 75 %, photo 78 % (docs/OCR.md). The target
+    // is 90 % overall and 85 % per kind: not met yet.
     assert!(
-        rate >= 0.40,
+        rate >= 0.75,
         "fields read right: {right}/{total}\n{}",
         report.join("\n")
     );
+    for (kind, (r, t)) in &per_kind {
+        assert!(
+            *r as f64 / *t as f64 >= 0.70,
+            "{kind}: {r}/{t}\n{}",
+            report.join("\n")
+        );
+    }
 }
 
 /// A value the engine is unsure of never becomes a field: the referral goes to review with
@@ -267,6 +275,12 @@ fn without_the_engine_scans_go_to_review_saying_why() {
             "fixtures/forms/iehp-ecm-referral.pdf",
         ]);
         assert_eq!(code, Some(0), "{v}");
+        // check-config warns and still succeeds: OCR is optional.
+        let out = run(&["check-config", "--config", &cfg]);
+        assert_eq!(out.status.code(), Some(0));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("warning: [ocr]"));
+        let c: Value = serde_json::from_slice(&out.stdout).expect("json");
+        assert_eq!(c["ocr"]["available"], false, "{c}");
         let out = run(&["explain", "--config", &cfg, "fixtures/demo/24-png-scan-only.eml"]);
         let d: Value = serde_json::from_slice(&out.stdout).expect("json");
         assert_eq!(d["disposition"], "review", "{d}");
