@@ -184,7 +184,7 @@ pub(crate) enum PdfRead {
     /// Form fields or a text layer, read.
     Read(RawDoc),
     /// No form fields and (almost) no text, but page images: a scan, for OCR.
-    Scanned(Document),
+    Scanned(Box<Document>),
 }
 
 /// Reads a PDF's form fields, or its text layer when it has none.
@@ -254,7 +254,7 @@ pub(crate) fn read_pdf(bytes: &[u8], limits: &Limits) -> Result<PdfRead, Extract
     if text.chars().filter(|c| c.is_alphanumeric()).count() < MIN_TEXT_CHARS
         && super::ocr::pdf_has_page_images(&doc, limits.max_pages)
     {
-        return Ok(PdfRead::Scanned(doc));
+        return Ok(PdfRead::Scanned(Box::new(doc)));
     }
     if text.trim().is_empty() {
         return Err(ExtractError::Unreadable("no text layer (scanned image?)".into()));

@@ -219,8 +219,7 @@ fn jpeg_bomb() -> Vec<u8> {
         .expect("baseline frame header");
     // FFC0, length (2), precision (1), height (2), width (2).
     for i in [sof + 5, sof + 7] {
-        b[i] = 0xFF;
-        b[i + 1] = 0xDC;
+        b.splice(i..i + 2, [0xFF, 0xDC]);
     }
     b
 }

@@ -53,8 +53,8 @@ pub struct RunLimits {
 /// Whether an engine is usable, probed once per (path, languages) and remembered: `Ok` holds
 /// its version line, `Err` why it is not usable (for `check-config` and the review detail).
 pub fn probe(engine: &Path, languages: &str) -> Result<String, String> {
-    static PROBED: LazyLock<Mutex<Vec<((PathBuf, String), Result<String, String>)>>> =
-        LazyLock::new(|| Mutex::new(Vec::new()));
+    type Probes = Vec<((PathBuf, String), Result<String, String>)>;
+    static PROBED: LazyLock<Mutex<Probes>> = LazyLock::new(|| Mutex::new(Vec::new()));
     let key = (engine.to_path_buf(), languages.to_string());
     if let Ok(seen) = PROBED.lock()
         && let Some((_, r)) = seen.iter().find(|(k, _)| *k == key)

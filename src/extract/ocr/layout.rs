@@ -17,6 +17,9 @@ use super::engine::Word;
 use crate::extract::RawEntry;
 use crate::extract::pdf::Run;
 
+/// Tesseract's (block, paragraph, line) numbers: the words of one line share them.
+type LineKey = (u32, u32, u32);
+
 /// Lines shorter than this (pixels between first and last word centre) say little about tilt.
 const MIN_SPAN: f32 = 250.0;
 /// Tilts beyond this slope (about 8°) are not a scanner's or a phone's: left as they are.
@@ -24,7 +27,7 @@ const MAX_SLOPE: f32 = 0.14;
 
 /// The page's tilt as a slope (dy/dx, y down), from Tesseract's lines.
 pub(crate) fn tilt(words: &[Word]) -> f32 {
-    let mut by_line: Vec<(&(u32, u32, u32), Vec<&Word>)> = Vec::new();
+    let mut by_line: Vec<(&LineKey, Vec<&Word>)> = Vec::new();
     for w in words {
         match by_line.iter_mut().find(|(k, _)| **k == w.line) {
             Some((_, v)) => v.push(w),
@@ -65,7 +68,7 @@ pub(crate) fn runs(words: &[Word], height: u32) -> Vec<Run> {
     let straight = |x: f32, y: f32| (x + slope * y, y - slope * x);
     // Per Tesseract line: one baseline (the median of its words' straightened bottoms) and one
     // size (the median word height), so the words of a line stay together.
-    let mut lines: Vec<((u32, u32, u32), Vec<f32>, Vec<f32>)> = Vec::new();
+    let mut lines: Vec<(LineKey, Vec<f32>, Vec<f32>)> = Vec::new();
     for w in words {
         let (_, bottom) = straight(centre_x(w), (w.top + w.height) as f32);
         match lines.iter_mut().find(|(k, _, _)| *k == w.line) {
@@ -80,7 +83,7 @@ pub(crate) fn runs(words: &[Word], height: u32) -> Vec<Run> {
         v.sort_by(f32::total_cmp);
         v.get(v.len() / 2).copied().unwrap_or(0.0)
     };
-    let line_geometry: Vec<((u32, u32, u32), f32, f32)> = lines
+    let line_geometry: Vec<(LineKey, f32, f32)> = lines
         .into_iter()
         .map(|(k, mut b, mut h)| (k, median(&mut b), median(&mut h)))
         .collect();
