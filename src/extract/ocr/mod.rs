@@ -256,7 +256,7 @@ fn unavailable(what: &str, why: &str) -> ExtractError {
 
 #[cfg(test)]
 pub(crate) mod tests {
-    /// A PNG that is only a header (signature and IHDR) declaring `w` × `h` pixels.
+    /// A PNG that is only a header (signature, IHDR, an empty IDAT) declaring `w` × `h` pixels.
     pub(crate) fn png_header(w: u32, h: u32) -> Vec<u8> {
         let mut ihdr = Vec::new();
         ihdr.extend_from_slice(b"IHDR");
@@ -268,6 +268,10 @@ pub(crate) mod tests {
         png.extend_from_slice(&13u32.to_be_bytes());
         png.extend_from_slice(&ihdr);
         png.extend_from_slice(&crc.to_be_bytes());
+        // A first, empty data chunk: the decoder reads the header up to it.
+        png.extend_from_slice(&[0, 0, 0, 0]);
+        png.extend_from_slice(b"IDAT");
+        png.extend_from_slice(&crc32(b"IDAT").to_be_bytes());
         png
     }
 
