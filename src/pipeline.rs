@@ -276,7 +276,9 @@ pub fn extract(raw: &[u8], cfg: &Config, today: NaiveDate, inbox_region: Option<
         cfg,
         map_ctx,
         limits: &limits,
-        ocr: extract::ocr::Ocr::new(&cfg.main.ocr),
+        // The daemon waits 2 x max_parse_seconds + 5 s for a decision; parsing has its share.
+        ocr: extract::ocr::Ocr::new(&cfg.main.ocr)
+            .within(cfg.main.limits.parse_time() + std::time::Duration::from_secs(5)),
         documents: Vec::new(),
         found: Vec::new(),
         errors: Vec::new(),

@@ -638,7 +638,7 @@ impl MainConfig {
         };
 
         raw.limits.validate(src, problems);
-        raw.ocr.validate(src, raw.limits.max_parse_seconds, problems);
+        raw.ocr.validate(src, problems);
         let mut store = raw.store;
         store.url = resolve_sqlite_url(&store.url, dir);
         validate_limits(src, &store, &raw.outbound, problems);

@@ -277,7 +277,11 @@ fn without_the_engine_scans_go_to_review_saying_why() {
         // check-config warns and still succeeds: OCR is optional.
         let out = run(&["check-config", "--config", &cfg]);
         assert_eq!(out.status.code(), Some(0));
-        assert!(String::from_utf8_lossy(&out.stderr).contains("warning: [ocr]"));
+        // Warned only when OCR is meant to run; switched off, there is nothing to warn about.
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr).contains("warning: [ocr]"),
+            !extra.contains("enabled = false")
+        );
         let c: Value = serde_json::from_slice(&out.stdout).expect("json");
         assert_eq!(c["ocr"]["available"], false, "{c}");
         let out = run(&["explain", "--config", &cfg, "fixtures/demo/24-png-scan-only.eml"]);

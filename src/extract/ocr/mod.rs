@@ -61,6 +61,8 @@ pub(crate) fn pdf_has_page_images(doc: &lopdf::Document, max_pages: usize) -> bo
 /// scans have used so far.
 pub struct Ocr<'a> {
     cfg: Option<&'a OcrConfig>,
+    /// The most OCR time the caller can wait for, whatever `message_secs` says.
+    cap: Option<Duration>,
     /// When this message's first page went to the engine.
     started: Option<Instant>,
 }
@@ -70,14 +72,22 @@ impl<'a> Ocr<'a> {
     pub fn new(cfg: &'a OcrConfig) -> Self {
         Ocr {
             cfg: Some(cfg),
+            cap: None,
             started: None,
         }
+    }
+
+    /// Caps the message's OCR time (the daemon's patience for a decision).
+    pub fn within(mut self, cap: Duration) -> Self {
+        self.cap = Some(cap);
+        self
     }
 
     /// No OCR at all (`extract_bytes`, fuzzing).
     pub fn off() -> Self {
         Ocr {
             cfg: None,
+            cap: None,
             started: None,
         }
     }
@@ -127,7 +137,7 @@ impl<'a> Ocr<'a> {
     /// say.
     fn read_pages(&mut self, cfg: &OcrConfig, pages: Vec<GrayImage>) -> Result<RawDoc, ExtractError> {
         let started = *self.started.get_or_insert_with(Instant::now);
-        let budget = Duration::from_secs_f64(cfg.message_secs);
+        let budget = Duration::from_secs_f64(cfg.message_secs).min(self.cap.unwrap_or(Duration::MAX));
         let per_page = Duration::from_secs_f64(cfg.page_secs);
         let next = AtomicUsize::new(0);
         let results: Mutex<Vec<(usize, Result<PageWords, ExtractError>)>> = Mutex::new(Vec::new());
