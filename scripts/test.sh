@@ -4,6 +4,7 @@
 #   - PostgreSQL at 127.0.0.1:5432 (the store's multi-instance backend) is started if installed
 #     but stopped, and installed from Debian's packages if absent (needs root);
 #   - Dovecot (the private IMAP server the mail tests start) from Debian's packages if absent;
+#   - Tesseract with English data (OCR of scanned forms, issue #10) from Debian's packages if absent;
 #   - a Python venv at .venv-test/ with aiosmtpd (the SMTP sink), exported as AIOSMTPD_PYTHON.
 # Usage: scripts/test.sh            (from anywhere)
 set -euo pipefail
@@ -52,6 +53,16 @@ ensure_mail_servers() {
     export AIOSMTPD_PYTHON
 }
 ensure_mail_servers
+
+# OCR is optional at run time, but the scan tests (tests/it/ocr.rs) read with the real engine.
+ensure_ocr() {
+    if ! command -v tesseract >/dev/null || ! tesseract --list-langs 2>/dev/null | grep -qx eng; then
+        say "installing Tesseract (Debian packages)"
+        as_root apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive \
+            apt-get install -y -qq tesseract-ocr tesseract-ocr-eng >/dev/null
+    fi
+}
+ensure_ocr
 
 say "build"
 cargo build --locked --all-targets

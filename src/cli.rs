@@ -211,9 +211,17 @@ fn run(cli: Cli) -> Result<i32> {
                     eprintln!("{}", run.unusable.join("\n"));
                     return Ok(1);
                 }
+                // OCR is optional: a missing engine is a warning, never a failure.
+                let ocr_problem = cfg.main.ocr.unavailable();
+                if let Some(why) = &ocr_problem
+                    && cfg.main.ocr.enabled
+                {
+                    eprintln!("warning: [ocr] {why}; scanned forms will go to review");
+                }
                 print_json(&serde_json::json!({
                     "ok": true,
                     "run": {"ready": run.missing.is_empty(), "missing": run.missing},
+                    "ocr": {"available": ocr_problem.is_none(), "problem": ocr_problem},
                     "config": cli.config.display().to_string(),
                     "subject_rules": cfg.subjects.rules.len(),
                     "profiles": cfg.profiles.profiles.iter().map(|p| p.name.clone()).collect::<Vec<_>>(),
@@ -440,7 +448,9 @@ fn extract_files(cfg: &Config, files: &[PathBuf], with_raw: bool) -> (Vec<Extrac
                             );
                             docs.push((
                                 label,
-                                extract::extract_bytes(bytes, *kind, &limits).map_err(|e| e.to_string()),
+                                extract::ocr::Ocr::new(&cfg.main.ocr)
+                                    .read(bytes, *kind, &limits)
+                                    .map_err(|e| e.to_string()),
                             ));
                         }
                         extract::walk::Carried::Failed(e) => {
@@ -460,7 +470,9 @@ fn extract_files(cfg: &Config, files: &[PathBuf], with_raw: bool) -> (Vec<Extrac
                 let ft = extract::sniff(&bytes, f.file_name().and_then(|n| n.to_str()), None);
                 docs.push((
                     name,
-                    extract::extract_bytes(&bytes, ft, &limits).map_err(|e| e.to_string()),
+                    extract::ocr::Ocr::new(&cfg.main.ocr)
+                        .read(&bytes, ft, &limits)
+                        .map_err(|e| e.to_string()),
                 ));
             }
         }

@@ -6,7 +6,8 @@
 //! source::InboxWorker (IMAP fetch, IDLE, filing)      replay (files)      explain / extract
 //!   -> ingest::decide
 //!        pipeline::extract   parse MIME, ignore automatic mail, classify the subject, walk the
-//!                            attachments (extract::walk), read them (extract), map labels to
+//!                            attachments (extract::walk), read them (extract; scans by OCR,
+//!                            extract::ocr, Tesseract in a child process), map labels to
 //!                            fields (profile), else the body        -- pure, blocking pool
 //!        ingest::Facts       open ECM referrals for its CINs, the roster -- one store query
 //!        pipeline::screen    county from ZIP, screen each referral, plan every email -- pure

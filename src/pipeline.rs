@@ -125,6 +125,8 @@ struct Docs<'c> {
     cfg: &'c Config,
     map_ctx: MapContext<'c>,
     limits: &'c Limits,
+    /// OCR for this message's scans (one time budget for all of them).
+    ocr: extract::ocr::Ocr<'c>,
     documents: Vec<DocumentInfo>,
     found: Vec<(usize, Option<usize>, Referral)>,
     errors: Vec<ExtractError>,
@@ -133,7 +135,7 @@ struct Docs<'c> {
 impl Docs<'_> {
     /// Reads one file of a sniffed type and maps it to referrals.
     fn read(&mut self, bytes: &[u8], ft: FileType) {
-        match extract::extract_bytes(bytes, ft, self.limits) {
+        match self.ocr.read(bytes, ft, self.limits) {
             Ok(doc) => {
                 let (profile, refs) = self.cfg.profiles.map(&doc, self.map_ctx);
                 let doc_index = self.documents.len();
@@ -274,6 +276,9 @@ pub fn extract(raw: &[u8], cfg: &Config, today: NaiveDate, inbox_region: Option<
         cfg,
         map_ctx,
         limits: &limits,
+        // The daemon waits 2 x max_parse_seconds + 5 s for a decision; parsing has its share.
+        ocr: extract::ocr::Ocr::new(&cfg.main.ocr)
+            .within(cfg.main.limits.parse_time() + std::time::Duration::from_secs(5)),
         documents: Vec::new(),
         found: Vec::new(),
         errors: Vec::new(),

@@ -28,6 +28,8 @@ pub struct MainConfig {
     pub filing: FilingConfig,
     pub daemon: DaemonConfig,
     pub http: super::http::HttpConfig,
+    /// `[ocr]`: reading scanned forms.
+    pub ocr: super::ocr::OcrConfig,
     /// `[oauth.NAME]` token sources, by name.
     pub oauth: BTreeMap<String, OAuthSourceConfig>,
 }
@@ -147,6 +149,7 @@ struct RawMain {
     daemon: DaemonConfig,
     #[serde(default)]
     http: super::http::HttpConfig,
+    ocr: super::ocr::OcrConfig,
     #[serde(default)]
     oauth: BTreeMap<String, OAuthSourceConfig>,
 }
@@ -638,6 +641,7 @@ impl MainConfig {
 
         raw.limits.validate(src, problems);
         raw.http.validate(src, problems);
+        raw.ocr.validate(src, problems);
         let mut store = raw.store;
         store.url = resolve_sqlite_url(&store.url, dir);
         validate_limits(src, &store, &raw.outbound, problems);
@@ -657,6 +661,7 @@ impl MainConfig {
             filing: raw.filing,
             daemon: raw.daemon,
             http: raw.http,
+            ocr: raw.ocr,
             oauth,
         })
     }

@@ -12,6 +12,7 @@
 mod http;
 mod main_file;
 mod oauth;
+mod ocr;
 
 pub use crate::builtin;
 pub use crate::catalog::{
@@ -25,6 +26,7 @@ pub use main_file::{
     is_loopback_host,
 };
 pub use oauth::{GOOGLE_SCOPE, GOOGLE_TOKEN_URL, MICROSOFT_SCOPE, OAuthSourceConfig, Provider};
+pub use ocr::OcrConfig;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -410,6 +410,7 @@ fn signature(lines: &[&str]) -> Vec<RawEntry> {
         alt: None,
         section: Some("Referred by".to_string()),
         value: RawValue::Text(value.trim().to_string()),
+        confidence: None,
     };
     let mut out = Vec::new();
     let block = lines
@@ -487,6 +488,7 @@ fn entry(name: impl Into<String>, section: &Option<String>, value: RawValue) -> 
         alt: None,
         section: section.clone(),
         value,
+        confidence: None,
     }
 }
 

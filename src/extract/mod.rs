@@ -12,6 +12,7 @@
 //! - Work is bounded by [`Limits`].
 
 pub mod body;
+pub mod ocr;
 pub mod pdf;
 pub mod sheet;
 pub mod tnef;
@@ -35,6 +36,8 @@ pub enum DocKind {
     Csv,
     /// `Label: value` lines in the email body.
     EmailBody,
+    /// A scanned page, fax or photo read by OCR ([`ocr`]).
+    Scan,
 }
 
 impl DocKind {
@@ -49,6 +52,7 @@ impl DocKind {
             DocKind::Ods => "ods",
             DocKind::Csv => "csv",
             DocKind::EmailBody => "email_body",
+            DocKind::Scan => "scan",
         }
     }
 }
@@ -105,6 +109,10 @@ pub struct RawEntry {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub section: Option<String>,
     pub value: RawValue,
+    /// For a value read by OCR: Tesseract's confidence in its least certain word, 0–100. A
+    /// required field mapped from a value under [`ocr::DOUBT_BELOW`] is uncertain, not read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<u8>,
 }
 
 /// The entries that describe one referral (one form, or one row of a table).
@@ -388,8 +396,8 @@ pub(crate) fn names_a_field(label: &str) -> bool {
 
 pub(crate) use crate::limits::find;
 
-/// Reads a document of a sniffed type. Bodies are read with [`body::extract_body`] instead.
-pub fn extract_bytes(bytes: &[u8], ft: FileType, limits: &Limits) -> Result<RawDoc, ExtractError> {
+/// Refuses an attachment over the size limit.
+fn check_size(bytes: &[u8], limits: &Limits) -> Result<(), ExtractError> {
     if bytes.len() > limits.max_bytes {
         return Err(ExtractError::Unreadable(format!(
             "attachment is {} bytes, over the {} byte limit",
@@ -397,6 +405,13 @@ pub fn extract_bytes(bytes: &[u8], ft: FileType, limits: &Limits) -> Result<RawD
             limits.max_bytes
         )));
     }
+    Ok(())
+}
+
+/// Reads a document of a sniffed type. Bodies are read with [`body::extract_body`] instead.
+/// Scans are not read here; [`ocr::Ocr::read`] reads them when OCR is set up.
+pub fn extract_bytes(bytes: &[u8], ft: FileType, limits: &Limits) -> Result<RawDoc, ExtractError> {
+    check_size(bytes, limits)?;
     limits.check_time()?;
     match ft {
         FileType::Pdf => pdf::extract_pdf(bytes, limits),

@@ -32,7 +32,7 @@ use std::collections::HashMap;
 
 use lopdf::{Document, LoadOptions, Stream};
 
-use super::{Deadline, DocKind, ExtractError, Limits, RawDoc, RawRecord, find};
+use super::{Deadline, DocKind, ExtractError, Limits, RawDoc, RawEntry, RawRecord, find};
 
 /// Most content operators interpreted per document: stops XObject fan-out bombs (a form drawing
 /// another form ten times, nested thirty deep) that stay small in bytes.
@@ -140,7 +140,7 @@ fn looks_complete(bytes: &[u8]) -> bool {
     find(tail, b"%%EOF").is_some()
 }
 
-fn load(bytes: &[u8], limits: &Limits) -> Result<Document, ExtractError> {
+pub(crate) fn load(bytes: &[u8], limits: &Limits) -> Result<Document, ExtractError> {
     if find(bytes.get(..1024).unwrap_or(bytes), b"%PDF-").is_none() {
         return Err(ExtractError::Unreadable("not a PDF (no %PDF- header)".into()));
     }
@@ -167,8 +167,42 @@ fn load(bytes: &[u8], limits: &Limits) -> Result<Document, ExtractError> {
     Ok(doc)
 }
 
+pub(crate) use content::Run;
+
+/// Pairs labels and values on pages of positioned runs (one `Vec` per page) the way a text
+/// layer is read, and gives the page text too: OCR'd pages ([`super::ocr`]) come through here so
+/// the same pairing, profiles and synonyms apply to them.
+pub(crate) fn pair_runs(pages: Vec<Vec<Run>>) -> (Vec<RawEntry>, String) {
+    let page_lines: Vec<_> = pages.into_iter().map(layout::lines).collect();
+    let mut entries = Vec::new();
+    layout::pair(&page_lines, &mut entries);
+    (entries, layout::text(&page_lines))
+}
+
+/// What a PDF turned out to be.
+pub(crate) enum PdfRead {
+    /// Form fields or a text layer, read.
+    Read(RawDoc),
+    /// No form fields and (almost) no text, but page images: a scan, for OCR.
+    Scanned(Box<Document>),
+}
+
 /// Reads a PDF's form fields, or its text layer when it has none.
 pub fn extract_pdf(bytes: &[u8], limits: &Limits) -> Result<RawDoc, ExtractError> {
+    match read_pdf(bytes, limits)? {
+        PdfRead::Read(doc) => Ok(doc),
+        PdfRead::Scanned(_) => Err(ExtractError::Unsupported(
+            "scanned PDF (page images, no text); OCR is off".into(),
+        )),
+    }
+}
+
+/// Least letters and digits a text layer needs to count as one: a scanner's footer ("Page 1")
+/// over an image-only page does not make it a text PDF.
+const MIN_TEXT_CHARS: usize = 16;
+
+/// Reads a PDF's form fields or text layer, or hands back a scan for OCR.
+pub(crate) fn read_pdf(bytes: &[u8], limits: &Limits) -> Result<PdfRead, ExtractError> {
     let doc = load(bytes, limits)?;
     // Loading parses every object inside lopdf, where no clock is looked at.
     limits.check_time()?;
@@ -208,25 +242,30 @@ pub fn extract_pdf(bytes: &[u8], limits: &Limits) -> Result<RawDoc, ExtractError
     if !fields.is_empty() {
         placement::label_fields(&mut fields, &page_lines, &page_of);
         let entries = fields.into_iter().map(|f| f.entry).collect();
-        return Ok(RawDoc {
+        return Ok(PdfRead::Read(RawDoc {
             kind: DocKind::PdfForm,
             records: vec![RawRecord { entries }],
             text,
-        });
+        }));
+    }
+    if text.trim().is_empty() && acroform::has_xfa(&doc) {
+        return Err(ExtractError::XfaOnly);
+    }
+    if text.chars().filter(|c| c.is_alphanumeric()).count() < MIN_TEXT_CHARS
+        && super::ocr::pdf_has_page_images(&doc, limits.max_pages)
+    {
+        return Ok(PdfRead::Scanned(Box::new(doc)));
     }
     if text.trim().is_empty() {
-        if acroform::has_xfa(&doc) {
-            return Err(ExtractError::XfaOnly);
-        }
         return Err(ExtractError::Unreadable("no text layer (scanned image?)".into()));
     }
     let mut entries = Vec::new();
     layout::pair(&page_lines, &mut entries);
-    Ok(RawDoc {
+    Ok(PdfRead::Read(RawDoc {
         kind: DocKind::PdfText,
         records: vec![RawRecord { entries }],
         text,
-    })
+    }))
 }
 
 #[cfg(test)]

@@ -106,7 +106,7 @@ pub(super) fn uncertain_fields(
 }
 
 /// The entry's human label: its caption or tooltip when the field name is machine-made.
-fn label_of(e: &RawEntry) -> String {
+pub(super) fn label_of(e: &RawEntry) -> String {
     e.alt.clone().unwrap_or_else(|| e.name.clone())
 }
 
@@ -151,6 +151,7 @@ mod tests {
             alt: None,
             section: None,
             value: RawValue::Text(value.into()),
+            confidence: None,
         }
     }
 

@@ -410,6 +410,7 @@ impl Vocabulary {
             alt: None,
             section: entry.section.clone(),
             value: RawValue::Text(String::new()),
+            confidence: None,
         };
         match self.target_for_label(item, &question, context, None)?.0 {
             Target::Field(k @ (FieldKey::KpMember | FieldKey::EnrolledInEcm | FieldKey::Attestation)) => {

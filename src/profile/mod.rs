@@ -261,6 +261,7 @@ impl Profiles {
         // The role the last labels named carries to unqualified ones after them, within a section.
         let mut context = None;
         let mut section = None;
+        let mut doubted: BTreeMap<FieldKey, String> = BTreeMap::new();
         for (i, entry) in rec.entries.iter().enumerate() {
             if entry.section != section {
                 section = entry.section.clone();
@@ -287,7 +288,18 @@ impl Profiles {
             }
             let before = acc.fingerprint();
             if let Some((t, score)) = &target {
-                acc.apply(i, t, entry, *score);
+                // An OCR'd value read with doubt is never used (SPEC §5): the field it would
+                // give is uncertain instead, unless a surer entry gives it.
+                if entry
+                    .confidence
+                    .is_some_and(|c| c < crate::extract::ocr::DOUBT_BELOW)
+                {
+                    if let Target::Field(key) = t {
+                        doubted.entry(*key).or_insert_with(|| doubts::label_of(entry));
+                    }
+                } else {
+                    acc.apply(i, t, entry, *score);
+                }
             }
             changed.push(acc.fingerprint() != before);
             targets.push(target.map(|t| t.0));
@@ -305,6 +317,11 @@ impl Profiles {
             })
             .collect::<Vec<_>>();
         referral.uncertain = doubts::uncertain_fields(&referral, rec, &trace, &self.vocabulary);
+        for (key, label) in doubted {
+            if !referral.fields.has(key) {
+                referral.uncertain.entry(key).or_insert(label);
+            }
+        }
         (referral, trace)
     }
 }

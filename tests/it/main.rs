@@ -17,6 +17,7 @@ mod loops;
 mod mailenv_selftest;
 mod oauth;
 mod ops;
+mod ocr;
 mod outage;
 mod postgres;
 mod privacy;

@@ -196,6 +196,7 @@ pub(super) fn consent(lines: &[&str]) -> Vec<RawEntry> {
             alt: None,
             section: None,
             value: RawValue::Text(answer.into()),
+            confidence: None,
         })
         .into_iter()
         .collect()
@@ -223,6 +224,7 @@ fn read_all(lines: &[&str]) -> (Vec<RawEntry>, usize) {
             alt: None,
             section: None,
             value: RawValue::Text(value),
+            confidence: None,
         });
     };
 

@@ -264,6 +264,7 @@ impl<'a> Walk<'a, '_> {
                 alt,
                 section: None,
                 value,
+                confidence: None,
             },
             place: self.place(widgets, ids),
             radio,

@@ -24,7 +24,7 @@ use super::{Budget, LimitHit};
 
 /// A string shown on the page: device-space start and end x, baseline y, font size, text.
 #[derive(Debug, Clone, PartialEq)]
-pub(super) struct Run {
+pub(crate) struct Run {
     pub x0: f32,
     pub x1: f32,
     pub y: f32,

@@ -344,6 +344,7 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
             alt: None,
             section: section.clone(),
             value,
+            confidence: None,
         });
     };
     // Column headings (`MEMBER | REFERRING PARTY`) in force, with where each column starts.

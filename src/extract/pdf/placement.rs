@@ -271,6 +271,7 @@ mod tests {
                 alt: None,
                 section: None,
                 value,
+                confidence: None,
             },
             place: Some(Place {
                 annot: None,

@@ -29,6 +29,7 @@ fn e(name: &str, alt: Option<&str>, section: Option<&str>, value: RawValue) -> R
         alt: alt.map(Into::into),
         section: section.map(Into::into),
         value,
+        confidence: None,
     }
 }
 

@@ -143,6 +143,7 @@ fn above_table(rows: &[Row<'_>]) -> Vec<RawEntry> {
                 alt: None,
                 section: None,
                 value: (*value).clone(),
+                confidence: None,
             });
             continue;
         }
@@ -164,6 +165,7 @@ fn above_table(rows: &[Row<'_>]) -> Vec<RawEntry> {
                         name,
                         alt: None,
                         value: RawValue::Text(value),
+                        confidence: None,
                     });
                     continue;
                 }
@@ -178,6 +180,7 @@ fn above_table(rows: &[Row<'_>]) -> Vec<RawEntry> {
                     alt: None,
                     section: sender_section(owner).or_else(|| Some(owner.clone())),
                     value: RawValue::Text(piece.to_string()),
+                    confidence: None,
                 });
             }
         }
@@ -231,6 +234,7 @@ fn submitted_by(text: &str) -> Vec<RawEntry> {
         alt: None,
         section: section.clone(),
         value: RawValue::Text(value.trim().to_string()),
+        confidence: None,
     };
     let mut out = vec![entry("Name", name.as_str())];
     for piece in c
@@ -385,6 +389,7 @@ fn read_table(grid: &Grid, rows: &[Row<'_>], h: usize) -> Vec<RawRecord> {
                         alt: None,
                         section: section.clone(),
                         value: decode(v, &key),
+                        confidence: None,
                     })
                 })
                 .collect(),
@@ -562,6 +567,7 @@ impl Form<'_> {
                 alt: None,
                 section: self.section.clone(),
                 value,
+                confidence: None,
             });
         }
     }

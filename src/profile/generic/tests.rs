@@ -10,6 +10,7 @@ fn target(label: &str, section: Option<&str>, value: RawValue) -> Option<String>
         alt: None,
         section: section.map(Into::into),
         value,
+        confidence: None,
     };
     cfg.profiles
         .vocabulary
@@ -126,6 +127,7 @@ fn a_referrers_program_is_their_organisation() {
         alt: None,
         section: None,
         value: RawValue::Text(v.into()),
+        confidence: None,
     };
     let map = |v: &str, role| {
         cfg.profiles
@@ -155,6 +157,7 @@ fn read(entries: &[(&str, RawValue)]) -> crate::model::Fields {
                     alt: None,
                     section: None,
                     value: value.clone(),
+                    confidence: None,
                 })
                 .collect(),
         }],
@@ -384,6 +387,7 @@ fn a_label_explained_by_its_role_words_outranks_one_with_unknown_words() {
             alt: None,
             section: None,
             value: RawValue::Text("Someone Fakename".into()),
+            confidence: None,
         };
         cfg.profiles
             .vocabulary

@@ -1,0 +1,198 @@
+//! Layout of an OCR'd page: word boxes → the positioned runs the PDF text-layer reader pairs.
+//!
+//! Tesseract gives each word a box in pixels (origin top-left) and numbers the line it belongs
+//! to. Each word becomes one [`Run`] in PDF-like coordinates (y grows upwards, baseline y, the
+//! line's height as font size), so `pdf::pair_runs` applies the same label/value pairing,
+//! section headings and tick-mark reading as to a flattened PDF, and the profiles and synonyms
+//! work unchanged.
+//!
+//! A page scanned or photographed at a small tilt has lines that climb or fall across the page:
+//! a value at the right of a line would sit a line higher or lower than its label at the left.
+//! The tilt is measured from Tesseract's own lines (median slope of lines that span a good width)
+//! and taken out of every box before lines are formed.
+//!
+//! Each value keeps the confidence of its least certain word ([`confidence_of`]).
+
+use super::engine::Word;
+use crate::extract::RawEntry;
+use crate::extract::pdf::Run;
+
+/// Tesseract's (block, paragraph, line) numbers: the words of one line share them.
+type LineKey = (u32, u32, u32);
+
+/// Lines shorter than this (pixels between first and last word centre) say little about tilt.
+const MIN_SPAN: f32 = 250.0;
+/// Tilts beyond this slope (about 8°) are not a scanner's or a phone's: left as they are.
+const MAX_SLOPE: f32 = 0.14;
+
+/// The page's tilt as a slope (dy/dx, y down), from Tesseract's lines.
+pub(crate) fn tilt(words: &[Word]) -> f32 {
+    let mut by_line: Vec<(&LineKey, Vec<&Word>)> = Vec::new();
+    for w in words {
+        match by_line.iter_mut().find(|(k, _)| **k == w.line) {
+            Some((_, v)) => v.push(w),
+            None => by_line.push((&w.line, vec![w])),
+        }
+    }
+    let mut slopes: Vec<f32> = by_line
+        .iter()
+        .filter_map(|(_, ws)| {
+            let first = ws.iter().min_by_key(|w| w.left)?;
+            let last = ws.iter().max_by_key(|w| w.left + w.width)?;
+            let (x0, x1) = (centre_x(first), centre_x(last));
+            if x1 - x0 < MIN_SPAN {
+                return None;
+            }
+            // Tops, not bottoms: descenders move a word's bottom, capitals and ascenders its top
+            // much less.
+            Some((last.top as f32 - first.top as f32) / (x1 - x0))
+        })
+        .filter(|s| s.abs() <= MAX_SLOPE)
+        .collect();
+    if slopes.len() < 3 {
+        return 0.0;
+    }
+    slopes.sort_by(f32::total_cmp);
+    slopes.get(slopes.len() / 2).copied().unwrap_or(0.0)
+}
+
+fn centre_x(w: &Word) -> f32 {
+    w.left as f32 + w.width as f32 / 2.0
+}
+
+/// One page's words as runs, the tilt taken out, in PDF-like coordinates for a page `height`
+/// pixels high.
+pub(crate) fn runs(words: &[Word], height: u32) -> Vec<Run> {
+    let slope = tilt(words);
+    // Rotation by -atan(slope), to first order: x' = x + s·y, y' = y - s·x.
+    let straight = |x: f32, y: f32| (x + slope * y, y - slope * x);
+    // Per Tesseract line: one baseline (the median of its words' straightened bottoms) and one
+    // size (the median word height), so the words of a line stay together.
+    let mut lines: Vec<(LineKey, Vec<f32>, Vec<f32>)> = Vec::new();
+    for w in words {
+        let (_, bottom) = straight(centre_x(w), (w.top + w.height) as f32);
+        match lines.iter_mut().find(|(k, _, _)| *k == w.line) {
+            Some((_, b, h)) => {
+                b.push(bottom);
+                h.push(w.height as f32);
+            }
+            None => lines.push((w.line, vec![bottom], vec![w.height as f32])),
+        }
+    }
+    let median = |v: &mut Vec<f32>| {
+        v.sort_by(f32::total_cmp);
+        v.get(v.len() / 2).copied().unwrap_or(0.0)
+    };
+    let line_geometry: Vec<(LineKey, f32, f32)> = lines
+        .into_iter()
+        .map(|(k, mut b, mut h)| (k, median(&mut b), median(&mut h)))
+        .collect();
+    words
+        .iter()
+        .filter_map(|w| {
+            let text = clean(&w.text)?;
+            let (_, base, size) = line_geometry.iter().find(|(k, _, _)| *k == w.line)?;
+            let (x0, _) = straight(w.left as f32, (w.top + w.height / 2) as f32);
+            Some(Run {
+                x0,
+                x1: x0 + w.width as f32,
+                y: height as f32 - base,
+                size: size.max(1.0),
+                text,
+            })
+        })
+        .collect()
+}
+
+/// A word without the box edges and specks the engine glues to it (`|Rowan`, `‘Marlowe`,
+/// `Requester |`); `None` when nothing is left. Tick marks (`[X]`, `(x)`) are kept whole.
+fn clean(word: &str) -> Option<String> {
+    let lower = word.to_lowercase();
+    if ["[x]", "(x)", "[ ]", "( )", "[]", "()"].contains(&lower.as_str()) {
+        return Some(word.to_string());
+    }
+    let t = word
+        .trim_start_matches(['|', '[', ']', '‘', '’', '\'', '`', '_', '“', '”', '/', '='])
+        .trim_end_matches(['|', '[', ']', '‘', '\'', '`', '_', '=']);
+    (!t.is_empty()).then(|| t.to_string())
+}
+
+/// The confidence (0–100) of the least certain word in `value`. Each whitespace-separated piece
+/// is matched to the page's words with exactly that text, else to those that hold it or that it
+/// holds (`Name:Skye` was one word); of those, the surest reading counts (the same characters
+/// read with confidence anywhere on the page are those characters). `None` when no piece can be
+/// matched, or the value is blank.
+pub fn confidence_of(value: &str, words: &[Word]) -> Option<u8> {
+    let mut least: Option<f32> = None;
+    for piece in value.split_whitespace() {
+        let best = |m: &dyn Fn(&Word) -> bool| words.iter().filter(|w| m(w)).map(|w| w.conf).reduce(f32::max);
+        let conf = best(&|w: &Word| clean(&w.text).as_deref() == Some(piece))
+            .or_else(|| best(&|w: &Word| w.text.contains(piece) || piece.contains(w.text.as_str())));
+        if let Some(c) = conf {
+            least = Some(least.map_or(c, |l| l.min(c)));
+        }
+    }
+    least.map(|c| c.round().clamp(0.0, 100.0) as u8)
+}
+
+/// Gives each text entry the confidence of its value's words.
+pub fn mark_confidence(entries: &mut [RawEntry], words: &[Word]) {
+    for e in entries {
+        if let crate::extract::RawValue::Text(t) = &e.value
+            && !t.trim().is_empty()
+        {
+            e.confidence = confidence_of(t, words);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn w(text: &str, left: u32, top: u32, line: u32, conf: f32) -> Word {
+        Word {
+            left,
+            top,
+            width: 20 * text.len() as u32,
+            height: 30,
+            line: (1, 1, line),
+            conf,
+            text: text.into(),
+        }
+    }
+
+    #[test]
+    fn a_tilted_page_is_straightened_before_lines_are_formed() {
+        // Three lines falling 5 px per 100 px (about 3°): label at the left, value at the right.
+        let mut words = Vec::new();
+        for (i, (label, value)) in [("Name:", "Skye"), ("DOB:", "01/02/1990"), ("Phone:", "5550100")]
+            .iter()
+            .enumerate()
+        {
+            let top = 100 + 80 * i as u32;
+            words.push(w(label, 100, top, i as u32, 95.0));
+            words.push(w(value, 900, top + 40, i as u32, 90.0));
+        }
+        assert!((tilt(&words) - 0.05).abs() < 0.01, "{}", tilt(&words));
+        let (entries, _) = crate::extract::pdf::pair_runs(vec![runs(&words, 1000)]);
+        let got: Vec<(String, String)> = entries
+            .iter()
+            .map(|e| (e.name.clone(), e.value.as_text()))
+            .collect();
+        assert!(got.contains(&("Name".into(), "Skye".into())), "{got:?}");
+        assert!(got.contains(&("DOB".into(), "01/02/1990".into())), "{got:?}");
+    }
+
+    #[test]
+    fn a_value_is_as_confident_as_its_least_certain_word() {
+        let words = vec![
+            w("Skye", 0, 0, 1, 91.0),
+            w("Wardmore", 100, 0, 1, 42.0),
+            w("|Skye", 0, 50, 2, 30.0),
+        ];
+        assert_eq!(confidence_of("Skye Wardmore", &words), Some(42));
+        assert_eq!(confidence_of("Skye", &words), Some(91));
+        assert_eq!(confidence_of("elsewhere", &words), None);
+    }
+}
