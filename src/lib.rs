@@ -3,8 +3,9 @@
 //! One message's path (SPEC §2), in order, each step in one place:
 //!
 //! ```text
-//! source::InboxWorker (IMAP fetch, IDLE, filing)      replay (files)      explain / extract
-//!   -> ingest::decide
+//! source::InboxWorker (lease on a shared store, IMAP fetch, IDLE, filing)
+//!                                    replay (files)   explain / extract   reprocess (stored)
+//!   -> ingest::decide                (two messages ahead of the one committing)
 //!        pipeline::extract   parse MIME, ignore automatic mail, classify the subject, walk the
 //!                            attachments (extract::walk), read them (extract; scans by OCR,
 //!                            extract::ocr, Tesseract in a child process), map labels to
@@ -12,12 +13,17 @@
 //!        ingest::Facts       open ECM referrals for its CINs, the roster -- one store query
 //!        pipeline::screen    county from ZIP, screen each referral, plan every email -- pure
 //!   -> ingest::commit
-//!        facts again (re-screen if an earlier commit changed them), dedupe, loop guards,
+//!        facts again only if a commit since gave one of its members an open ECM referral
+//!        (re-screen if they changed), dedupe, loop guards,
 //!        reference numbers reserved, rows built, mail composed (outbox::compose),
 //!        store.commit_message: message + referrals + outbox rows (final status) + audit, one
-//!        transaction of plain inserts
-//!   -> sender (outbox -> SMTP), or `replay --out` files
+//!        transaction of plain inserts, refused if the inbox's lease was lost (store::LeaseLost)
+//!   -> sender (outbox rows claimed -> SMTP), or `replay --out` files
 //! ```
+//!
+//! Beside the path: [`http`] (`/healthz`, `/metrics`, counted at the edges by [`telemetry`]),
+//! [`status`] (one referral's story for the phone line), [`reprocess`] (stored messages decided
+//! again with today's configuration).
 //!
 //! `ingest::Error` says what a failure means to the caller: wait for the store, count an attempt
 //! against the message (then quarantine it), or pause for an operator (configuration).
@@ -33,6 +39,10 @@
 //!   [`pipeline::extract`], [`pipeline::screen`]) are pure functions of their input, the
 //!   configuration and, for screening, the facts fetched for it beforehand
 //!   ([`ingest::Facts`]: open ECM referrals by CIN, the roster). Nothing in them reaches the store.
+//!   The one outside process they start is the OCR engine, confined and time-limited, on a copy
+//!   of a page image in a private temporary folder.
+//! - Several instances on one PostgreSQL store work each inbox one at a time (a lease with a
+//!   fencing epoch) and claim outbox rows one by one; SQLite serves one instance.
 //! - A message's referrals, outbox rows and audit event are committed in one transaction; nothing is
 //!   sent before that commit, and an email is marked sent only after delivery.
 //! - Member data never reaches logs or error texts: messages are identified by store id.
