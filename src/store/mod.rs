@@ -653,16 +653,27 @@ impl Store {
     /// The CINs among `cins` with an open ECM referral (accepted or screened out, so under
     /// review), in one query.
     pub async fn open_ecm_referrals(&self, cins: &[String]) -> Result<std::collections::BTreeSet<String>> {
+        self.open_ecm_referrals_besides(cins, None).await
+    }
+
+    /// Like [`Store::open_ecm_referrals`], leaving out the referrals of the message `besides`
+    /// (`reprocess` decides a message again as it was decided first: before its own referrals
+    /// were stored).
+    pub async fn open_ecm_referrals_besides(
+        &self,
+        cins: &[String],
+        besides: Option<&str>,
+    ) -> Result<std::collections::BTreeSet<String>> {
         let mut out = std::collections::BTreeSet::new();
         // One statement per chunk of CINs (a message holds a handful; a batch a few hundred).
         for chunk in cins.chunks(IN_CHUNK) {
             let sql = format!(
                 "SELECT DISTINCT member_cin FROM referrals WHERE program = 'ecm'
-                   AND outcome IN ('accepted', 'screened_out') AND member_cin IN ({})",
-                placeholders(1, chunk.len())
+                   AND outcome IN ('accepted', 'screened_out') AND message_id <> $1 AND member_cin IN ({})",
+                placeholders(2, chunk.len())
             );
             // Only numbered placeholders are formatted in; the CINs are bound.
-            let mut q = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql));
+            let mut q = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql)).bind(besides.unwrap_or(""));
             for cin in chunk {
                 q = q.bind(cin);
             }
