@@ -255,9 +255,8 @@ async fn apply(
     line: &mut Line,
 ) -> Result<()> {
     if pairs.iter().any(|(o, n)| o.is_some() && n.is_none()) {
-        line.not_applied = Some(
-            "the new decision no longer finds every stored referral; left as it is for a person".into(),
-        );
+        line.not_applied =
+            Some("the new decision no longer finds every stored referral; left as it is for a person".into());
         return Ok(());
     }
     // Each new referral's stored counterpart, and whether its outcome changed.
@@ -308,7 +307,12 @@ async fn apply(
         .emails
         .iter()
         .filter_map(|p| {
-            let referrals: Vec<usize> = p.referrals.iter().copied().filter(|i| changed.contains(i)).collect();
+            let referrals: Vec<usize> = p
+                .referrals
+                .iter()
+                .copied()
+                .filter(|i| changed.contains(i))
+                .collect();
             let kind = match p.kind {
                 EmailKind::Ack => EmailKind::Update,
                 k => k,
@@ -440,7 +444,11 @@ fn pairs(old: &[OldReferral], new: &Decision) -> Vec<(Option<usize>, Option<usiz
 }
 
 /// The pairs as the JSON line shows them.
-fn changes(pairs: &[(Option<usize>, Option<usize>)], old: &[OldReferral], new: &Decision) -> Vec<ReferralChange> {
+fn changes(
+    pairs: &[(Option<usize>, Option<usize>)],
+    old: &[OldReferral],
+    new: &Decision,
+) -> Vec<ReferralChange> {
     pairs
         .iter()
         .map(|(o, n)| {

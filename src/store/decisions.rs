@@ -152,7 +152,13 @@ impl Store {
             "referrals_changed": r.referrals.len(),
             "emails": r.outbox.len(),
         });
-        insert_event(&mut tx, Some(&r.message_id), EventKind::Reprocessed, &detail.to_string()).await?;
+        insert_event(
+            &mut tx,
+            Some(&r.message_id),
+            EventKind::Reprocessed,
+            &detail.to_string(),
+        )
+        .await?;
         tx.commit().await.context("committing the new decision")?;
         self.set_durable(&mut conn, false).await?;
         Ok(ids)
