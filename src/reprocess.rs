@@ -15,7 +15,8 @@
 //! ([`Store::apply_redecision`]): each changed referral's new outcome, reasons and fields on its
 //! row (the reference number stays), the decision it replaces in `decisions`, the message's new
 //! disposition, and the emails the change calls for — an `update` to the sender where the
-//! normal path would acknowledge, and the forwards and redirects the new outcomes require, each
+//! normal path would acknowledge (an acknowledgement when the sender was told nothing yet, as
+//! for a quarantined message), and the forwards and redirects the new outcomes require, each
 //! covering only the changed referrals. An unchanged decision writes and sends nothing. The
 //! emails are queued in the outbox for the daemon's sender (`run`); a replayed message's are
 //! recorded `discarded`, as `replay` records its own. A new decision that no longer finds a
@@ -301,7 +302,9 @@ async fn apply(
         });
     }
     // The normal path's emails, cut down to the changed referrals; the acknowledgement becomes
-    // an update. A message-level email (no referrals) is not sent again.
+    // an update of what the sender was told (it stays an acknowledgement when every referral
+    // in it is new: a quarantined message's sender was told nothing). A message-level email
+    // (no referrals) is not sent again.
     let mut d = new.clone();
     d.emails = new
         .emails
@@ -313,8 +316,11 @@ async fn apply(
                 .copied()
                 .filter(|i| changed.contains(i))
                 .collect();
+            let told = referrals
+                .iter()
+                .any(|i| earlier.get(*i).is_some_and(Option::is_some));
             let kind = match p.kind {
-                EmailKind::Ack => EmailKind::Update,
+                EmailKind::Ack if told => EmailKind::Update,
                 k => k,
             };
             (!referrals.is_empty()).then(|| PlannedEmail {

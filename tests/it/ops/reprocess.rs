@@ -3,6 +3,10 @@
 
 use std::time::Duration;
 
+use referral_intake::config::Config;
+use referral_intake::ingest::{self, Source};
+use referral_intake::store::{OutboxStatus, Roster, Store};
+
 use crate::support::child::{rows, wait_until_or};
 use crate::support::inproc::{Daemon, setup};
 use crate::support::{root, run};
@@ -320,4 +324,176 @@ fn reprocess_applies_a_restored_synonym_and_sends_one_update_and_one_forward() {
     assert_eq!(st["earlier_decisions"][0]["old_outcome"], "needs_info");
     assert_eq!(st["earlier_decisions"][0]["new_outcome"], "accepted");
     assert_eq!(st["referrals"][0]["outcome"], "accepted");
+}
+
+/// On both stores: a quarantined message (stored for review, nothing sent) and a `needs_info`
+/// referral read over IMAP while a synonym was missing are decided again. The quarantined one
+/// gets its referral under a new reference and the acknowledgement and forward it never had; the
+/// other keeps its reference and gets an update and a forward; both are queued `pending` for the
+/// daemon, both earlier decisions are kept (the quarantined one's as none), and applying again
+/// changes nothing.
+#[test]
+fn reprocess_applies_on_both_stores_including_a_quarantined_message() {
+    let rt = tokio::runtime::Runtime::new().expect("rt");
+    let (_db, pg) = crate::postgres::TempDb::create(&rt);
+    let dir = tempfile::tempdir().expect("tmp");
+    let lite = format!("sqlite://{}", dir.path().join("both.db").display());
+    for (n, url) in [pg.as_str(), lite.as_str()].into_iter().enumerate() {
+        let home = dir.path().join(format!("config-{n}"));
+        std::fs::create_dir_all(home.join("forms")).expect("forms");
+        let config = home.join("referral-intake.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "[store]\nurl = \"{url}\"\n\n[[inbox]]\nregion = \"ncal\"\naddress = \"REGMCDURNS-KPNC@kp.org\"\n\n\
+                 [[inbox]]\nregion = \"scal\"\naddress = \"RegCareCoordCaseMgmt@kp.org\"\n"
+            ),
+        )
+        .expect("config");
+        let generic = std::fs::read_to_string(root().join("config/forms/generic.toml")).expect("generic");
+        let at = generic.find("\n[attributes]").expect("the synonym table");
+        let (head, attributes) = generic.split_at(at);
+        let broken = format!("{head}{}", attributes.replacen("\"first name\", ", "", 1));
+        std::fs::write(home.join("forms/generic.toml"), broken).expect("override");
+        let cfg = Config::load(&config).expect("config");
+        let source = |uid| Source {
+            mailbox: "regmcdurns-kpnc@kp.org/INBOX".into(),
+            uidvalidity: Some(7),
+            uid: Some(uid),
+            inbox_region: Some("ncal".into()),
+            resync: false,
+        };
+        rt.block_on(async {
+            let store = Store::open(url).await.expect("store");
+            let roster = Roster::default();
+            ingest::quarantine(
+                &cfg,
+                &store,
+                &demo("01-kp-ecm-accepted.eml"),
+                &source(1),
+                "decision timed out",
+            )
+            .await
+            .expect("quarantine");
+            let got = ingest::ingest(
+                cfg.clone(),
+                &store,
+                &roster,
+                demo("22-body-only-ecm.eml"),
+                &source(2),
+                OutboxStatus::Pending,
+            )
+            .await
+            .expect("ingest");
+            assert_eq!(got.decision.referrals[0].outcome.code(), "needs_info");
+            // As if the daemon's sender had delivered the first acknowledgement.
+            sqlx::query("UPDATE outbox SET status = 'sent'")
+                .execute(store.pool())
+                .await
+                .expect("sent");
+        });
+        std::fs::remove_file(home.join("forms/generic.toml")).expect("rm");
+        let cfg_arg = config.to_string_lossy().to_string();
+        let out = run(&["reprocess", "--config", &cfg_arg]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("JSON line"))
+            .collect();
+        assert_eq!(lines.len(), 2, "{url}: {lines:?}");
+        let kinds = |l: &serde_json::Value| -> Vec<(String, String)> {
+            l["emails"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .map(|e| {
+                            assert_eq!(e["status"], "pending", "{e}");
+                            (
+                                e["kind"].as_str().unwrap_or("").into(),
+                                e["to"].as_str().unwrap_or("").into(),
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let team = "ncal-care-coordination@kp-referrals.example".to_string();
+        let (quarantined, asked) = (&lines[0], &lines[1]);
+        assert_eq!(
+            (
+                &quarantined["old_disposition"],
+                &quarantined["new_disposition"],
+                &quarantined["applied"]
+            ),
+            (
+                &serde_json::json!("review"),
+                &serde_json::json!("referral"),
+                &serde_json::json!(true)
+            ),
+            "{quarantined:#}"
+        );
+        let new_ref = quarantined["referrals"][0]["reference"]
+            .as_str()
+            .expect("a new reference");
+        assert_eq!(
+            quarantined["referrals"][0]["old_outcome"],
+            serde_json::Value::Null
+        );
+        assert_eq!(quarantined["referrals"][0]["new_outcome"], "accepted");
+        assert_eq!(
+            kinds(quarantined),
+            vec![
+                (
+                    "ack".to_string(),
+                    "jane.sample@eastbay-clinic.example".to_string()
+                ),
+                ("forward".to_string(), team.clone())
+            ]
+        );
+        assert_eq!(asked["applied"], true, "{asked:#}");
+        assert_eq!(
+            kinds(asked),
+            vec![
+                ("update".to_string(), "pat.tester@sac-health.example".to_string()),
+                ("forward".to_string(), team)
+            ]
+        );
+        let q = rt.block_on(async {
+            let store = Store::open(url).await.expect("store");
+            let q = |sql: &'static str| {
+                let store = store.clone();
+                async move {
+                    sqlx::query_scalar::<_, i64>(sql)
+                        .fetch_one(store.pool())
+                        .await
+                        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+                }
+            };
+            (
+                q("SELECT COUNT(*) FROM referrals WHERE outcome = 'accepted'").await,
+                q("SELECT COUNT(*) FROM decisions").await,
+                q("SELECT COUNT(*) FROM decisions WHERE old_outcome IS NULL").await,
+                q("SELECT COUNT(*) FROM outbox WHERE status = 'pending'").await,
+                q("SELECT COUNT(*) FROM events WHERE kind = 'reprocessed'").await,
+                q("SELECT COUNT(*) FROM messages WHERE disposition = 'referral'").await,
+            )
+        });
+        assert_eq!(q, (2, 2, 1, 4, 2, 2), "{url}");
+        let st = run(&["status", new_ref, "--json", "--config", &cfg_arg]);
+        let st: serde_json::Value = serde_json::from_slice(&st.stdout).expect("status json");
+        assert_eq!(st["earlier_decisions"][0]["old_outcome"], serde_json::Value::Null);
+
+        let out = run(&["reprocess", "--config", &cfg_arg]);
+        assert!(out.status.success());
+        let again: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("JSON line"))
+            .collect();
+        assert!(
+            again
+                .iter()
+                .all(|l| l["changed"] == false && l.get("emails").is_none()),
+            "{url}: {again:?}"
+        );
+    }
 }
