@@ -314,7 +314,7 @@ fn run(cli: Cli) -> Result<i32> {
                 outcomes: outcome.clone(),
             };
             let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-            rt.block_on(async {
+            let failed = rt.block_on(async {
                 let store = crate::store::Store::open(&cfg.main.store.url).await?;
                 let roster = crate::store::Roster::load(cfg.main.screening.roster_file.as_deref())?;
                 let mode = if *dry_run {
@@ -323,9 +323,10 @@ fn run(cli: Cli) -> Result<i32> {
                     crate::reprocess::Mode::Apply
                 };
                 let mut stdout = std::io::stdout().lock();
-                let (mut applied, mut pending) = (0, 0);
+                let (mut applied, mut pending, mut failed) = (0, 0, 0_usize);
                 crate::reprocess::reprocess(cfg.clone(), &store, &roster, &sel, mode, |line| {
                     applied += usize::from(line.applied == Some(true));
+                    failed += usize::from(line.failed);
                     pending += line.emails.iter().filter(|e| e.status == "pending").count();
                     serde_json::to_writer(&mut stdout, line)?;
                     writeln!(stdout)?;
@@ -341,9 +342,15 @@ fn run(cli: Cli) -> Result<i32> {
                         "reprocess applied; queued emails are sent by the daemon (`run`) from the outbox"
                     );
                 }
-                anyhow::Ok(())
+                if failed > 0 {
+                    tracing::error!(
+                        failed,
+                        "some changes could not be applied; see not_applied in their lines"
+                    );
+                }
+                anyhow::Ok(failed)
             })?;
-            Ok(0)
+            Ok(if failed > 0 { 1 } else { 0 })
         }
         Command::Status { reference, json } => {
             let cfg = load(&cli)?;

@@ -81,6 +81,10 @@ pub struct Line {
     /// Why it could not be decided again (raw bytes purged, ...); nothing else is set then.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Applying this message's change failed (`not_applied` says why): the command ends with
+    /// exit status 1.
+    #[serde(skip)]
+    pub failed: bool,
 }
 
 /// One email queued by an applied change.
@@ -176,6 +180,7 @@ pub async fn reprocess(
             not_applied: None,
             emails: Vec::new(),
             error: None,
+            failed: false,
         };
         let raw = match store.raw_message(&id).await {
             Ok(r) => Arc::new(r.raw),
@@ -223,7 +228,16 @@ pub async fn reprocess(
                     year: received.year(),
                     status,
                 };
-                apply(&cfg, store, &target, &old, &new, &pairs, &read, &raw, &mut line).await?;
+                // One message that cannot be applied (its mail cannot be composed, another
+                // `reprocess` changed it meanwhile) is reported and the rest go on; nothing of
+                // it was written (one transaction).
+                if let Err(e) = apply(&cfg, store, &target, &old, &new, &pairs, &read, &raw, &mut line).await
+                {
+                    line.applied = Some(false);
+                    line.emails.clear();
+                    line.failed = true;
+                    line.not_applied = Some(format!("applying failed: {e:#}"));
+                }
             }
         }
         out(&line)?;

@@ -193,3 +193,112 @@ impl Store {
             .context("reading earlier decisions")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Disposition, EmailKind};
+    use crate::store::{NewMessage, OutboxStatus};
+
+    /// The update is guarded by the outcome it replaces: when the row no longer holds it (another
+    /// `reprocess` got there first), nothing of the message is written — not the decision, not
+    /// the emails. With the right one, all of it is.
+    #[tokio::test]
+    async fn a_referral_changed_meanwhile_writes_nothing() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let url = format!("sqlite://{}", dir.path().join("s.db").display());
+        let store = Store::open(&url).await.expect("store");
+        let referral = |outcome: &str| NewReferral {
+            reference: "ECM-NCAL-2026-000001".into(),
+            program: "ecm".into(),
+            region: Some("ncal".into()),
+            outcome: outcome.into(),
+            reasons_json: "[]".into(),
+            fields_json: "{}".into(),
+            member_cin: None,
+        };
+        let msg = NewMessage {
+            content_hash: "h",
+            mailbox: "test/INBOX",
+            uidvalidity: None,
+            uid: None,
+            rfc_message_id: None,
+            inbox_region: "ncal",
+            disposition: Disposition::Referral,
+            programs_json: "[\"ecm\"]".into(),
+            reasons_json: "[]".into(),
+            summary_json: "{}".into(),
+            raw: b"m",
+            imap: None,
+            events: Vec::new(),
+            suppressions: Vec::new(),
+        };
+        let message_id = store
+            .commit_message(msg, vec![referral("needs_info")], Vec::new())
+            .await
+            .expect("commit")
+            .message_id;
+        let referral_id: String = sqlx::query_scalar("SELECT id FROM referrals")
+            .fetch_one(store.pool())
+            .await
+            .expect("id");
+        let redecided = |was: &str| Redecided {
+            message_id: message_id.clone(),
+            disposition: Disposition::Referral,
+            programs_json: "[\"ecm\"]".into(),
+            reasons_json: "[]".into(),
+            referrals: vec![RedecidedReferral {
+                earlier: Some(Earlier {
+                    referral_id: referral_id.clone(),
+                    outcome: was.into(),
+                    reasons_json: "[]".into(),
+                    fields_json: "{}".into(),
+                }),
+                new: referral("accepted"),
+            }],
+            outbox: vec![NewOutbox {
+                kind: EmailKind::Update,
+                recipient: "sender@example.test".into(),
+                reference: "ECM-NCAL-2026-000001".into(),
+                eml: b"From: a@example.test\r\n\r\nx\r\n".to_vec(),
+                status: OutboxStatus::Pending,
+            }],
+        };
+        let counts = || async {
+            let outcome: String = sqlx::query_scalar("SELECT outcome FROM referrals")
+                .fetch_one(store.pool())
+                .await
+                .expect("outcome");
+            (
+                outcome,
+                store.count("outbox").await.expect("outbox"),
+                earlier_count(&store).await,
+            )
+        };
+        let err = store
+            .apply_redecision(&redecided("review"))
+            .await
+            .expect_err("the row holds needs_info, not review");
+        assert!(
+            format!("{err:#}").contains("changed while it was decided again"),
+            "{err:#}"
+        );
+        assert_eq!(counts().await, ("needs_info".to_string(), 0, 0));
+        store
+            .apply_redecision(&redecided("needs_info"))
+            .await
+            .expect("applied");
+        assert_eq!(counts().await, ("accepted".to_string(), 1, 1));
+        let earlier = store.earlier_decisions(&message_id).await.expect("earlier");
+        assert_eq!(earlier.len(), 1);
+        assert_eq!(earlier[0].old_outcome.as_deref(), Some("needs_info"));
+        assert_eq!(earlier[0].new_outcome, "accepted");
+    }
+
+    async fn earlier_count(store: &Store) -> i64 {
+        sqlx::query_scalar("SELECT COUNT(*) FROM decisions")
+            .fetch_one(store.pool())
+            .await
+            .expect("count")
+    }
+}
