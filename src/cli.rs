@@ -96,8 +96,10 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
-    /// Decide stored messages again with today's rules, profiles and catalogues; with --dry-run,
-    /// print one JSON line per message with the old and new outcome of each referral.
+    /// Decide stored messages again with today's rules, profiles and catalogues; print one JSON
+    /// line per message with the old and new outcome of each referral. Without --dry-run, apply
+    /// each change: the new decision is recorded beside the old one, the reference numbers are
+    /// kept, and the update email and forward it calls for are queued for the daemon to send.
     Reprocess {
         /// Only messages received this recently (30m, 24h, 7d, 2w).
         #[arg(long)]
@@ -299,12 +301,6 @@ fn run(cli: Cli) -> Result<i32> {
             outcome,
             dry_run,
         } => {
-            if !*dry_run {
-                // Applying (new decision recorded beside the old, update email and forward sent
-                // through the outbox) is not built yet: refuse rather than pretend.
-                eprintln!("error: reprocess can only show what would change for now; run it with --dry-run");
-                return Ok(1);
-            }
             const KNOWN: [&str; 6] = [
                 "accepted",
                 "needs_info",
@@ -326,18 +322,43 @@ fn run(cli: Cli) -> Result<i32> {
                 outcomes: outcome.clone(),
             };
             let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-            rt.block_on(async {
+            let failed = rt.block_on(async {
                 let store = crate::store::Store::open(&cfg.main.store.url).await?;
                 let roster = crate::store::Roster::load(cfg.main.screening.roster_file.as_deref())?;
+                let mode = if *dry_run {
+                    crate::reprocess::Mode::DryRun
+                } else {
+                    crate::reprocess::Mode::Apply
+                };
                 let mut stdout = std::io::stdout().lock();
-                crate::reprocess::dry_run(cfg.clone(), &store, &roster, &sel, |line| {
+                let (mut applied, mut pending, mut failed) = (0, 0, 0_usize);
+                crate::reprocess::reprocess(cfg.clone(), &store, &roster, &sel, mode, |line| {
+                    applied += usize::from(line.applied == Some(true));
+                    failed += usize::from(line.failed);
+                    pending += line.emails.iter().filter(|e| e.status == "pending").count();
                     serde_json::to_writer(&mut stdout, line)?;
                     writeln!(stdout)?;
                     Ok(())
                 })
-                .await
+                .await?;
+                if mode == crate::reprocess::Mode::Apply {
+                    // The sender of a running daemon sends them; a second sender here could
+                    // send the same row twice.
+                    tracing::info!(
+                        applied,
+                        emails_queued = pending,
+                        "reprocess applied; queued emails are sent by the daemon (`run`) from the outbox"
+                    );
+                }
+                if failed > 0 {
+                    tracing::error!(
+                        failed,
+                        "some changes could not be applied; see not_applied in their lines"
+                    );
+                }
+                anyhow::Ok(failed)
             })?;
-            Ok(0)
+            Ok(if failed > 0 { 1 } else { 0 })
         }
         Command::Status { reference, json } => {
             let cfg = load(&cli)?;

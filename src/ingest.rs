@@ -185,9 +185,20 @@ impl PartialEq for Facts {
 impl Facts {
     /// The facts about `cins`, in one query.
     pub async fn fetch(store: &Store, roster: &Roster, cins: &[String]) -> Result<Facts> {
+        Facts::fetch_besides(store, roster, cins, None).await
+    }
+
+    /// The facts about `cins` leaving out the stored message `besides`'s own referrals: what a
+    /// stored message is decided again with (`reprocess`), as when it was first decided.
+    pub async fn fetch_besides(
+        store: &Store,
+        roster: &Roster,
+        cins: &[String],
+        besides: Option<&str>,
+    ) -> Result<Facts> {
         let as_of = store.ecm_log().position();
         Ok(Facts {
-            open_ecm: store.open_ecm_referrals(cins).await?,
+            open_ecm: store.open_ecm_referrals_besides(cins, besides).await?,
             roster: roster.clone(),
             as_of,
         })

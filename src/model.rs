@@ -537,16 +537,25 @@ pub enum EmailKind {
     Ack,
     Forward,
     Redirect,
+    /// To the sender after `reprocess` changed a referral's outcome: the new outcome, under the
+    /// reference they already have.
+    Update,
 }
 
 impl EmailKind {
-    pub const ALL: [EmailKind; 3] = [EmailKind::Ack, EmailKind::Forward, EmailKind::Redirect];
+    pub const ALL: [EmailKind; 4] = [
+        EmailKind::Ack,
+        EmailKind::Forward,
+        EmailKind::Redirect,
+        EmailKind::Update,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {
             EmailKind::Ack => "ack",
             EmailKind::Forward => "forward",
             EmailKind::Redirect => "redirect",
+            EmailKind::Update => "update",
         }
     }
 }

@@ -6,6 +6,7 @@
 //! referral's outcome and reasons, every email
 //! planned with its delivery state (sent, retrying with the last SMTP answer, failed, withheld),
 //! and the IMAP folder it was filed in. A quarantined message (failed every attempt) says so.
+//! Decisions `reprocess` replaced are listed with when they were replaced.
 //!
 //! Read-only. The output holds what the store holds about the message (the recipient of each
 //! email included), never the member's fields: those stay in the store and the forward.
@@ -14,7 +15,7 @@ use anyhow::{Context as _, Result};
 use serde::Serialize;
 use sqlx::Row;
 
-use crate::store::Store;
+use crate::store::{EarlierDecision, Store};
 
 /// One message's story.
 #[derive(Debug, Serialize)]
@@ -25,6 +26,8 @@ pub struct Status {
     pub matched_by: &'static str,
     pub message: MessageStatus,
     pub referrals: Vec<ReferralStatus>,
+    /// Decisions `reprocess` replaced, oldest first (empty when it never changed one).
+    pub earlier_decisions: Vec<EarlierDecision>,
     pub emails: Vec<EmailStatus>,
 }
 
@@ -222,11 +225,13 @@ pub async fn status(store: &Store, query: &str) -> Result<Status> {
             state,
         });
     }
+    let earlier_decisions = store.earlier_decisions(&id).await?;
     Ok(Status {
         query: q.to_string(),
         matched_by,
         message,
         referrals,
+        earlier_decisions,
         emails,
     })
 }
@@ -281,6 +286,20 @@ pub fn table(s: &Status) -> String {
             r.outcome,
             list(&r.reasons)
         );
+    }
+    if !s.earlier_decisions.is_empty() {
+        let _ = writeln!(out, "\nEarlier decisions (replaced by reprocess)");
+        for d in &s.earlier_decisions {
+            let _ = writeln!(
+                out,
+                "  {:<22} {:<13} -> {:<13} {}  was: {}",
+                d.reference,
+                d.old_outcome.as_deref().unwrap_or("(new)"),
+                d.new_outcome,
+                time(d.replaced_ms),
+                list(&d.old_reasons)
+            );
+        }
     }
     let _ = writeln!(out, "\nEmails");
     if s.emails.is_empty() {

@@ -1,6 +1,6 @@
 //! Email templates (`templates/*.txt` and `*.html`), rendered with minijinja.
 //!
-//! Each email kind (`ack`, `forward`, `redirect`) has a plain-text and an HTML template. The
+//! Each email kind (`ack`, `forward`, `redirect`, `update`) has a plain-text and an HTML template. The
 //! first line of each is the subject; the rest is the body. Templates are compiled when the
 //! configuration loads (a syntax error is a config error with file:line), with strict undefined
 //! variables, so a typo fails loudly instead of mailing a blank; and the outbox renders each
@@ -16,7 +16,7 @@ use serde::Serialize;
 use crate::diag::Problems;
 
 /// The template names every deployment must have.
-pub const KINDS: &[&str] = &["ack", "forward", "redirect"];
+pub const KINDS: &[&str] = &["ack", "forward", "redirect", "update"];
 
 const BUILTIN: &[(&str, &str)] = &[
     ("ack.txt", include_str!("../templates/ack.txt")),
@@ -25,6 +25,8 @@ const BUILTIN: &[(&str, &str)] = &[
     ("forward.html", include_str!("../templates/forward.html")),
     ("redirect.txt", include_str!("../templates/redirect.txt")),
     ("redirect.html", include_str!("../templates/redirect.html")),
+    ("update.txt", include_str!("../templates/update.txt")),
+    ("update.html", include_str!("../templates/update.html")),
 ];
 
 /// The compiled templates.

@@ -152,7 +152,7 @@ fn plan_reference<'a>(plan: &PlannedEmail, refs: &'a [String], msg_ref: &'a str)
         .unwrap_or(msg_ref)
 }
 
-/// What the template of `plan.kind` (`ack`, `redirect` or `forward`) sees: the one place a
+/// What the template of `plan.kind` (`ack`, `redirect`, `update` or `forward`) sees: the one place a
 /// decision becomes template variables, used to send and to check templates at load
 /// ([`check_templates`]).
 fn template_context(
@@ -164,7 +164,9 @@ fn template_context(
     reference: &str,
 ) -> minijinja::Value {
     match plan.kind {
-        EmailKind::Ack | EmailKind::Redirect => {
+        // An update quotes the same things an acknowledgement does, for the referrals whose
+        // outcome changed.
+        EmailKind::Ack | EmailKind::Redirect | EmailKind::Update => {
             minijinja::Value::from_serialize(reply_ctx(d, plan, region, refs, reference))
         }
         EmailKind::Forward => {
@@ -391,7 +393,7 @@ fn build(
         .date_now();
     let auto = match plan.kind {
         EmailKind::Forward => "auto-generated",
-        EmailKind::Ack | EmailKind::Redirect => "auto-replied",
+        EmailKind::Ack | EmailKind::Redirect | EmailKind::Update => "auto-replied",
     };
     b = b
         .raw_header(header("Auto-Submitted", auto))

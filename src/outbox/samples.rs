@@ -19,7 +19,7 @@ use super::{message_prefix, plan_reference, referral_prefix, template_context};
 use crate::config::Config;
 use crate::message::Email;
 use crate::model::{ChwNeed, Disposition, FieldKey, Fields, Outcome, Program, Reason};
-use crate::pipeline::{self, Decision, ReferralDecision};
+use crate::pipeline::{self, Decision, EmailKind, PlannedEmail, ReferralDecision};
 
 /// Renders every template against the samples; returns one `file:line: problem` per distinct
 /// failure (a typo used in many branches is reported once).
@@ -35,7 +35,18 @@ pub fn check_templates(cfg: &Config) -> Vec<String> {
             .map(|(i, r)| format!("{}-{:06}", referral_prefix(r, 2026), i + 1))
             .collect();
         let msg_ref = format!("{}-000001", message_prefix(&d.inbox_region, 2026));
-        for plan in &d.emails {
+        // `reprocess` sends an update where an acknowledgement of the same referrals went, with
+        // the same context: each sample acknowledgement of referrals checks the update too.
+        let updates = d
+            .emails
+            .iter()
+            .filter(|p| p.kind == EmailKind::Ack && !p.referrals.is_empty())
+            .map(|p| PlannedEmail {
+                kind: EmailKind::Update,
+                ..p.clone()
+            });
+        let plans: Vec<PlannedEmail> = d.emails.iter().cloned().chain(updates).collect();
+        for plan in &plans {
             let Some(region) = cfg.main.region(&plan.region) else {
                 continue; // regions are validated before this runs
             };
@@ -264,7 +275,6 @@ fn sample_decisions(cfg: &Config, email: Option<&Email>) -> Vec<(String, Decisio
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pipeline::EmailKind;
 
     /// The samples reach every email kind, every outcome in acks and forwards, both redirects,
     /// several referrals at once, and a message-level review: else a typo could hide in a branch.
@@ -294,6 +304,9 @@ mod tests {
                             nle |= r.nle.is_some();
                             not_kp |= r.nle.is_none();
                         }
+                        // Never planned by the pipeline: `check_templates` derives updates
+                        // from the acknowledgements.
+                        EmailKind::Update => {}
                     }
                 }
                 batch |= plan.referrals.len() > 1;

@@ -7,12 +7,14 @@
 //! Invariant: a message's row, its referrals, its outbox rows and its audit event are written in
 //! one transaction ([`Store::commit_message`]). Nothing is sent before that commit.
 
+mod decisions;
 mod instances;
 mod lookups;
 mod ops;
 mod retention;
 mod safety;
 
+pub use decisions::{Earlier, EarlierDecision, Redecided, RedecidedReferral};
 pub use instances::{Lease, LeaseLost};
 pub use lookups::Roster;
 pub use ops::OutboxStats;
@@ -171,16 +173,19 @@ pub enum EventKind {
     Resynced,
     /// Retention removed old data.
     Purge,
+    /// `reprocess` changed a message's decision.
+    Reprocessed,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 6] = [
+    pub const ALL: [EventKind; 7] = [
         EventKind::Processed,
         EventKind::Bounce,
         EventKind::ReplyWithheld,
         EventKind::Duplicate,
         EventKind::Resynced,
         EventKind::Purge,
+        EventKind::Reprocessed,
     ];
 
     /// The stored string (the store's CHECK constraint allows exactly these).
@@ -192,6 +197,7 @@ impl EventKind {
             EventKind::Duplicate => "duplicate",
             EventKind::Resynced => "resynced",
             EventKind::Purge => "purge",
+            EventKind::Reprocessed => "reprocessed",
         }
     }
 }
@@ -452,35 +458,7 @@ impl Store {
         }
         let mut outbox_ids = Vec::new();
         for o in &outbox {
-            let oid = new_id();
-            // A row written `sent` (to a file) counts as delivered on its one attempt, as
-            // `mark_sent` records a delivery.
-            let (attempts, sent_ms) = match o.status {
-                OutboxStatus::Sent => (1_i64, Some(now)),
-                OutboxStatus::Pending
-                | OutboxStatus::Discarded
-                | OutboxStatus::Failed
-                | OutboxStatus::Withheld => (0, None),
-            };
-            sqlx::query(
-                "INSERT INTO outbox (id, message_id, kind, recipient, reference, eml, status, attempts,
-                    next_attempt_ms, created_ms, sent_ms)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10)",
-            )
-            .bind(&oid)
-            .bind(&id)
-            .bind(o.kind.code())
-            .bind(&o.recipient)
-            .bind(&o.reference)
-            .bind(String::from_utf8_lossy(&o.eml).into_owned())
-            .bind(o.status.code())
-            .bind(attempts)
-            .bind(now)
-            .bind(sent_ms)
-            .execute(&mut *tx)
-            .await
-            .context("queueing an email")?;
-            outbox_ids.push(oid);
+            outbox_ids.push(insert_outbox(&mut tx, &id, o, now).await?);
         }
         let detail = serde_json::json!({
             "disposition": msg.disposition.code(),
@@ -721,16 +699,27 @@ impl Store {
     /// The CINs among `cins` with an open ECM referral (accepted or screened out, so under
     /// review), in one query.
     pub async fn open_ecm_referrals(&self, cins: &[String]) -> Result<std::collections::BTreeSet<String>> {
+        self.open_ecm_referrals_besides(cins, None).await
+    }
+
+    /// Like [`Store::open_ecm_referrals`], leaving out the referrals of the message `besides`
+    /// (`reprocess` decides a message again as it was decided first: before its own referrals
+    /// were stored).
+    pub async fn open_ecm_referrals_besides(
+        &self,
+        cins: &[String],
+        besides: Option<&str>,
+    ) -> Result<std::collections::BTreeSet<String>> {
         let mut out = std::collections::BTreeSet::new();
         // One statement per chunk of CINs (a message holds a handful; a batch a few hundred).
         for chunk in cins.chunks(IN_CHUNK) {
             let sql = format!(
                 "SELECT DISTINCT member_cin FROM referrals WHERE program = 'ecm'
-                   AND outcome IN ('accepted', 'screened_out') AND member_cin IN ({})",
-                placeholders(1, chunk.len())
+                   AND outcome IN ('accepted', 'screened_out') AND message_id <> $1 AND member_cin IN ({})",
+                placeholders(2, chunk.len())
             );
             // Only numbered placeholders are formatted in; the CINs are bound.
-            let mut q = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql));
+            let mut q = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql)).bind(besides.unwrap_or(""));
             for cin in chunk {
                 q = q.bind(cin);
             }
@@ -858,6 +847,43 @@ async fn next_reference(pool: &AnyPool, prefix: &str) -> Result<String> {
     .context("allocating a reference number")?;
     let n: i64 = row.get(0);
     Ok(format!("{prefix}-{n:06}"))
+}
+
+/// Queues one outbox row for `message_id` with its final status; returns its id.
+async fn insert_outbox(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    message_id: &str,
+    o: &NewOutbox,
+    now: i64,
+) -> Result<String> {
+    let oid = new_id();
+    // A row written `sent` (to a file) counts as delivered on its one attempt, as `mark_sent`
+    // records a delivery.
+    let (attempts, sent_ms) = match o.status {
+        OutboxStatus::Sent => (1_i64, Some(now)),
+        OutboxStatus::Pending | OutboxStatus::Discarded | OutboxStatus::Failed | OutboxStatus::Withheld => {
+            (0, None)
+        }
+    };
+    sqlx::query(
+        "INSERT INTO outbox (id, message_id, kind, recipient, reference, eml, status, attempts,
+            next_attempt_ms, created_ms, sent_ms)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10)",
+    )
+    .bind(&oid)
+    .bind(message_id)
+    .bind(o.kind.code())
+    .bind(&o.recipient)
+    .bind(&o.reference)
+    .bind(String::from_utf8_lossy(&o.eml).into_owned())
+    .bind(o.status.code())
+    .bind(attempts)
+    .bind(now)
+    .bind(sent_ms)
+    .execute(&mut **tx)
+    .await
+    .context("queueing an email")?;
+    Ok(oid)
 }
 
 async fn insert_event(

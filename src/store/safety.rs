@@ -28,7 +28,7 @@ pub struct NewEvent {
 }
 
 /// Outbox kinds that answer the sender (and so can feed a loop).
-pub const REPLY_KINDS: [&str; 2] = ["ack", "redirect"];
+pub const REPLY_KINDS: [&str; 3] = ["ack", "redirect", "update"];
 
 impl Store {
     /// Until when (ms since the epoch) `address` is suppressed, when it is now.

@@ -15,6 +15,9 @@ use crate::support::inproc::{Daemon, setup};
 use crate::support::plan::planned;
 use crate::support::{root, run};
 
+/// `reprocess`: its dry run and applying it.
+mod reprocess;
+
 /// A loopback port nobody listens on right now.
 fn free_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -367,115 +370,4 @@ fn status_answers_for_a_referral_a_batch_row_and_a_quarantined_message() {
         err.contains("ECM-NCAL-2026-999999") && err.contains("no referral"),
         "{err}"
     );
-}
-
-/// `reprocess --dry-run` after an admin restores a form-profile synonym: a county batch stored
-/// while the profile lacked `dob` (every row went to review with `uncertain_field:member_dob`)
-/// shows `review -> accepted` for its complete row under today's profile, keeps the reference,
-/// and writes nothing. Applying is refused (not built yet).
-#[test]
-fn reprocess_dry_run_shows_what_a_restored_synonym_changes() {
-    let dir = tempfile::tempdir().expect("tmp");
-    let store_url = format!("sqlite://{}", dir.path().join("store.db").display());
-    let config = dir.path().join("referral-intake.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[store]\nurl = \"{store_url}\"\n\n[[inbox]]\nregion = \"ncal\"\naddress = \"REGMCDURNS-KPNC@kp.org\"\n\n\
-             [[inbox]]\nregion = \"scal\"\naddress = \"RegCareCoordCaseMgmt@kp.org\"\n"
-        ),
-    )
-    .expect("config");
-    let cfg_arg = config.to_string_lossy().to_string();
-    // The synonym table without "dob": the batch's DOB column is no longer mapped.
-    let generic = std::fs::read_to_string(root().join("config/forms/generic.toml")).expect("generic");
-    let broken = generic.replacen("dob = [\"dob\", ", "dob = [", 1);
-    assert_ne!(broken, generic, "the dob synonym line changed; update this test");
-    std::fs::create_dir(dir.path().join("forms")).expect("forms");
-    std::fs::write(dir.path().join("forms/generic.toml"), broken).expect("override");
-    let eml = root().join("fixtures/demo/08-county-batch-csv-mixed.eml");
-    let out = run(&[
-        "replay",
-        &eml.to_string_lossy(),
-        "--format",
-        "json",
-        "--config",
-        &cfg_arg,
-    ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let stored = rows(
-        &store_url,
-        "SELECT reference, outcome FROM referrals ORDER BY reference",
-    );
-    assert!(stored.iter().all(|r| r[1] == "review"), "{stored:?}");
-
-    // The admin restores the synonym (the override goes; the shipped table has it).
-    std::fs::remove_file(dir.path().join("forms/generic.toml")).expect("rm");
-    let out = run(&[
-        "reprocess",
-        "--dry-run",
-        "--outcome",
-        "review",
-        "--since",
-        "1h",
-        "--config",
-        &cfg_arg,
-    ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
-        .collect();
-    assert_eq!(lines.len(), 1, "{lines:?}");
-    let l = &lines[0];
-    assert_eq!(l["changed"], true);
-    let rs = l["referrals"].as_array().expect("referrals");
-    assert_eq!(rs.len(), stored.len());
-    let accepted: Vec<&serde_json::Value> = rs.iter().filter(|r| r["new_outcome"] == "accepted").collect();
-    assert_eq!(accepted.len(), 1, "{l:#}");
-    assert_eq!(accepted[0]["old_outcome"], "review");
-    assert!(
-        stored.iter().any(|r| accepted[0]["reference"] == r[0].as_str()),
-        "the reference is kept: {l:#}"
-    );
-    // Every row loses the doubt about the DOB; the rest keep their own reasons.
-    assert!(
-        rs.iter().all(|r| !r["new_reasons"]
-            .to_string()
-            .contains("uncertain_field:member_dob")),
-        "{l:#}"
-    );
-
-    // Nothing was written, and nothing stored is accepted yet.
-    let after = rows(
-        &store_url,
-        "SELECT reference, outcome FROM referrals ORDER BY reference",
-    );
-    assert_eq!(after, stored);
-    let out = run(&[
-        "reprocess",
-        "--dry-run",
-        "--outcome",
-        "accepted",
-        "--config",
-        &cfg_arg,
-    ]);
-    assert!(out.status.success());
-    assert!(out.stdout.is_empty(), "{}", String::from_utf8_lossy(&out.stdout));
-
-    // Bad input and the part not built yet: clear errors, exit 1.
-    let out = run(&["reprocess", "--dry-run", "--since", "7", "--config", &cfg_arg]);
-    assert_eq!(out.status.code(), Some(1));
-    let out = run(&[
-        "reprocess",
-        "--dry-run",
-        "--outcome",
-        "accept",
-        "--config",
-        &cfg_arg,
-    ]);
-    assert_eq!(out.status.code(), Some(1));
-    let out = run(&["reprocess", "--config", &cfg_arg]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--dry-run"));
 }
