@@ -149,6 +149,7 @@ struct RawMain {
     daemon: DaemonConfig,
     #[serde(default)]
     http: super::http::HttpConfig,
+    #[serde(default)]
     ocr: super::ocr::OcrConfig,
     #[serde(default)]
     oauth: BTreeMap<String, OAuthSourceConfig>,
