@@ -646,11 +646,23 @@ fn by_columns(lines: &[Line], page: &mut [RawEntry], owner: &[usize]) {
         if !matches!(e.value, RawValue::Text(_)) {
             return None;
         }
-        let line = lines.get(*owner.get(i)?)?;
-        let cell = line.cells.iter().find(|c| {
-            let t = c.text.trim();
-            !e.name.is_empty() && t.starts_with(e.name.as_str())
-        })?;
+        let line_no = *owner.get(i)?;
+        let line = lines.get(line_no)?;
+        // The same label twice on a line ("Phone: ... Phone: ..."): the n-th entry is the n-th
+        // cell that starts with it, not the first one again.
+        let earlier = (0..i)
+            .rev()
+            .take_while(|k| owner.get(*k) == Some(&line_no))
+            .filter(|k| page.get(*k).is_some_and(|p| p.name == e.name))
+            .count();
+        let cell = line
+            .cells
+            .iter()
+            .filter(|c| {
+                let t = c.text.trim();
+                !e.name.is_empty() && t.starts_with(e.name.as_str())
+            })
+            .nth(earlier)?;
         Some((cell.x0, line.size))
     };
     let mut order: Vec<usize> = (0..page.len()).collect();

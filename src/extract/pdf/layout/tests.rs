@@ -285,6 +285,42 @@ fn class7_two_label_columns_are_read_column_by_column() {
     );
 }
 
+/// blind11: the same label on both sides of one line ("Phone: ... Phone: ..."). Each entry is
+/// placed by its own cell, so the block still reads column by column and the referrer's column
+/// does not lend its role to the member's phone and address below.
+#[test]
+fn the_same_label_in_both_columns_keeps_the_columns_apart() {
+    let got = entries(vec![
+        run(72.0, 700.0, "Patient Name:"),
+        run(160.0, 700.0, "Jane Sample"),
+        run(340.0, 700.0, "Referral Date:"),
+        run(440.0, 700.0, "12/03/2026"),
+        run(72.0, 684.0, "DOB:"),
+        run(160.0, 684.0, "11/11/1977"),
+        run(340.0, 684.0, "Discharge Planner:"),
+        run(440.0, 684.0, "Pat Example"),
+        run(72.0, 668.0, "Phone:"),
+        run(160.0, 668.0, "(909) 555-0170"),
+        run(340.0, 668.0, "Phone:"),
+        run(440.0, 668.0, "909-555-0172"),
+        run(72.0, 652.0, "Address:"),
+        run(160.0, 652.0, "1 Sample St, Fontana, CA 92335"),
+    ]);
+    let names: Vec<(String, RawValue)> = got.into_iter().map(|(_, n, v)| (n, v)).collect();
+    assert_eq!(
+        names,
+        vec![
+            ("Patient Name".into(), t("Jane Sample")),
+            ("DOB".into(), t("11/11/1977")),
+            ("Phone".into(), t("(909) 555-0170")),
+            ("Address".into(), t("1 Sample St, Fontana, CA 92335")),
+            ("Referral Date".into(), t("12/03/2026")),
+            ("Discharge Planner".into(), t("Pat Example")),
+            ("Phone".into(), t("909-555-0172")),
+        ]
+    );
+}
+
 /// Numbered headings with an instruction after a dash, `X` and `__` marks in cells of their own,
 /// a heading over a paragraph, and a colon-less label beside a date.
 #[test]
