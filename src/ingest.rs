@@ -434,17 +434,7 @@ pub async fn commit(
         .referrals
         .iter()
         .zip(&references)
-        .map(|(r, reference)| {
-            Ok(NewReferral {
-                reference: reference.clone(),
-                program: r.program.code().into(),
-                region: r.region.clone(),
-                outcome: r.outcome.code().into(),
-                reasons_json: serde_json::to_string(&r.reasons)?,
-                fields_json: serde_json::to_string(&r.fields)?,
-                member_cin: r.fields.member_cin.clone(),
-            })
-        })
+        .map(|(r, reference)| referral_row(r, reference))
         .collect::<Result<Vec<_>>>()
         .map_err(Error::Message)?;
     let mails = outbox::compose(&cfg, &decision, email, &raw, &references, &msg_ref)
@@ -472,6 +462,20 @@ pub async fn commit(
         folder,
         duplicate_of: None,
         decide_time,
+    })
+}
+
+/// The store row of a decided referral under its reference number (a new message's, or one
+/// decided again by `reprocess`, which keeps the number).
+pub fn referral_row(r: &pipeline::ReferralDecision, reference: &str) -> Result<NewReferral> {
+    Ok(NewReferral {
+        reference: reference.to_string(),
+        program: r.program.code().into(),
+        region: r.region.clone(),
+        outcome: r.outcome.code().into(),
+        reasons_json: serde_json::to_string(&r.reasons)?,
+        fields_json: serde_json::to_string(&r.fields)?,
+        member_cin: r.fields.member_cin.clone(),
     })
 }
 

@@ -35,9 +35,7 @@ use crate::ingest::{Facts, run_bounded};
 use crate::model::EmailKind;
 use crate::outbox;
 use crate::pipeline::{self, Decision, PlannedEmail};
-use crate::store::{
-    Earlier, NewOutbox, NewReferral, OutboxStatus, Redecided, RedecidedReferral, Roster, Store, now_ms,
-};
+use crate::store::{Earlier, NewOutbox, OutboxStatus, Redecided, RedecidedReferral, Roster, Store, now_ms};
 
 /// Which stored messages to decide again.
 #[derive(Debug, Clone, Default)]
@@ -359,15 +357,7 @@ async fn apply(
                 reasons_json: e.reasons.clone(),
                 fields_json: e.fields.clone(),
             }),
-            new: NewReferral {
-                reference: reference.clone(),
-                program: r.program.code().into(),
-                region: r.region.clone(),
-                outcome: r.outcome.code().into(),
-                reasons_json: serde_json::to_string(&r.reasons)?,
-                fields_json: serde_json::to_string(&r.fields)?,
-                member_cin: r.fields.member_cin.clone(),
-            },
+            new: crate::ingest::referral_row(r, reference)?,
         });
     }
     let redecided = Redecided {

@@ -110,7 +110,7 @@ struct LabelMemo {
     canon: Memo<String>,
     head: Memo<Option<(Attr, usize)>>,
     attr: Memo<Option<(Attr, usize)>>,
-    role: Memo<Option<Role>>,
+    role: Memo<Option<(Role, usize)>>,
 }
 
 /// How an entry's label matched, best first: the kind of match ranks before its length, so a
@@ -468,8 +468,9 @@ impl Vocabulary {
         if n.is_empty() {
             return None;
         }
-        let own = self.role(&n);
+        let own = self.role_and_len(&n);
         let role = own
+            .map(|(r, _)| r)
             .or(hint)
             .or_else(|| self.section_role(entry))
             .or(context)
@@ -491,7 +492,7 @@ impl Vocabulary {
         // The label's own role words explain it too: "Member Name" is all role and attribute,
         // "CHW Name" only half, so the member's column wins when both read as a name.
         let explained = match own {
-            Some(_) => phrase_len + 1 + self.role_phrase_len(&n),
+            Some((_, role_len)) => phrase_len + 1 + role_len,
             None => phrase_len,
         };
         let quality = if phrase_len == n.len() {
@@ -713,37 +714,33 @@ impl Vocabulary {
     /// The role a canonical label's words give: someone else's data wins, then the earliest role
     /// phrase.
     fn role(&self, n: &str) -> Option<Role> {
+        self.role_and_len(n).map(|(r, _)| r)
+    }
+
+    /// [`Self::role`], with the length of the longest role phrase in the label (how much of it
+    /// the role words explain).
+    fn role_and_len(&self, n: &str) -> Option<(Role, usize)> {
         if n.is_empty() {
             return None;
         }
         self.memo.role.get_or(n, || self.role_uncached(n))
     }
 
-    /// Length of the longest role phrase in a canonical label (0 when none).
-    fn role_phrase_len(&self, n: &str) -> usize {
-        let padded = format!(" {n} ");
-        self.roles
-            .iter()
-            .filter(|(p, _)| find_phrase(&padded, p).is_some())
-            .map(|(p, _)| p.len())
-            .max()
-            .unwrap_or(0)
-    }
-
-    fn role_uncached(&self, n: &str) -> Option<Role> {
+    fn role_uncached(&self, n: &str) -> Option<(Role, usize)> {
         // A program's name is not a role: "Community Health Worker Services Request" names no
         // referrer.
         let padded = format!(" {n} ").replace(" community health worker ", " ");
-        let mut found: Vec<(usize, Role)> = self
+        let mut found: Vec<(usize, Role, usize)> = self
             .roles
             .iter()
-            .filter_map(|(p, r)| find_phrase(&padded, p).map(|i| (i, *r)))
+            .filter_map(|(p, r)| find_phrase(&padded, p).map(|i| (i, *r, p.len())))
             .collect();
-        if found.iter().any(|(_, r)| *r == Role::Other) {
-            return Some(Role::Other);
+        let longest = found.iter().map(|(_, _, len)| *len).max().unwrap_or(0);
+        if found.iter().any(|(_, r, _)| *r == Role::Other) {
+            return Some((Role::Other, longest));
         }
-        found.sort_by_key(|(i, _)| *i);
-        found.first().map(|(_, r)| *r)
+        found.sort_by_key(|(i, _, _)| *i);
+        found.first().map(|(_, r, _)| (*r, longest))
     }
 }
 

@@ -732,19 +732,6 @@ impl Store {
         Ok(out)
     }
 
-    /// Whether an open ECM referral (accepted or screened out, so under review) exists for a CIN.
-    pub async fn open_ecm_referral(&self, cin: &str) -> Result<bool> {
-        let row = sqlx::query(
-            "SELECT 1 FROM referrals WHERE member_cin = $1 AND program = 'ecm'
-               AND outcome IN ('accepted', 'screened_out') LIMIT 1",
-        )
-        .bind(cin)
-        .fetch_optional(&self.pool)
-        .await
-        .context("looking up open ECM referrals")?;
-        Ok(row.is_some())
-    }
-
     /// Counts rows in a table (for summaries and tests).
     pub async fn count(&self, table: &str) -> Result<i64> {
         let sql = match table {

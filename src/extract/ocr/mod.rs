@@ -286,17 +286,8 @@ pub(crate) mod tests {
     }
 
     fn crc32(data: &[u8]) -> u32 {
-        let mut c = 0xFFFF_FFFFu32;
-        for b in data {
-            c ^= u32::from(*b);
-            for _ in 0..8 {
-                c = if c & 1 != 0 {
-                    0xEDB8_8320 ^ (c >> 1)
-                } else {
-                    c >> 1
-                };
-            }
-        }
-        !c
+        let mut c = flate2::Crc::new();
+        c.update(data);
+        c.sum()
     }
 }
