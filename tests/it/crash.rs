@@ -24,7 +24,7 @@ use referral_intake::config::Config;
 use crate::support::child::{Daemon, log_lines, query_i64, rows, wait_until_or};
 use crate::support::mailenv::MailEnv;
 use crate::support::plan::{message_id, planned, referral_count};
-use crate::support::{files, root};
+use crate::support::{files, inbox_user, root};
 
 /// Kills per campaign (one mail system and store each).
 const PER_CAMPAIGN: usize = 25;
@@ -121,14 +121,7 @@ fn mailbox() -> Vec<(&'static str, String, Vec<u8>)> {
                 continue;
             }
             let raw = std::fs::read(&path).expect("read fixture");
-            let text = String::from_utf8_lossy(&raw);
-            let user =
-                if !text.contains("REGMCDURNS-KPNC@kp.org") && text.contains("RegCareCoordCaseMgmt@kp.org") {
-                    "scal@example.test"
-                } else {
-                    "ncal@example.test"
-                };
-            out.push((user, name, raw));
+            out.push((inbox_user(&raw), name, raw));
         }
     }
     out

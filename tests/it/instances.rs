@@ -4,13 +4,14 @@
 #![allow(clippy::indexing_slicing)] // test code: a missing column is a test bug, panicking is right
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
 use crate::postgres::TempDb;
 use crate::support::child::{Daemon, count_lines, query_i64, rows, wait_until_or};
 use crate::support::mailenv::MailEnv;
-use crate::support::{files, root};
+use crate::support::{files, inbox_user, root};
 
 /// Demo messages (without 31, a byte-for-byte copy of 01), each with the inbox user it is
 /// addressed to.
@@ -25,14 +26,7 @@ fn demo_mail() -> Vec<(&'static str, Vec<u8>)> {
         })
         .map(|p| {
             let raw = std::fs::read(&p).expect("fixture");
-            let text = String::from_utf8_lossy(&raw);
-            let user =
-                if !text.contains("REGMCDURNS-KPNC@kp.org") && text.contains("RegCareCoordCaseMgmt@kp.org") {
-                    "scal@example.test"
-                } else {
-                    "ncal@example.test"
-                };
-            (user, raw)
+            (inbox_user(&raw), raw)
         })
         .collect()
 }
@@ -80,6 +74,32 @@ fn state(url: &str, env: &MailEnv) -> String {
         env.sink().len(),
         rows(url, "SELECT mailbox, holder, epoch FROM mailbox_leases"),
     )
+}
+
+/// Starts instance A and waits until it holds both inboxes, then B and waits until it stands by
+/// for both: `(A, A's log, B, B's log)`.
+fn holder_and_standby(
+    env: &MailEnv,
+    url: &str,
+    dir: &Path,
+    config: &Path,
+) -> (Daemon, PathBuf, Daemon, PathBuf) {
+    let (a_log, b_log) = (dir.join("a.log"), dir.join("b.log"));
+    let a = Daemon::spawn(config, &a_log);
+    wait_until_or(
+        "A holds both inboxes",
+        Duration::from_secs(30),
+        || count_lines(&a_log, "INFO", "inbox lease taken") == 2,
+        || state(url, env),
+    );
+    let b = Daemon::spawn(config, &b_log);
+    wait_until_or(
+        "B stands by for both",
+        Duration::from_secs(30),
+        || count_lines(&b_log, "INFO", "standing by") == 2,
+        || state(url, env),
+    );
+    (a, a_log, b, b_log)
 }
 
 /// Both instances running side by side on both inboxes: each message is decided once, each
@@ -131,21 +151,7 @@ fn two_instances_decide_each_message_once_and_send_each_email_once() {
 fn a_frozen_holder_is_replaced_and_a_killed_one_too() {
     let rt = tokio::runtime::Runtime::new().expect("rt");
     let (env, _db, url, dir, config) = setup(&rt);
-    let (a_log, b_log) = (dir.path().join("a.log"), dir.path().join("b.log"));
-    let a = Daemon::spawn(&config, &a_log);
-    wait_until_or(
-        "A holds both inboxes",
-        Duration::from_secs(30),
-        || count_lines(&a_log, "INFO", "inbox lease taken") == 2,
-        || state(&url, &env),
-    );
-    let b = Daemon::spawn(&config, &b_log);
-    wait_until_or(
-        "B stands by for both",
-        Duration::from_secs(30),
-        || count_lines(&b_log, "INFO", "standing by") == 2,
-        || state(&url, &env),
-    );
+    let (a, a_log, b, b_log) = holder_and_standby(&env, &url, dir.path(), &config);
 
     let pid = a.pid().to_string();
     let signal = |sig: &str| {
@@ -211,21 +217,7 @@ fn a_frozen_holder_is_replaced_and_a_killed_one_too() {
 fn a_clean_stop_hands_the_inboxes_over_at_once() {
     let rt = tokio::runtime::Runtime::new().expect("rt");
     let (env, _db, url, dir, config) = setup(&rt);
-    let (a_log, b_log) = (dir.path().join("a.log"), dir.path().join("b.log"));
-    let a = Daemon::spawn(&config, &a_log);
-    wait_until_or(
-        "A holds both inboxes",
-        Duration::from_secs(30),
-        || count_lines(&a_log, "INFO", "inbox lease taken") == 2,
-        || state(&url, &env),
-    );
-    let b = Daemon::spawn(&config, &b_log);
-    wait_until_or(
-        "B stands by",
-        Duration::from_secs(30),
-        || count_lines(&b_log, "INFO", "standing by") == 2,
-        || state(&url, &env),
-    );
+    let (a, _a_log, b, b_log) = holder_and_standby(&env, &url, dir.path(), &config);
     let a_holder = rows(&url, "SELECT DISTINCT holder FROM mailbox_leases");
     assert_eq!(a_holder.len(), 1);
     a.sigterm(Duration::from_secs(20));

@@ -57,6 +57,21 @@ fn demo(name: &str) -> Vec<u8> {
     std::fs::read(root().join("fixtures/demo").join(name)).expect("demo message")
 }
 
+/// Writes `dir/referral-intake.toml` for the offline commands (`replay`, `status`, `reprocess`):
+/// the store at `store_url` and the two inboxes' addresses, no mail servers.
+fn offline_config(dir: &std::path::Path, store_url: &str) -> std::path::PathBuf {
+    let config = dir.join("referral-intake.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[store]\nurl = \"{store_url}\"\n\n[[inbox]]\nregion = \"ncal\"\naddress = \"REGMCDURNS-KPNC@kp.org\"\n\n\
+             [[inbox]]\nregion = \"scal\"\naddress = \"RegCareCoordCaseMgmt@kp.org\"\n"
+        ),
+    )
+    .expect("config");
+    config
+}
+
 /// The daemon serves `/healthz` 200 and counters that agree with what the SMTP server got; with
 /// Dovecot dead `/healthz` turns 503 naming the inbox, and 200 again once it is back; with the
 /// SMTP server refusing, the backlog and the temporary failures show in `/metrics` and `status`
@@ -238,15 +253,7 @@ fn healthz_and_metrics_follow_the_mail_servers() {
 fn status_answers_for_a_referral_a_batch_row_and_a_quarantined_message() {
     let dir = tempfile::tempdir().expect("tmp");
     let store_url = format!("sqlite://{}", dir.path().join("store.db").display());
-    let config = dir.path().join("referral-intake.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[store]\nurl = \"{store_url}\"\n\n[[inbox]]\nregion = \"ncal\"\naddress = \"REGMCDURNS-KPNC@kp.org\"\n\n\
-             [[inbox]]\nregion = \"scal\"\naddress = \"RegCareCoordCaseMgmt@kp.org\"\n"
-        ),
-    )
-    .expect("config");
+    let config = offline_config(dir.path(), &store_url);
     let cfg_arg = config.to_string_lossy().to_string();
     let demo_dir = root().join("fixtures/demo");
     let out = run(&[

@@ -11,9 +11,7 @@ use crate::support::child::{rows, wait_until_or};
 use crate::support::inproc::{Daemon, setup};
 use crate::support::{root, run};
 
-fn demo(name: &str) -> Vec<u8> {
-    std::fs::read(root().join("fixtures/demo").join(name)).expect("demo message")
-}
+use super::demo;
 
 /// `reprocess --dry-run` after an admin restores a form-profile synonym: a county batch stored
 /// while the profile lacked `dob` (every row went to review with `uncertain_field:member_dob`)
@@ -23,15 +21,7 @@ fn demo(name: &str) -> Vec<u8> {
 fn reprocess_dry_run_shows_what_a_restored_synonym_changes() {
     let dir = tempfile::tempdir().expect("tmp");
     let store_url = format!("sqlite://{}", dir.path().join("store.db").display());
-    let config = dir.path().join("referral-intake.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[store]\nurl = \"{store_url}\"\n\n[[inbox]]\nregion = \"ncal\"\naddress = \"REGMCDURNS-KPNC@kp.org\"\n\n\
-             [[inbox]]\nregion = \"scal\"\naddress = \"RegCareCoordCaseMgmt@kp.org\"\n"
-        ),
-    )
-    .expect("config");
+    let config = super::offline_config(dir.path(), &store_url);
     let cfg_arg = config.to_string_lossy().to_string();
     // The synonym table without "dob": the batch's DOB column is no longer mapped.
     let generic = std::fs::read_to_string(root().join("config/forms/generic.toml")).expect("generic");
@@ -341,15 +331,7 @@ fn reprocess_applies_on_both_stores_including_a_quarantined_message() {
     for (n, url) in [pg.as_str(), lite.as_str()].into_iter().enumerate() {
         let home = dir.path().join(format!("config-{n}"));
         std::fs::create_dir_all(home.join("forms")).expect("forms");
-        let config = home.join("referral-intake.toml");
-        std::fs::write(
-            &config,
-            format!(
-                "[store]\nurl = \"{url}\"\n\n[[inbox]]\nregion = \"ncal\"\naddress = \"REGMCDURNS-KPNC@kp.org\"\n\n\
-                 [[inbox]]\nregion = \"scal\"\naddress = \"RegCareCoordCaseMgmt@kp.org\"\n"
-            ),
-        )
-        .expect("config");
+        let config = super::offline_config(&home, url);
         let generic = std::fs::read_to_string(root().join("config/forms/generic.toml")).expect("generic");
         let at = generic.find("\n[attributes]").expect("the synonym table");
         let (head, attributes) = generic.split_at(at);

@@ -88,3 +88,14 @@ pub fn files(dir: &Path, exts: &[&str]) -> Vec<PathBuf> {
     v.sort();
     v
 }
+
+/// The test inbox a fixture message is addressed to: SCAL's when it names only SCAL's public
+/// address, else NCAL's.
+pub fn inbox_user(raw: &[u8]) -> &'static str {
+    let text = String::from_utf8_lossy(raw);
+    if !text.contains("REGMCDURNS-KPNC@kp.org") && text.contains("RegCareCoordCaseMgmt@kp.org") {
+        "scal@example.test"
+    } else {
+        "ncal@example.test"
+    }
+}
