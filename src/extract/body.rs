@@ -53,6 +53,8 @@ pub fn extract_body(text: &str) -> RawDoc {
                 .filter(|l| split_line(l).is_none())
                 .collect();
             newer.extend(prose::consent(&sentences));
+            // "My name is ... reach me at ..." in the sentences around them: the writer.
+            newer.extend(prose::writer(&sentences));
             records.push(RawRecord {
                 entries: std::mem::take(&mut newer),
             });
@@ -247,9 +249,10 @@ fn read_part(text: &str, forwarded: bool) -> (Vec<RawEntry>, usize, Vec<RawEntry
             in_headers = false;
             continue;
         }
-        // A member's heading set off with rules: "--- Client 1 ---", "== Member 2 ==".
+        // A member's heading, alone on its line or set off with rules: "Member 1", "--- Client
+        // 1 ---", "== Member 2 ==".
         let ruled = line.trim_matches(|c: char| "-=*#_ ".contains(c));
-        if ruled.len() < line.len() && member_heading(ruled) {
+        if member_heading(ruled) {
             section = Some(ruled.to_string());
             continue;
         }
@@ -347,9 +350,13 @@ fn signature_start(lines: &[&str]) -> Option<(usize, usize)> {
         .rposition(|l| l.trim().is_empty())
         .map_or(0, |i| i + 1);
     let block = lines.get(first..=last)?;
-    let contact = block.iter().skip(1).any(|l| contact_pieces(l).next().is_some());
-    let named = block.first().is_some_and(|l| signer(l).is_some());
-    (block.len() <= 5 && contact && named).then_some((first, first))
+    // The last paragraph starts with the signer, or ends with a "Referred by: Name" line and
+    // the ways to reach them ("Referral date: ..." above it belongs to the referral).
+    let by = block.iter().position(|l| l.contains(':') && signer(l).is_some());
+    let start = if block.first().is_some_and(|l| signer(l).is_some()) { 0 } else { by? };
+    let signed = block.get(start..)?;
+    let contact = signed.iter().skip(1).any(|l| contact_pieces(l).next().is_some());
+    (signed.len() <= 5 && contact).then_some((first + start, first + start))
 }
 
 /// The person a signature's first line names: "Pat Example, RN", or "Referred by: Pat Example".
@@ -791,6 +798,53 @@ mod tests {
             );
             assert_eq!(got.iter().filter(|(n, _)| n == "Name").count(), 1, "{got:?}");
         }
+    }
+
+    #[test]
+    fn class10_plain_member_headings_and_a_referred_by_block_under_the_date() {
+        let doc = extract_body(
+            "Please accept these two referrals.\n\nMember 1\nName: Jane Sample\nCIN: 93947702E\n\n\
+             Member 2\nName: Pat Example\nCIN: 94288319A\n\nReferral date: 12/11/2026\n\
+             Referred by: Clementine Sample, Program Coordinator\nExample Senior Nutrition\n\
+             530-555-0198 | csample@example.org\n",
+        );
+        assert_eq!(doc.records.len(), 2);
+        for (r, member) in doc.records.iter().zip(["Jane Sample", "Pat Example"]) {
+            let got: Vec<(String, String)> = r
+                .entries
+                .iter()
+                .map(|e| (e.name.clone(), e.value.as_text()))
+                .collect();
+            assert!(got.contains(&("Name".into(), member.into())), "{got:?}");
+            assert!(got.contains(&("Sender phone".into(), "530-555-0198".into())), "{got:?}");
+            assert!(
+                got.contains(&("Sender email".into(), "csample@example.org".into())),
+                "{got:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn class10_the_writer_of_a_labelled_body_named_only_in_its_sentences() {
+        let doc = extract_body(
+            "My name is Annie Sample and I am writing to refer my mother for respite care.\n\n\
+             Her details:\nName: Jane Sample\nDate of birth: 11/02/1944\nPhone: 209-555-0136\n\n\
+             She agrees to this referral. You can reach me at 209-555-0196 or by replying.\n",
+        );
+        let got: Vec<(String, String)> = doc
+            .records
+            .iter()
+            .flat_map(|r| r.entries.iter().map(|e| (e.name.clone(), e.value.as_text())))
+            .collect();
+        for want in [
+            ("Referred by (in the text)", "Annie Sample"),
+            ("Referrer phone (in the text)", "209-555-0196"),
+            ("Referrer relationship (in the text)", "Family member"),
+        ] {
+            let want = (want.0.to_string(), want.1.to_string());
+            assert!(got.contains(&want), "{want:?} in {got:?}");
+        }
+        assert!(!got.iter().any(|(n, v)| n.starts_with("Referrer phone") && v == "209-555-0136"));
     }
 
     #[test]

@@ -386,6 +386,41 @@ pub(crate) fn contact_kind(piece: &str) -> Option<Contact> {
     }
 }
 
+/// A value that is a name followed by the ways to reach that person, run together in one cell
+/// ("Paloma Ficticia  (909) 555-0179  pficticia@x.example"): the name, and each phone and email
+/// after it. `None` unless at least one contact follows a name with no digits in it and nothing
+/// but contacts and separators follows the first contact.
+pub(crate) fn name_then_contacts(value: &str) -> Option<(String, Vec<(Contact, String)>)> {
+    static CONTACT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\(?\b\d{3}\)?[\s.-]?\d{3}[.-]\d{4}\b")
+            .expect("static regex")
+    });
+    let first = CONTACT.find(value)?;
+    let name = value
+        .get(..first.start())?
+        .trim()
+        .trim_end_matches([',', ';', '|', '-', '/', '('])
+        .trim();
+    if name.is_empty() || name.chars().any(|c| c.is_ascii_digit()) || name.contains('@') {
+        return None;
+    }
+    let mut contacts = Vec::new();
+    let mut end = first.start();
+    for m in CONTACT.find_iter(value) {
+        let gap = value.get(end..m.start())?;
+        if !gap.chars().all(|c| c.is_whitespace() || ",;|/-()".contains(c)) {
+            return None;
+        }
+        let kind = if m.as_str().contains('@') { Contact::Email } else { Contact::Phone };
+        contacts.push((kind, m.as_str().to_string()));
+        end = m.end();
+    }
+    let tail = value.get(end..)?;
+    tail.chars()
+        .all(|c| c.is_whitespace() || ",;|/-().".contains(c))
+        .then(|| (name.to_string(), contacts))
+}
+
 /// Whether a label names a field (a date, a phone, a name...) rather than a part of the form
 /// ("Member information", "Referring provider").
 pub(crate) fn names_a_field(label: &str) -> bool {
@@ -430,6 +465,24 @@ pub fn extract_bytes(bytes: &[u8], ft: FileType, limits: &Limits) -> Result<RawD
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_name_run_together_with_its_phone_and_email_is_split() {
+        let (name, contacts) =
+            name_then_contacts("Pat Example  (909) 555-0179  pexample@example.org").expect("split");
+        assert_eq!(name, "Pat Example");
+        assert_eq!(
+            contacts,
+            vec![
+                (Contact::Phone, "(909) 555-0179".to_string()),
+                (Contact::Email, "pexample@example.org".to_string())
+            ]
+        );
+        // Not a name followed by contacts: left whole.
+        assert_eq!(name_then_contacts("1120 W 7th St 555-0104 ext"), None);
+        assert_eq!(name_then_contacts("Call 909-555-0179 after 5 pm"), None);
+        assert_eq!(name_then_contacts("Pat Example"), None);
+    }
 
     /// Issue #8: a cut-off XLSX is an unreadable spreadsheet, not an unsupported type; an intact
     /// zip of other files stays a zip whatever it is named.

@@ -196,7 +196,7 @@ fn check_held_out(set: &str) -> Vec<String> {
     problems
 }
 
-/// The nine blind sets of issue #8 (`fixtures/blind3` to `blind11`): scored blind before
+/// The ten blind sets of issue #8 (`fixtures/blind3` to `blind12`): scored blind before
 /// any fix (docs/ACCURACY.md), then used to fix mechanisms. They are not all right, so this holds
 /// them at their measured level instead: a change that loses a referral outcome or more than a
 /// handful of fields fails here, and no referral may ask for a field its form holds more often
@@ -213,9 +213,10 @@ fn blind_sets_keep_their_measured_accuracy() {
         ("blind6", 37, 667, 0),
         ("blind7", 41, 745, 0),
         ("blind8", 36, 635, 0),
-        ("blind9", 37, 629, 0),
+        ("blind9", 37, 630, 0),
         ("blind10", 39, 615, 0),
-        ("blind11", 32, 655, 11),
+        ("blind11", 32, 656, 11),
+        ("blind12", 37, 671, 0),
     ];
     let mut report = Vec::new();
     for (set, min_outcomes, min_fields, max_asked) in floors {

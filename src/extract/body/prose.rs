@@ -202,6 +202,40 @@ pub(super) fn consent(lines: &[&str]) -> Vec<RawEntry> {
         .collect()
 }
 
+/// Who wrote a labelled body, when only its sentences say so ("My name is Pat Example and I am
+/// writing to refer my mother ... You can reach me at 209-555-0196"): their name, the phone and
+/// email given in sentences about them, and "family" when they refer a relative of theirs.
+pub(super) fn writer(lines: &[&str]) -> Vec<RawEntry> {
+    let text = lines.join(" ");
+    let entry = |label: &str, value: String| RawEntry {
+        name: format!("{label} (in the text)"),
+        alt: None,
+        section: None,
+        value: RawValue::Text(value),
+        confidence: None,
+    };
+    let mut out = Vec::new();
+    if let Some(c) = WRITER.captures(&text).and_then(|c| c.get(1))
+        && c.as_str().split_whitespace().count() >= 2
+        && !c.as_str().split_whitespace().any(|w| NOT_NAME.contains(&w))
+    {
+        out.push(entry("Referred by", c.as_str().to_string()));
+    }
+    for s in sentences(&text).iter().filter(|s| ABOUT_WRITER.is_match(s)) {
+        out.extend(PHONE.find_iter(s).map(|m| entry("Referrer phone", m.as_str().to_string())));
+        out.extend(EMAIL.find_iter(s).map(|m| entry("Referrer email", m.as_str().to_string())));
+    }
+    if RELATIVE.is_match(&text) {
+        out.push(entry("Referrer relationship", "Family member".into()));
+    }
+    out
+}
+
+/// "refer my mother", "for my husband", "my son's": the writer refers a relative.
+static RELATIVE: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)\b(?:refer(?:ring)?|for) my (?:mother|father|mom|dad|parent|son|daughter|child|wife|husband|spouse|sister|brother|grandmother|grandfather|grandson|granddaughter|aunt|uncle)\b")
+});
+
 /// "Yes" when the text says the member agreed, "No" when it says they did not.
 fn consent_answer(text: &str) -> Option<&'static str> {
     if CONSENT_YES.is_match(text) {

@@ -592,6 +592,27 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
             }) else {
                 continue;
             };
+            // "Enrolled in ECM: [ ] Yes  [X] No", "Referrer type: [ ] Medical  [X] CBO": the
+            // label asks, the ticks after it on the line answer — all of them, not the first.
+            if let Some(mut items) = split_ticks(&value).filter(|its| its.iter().any(|(_, c)| !c.is_empty())) {
+                for (cj, c) in line.cells.iter().enumerate().skip(ci + 1) {
+                    let Some(more) = split_ticks(&c.text).filter(|_| !is_used(&used, li, cj)) else {
+                        break;
+                    };
+                    items.extend(more);
+                    mark(&mut used, li, cj);
+                }
+                if items.iter().all(|(_, c)| is_yes_no(c)) {
+                    let answer = items.iter().find(|(t, _)| *t).map(|(_, c)| c.clone());
+                    emit(out, section, label, RawValue::Text(answer.unwrap_or_default()));
+                } else {
+                    let asked = Some(label);
+                    for (ticked, caption) in items.into_iter().filter(|(_, c)| !c.is_empty()) {
+                        emit(out, &asked, caption, RawValue::Checked(ticked));
+                    }
+                }
+                continue;
+            }
             if !value.is_empty() {
                 emit(out, section, label, RawValue::Text(value));
                 continue;

@@ -47,23 +47,27 @@ fn utf16(bytes: &[u8], unit: fn([u8; 2]) -> u16) -> String {
         .collect()
 }
 
-/// Picks `,`, `;` or tab: whichever occurs most, outside quotes, in the first few lines.
+/// Picks `,`, `;`, tab or `|` the way a reader would: the one that splits the first lines into
+/// the same number of cells on most lines, then the one that splits them most. A delimiter that
+/// only occurs inside a cell ("7;8" in a `|` file) splits few lines alike, so it loses to the
+/// one every line has.
 pub(crate) fn sniff_delimiter(text: &str) -> u8 {
-    let mut counts = [(b',', 0usize), (b';', 0), (b'\t', 0)];
+    const CANDIDATES: [u8; 4] = [b',', b';', b'\t', b'|'];
+    const LINES: usize = 10;
+    let mut per_line: Vec<[usize; 4]> = vec![[0; 4]];
     let mut quoted = false;
-    let mut lines = 0;
     for ch in text.chars().take(64 * 1024) {
         match ch {
             '"' => quoted = !quoted,
             '\n' if !quoted => {
-                lines += 1;
-                if lines >= 5 {
+                if per_line.len() >= LINES {
                     break;
                 }
+                per_line.push([0; 4]);
             }
-            ',' | ';' | '\t' if !quoted => {
-                for (d, n) in &mut counts {
-                    if u32::from(*d) == u32::from(ch) {
+            _ if !quoted => {
+                if let Some(i) = CANDIDATES.iter().position(|d| u32::from(*d) == u32::from(ch)) {
+                    if let Some(n) = per_line.last_mut().and_then(|l| l.get_mut(i)) {
                         *n += 1;
                     }
                 }
@@ -71,12 +75,26 @@ pub(crate) fn sniff_delimiter(text: &str) -> u8 {
             _ => {}
         }
     }
-    // Ties go to the comma (first in the list), so `max_by_key` must prefer earlier entries.
-    counts
-        .iter()
+    // Blank lines (a trailing newline, a gap) say nothing about the delimiter.
+    per_line.retain(|l| l.iter().any(|n| *n > 0));
+    let score = |i: usize| {
+        let counts: Vec<usize> = per_line.iter().map(|l| l.get(i).copied().unwrap_or(0)).collect();
+        // The most common non-zero count, and on how many lines it is the count.
+        let mut best = (0usize, 0usize);
+        for &c in counts.iter().filter(|c| **c > 0) {
+            let lines = counts.iter().filter(|n| **n == c).count();
+            if (lines, c) > best {
+                best = (lines, c);
+            }
+        }
+        best
+    };
+    // Ties go to the earlier candidate (the comma first), so `max_by_key` sees them reversed.
+    (0..CANDIDATES.len())
         .rev()
-        .max_by_key(|(_, n)| *n)
-        .map_or(b',', |(d, _)| *d)
+        .max_by_key(|i| score(*i))
+        .and_then(|i| CANDIDATES.get(i).copied())
+        .unwrap_or(b',')
 }
 
 /// Reads the file into a grid, counting cells against `limits.max_cells`.
@@ -139,6 +157,15 @@ mod tests {
         assert_eq!(sniff_delimiter("\"a;b;c;d\",x,y\n"), b',');
         assert_eq!(sniff_delimiter("a\tb\tc\n"), b'\t');
         assert_eq!(sniff_delimiter("just one cell\n"), b',');
+    }
+
+    #[test]
+    fn a_delimiter_inside_cells_loses_to_the_one_every_line_has() {
+        let pipes = "Date|Last|POF\n12/09/2026|Doe|8\n12/09/2026|Roe|7;8\n";
+        assert_eq!(sniff_delimiter(pipes), b'|');
+        // Commas inside unquoted address cells, semicolons between every cell.
+        let semis = "Name;Address;Phone\nA;1 Main St, Apt 2;555\nB;2 Oak Ave, Unit 3, Rear;555\n";
+        assert_eq!(sniff_delimiter(semis), b';');
     }
 
     #[test]

@@ -81,6 +81,11 @@ fn find_header(grid: &Grid, rows: &[Row<'_>]) -> Option<usize> {
         if row.cells.len() < 3 {
             continue; // a title row
         }
+        // "Referring agency: | Probation | Phone: | 562-... | Date submitted: | 12/10/2026":
+        // a sender block over the batch, not the header and not a reason to read a form.
+        if label_pairs(row).is_some() {
+            continue;
+        }
         if !is_header_row(row) {
             return None; // a wide row that is not a header: form rows
         }
@@ -134,6 +139,19 @@ fn find_header(grid: &Grid, rows: &[Row<'_>]) -> Option<usize> {
 fn above_table(rows: &[Row<'_>]) -> Vec<RawEntry> {
     let mut out = Vec::new();
     for row in rows {
+        if let Some(pairs) = label_pairs(row) {
+            out.extend(pairs.into_iter().map(|(label, value)| {
+                let name = label_name(label);
+                RawEntry {
+                    section: sender_section(&name),
+                    name,
+                    alt: None,
+                    value: value.clone(),
+                    confidence: None,
+                }
+            }));
+            continue;
+        }
         if let [(_, label), (_, value)] = row.cells.as_slice()
             && let Some(label) =
                 as_text(label).filter(|l| inline_pair(&RawValue::Text((*l).to_string())).is_none())
@@ -160,6 +178,28 @@ fn above_table(rows: &[Row<'_>]) -> Vec<RawEntry> {
             {
                 if let Some((name, value)) = inline_pair(&RawValue::Text(piece.to_string())) {
                     last_label = Some(name.clone());
+                    // "Referring CHW: Paloma Ficticia  (909) 555-0179  p@x.example": the
+                    // person, then their phone and email, as the label's own entries.
+                    if let Some((person, contacts)) = crate::extract::name_then_contacts(&value) {
+                        let section = sender_section(&name).or_else(|| Some(name.clone()));
+                        out.push(RawEntry {
+                            section: sender_section(&name),
+                            name,
+                            alt: None,
+                            value: RawValue::Text(person),
+                            confidence: None,
+                        });
+                        for (kind, piece) in contacts {
+                            out.push(RawEntry {
+                                name: if kind == Contact::Email { "Email" } else { "Phone" }.to_string(),
+                                alt: None,
+                                section: section.clone(),
+                                value: RawValue::Text(piece),
+                                confidence: None,
+                            });
+                        }
+                        continue;
+                    }
                     out.push(RawEntry {
                         section: sender_section(&name),
                         name,
@@ -186,6 +226,25 @@ fn above_table(rows: &[Row<'_>]) -> Vec<RawEntry> {
         }
     }
     out
+}
+
+/// A row of two or more `Label: | value` pairs side by side, each label a colon label and each
+/// value right after its label; a label may be left blank at the row's end.
+fn label_pairs<'r, 'a>(row: &'r Row<'a>) -> Option<Vec<(&'a str, &'a RawValue)>> {
+    let mut pairs = Vec::new();
+    let mut cells = row.cells.iter().peekable();
+    while let Some((_, v)) = cells.next() {
+        let label = as_text(v).filter(|_| is_colon_label(v))?;
+        match cells.peek() {
+            Some((_, value)) if !is_colon_label(value) && tick_value(value).is_none() => {
+                pairs.push((label, *value));
+                cells.next();
+            }
+            Some(_) => return None,
+            None => {}
+        }
+    }
+    (pairs.len() >= 2).then_some(pairs)
 }
 
 /// A title line above a batch of members speaks for the sender: "Contact: Pat Sample | 209-555-
@@ -1161,6 +1220,86 @@ mod tests {
             got.contains(&("Email".into(), "pexample@example.org".into())),
             "{got:?}"
         );
+    }
+
+    #[test]
+    fn class8_label_value_pairs_side_by_side_over_a_batch_are_the_senders() {
+        let g = grid(&[
+            ((0, 0), t("Probation Department - Reentry Unit")),
+            ((2, 0), t("Referring agency:")),
+            ((2, 2), t("Example County Probation")),
+            ((2, 4), t("Phone:")),
+            ((2, 5), t("562-555-0150")),
+            ((3, 0), t("Contact:")),
+            ((3, 2), t("Pat Example")),
+            ((3, 4), t("Email:")),
+            ((3, 5), t("pexample@example.org")),
+            ((5, 0), t("Last\nName")),
+            ((5, 1), t("First\nName")),
+            ((5, 2), t("Medi-Cal\nCIN")),
+            ((6, 0), t("Sample")),
+            ((6, 1), t("Jane")),
+            ((6, 2), t("98811223Q")),
+            ((7, 0), t("Demo")),
+            ((7, 1), t("John")),
+            ((7, 2), t("98811224R")),
+        ]);
+        let SheetLayout::Table(records) = read_sheet(&g) else {
+            panic!("a table, not a form");
+        };
+        assert_eq!(records.len(), 2);
+        let got: Vec<(Option<String>, String, String)> = records
+            .get(1)
+            .map(|r| {
+                r.entries
+                    .iter()
+                    .map(|e| (e.section.clone(), e.name.clone(), e.value.as_text()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let by = Some("Submitted by".to_string());
+        for want in [
+            (by.clone(), "Contact", "Pat Example"),
+            (by.clone(), "Referring agency", "Example County Probation"),
+            (by.clone(), "Phone", "562-555-0150"),
+            (None, "Last Name", "Demo"),
+        ] {
+            let want = (want.0, want.1.to_string(), want.2.to_string());
+            assert!(got.contains(&want), "{want:?} in {got:?}");
+        }
+    }
+
+    #[test]
+    fn class8_a_title_line_with_a_name_then_its_phone_and_email_run_together() {
+        let g = grid(&[
+            ((0, 0), t("Referring CHW: Pat Example  (909) 555-0179  pexample@example.org")),
+            ((1, 0), t("Member Name")),
+            ((1, 1), t("DOB")),
+            ((1, 2), t("CIN")),
+            ((2, 0), t("Sample, Jane")),
+            ((2, 1), t("04/02/1979")),
+            ((2, 2), t("98811223Q")),
+        ]);
+        let SheetLayout::Table(records) = read_sheet(&g) else {
+            panic!("a table");
+        };
+        let got: Vec<(String, String)> = records
+            .first()
+            .map(|r| {
+                r.entries
+                    .iter()
+                    .map(|e| (e.name.clone(), e.value.as_text()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        for want in [
+            ("Referring CHW", "Pat Example"),
+            ("Phone", "(909) 555-0179"),
+            ("Email", "pexample@example.org"),
+        ] {
+            let want = (want.0.to_string(), want.1.to_string());
+            assert!(got.contains(&want), "{want:?} in {got:?}");
+        }
     }
 
     #[test]

@@ -363,3 +363,27 @@ fn class7_numbered_headings_blank_marks_and_paragraphs() {
         "{got:?}"
     );
 }
+
+#[test]
+fn class7_every_tick_after_a_label_answers_it_not_only_the_first() {
+    let got = entries(vec![
+        run(72.0, 700.0, "Enrolled in ECM: [ ] Yes"),
+        run(200.0, 700.0, "[X] No"),
+        run(72.0, 680.0, "Referrer type: [ ] Medical"),
+        run(220.0, 680.0, "[X] Community-based organization"),
+        run(420.0, 680.0, "[ ] Family"),
+    ]);
+    assert_eq!(
+        got,
+        vec![
+            (None, "Enrolled in ECM".into(), t("No")),
+            (Some("Referrer type".into()), "Medical".into(), RawValue::Checked(false)),
+            (
+                Some("Referrer type".into()),
+                "Community-based organization".into(),
+                RawValue::Checked(true)
+            ),
+            (Some("Referrer type".into()), "Family".into(), RawValue::Checked(false)),
+        ]
+    );
+}
