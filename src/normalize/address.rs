@@ -298,6 +298,14 @@ mod tests {
     }
 
     #[test]
+    fn class7_a_line_break_ends_a_street_without_a_street_type() {
+        let got = split_address("1901 Alameda de las Pulgas\nSan Mateo, CA 94403");
+        assert_eq!(got.street.as_deref(), Some("1901 Alameda de las Pulgas"));
+        assert_eq!(got.city.as_deref(), Some("San Mateo"));
+        assert_eq!(got.zip.as_deref(), Some("94403"));
+    }
+
+    #[test]
     fn anything_else_is_all_street() {
         let cases = [
             "123 Main St Apt 4",

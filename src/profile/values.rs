@@ -88,11 +88,12 @@ impl<'a> Accumulator<'a> {
                 }
             }
             Target::MemberAddressLine => {
-                if let Some(line) = text_of(v)
-                    .and_then(|t| nz::clean_text(&t))
-                    .filter(|t| !nz::no_address(t))
+                // Split the value as written: a line break between street and city says where
+                // one ends ("1901 Alameda de las Pulgas\nSan Mateo, CA 94403").
+                if let Some(raw) = text_of(v)
+                    && nz::clean_text(&raw).is_some_and(|t| !nz::no_address(&t))
                 {
-                    let parts = nz::split_address(&line);
+                    let parts = nz::split_address(&raw);
                     if let Some(s) = parts.street {
                         self.set_str(FieldKey::MemberAddress, Ok(Some(s)));
                     }
@@ -266,11 +267,12 @@ impl<'a> Accumulator<'a> {
                 }
             }
             K::MemberAddress => {
-                if let Some(line) = text_of(v)
-                    .and_then(|t| nz::clean_text(&t))
-                    .filter(|t| !nz::no_address(t))
+                // Split the value as written: a line break between street and city says where
+                // one ends ("1901 Alameda de las Pulgas\nSan Mateo, CA 94403").
+                if let Some(raw) = text_of(v)
+                    && let Some(line) = nz::clean_text(&raw).filter(|t| !nz::no_address(t))
                 {
-                    let parts = nz::split_address(&line);
+                    let parts = nz::split_address(&raw);
                     self.set_str(key, Ok(parts.street.or(Some(line))));
                     if let Some(c) = parts.city {
                         self.set_str(K::MemberCity, Ok(Some(c)));
