@@ -87,9 +87,32 @@ fn is_placeholder(s: &str) -> bool {
         return true;
     }
     let lower = s.to_lowercase();
+    // A stand-in may carry its excuse: "not available - card lost", "unknown (will send)".
+    let head = lower
+        .split([',', ';', '(', '\u{2013}', '\u{2014}'])
+        .next()
+        .unwrap_or_default()
+        .split(" - ")
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .trim_end_matches('.');
     matches!(
-        lower.trim_end_matches('.'),
-        "n/a" | "na" | "n.a" | "none" | "unknown" | "unk" | "null" | "nil" | "not applicable"
+        head,
+        "n/a"
+            | "na"
+            | "n.a"
+            | "none"
+            | "unknown"
+            | "unk"
+            | "null"
+            | "nil"
+            | "not applicable"
+            | "not available"
+            | "unavailable"
+            | "not known"
+            | "pending"
+            | "tbd"
     )
 }
 

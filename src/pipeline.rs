@@ -319,7 +319,9 @@ pub fn extract(raw: &[u8], cfg: &Config, today: NaiveDate, inbox_region: Option<
             reasons.push(Reason::UnclassifiedSubject);
         }
         reasons.extend(attachment_reasons(&errors));
-        if reasons.iter().all(|r| *r == Reason::UnclassifiedSubject) {
+        // A referral without its form: the subject names a program and nothing holds it. Mail
+        // that names no program and carries nothing is simply unclassified (SPEC §3).
+        if reasons.is_empty() {
             reasons.push(Reason::NoFormFound);
         }
         let d = review(inbox_region, &subject_programs, reasons, documents, class.rule);

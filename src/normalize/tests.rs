@@ -42,9 +42,17 @@ fn clean_text_drops_placeholders() {
         "...",
         "?",
         "not applicable",
+        "not available - card lost",
+        "Unknown (will send)",
+        "Pending, applied 11/02",
     ] {
         assert_eq!(clean_text(input), None, "{input:?}");
     }
+    // A value that merely starts with such a word is a value.
+    assert_eq!(
+        clean_text("Pending discharge from hospital, needs housing").as_deref(),
+        Some("Pending discharge from hospital, needs housing")
+    );
 }
 
 #[test]
