@@ -7,6 +7,7 @@
 //! Invariant: a message's row, its referrals, its outbox rows and its audit event are written in
 //! one transaction ([`Store::commit_message`]). Nothing is sent before that commit.
 
+mod batch;
 mod decisions;
 mod instances;
 mod lookups;
@@ -28,6 +29,8 @@ use anyhow::{Context as _, Result};
 use base64::Engine as _;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Row};
+
+use batch::{Batch, Val};
 
 /// A connection pool to the store.
 #[derive(Clone, Debug)]
@@ -330,6 +333,21 @@ impl Store {
         })
     }
 
+    /// A transaction whose commit is durable before it returns: on SQLite `FULL` is set in the
+    /// same round trip as `BEGIN` (the caller sets it back with [`Store::set_durable`] after the
+    /// commit); PostgreSQL commits are always durable.
+    async fn begin_durable<'c>(
+        &self,
+        conn: &'c mut sqlx::pool::PoolConnection<sqlx::Any>,
+    ) -> Result<sqlx::Transaction<'c, sqlx::Any>> {
+        let tx = if self.kind == Backend::Sqlite {
+            sqlx::Connection::begin_with(&mut **conn, "PRAGMA synchronous = FULL; BEGIN").await
+        } else {
+            sqlx::Connection::begin(&mut **conn).await
+        };
+        tx.context("starting a transaction")
+    }
+
     /// SQLite: whether commits on `conn` are fsync'd before they return (`FULL`) or only written
     /// to the log (`NORMAL`, the default; see [`Store::open`]). PostgreSQL commits are always
     /// durable. SQLite refuses the change inside a transaction, so it is made before `BEGIN`.
@@ -405,74 +423,78 @@ impl Store {
     ) -> Result<Committed> {
         // Encoded before the transaction: SQLite has one writer, and the sender waits for it.
         let raw = base64::engine::general_purpose::STANDARD.encode(msg.raw);
-        let mut conn = self.pool.acquire().await.context("starting a transaction")?;
-        self.set_durable(&mut conn, true).await?;
-        let mut tx = sqlx::Connection::begin(&mut *conn)
-            .await
-            .context("starting a transaction")?;
-        if let Some(lease) = msg.imap.as_ref().and_then(|r| r.lease.as_ref()) {
-            instances::check_lease(&mut tx, lease).await?;
-        }
         let id = new_id();
         let now = now_ms();
-        sqlx::query(
+        // Every row as one batch (one round trip on SQLite, see `batch`), built before the
+        // transaction opens.
+        let mut rows = Batch::new(self.kind);
+        rows.push(
             "INSERT INTO messages (id, content_hash, mailbox, uidvalidity, uid, rfc_message_id, inbox_region,
                 received_ms, disposition, programs, reasons, summary, raw)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-        )
-        .bind(&id)
-        .bind(msg.content_hash)
-        .bind(msg.mailbox)
-        .bind(msg.uidvalidity)
-        .bind(msg.uid)
-        .bind(msg.rfc_message_id)
-        .bind(msg.inbox_region)
-        .bind(now)
-        .bind(msg.disposition.code())
-        .bind(&msg.programs_json)
-        .bind(&msg.reasons_json)
-        .bind(&msg.summary_json)
-        .bind(raw)
-        .execute(&mut *tx)
-        .await
-        .context("storing the message")?;
+            vec![
+                Val::from(&id),
+                msg.content_hash.into(),
+                msg.mailbox.into(),
+                msg.uidvalidity.into(),
+                msg.uid.into(),
+                msg.rfc_message_id.into(),
+                msg.inbox_region.into(),
+                now.into(),
+                msg.disposition.code().into(),
+                Val::from(msg.programs_json),
+                Val::from(msg.reasons_json),
+                Val::from(msg.summary_json),
+                raw.into(),
+            ],
+        );
         for r in &referrals {
-            sqlx::query(
+            rows.push(
                 "INSERT INTO referrals (id, message_id, reference, program, region, outcome, reasons, fields,
                     member_cin, created_ms)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-            )
-            .bind(new_id())
-            .bind(&id)
-            .bind(&r.reference)
-            .bind(&r.program)
-            .bind(r.region.as_deref())
-            .bind(&r.outcome)
-            .bind(&r.reasons_json)
-            .bind(&r.fields_json)
-            .bind(r.member_cin.as_deref())
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .context("storing a referral")?;
+                vec![
+                    new_id().into(),
+                    Val::from(&id),
+                    Val::from(&r.reference),
+                    Val::from(&r.program),
+                    r.region.as_deref().into(),
+                    Val::from(&r.outcome),
+                    Val::from(&r.reasons_json),
+                    Val::from(&r.fields_json),
+                    r.member_cin.as_deref().into(),
+                    now.into(),
+                ],
+            );
         }
-        let mut outbox_ids = Vec::new();
-        for o in &outbox {
-            outbox_ids.push(insert_outbox(&mut tx, &id, o, now).await?);
+        let emails = outbox.len();
+        let mut outbox_ids = Vec::with_capacity(emails);
+        for o in outbox {
+            outbox_ids.push(push_outbox(&mut rows, &id, o, now));
         }
         let detail = serde_json::json!({
             "disposition": msg.disposition.code(),
             "referrals": referrals.len(),
-            "emails": outbox.len(),
+            "emails": emails,
         });
-        insert_event(&mut tx, Some(&id), EventKind::Processed, &detail.to_string()).await?;
-        for e in &msg.events {
-            insert_event(&mut tx, Some(&id), e.kind, &e.detail).await?;
+        push_event(&mut rows, Some(&id), EventKind::Processed, detail.to_string());
+        for e in msg.events {
+            push_event(&mut rows, Some(&id), e.kind, e.detail);
         }
-        safety::upsert_suppressions(&mut tx, &id, &msg.suppressions).await?;
         if let Some(r) = &msg.imap {
-            note_uid(&mut tx, r, &id).await?;
+            push_note_uid(&mut rows, r, &id, now);
         }
+        let mut conn = self.pool.acquire().await.context("starting a transaction")?;
+        let mut tx = self.begin_durable(&mut conn).await?;
+        if let Some(lease) = msg.imap.as_ref().and_then(|r| r.lease.as_ref()) {
+            instances::check_lease(&mut tx, lease).await?;
+        }
+        rows.execute(
+            &mut tx,
+            "storing the message, its referrals, emails and audit events",
+        )
+        .await?;
+        safety::upsert_suppressions(&mut tx, &id, &msg.suppressions).await?;
         tx.commit().await.context("committing the message")?;
         self.ecm_log.record(referrals.iter().filter_map(|r| {
             let open = r.program == "ecm" && matches!(r.outcome.as_str(), "accepted" | "screened_out");
@@ -786,39 +808,126 @@ fn placeholders(first: usize, count: usize) -> String {
         .join(", ")
 }
 
+/// Records a UID as looked at.
+const UID_INSERT: &str =
+    "INSERT INTO mailbox_uids (mailbox, uidvalidity, uid, message_id, folder, created_ms)
+     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (mailbox, uidvalidity, uid) DO NOTHING";
+
+/// Advances the mailbox cursor, never backwards within one UIDVALIDITY.
+const CURSOR_ADVANCE: &str = "INSERT INTO mailbox_cursors (mailbox, uidvalidity, last_uid, updated_ms)
+     VALUES ($1, $2, $3, $4)
+     ON CONFLICT (mailbox) DO UPDATE SET
+       last_uid = CASE WHEN mailbox_cursors.uidvalidity = excluded.uidvalidity
+                        AND mailbox_cursors.last_uid > excluded.last_uid
+                   THEN mailbox_cursors.last_uid ELSE excluded.last_uid END,
+       uidvalidity = excluded.uidvalidity,
+       updated_ms = excluded.updated_ms";
+
+/// Queues one outbox row.
+const OUTBOX_INSERT: &str =
+    "INSERT INTO outbox (id, message_id, kind, recipient, reference, eml, status, attempts,
+        next_attempt_ms, created_ms, sent_ms)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10)";
+
+/// Writes one audit event.
+const EVENT_INSERT: &str =
+    "INSERT INTO events (id, message_id, at_ms, kind, detail) VALUES ($1, $2, $3, $4, $5)";
+
+/// An outbox row's attempts and `sent_ms` as inserted: a row written `sent` (to a file) counts as
+/// delivered on its one attempt, as `mark_sent` records a delivery.
+fn outbox_attempts(status: OutboxStatus, now: i64) -> (i64, Option<i64>) {
+    match status {
+        OutboxStatus::Sent => (1, Some(now)),
+        OutboxStatus::Pending | OutboxStatus::Discarded | OutboxStatus::Failed | OutboxStatus::Withheld => {
+            (0, None)
+        }
+    }
+}
+
+/// [`note_uid`]'s two statements, added to a batch.
+fn push_note_uid(rows: &mut Batch, r: &ImapRef, message_id: &str, now: i64) {
+    rows.push(
+        UID_INSERT,
+        vec![
+            Val::from(&r.mailbox),
+            r.uidvalidity.into(),
+            r.uid.into(),
+            message_id.into(),
+            Val::from(&r.folder),
+            now.into(),
+        ],
+    );
+    rows.push(
+        CURSOR_ADVANCE,
+        vec![
+            Val::from(&r.mailbox),
+            r.uidvalidity.into(),
+            r.uid.into(),
+            now.into(),
+        ],
+    );
+}
+
+/// [`insert_outbox`] added to a batch; returns the row's id.
+fn push_outbox(rows: &mut Batch, message_id: &str, o: NewOutbox, now: i64) -> String {
+    let oid = new_id();
+    let (attempts, sent_ms) = outbox_attempts(o.status, now);
+    // Composed mail is ASCII (7-bit transfer encodings): no copy is made to check that.
+    let eml = String::from_utf8(o.eml).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    rows.push(
+        OUTBOX_INSERT,
+        vec![
+            Val::from(&oid),
+            message_id.into(),
+            o.kind.code().into(),
+            o.recipient.into(),
+            o.reference.into(),
+            eml.into(),
+            o.status.code().into(),
+            attempts.into(),
+            now.into(),
+            sent_ms.into(),
+        ],
+    );
+    oid
+}
+
+/// [`insert_event`] added to a batch.
+fn push_event(rows: &mut Batch, message_id: Option<&str>, kind: EventKind, detail: String) {
+    rows.push(
+        EVENT_INSERT,
+        vec![
+            new_id().into(),
+            message_id.into(),
+            now_ms().into(),
+            kind.code().into(),
+            detail.into(),
+        ],
+    );
+}
+
 /// Records a UID as looked at and advances the mailbox cursor (never backwards within one
 /// UIDVALIDITY).
 async fn note_uid(tx: &mut sqlx::Transaction<'_, sqlx::Any>, r: &ImapRef, message_id: &str) -> Result<()> {
     let now = now_ms();
-    sqlx::query(
-        "INSERT INTO mailbox_uids (mailbox, uidvalidity, uid, message_id, folder, created_ms)
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (mailbox, uidvalidity, uid) DO NOTHING",
-    )
-    .bind(&r.mailbox)
-    .bind(r.uidvalidity)
-    .bind(r.uid)
-    .bind(message_id)
-    .bind(&r.folder)
-    .bind(now)
-    .execute(&mut **tx)
-    .await
-    .context("recording the UID")?;
-    sqlx::query(
-        "INSERT INTO mailbox_cursors (mailbox, uidvalidity, last_uid, updated_ms) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (mailbox) DO UPDATE SET
-           last_uid = CASE WHEN mailbox_cursors.uidvalidity = excluded.uidvalidity
-                            AND mailbox_cursors.last_uid > excluded.last_uid
-                       THEN mailbox_cursors.last_uid ELSE excluded.last_uid END,
-           uidvalidity = excluded.uidvalidity,
-           updated_ms = excluded.updated_ms",
-    )
-    .bind(&r.mailbox)
-    .bind(r.uidvalidity)
-    .bind(r.uid)
-    .bind(now)
-    .execute(&mut **tx)
-    .await
-    .context("advancing the mailbox cursor")?;
+    sqlx::query(UID_INSERT)
+        .bind(&r.mailbox)
+        .bind(r.uidvalidity)
+        .bind(r.uid)
+        .bind(message_id)
+        .bind(&r.folder)
+        .bind(now)
+        .execute(&mut **tx)
+        .await
+        .context("recording the UID")?;
+    sqlx::query(CURSOR_ADVANCE)
+        .bind(&r.mailbox)
+        .bind(r.uidvalidity)
+        .bind(r.uid)
+        .bind(now)
+        .execute(&mut **tx)
+        .await
+        .context("advancing the mailbox cursor")?;
     Ok(())
 }
 
@@ -844,32 +953,21 @@ async fn insert_outbox(
     now: i64,
 ) -> Result<String> {
     let oid = new_id();
-    // A row written `sent` (to a file) counts as delivered on its one attempt, as `mark_sent`
-    // records a delivery.
-    let (attempts, sent_ms) = match o.status {
-        OutboxStatus::Sent => (1_i64, Some(now)),
-        OutboxStatus::Pending | OutboxStatus::Discarded | OutboxStatus::Failed | OutboxStatus::Withheld => {
-            (0, None)
-        }
-    };
-    sqlx::query(
-        "INSERT INTO outbox (id, message_id, kind, recipient, reference, eml, status, attempts,
-            next_attempt_ms, created_ms, sent_ms)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10)",
-    )
-    .bind(&oid)
-    .bind(message_id)
-    .bind(o.kind.code())
-    .bind(&o.recipient)
-    .bind(&o.reference)
-    .bind(String::from_utf8_lossy(&o.eml).into_owned())
-    .bind(o.status.code())
-    .bind(attempts)
-    .bind(now)
-    .bind(sent_ms)
-    .execute(&mut **tx)
-    .await
-    .context("queueing an email")?;
+    let (attempts, sent_ms) = outbox_attempts(o.status, now);
+    sqlx::query(OUTBOX_INSERT)
+        .bind(&oid)
+        .bind(message_id)
+        .bind(o.kind.code())
+        .bind(&o.recipient)
+        .bind(&o.reference)
+        .bind(String::from_utf8_lossy(&o.eml).into_owned())
+        .bind(o.status.code())
+        .bind(attempts)
+        .bind(now)
+        .bind(sent_ms)
+        .execute(&mut **tx)
+        .await
+        .context("queueing an email")?;
     Ok(oid)
 }
 
@@ -879,7 +977,7 @@ async fn insert_event(
     kind: EventKind,
     detail: &str,
 ) -> Result<()> {
-    sqlx::query("INSERT INTO events (id, message_id, at_ms, kind, detail) VALUES ($1, $2, $3, $4, $5)")
+    sqlx::query(EVENT_INSERT)
         .bind(new_id())
         .bind(message_id)
         .bind(now_ms())
