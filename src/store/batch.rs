@@ -90,6 +90,14 @@ impl Batch {
         }
     }
 
+    /// SQLite only: puts `before` and `after` (statements without values) around the batch, in
+    /// the same query.
+    pub(super) fn wrap(&mut self, before: &str, after: &str) {
+        if let (Backend::Sqlite, Some((text, _))) = (self.backend, self.statements.first_mut()) {
+            *text = format!("{before};\n{text};\n{after}");
+        }
+    }
+
     /// Runs the statements on `conn` (inside the caller's transaction); `what` names them in an
     /// error.
     pub(super) async fn execute(self, conn: &mut sqlx::AnyConnection, what: &'static str) -> Result<()> {

@@ -288,7 +288,11 @@ impl Store {
             check_url(url)?;
             (Backend::Postgres, url.to_string())
         };
-        let mut options = AnyPoolOptions::new().max_connections(if kind == Backend::Sqlite { 1 } else { 4 });
+        // SQLite: no ping before each use. The connection is a thread in this process, not a socket
+        // that can drop; each ping was a round trip to that thread, and one before every query.
+        let mut options = AnyPoolOptions::new()
+            .max_connections(if kind == Backend::Sqlite { 1 } else { 4 })
+            .test_before_acquire(kind != Backend::Sqlite);
         if kind == Backend::Sqlite {
             // Set on every connection the pool opens (a reconnect must not lose them). WAL keeps
             // readers (explain, status) out of the writer's way. `NORMAL` durability by default:
@@ -333,19 +337,43 @@ impl Store {
         })
     }
 
-    /// A transaction whose commit is durable before it returns: on SQLite `FULL` is set in the
-    /// same round trip as `BEGIN` (the caller sets it back with [`Store::set_durable`] after the
-    /// commit); PostgreSQL commits are always durable.
-    async fn begin_durable<'c>(
-        &self,
-        conn: &'c mut sqlx::pool::PoolConnection<sqlx::Any>,
-    ) -> Result<sqlx::Transaction<'c, sqlx::Any>> {
-        let tx = if self.kind == Backend::Sqlite {
-            sqlx::Connection::begin_with(&mut **conn, "PRAGMA synchronous = FULL; BEGIN").await
-        } else {
-            sqlx::Connection::begin(&mut **conn).await
-        };
-        tx.context("starting a transaction")
+    /// Runs `rows` as one transaction whose commit is durable before this returns (on SQLite,
+    /// `synchronous = FULL` for this commit only, see [`Store::open`]); refused with [`LeaseLost`]
+    /// when `lease` is no longer held.
+    ///
+    /// On SQLite (one instance, no leases) the whole transaction is one query — the pragma,
+    /// `BEGIN`, the rows, `COMMIT`, the pragma back to `NORMAL` — so one round trip to the driver's
+    /// thread instead of one per statement. When a statement fails, what ran before it is rolled
+    /// back here. The query runs in a task of its own: were the caller's future dropped halfway,
+    /// the driver would stop between two statements with the transaction open.
+    async fn commit_durable(&self, mut rows: Batch, lease: Option<&Lease>, what: &'static str) -> Result<()> {
+        if self.kind == Backend::Sqlite {
+            rows.wrap(
+                "PRAGMA synchronous = FULL; BEGIN",
+                "COMMIT; PRAGMA synchronous = NORMAL",
+            );
+            let pool = self.pool.clone();
+            return tokio::spawn(async move {
+                let mut conn = pool.acquire().await.context("starting a transaction")?;
+                let done = rows.execute(&mut conn, what).await;
+                if done.is_err() {
+                    // Nothing to roll back when BEGIN itself failed: that error is expected.
+                    let _ = sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await;
+                    let _ = sqlx::raw_sql("PRAGMA synchronous = NORMAL")
+                        .execute(&mut *conn)
+                        .await;
+                }
+                done
+            })
+            .await
+            .context("the commit task stopped")?;
+        }
+        let mut tx = self.pool.begin().await.context("starting a transaction")?;
+        if let Some(lease) = lease {
+            instances::check_lease(&mut tx, lease).await?;
+        }
+        rows.execute(&mut tx, what).await?;
+        tx.commit().await.context("committing the message")
     }
 
     /// SQLite: whether commits on `conn` are fsync'd before they return (`FULL`) or only written
@@ -484,25 +512,18 @@ impl Store {
         if let Some(r) = &msg.imap {
             push_note_uid(&mut rows, r, &id, now);
         }
-        let mut conn = self.pool.acquire().await.context("starting a transaction")?;
-        let mut tx = self.begin_durable(&mut conn).await?;
-        if let Some(lease) = msg.imap.as_ref().and_then(|r| r.lease.as_ref()) {
-            instances::check_lease(&mut tx, lease).await?;
-        }
-        rows.execute(
-            &mut tx,
+        safety::push_suppressions(&mut rows, &id, &msg.suppressions, now);
+        let lease = msg.imap.as_ref().and_then(|r| r.lease.as_ref());
+        self.commit_durable(
+            rows,
+            lease,
             "storing the message, its referrals, emails and audit events",
         )
         .await?;
-        safety::upsert_suppressions(&mut tx, &id, &msg.suppressions).await?;
-        tx.commit().await.context("committing the message")?;
         self.ecm_log.record(referrals.iter().filter_map(|r| {
             let open = r.program == "ecm" && matches!(r.outcome.as_str(), "accepted" | "screened_out");
             r.member_cin.as_deref().filter(|_| open)
         }));
-        // Back to the default only after a commit: a connection left FULL by an error is merely
-        // slower, never less safe.
-        self.set_durable(&mut conn, false).await?;
         Ok(Committed {
             message_id: id,
             outbox_ids,
@@ -1014,4 +1035,117 @@ fn prepare_sqlite_file(path: &Path) -> Result<std::path::PathBuf> {
 /// A stored code read back as its type; a value the code does not know is an error naming it.
 fn parse_code<T: std::str::FromStr<Err = String>>(s: String) -> Result<T> {
     s.parse().map_err(|e: String| anyhow::anyhow!(e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Disposition;
+
+    fn message<'a>(hash: &'a str, imap: Option<ImapRef>) -> NewMessage<'a> {
+        NewMessage {
+            content_hash: hash,
+            mailbox: "test/INBOX",
+            uidvalidity: imap.as_ref().map(|r| r.uidvalidity),
+            uid: imap.as_ref().map(|r| r.uid),
+            rfc_message_id: None,
+            inbox_region: "ncal",
+            disposition: Disposition::Referral,
+            programs_json: "[\"ecm\"]".into(),
+            reasons_json: "[]".into(),
+            summary_json: "{}".into(),
+            raw: b"raw message",
+            imap,
+            events: Vec::new(),
+            suppressions: Vec::new(),
+        }
+    }
+
+    fn referral(reference: &str) -> NewReferral {
+        NewReferral {
+            reference: reference.into(),
+            program: "ecm".into(),
+            region: Some("ncal".into()),
+            outcome: "accepted".into(),
+            reasons_json: "[]".into(),
+            fields_json: "{}".into(),
+            member_cin: None,
+        }
+    }
+
+    fn uid(uid: i64) -> Option<ImapRef> {
+        Some(ImapRef {
+            mailbox: "test/INBOX".into(),
+            uidvalidity: 7,
+            uid,
+            folder: "Accepted".into(),
+            lease: None,
+        })
+    }
+
+    async fn synchronous(store: &Store) -> i64 {
+        sqlx::query_scalar("PRAGMA synchronous")
+            .fetch_one(store.pool())
+            .await
+            .expect("pragma")
+    }
+
+    /// SQLite runs a message's commit as one query (pragma, BEGIN, rows, COMMIT, pragma). A
+    /// statement failing halfway (here the second referral's duplicate reference, after the
+    /// message and the first referral were inserted) leaves nothing of the message, the
+    /// connection out of the transaction and back at `NORMAL`, and the next message commits.
+    #[tokio::test]
+    async fn a_commit_failing_halfway_leaves_nothing_and_the_next_one_commits() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let url = format!("sqlite://{}", dir.path().join("s.db").display());
+        let store = Store::open(&url).await.expect("store");
+        let same = "ECM-NCAL-2026-000001";
+        let err = store
+            .commit_message(
+                message("h1", uid(1)),
+                vec![referral(same), referral(same)],
+                Vec::new(),
+            )
+            .await
+            .expect_err("two referrals under one reference");
+        assert!(format!("{err:#}").contains("UNIQUE"), "{err:#}");
+        for table in ["messages", "referrals", "events"] {
+            assert_eq!(store.count(table).await.expect("count"), 0, "{table}");
+        }
+        assert_eq!(store.cursor("test/INBOX").await.expect("cursor"), None);
+        assert_eq!(synchronous(&store).await, 1, "NORMAL after a failed commit");
+        store
+            .commit_message(message("h2", uid(2)), vec![referral(same)], Vec::new())
+            .await
+            .expect("the next message commits");
+        assert_eq!(store.count("messages").await.expect("count"), 1);
+        assert_eq!(store.count("referrals").await.expect("count"), 1);
+        assert_eq!(store.count("events").await.expect("count"), 1);
+        assert_eq!(store.cursor("test/INBOX").await.expect("cursor"), Some((7, 2)));
+        assert_eq!(synchronous(&store).await, 1, "NORMAL after a commit");
+    }
+
+    /// A commit whose caller stops waiting once it has started (a shutdown, a lost lease) still
+    /// ends whole, committed or not, and never leaves the transaction open for the next one.
+    #[tokio::test]
+    async fn a_commit_abandoned_by_its_caller_leaves_the_store_usable() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let url = format!("sqlite://{}", dir.path().join("s.db").display());
+        let store = Store::open(&url).await.expect("store");
+        let abandoned = tokio::time::timeout(
+            std::time::Duration::ZERO,
+            store.commit_message(message("h1", uid(1)), vec![referral("ECM-1")], Vec::new()),
+        )
+        .await;
+        assert!(abandoned.is_err(), "the commit was still running");
+        store
+            .commit_message(message("h2", uid(2)), vec![referral("ECM-2")], Vec::new())
+            .await
+            .expect("the next message commits");
+        let messages = store.count("messages").await.expect("count");
+        assert!(messages == 1 || messages == 2, "{messages}");
+        assert_eq!(store.count("referrals").await.expect("count"), messages);
+        assert_eq!(store.count("events").await.expect("count"), messages);
+        assert_eq!(synchronous(&store).await, 1);
+    }
 }
