@@ -6,6 +6,9 @@
 //!
 //! Invariant: a message's row, its referrals, its outbox rows and its audit event are written in
 //! one transaction ([`Store::commit_message`]). Nothing is sent before that commit.
+//!
+//! On SQLite that transaction is one query (the statements of `store::batch` joined, with the pragma
+//! that makes its commit durable): each statement was a round trip to sqlx's SQLite thread.
 
 mod batch;
 mod decisions;
