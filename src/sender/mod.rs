@@ -310,8 +310,10 @@ impl Sender {
             }
             stall_pause = Duration::from_secs(1);
             let pause = match round {
-                // Something was due: look again at once, more may be waiting.
-                Ok(n) if n > 0 => continue,
+                // A full round: look again at once, more are likely waiting. After a smaller
+                // one the next due time says whether anything is (a row committed meanwhile also
+                // left a wake): the outbox query that would have found nothing is saved.
+                Ok(n) if n >= BATCH as usize => continue,
                 Ok(_) => match self.store.next_due_ms().await {
                     Ok(next) => idle_duration(next, now_ms()),
                     Err(e) => {

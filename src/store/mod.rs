@@ -6,7 +6,11 @@
 //!
 //! Invariant: a message's row, its referrals, its outbox rows and its audit event are written in
 //! one transaction ([`Store::commit_message`]). Nothing is sent before that commit.
+//!
+//! On SQLite that transaction is one query (the statements of `store::batch` joined, with the pragma
+//! that makes its commit durable): each statement was a round trip to sqlx's SQLite thread.
 
+mod batch;
 mod decisions;
 mod instances;
 mod lookups;
@@ -28,6 +32,8 @@ use anyhow::{Context as _, Result};
 use base64::Engine as _;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Row};
+
+use batch::{Batch, Val};
 
 /// A connection pool to the store.
 #[derive(Clone, Debug)]
@@ -285,7 +291,11 @@ impl Store {
             check_url(url)?;
             (Backend::Postgres, url.to_string())
         };
-        let mut options = AnyPoolOptions::new().max_connections(if kind == Backend::Sqlite { 1 } else { 4 });
+        // SQLite: no ping before each use. The connection is a thread in this process, not a socket
+        // that can drop; each ping was a round trip to that thread, and one before every query.
+        let mut options = AnyPoolOptions::new()
+            .max_connections(if kind == Backend::Sqlite { 1 } else { 4 })
+            .test_before_acquire(kind != Backend::Sqlite);
         if kind == Backend::Sqlite {
             // Set on every connection the pool opens (a reconnect must not lose them). WAL keeps
             // readers (explain, status) out of the writer's way. `NORMAL` durability by default:
@@ -328,6 +338,45 @@ impl Store {
             instance: new_id(),
             sqlite_path,
         })
+    }
+
+    /// Runs `rows` as one transaction whose commit is durable before this returns (on SQLite,
+    /// `synchronous = FULL` for this commit only, see [`Store::open`]); refused with [`LeaseLost`]
+    /// when `lease` is no longer held.
+    ///
+    /// On SQLite (one instance, no leases) the whole transaction is one query — the pragma,
+    /// `BEGIN`, the rows, `COMMIT`, the pragma back to `NORMAL` — so one round trip to the driver's
+    /// thread instead of one per statement. When a statement fails, what ran before it is rolled
+    /// back here. The query runs in a task of its own: were the caller's future dropped halfway,
+    /// the driver would stop between two statements with the transaction open.
+    async fn commit_durable(&self, mut rows: Batch, lease: Option<&Lease>, what: &'static str) -> Result<()> {
+        if self.kind == Backend::Sqlite {
+            rows.wrap(
+                "PRAGMA synchronous = FULL; BEGIN",
+                "COMMIT; PRAGMA synchronous = NORMAL",
+            );
+            let pool = self.pool.clone();
+            return tokio::spawn(async move {
+                let mut conn = pool.acquire().await.context("starting a transaction")?;
+                let done = rows.execute(&mut conn, what).await;
+                if done.is_err() {
+                    // Nothing to roll back when BEGIN itself failed: that error is expected.
+                    let _ = sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await;
+                    let _ = sqlx::raw_sql("PRAGMA synchronous = NORMAL")
+                        .execute(&mut *conn)
+                        .await;
+                }
+                done
+            })
+            .await
+            .context("the commit task stopped")?;
+        }
+        let mut tx = self.pool.begin().await.context("starting a transaction")?;
+        if let Some(lease) = lease {
+            instances::check_lease(&mut tx, lease).await?;
+        }
+        rows.execute(&mut tx, what).await?;
+        tx.commit().await.context("committing the message")
     }
 
     /// SQLite: whether commits on `conn` are fsync'd before they return (`FULL`) or only written
@@ -405,82 +454,79 @@ impl Store {
     ) -> Result<Committed> {
         // Encoded before the transaction: SQLite has one writer, and the sender waits for it.
         let raw = base64::engine::general_purpose::STANDARD.encode(msg.raw);
-        let mut conn = self.pool.acquire().await.context("starting a transaction")?;
-        self.set_durable(&mut conn, true).await?;
-        let mut tx = sqlx::Connection::begin(&mut *conn)
-            .await
-            .context("starting a transaction")?;
-        if let Some(lease) = msg.imap.as_ref().and_then(|r| r.lease.as_ref()) {
-            instances::check_lease(&mut tx, lease).await?;
-        }
         let id = new_id();
         let now = now_ms();
-        sqlx::query(
+        // Every row as one batch (one round trip on SQLite, see `batch`), built before the
+        // transaction opens.
+        let mut rows = Batch::new(self.kind);
+        rows.push(
             "INSERT INTO messages (id, content_hash, mailbox, uidvalidity, uid, rfc_message_id, inbox_region,
                 received_ms, disposition, programs, reasons, summary, raw)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-        )
-        .bind(&id)
-        .bind(msg.content_hash)
-        .bind(msg.mailbox)
-        .bind(msg.uidvalidity)
-        .bind(msg.uid)
-        .bind(msg.rfc_message_id)
-        .bind(msg.inbox_region)
-        .bind(now)
-        .bind(msg.disposition.code())
-        .bind(&msg.programs_json)
-        .bind(&msg.reasons_json)
-        .bind(&msg.summary_json)
-        .bind(raw)
-        .execute(&mut *tx)
-        .await
-        .context("storing the message")?;
+            vec![
+                Val::from(&id),
+                msg.content_hash.into(),
+                msg.mailbox.into(),
+                msg.uidvalidity.into(),
+                msg.uid.into(),
+                msg.rfc_message_id.into(),
+                msg.inbox_region.into(),
+                now.into(),
+                msg.disposition.code().into(),
+                Val::from(msg.programs_json),
+                Val::from(msg.reasons_json),
+                Val::from(msg.summary_json),
+                raw.into(),
+            ],
+        );
         for r in &referrals {
-            sqlx::query(
+            rows.push(
                 "INSERT INTO referrals (id, message_id, reference, program, region, outcome, reasons, fields,
                     member_cin, created_ms)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-            )
-            .bind(new_id())
-            .bind(&id)
-            .bind(&r.reference)
-            .bind(&r.program)
-            .bind(r.region.as_deref())
-            .bind(&r.outcome)
-            .bind(&r.reasons_json)
-            .bind(&r.fields_json)
-            .bind(r.member_cin.as_deref())
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .context("storing a referral")?;
+                vec![
+                    new_id().into(),
+                    Val::from(&id),
+                    Val::from(&r.reference),
+                    Val::from(&r.program),
+                    r.region.as_deref().into(),
+                    Val::from(&r.outcome),
+                    Val::from(&r.reasons_json),
+                    Val::from(&r.fields_json),
+                    r.member_cin.as_deref().into(),
+                    now.into(),
+                ],
+            );
         }
-        let mut outbox_ids = Vec::new();
-        for o in &outbox {
-            outbox_ids.push(insert_outbox(&mut tx, &id, o, now).await?);
+        let emails = outbox.len();
+        let mut outbox_ids = Vec::with_capacity(emails);
+        for o in outbox {
+            outbox_ids.push(push_outbox(&mut rows, &id, o, now));
         }
         let detail = serde_json::json!({
             "disposition": msg.disposition.code(),
             "referrals": referrals.len(),
-            "emails": outbox.len(),
+            "emails": emails,
         });
-        insert_event(&mut tx, Some(&id), EventKind::Processed, &detail.to_string()).await?;
-        for e in &msg.events {
-            insert_event(&mut tx, Some(&id), e.kind, &e.detail).await?;
+        push_event(&mut rows, Some(&id), EventKind::Processed, detail.to_string());
+        for e in msg.events {
+            push_event(&mut rows, Some(&id), e.kind, e.detail);
         }
-        safety::upsert_suppressions(&mut tx, &id, &msg.suppressions).await?;
         if let Some(r) = &msg.imap {
-            note_uid(&mut tx, r, &id).await?;
+            push_note_uid(&mut rows, r, &id, now);
         }
-        tx.commit().await.context("committing the message")?;
+        safety::push_suppressions(&mut rows, &id, &msg.suppressions, now);
+        let lease = msg.imap.as_ref().and_then(|r| r.lease.as_ref());
+        self.commit_durable(
+            rows,
+            lease,
+            "storing the message, its referrals, emails and audit events",
+        )
+        .await?;
         self.ecm_log.record(referrals.iter().filter_map(|r| {
             let open = r.program == "ecm" && matches!(r.outcome.as_str(), "accepted" | "screened_out");
             r.member_cin.as_deref().filter(|_| open)
         }));
-        // Back to the default only after a commit: a connection left FULL by an error is merely
-        // slower, never less safe.
-        self.set_durable(&mut conn, false).await?;
         Ok(Committed {
             message_id: id,
             outbox_ids,
@@ -786,39 +832,126 @@ fn placeholders(first: usize, count: usize) -> String {
         .join(", ")
 }
 
+/// Records a UID as looked at.
+const UID_INSERT: &str =
+    "INSERT INTO mailbox_uids (mailbox, uidvalidity, uid, message_id, folder, created_ms)
+     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (mailbox, uidvalidity, uid) DO NOTHING";
+
+/// Advances the mailbox cursor, never backwards within one UIDVALIDITY.
+const CURSOR_ADVANCE: &str = "INSERT INTO mailbox_cursors (mailbox, uidvalidity, last_uid, updated_ms)
+     VALUES ($1, $2, $3, $4)
+     ON CONFLICT (mailbox) DO UPDATE SET
+       last_uid = CASE WHEN mailbox_cursors.uidvalidity = excluded.uidvalidity
+                        AND mailbox_cursors.last_uid > excluded.last_uid
+                   THEN mailbox_cursors.last_uid ELSE excluded.last_uid END,
+       uidvalidity = excluded.uidvalidity,
+       updated_ms = excluded.updated_ms";
+
+/// Queues one outbox row.
+const OUTBOX_INSERT: &str =
+    "INSERT INTO outbox (id, message_id, kind, recipient, reference, eml, status, attempts,
+        next_attempt_ms, created_ms, sent_ms)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10)";
+
+/// Writes one audit event.
+const EVENT_INSERT: &str =
+    "INSERT INTO events (id, message_id, at_ms, kind, detail) VALUES ($1, $2, $3, $4, $5)";
+
+/// An outbox row's attempts and `sent_ms` as inserted: a row written `sent` (to a file) counts as
+/// delivered on its one attempt, as `mark_sent` records a delivery.
+fn outbox_attempts(status: OutboxStatus, now: i64) -> (i64, Option<i64>) {
+    match status {
+        OutboxStatus::Sent => (1, Some(now)),
+        OutboxStatus::Pending | OutboxStatus::Discarded | OutboxStatus::Failed | OutboxStatus::Withheld => {
+            (0, None)
+        }
+    }
+}
+
+/// [`note_uid`]'s two statements, added to a batch.
+fn push_note_uid(rows: &mut Batch, r: &ImapRef, message_id: &str, now: i64) {
+    rows.push(
+        UID_INSERT,
+        vec![
+            Val::from(&r.mailbox),
+            r.uidvalidity.into(),
+            r.uid.into(),
+            message_id.into(),
+            Val::from(&r.folder),
+            now.into(),
+        ],
+    );
+    rows.push(
+        CURSOR_ADVANCE,
+        vec![
+            Val::from(&r.mailbox),
+            r.uidvalidity.into(),
+            r.uid.into(),
+            now.into(),
+        ],
+    );
+}
+
+/// [`insert_outbox`] added to a batch; returns the row's id.
+fn push_outbox(rows: &mut Batch, message_id: &str, o: NewOutbox, now: i64) -> String {
+    let oid = new_id();
+    let (attempts, sent_ms) = outbox_attempts(o.status, now);
+    // Composed mail is ASCII (7-bit transfer encodings): no copy is made to check that.
+    let eml = String::from_utf8(o.eml).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    rows.push(
+        OUTBOX_INSERT,
+        vec![
+            Val::from(&oid),
+            message_id.into(),
+            o.kind.code().into(),
+            o.recipient.into(),
+            o.reference.into(),
+            eml.into(),
+            o.status.code().into(),
+            attempts.into(),
+            now.into(),
+            sent_ms.into(),
+        ],
+    );
+    oid
+}
+
+/// [`insert_event`] added to a batch.
+fn push_event(rows: &mut Batch, message_id: Option<&str>, kind: EventKind, detail: String) {
+    rows.push(
+        EVENT_INSERT,
+        vec![
+            new_id().into(),
+            message_id.into(),
+            now_ms().into(),
+            kind.code().into(),
+            detail.into(),
+        ],
+    );
+}
+
 /// Records a UID as looked at and advances the mailbox cursor (never backwards within one
 /// UIDVALIDITY).
 async fn note_uid(tx: &mut sqlx::Transaction<'_, sqlx::Any>, r: &ImapRef, message_id: &str) -> Result<()> {
     let now = now_ms();
-    sqlx::query(
-        "INSERT INTO mailbox_uids (mailbox, uidvalidity, uid, message_id, folder, created_ms)
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (mailbox, uidvalidity, uid) DO NOTHING",
-    )
-    .bind(&r.mailbox)
-    .bind(r.uidvalidity)
-    .bind(r.uid)
-    .bind(message_id)
-    .bind(&r.folder)
-    .bind(now)
-    .execute(&mut **tx)
-    .await
-    .context("recording the UID")?;
-    sqlx::query(
-        "INSERT INTO mailbox_cursors (mailbox, uidvalidity, last_uid, updated_ms) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (mailbox) DO UPDATE SET
-           last_uid = CASE WHEN mailbox_cursors.uidvalidity = excluded.uidvalidity
-                            AND mailbox_cursors.last_uid > excluded.last_uid
-                       THEN mailbox_cursors.last_uid ELSE excluded.last_uid END,
-           uidvalidity = excluded.uidvalidity,
-           updated_ms = excluded.updated_ms",
-    )
-    .bind(&r.mailbox)
-    .bind(r.uidvalidity)
-    .bind(r.uid)
-    .bind(now)
-    .execute(&mut **tx)
-    .await
-    .context("advancing the mailbox cursor")?;
+    sqlx::query(UID_INSERT)
+        .bind(&r.mailbox)
+        .bind(r.uidvalidity)
+        .bind(r.uid)
+        .bind(message_id)
+        .bind(&r.folder)
+        .bind(now)
+        .execute(&mut **tx)
+        .await
+        .context("recording the UID")?;
+    sqlx::query(CURSOR_ADVANCE)
+        .bind(&r.mailbox)
+        .bind(r.uidvalidity)
+        .bind(r.uid)
+        .bind(now)
+        .execute(&mut **tx)
+        .await
+        .context("advancing the mailbox cursor")?;
     Ok(())
 }
 
@@ -844,32 +977,21 @@ async fn insert_outbox(
     now: i64,
 ) -> Result<String> {
     let oid = new_id();
-    // A row written `sent` (to a file) counts as delivered on its one attempt, as `mark_sent`
-    // records a delivery.
-    let (attempts, sent_ms) = match o.status {
-        OutboxStatus::Sent => (1_i64, Some(now)),
-        OutboxStatus::Pending | OutboxStatus::Discarded | OutboxStatus::Failed | OutboxStatus::Withheld => {
-            (0, None)
-        }
-    };
-    sqlx::query(
-        "INSERT INTO outbox (id, message_id, kind, recipient, reference, eml, status, attempts,
-            next_attempt_ms, created_ms, sent_ms)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10)",
-    )
-    .bind(&oid)
-    .bind(message_id)
-    .bind(o.kind.code())
-    .bind(&o.recipient)
-    .bind(&o.reference)
-    .bind(String::from_utf8_lossy(&o.eml).into_owned())
-    .bind(o.status.code())
-    .bind(attempts)
-    .bind(now)
-    .bind(sent_ms)
-    .execute(&mut **tx)
-    .await
-    .context("queueing an email")?;
+    let (attempts, sent_ms) = outbox_attempts(o.status, now);
+    sqlx::query(OUTBOX_INSERT)
+        .bind(&oid)
+        .bind(message_id)
+        .bind(o.kind.code())
+        .bind(&o.recipient)
+        .bind(&o.reference)
+        .bind(String::from_utf8_lossy(&o.eml).into_owned())
+        .bind(o.status.code())
+        .bind(attempts)
+        .bind(now)
+        .bind(sent_ms)
+        .execute(&mut **tx)
+        .await
+        .context("queueing an email")?;
     Ok(oid)
 }
 
@@ -879,7 +1001,7 @@ async fn insert_event(
     kind: EventKind,
     detail: &str,
 ) -> Result<()> {
-    sqlx::query("INSERT INTO events (id, message_id, at_ms, kind, detail) VALUES ($1, $2, $3, $4, $5)")
+    sqlx::query(EVENT_INSERT)
         .bind(new_id())
         .bind(message_id)
         .bind(now_ms())
@@ -916,4 +1038,117 @@ fn prepare_sqlite_file(path: &Path) -> Result<std::path::PathBuf> {
 /// A stored code read back as its type; a value the code does not know is an error naming it.
 fn parse_code<T: std::str::FromStr<Err = String>>(s: String) -> Result<T> {
     s.parse().map_err(|e: String| anyhow::anyhow!(e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Disposition;
+
+    fn message<'a>(hash: &'a str, imap: Option<ImapRef>) -> NewMessage<'a> {
+        NewMessage {
+            content_hash: hash,
+            mailbox: "test/INBOX",
+            uidvalidity: imap.as_ref().map(|r| r.uidvalidity),
+            uid: imap.as_ref().map(|r| r.uid),
+            rfc_message_id: None,
+            inbox_region: "ncal",
+            disposition: Disposition::Referral,
+            programs_json: "[\"ecm\"]".into(),
+            reasons_json: "[]".into(),
+            summary_json: "{}".into(),
+            raw: b"raw message",
+            imap,
+            events: Vec::new(),
+            suppressions: Vec::new(),
+        }
+    }
+
+    fn referral(reference: &str) -> NewReferral {
+        NewReferral {
+            reference: reference.into(),
+            program: "ecm".into(),
+            region: Some("ncal".into()),
+            outcome: "accepted".into(),
+            reasons_json: "[]".into(),
+            fields_json: "{}".into(),
+            member_cin: None,
+        }
+    }
+
+    fn uid(uid: i64) -> Option<ImapRef> {
+        Some(ImapRef {
+            mailbox: "test/INBOX".into(),
+            uidvalidity: 7,
+            uid,
+            folder: "Accepted".into(),
+            lease: None,
+        })
+    }
+
+    async fn synchronous(store: &Store) -> i64 {
+        sqlx::query_scalar("PRAGMA synchronous")
+            .fetch_one(store.pool())
+            .await
+            .expect("pragma")
+    }
+
+    /// SQLite runs a message's commit as one query (pragma, BEGIN, rows, COMMIT, pragma). A
+    /// statement failing halfway (here the second referral's duplicate reference, after the
+    /// message and the first referral were inserted) leaves nothing of the message, the
+    /// connection out of the transaction and back at `NORMAL`, and the next message commits.
+    #[tokio::test]
+    async fn a_commit_failing_halfway_leaves_nothing_and_the_next_one_commits() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let url = format!("sqlite://{}", dir.path().join("s.db").display());
+        let store = Store::open(&url).await.expect("store");
+        let same = "ECM-NCAL-2026-000001";
+        let err = store
+            .commit_message(
+                message("h1", uid(1)),
+                vec![referral(same), referral(same)],
+                Vec::new(),
+            )
+            .await
+            .expect_err("two referrals under one reference");
+        assert!(format!("{err:#}").contains("UNIQUE"), "{err:#}");
+        for table in ["messages", "referrals", "events"] {
+            assert_eq!(store.count(table).await.expect("count"), 0, "{table}");
+        }
+        assert_eq!(store.cursor("test/INBOX").await.expect("cursor"), None);
+        assert_eq!(synchronous(&store).await, 1, "NORMAL after a failed commit");
+        store
+            .commit_message(message("h2", uid(2)), vec![referral(same)], Vec::new())
+            .await
+            .expect("the next message commits");
+        assert_eq!(store.count("messages").await.expect("count"), 1);
+        assert_eq!(store.count("referrals").await.expect("count"), 1);
+        assert_eq!(store.count("events").await.expect("count"), 1);
+        assert_eq!(store.cursor("test/INBOX").await.expect("cursor"), Some((7, 2)));
+        assert_eq!(synchronous(&store).await, 1, "NORMAL after a commit");
+    }
+
+    /// A commit whose caller stops waiting once it has started (a shutdown, a lost lease) still
+    /// ends whole, committed or not, and never leaves the transaction open for the next one.
+    #[tokio::test]
+    async fn a_commit_abandoned_by_its_caller_leaves_the_store_usable() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let url = format!("sqlite://{}", dir.path().join("s.db").display());
+        let store = Store::open(&url).await.expect("store");
+        let abandoned = tokio::time::timeout(
+            std::time::Duration::ZERO,
+            store.commit_message(message("h1", uid(1)), vec![referral("ECM-1")], Vec::new()),
+        )
+        .await;
+        assert!(abandoned.is_err(), "the commit was still running");
+        store
+            .commit_message(message("h2", uid(2)), vec![referral("ECM-2")], Vec::new())
+            .await
+            .expect("the next message commits");
+        let messages = store.count("messages").await.expect("count");
+        assert!(messages == 1 || messages == 2, "{messages}");
+        assert_eq!(store.count("referrals").await.expect("count"), messages);
+        assert_eq!(store.count("events").await.expect("count"), messages);
+        assert_eq!(synchronous(&store).await, 1);
+    }
 }

@@ -6,6 +6,7 @@
 use anyhow::{Context as _, Result};
 use sqlx::Row;
 
+use super::batch::{Batch, Val};
 use super::{Store, insert_event, now_ms};
 
 /// A recipient to suppress, recorded from a permanent bounce in the bounce's transaction.
@@ -92,15 +93,10 @@ impl Store {
     }
 }
 
-/// Writes suppressions inside a message's transaction. A longer existing suppression is kept.
-pub(super) async fn upsert_suppressions(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    message_id: &str,
-    list: &[NewSuppression],
-) -> Result<()> {
-    let now = now_ms();
+/// Adds a message's suppressions to its batch of rows. A longer existing suppression is kept.
+pub(super) fn push_suppressions(rows: &mut Batch, message_id: &str, list: &[NewSuppression], now: i64) {
     for s in list {
-        sqlx::query(
+        rows.push(
             "INSERT INTO suppressions (address, status, until_ms, message_id, created_ms, updated_ms)
              VALUES ($1, $2, $3, $4, $5, $5)
              ON CONFLICT (address) DO UPDATE SET
@@ -109,15 +105,13 @@ pub(super) async fn upsert_suppressions(
                           THEN suppressions.until_ms ELSE excluded.until_ms END,
                message_id = excluded.message_id,
                updated_ms = excluded.updated_ms",
-        )
-        .bind(s.address.trim().to_lowercase())
-        .bind(&s.status)
-        .bind(s.until_ms)
-        .bind(message_id)
-        .bind(now)
-        .execute(&mut **tx)
-        .await
-        .context("recording a bounce suppression")?;
+            vec![
+                Val::from(s.address.trim().to_lowercase()),
+                Val::from(&s.status),
+                s.until_ms.into(),
+                message_id.into(),
+                now.into(),
+            ],
+        );
     }
-    Ok(())
 }
