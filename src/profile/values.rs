@@ -673,7 +673,12 @@ fn list_pieces(t: &str) -> Vec<String> {
 /// ("Homeless/Reentry", "1/3").
 fn list_items(t: &str, is_item: impl Fn(&str) -> bool) -> Vec<String> {
     let mut out = Vec::new();
-    for piece in t.split([',', ';', '\n', '|']) {
+    for piece in split_outside_parens(t) {
+        // A note after an item: "1 (unsheltered)", "Reentry (released 11/30)".
+        let piece = match piece.trim_end().strip_suffix(')').and_then(|p| p.rsplit_once('(')) {
+            Some((bare, _)) if !bare.trim().is_empty() && is_item(&strip_enumeration(bare.trim())) => bare,
+            _ => piece,
+        };
         let parts: Vec<String> = piece
             .split('/')
             .flat_map(|p| p.split(" and "))
@@ -687,6 +692,25 @@ fn list_items(t: &str, is_item: impl Fn(&str) -> bool) -> Vec<String> {
             out.extend(parts);
         }
     }
+    out
+}
+
+/// `t` split at `,` `;` `|` and line breaks that are not inside parentheses.
+fn split_outside_parens(t: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut depth, mut start) = (0usize, 0usize);
+    for (i, c) in t.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            ',' | ';' | '\n' | '|' if depth == 0 => {
+                out.extend(t.get(start..i));
+                start = i + c.len_utf8();
+            }
+            _ => {}
+        }
+    }
+    out.extend(t.get(start..));
     out
 }
 
@@ -816,6 +840,11 @@ mod tests {
             vec!["SMH/SUD", "Homeless"]
         );
         assert_eq!(list_items("Homeless/Reentry", known), vec!["Homeless", "Reentry"]);
+        // A note after an item, commas inside it included, is not an item of its own.
+        assert_eq!(
+            list_items("1 (unsheltered, in car), 2 (4 ED visits in 6 mo)", |p: &str| p.trim().parse::<u8>().is_ok()),
+            vec!["1", "2"]
+        );
         assert_eq!(
             list_pieces("Housing Deposits; Sobering Centers"),
             vec!["Housing Deposits", "Sobering Centers"]

@@ -196,11 +196,11 @@ fn check_held_out(set: &str) -> Vec<String> {
     problems
 }
 
-/// The ten blind sets of issue #8 (`fixtures/blind3` to `blind12`): scored blind before
+/// The eleven blind sets of issue #8 (`fixtures/blind3` to `blind13`): scored blind before
 /// any fix (docs/ACCURACY.md), then used to fix mechanisms. They are not all right, so this holds
 /// them at their measured level instead: a change that loses a referral outcome or more than a
 /// handful of fields fails here, and no referral may ask for a field its form holds more often
-/// than it did when measured (none, except in blind11, whose open misses still ask).
+/// than it did when measured (none, except in blind11 and blind13, whose open misses still ask).
 #[test]
 #[allow(clippy::indexing_slicing)] // test code: serde_json indexing yields Null, never panics
 fn blind_sets_keep_their_measured_accuracy() {
@@ -217,6 +217,7 @@ fn blind_sets_keep_their_measured_accuracy() {
         ("blind10", 39, 616, 0),
         ("blind11", 32, 656, 11),
         ("blind12", 38, 674, 0),
+        ("blind13", 32, 582, 6),
     ];
     let mut report = Vec::new();
     for (set, min_outcomes, min_fields, max_asked) in floors {
