@@ -693,6 +693,26 @@ impl Form<'_> {
             };
             return self.push(label_name(s), value);
         }
+        // "Currently enrolled in ECM?" over "Yes": the question's answer, though a bare Yes
+        // elsewhere reads as a tick.
+        if s.trim_end().ends_with('?')
+            && let Some(at) = self
+                .grid
+                .merge_at(pos)
+                .map_or(pos.0, |m| m.end.0)
+                .checked_add(1)
+                .map(|r| (r, pos.1))
+            && !self.used.contains(&at)
+            && let Some(answer) = self.grid.get(at).filter(|a| {
+                as_text(a).is_some_and(|t| {
+                    matches!(t.trim().to_ascii_lowercase().as_str(), "yes" | "no" | "y" | "n")
+                })
+            })
+        {
+            let answer = answer.clone();
+            self.used.insert(at);
+            return self.push(label_name(s), answer);
+        }
         if self.is_unticked_caption(pos) {
             return;
         }
@@ -1300,6 +1320,31 @@ mod tests {
             let want = (want.0.to_string(), want.1.to_string());
             assert!(got.contains(&want), "{want:?} in {got:?}");
         }
+    }
+
+    #[test]
+    fn class8_a_question_over_its_yes_or_no_answer() {
+        let g = grid(&[
+            ((0, 0), t("County")),
+            ((0, 1), t("Hours requested")),
+            ((1, 0), t("Contra Costa")),
+            ((1, 1), t("6")),
+            ((2, 0), t("Currently enrolled in ECM?")),
+            ((3, 0), t("Yes")),
+            ((4, 0), t("Referrer name")),
+            ((4, 1), t("Organization")),
+            ((5, 0), t("Pat Example")),
+            ((5, 1), t("Example Wellness")),
+        ]);
+        let SheetLayout::Form(entries) = read_sheet(&g) else {
+            panic!("a form")
+        };
+        let got: Vec<(Option<&str>, &str, RawValue)> = entries
+            .iter()
+            .map(|e| (e.section.as_deref(), e.name.as_str(), e.value.clone()))
+            .collect();
+        assert!(got.contains(&(None, "Currently enrolled in ECM?", t("Yes"))), "{got:?}");
+        assert!(got.contains(&(None, "Referrer name", t("Pat Example"))), "{got:?}");
     }
 
     #[test]
