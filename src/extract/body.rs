@@ -353,7 +353,11 @@ fn signature_start(lines: &[&str]) -> Option<(usize, usize)> {
     // The last paragraph starts with the signer, or ends with a "Referred by: Name" line and
     // the ways to reach them ("Referral date: ..." above it belongs to the referral).
     let by = block.iter().position(|l| l.contains(':') && signer(l).is_some());
-    let start = if block.first().is_some_and(|l| signer(l).is_some()) { 0 } else { by? };
+    let start = if block.first().is_some_and(|l| signer(l).is_some()) {
+        0
+    } else {
+        by?
+    };
     let signed = block.get(start..)?;
     let contact = signed.iter().skip(1).any(|l| contact_pieces(l).next().is_some());
     (signed.len() <= 5 && contact).then_some((first + start, first + start))
@@ -816,7 +820,10 @@ mod tests {
                 .map(|e| (e.name.clone(), e.value.as_text()))
                 .collect();
             assert!(got.contains(&("Name".into(), member.into())), "{got:?}");
-            assert!(got.contains(&("Sender phone".into(), "530-555-0198".into())), "{got:?}");
+            assert!(
+                got.contains(&("Sender phone".into(), "530-555-0198".into())),
+                "{got:?}"
+            );
             assert!(
                 got.contains(&("Sender email".into(), "csample@example.org".into())),
                 "{got:?}"
@@ -844,7 +851,10 @@ mod tests {
             let want = (want.0.to_string(), want.1.to_string());
             assert!(got.contains(&want), "{want:?} in {got:?}");
         }
-        assert!(!got.iter().any(|(n, v)| n.starts_with("Referrer phone") && v == "209-555-0136"));
+        assert!(
+            !got.iter()
+                .any(|(n, v)| n.starts_with("Referrer phone") && v == "209-555-0136")
+        );
     }
 
     #[test]

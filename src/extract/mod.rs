@@ -411,7 +411,11 @@ pub(crate) fn name_then_contacts(value: &str) -> Option<(String, Vec<(Contact, S
         if !gap.chars().all(|c| c.is_whitespace() || ",;|/-()".contains(c)) {
             return None;
         }
-        let kind = if m.as_str().contains('@') { Contact::Email } else { Contact::Phone };
+        let kind = if m.as_str().contains('@') {
+            Contact::Email
+        } else {
+            Contact::Phone
+        };
         contacts.push((kind, m.as_str().to_string()));
         end = m.end();
     }

@@ -675,7 +675,11 @@ fn list_items(t: &str, is_item: impl Fn(&str) -> bool) -> Vec<String> {
     let mut out = Vec::new();
     for piece in split_outside_parens(t) {
         // A note after an item: "1 (unsheltered)", "Reentry (released 11/30)".
-        let piece = match piece.trim_end().strip_suffix(')').and_then(|p| p.rsplit_once('(')) {
+        let piece = match piece
+            .trim_end()
+            .strip_suffix(')')
+            .and_then(|p| p.rsplit_once('('))
+        {
             Some((bare, _)) if !bare.trim().is_empty() && is_item(&strip_enumeration(bare.trim())) => bare,
             _ => piece,
         };
@@ -842,7 +846,10 @@ mod tests {
         assert_eq!(list_items("Homeless/Reentry", known), vec!["Homeless", "Reentry"]);
         // A note after an item, commas inside it included, is not an item of its own.
         assert_eq!(
-            list_items("1 (unsheltered, in car), 2 (4 ED visits in 6 mo)", |p: &str| p.trim().parse::<u8>().is_ok()),
+            list_items("1 (unsheltered, in car), 2 (4 ED visits in 6 mo)", |p: &str| p
+                .trim()
+                .parse::<u8>()
+                .is_ok()),
             vec!["1", "2"]
         );
         assert_eq!(

@@ -222,8 +222,16 @@ pub(super) fn writer(lines: &[&str]) -> Vec<RawEntry> {
         out.push(entry("Referred by", c.as_str().to_string()));
     }
     for s in sentences(&text).iter().filter(|s| ABOUT_WRITER.is_match(s)) {
-        out.extend(PHONE.find_iter(s).map(|m| entry("Referrer phone", m.as_str().to_string())));
-        out.extend(EMAIL.find_iter(s).map(|m| entry("Referrer email", m.as_str().to_string())));
+        out.extend(
+            PHONE
+                .find_iter(s)
+                .map(|m| entry("Referrer phone", m.as_str().to_string())),
+        );
+        out.extend(
+            EMAIL
+                .find_iter(s)
+                .map(|m| entry("Referrer email", m.as_str().to_string())),
+        );
     }
     if RELATIVE.is_match(&text) {
         out.push(entry("Referrer relationship", "Family member".into()));
@@ -233,7 +241,9 @@ pub(super) fn writer(lines: &[&str]) -> Vec<RawEntry> {
 
 /// "refer my mother", "for my husband", "my son's": the writer refers a relative.
 static RELATIVE: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)\b(?:refer(?:ring)?|for) my (?:mother|father|mom|dad|parent|son|daughter|child|wife|husband|spouse|sister|brother|grandmother|grandfather|grandson|granddaughter|aunt|uncle)\b")
+    re(
+        r"(?i)\b(?:refer(?:ring)?|for) my (?:mother|father|mom|dad|parent|son|daughter|child|wife|husband|spouse|sister|brother|grandmother|grandfather|grandson|granddaughter|aunt|uncle)\b",
+    )
 });
 
 /// "Yes" when the text says the member agreed, "No" when it says they did not.

@@ -594,7 +594,8 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
             };
             // "Enrolled in ECM: [ ] Yes  [X] No", "Referrer type: [ ] Medical  [X] CBO": the
             // label asks, the ticks after it on the line answer — all of them, not the first.
-            if let Some(mut items) = split_ticks(&value).filter(|its| its.iter().any(|(_, c)| !c.is_empty())) {
+            if let Some(mut items) = split_ticks(&value).filter(|its| its.iter().any(|(_, c)| !c.is_empty()))
+            {
                 for (cj, c) in line.cells.iter().enumerate().skip(ci + 1) {
                     let Some(more) = split_ticks(&c.text).filter(|_| !is_used(&used, li, cj)) else {
                         break;

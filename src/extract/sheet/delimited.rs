@@ -66,10 +66,10 @@ pub(crate) fn sniff_delimiter(text: &str) -> u8 {
                 per_line.push([0; 4]);
             }
             _ if !quoted => {
-                if let Some(i) = CANDIDATES.iter().position(|d| u32::from(*d) == u32::from(ch)) {
-                    if let Some(n) = per_line.last_mut().and_then(|l| l.get_mut(i)) {
-                        *n += 1;
-                    }
+                if let Some(i) = CANDIDATES.iter().position(|d| u32::from(*d) == u32::from(ch))
+                    && let Some(n) = per_line.last_mut().and_then(|l| l.get_mut(i))
+                {
+                    *n += 1;
                 }
             }
             _ => {}

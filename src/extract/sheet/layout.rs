@@ -230,7 +230,7 @@ fn above_table(rows: &[Row<'_>]) -> Vec<RawEntry> {
 
 /// A row of two or more `Label: | value` pairs side by side, each label a colon label and each
 /// value right after its label; a label may be left blank at the row's end.
-fn label_pairs<'r, 'a>(row: &'r Row<'a>) -> Option<Vec<(&'a str, &'a RawValue)>> {
+fn label_pairs<'a>(row: &Row<'a>) -> Option<Vec<(&'a str, &'a RawValue)>> {
     let mut pairs = Vec::new();
     let mut cells = row.cells.iter().peekable();
     while let Some((_, v)) = cells.next() {
@@ -1292,7 +1292,10 @@ mod tests {
     #[test]
     fn class8_a_title_line_with_a_name_then_its_phone_and_email_run_together() {
         let g = grid(&[
-            ((0, 0), t("Referring CHW: Pat Example  (909) 555-0179  pexample@example.org")),
+            (
+                (0, 0),
+                t("Referring CHW: Pat Example  (909) 555-0179  pexample@example.org"),
+            ),
             ((1, 0), t("Member Name")),
             ((1, 1), t("DOB")),
             ((1, 2), t("CIN")),
@@ -1343,8 +1346,14 @@ mod tests {
             .iter()
             .map(|e| (e.section.as_deref(), e.name.as_str(), e.value.clone()))
             .collect();
-        assert!(got.contains(&(None, "Currently enrolled in ECM?", t("Yes"))), "{got:?}");
-        assert!(got.contains(&(None, "Referrer name", t("Pat Example"))), "{got:?}");
+        assert!(
+            got.contains(&(None, "Currently enrolled in ECM?", t("Yes"))),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&(None, "Referrer name", t("Pat Example"))),
+            "{got:?}"
+        );
     }
 
     #[test]

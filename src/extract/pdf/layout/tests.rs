@@ -377,13 +377,21 @@ fn class7_every_tick_after_a_label_answers_it_not_only_the_first() {
         got,
         vec![
             (None, "Enrolled in ECM".into(), t("No")),
-            (Some("Referrer type".into()), "Medical".into(), RawValue::Checked(false)),
+            (
+                Some("Referrer type".into()),
+                "Medical".into(),
+                RawValue::Checked(false)
+            ),
             (
                 Some("Referrer type".into()),
                 "Community-based organization".into(),
                 RawValue::Checked(true)
             ),
-            (Some("Referrer type".into()), "Family".into(), RawValue::Checked(false)),
+            (
+                Some("Referrer type".into()),
+                "Family".into(),
+                RawValue::Checked(false)
+            ),
         ]
     );
 }
