@@ -135,16 +135,35 @@ pub fn confidence_of(value: &str, words: &[Word]) -> Option<u8> {
     least.map(|c| c.round().clamp(0.0, 100.0) as u8)
 }
 
-/// Gives each text entry the confidence of its value's words.
+/// Gives each text entry the confidence of its value's words, and an entry read from a doubtful
+/// tick box's caption (a tick, or a chosen answer) the box's doubt.
 pub fn mark_confidence(entries: &mut [RawEntry], words: &[Word]) {
+    let doubtful = super::marks::doubtful_captions(words);
+    let from_doubtful_box = |text: &str| {
+        let first = text.split_whitespace().next().unwrap_or_default();
+        let last = text.split_whitespace().last().unwrap_or_default();
+        doubtful.iter().any(|c| c == first || c == last)
+    };
     for e in entries {
-        if let crate::extract::RawValue::Text(t) = &e.value
-            && !t.trim().is_empty()
-        {
-            e.confidence = confidence_of(t, words);
+        match &e.value {
+            crate::extract::RawValue::Text(t) if !t.trim().is_empty() => {
+                e.confidence = confidence_of(t, words);
+                if from_doubtful_box(t) {
+                    e.confidence = Some(e.confidence.map_or(DOUBTFUL_TICK, |c| c.min(DOUBTFUL_TICK)));
+                }
+            }
+            crate::extract::RawValue::Checked(_)
+                if from_doubtful_box(&e.name) || e.alt.as_deref().is_some_and(from_doubtful_box) =>
+            {
+                e.confidence = Some(DOUBTFUL_TICK);
+            }
+            _ => {}
         }
     }
 }
+
+/// The confidence of an entry read from a doubtful tick box: well under [`super::DOUBT_BELOW`].
+const DOUBTFUL_TICK: u8 = 20;
 
 #[cfg(test)]
 mod tests {
