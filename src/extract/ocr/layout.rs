@@ -87,21 +87,62 @@ pub(crate) fn runs(words: &[Word], height: u32) -> Vec<Run> {
         .into_iter()
         .map(|(k, mut b, mut h)| (k, median(&mut b), median(&mut h)))
         .collect();
-    words
+    let mut placed: Vec<(LineKey, Run)> = words
         .iter()
         .filter_map(|w| {
             let text = clean(&w.text)?;
             let (_, base, size) = line_geometry.iter().find(|(k, _, _)| *k == w.line)?;
             let (x0, _) = straight(w.left as f32, (w.top + w.height / 2) as f32);
-            Some(Run {
-                x0,
-                x1: x0 + w.width as f32,
-                y: height as f32 - base,
-                size: size.max(1.0),
-                text,
-            })
+            Some((
+                w.line,
+                Run {
+                    x0,
+                    x1: x0 + w.width as f32,
+                    y: height as f32 - base,
+                    size: size.max(1.0),
+                    text,
+                },
+            ))
         })
-        .collect()
+        .collect();
+    placed.sort_by(|(ka, a), (kb, b)| ka.cmp(kb).then(a.x0.total_cmp(&b.x0)));
+    join_line_words(placed)
+}
+
+/// Words of one engine line closer than this many word heights are one phrase.
+const JOIN_GAP: f32 = 1.5;
+
+/// Joins the words of a value after a `Label:` on one engine line into one run. A word's
+/// box is only as tall as its letters (a typewriter face's capitals are little over half an
+/// em), so measured in word heights the space between two typed words looks like the gap
+/// between a label and its value, and the text-layer reader would cut `Imelda Fauxcastillo`
+/// or `(213) 555-0188` in two. The engine has already said those words are one line; a real
+/// column gap is still wider than [`JOIN_GAP`] heights. Boxes that overlap (the engine's
+/// `Dummer` + `ly`) join without a space.
+fn join_line_words(placed: Vec<(LineKey, Run)>) -> Vec<Run> {
+    let mut out: Vec<(LineKey, Run)> = Vec::with_capacity(placed.len());
+    // Whether the line so far has had a `Label:`: only then is what follows a value. Without a
+    // colon the gap is all that tells a label from its value (`DOB 04/17/1969`), so it stays.
+    let mut after_colon = false;
+    for (key, run) in placed {
+        if out.last().is_none_or(|(k, _)| *k != key) {
+            after_colon = false;
+        }
+        let labels = run.text.ends_with(':');
+        let joins = after_colon && !labels;
+        after_colon |= labels || run.text.contains(": ");
+        match out.last_mut() {
+            Some((k, cur)) if *k == key && joins && run.x0 - cur.x1 < JOIN_GAP * cur.size.max(run.size) => {
+                if run.x0 - cur.x1 > 0.1 * cur.size {
+                    cur.text.push(' ');
+                }
+                cur.text.push_str(&run.text);
+                cur.x1 = cur.x1.max(run.x1);
+            }
+            _ => out.push((key, run)),
+        }
+    }
+    out.into_iter().map(|(_, r)| r).collect()
 }
 
 /// A word without the box edges and specks the engine glues to it (`|Rowan`, `‘Marlowe`,
@@ -135,16 +176,35 @@ pub fn confidence_of(value: &str, words: &[Word]) -> Option<u8> {
     least.map(|c| c.round().clamp(0.0, 100.0) as u8)
 }
 
-/// Gives each text entry the confidence of its value's words.
+/// Gives each text entry the confidence of its value's words, and an entry read from a doubtful
+/// tick box's caption (a tick, or a chosen answer) the box's doubt.
 pub fn mark_confidence(entries: &mut [RawEntry], words: &[Word]) {
+    let doubtful = super::marks::doubtful_captions(words);
+    let from_doubtful_box = |text: &str| {
+        let first = text.split_whitespace().next().unwrap_or_default();
+        let last = text.split_whitespace().last().unwrap_or_default();
+        doubtful.iter().any(|c| c == first || c == last)
+    };
     for e in entries {
-        if let crate::extract::RawValue::Text(t) = &e.value
-            && !t.trim().is_empty()
-        {
-            e.confidence = confidence_of(t, words);
+        match &e.value {
+            crate::extract::RawValue::Text(t) if !t.trim().is_empty() => {
+                e.confidence = confidence_of(t, words);
+                if from_doubtful_box(t) {
+                    e.confidence = Some(e.confidence.map_or(DOUBTFUL_TICK, |c| c.min(DOUBTFUL_TICK)));
+                }
+            }
+            crate::extract::RawValue::Checked(_)
+                if from_doubtful_box(&e.name) || e.alt.as_deref().is_some_and(from_doubtful_box) =>
+            {
+                e.confidence = Some(DOUBTFUL_TICK);
+            }
+            _ => {}
         }
     }
 }
+
+/// The confidence of an entry read from a doubtful tick box: well under [`super::DOUBT_BELOW`].
+const DOUBTFUL_TICK: u8 = 20;
 
 #[cfg(test)]
 mod tests {
@@ -182,6 +242,37 @@ mod tests {
             .collect();
         assert!(got.contains(&("Name".into(), "Skye".into())), "{got:?}");
         assert!(got.contains(&("DOB".into(), "01/02/1990".into())), "{got:?}");
+    }
+
+    #[test]
+    fn join_line_words_keeps_a_typed_name_whole() {
+        // `Name: Imelda Fauxcastillo   Phone: (213) 555-0188`: typed words a word height apart,
+        // a column gap far wider; `Dummer` + `ly` overlapping; a colon-less `DOB 04/17/1969`
+        // left to the gap.
+        let words = vec![
+            w("Name:", 100, 100, 1, 90.0),
+            w("Imelda", 230, 100, 1, 90.0),
+            w("Fauxcastillo", 380, 100, 1, 90.0),
+            w("Phone:", 900, 100, 2, 90.0),
+            w("(213)", 1040, 100, 2, 90.0),
+            w("555-0188", 1170, 100, 2, 90.0),
+            w("Last:", 0, 300, 3, 90.0),
+            w("Dummer", 130, 300, 3, 90.0),
+            w("ly", 245, 300, 3, 90.0),
+            w("DOB", 100, 500, 4, 90.0),
+            w("04/17/1969", 200, 500, 4, 90.0),
+        ];
+        let texts: Vec<String> = runs(&words, 1000).into_iter().map(|r| r.text).collect();
+        assert_eq!(
+            texts,
+            vec![
+                "Name: Imelda Fauxcastillo",
+                "Phone: (213) 555-0188",
+                "Last: Dummerly",
+                "DOB",
+                "04/17/1969"
+            ]
+        );
     }
 
     #[test]

@@ -23,6 +23,7 @@
 pub mod engine;
 pub mod image;
 pub mod layout;
+pub mod marks;
 pub mod pdfscan;
 
 use std::sync::Mutex;
@@ -239,17 +240,21 @@ fn read_page(
             if let Ok(w2) = engine::recognise(&cfg.engine, &cfg.languages, &turned, PSM, &limits(left))
                 && score(&w2) > score(&words) * 1.5
             {
-                return Ok(PageWords {
-                    words: w2,
-                    height: turned.height(),
-                });
+                return Ok(with_marks(w2, &turned));
             }
         }
     }
-    Ok(PageWords {
-        words,
+    Ok(with_marks(words, &page))
+}
+
+/// A page's words, with the tick boxes seen in its picture read in place of what the engine
+/// made of them ([`marks`]).
+fn with_marks(words: Vec<Word>, page: &GrayImage) -> PageWords {
+    let boxes = marks::find_boxes(page);
+    PageWords {
+        words: marks::with_boxes(words, &boxes),
         height: page.height(),
-    })
+    }
 }
 
 fn ft_name(ft: FileType) -> &'static str {
