@@ -948,7 +948,7 @@ fn grid_pairs(lines: &[Line]) -> GridPairs {
 }
 
 /// A heading that says whose data follows ("MEMBER", "REFERRING PARTY", "DISCHARGE PLANNER").
-fn names_a_party(text: &str) -> bool {
+pub(super) fn names_a_party(text: &str) -> bool {
     const PARTY: &[&str] = &[
         "member",
         "patient",

@@ -20,7 +20,7 @@ use std::collections::HashMap;
 use lopdf::ObjectId;
 
 use super::acroform::{Field, Place};
-use super::layout::{Cell, Line, is_heading};
+use super::layout::{Cell, Line, is_heading, names_a_party};
 use crate::extract::RawValue;
 
 /// How far right of a widget its caption may start, in ems of the caption's line.
@@ -100,7 +100,22 @@ fn heading_above(lines: &[Line], rect: [f32; 4], widgets: &[[f32; 4]]) -> Option
         .filter(|l| l.y > y1 && widgets.iter().any(|w| w[1] > l.y))
         .filter(|l| !widgets.iter().any(|w| l.y >= w[1] - 0.5 * l.size && l.y <= w[3]))
         .filter_map(|l| {
-            let heads: Vec<&Cell> = l.cells.iter().filter(|c| is_heading(&c.text)).collect();
+            // A line of its own with no box on it that names a party ("Referred by", "Client
+            // information") heads what follows as much as one in capitals does.
+            let lone_party = |c: &Cell| {
+                let t = c.text.trim().trim_end_matches(':');
+                let lower = t.to_lowercase();
+                l.cells.len() == 1
+                    && !t.contains(':')
+                    && t.split_whitespace().count() <= 4
+                    && !t.chars().any(|ch| ch.is_ascii_digit())
+                    && (names_a_party(t) || lower.ends_with(" by"))
+            };
+            let heads: Vec<&Cell> = l
+                .cells
+                .iter()
+                .filter(|c| is_heading(&c.text) || lone_party(c))
+                .collect();
             if heads.len() != l.cells.len() {
                 return None;
             }
@@ -392,5 +407,30 @@ mod tests {
         // Not a caption from the far side of the page.
         let lines = [line(659.0, &[(-200.0, "First Name")])];
         assert_eq!(label_for_box(&lines, rect, &[rect]), None);
+    }
+
+    /// A heading in sentence case on a line of its own, naming whose fields follow.
+    #[test]
+    fn class7_a_lone_line_naming_a_party_heads_the_boxes_under_it() {
+        let client = [188.0, 676.0, 480.0, 692.0];
+        let referrer = [188.0, 596.0, 480.0, 612.0];
+        let lines = [
+            line(680.0, &[(40.0, "Client name")]),
+            line(640.0, &[(36.0, "Referred by")]),
+            line(600.0, &[(40.0, "Name")]),
+            line(560.0, &[(36.0, "Please print clearly")]),
+        ];
+        let boxes = [client, referrer];
+        assert_eq!(
+            heading_above(&lines, referrer, &boxes).as_deref(),
+            Some("Referred by")
+        );
+        // The first box on the page has no heading above it; an instruction is not one.
+        assert_eq!(heading_above(&lines, client, &boxes), None);
+        let below = [188.0, 536.0, 480.0, 552.0];
+        assert_eq!(
+            heading_above(&lines, below, &[client, referrer, below]).as_deref(),
+            Some("Referred by")
+        );
     }
 }
