@@ -331,7 +331,10 @@ impl Vocabulary {
         catalog: &Catalog,
         context: Option<Role>,
     ) -> Option<(Target, f32)> {
-        let labels = || std::iter::once(entry.name.as_str()).chain(entry.alt.as_deref());
+        // A form designer's default name ("DateTimeField2", "TextField1[0]", "Check Box12")
+        // says what kind of box it is, not what it holds: the tooltip speaks for it.
+        let named = Some(entry.name.as_str()).filter(|n| entry.alt.is_none() || !designer_default(n));
+        let labels = || named.into_iter().chain(entry.alt.as_deref());
         // A tick's caption may be in either name (`ECM_POF_1` with the tooltip "Homeless"), so
         // captions are tried on both before either is read as a label; a hierarchical name's
         // leaf (`cs.housing_deposits`) before the whole path.
@@ -799,6 +802,25 @@ pub(super) fn path_segments(name: &str) -> Option<Vec<String>> {
         return None;
     }
     Some(segs)
+}
+
+/// Whether a field name is a form designer's default for its kind of box (`Text7`,
+/// `TextField1[0]`, `DateTimeField2`, `Check Box12`, `form1[0].#subform[0].NumericField3[0]`).
+pub(super) fn designer_default(name: &str) -> bool {
+    static DEFAULT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"(?i)^(?:text|text ?field|date ?time ?field|date ?field|numeric ?field|check ?box|radio ?button(?: ?list)?|drop ?down ?list|list ?box|combo ?box|field|fill(?: ?text)?|undefined)[ _]*\d*$",
+        )
+        .expect("static regex")
+    });
+    let leaf = path_segments(name)
+        .and_then(|p| p.last().cloned())
+        .unwrap_or_else(|| name.to_string());
+    let leaf = match leaf.find('[') {
+        Some(i) if leaf.ends_with(']') => leaf.get(..i).unwrap_or(&leaf).to_string(),
+        _ => leaf,
+    };
+    DEFAULT.is_match(leaf.trim())
 }
 
 /// A hierarchical name's leaf, then the whole name; a plain label alone.

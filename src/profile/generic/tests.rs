@@ -400,3 +400,26 @@ fn a_label_explained_by_its_role_words_outranks_one_with_unknown_words() {
     assert_eq!((member.as_str(), chw.as_str()), ("member_name", "member_name"));
     assert!(member_score > chw_score, "{member_score} vs {chw_score}");
 }
+
+#[test]
+fn class1_a_designers_default_field_name_gives_way_to_its_tooltip() {
+    for n in [
+        "Text7",
+        "TextField1[0]",
+        "DateTimeField2",
+        "Check Box12",
+        "form1[0].#subform[0].DateTimeField2[0]",
+        "undefined_3",
+    ] {
+        assert!(designer_default(n), "{n}");
+    }
+    for n in [
+        "MemberDateOfBirth",
+        "DOB",
+        "txtClientDOB",
+        "member.dob",
+        "Date of birth",
+    ] {
+        assert!(!designer_default(n), "{n}");
+    }
+}
