@@ -386,14 +386,26 @@ pub(crate) fn contact_kind(piece: &str) -> Option<Contact> {
     }
 }
 
+/// A US phone number inside running text ("reach me at (209) 555-0196 after 5").
+pub(crate) const PHONE_IN_TEXT: &str = r"\(?\b\d{3}\)?[\s.-]?\d{3}[.-]\d{4}\b";
+/// An email address inside running text.
+pub(crate) const EMAIL_IN_TEXT: &str = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+";
+
+/// A bare answer word: "Yes", "No", "Y", "N" (any case).
+pub(crate) fn is_yes_no(text: &str) -> bool {
+    matches!(
+        text.trim().to_ascii_lowercase().as_str(),
+        "yes" | "no" | "y" | "n"
+    )
+}
+
 /// A value that is a name followed by the ways to reach that person, run together in one cell
 /// ("Paloma Ficticia  (909) 555-0179  pficticia@x.example"): the name, and each phone and email
 /// after it. `None` unless at least one contact follows a name with no digits in it and nothing
 /// but contacts and separators follows the first contact.
 pub(crate) fn name_then_contacts(value: &str) -> Option<(String, Vec<(Contact, String)>)> {
     static CONTACT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\(?\b\d{3}\)?[\s.-]?\d{3}[.-]\d{4}\b")
-            .expect("static regex")
+        regex::Regex::new(&format!("{EMAIL_IN_TEXT}|{PHONE_IN_TEXT}")).expect("static regex")
     });
     let first = CONTACT.find(value)?;
     let name = value

@@ -809,17 +809,13 @@ pub(super) fn path_segments(name: &str) -> Option<Vec<String>> {
 pub(super) fn designer_default(name: &str) -> bool {
     static DEFAULT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
         regex::Regex::new(
-            r"(?i)^(?:text|text ?field|date ?time ?field|date ?field|numeric ?field|check ?box|radio ?button(?: ?list)?|drop ?down ?list|list ?box|combo ?box|field|fill(?: ?text)?|undefined)[ _]*\d*$",
+            r"(?i)^(?:text|text ?field|date ?time ?field|date ?field|numeric ?field|check ?box|radio ?button(?: ?list)?|drop ?down ?list|list ?box|combo ?box|field|fill(?: ?text)?|undefined)[ _]*\d*(?:\[\d+\])?$",
         )
         .expect("static regex")
     });
     let leaf = path_segments(name)
         .and_then(|p| p.last().cloned())
         .unwrap_or_else(|| name.to_string());
-    let leaf = match leaf.find('[') {
-        Some(i) if leaf.ends_with(']') => leaf.get(..i).unwrap_or(&leaf).to_string(),
-        _ => leaf,
-    };
     DEFAULT.is_match(leaf.trim())
 }
 

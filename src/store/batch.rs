@@ -78,6 +78,12 @@ impl Batch {
         }
     }
 
+    /// Statements run one at a time, on either database (a few rows inside a transaction that
+    /// is not on the hot path).
+    pub(super) fn one_by_one() -> Batch {
+        Batch::new(Backend::Postgres)
+    }
+
     /// Adds a statement whose placeholders are `$1..$n`, `n` = `values.len()`.
     pub(super) fn push(&mut self, sql: &str, values: Vec<Val>) {
         match (self.backend, self.statements.last_mut()) {

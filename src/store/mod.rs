@@ -868,7 +868,7 @@ fn outbox_attempts(status: OutboxStatus, now: i64) -> (i64, Option<i64>) {
     }
 }
 
-/// [`note_uid`]'s two statements, added to a batch.
+/// Records a UID as looked at and advances the mailbox cursor: two statements added to a batch.
 fn push_note_uid(rows: &mut Batch, r: &ImapRef, message_id: &str, now: i64) {
     rows.push(
         UID_INSERT,
@@ -892,7 +892,7 @@ fn push_note_uid(rows: &mut Batch, r: &ImapRef, message_id: &str, now: i64) {
     );
 }
 
-/// [`insert_outbox`] added to a batch; returns the row's id.
+/// Queues one outbox row in a batch; returns the row's id.
 fn push_outbox(rows: &mut Batch, message_id: &str, o: NewOutbox, now: i64) -> String {
     let oid = new_id();
     let (attempts, sent_ms) = outbox_attempts(o.status, now);
@@ -916,7 +916,7 @@ fn push_outbox(rows: &mut Batch, message_id: &str, o: NewOutbox, now: i64) -> St
     oid
 }
 
-/// [`insert_event`] added to a batch.
+/// Writes one audit event in a batch.
 fn push_event(rows: &mut Batch, message_id: Option<&str>, kind: EventKind, detail: String) {
     rows.push(
         EVENT_INSERT,
@@ -933,26 +933,10 @@ fn push_event(rows: &mut Batch, message_id: Option<&str>, kind: EventKind, detai
 /// Records a UID as looked at and advances the mailbox cursor (never backwards within one
 /// UIDVALIDITY).
 async fn note_uid(tx: &mut sqlx::Transaction<'_, sqlx::Any>, r: &ImapRef, message_id: &str) -> Result<()> {
-    let now = now_ms();
-    sqlx::query(UID_INSERT)
-        .bind(&r.mailbox)
-        .bind(r.uidvalidity)
-        .bind(r.uid)
-        .bind(message_id)
-        .bind(&r.folder)
-        .bind(now)
-        .execute(&mut **tx)
+    let mut rows = Batch::one_by_one();
+    push_note_uid(&mut rows, r, message_id, now_ms());
+    rows.execute(tx, "recording the UID and advancing the mailbox cursor")
         .await
-        .context("recording the UID")?;
-    sqlx::query(CURSOR_ADVANCE)
-        .bind(&r.mailbox)
-        .bind(r.uidvalidity)
-        .bind(r.uid)
-        .bind(now)
-        .execute(&mut **tx)
-        .await
-        .context("advancing the mailbox cursor")?;
-    Ok(())
 }
 
 /// The next number under `prefix`, in one atomic upsert.
@@ -976,22 +960,9 @@ async fn insert_outbox(
     o: &NewOutbox,
     now: i64,
 ) -> Result<String> {
-    let oid = new_id();
-    let (attempts, sent_ms) = outbox_attempts(o.status, now);
-    sqlx::query(OUTBOX_INSERT)
-        .bind(&oid)
-        .bind(message_id)
-        .bind(o.kind.code())
-        .bind(&o.recipient)
-        .bind(&o.reference)
-        .bind(String::from_utf8_lossy(&o.eml).into_owned())
-        .bind(o.status.code())
-        .bind(attempts)
-        .bind(now)
-        .bind(sent_ms)
-        .execute(&mut **tx)
-        .await
-        .context("queueing an email")?;
+    let mut rows = Batch::one_by_one();
+    let oid = push_outbox(&mut rows, message_id, o.clone(), now);
+    rows.execute(tx, "queueing an email").await?;
     Ok(oid)
 }
 
@@ -1001,16 +972,9 @@ async fn insert_event(
     kind: EventKind,
     detail: &str,
 ) -> Result<()> {
-    sqlx::query(EVENT_INSERT)
-        .bind(new_id())
-        .bind(message_id)
-        .bind(now_ms())
-        .bind(kind.code())
-        .bind(detail)
-        .execute(&mut **tx)
-        .await
-        .context("writing an audit event")?;
-    Ok(())
+    let mut rows = Batch::one_by_one();
+    push_event(&mut rows, message_id, kind, detail.to_string());
+    rows.execute(tx, "writing an audit event").await
 }
 
 /// Creates the SQLite file's folder and the file itself with owner-only permissions (it holds

@@ -39,8 +39,8 @@ static DOB: LazyLock<Regex> = LazyLock::new(|| {
 });
 static CIN: LazyLock<Regex> = LazyLock::new(|| re(r"\b\d{8}[A-Za-z]\b"));
 static MRN: LazyLock<Regex> = LazyLock::new(|| re(r"\bMRN\b(?:\s+is)?\W{0,3}([A-Z0-9-]{5,15})\b"));
-static PHONE: LazyLock<Regex> = LazyLock::new(|| re(r"\(?\b\d{3}\)?[\s.-]?\d{3}[.-]\d{4}\b"));
-static EMAIL: LazyLock<Regex> = LazyLock::new(|| re(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"));
+static PHONE: LazyLock<Regex> = LazyLock::new(|| re(crate::extract::PHONE_IN_TEXT));
+static EMAIL: LazyLock<Regex> = LazyLock::new(|| re(crate::extract::EMAIL_IN_TEXT));
 static ADDRESS: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r"(?i)\b\d{1,6}\s+(?:[A-Za-z0-9.'-]+\s+){0,5}?(?:St|Street|Ave|Avenue|Rd|Road|Dr|Drive|Blvd|Boulevard|Way|Ln|Lane|Ct|Court|Pl|Place|Pkwy|Parkway|Hwy|Highway|Cir|Circle|Ter|Terrace|Trl|Trail|Loop)\.?(?:,?\s+(?:Apt|Unit|Spc|Space|Ste|Suite|#)\.?\s*[\w-]+)?,\s*[A-Za-z .'-]+?,\s*(?:CA|California)\.?\s+\d{5}(?:-\d{4})?",
@@ -215,11 +215,8 @@ pub(super) fn writer(lines: &[&str]) -> Vec<RawEntry> {
         confidence: None,
     };
     let mut out = Vec::new();
-    if let Some(c) = WRITER.captures(&text).and_then(|c| c.get(1))
-        && c.as_str().split_whitespace().count() >= 2
-        && !c.as_str().split_whitespace().any(|w| NOT_NAME.contains(&w))
-    {
-        out.push(entry("Referred by", c.as_str().to_string()));
+    if let Some(name) = writer_name(&text) {
+        out.push(entry("Referred by", name.to_string()));
     }
     for s in sentences(&text).iter().filter(|s| ABOUT_WRITER.is_match(s)) {
         out.extend(
@@ -237,6 +234,14 @@ pub(super) fn writer(lines: &[&str]) -> Vec<RawEntry> {
         out.push(entry("Referrer relationship", "Family member".into()));
     }
     out
+}
+
+/// The writer's name in "My name is Pat Example", "This is Pat Example" (two words or more, none
+/// of them a word that starts a sentence rather than a name).
+fn writer_name(text: &str) -> Option<&str> {
+    let c = WRITER.captures(text)?.get(1)?.as_str();
+    let words = || c.split_whitespace();
+    (words().count() >= 2 && !words().any(|w| NOT_NAME.contains(&w))).then_some(c)
 }
 
 /// "refer my mother", "for my husband", "my son's": the writer refers a relative.
@@ -316,11 +321,8 @@ fn read_all(lines: &[&str]) -> (Vec<RawEntry>, usize) {
     if let Some(lang) = language(&sentences) {
         push(&mut out, "Preferred language", lang.to_string());
     }
-    if let Some(c) = WRITER.captures(&text).and_then(|c| c.get(1))
-        && c.as_str().split_whitespace().count() >= 2
-        && !c.as_str().split_whitespace().any(|w| NOT_NAME.contains(&w))
-    {
-        push(&mut out, "Referred by", c.as_str().to_string());
+    if let Some(name) = writer_name(&text) {
+        push(&mut out, "Referred by", name.to_string());
     }
     if KP_MEMBER.is_match(&text) {
         push(&mut out, "Kaiser Permanente member", "Yes".into());

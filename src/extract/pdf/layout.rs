@@ -20,7 +20,7 @@
 mod shapes;
 
 use super::content::Run;
-use crate::extract::{RawEntry, RawValue, looks_like_label, names_a_field};
+use crate::extract::{RawEntry, RawValue, is_yes_no, looks_like_label, names_a_field};
 
 /// A column of text on a line.
 #[derive(Debug, Clone, PartialEq)]
@@ -801,13 +801,6 @@ fn column_headings(line: &Line, used: &[Vec<bool>], li: usize) -> Option<Vec<(f3
                 && !enumerated(&c.text)
         });
     ok.then(|| line.cells.iter().map(|c| (c.x0, heading_text(&c.text))).collect())
-}
-
-fn is_yes_no(caption: &str) -> bool {
-    matches!(
-        caption.trim().to_ascii_lowercase().as_str(),
-        "yes" | "no" | "y" | "n"
-    )
 }
 
 /// Short text that reads like a printed label (not a value): a few words, mostly letters.

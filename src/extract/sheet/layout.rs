@@ -18,7 +18,7 @@
 use std::collections::HashSet;
 
 use super::grid::{Grid, Row, as_text, glyph_caption, inline_pair, is_colon_label, label_name, tick_value};
-use crate::extract::{Contact, contact_kind, looks_like_label};
+use crate::extract::{Contact, contact_kind, is_yes_no, looks_like_label};
 use crate::extract::{RawEntry, RawRecord, RawValue};
 
 /// How far down the header row may sit (title rows above it).
@@ -169,37 +169,18 @@ fn above_table(rows: &[Row<'_>]) -> Vec<RawEntry> {
             out.extend(submitted_by(text));
             let mut last_label: Option<String> = None;
             // Pieces: split at bars, lines, semicolons, tabs and wide gaps ("Phone: (661)
-            // 555-0184    Email: ...").
+            // 555-0184    Email: ..."); a labelled person run together with their phone and
+            // email ("Referring CHW: Paloma Ficticia  (909) 555-0179  p@x.example") is the
+            // labelled person, then the contacts that follow them.
             for piece in text
                 .split(['|', '\n', ';', '\t'])
                 .flat_map(|p| p.split("   "))
                 .map(str::trim)
                 .filter(|p| !p.is_empty())
+                .flat_map(person_then_contacts)
             {
-                if let Some((name, value)) = inline_pair(&RawValue::Text(piece.to_string())) {
+                if let Some((name, value)) = inline_pair(&RawValue::Text(piece.clone())) {
                     last_label = Some(name.clone());
-                    // "Referring CHW: Paloma Ficticia  (909) 555-0179  p@x.example": the
-                    // person, then their phone and email, as the label's own entries.
-                    if let Some((person, contacts)) = crate::extract::name_then_contacts(&value) {
-                        let section = sender_section(&name).or_else(|| Some(name.clone()));
-                        out.push(RawEntry {
-                            section: sender_section(&name),
-                            name,
-                            alt: None,
-                            value: RawValue::Text(person),
-                            confidence: None,
-                        });
-                        for (kind, piece) in contacts {
-                            out.push(RawEntry {
-                                name: if kind == Contact::Email { "Email" } else { "Phone" }.to_string(),
-                                alt: None,
-                                section: section.clone(),
-                                value: RawValue::Text(piece),
-                                confidence: None,
-                            });
-                        }
-                        continue;
-                    }
                     out.push(RawEntry {
                         section: sender_section(&name),
                         name,
@@ -210,7 +191,7 @@ fn above_table(rows: &[Row<'_>]) -> Vec<RawEntry> {
                     continue;
                 }
                 let Some(owner) = &last_label else { continue };
-                let name = match contact_kind(piece) {
+                let name = match contact_kind(&piece) {
                     Some(Contact::Email) => "Email",
                     Some(Contact::Phone) => "Phone",
                     None => continue,
@@ -219,13 +200,25 @@ fn above_table(rows: &[Row<'_>]) -> Vec<RawEntry> {
                     name: name.to_string(),
                     alt: None,
                     section: sender_section(owner).or_else(|| Some(owner.clone())),
-                    value: RawValue::Text(piece.to_string()),
+                    value: RawValue::Text(piece),
                     confidence: None,
                 });
             }
         }
     }
     out
+}
+
+/// `Label: Name  phone  email` as `Label: Name`, `phone`, `email`; any other piece as it is.
+fn person_then_contacts(piece: &str) -> Vec<String> {
+    let split = inline_pair(&RawValue::Text(piece.to_string()))
+        .and_then(|(name, value)| Some((name, crate::extract::name_then_contacts(&value)?)));
+    match split {
+        Some((name, (person, contacts))) => std::iter::once(format!("{name}: {person}"))
+            .chain(contacts.into_iter().map(|(_, c)| c))
+            .collect(),
+        None => vec![piece.to_string()],
+    }
 }
 
 /// A row of two or more `Label: | value` pairs side by side, each label a colon label and each
@@ -634,9 +627,14 @@ impl Form<'_> {
     /// The cell directly below the label at `pos` (below its merged region), if it can be the
     /// label's value. `strict` (labels without a colon) also refuses text that heads a row of
     /// its own, since that is more likely the next label.
-    fn below(&self, pos: (u32, u32), strict: bool) -> Option<((u32, u32), RawValue)> {
+    /// The cell just under a label's cell (under its merged region).
+    fn under(&self, pos: (u32, u32)) -> Option<(u32, u32)> {
         let end_row = self.grid.merge_at(pos).map_or(pos.0, |m| m.end.0);
-        let at = (end_row.checked_add(1)?, pos.1);
+        Some((end_row.checked_add(1)?, pos.1))
+    }
+
+    fn below(&self, pos: (u32, u32), strict: bool) -> Option<((u32, u32), RawValue)> {
+        let at = self.under(pos)?;
         let v = self.grid.get(at)?;
         if self.used.contains(&at)
             || is_colon_label(v)
@@ -696,18 +694,9 @@ impl Form<'_> {
         // "Currently enrolled in ECM?" over "Yes": the question's answer, though a bare Yes
         // elsewhere reads as a tick.
         if s.trim_end().ends_with('?')
-            && let Some(at) = self
-                .grid
-                .merge_at(pos)
-                .map_or(pos.0, |m| m.end.0)
-                .checked_add(1)
-                .map(|r| (r, pos.1))
+            && let Some(at) = self.under(pos)
             && !self.used.contains(&at)
-            && let Some(answer) = self.grid.get(at).filter(|a| {
-                as_text(a).is_some_and(|t| {
-                    matches!(t.trim().to_ascii_lowercase().as_str(), "yes" | "no" | "y" | "n")
-                })
-            })
+            && let Some(answer) = self.grid.get(at).filter(|a| as_text(a).is_some_and(is_yes_no))
         {
             let answer = answer.clone();
             self.used.insert(at);
@@ -935,6 +924,19 @@ mod tests {
             .iter()
             .map(|e| (e.section.as_deref(), e.name.as_str(), e.value.clone()))
             .collect()
+    }
+
+    /// Record `i`'s entries as (section, name, value as text).
+    fn record_texts(records: &[RawRecord], i: usize) -> Vec<(Option<String>, String, String)> {
+        records
+            .get(i)
+            .map(|r| {
+                r.entries
+                    .iter()
+                    .map(|e| (e.section.clone(), e.name.clone(), e.value.as_text()))
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     #[test]
@@ -1268,15 +1270,7 @@ mod tests {
             panic!("a table, not a form");
         };
         assert_eq!(records.len(), 2);
-        let got: Vec<(Option<String>, String, String)> = records
-            .get(1)
-            .map(|r| {
-                r.entries
-                    .iter()
-                    .map(|e| (e.section.clone(), e.name.clone(), e.value.as_text()))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let got = record_texts(&records, 1);
         let by = Some("Submitted by".to_string());
         for want in [
             (by.clone(), "Contact", "Pat Example"),
@@ -1306,15 +1300,10 @@ mod tests {
         let SheetLayout::Table(records) = read_sheet(&g) else {
             panic!("a table");
         };
-        let got: Vec<(String, String)> = records
-            .first()
-            .map(|r| {
-                r.entries
-                    .iter()
-                    .map(|e| (e.name.clone(), e.value.as_text()))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let got: Vec<(String, String)> = record_texts(&records, 0)
+            .into_iter()
+            .map(|(_, name, value)| (name, value))
+            .collect();
         for want in [
             ("Referring CHW", "Pat Example"),
             ("Phone", "(909) 555-0179"),
@@ -1411,15 +1400,7 @@ mod tests {
         let SheetLayout::Table(records) = read_sheet(&g) else {
             panic!("a table");
         };
-        let got: Vec<(Option<String>, String, String)> = records
-            .first()
-            .map(|r| {
-                r.entries
-                    .iter()
-                    .map(|e| (e.section.clone(), e.name.clone(), e.value.as_text()))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let got = record_texts(&records, 0);
         let by = Some("Submitted by".to_string());
         assert!(
             got.contains(&(by.clone(), "Contact".into(), "Pat Example, SW III".into())),
