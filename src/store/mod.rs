@@ -46,6 +46,17 @@ pub struct Store {
     instance: String,
     /// The SQLite database file, for the single-instance lock.
     sqlite_path: Option<std::path::PathBuf>,
+    /// SQLite: how many commits are in the log and how many of them are known durable.
+    sync: std::sync::Arc<SyncState>,
+}
+
+/// SQLite's commits counted against the durability barrier ([`Store::make_durable`]). Counted
+/// while the commit holds the pool's one connection, so a barrier that takes the connection after
+/// reading `commits` runs after every commit that count includes.
+#[derive(Debug, Default)]
+struct SyncState {
+    commits: std::sync::atomic::AtomicU64,
+    synced: std::sync::atomic::AtomicU64,
 }
 
 /// Which database is behind the pool.
@@ -301,9 +312,9 @@ impl Store {
             // readers (explain, status) out of the writer's way. `NORMAL` durability by default:
             // in WAL mode a commit survives a crash of the process and is only at risk from the
             // machine losing power before the next fsync. That is right for what can be redone
-            // (reference numbers not yet used, `sent` marks, filing marks): the one commit that
-            // gates sending and moving mail, `commit_message`, raises it to FULL for itself, and
-            // its fsync carries every earlier commit in the log with it.
+            // (reference numbers not yet used, `sent` marks, filing marks) and for a message's
+            // commit until something outside the store acts on it: `make_durable`, run before
+            // mail is sent or moved, fsyncs the log once for every commit before it.
             options = options.after_connect(|conn, _meta| {
                 Box::pin(async move {
                     sqlx::raw_sql(
@@ -337,34 +348,35 @@ impl Store {
             ecm_log: Default::default(),
             instance: new_id(),
             sqlite_path,
+            sync: Default::default(),
         })
     }
 
-    /// Runs `rows` as one transaction whose commit is durable before this returns (on SQLite,
-    /// `synchronous = FULL` for this commit only, see [`Store::open`]); refused with [`LeaseLost`]
-    /// when `lease` is no longer held.
+    /// Runs `rows` as one transaction, refused with [`LeaseLost`] when `lease` is no longer held.
     ///
-    /// On SQLite (one instance, no leases) the whole transaction is one query — the pragma,
-    /// `BEGIN`, the rows, `COMMIT`, the pragma back to `NORMAL` — so one round trip to the driver's
-    /// thread instead of one per statement. When a statement fails, what ran before it is rolled
-    /// back here. The query runs in a task of its own: were the caller's future dropped halfway,
-    /// the driver would stop between two statements with the transaction open.
-    async fn commit_durable(&self, mut rows: Batch, lease: Option<&Lease>, what: &'static str) -> Result<()> {
+    /// On PostgreSQL the commit is durable when this returns. On SQLite (one instance, no
+    /// leases) it is written to the log without an fsync — it survives the process crashing, not
+    /// yet the machine losing power — and [`Store::make_durable`] runs before anything outside the
+    /// store acts on it: one fsync then serves every message committed since the last one,
+    /// instead of one per message on the inbox's critical path.
+    ///
+    /// On SQLite the whole transaction is one query — `BEGIN`, the rows, `COMMIT` — so one round
+    /// trip to the driver's thread instead of one per statement. When a statement fails, what ran
+    /// before it is rolled back here. The query runs in a task of its own: were the caller's
+    /// future dropped halfway, the driver would stop between two statements with the transaction
+    /// open.
+    async fn commit_rows(&self, mut rows: Batch, lease: Option<&Lease>, what: &'static str) -> Result<()> {
         if self.kind == Backend::Sqlite {
-            rows.wrap(
-                "PRAGMA synchronous = FULL; BEGIN",
-                "COMMIT; PRAGMA synchronous = NORMAL",
-            );
-            let pool = self.pool.clone();
+            rows.wrap("BEGIN", "COMMIT");
+            let (pool, sync) = (self.pool.clone(), self.sync.clone());
             return tokio::spawn(async move {
                 let mut conn = pool.acquire().await.context("starting a transaction")?;
+                // Counted with the connection held: see `SyncState`.
+                sync.commits.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 let done = rows.execute(&mut conn, what).await;
                 if done.is_err() {
                     // Nothing to roll back when BEGIN itself failed: that error is expected.
                     let _ = sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await;
-                    let _ = sqlx::raw_sql("PRAGMA synchronous = NORMAL")
-                        .execute(&mut *conn)
-                        .await;
                 }
                 done
             })
@@ -377,6 +389,49 @@ impl Store {
         }
         rows.execute(&mut tx, what).await?;
         tx.commit().await.context("committing the message")
+    }
+
+    /// Makes every commit so far durable: the barrier between a commit and anything done about it
+    /// outside the store. [`Store::due_mail`] and [`Store::unfiled`] run it before they return
+    /// rows, so no email is sent and no message leaves the inbox on a commit that a power cut
+    /// could still undo; a crash before the barrier leaves the message in the inbox above the
+    /// cursor, and it is decided again.
+    ///
+    /// SQLite only (PostgreSQL commits are durable when they return): a one-row write committed
+    /// with `synchronous = FULL`, whose fsync of the log carries every earlier commit with it.
+    /// Nothing is written when no commit happened since the last barrier.
+    pub async fn make_durable(&self) -> Result<()> {
+        use std::sync::atomic::Ordering::SeqCst;
+        if self.kind != Backend::Sqlite || self.sync.synced.load(SeqCst) >= self.sync.commits.load(SeqCst) {
+            return Ok(());
+        }
+        let (pool, sync) = (self.pool.clone(), self.sync.clone());
+        // In a task of its own, like a commit: a caller dropped halfway must not leave the
+        // connection at FULL or inside the transaction.
+        tokio::spawn(async move {
+            let mut conn = pool.acquire().await.context("making the store durable")?;
+            // Every commit counted now has finished: they held the one connection we now hold.
+            let covered = sync.commits.load(SeqCst);
+            let done = sqlx::raw_sql(
+                "PRAGMA synchronous = FULL; BEGIN; UPDATE store_sync SET n = n + 1 WHERE id = 1; \
+                 COMMIT; PRAGMA synchronous = NORMAL",
+            )
+            .execute(&mut *conn)
+            .await
+            .map(|_| ())
+            .context("making the store durable (fsync)");
+            if done.is_err() {
+                let _ = sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await;
+                let _ = sqlx::raw_sql("PRAGMA synchronous = NORMAL")
+                    .execute(&mut *conn)
+                    .await;
+            } else {
+                sync.synced.fetch_max(covered, SeqCst);
+            }
+            done
+        })
+        .await
+        .context("the durability task stopped")?
     }
 
     /// SQLite: whether commits on `conn` are fsync'd before they return (`FULL`) or only written
@@ -517,7 +572,7 @@ impl Store {
         }
         safety::push_suppressions(&mut rows, &id, &msg.suppressions, now);
         let lease = msg.imap.as_ref().and_then(|r| r.lease.as_ref());
-        self.commit_durable(
+        self.commit_rows(
             rows,
             lease,
             "storing the message, its referrals, emails and audit events",
@@ -556,7 +611,8 @@ impl Store {
         Ok(rows)
     }
 
-    /// Outbox rows due for sending, oldest first.
+    /// Outbox rows due for sending, oldest first, durable before they are returned
+    /// ([`Store::make_durable`]).
     ///
     /// On PostgreSQL (several instances) the rows are claimed for this instance for
     /// [`CLAIM_TTL_MS`], skipping rows another instance has locked or claimed: each email is
@@ -596,6 +652,9 @@ impl Store {
             .await
         }
         .context("reading the outbox")?;
+        if !rows.is_empty() {
+            self.make_durable().await?;
+        }
         // RETURNING keeps no order: oldest first, as queued.
         rows.sort_by_key(|r| (r.get::<i64, _>(8), r.get::<String, _>(0)));
         rows.into_iter()
@@ -655,7 +714,8 @@ impl Store {
         Ok(())
     }
 
-    /// UIDs committed but not yet filed, oldest first: `(uid, folder)`.
+    /// UIDs committed but not yet filed, oldest first: `(uid, folder)`; their commits are durable
+    /// before they are returned ([`Store::make_durable`]).
     pub async fn unfiled(&self, mailbox: &str, uidvalidity: i64) -> Result<Vec<(i64, String)>> {
         let rows = sqlx::query(
             "SELECT uid, folder FROM mailbox_uids WHERE mailbox = $1 AND uidvalidity = $2 AND filed_ms IS NULL
@@ -666,6 +726,9 @@ impl Store {
         .fetch_all(&self.pool)
         .await
         .context("reading unfiled messages")?;
+        if !rows.is_empty() {
+            self.make_durable().await?;
+        }
         Ok(rows.into_iter().map(|r| (r.get(0), r.get(1))).collect())
     }
 
@@ -1092,6 +1155,57 @@ mod tests {
         assert_eq!(synchronous(&store).await, 1, "NORMAL after a commit");
     }
 
+    async fn barriers(store: &Store) -> i64 {
+        sqlx::query_scalar("SELECT n FROM store_sync WHERE id = 1")
+            .fetch_one(store.pool())
+            .await
+            .expect("store_sync")
+    }
+
+    /// A message's commit is not fsync'd on its own; reading what may be sent or filed is the
+    /// barrier: one fsync'd write for every commit before it, none when nothing was committed
+    /// since the last one, and the connection back at `NORMAL` afterwards.
+    #[tokio::test]
+    async fn mail_is_read_for_sending_only_after_one_barrier_for_all_commits_before_it() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let url = format!("sqlite://{}", dir.path().join("s.db").display());
+        let store = Store::open(&url).await.expect("store");
+        let mail = || NewOutbox {
+            kind: crate::model::EmailKind::Ack,
+            recipient: "sender@example.org".into(),
+            reference: "ECM-1".into(),
+            eml: b"Subject: x\r\n\r\nbody\r\n".to_vec(),
+            status: OutboxStatus::Pending,
+        };
+        for (i, hash) in ["h1", "h2", "h3"].into_iter().enumerate() {
+            store
+                .commit_message(message(hash, uid(i as i64 + 1)), Vec::new(), vec![mail()])
+                .await
+                .expect("commit");
+        }
+        assert_eq!(barriers(&store).await, 0, "commits alone do not fsync");
+        assert_eq!(store.due_mail(10).await.expect("due").len(), 3);
+        assert_eq!(barriers(&store).await, 1, "one barrier for the three commits");
+        assert_eq!(synchronous(&store).await, 1, "NORMAL after the barrier");
+        assert_eq!(store.unfiled("test/INBOX", 7).await.expect("unfiled").len(), 3);
+        assert_eq!(store.due_mail(10).await.expect("due").len(), 3);
+        assert_eq!(
+            barriers(&store).await,
+            1,
+            "nothing committed since: no second fsync"
+        );
+        store
+            .commit_message(message("h4", uid(4)), Vec::new(), vec![mail()])
+            .await
+            .expect("commit");
+        assert_eq!(store.unfiled("test/INBOX", 7).await.expect("unfiled").len(), 4);
+        assert_eq!(
+            barriers(&store).await,
+            2,
+            "a new commit: a new barrier before filing"
+        );
+    }
+
     /// A commit whose caller stops waiting once it has started (a shutdown, a lost lease) still
     /// ends whole, committed or not, and never leaves the transaction open for the next one.
     #[tokio::test]
@@ -1099,12 +1213,13 @@ mod tests {
         let dir = tempfile::tempdir().expect("tmp");
         let url = format!("sqlite://{}", dir.path().join("s.db").display());
         let store = Store::open(&url).await.expect("store");
-        let abandoned = tokio::time::timeout(
-            std::time::Duration::ZERO,
-            store.commit_message(message("h1", uid(1)), vec![referral("ECM-1")], Vec::new()),
-        )
-        .await;
-        assert!(abandoned.is_err(), "the commit was still running");
+        // Polled once (the commit's task is spawned and starts), then dropped.
+        let abandoned = futures::FutureExt::now_or_never(store.commit_message(
+            message("h1", uid(1)),
+            vec![referral("ECM-1")],
+            Vec::new(),
+        ));
+        assert!(abandoned.is_none(), "the commit was still running");
         store
             .commit_message(message("h2", uid(2)), vec![referral("ECM-2")], Vec::new())
             .await
