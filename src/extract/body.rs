@@ -164,13 +164,30 @@ fn split_members(rec: RawRecord) -> Vec<RawRecord> {
         .entries
         .iter()
         .rposition(|e| in_head(e, &last) && first_labels.contains(&e.name.as_str()));
-    let tail = |i: usize, e: &RawEntry| in_head(e, &last) && last_repeated.is_some_and(|r| i > r);
+    // Or from the first label there that names the sender ("Referred by:", "Referrer phone"),
+    // which the first section does not have: what follows it is theirs, not the last member's.
+    let sender_from = rec.entries.iter().enumerate().position(|(i, e)| {
+        in_head(e, &last) && !first_labels.contains(&e.name.as_str()) && names_sender(&e.name) && i > 0
+    });
+    let tail = |i: usize, e: &RawEntry| {
+        in_head(e, &last) && (last_repeated.is_some_and(|r| i > r) || sender_from.is_some_and(|s| i >= s))
+    };
+    // The sender's block heads itself: its Phone is not the last member's.
+    let sender_label = sender_from
+        .and_then(|s| rec.entries.get(s))
+        .map(|e| e.name.clone());
     let shared: Vec<RawEntry> = rec
         .entries
         .iter()
         .enumerate()
         .filter(|(i, e)| !e.section.as_deref().is_some_and(member_heading) || tail(*i, e))
-        .map(|(_, e)| e.clone())
+        .map(|(i, e)| {
+            let mut e = e.clone();
+            if sender_from.is_some_and(|s| i >= s) {
+                e.section.clone_from(&sender_label);
+            }
+            e
+        })
         .collect();
     heads
         .iter()
@@ -186,6 +203,13 @@ fn split_members(rec: RawRecord) -> Vec<RawRecord> {
             RawRecord { entries }
         })
         .collect()
+}
+
+/// A label naming the one who sends the referral: "Referred by", "Submitted by", "Referrer",
+/// "Referring agency".
+fn names_sender(label: &str) -> bool {
+    let l = label.trim().trim_end_matches(':').to_lowercase();
+    l.ends_with(" by") || l.starts_with("referrer") || l.starts_with("referring")
 }
 
 /// Splits a body at the separators mail programs put above a forwarded or quoted message.
@@ -589,6 +613,22 @@ fn plausible_label(label: &str) -> bool {
         && l.chars().next().is_some_and(|c| c.is_alphabetic())
         && !l.contains("http")
         && !l.ends_with(|c: char| c.is_ascii_digit())
+        && !greeting(l)
+}
+
+/// A sentence opening with a greeting ("Hi - answering your question: yes, …", "Hello team:"),
+/// which no form label does.
+fn greeting(l: &str) -> bool {
+    let first = l
+        .split(|c: char| !c.is_alphabetic())
+        .next()
+        .unwrap_or_default()
+        .to_lowercase();
+    let lower = l.to_lowercase();
+    ["hi", "hello", "hey", "dear", "greetings", "thanks", "thank"].contains(&first.as_str())
+        || ["good morning", "good afternoon", "good evening"]
+            .iter()
+            .any(|g| lower.starts_with(g))
 }
 
 /// A heading: short, and either all capitals or ending in "information"/"info".
@@ -802,6 +842,50 @@ mod tests {
             );
             assert_eq!(got.iter().filter(|(n, _)| n == "Name").count(), 1, "{got:?}");
         }
+    }
+
+    /// The sender's block after the last member repeats a label the first member has (Phone):
+    /// it is still the sender's, from its "Referred by" line on, for every member.
+    #[test]
+    fn class10_a_referred_by_block_after_the_last_member_with_its_own_phone() {
+        let doc = extract_body(
+            "MEMBER 1\nName: Jane Sample\nCIN: 93947702E\nPhone: 916-555-0102\n\n\
+             MEMBER 2\nName: Pat Example\nCIN: 94288319A\nAddress: 1 Main St, Sacramento, CA 95814\n\n\
+             Referred by: Clementine Sample\nAgency: Example Shelter\nPhone: 916-555-0195\n\
+             Email: csample@example.org\nConsent: Yes (both members signed)\n",
+        );
+        assert_eq!(doc.records.len(), 2);
+        for r in &doc.records {
+            let got: Vec<(String, String)> = r
+                .entries
+                .iter()
+                .map(|e| (e.name.clone(), e.value.as_text()))
+                .collect();
+            for want in [
+                ("Referred by", "Clementine Sample"),
+                ("Phone", "916-555-0195"),
+                ("Agency", "Example Shelter"),
+            ] {
+                assert!(
+                    got.contains(&(want.0.into(), want.1.into())),
+                    "{want:?} in {got:?}"
+                );
+            }
+        }
+    }
+
+    /// A reply's first line with a colon in it is a sentence when it opens with a greeting.
+    #[test]
+    fn class10_a_greeting_with_a_colon_is_not_a_label() {
+        assert_eq!(
+            split_line("Hi - answering your question: yes, she is enrolled."),
+            None
+        );
+        assert_eq!(split_line("Hello team: see below"), None);
+        assert_eq!(
+            split_line("Hire date: 11/02/2026"),
+            Some(("Hire date".into(), "11/02/2026".into()))
+        );
     }
 
     #[test]

@@ -25,6 +25,10 @@ static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
 /// `Jane Sample <jane@example.org>`: the address inside the angle brackets.
 static EMAIL_IN_BRACKETS: LazyLock<Regex> = LazyLock::new(|| re(r"^[^<>]*<([^<>]+)>$"));
 
+/// `Yes` or `No`, then a note in brackets or after a dash or comma.
+static YES_NO_WITH_NOTE: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)^(yes|no)(?:\s*\(.+|\s*[,;]\s*\S.*|\s+[-–—]\s*\S.*)$"));
+
 /// A yes/no answer: `Yes`/`Y`/`X`/`true`/`T`/`1`/`on`/`checked`/a ticked box is `true`;
 /// `No`/`N`/`false`/`F`/`0`/`off`/`unchecked`/an empty box is `false`; blank is absent.
 ///
@@ -58,6 +62,12 @@ pub fn parse_bool(s: &str) -> Normalized<bool> {
         }
     }
     let core = text.trim_matches(|c: char| c.is_whitespace() || c.is_ascii_punctuation());
+    // The answer, then a note about it: "Yes (both members signed)", "No - pending", "Yes, 11/2".
+    if let Some(c) = YES_NO_WITH_NOTE.captures(core) {
+        return Ok(Some(
+            c.get(1).is_some_and(|m| m.as_str().eq_ignore_ascii_case("yes")),
+        ));
+    }
     match core.to_lowercase().as_str() {
         "yes" | "y" | "x" | "true" | "t" | "1" | "on" | "checked" | "☒" | "☑" | "✓" | "✔" | "✅" => {
             Ok(Some(true))
@@ -109,6 +119,28 @@ pub fn normalize_phone(s: &str) -> Normalized<String> {
     let Some(text) = clean_text(s) else {
         return Ok(None);
     };
+    one_phone(&text).or_else(|e| {
+        // Several numbers, each with its note: "415-555-0112 (cell), 415-555-0199 (front
+        // desk)", "cell 916-555-0101 / home 916-555-0102". The first one that is a number.
+        text.split([',', ';', '|', '/'])
+            .flat_map(|p| p.split(" or "))
+            .map(|p| PHONE_NOTE.replace_all(p, ""))
+            .find_map(|p| one_phone(p.trim()).ok().flatten())
+            .map(Some)
+            .ok_or(e)
+    })
+}
+
+/// What is written about a number beside it: a note in brackets with a letter in it ("(cell)",
+/// not "(415)"), or a kind of phone before or after it ("cell:", "home", "C:").
+static PHONE_NOTE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\([^()]*[a-z][^()]*\)|^\s*(?:cell|mobile|home|work|office|main|tel|ph|phone|c|h|w|m)\b\.?:?|\b(?:cell|mobile|home|work|office)\s*$",
+    )
+});
+
+/// One phone number, the whole of `text`.
+fn one_phone(text: &str) -> Normalized<String> {
     let without_ext = PHONE_EXTENSION.replace(&text, "");
     let number = strip_zero_fraction(without_ext.trim());
     let mut digits = String::with_capacity(number.len());
@@ -238,6 +270,11 @@ mod tests {
             ("[ ]", Ok(Some(false))),
             ("()", Ok(Some(false))),
             ("", Ok(None)),
+            ("Yes (both members signed)", Ok(Some(true))),
+            ("yes, signed 11/2", Ok(Some(true))),
+            ("No - form to follow", Ok(Some(false))),
+            ("Yes/No", Err(Invalid)),
+            ("Yesterday", Err(Invalid)),
             ("   ", Ok(None)),
             ("...", Ok(None)),
             ("N/A", Ok(None)),
@@ -327,7 +364,15 @@ mod tests {
             ("29165550123", Err(Invalid)),
             ("+44 20 7946 0958", Err(Invalid)),
             ("916-555-CALL", Err(Invalid)),
-            ("916-555-0123 (cell)", Err(Invalid)),
+            // A note on the number, or several numbers: the first number.
+            ("916-555-0123 (cell)", some("9165550123")),
+            (
+                "415-555-0112 (cell), 415-555-0199 (shelter front desk)",
+                some("4155550112"),
+            ),
+            ("cell 916-555-0101 / home 916-555-0102", some("9165550101")),
+            ("(916) 555-0123 or 916-555-0124", some("9165550123")),
+            ("call 916-555-0123 after 5", Err(Invalid)),
             ("916555012345", Err(Invalid)),
             ("9165550123.5", Err(Invalid)),
         ];

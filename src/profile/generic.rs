@@ -246,7 +246,7 @@ impl Vocabulary {
     }
 
     fn canon_uncached(&self, label: &str) -> String {
-        let n = norm(&strip_enumeration(label));
+        let n = norm(&strip_enumeration(&strip_name_order(label)));
         let words: Vec<&str> = n.split(' ').filter(|w| !w.is_empty()).collect();
         let mut out: Vec<String> = Vec::with_capacity(words.len());
         for (i, w) in words.iter().enumerate() {
@@ -1011,6 +1011,19 @@ fn catalog_caption(n: &str, catalog: &Catalog) -> Option<Target> {
         .flatten()
         .max_by_key(|(_, l)| *l)
         .map(|(t, _)| t)
+}
+
+/// A label's note on the order of a name's parts — "Member (LAST, First)", "Name [First MI
+/// Last]" — says how the one value is written, not which part it holds: without it the label is
+/// the whole name's. One part alone ("Name (First)") is kept: it does say which part.
+fn strip_name_order(label: &str) -> std::borrow::Cow<'_, str> {
+    static ORDER: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"(?i)\s*[\(\[]\s*(?:(?:last|first|middle|mi|m\.i\.?|given|family|surname)(?:\s+name)?[\s,/.]*){2,}[\)\]]",
+        )
+        .expect("static regex")
+    });
+    ORDER.replace_all(label, "")
 }
 
 #[cfg(test)]

@@ -196,7 +196,7 @@ fn check_held_out(set: &str) -> Vec<String> {
     problems
 }
 
-/// The eleven blind sets of issue #8 (`fixtures/blind3` to `blind13`): scored blind before
+/// The twelve blind sets of issue #8 (`fixtures/blind3` to `blind14`): scored blind before
 /// any fix (docs/ACCURACY.md), then used to fix mechanisms. They are not all right, so this holds
 /// them at their measured level instead: a change that loses a referral outcome or more than a
 /// handful of fields fails here, and no referral may ask for a field its form holds more often
@@ -207,17 +207,18 @@ fn blind_sets_keep_their_measured_accuracy() {
     // (set, referral outcomes right, fields right, requests for fields the form holds) as
     // measured last.
     let floors = [
-        ("blind3", 35, 592, 0),
+        ("blind3", 36, 593, 0),
         ("blind4", 41, 698, 0),
         ("blind5", 39, 672, 0),
-        ("blind6", 37, 667, 0),
+        ("blind6", 37, 668, 0),
         ("blind7", 41, 745, 0),
         ("blind8", 37, 636, 0),
-        ("blind9", 37, 630, 0),
+        ("blind9", 37, 631, 0),
         ("blind10", 39, 616, 0),
         ("blind11", 32, 656, 11),
         ("blind12", 38, 674, 0),
-        ("blind13", 35, 589, 3),
+        ("blind13", 35, 590, 3),
+        ("blind14", 37, 662, 0),
     ];
     let mut report = Vec::new();
     for (set, min_outcomes, min_fields, max_asked) in floors {

@@ -718,8 +718,31 @@ impl Form<'_> {
                 self.used.insert(at);
                 self.push(label_name(s), value);
             }
+            // An option of a checklist whose ticks are in a column to the right (an "X" beside
+            // another option of the same block): left unticked, it heads nothing.
+            _ if self.section.as_deref().is_some_and(is_checklist_heading)
+                && !shouting
+                && !names_a_section(s)
+                && !is_checklist_heading(s)
+                && self.ticks_right_in_block(pos) => {}
+            // "MRN" with nothing beside it, among labels with values: a field left blank, not a
+            // heading over the labels after it.
+            _ if (!shouting || !s.contains(' '))
+                && crate::extract::names_a_field(s)
+                && !names_a_section(s) => {}
             _ => self.section = Some(label_name(s)),
         }
+    }
+
+    /// Whether a tick sits right of `pos`'s column in the block of rows around it (the rows up
+    /// to the nearest empty one above and below).
+    fn ticks_right_in_block(&self, pos: (u32, u32)) -> bool {
+        let ticked = |r: u32| {
+            (pos.1 + 1..pos.1 + 8).any(|c| self.grid.get((r, c)).is_some_and(|v| tick_value(v).is_some()))
+        };
+        let up = (0..pos.0).rev().take_while(|r| self.grid.row_len(*r) > 0);
+        let down = (pos.0 + 1..pos.0.saturating_add(40)).take_while(|r| self.grid.row_len(*r) > 0);
+        up.take(40).chain(down).any(ticked)
     }
 
     /// A row of several cells: `Label | value` pairs, `X | caption` / `caption | X` ticks and
@@ -826,6 +849,14 @@ fn labels_over_values(labels: &Row<'_>, values: &Row<'_>) -> bool {
 }
 
 /// A heading over a list of boxes: "Service Requested (X)", "Needs (check all that apply)".
+/// A heading that names a part of the form ("Member information", "Referrer details").
+fn names_a_section(s: &str) -> bool {
+    let l = s.trim().trim_end_matches(':').to_lowercase();
+    ["information", "info", "details", "section", "contact"]
+        .iter()
+        .any(|w| l.ends_with(w))
+}
+
 fn is_checklist_heading(s: &str) -> bool {
     let l = s.to_lowercase();
     [
@@ -1312,6 +1343,38 @@ mod tests {
             let want = (want.0.to_string(), want.1.to_string());
             assert!(got.contains(&want), "{want:?} in {got:?}");
         }
+    }
+
+    /// A blank label ("MRN") and the unticked options of a checklist marked in a column to the
+    /// right head nothing: the referrer's Phone below keeps the section it had.
+    #[test]
+    fn class8_blank_labels_and_unticked_options_are_not_headings() {
+        let g = grid(&[
+            ((0, 0), t("CIN")),
+            ((0, 2), t("97123456E")),
+            ((1, 0), t("MRN")),
+            ((2, 0), t("Cell phone")),
+            ((2, 2), t("408-555-0117")),
+            ((4, 0), t("Population of Focus (mark X)")),
+            ((5, 0), t("Individuals Experiencing Homelessness")),
+            ((6, 0), t("Children/Youth Involved in Child Welfare")),
+            ((7, 0), t("Birth Equity")),
+            ((7, 2), t("X")),
+            ((9, 0), t("Referrer name")),
+            ((9, 2), t("Pat Example")),
+            ((10, 0), t("Phone")),
+            ((10, 2), t("408-555-0180")),
+        ]);
+        let SheetLayout::Form(entries) = read_sheet(&g) else {
+            panic!("a form")
+        };
+        let got: Vec<(Option<&str>, &str)> = entries
+            .iter()
+            .map(|e| (e.section.as_deref(), e.name.as_str()))
+            .collect();
+        assert!(got.contains(&(None, "Cell phone")), "{got:?}");
+        let phone = got.iter().find(|(_, n)| *n == "Phone").expect("phone");
+        assert_eq!(phone.0, Some("Population of Focus (mark X)"), "{got:?}");
     }
 
     #[test]

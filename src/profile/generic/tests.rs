@@ -423,3 +423,16 @@ fn class1_a_designers_default_field_name_gives_way_to_its_tooltip() {
         assert!(!designer_default(n), "{n}");
     }
 }
+
+#[test]
+fn class4_a_note_on_name_order_is_not_the_part_the_label_holds() {
+    let f = read(&[("Member (LAST, First)", txt("DE LA FAUX, Consuelo"))]);
+    assert_eq!(f.member_first_name.as_deref(), Some("Consuelo"));
+    assert_eq!(f.member_last_name.as_deref(), Some("DE LA FAUX"));
+    assert_eq!(
+        text("Client Name [Last, First MI]").as_deref(),
+        Some("member_name")
+    );
+    // One part alone does say which part it is.
+    assert_eq!(text("Member Name (First)").as_deref(), Some("member_first_name"));
+}
