@@ -39,9 +39,25 @@ pub struct Source {
     /// The inbox's lease when several instances share the store: the commit is refused once
     /// it is lost.
     pub lease: Option<crate::store::Lease>,
+    /// Where the mailbox cursor may advance to when this message commits (see
+    /// [`ImapRef::cursor_to`]); `None` is the message's own UID.
+    pub cursor_to: Option<i64>,
 }
 
 impl Source {
+    /// The message's place in its mailbox, to be filed in `folder`; `None` outside IMAP.
+    pub fn imap_ref(&self, folder: String) -> Option<ImapRef> {
+        let (uid, uidvalidity) = self.uid.zip(self.uidvalidity)?;
+        Some(ImapRef {
+            mailbox: self.mailbox.clone(),
+            uidvalidity,
+            uid,
+            folder,
+            cursor_to: self.cursor_to.unwrap_or(uid),
+            lease: self.lease.clone(),
+        })
+    }
+
     /// A message replayed from a file.
     pub fn replay() -> Source {
         Source {
@@ -51,6 +67,7 @@ impl Source {
             inbox_region: None,
             resync: false,
             lease: None,
+            cursor_to: None,
         }
     }
 }
@@ -132,7 +149,7 @@ pub async fn ingest(
     source: &Source,
     outbox_status: OutboxStatus,
 ) -> Result<Ingested, Error> {
-    let decided = decide(cfg.clone(), store, roster, raw, source).await?;
+    let decided = decide(cfg.clone(), store, roster, raw, source, None).await?;
     commit(cfg, store, roster, decided, source, outbox_status).await
 }
 
@@ -224,6 +241,7 @@ pub async fn decide(
     roster: &Roster,
     raw: Vec<u8>,
     source: &Source,
+    scan: Option<crate::extract::ocr::ScanNotice>,
 ) -> Result<Decided, Error> {
     let today = chrono::Local::now().date_naive();
     let region = source.inbox_region.clone();
@@ -233,7 +251,7 @@ pub async fn decide(
     let backstop = cfg.main.limits.backstop_time();
     let decide_started = std::time::Instant::now();
     let read = run_bounded(backstop, move || {
-        pipeline::extract(&raw2, &cfg2, today, region.as_deref())
+        pipeline::extract_noticing(&raw2, &cfg2, today, region.as_deref(), scan)
     })
     .await
     .context("the message decision task failed")
@@ -320,18 +338,7 @@ pub async fn commit(
     let today = chrono::Local::now().date_naive();
 
     let hash = content_hash(&raw, email);
-    let imap_ref = |folder: String| {
-        source
-            .uid
-            .zip(source.uidvalidity)
-            .map(|(uid, uidvalidity)| ImapRef {
-                mailbox: source.mailbox.clone(),
-                uidvalidity,
-                uid,
-                folder,
-                lease: source.lease.clone(),
-            })
-    };
+    let imap_ref = |folder: String| source.imap_ref(folder);
     if let Some(original) = store.seen(&hash).await.map_err(Error::Store)? {
         // Already stored: nothing new is decided or sent. Over IMAP the UID is still recorded
         // and filed — with the original after a UIDVALIDITY change, as a duplicate otherwise.
@@ -586,16 +593,7 @@ pub async fn quarantine(
         reasons_json: "[]".into(),
         summary_json: summary.to_string(),
         raw,
-        imap: source
-            .uid
-            .zip(source.uidvalidity)
-            .map(|(uid, uidvalidity)| ImapRef {
-                mailbox: source.mailbox.clone(),
-                uidvalidity,
-                uid,
-                folder: folder.clone(),
-                lease: source.lease.clone(),
-            }),
+        imap: source.imap_ref(folder.clone()),
         events: Vec::new(),
         suppressions: Vec::new(),
     };

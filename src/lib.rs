@@ -5,7 +5,8 @@
 //! ```text
 //! source::InboxWorker (lease on a shared store, IMAP fetch, IDLE, filing)
 //!                                    replay (files)   explain / extract   reprocess (stored)
-//!   -> ingest::decide                (two messages ahead of the one committing)
+//!   -> ingest::decide                (two messages ahead of the one committing; a scan is
+//!                                     parked beside the queue while OCR reads it)
 //!        pipeline::extract   parse MIME, ignore automatic mail, classify the subject, walk the
 //!                            attachments (extract::walk), read them (extract; scans by OCR,
 //!                            extract::ocr, Tesseract in a child process), map labels to
@@ -17,7 +18,9 @@
 //!        (re-screen if they changed), dedupe, loop guards,
 //!        reference numbers reserved, rows built, mail composed (outbox::compose),
 //!        store.commit_message: message + referrals + outbox rows (final status) + audit, one
-//!        transaction of plain inserts, refused if the inbox's lease was lost (store::LeaseLost)
+//!        transaction of plain inserts, refused if the inbox's lease was lost (store::LeaseLost);
+//!        on SQLite not fsync'd on its own: store::make_durable, run before mail is read for
+//!        sending or UIDs for filing, fsyncs once for every commit before it
 //!   -> sender (outbox rows claimed -> SMTP), or `replay --out` files
 //! ```
 //!

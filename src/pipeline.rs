@@ -225,6 +225,17 @@ impl Extracted {
 /// Reads one raw message: MIME, automatic mail, the subject, every attachment (else the body),
 /// mapped to canonical fields. Pure; runs on the blocking pool in the daemon.
 pub fn extract(raw: &[u8], cfg: &Config, today: NaiveDate, inbox_region: Option<&str>) -> Extracted {
+    extract_noticing(raw, cfg, today, inbox_region, None)
+}
+
+/// [`extract`], telling `scan` when a page of the message goes to the OCR engine.
+pub fn extract_noticing(
+    raw: &[u8],
+    cfg: &Config,
+    today: NaiveDate,
+    inbox_region: Option<&str>,
+    scan: Option<extract::ocr::ScanNotice>,
+) -> Extracted {
     let limits = Limits {
         deadline: Some(Deadline::after(cfg.main.limits.parse_time())),
         ..cfg.main.limits.extract_limits()
@@ -278,7 +289,8 @@ pub fn extract(raw: &[u8], cfg: &Config, today: NaiveDate, inbox_region: Option<
         limits: &limits,
         // The daemon waits 2 x max_parse_seconds + 5 s for a decision; parsing has its share.
         ocr: extract::ocr::Ocr::new(&cfg.main.ocr)
-            .within(cfg.main.limits.parse_time() + std::time::Duration::from_secs(5)),
+            .within(cfg.main.limits.parse_time() + std::time::Duration::from_secs(5))
+            .noticing(scan),
         documents: Vec::new(),
         found: Vec::new(),
         errors: Vec::new(),

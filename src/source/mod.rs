@@ -1,12 +1,14 @@
 //! Mail source: one worker per configured inbox, reading new mail over IMAP exactly once.
 //!
-//! The worker keeps a cursor per mailbox — `(UIDVALIDITY, last committed UID)` — in the store,
-//! advanced in the same transaction as each message ([`crate::ingest`]). Each pass:
+//! The worker keeps a cursor per mailbox — `(UIDVALIDITY, UID)`, every UID up to it committed —
+//! in the store, advanced in the same transaction as each message ([`crate::ingest`]), and each
+//! committed UID. Each pass:
 //!
-//! 1. `UID SEARCH UID n:*` for UIDs past the cursor, fetched in bounded batches with `BODY.PEEK[]`
-//!    (never marking anything `\Seen` before it is committed);
-//! 2. each message is ingested (decided, committed with its outbox rows and the cursor) and the
-//!    outbox sender is woken;
+//! 1. `UID SEARCH UID n:*` for UIDs past the cursor, less those already committed, fetched in
+//!    bounded batches with `BODY.PEEK[]` (never marking anything `\Seen` before it is committed);
+//! 2. each message is ingested (decided, committed with its outbox rows and the cursor) in UID
+//!    order and the outbox sender is woken; a scan is read beside the queue once its OCR starts
+//!    (see `InFlight`), and the cursor stays below it until it commits;
 //! 3. only then, once per batch, the committed UIDs are filed by outcome: one UID MOVE per
 //!    folder (or COPY + STORE + EXPUNGE without MOVE, or a keyword in `flag` mode); UIDs committed
 //!    but not filed before (a crash or a failed move) are filed with them;
@@ -113,6 +115,65 @@ const MAX_ATTEMPTS: u32 = 3;
 /// Messages decided ahead of the one committing: two, so both cores read while the store
 /// writes. Each holds one raw message in memory (the size limit bounds it).
 const DECIDE_AHEAD: usize = 2;
+
+/// Scans read beside the queue at once, at most. Each holds its raw message and runs its own OCR
+/// engine processes; past this, the next scan is waited for in line.
+const MAX_PARKED: usize = 2;
+
+/// A message whose decision is running: decided ahead of the one committing, or parked (a scan
+/// read beside the queue). Dropped unfinished (shutdown, a reconnect), its task is aborted.
+struct InFlight {
+    uid: u32,
+    attempt: u32,
+    /// The raw message, kept on its last attempt to be quarantined if it fails again.
+    copy: Option<Vec<u8>>,
+    task: tokio::task::JoinHandle<Result<ingest::Decided, ingest::Error>>,
+    started: Instant,
+    /// Becomes true when a page of the message goes to the OCR engine.
+    scanning: watch::Receiver<bool>,
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// The mailbox a round of fetching works on.
+struct Batch {
+    key: String,
+    uidvalidity: i64,
+    resync: bool,
+}
+
+impl Batch {
+    fn source(
+        &self,
+        inbox: &InboxConfig,
+        lease: Option<crate::store::Lease>,
+        uid: u32,
+        cursor_to: Option<i64>,
+    ) -> Source {
+        Source {
+            mailbox: self.key.clone(),
+            uidvalidity: Some(self.uidvalidity),
+            uid: Some(i64::from(uid)),
+            inbox_region: Some(inbox.region.clone()),
+            resync: self.resync,
+            lease,
+            cursor_to,
+        }
+    }
+}
+
+/// Where the cursor may advance once a message has committed: just below the lowest UID still
+/// pending, or to the highest fetched when none is.
+fn cursor_to(pending: &std::collections::BTreeSet<u32>, highest: u32) -> i64 {
+    match pending.first() {
+        Some(lowest) => i64::from(*lowest) - 1,
+        None => i64::from(highest),
+    }
+}
 
 /// What the server offers that changes how we work.
 #[derive(Debug, Clone, Copy, Default)]
@@ -346,7 +407,31 @@ impl InboxWorker {
             .filter(|u| i64::from(*u) > last)
             .collect();
         uids.sort_unstable();
+        // Committed beside the queue (a scan that finished after the messages behind it) before
+        // a restart or reconnect: recorded with their UIDs, above the cursor. Not again.
+        let noted = self
+            .shared
+            .store
+            .noted_uids(&key, uidvalidity, last)
+            .await
+            .map_err(Failure::Store)?;
+        uids.retain(|u| !noted.contains(&i64::from(*u)));
+        let batch_ctx = Batch {
+            key: key.clone(),
+            uidvalidity,
+            resync,
+        };
         let mut handled = 0;
+        // Scans read beside the queue, each committed when its reading is done.
+        let mut parked: Vec<InFlight> = Vec::new();
+        // UIDs fetched and not yet committed: the cursor stays below the lowest of them.
+        let mut pending: std::collections::BTreeSet<u32> = Default::default();
+        let mut highest = noted
+            .iter()
+            .chain(std::iter::once(&last))
+            .filter_map(|u| u32::try_from(*u).ok())
+            .max()
+            .unwrap_or(0);
         for batch in uids.chunks(cfg.main.imap.batch_size.max(1) as usize) {
             let set = batch.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
             let fetched: Vec<_> = t(timeout, "UID FETCH", async {
@@ -362,130 +447,191 @@ impl InboxWorker {
                 .collect();
             bodies.sort_by_key(|(u, _)| *u);
             drop(fetched);
-            let source_for = |uid: u32| Source {
-                mailbox: key.clone(),
-                uidvalidity: Some(uidvalidity),
-                uid: Some(i64::from(uid)),
-                inbox_region: Some(self.inbox.region.clone()),
-                resync,
-                lease: self.lease.clone(),
-            };
+            for (uid, _) in &bodies {
+                pending.insert(*uid);
+                highest = highest.max(*uid);
+            }
             // Attempts so far, read once: the closure below must not hold `self.failures`.
             let prior: HashMap<u32, u32> = bodies
                 .iter()
                 .filter_map(|(uid, _)| Some((*uid, *self.failures.get(&(uidvalidity, *uid))?)))
                 .collect();
-            // Decided ahead: while a message commits (store round trips, an fsync), the next
-            // ones are parsed and screened on the blocking pool, one per core. Commits stay in
-            // UID order, and `ingest::commit` screens again when a commit since changed the
-            // facts a decision read.
+            // Decided ahead: while a message commits (store round trips), the next ones are
+            // parsed and screened on the blocking pool, one per core. Commits stay in UID order
+            // — except for a scan: once a page of it goes to the OCR engine it is parked and
+            // read beside the queue, and the messages behind it commit (and are acknowledged)
+            // meanwhile. `ingest::commit` screens again when a commit since changed the facts a
+            // decision read.
+            let (inbox, lease, shared) = (self.inbox.clone(), self.lease.clone(), self.shared.clone());
             let start = |uid: u32, raw: Vec<u8>| {
                 let attempt = prior.get(&uid).copied().unwrap_or(0) + 1;
                 let copy = (attempt >= MAX_ATTEMPTS).then(|| raw.clone());
-                let (cfg, store, roster) =
-                    (cfg.clone(), self.shared.store.clone(), self.shared.roster.clone());
-                let source = source_for(uid);
-                let task = self
-                    .shared
-                    .tasks
-                    .spawn(async move { ingest::decide(cfg, &store, &roster, raw, &source).await });
-                (uid, attempt, copy, task, Instant::now())
+                let (cfg, store, roster) = (cfg.clone(), shared.store.clone(), shared.roster.clone());
+                let source = batch_ctx.source(&inbox, lease.clone(), uid, None);
+                let (told, scanning) = watch::channel(false);
+                let notice: crate::extract::ocr::ScanNotice = Arc::new(move || {
+                    told.send_replace(true);
+                });
+                let task = shared.tasks.spawn(async move {
+                    ingest::decide(cfg, &store, &roster, raw, &source, Some(notice)).await
+                });
+                InFlight {
+                    uid,
+                    attempt,
+                    copy,
+                    task,
+                    started: Instant::now(),
+                    scanning,
+                }
             };
             let mut queue = bodies.into_iter();
-            let mut ahead: std::collections::VecDeque<_> = queue
+            let mut ahead: std::collections::VecDeque<InFlight> = queue
                 .by_ref()
                 .take(DECIDE_AHEAD)
                 .map(|(uid, raw)| start(uid, raw))
                 .collect();
-            while let Some((uid, attempt, copy, task, started)) = ahead.pop_front() {
-                // Shutdown is honoured between messages: the one in hand is finished.
+            loop {
+                // A parked scan whose reading is done commits now, between two messages.
+                while let Some(i) = parked.iter().position(|f| f.task.is_finished()) {
+                    let mut f = parked.remove(i);
+                    let decided = (&mut f.task).await;
+                    pending.remove(&f.uid);
+                    let to = cursor_to(&pending, highest);
+                    self.conclude(cfg, &batch_ctx, f, decided, to).await?;
+                    handled += 1;
+                }
+                let Some(mut f) = ahead.pop_front() else {
+                    break;
+                };
+                // Shutdown is honoured between messages: the one in hand is finished; what is
+                // in flight is dropped (its task aborted) and read again at the next start.
                 if self.shared.shutdown.is_cancelled() {
-                    task.abort();
-                    for (.., rest, _) in ahead {
-                        rest.abort();
-                    }
                     return Ok(handled);
                 }
-                let decided = match task.await {
-                    Ok(d) => d,
-                    Err(e) => Err(ingest::Error::Message(anyhow!(
-                        "the message decision task failed: {e}"
-                    ))),
+                let decided = if parked.len() < MAX_PARKED {
+                    tokio::select! {
+                        biased;
+                        r = &mut f.task => Some(r),
+                        Ok(_) = f.scanning.wait_for(|scan| *scan) => None,
+                    }
+                } else {
+                    Some((&mut f.task).await)
                 };
                 ahead.extend(queue.next().map(|(uid, raw)| start(uid, raw)));
-                let source = source_for(uid);
-                let result = match decided {
-                    Ok(d) => {
-                        ingest::commit(
-                            cfg.clone(),
-                            &self.shared.store,
-                            &self.shared.roster,
-                            d,
-                            &source,
-                            OutboxStatus::Pending,
-                        )
-                        .await
-                    }
-                    Err(e) => Err(e),
+                let Some(decided) = decided else {
+                    tracing::debug!(uid = f.uid, "reading a scan beside the queue");
+                    parked.push(f);
+                    continue;
                 };
-                let done = match result {
-                    Ok(done) => done,
-                    // The store failing says nothing about the message: not an attempt.
-                    Err(ingest::Error::Store(e)) if e.downcast_ref::<crate::store::LeaseLost>().is_some() => {
-                        tracing::warn!(uid, error = %e, "commit refused: the inbox lease was lost; stopping work on this inbox");
-                        return Err(Failure::LeaseLost);
-                    }
-                    Err(ingest::Error::Store(e)) => {
-                        return Err(Failure::Store(e.context(format!("storing UID {uid}"))));
-                    }
-                    // Nor does our configuration failing: the inbox waits for an operator.
-                    Err(ingest::Error::Config(e)) => {
-                        return Err(Failure::Config(e.context(format!("UID {uid}"))));
-                    }
-                    Err(ingest::Error::Message(e)) => {
-                        self.failures.insert((uidvalidity, uid), attempt);
-                        let Some(raw) = copy else {
-                            // Retried after a reconnect: a store outage heals, and is waited for.
-                            return Err(Failure::Other(
-                                e.context(format!("ingesting UID {uid} (attempt {attempt})")),
-                            ));
-                        };
-                        // The same message failed every time: keep it for a person and move on.
-                        let error = format!("{e:#}");
-                        let q = ingest::quarantine(cfg, &self.shared.store, &raw, &source, &error)
-                            .await
-                            .with_context(|| format!("quarantining UID {uid}"))?;
-                        tracing::error!(
-                            msg_id = q.store_id.as_deref().unwrap_or("-"), uid, attempts = attempt, error = %error,
-                            "message could not be processed; stored for review, no email sent"
-                        );
-                        self.shared.metrics.quarantined();
-                        q
-                    }
-                };
-                self.failures.remove(&(uidvalidity, uid));
-                self.shared.wake_sender.notify_one();
-                let d = &done.decision;
-                tracing::info!(
-                    msg_id = done.store_id.as_deref().or(done.duplicate_of.as_deref()).unwrap_or("-"),
-                    uid,
-                    disposition = d.disposition.code(),
-                    programs = %d.programs.iter().map(|p| p.code()).collect::<Vec<_>>().join(","),
-                    outcomes = %d.referrals.iter().map(|r| r.outcome.code()).collect::<Vec<_>>().join(","),
-                    reasons = %summary_reasons(d),
-                    emails = done.outbox_ids.len(),
-                    ms = started.elapsed().as_millis() as u64,
-                    decide_ms = done.decide_time.as_millis() as u64,
-                    "message processed"
-                );
-                self.shared.metrics.message_done(&self.inbox.address, &done);
+                pending.remove(&f.uid);
+                let to = cursor_to(&pending, highest);
+                self.conclude(cfg, &batch_ctx, f, decided, to).await?;
                 handled += 1;
             }
             // Filed a batch at a time: one UID MOVE per folder instead of one per message, which
             // is most of the IMAP server's work (a MOVE rewrites the source folder's index).
             self.file_pending(s, cfg, uidvalidity, caps, timeout).await?;
         }
+        // The scans still being read: each committed when done, oldest first.
+        if !parked.is_empty() {
+            for mut f in std::mem::take(&mut parked) {
+                if self.shared.shutdown.is_cancelled() {
+                    return Ok(handled);
+                }
+                let decided = (&mut f.task).await;
+                pending.remove(&f.uid);
+                let to = cursor_to(&pending, highest);
+                self.conclude(cfg, &batch_ctx, f, decided, to).await?;
+                handled += 1;
+            }
+            self.file_pending(s, cfg, uidvalidity, caps, timeout).await?;
+        }
         Ok(handled)
+    }
+
+    /// Commits one decided message (or counts its failure, quarantining it on its last attempt),
+    /// logs it and wakes the sender. `cursor_to` is where the mailbox cursor may advance.
+    async fn conclude(
+        &mut self,
+        cfg: &Arc<Config>,
+        batch: &Batch,
+        f: InFlight,
+        decided: Result<Result<ingest::Decided, ingest::Error>, tokio::task::JoinError>,
+        cursor_to: i64,
+    ) -> Result<(), Failure> {
+        let (uid, attempt, uidvalidity) = (f.uid, f.attempt, batch.uidvalidity);
+        let decided = decided.unwrap_or_else(|e| {
+            Err(ingest::Error::Message(anyhow!(
+                "the message decision task failed: {e}"
+            )))
+        });
+        let source = batch.source(&self.inbox, self.lease.clone(), uid, Some(cursor_to));
+        let result = match decided {
+            Ok(d) => {
+                ingest::commit(
+                    cfg.clone(),
+                    &self.shared.store,
+                    &self.shared.roster,
+                    d,
+                    &source,
+                    OutboxStatus::Pending,
+                )
+                .await
+            }
+            Err(e) => Err(e),
+        };
+        let done = match result {
+            Ok(done) => done,
+            // The store failing says nothing about the message: not an attempt.
+            Err(ingest::Error::Store(e)) if e.downcast_ref::<crate::store::LeaseLost>().is_some() => {
+                tracing::warn!(uid, error = %e, "commit refused: the inbox lease was lost; stopping work on this inbox");
+                return Err(Failure::LeaseLost);
+            }
+            Err(ingest::Error::Store(e)) => {
+                return Err(Failure::Store(e.context(format!("storing UID {uid}"))));
+            }
+            // Nor does our configuration failing: the inbox waits for an operator.
+            Err(ingest::Error::Config(e)) => {
+                return Err(Failure::Config(e.context(format!("UID {uid}"))));
+            }
+            Err(ingest::Error::Message(e)) => {
+                self.failures.insert((uidvalidity, uid), attempt);
+                let Some(raw) = f.copy.as_deref() else {
+                    // Retried after a reconnect: a store outage heals, and is waited for.
+                    return Err(Failure::Other(
+                        e.context(format!("ingesting UID {uid} (attempt {attempt})")),
+                    ));
+                };
+                // The same message failed every time: keep it for a person and move on.
+                let error = format!("{e:#}");
+                let q = ingest::quarantine(cfg, &self.shared.store, raw, &source, &error)
+                    .await
+                    .with_context(|| format!("quarantining UID {uid}"))?;
+                tracing::error!(
+                    msg_id = q.store_id.as_deref().unwrap_or("-"), uid, attempts = attempt, error = %error,
+                    "message could not be processed; stored for review, no email sent"
+                );
+                self.shared.metrics.quarantined();
+                q
+            }
+        };
+        self.failures.remove(&(uidvalidity, uid));
+        self.shared.wake_sender.notify_one();
+        let d = &done.decision;
+        tracing::info!(
+            msg_id = done.store_id.as_deref().or(done.duplicate_of.as_deref()).unwrap_or("-"),
+            uid,
+            disposition = d.disposition.code(),
+            programs = %d.programs.iter().map(|p| p.code()).collect::<Vec<_>>().join(","),
+            outcomes = %d.referrals.iter().map(|r| r.outcome.code()).collect::<Vec<_>>().join(","),
+            reasons = %summary_reasons(d),
+            emails = done.outbox_ids.len(),
+            ms = f.started.elapsed().as_millis() as u64,
+            decide_ms = done.decide_time.as_millis() as u64,
+            "message processed"
+        );
+        self.shared.metrics.message_done(&self.inbox.address, &done);
+        Ok(())
     }
 
     /// Files UIDs that were committed but not filed: those of the batch just processed, and any

@@ -98,6 +98,10 @@ pub struct ImapRef {
     pub uidvalidity: i64,
     pub uid: i64,
     pub folder: String,
+    /// Where the mailbox cursor may advance to with this commit: `uid` when every UID before it
+    /// is committed, lower when an earlier message is still being read beside the queue (a
+    /// scan); the UID itself is recorded either way, so it is never fetched again.
+    pub cursor_to: i64,
     /// The lease the message was fetched under (several instances on PostgreSQL): its commit is
     /// refused unless the lease is still held ([`LeaseLost`]).
     pub lease: Option<Lease>,
@@ -714,6 +718,20 @@ impl Store {
         Ok(())
     }
 
+    /// UIDs above `cursor` already recorded (committed out of order, beside a scan still being
+    /// read when the daemon stopped): they must not be fetched and decided again.
+    pub async fn noted_uids(&self, mailbox: &str, uidvalidity: i64, cursor: i64) -> Result<Vec<i64>> {
+        let rows =
+            sqlx::query("SELECT uid FROM mailbox_uids WHERE mailbox = $1 AND uidvalidity = $2 AND uid > $3")
+                .bind(mailbox)
+                .bind(uidvalidity)
+                .bind(cursor)
+                .fetch_all(&self.pool)
+                .await
+                .context("reading the UIDs recorded above the cursor")?;
+        Ok(rows.into_iter().map(|r| r.get(0)).collect())
+    }
+
     /// UIDs committed but not yet filed, oldest first: `(uid, folder)`; their commits are durable
     /// before they are returned ([`Store::make_durable`]).
     pub async fn unfiled(&self, mailbox: &str, uidvalidity: i64) -> Result<Vec<(i64, String)>> {
@@ -949,7 +967,7 @@ fn push_note_uid(rows: &mut Batch, r: &ImapRef, message_id: &str, now: i64) {
         vec![
             Val::from(&r.mailbox),
             r.uidvalidity.into(),
-            r.uid.into(),
+            r.cursor_to.into(),
             now.into(),
         ],
     );
@@ -1109,6 +1127,7 @@ mod tests {
             uidvalidity: 7,
             uid,
             folder: "Accepted".into(),
+            cursor_to: uid,
             lease: None,
         })
     }

@@ -281,3 +281,104 @@ fn without_the_engine_scans_go_to_review_saying_why() {
         assert_eq!(d["reasons"], serde_json::json!(["unsupported_attachment"]), "{d}");
     }
 }
+
+/// Head of line (issue #10): a three-page fax is read by OCR beside the queue, so the referral
+/// that arrived right after it is decided, committed and acknowledged while the fax is still
+/// being read — its acknowledgement arrives first. A crash at that moment leaves the fax above
+/// the cursor and the referral recorded: after the restart the fax is read and answered, and the
+/// referral is neither decided nor answered again.
+#[test]
+fn a_long_fax_does_not_hold_up_the_referral_behind_it() {
+    use std::time::Duration;
+
+    use crate::support::child::{query_i64, wait_until};
+    use crate::support::inproc::{Daemon, setup, store_count};
+    use crate::support::plan::message_id;
+
+    tesseract_installed();
+    let s = setup("");
+    let fax =
+        std::fs::read(root().join("fixtures/blindscan1/09-fax-sandiego-cs-housing-3pages-wrong-inbox.eml"))
+            .expect("fax");
+    let text = std::fs::read(root().join("fixtures/demo/01-kp-ecm-accepted.eml")).expect("demo");
+    let (fax_id, text_id) = (message_id(&fax).expect("id"), message_id(&text).expect("id"));
+    s.env.append("ncal@example.test", "INBOX", &fax);
+    s.env.append("ncal@example.test", "INBOX", &text);
+    let acks_of = |id: &str| {
+        s.env
+            .sink_timed()
+            .into_iter()
+            .filter(|(_, m)| {
+                mail_parser::MessageParser::default()
+                    .parse(&m.raw)
+                    .and_then(|p| {
+                        p.in_reply_to()
+                            .as_text()
+                            .map(|r| r.trim_matches(['<', '>']) == id.trim_matches(['<', '>']))
+                    })
+                    .unwrap_or(false)
+            })
+            .map(|(t, _)| t)
+            .collect::<Vec<_>>()
+    };
+
+    let d = Daemon::start(&s.config);
+    wait_until(
+        "the referral behind the fax is acknowledged",
+        Duration::from_secs(60),
+        || !acks_of(&text_id).is_empty(),
+    );
+    assert!(
+        acks_of(&fax_id).is_empty(),
+        "the referral's acknowledgement came before the fax's: it did not wait for the OCR"
+    );
+    // Its emails marked sent (so the crash cannot resend them), then a crash mid-fax.
+    wait_until(
+        "the referral's emails are marked sent",
+        Duration::from_secs(30),
+        || {
+            query_i64(&s.store_url, "SELECT COUNT(*) FROM outbox WHERE status = 'sent'") >= 1
+                && query_i64(
+                    &s.store_url,
+                    "SELECT COUNT(*) FROM outbox WHERE status = 'pending'",
+                ) == 0
+        },
+    );
+    let before = store_count(&s.store_url, "messages");
+    d.crash();
+    assert_eq!(
+        before, 1,
+        "only the referral was committed when the daemon stopped"
+    );
+    assert_eq!(
+        query_i64(&s.store_url, "SELECT MAX(last_uid) FROM mailbox_cursors"),
+        0,
+        "the cursor stays below the fax still being read"
+    );
+
+    let d = Daemon::start(&s.config);
+    wait_until(
+        "the fax is acknowledged after the restart",
+        Duration::from_secs(120),
+        || !acks_of(&fax_id).is_empty(),
+    );
+    wait_until("the inbox is emptied", Duration::from_secs(30), || {
+        s.env.list("ncal@example.test", "INBOX").is_empty()
+    });
+    d.stop();
+    assert_eq!(acks_of(&text_id).len(), 1, "the referral was answered once");
+    assert_eq!(acks_of(&fax_id).len(), 1, "the fax was answered once");
+    assert_eq!(store_count(&s.store_url, "messages"), 2, "each stored once");
+    assert_eq!(
+        query_i64(
+            &s.store_url,
+            "SELECT COUNT(*) FROM events WHERE kind = 'duplicate'"
+        ),
+        0,
+        "the referral was not fetched and decided again"
+    );
+    assert_eq!(
+        query_i64(&s.store_url, "SELECT MAX(last_uid) FROM mailbox_cursors"),
+        2
+    );
+}

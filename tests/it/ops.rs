@@ -347,6 +347,7 @@ fn status_answers_for_a_referral_a_batch_row_and_a_quarantined_message() {
             inbox_region: Some("ncal".into()),
             resync: false,
             lease: None,
+            cursor_to: None,
         };
         ingest::quarantine(
             &cfg,

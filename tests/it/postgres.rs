@@ -211,6 +211,7 @@ fn a_lost_lease_can_neither_be_renewed_nor_commit() {
                 uidvalidity: 1,
                 uid: 1,
                 folder: "Referrals/Review".into(),
+                cursor_to: 1,
                 lease: Some(lease),
             }),
             events: Vec::new(),

@@ -58,6 +58,10 @@ pub(crate) fn pdf_has_page_images(doc: &lopdf::Document, max_pages: usize) -> bo
     pdfscan::has_page_images(doc, max_pages)
 }
 
+/// Called once, when a message's first page goes to the engine: the daemon then reads that
+/// message beside its queue instead of holding the messages behind it (`source`).
+pub type ScanNotice = std::sync::Arc<dyn Fn() + Send + Sync>;
+
 /// OCR for one message: the settings, whether the engine is usable, and the time the message's
 /// scans have used so far.
 pub struct Ocr<'a> {
@@ -66,6 +70,8 @@ pub struct Ocr<'a> {
     cap: Option<Duration>,
     /// When this message's first page went to the engine.
     started: Option<Instant>,
+    /// Told when the first page goes to the engine.
+    notice: Option<ScanNotice>,
 }
 
 impl<'a> Ocr<'a> {
@@ -75,6 +81,7 @@ impl<'a> Ocr<'a> {
             cfg: Some(cfg),
             cap: None,
             started: None,
+            notice: None,
         }
     }
 
@@ -84,12 +91,19 @@ impl<'a> Ocr<'a> {
         self
     }
 
+    /// Tells `notice` when the message's first page goes to the engine.
+    pub fn noticing(mut self, notice: Option<ScanNotice>) -> Self {
+        self.notice = notice;
+        self
+    }
+
     /// No OCR at all (`extract_bytes`, fuzzing).
     pub fn off() -> Self {
         Ocr {
             cfg: None,
             cap: None,
             started: None,
+            notice: None,
         }
     }
 
@@ -137,6 +151,9 @@ impl<'a> Ocr<'a> {
     /// OCRs decoded pages (in parallel on up to `workers` engine processes) and pairs what they
     /// say.
     fn read_pages(&mut self, cfg: &OcrConfig, pages: Vec<GrayImage>) -> Result<RawDoc, ExtractError> {
+        if let Some(notice) = self.notice.take() {
+            notice();
+        }
         let started = *self.started.get_or_insert_with(Instant::now);
         let budget = Duration::from_secs_f64(cfg.message_secs).min(self.cap.unwrap_or(Duration::MAX));
         let per_page = Duration::from_secs_f64(cfg.page_secs);

@@ -345,6 +345,7 @@ fn reprocess_applies_on_both_stores_including_a_quarantined_message() {
             inbox_region: Some("ncal".into()),
             resync: false,
             lease: None,
+            cursor_to: None,
         };
         rt.block_on(async {
             let store = Store::open(url).await.expect("store");
