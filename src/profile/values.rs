@@ -246,6 +246,15 @@ impl<'a> Accumulator<'a> {
                             self.set_str(phone_key, nz::normalize_phone(&p));
                             self.set_str(email_key, nz::normalize_email(&e));
                         }
+                        // A number alone under an email label, or an address alone under a
+                        // phone label ("Phone / email:" with the two in separate cells), is
+                        // what it is shaped like.
+                        (None, Some(e)) if key == phone_key && e.trim() == t.trim() => {
+                            self.set_str(email_key, nz::normalize_email(&e));
+                        }
+                        (Some(p), None) if key == email_key && p.trim() == t.trim() => {
+                            self.set_str(phone_key, nz::normalize_phone(&p));
+                        }
                         _ if key == phone_key => self.set_str(key, nz::normalize_phone(&t)),
                         _ => self.set_str(key, nz::normalize_email(&t)),
                     }

@@ -60,19 +60,53 @@ fn data_rows<'r, 'a>(rows: &'r [Row<'a>], h: usize) -> Vec<&'r Row<'a>> {
     let Some(mut last) = rows.get(h).map(|r| r.index) else {
         return out;
     };
-    for row in rows.iter().skip(h + 1) {
+    let width = rows.get(h).map_or(0, |r| r.cells.len());
+    for (k, row) in rows.iter().enumerate().skip(h + 1) {
         if row.index.saturating_sub(last) > MAX_EMPTY_RUN + 1 {
             break;
         }
         // After a blank row, a row of one cell is a note or a key under the table ("POF KEY",
-        // "H = Experiencing homelessness"), not a record.
-        if row.index.saturating_sub(last) > 1 && row.cells.len() < 2 {
+        // "H = Experiencing homelessness"), not a record; nor is a `label | value` row under a
+        // wider table (the sender's block: "Prepared by | Pat Sample", "Phone | …").
+        if row.index.saturating_sub(last) > 1
+            && (row.cells.len() < 2 || block_under(rows.get(k..).unwrap_or_default(), width))
+        {
             break;
         }
         last = row.index;
         out.push(row);
     }
     out
+}
+
+/// Whether the rows from `rows[0]` to the next empty row are a `label | value` block under a
+/// table at least twice as wide: two cells each, a short wordy label first ("Prepared by",
+/// "Agency"), at least one reading as a label ("Phone").
+fn block_under(rows: &[Row<'_>], width: usize) -> bool {
+    let run: Vec<&Row<'_>> = rows
+        .iter()
+        .enumerate()
+        .take_while(|(i, r)| rows.first().is_some_and(|f| r.index == f.index + *i as u32))
+        .map(|(_, r)| r)
+        .collect();
+    let labelled = |r: &Row<'_>| match r.cells.as_slice() {
+        [(_, l), (_, _)] => as_text(l)
+            .is_some_and(|t| t.split_whitespace().count() <= 4 && !t.chars().any(|c| c.is_ascii_digit())),
+        _ => false,
+    };
+    width >= 4
+        && !run.is_empty()
+        && run.iter().all(|r| labelled(r))
+        && run.iter().any(|r| {
+            r.cells
+                .first()
+                .is_some_and(|(_, l)| is_colon_label(l) || as_text(l).is_some_and(looks_like_label))
+        })
+}
+
+/// A `label | value` row under a table: see [`block_under`].
+fn block_row(row: &Row<'_>) -> bool {
+    matches!(row.cells.as_slice(), [(_, l), (_, _)] if as_text(l).is_some())
 }
 
 /// The index in `rows` of the table header, if the sheet is a table.
@@ -88,6 +122,11 @@ fn find_header(grid: &Grid, rows: &[Row<'_>]) -> Option<usize> {
         }
         if !is_header_row(row) {
             return None; // a wide row that is not a header: form rows
+        }
+        // "Last name | Bogusian | Name | Pat Sample" over "First name | Hyacinth | Organization
+        // | …": two sections of a form side by side, label beside value, not a header.
+        if label_beside_value(row) && rows.get(i + 1).is_some_and(label_beside_value) {
+            return None;
         }
         // A row of group headings over the real header ("MEMBER INFORMATION | POPULATIONS OF
         // FOCUS | REFERRING STAFF" over "Last Name | First Name | ..."): the header is below.
@@ -221,23 +260,62 @@ fn person_then_contacts(piece: &str) -> Vec<String> {
     }
 }
 
-/// A row of two or more `Label: | value` pairs side by side, each label a colon label and each
-/// value right after its label; a label may be left blank at the row's end.
+/// A row of two or more `Label: | value` pairs side by side, each label a colon label and its
+/// values right after it ("Phone / email: | 951-555-0177 | name@example.org" gives the label
+/// twice); a label may be left blank.
 fn label_pairs<'a>(row: &Row<'a>) -> Option<Vec<(&'a str, &'a RawValue)>> {
     let mut pairs = Vec::new();
-    let mut cells = row.cells.iter().peekable();
-    while let Some((_, v)) = cells.next() {
-        let label = as_text(v).filter(|_| is_colon_label(v))?;
-        match cells.peek() {
-            Some((_, value)) if !is_colon_label(value) && tick_value(value).is_none() => {
-                pairs.push((label, *value));
-                cells.next();
-            }
-            Some(_) => return None,
-            None => {}
+    let mut label = None;
+    for &(_, v) in &row.cells {
+        if is_colon_label(v) {
+            label = Some(as_text(v)?);
+            continue;
         }
+        if tick_value(v).is_some() {
+            return None;
+        }
+        pairs.push((label?, v));
     }
     (pairs.len() >= 2).then_some(pairs)
+}
+
+/// Two or more headings in capitals on one row, set apart by empty columns ("MEMBER" in A,
+/// "REFERRER" in D): `(column, heading)` each.
+fn headings_side_by_side(cells: &[(u32, &RawValue)]) -> Option<Vec<(u32, String)>> {
+    if cells.len() < 2
+        || cells
+            .windows(2)
+            .any(|w| matches!(w, [(a, _), (b, _)] if b - a < 2))
+    {
+        return None;
+    }
+    cells
+        .iter()
+        .map(|(c, v)| {
+            let t = as_text(v)?.trim();
+            let heading = t.chars().filter(|ch| ch.is_alphabetic()).count() >= 3
+                && !t
+                    .chars()
+                    .any(|ch| ch.is_lowercase() || ch.is_ascii_digit() || ch == ':');
+            heading.then(|| (*c, label_name(t)))
+        })
+        .collect()
+}
+
+/// A row of two or more `label | value` pairs without colons, each value in the column right of
+/// its label and not itself reading as a label.
+fn label_beside_value(row: &Row<'_>) -> bool {
+    let cells = &row.cells;
+    cells.len() >= 4
+        && cells.len().is_multiple_of(2)
+        && cells.chunks(2).all(|p| match p {
+            [(lc, l), (vc, v)] => {
+                *vc == lc + 1
+                    && as_text(l).is_some_and(looks_like_label)
+                    && !as_text(v).is_some_and(looks_like_label)
+            }
+            _ => false,
+        })
 }
 
 /// A title line above a batch of members speaks for the sender: "Contact: Pat Sample | 209-555-
@@ -428,8 +506,36 @@ fn read_table(grid: &Grid, rows: &[Row<'_>], h: usize) -> Vec<RawRecord> {
     let above = if groups.is_empty() { h } else { h.saturating_sub(1) };
     let shared = above_table(rows.get(..above).unwrap_or_default());
     let key = legend(rows);
-    data_rows(rows, h)
+    let data = data_rows(rows, h);
+    // A `label | value` block under the table: the sender's, like the lines above it.
+    let below = data
+        .last()
+        .and_then(|end| rows.iter().position(|r| r.index == end.index))
+        .and_then(|end| rows.get(end + 1..))
+        .unwrap_or_default();
+    let width = header.cells.len();
+    let shared: Vec<RawEntry> = shared
         .into_iter()
+        .chain(
+            below
+                .iter()
+                .filter(|r| block_under(below, width) && block_row(r))
+                .filter_map(|r| {
+                    let [(_, label), (_, value)] = r.cells.as_slice() else {
+                        return None;
+                    };
+                    let name = label_name(as_text(label)?);
+                    Some(RawEntry {
+                        section: sender_section(&name),
+                        name,
+                        alt: None,
+                        value: (*value).clone(),
+                        confidence: None,
+                    })
+                }),
+        )
+        .collect();
+    data.into_iter()
         .map(|row| RawRecord {
             entries: row
                 .cells
@@ -580,6 +686,11 @@ struct Form<'g> {
     grid: &'g Grid,
     entries: Vec<RawEntry>,
     section: Option<String>,
+    /// Headings printed side by side ("MEMBER" over columns A-B, "REFERRER" over D-E): each
+    /// heads the columns from its own to the next one's, until a heading across the sheet.
+    columns: Vec<(u32, String)>,
+    /// The column of the cell being read (its heading, when headings are side by side).
+    col: u32,
     used: HashSet<(u32, u32)>,
     /// Columns that mostly hold values ([`value_columns`]).
     value_cols: HashSet<u32>,
@@ -614,10 +725,11 @@ fn value_columns(rows: &[Row<'_>]) -> HashSet<u32> {
 impl Form<'_> {
     fn push(&mut self, name: String, value: RawValue) {
         if !name.is_empty() {
+            let by_column = self.columns.iter().rev().find(|(c, _)| *c <= self.col);
             self.entries.push(RawEntry {
                 name,
                 alt: None,
-                section: self.section.clone(),
+                section: by_column.map(|(_, h)| h.clone()).or_else(|| self.section.clone()),
                 value,
                 confidence: None,
             });
@@ -730,7 +842,10 @@ impl Form<'_> {
             _ if (!shouting || !s.contains(' '))
                 && crate::extract::names_a_field(s)
                 && !names_a_section(s) => {}
-            _ => self.section = Some(label_name(s)),
+            _ => {
+                self.section = Some(label_name(s));
+                self.columns.clear();
+            }
         }
     }
 
@@ -753,6 +868,7 @@ impl Form<'_> {
         let mut i = 0;
         while let Some(&(c, v)) = cells.get(i) {
             i += 1;
+            self.col = c;
             if let Some((caption, ticked)) = glyph_caption(v) {
                 self.push(caption, RawValue::Checked(ticked));
                 continue;
@@ -886,6 +1002,8 @@ fn read_form(grid: &Grid, rows: &[Row<'_>]) -> Vec<RawEntry> {
         grid,
         entries: Vec::new(),
         section: None,
+        columns: Vec::new(),
+        col: 0,
         used: HashSet::new(),
         value_cols: value_columns(rows),
     };
@@ -895,6 +1013,7 @@ fn read_form(grid: &Grid, rows: &[Row<'_>]) -> Vec<RawEntry> {
         // option, marked or not, and never another caption's value.
         for (r, caption_col, mark_col, mark) in marks.iter().filter(|(r, _, _, _)| *r == row.index) {
             if let Some(text) = grid.get((*r, *caption_col)).and_then(as_text) {
+                form.col = *caption_col;
                 form.used.insert((*r, *caption_col));
                 form.used.insert((*r, *mark_col));
                 form.push(label_name(text), mark.clone().unwrap_or(RawValue::Checked(false)));
@@ -912,6 +1031,7 @@ fn read_form(grid: &Grid, rows: &[Row<'_>]) -> Vec<RawEntry> {
         {
             for (c, v) in &row.cells {
                 let Some(text) = as_text(v) else { continue };
+                form.col = *c;
                 if let Some((_, value)) = values.cells.iter().find(|(vc, _)| vc == c) {
                     form.used.insert((values.index, *c));
                     form.push(label_name(text), (*value).clone());
@@ -925,9 +1045,16 @@ fn read_form(grid: &Grid, rows: &[Row<'_>]) -> Vec<RawEntry> {
             .copied()
             .filter(|(c, _)| !form.used.contains(&(row.index, *c)))
             .collect();
+        if let Some(headings) = headings_side_by_side(&cells) {
+            form.columns = headings;
+            continue;
+        }
         match cells.as_slice() {
             [] => {}
-            [(c, v)] => form.single((row.index, *c), v),
+            [(c, v)] => {
+                form.col = *c;
+                form.single((row.index, *c), v);
+            }
             _ => form.several(row.index, &cells),
         }
     }
@@ -1375,6 +1502,104 @@ mod tests {
         assert!(got.contains(&(None, "Cell phone")), "{got:?}");
         let phone = got.iter().find(|(_, n)| *n == "Phone").expect("phone");
         assert_eq!(phone.0, Some("Population of Focus (mark X)"), "{got:?}");
+    }
+
+    fn names(entries: &[RawEntry]) -> Vec<(Option<&str>, &str, String)> {
+        entries
+            .iter()
+            .map(|e| (e.section.as_deref(), e.name.as_str(), e.value.as_text()))
+            .collect()
+    }
+
+    /// Member and referrer sections side by side, label beside value, under headings in
+    /// capitals on one row: a form (not a table whose header is "Last name | Bogusian | …"),
+    /// each label under the heading of its own columns.
+    #[test]
+    fn class8_sections_side_by_side_under_headings_on_one_row() {
+        let g = grid(&[
+            ((0, 0), t("MEMBER")),
+            ((0, 3), t("REFERRER")),
+            ((1, 0), t("Last name")),
+            ((1, 1), t("Bogusian")),
+            ((1, 3), t("Name")),
+            ((1, 4), t("Pat Sample, MSW")),
+            ((2, 0), t("First name")),
+            ((2, 1), t("Hyacinth")),
+            ((2, 3), t("Phone")),
+            ((2, 4), t("714-555-0197")),
+            ((3, 0), t("Phone")),
+            ((3, 1), t("714-555-0152")),
+        ]);
+        let SheetLayout::Form(entries) = read_sheet(&g) else {
+            panic!("a form")
+        };
+        let got = names(&entries);
+        assert!(
+            got.contains(&(Some("MEMBER"), "Last name", "Bogusian".into())),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&(Some("REFERRER"), "Name", "Pat Sample, MSW".into())),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&(Some("REFERRER"), "Phone", "714-555-0197".into())),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&(Some("MEMBER"), "Phone", "714-555-0152".into())),
+            "{got:?}"
+        );
+    }
+
+    /// A batch with a sender line whose label has two values ("Phone / email: | phone |
+    /// email") above it, and a `label | value` block under it: both are the sender's, for every
+    /// row, and the block's rows are not members.
+    #[test]
+    fn class8_sender_lines_above_and_a_block_under_a_batch() {
+        let g = grid(&[
+            ((0, 2), t("Referring agency:")),
+            ((0, 4), t("Example Reentry")),
+            ((1, 2), t("Phone / email:")),
+            ((1, 4), t("(951) 555-0177")),
+            ((1, 5), t("fnonce@example.org")),
+            ((3, 2), t("Last")),
+            ((3, 3), t("First")),
+            ((3, 4), t("Date of Birth")),
+            ((3, 5), t("CIN")),
+            ((4, 2), t("Fakely")),
+            ((4, 3), t("Ignatius")),
+            ((4, 4), t("02/14/1988")),
+            ((4, 5), t("91122334D")),
+            ((5, 2), t("Nil")),
+            ((5, 3), t("Solange")),
+            ((5, 4), t("06/02/1993")),
+            ((5, 5), t("92233445E")),
+            ((7, 2), t("Prepared by")),
+            ((7, 3), t("Cosimo Phantom")),
+            ((8, 2), t("Phone")),
+            ((8, 3), t("530-555-0170")),
+        ]);
+        let SheetLayout::Table(records) = read_sheet(&g) else {
+            panic!("a table")
+        };
+        assert_eq!(records.len(), 2, "the block under the table is not a member");
+        for r in &records {
+            let got = names(&r.entries);
+            assert!(
+                got.iter()
+                    .any(|(_, n, v)| *n == "Phone / email" && v == "fnonce@example.org"),
+                "{got:?}"
+            );
+            assert!(
+                got.contains(&(Some("Submitted by"), "Prepared by", "Cosimo Phantom".into())),
+                "{got:?}"
+            );
+            assert!(
+                got.contains(&(Some("Submitted by"), "Phone", "530-555-0170".into())),
+                "{got:?}"
+            );
+        }
     }
 
     #[test]

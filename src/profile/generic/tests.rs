@@ -436,3 +436,13 @@ fn class4_a_note_on_name_order_is_not_the_part_the_label_holds() {
     // One part alone does say which part it is.
     assert_eq!(text("Member Name (First)").as_deref(), Some("member_first_name"));
 }
+
+#[test]
+fn class9_an_address_alone_under_a_phone_and_email_label_is_the_email() {
+    let f = read(&[
+        ("Phone / email", txt("916-555-0101")),
+        ("Phone / email", txt("pat@example.org")),
+    ]);
+    assert_eq!(f.member_phone.as_deref(), Some("9165550101"));
+    assert_eq!(f.member_email.as_deref(), Some("pat@example.org"));
+}
