@@ -79,6 +79,18 @@ fn data_rows<'r, 'a>(rows: &'r [Row<'a>], h: usize) -> Vec<&'r Row<'a>> {
     out
 }
 
+/// `Date sent | 12/01/2026 | …`: a short row (up to four cells) whose first cell reads as a label
+/// and whose second does not.
+fn label_then_value<'a>(row: &Row<'a>) -> Option<(&'a str, &'a RawValue)> {
+    match row.cells.as_slice() {
+        [(lc, l), (vc, v), rest @ ..] if rest.len() <= 2 && *vc == lc + 1 => {
+            let label = as_text(l).filter(|t| looks_like_label(t) && !is_colon_label(l))?;
+            (!as_text(v).is_some_and(looks_like_label)).then_some((label, *v))
+        }
+        _ => None,
+    }
+}
+
 /// Whether the rows from `rows[0]` to the next empty row are a `label | value` block under a
 /// table at least twice as wide: two cells each, a short wordy label first ("Prepared by",
 /// "Agency"), at least one reading as a label ("Phone").
@@ -121,6 +133,10 @@ fn find_header(grid: &Grid, rows: &[Row<'_>]) -> Option<usize> {
             continue;
         }
         if !is_header_row(row) {
+            // "Date sent | 12/01/2026 | <title>" over the header: a line about the batch.
+            if label_then_value(row).is_some() && rows.iter().skip(i + 1).take(3).any(is_header_row) {
+                continue;
+            }
             return None; // a wide row that is not a header: form rows
         }
         // "Last name | Bogusian | Name | Pat Sample" over "First name | Hyacinth | Organization
@@ -191,10 +207,12 @@ fn above_table(rows: &[Row<'_>]) -> Vec<RawEntry> {
             }));
             continue;
         }
-        if let [(_, label), (_, value)] = row.cells.as_slice()
-            && let Some(label) =
-                as_text(label).filter(|l| inline_pair(&RawValue::Text((*l).to_string())).is_none())
-        {
+        if let Some((label, value)) = label_then_value(row).or_else(|| match row.cells.as_slice() {
+            [(_, label), (_, value)] => as_text(label)
+                .filter(|l| inline_pair(&RawValue::Text((*l).to_string())).is_none())
+                .map(|l| (l, *value)),
+            _ => None,
+        }) {
             out.push(RawEntry {
                 name: label_name(label),
                 alt: None,
@@ -1598,6 +1616,43 @@ mod tests {
             assert!(
                 got.contains(&(Some("Submitted by"), "Phone", "530-555-0170".into())),
                 "{got:?}"
+            );
+        }
+    }
+
+    /// "Date sent | 12/01/2026 | <title>" over a batch's header: a line about the batch (its
+    /// date holds for every row), not a form row that makes the sheet a form.
+    #[test]
+    fn class8_a_dated_title_line_over_a_batch() {
+        let g = grid(&[
+            ((0, 0), t("Date sent")),
+            (
+                (0, 1),
+                RawValue::Date(chrono::NaiveDate::from_ymd_opt(2026, 12, 1).expect("date")),
+            ),
+            ((0, 3), t("Central Valley liaison - ECM referrals")),
+            ((2, 0), t("Member Last Name")),
+            ((2, 1), t("Member First Name")),
+            ((2, 2), t("Medi-Cal CIN")),
+            ((2, 3), t("County")),
+            ((3, 0), t("Mockett")),
+            ((3, 1), t("Zinnia")),
+            ((3, 2), t("94120378P")),
+            ((3, 3), t("Fresno")),
+            ((4, 0), t("Shamberg")),
+            ((4, 1), t("Everett")),
+            ((4, 2), t("94120379Q")),
+            ((4, 3), t("Madera")),
+        ]);
+        let SheetLayout::Table(records) = read_sheet(&g) else {
+            panic!("a table")
+        };
+        assert_eq!(records.len(), 2);
+        for r in &records {
+            assert!(
+                r.entries.iter().any(|e| e.name == "Date sent"),
+                "{:?}",
+                names(&r.entries)
             );
         }
     }
