@@ -159,6 +159,14 @@ fn split_members(rec: RawRecord) -> Vec<RawRecord> {
         .filter(|e| in_head(e, &first))
         .map(|e| e.name.as_str())
         .collect();
+    // Members side by side (a table with a column each) take turns: every entry's member is
+    // known, and there is no tail to guess.
+    let order: Vec<&str> = rec
+        .entries
+        .iter()
+        .filter_map(|e| e.section.as_deref().filter(|s| member_heading(s)))
+        .collect();
+    let interleaved = order.windows(2).filter(|w| w.first() != w.last()).count() >= heads.len();
     // The last section's tail past its last label the first section also has.
     let last_repeated = rec
         .entries
@@ -170,7 +178,8 @@ fn split_members(rec: RawRecord) -> Vec<RawRecord> {
         in_head(e, &last) && !first_labels.contains(&e.name.as_str()) && names_sender(&e.name) && i > 0
     });
     let tail = |i: usize, e: &RawEntry| {
-        in_head(e, &last) && (last_repeated.is_some_and(|r| i > r) || sender_from.is_some_and(|s| i >= s))
+        in_head(e, &last)
+            && ((!interleaved && last_repeated.is_some_and(|r| i > r)) || sender_from.is_some_and(|s| i >= s))
     };
     // The sender's block heads itself: its Phone is not the last member's.
     let sender_label = sender_from
@@ -259,6 +268,7 @@ fn read_part(text: &str, forwarded: bool) -> (Vec<RawEntry>, usize, Vec<RawEntry
     let mut in_headers = forwarded;
     let all: Vec<&str> = text.lines().map(str::trim).collect();
     let mut skip_next = false;
+    let mut member_columns: Vec<String> = Vec::new();
     for (i, line) in all.iter().copied().enumerate() {
         if std::mem::take(&mut skip_next) {
             continue;
@@ -288,6 +298,32 @@ fn read_part(text: &str, forwarded: bool) -> (Vec<RawEntry>, usize, Vec<RawEntry
             continue;
         }
         in_headers = false;
+        // A table with one column per member ("| Member 1 | Member 2" over "Last name | Sample |
+        // Example"): each row's cells are that label's value for each member.
+        let cells: Vec<&str> = line.split('\t').map(str::trim).collect();
+        let heads: Vec<&str> = cells.iter().copied().filter(|c| !c.is_empty()).collect();
+        if heads.len() >= 2 && heads.iter().all(|h| member_heading(h)) {
+            member_columns = heads.iter().map(|h| (*h).to_string()).collect();
+            continue;
+        }
+        if !member_columns.is_empty() {
+            match cells.split_first() {
+                Some((label, values)) if values.len() == member_columns.len() && plausible_label(label) => {
+                    labelled += 1;
+                    for (head, value) in member_columns.iter().zip(values) {
+                        if !value.is_empty() {
+                            entries.push(entry(
+                                *label,
+                                &Some(head.clone()),
+                                RawValue::Text((*value).to_string()),
+                            ));
+                        }
+                    }
+                    continue;
+                }
+                _ => member_columns.clear(),
+            }
+        }
         // A bulleted item ("- Adults at risk for LTC institutionalization") under a heading is
         // chosen, as a ticked box would be; a bulleted "Label: value" is that pair.
         let (bullet, line) = match line.strip_prefix(['-', '*', '•', '·', '–']) {
@@ -871,6 +907,41 @@ mod tests {
                     "{want:?} in {got:?}"
                 );
             }
+        }
+    }
+
+    /// An HTML table with one column per member: each member its own referral, the lines
+    /// under the table (the sender's) shared.
+    #[test]
+    fn class10_a_table_with_one_column_per_member() {
+        let doc = extract_body(
+            "Please accept these two.\n\tMember 1\tMember 2\nLast name\tSample\tExample\n\
+             First name\tJane\tPat\nCIN\t93947702E\t94288319A\nPhone\t\t209-555-0109\n\n\
+             Referred by: Clementine Sample\nPhone: 209-555-0166\n",
+        );
+        assert_eq!(doc.records.len(), 2);
+        let got: Vec<Vec<(String, String)>> = doc
+            .records
+            .iter()
+            .map(|r| {
+                r.entries
+                    .iter()
+                    .map(|e| (e.name.clone(), e.value.as_text()))
+                    .collect()
+            })
+            .collect();
+        assert!(got[0].contains(&("First name".into(), "Jane".into())), "{got:?}");
+        assert!(got[1].contains(&("First name".into(), "Pat".into())), "{got:?}");
+        assert!(got[1].contains(&("CIN".into(), "94288319A".into())), "{got:?}");
+        assert!(
+            !got[0].iter().any(|(n, v)| n == "Phone" && v == "209-555-0109"),
+            "{got:?}"
+        );
+        for r in &got {
+            assert!(
+                r.contains(&("Referred by".into(), "Clementine Sample".into())),
+                "{got:?}"
+            );
         }
     }
 
