@@ -196,11 +196,11 @@ fn check_held_out(set: &str) -> Vec<String> {
     problems
 }
 
-/// The twelve blind sets of issue #8 (`fixtures/blind3` to `blind14`): scored blind before
+/// The thirteen blind sets of issue #8 (`fixtures/blind3` to `blind15`): scored blind before
 /// any fix (docs/ACCURACY.md), then used to fix mechanisms. They are not all right, so this holds
 /// them at their measured level instead: a change that loses a referral outcome or more than a
 /// handful of fields fails here, and no referral may ask for a field its form holds more often
-/// than it did when measured (none, except in blind11 and blind13, whose open misses still ask).
+/// than it did when measured (none, except in blind11, blind13 and blind15, whose open misses still ask).
 #[test]
 #[allow(clippy::indexing_slicing)] // test code: serde_json indexing yields Null, never panics
 fn blind_sets_keep_their_measured_accuracy() {
@@ -210,7 +210,7 @@ fn blind_sets_keep_their_measured_accuracy() {
         ("blind3", 36, 593, 0),
         ("blind4", 41, 698, 0),
         ("blind5", 39, 672, 0),
-        ("blind6", 37, 668, 0),
+        ("blind6", 37, 669, 0),
         ("blind7", 41, 745, 0),
         ("blind8", 37, 636, 0),
         ("blind9", 37, 631, 0),
@@ -219,6 +219,7 @@ fn blind_sets_keep_their_measured_accuracy() {
         ("blind12", 38, 674, 0),
         ("blind13", 35, 590, 3),
         ("blind14", 37, 662, 0),
+        ("blind15", 32, 605, 7),
     ];
     let mut report = Vec::new();
     for (set, min_outcomes, min_fields, max_asked) in floors {
