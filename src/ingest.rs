@@ -339,46 +339,14 @@ pub async fn commit(
 
     let hash = content_hash(&raw, email);
     let imap_ref = |folder: String| source.imap_ref(folder);
-    if let Some(original) = store.seen(&hash).await.map_err(Error::Store)? {
-        // Already stored: nothing new is decided or sent. Over IMAP the UID is still recorded
-        // and filed — with the original after a UIDVALIDITY change, as a duplicate otherwise.
-        let folder = if source.resync {
-            store
-                .folder_of(&original)
-                .await
-                .map_err(Error::Store)?
-                .unwrap_or_else(|| cfg.main.filing.ignored.clone())
-        } else {
-            cfg.main.filing.ignored.clone()
-        };
-        if let Some(r) = imap_ref(folder.clone()) {
-            store
-                .record_seen_again(
-                    &r,
-                    &original,
-                    if source.resync {
-                        crate::store::EventKind::Resynced
-                    } else {
-                        crate::store::EventKind::Duplicate
-                    },
-                )
-                .await
-                .map_err(Error::Store)?;
-        }
-        let d = Decision::without_referrals(
-            Disposition::Ignored,
-            decision.inbox_region.clone(),
-            vec![Reason::Duplicate],
-        );
-        return Ok(Ingested {
-            store_id: None,
-            decision: d,
-            references: Vec::new(),
-            outbox_ids: Vec::new(),
-            folder: source.uid.map(|_| folder),
-            duplicate_of: Some(original),
-            decide_time,
-        });
+    // The duplicate check: before anything else on a resync (every message is likely stored
+    // already, and would otherwise reserve reference numbers it never uses); otherwise by the
+    // commit itself, whose content hash is unique — one query less on the inbox's path for the
+    // message that is new, as nearly all are.
+    if source.resync
+        && let Some(original) = store.seen(&hash).await.map_err(Error::Store)?
+    {
+        return seen_again(&cfg, store, source, original, &decision, decide_time).await;
     }
 
     // Loop protection (crate::loops): a bounce of our mail suppresses its dead recipients; live
@@ -455,10 +423,18 @@ pub async fn commit(
             status: outbox_status,
         })
         .collect();
-    let committed = store
-        .commit_message(new, referrals, mails)
-        .await
-        .map_err(commit_error)?;
+    let committed = match store.commit_message(new, referrals, mails).await {
+        Ok(c) => c,
+        // Refused for a constraint: when it is because the content is stored already, this is
+        // a duplicate (what was reserved and composed for it is dropped: a gap in the numbers).
+        Err(e) if violates_constraint(&e) => match store.seen(&hash).await.map_err(Error::Store)? {
+            Some(original) => {
+                return seen_again(&cfg, store, source, original, &decision, decide_time).await;
+            }
+            None => return Err(commit_error(e)),
+        },
+        Err(e) => return Err(commit_error(e)),
+    };
     let folder = source.uid.map(|_| folder_for(&decision, &cfg.main.filing));
     log_guards(&committed.message_id, &events, bounce.as_ref());
     Ok(Ingested {
@@ -468,6 +444,53 @@ pub async fn commit(
         outbox_ids: committed.outbox_ids,
         folder,
         duplicate_of: None,
+        decide_time,
+    })
+}
+
+/// A message whose content is already stored: nothing new is decided or sent. Over IMAP the UID
+/// is still recorded and filed — with the original after a UIDVALIDITY change, as a duplicate
+/// otherwise.
+async fn seen_again(
+    cfg: &Config,
+    store: &Store,
+    source: &Source,
+    original: String,
+    decision: &Decision,
+    decide_time: std::time::Duration,
+) -> Result<Ingested, Error> {
+    let folder = if source.resync {
+        store
+            .folder_of(&original)
+            .await
+            .map_err(Error::Store)?
+            .unwrap_or_else(|| cfg.main.filing.ignored.clone())
+    } else {
+        cfg.main.filing.ignored.clone()
+    };
+    if let Some(r) = source.imap_ref(folder.clone()) {
+        let kind = if source.resync {
+            crate::store::EventKind::Resynced
+        } else {
+            crate::store::EventKind::Duplicate
+        };
+        store
+            .record_seen_again(&r, &original, kind)
+            .await
+            .map_err(Error::Store)?;
+    }
+    let d = Decision::without_referrals(
+        Disposition::Ignored,
+        decision.inbox_region.clone(),
+        vec![Reason::Duplicate],
+    );
+    Ok(Ingested {
+        store_id: None,
+        decision: d,
+        references: Vec::new(),
+        outbox_ids: Vec::new(),
+        folder: source.uid.map(|_| folder),
+        duplicate_of: Some(original),
         decide_time,
     })
 }

@@ -8,7 +8,7 @@
 //!   reason `bounce`.
 //! - **Suppression.** Acknowledgements and redirects to a suppressed address are not queued
 //!   (and a row queued before the bounce arrived is withheld by the sender, see
-//!   [`send_check`]). Forwards to team and review addresses are never suppressed: the
+//!   [`before_send`]). Forwards to team and review addresses are never suppressed: the
 //!   referral must reach a person, so a bounce from one of those is logged at ERROR and mail
 //!   keeps going to it.
 //! - **Per-sender limit.** At most `[outbound] ack_limit_per_sender` replies to one address per
@@ -110,17 +110,8 @@ pub enum SendCheck {
     SendDespiteBounce,
 }
 
-/// Checks a row against the suppressions just before sending, which catches replies queued
-/// before the bounce that suppressed their recipient arrived.
-pub async fn send_check(cfg: &Config, store: &Store, kind: EmailKind, to: &str) -> Result<SendCheck> {
-    if cfg.main.outbound.bounce_suppress_days == 0 {
-        return Ok(SendCheck::Send);
-    }
-    let suppressed = store.suppressed_until(to).await?.is_some();
-    Ok(check_suppressed(cfg, kind, to, suppressed))
-}
-
-/// [`send_check`] once the suppression is known.
+/// Whether a row may go, once its recipient's suppression is known (read with the row just
+/// before sending, which catches replies queued before the bounce that suppressed it arrived).
 fn check_suppressed(cfg: &Config, kind: EmailKind, to: &str, suppressed: bool) -> SendCheck {
     let forward = kind == EmailKind::Forward || is_team_address(cfg, to);
     if cfg.main.outbound.bounce_suppress_days == 0 || !suppressed {
@@ -146,24 +137,22 @@ pub async fn guard_replies(cfg: &Config, store: &Store, d: &mut Decision) -> Res
     let since = now_ms().saturating_sub(i64::from(out_cfg.ack_limit_window_minutes).saturating_mul(60_000));
     for e in std::mem::take(&mut d.emails) {
         let reply = e.kind != EmailKind::Forward && !is_team_address(cfg, &e.to);
-        // Only a reply can be withheld for a bounce: a forward is sent despite one, so its
-        // recipient is not looked up here (the sender's check logs it).
-        let check = if reply {
-            send_check(cfg, store, e.kind, &e.to).await?
+        // Only a reply can be withheld (for a bounce, or the per-sender limit): a forward is sent
+        // despite a bounce, so its recipient is not looked up here (the sender's check logs it).
+        // Both facts come from one query.
+        let (suppressed, sent) = if reply {
+            store.reply_facts(&e.to, since).await?
         } else {
-            SendCheck::Send
+            (false, 0)
         };
-        let reason = match check {
-            SendCheck::Withhold(r) => Some(r),
+        let reason = match check_suppressed(cfg, e.kind, &e.to, suppressed) {
+            SendCheck::Withhold(r) if reply => Some(r),
             _ if reply && out_cfg.ack_limit_per_sender > 0 => {
                 let queued_here = keep
                     .iter()
                     .filter(|k| k.kind != EmailKind::Forward && k.to.eq_ignore_ascii_case(&e.to))
                     .count();
-                let sent = store
-                    .replies_since(&e.to, since)
-                    .await?
-                    .saturating_add(i64::try_from(queued_here).unwrap_or(i64::MAX));
+                let sent = sent.saturating_add(i64::try_from(queued_here).unwrap_or(i64::MAX));
                 (sent >= i64::from(out_cfg.ack_limit_per_sender)).then(|| SENDER_LIMIT.to_string())
             }
             _ => None,

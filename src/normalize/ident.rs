@@ -141,7 +141,7 @@ static PHONE_NOTE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// One phone number, the whole of `text`.
 fn one_phone(text: &str) -> Normalized<String> {
-    let without_ext = PHONE_EXTENSION.replace(&text, "");
+    let without_ext = PHONE_EXTENSION.replace(text, "");
     let number = strip_zero_fraction(without_ext.trim());
     let mut digits = String::with_capacity(number.len());
     for (i, c) in number.chars().enumerate() {

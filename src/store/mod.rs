@@ -688,6 +688,10 @@ impl Store {
         note_uid(&mut tx, r, original_id).await?;
         let detail = serde_json::json!({"mailbox": r.mailbox, "uidvalidity": r.uidvalidity, "uid": r.uid});
         insert_event(&mut tx, Some(original_id), kind, &detail.to_string()).await?;
+        // Filing acts on it: counted for the durability barrier, like a message's commit.
+        self.sync
+            .commits
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         tx.commit().await.context("committing a duplicate")?;
         Ok(())
     }

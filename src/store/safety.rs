@@ -32,30 +32,28 @@ pub struct NewEvent {
 pub const REPLY_KINDS: [&str; 3] = ["ack", "redirect", "update"];
 
 impl Store {
-    /// Until when (ms since the epoch) `address` is suppressed, when it is now.
-    pub async fn suppressed_until(&self, address: &str) -> Result<Option<i64>> {
-        let row = sqlx::query("SELECT until_ms FROM suppressions WHERE address = $1 AND until_ms > $2")
-            .bind(address.trim().to_lowercase())
-            .bind(now_ms())
-            .fetch_optional(&self.pool)
-            .await
-            .context("looking up a suppression")?;
-        Ok(row.map(|r| r.get::<i64, _>(0)))
-    }
-
-    /// Replies (acknowledgements and redirects) queued or sent to `address` since `since_ms`.
-    /// Rows never sent on purpose (`discarded` by replay, `withheld`) do not count.
-    pub async fn replies_since(&self, address: &str, since_ms: i64) -> Result<i64> {
+    /// What the loop guards need to know about a reply to `address`, in one query: whether the
+    /// address is suppressed now, and how many replies (acknowledgements and redirects) were
+    /// queued or sent to it since `since_ms` — rows never sent on purpose (`discarded` by replay,
+    /// `withheld`) do not count.
+    pub async fn reply_facts(&self, address: &str, since_ms: i64) -> Result<(bool, i64)> {
         let row = sqlx::query(
-            "SELECT COUNT(*) FROM outbox WHERE recipient = $1 AND created_ms >= $2
-               AND kind IN ('ack', 'redirect') AND status NOT IN ('discarded', 'withheld')",
+            "SELECT EXISTS (SELECT 1 FROM suppressions WHERE address = $1 AND until_ms > $2),
+                    (SELECT COUNT(*) FROM outbox WHERE recipient = $1 AND created_ms >= $3
+                       AND kind IN ('ack', 'redirect') AND status NOT IN ('discarded', 'withheld'))",
         )
         .bind(address.trim().to_lowercase())
+        .bind(now_ms())
         .bind(since_ms)
         .fetch_one(&self.pool)
         .await
-        .context("counting replies to a sender")?;
-        Ok(row.get::<i64, _>(0))
+        .context("looking up a sender's suppression and replies")?;
+        // A boolean on PostgreSQL, an integer on SQLite.
+        let suppressed = row
+            .try_get::<bool, _>(0)
+            .or_else(|_| row.try_get::<i64, _>(0).map(|v| v != 0))
+            .context("reading a suppression")?;
+        Ok((suppressed, row.get::<i64, _>(1)))
     }
 
     /// Whether we ever queued mail to `address` (a bounce for anyone else is not about us).
