@@ -140,6 +140,41 @@ fn looks_complete(bytes: &[u8]) -> bool {
     find(tail, b"%%EOF").is_some()
 }
 
+/// A stream written inside a dictionary — an appearance stream as the value of `/1` in a check
+/// box's `/AP`, instead of a reference to one — is invalid PDF that some form tools write and
+/// viewers tolerate; lopdf drops the whole object, and the field's value with it (a ticked box
+/// read as no box). Each such stream (one whose `endstream` is not followed by `endobj`) is blanked
+/// with spaces, so every offset in the cross-reference table stays right and the dictionary
+/// around it loads. `None` when there is none.
+fn blank_inline_streams(bytes: &[u8]) -> Option<Vec<u8>> {
+    let mut out: Option<Vec<u8>> = None;
+    let mut from = 0;
+    while let Some(at) = bytes.get(from..).and_then(|rest| find(rest, b"endstream")) {
+        let end = from + at + b"endstream".len();
+        let rest = bytes.get(end..).unwrap_or_default();
+        let next = rest.iter().position(|b| !b.is_ascii_whitespace());
+        let inline = next.is_some_and(|p| !rest.get(p..).unwrap_or_default().starts_with(b"endobj"));
+        // The `stream` keyword that opened it: the last one since the previous stream ended
+        // that follows a dictionary's `>>`.
+        let opened = bytes.get(from..from + at).and_then(|region| {
+            region.windows(6).rposition(|w| w == b"stream").filter(|&i| {
+                region
+                    .get(..i)
+                    .map(|b| b.trim_ascii_end())
+                    .is_some_and(|b| b.ends_with(b">>"))
+            })
+        });
+        if inline && let Some(start) = opened.map(|i| from + i) {
+            let buf = out.get_or_insert_with(|| bytes.to_vec());
+            if let Some(span) = buf.get_mut(start..end) {
+                span.fill(b' ');
+            }
+        }
+        from = end;
+    }
+    out
+}
+
 pub(crate) fn load(bytes: &[u8], limits: &Limits) -> Result<Document, ExtractError> {
     if find(bytes.get(..1024).unwrap_or(bytes), b"%PDF-").is_none() {
         return Err(ExtractError::Unreadable("not a PDF (no %PDF- header)".into()));
@@ -153,6 +188,8 @@ pub(crate) fn load(bytes: &[u8], limits: &Limits) -> Result<Document, ExtractErr
         max_decompressed_size: Some(limits.max_decompressed),
         ..LoadOptions::default()
     };
+    let repaired = blank_inline_streams(bytes);
+    let bytes = repaired.as_deref().unwrap_or(bytes);
     let doc = Document::load_mem_with_options(bytes, options).map_err(|e| match e {
         lopdf::Error::InvalidPassword | lopdf::Error::Decryption(_) => ExtractError::Encrypted,
         // lopdf's messages can quote object data, so they are not passed on.

@@ -428,3 +428,24 @@ fn a_passed_deadline_stops_the_work() {
         "{got:?}"
     );
 }
+
+/// An appearance stream written inside a check box's dictionary (invalid; some form tools write
+/// it) is blanked in place — offsets kept — so the box's object loads; a stream that is an
+/// object of its own is left alone.
+#[test]
+fn a_stream_inside_a_dictionary_is_blanked_in_place() {
+    let bytes: &[u8] = b"%PDF-1.7\n5 0 obj\n<< /AP << /N << /Off 6 0 R /1 << /Length 3 >>\nstream\nabc\nendstream\n>> >> /AS /1 /V /1 >>\nendobj\n6 0 obj\n<< /Length 3 >>\nstream\nxyz\nendstream\nendobj\n%%EOF\n";
+    let fixed = super::blank_inline_streams(bytes).expect("one inline stream");
+    assert_eq!(fixed.len(), bytes.len(), "offsets kept");
+    let text = String::from_utf8(fixed).expect("ascii");
+    assert!(!text.contains("abc"), "{text}");
+    assert!(text.contains("/AS /1 /V /1"), "{text}");
+    assert!(
+        text.contains("stream\nxyz\nendstream\nendobj"),
+        "the real stream stays: {text}"
+    );
+    assert!(
+        super::blank_inline_streams(b"%PDF-1.7\n1 0 obj\n<< /Length 1 >>\nstream\nx\nendstream\nendobj\n")
+            .is_none()
+    );
+}
