@@ -310,6 +310,19 @@ pub fn extract_noticing(
         errors,
         ..
     } = docs;
+    if !found.is_empty() {
+        // The forms' referrer left blank, the message's labelled lines ("Referrer: … / Phone:
+        // …" above an attached batch) give it.
+        let doc = extract::body::extract_email_body(&email);
+        if doc.records.len() == 1
+            && let (_, refs) = cfg.profiles.map(&doc, map_ctx)
+            && let [r] = refs.as_slice()
+        {
+            for (_, _, f) in &mut found {
+                fill_referrer(&mut f.fields, &r.fields);
+            }
+        }
+    }
     if found.is_empty() {
         let doc = extract::body::extract_email_body(&email);
         let (profile, refs) = cfg.profiles.map(&doc, map_ctx);
@@ -528,6 +541,26 @@ fn programs_for(subject: &BTreeSet<Program>, r: &Referral) -> BTreeSet<Program> 
     }
 }
 
+/// The referrer's fields `form` leaves blank, from `body` — all of them only when the form
+/// names no referrer at all, so a form's referrer never gets someone else's phone.
+fn fill_referrer(form: &mut Fields, body: &Fields) {
+    let named = form.referrer_name.is_some() || form.referrer_organization.is_some();
+    if named || body.referrer_name.is_none() && body.referrer_organization.is_none() {
+        return;
+    }
+    form.referrer_name.clone_from(&body.referrer_name);
+    form.referrer_organization.clone_from(&body.referrer_organization);
+    if form.referrer_phone.is_none() {
+        form.referrer_phone.clone_from(&body.referrer_phone);
+    }
+    if form.referrer_email.is_none() {
+        form.referrer_email.clone_from(&body.referrer_email);
+    }
+    if form.referrer_relationship.is_none() {
+        form.referrer_relationship = body.referrer_relationship;
+    }
+}
+
 fn fill_county_from_zip(cfg: &Config, f: &mut Fields) {
     if f.member_county.is_none()
         && let Some(county) = f.member_zip.as_deref().and_then(|z| cfg.zip_county.get(z))
@@ -634,4 +667,31 @@ pub(crate) fn plan_emails(
     }
     out.extend(forwards);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A batch attached to a message whose body says who refers: the body's referrer fills a form
+    /// that names none; a form that names its own referrer keeps it, with no phone lent to it.
+    #[test]
+    fn class6_the_bodys_referrer_fills_forms_that_name_none() {
+        let body = Fields {
+            referrer_name: Some("Evangelina Notarias".into()),
+            referrer_phone: Some("5595550188".into()),
+            ..Fields::default()
+        };
+        let mut blank = Fields::default();
+        fill_referrer(&mut blank, &body);
+        assert_eq!(blank.referrer_name.as_deref(), Some("Evangelina Notarias"));
+        assert_eq!(blank.referrer_phone.as_deref(), Some("5595550188"));
+        let mut named = Fields {
+            referrer_name: Some("Pat Sample".into()),
+            ..Fields::default()
+        };
+        fill_referrer(&mut named, &body);
+        assert_eq!(named.referrer_name.as_deref(), Some("Pat Sample"));
+        assert_eq!(named.referrer_phone, None);
+    }
 }
