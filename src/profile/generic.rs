@@ -455,7 +455,12 @@ impl Vocabulary {
 
     /// The role a section heading names.
     pub fn section_role(&self, entry: &RawEntry) -> Option<Role> {
-        entry.section.as_deref().and_then(|s| self.role(&self.canon(s)))
+        entry
+            .section
+            .as_deref()
+            .map(|s| self.canon(s))
+            .filter(|c| !names_the_form(c))
+            .and_then(|c| self.role(&c))
     }
 
     /// `hint` is the role a hierarchical name's parents give; it ranks after the label's own
@@ -1011,6 +1016,17 @@ fn catalog_caption(n: &str, catalog: &Catalog) -> Option<Target> {
         .flatten()
         .max_by_key(|(_, l)| *l)
         .map(|(t, _)| t)
+}
+
+/// A title naming the form itself ("Enhanced Care Management - Provider Referral", "CS Referral
+/// Form", "CHW Services Request"): it says who usually sends the form, not whose fields follow
+/// it, so it lends no role to them.
+fn names_the_form(canon: &str) -> bool {
+    let words: Vec<&str> = canon.split_whitespace().collect();
+    words.len() >= 2
+        && words
+            .last()
+            .is_some_and(|w| ["referral", "form", "request", "application"].contains(w))
 }
 
 /// A label's note on the order of a name's parts — "Member (LAST, First)", "Name [First MI

@@ -446,3 +446,27 @@ fn class9_an_address_alone_under_a_phone_and_email_label_is_the_email() {
     assert_eq!(f.member_phone.as_deref(), Some("9165550101"));
     assert_eq!(f.member_email.as_deref(), Some("pat@example.org"));
 }
+
+#[test]
+fn class9_a_title_naming_the_form_lends_no_role() {
+    let v = || RawValue::Text("05-11-1958".into());
+    assert_eq!(
+        target(
+            "Date of Birth",
+            Some("Enhanced Care Management - Provider Referral"),
+            v()
+        )
+        .as_deref(),
+        Some("member_dob")
+    );
+    // A heading that names a party still does.
+    assert_eq!(
+        target(
+            "Name",
+            Some("Referring Provider"),
+            RawValue::Text("Pat Sample".into())
+        )
+        .as_deref(),
+        Some("referrer_name")
+    );
+}
