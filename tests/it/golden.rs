@@ -200,7 +200,7 @@ fn check_held_out(set: &str) -> Vec<String> {
 /// any fix (docs/ACCURACY.md), then used to fix mechanisms. They are not all right, so this holds
 /// them at their measured level instead: a change that loses a referral outcome or more than a
 /// handful of fields fails here, and no referral may ask for a field its form holds more often
-/// than it did when measured (none, except in blind11, blind13 and blind15, whose open misses still ask).
+/// than it did when measured (none, except in blind11 and blind15, whose open misses still ask).
 #[test]
 #[allow(clippy::indexing_slicing)] // test code: serde_json indexing yields Null, never panics
 fn blind_sets_keep_their_measured_accuracy() {
@@ -217,7 +217,7 @@ fn blind_sets_keep_their_measured_accuracy() {
         ("blind10", 39, 616, 0),
         ("blind11", 32, 656, 11),
         ("blind12", 40, 681, 0),
-        ("blind13", 35, 590, 3),
+        ("blind13", 37, 618, 0),
         ("blind14", 38, 665, 0),
         ("blind15", 37, 627, 1),
     ];

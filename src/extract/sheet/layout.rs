@@ -137,6 +137,13 @@ fn find_header(grid: &Grid, rows: &[Row<'_>]) -> Option<usize> {
             if label_then_value(row).is_some() && rows.iter().skip(i + 1).take(3).any(is_header_row) {
                 continue;
             }
+        }
+        // "Submitted | 12/18/2026 | by | Pat Sample | Phone | 559-555-0195" right over the header:
+        // the sender's line, colon-less pairs, not the header.
+        if colonless_pairs(row).is_some() && rows.get(i + 1).is_some_and(is_header_row) {
+            continue;
+        }
+        if !is_header_row(row) {
             return None; // a wide row that is not a header: form rows
         }
         // "Last name | Bogusian | Name | Pat Sample" over "First name | Hyacinth | Organization
@@ -194,9 +201,16 @@ fn find_header(grid: &Grid, rows: &[Row<'_>]) -> Option<usize> {
 fn above_table(rows: &[Row<'_>]) -> Vec<RawEntry> {
     let mut out = Vec::new();
     for row in rows {
-        if let Some(pairs) = label_pairs(row) {
+        let pairs = label_pairs(row)
+            .map(|p| {
+                p.into_iter()
+                    .map(|(l, v)| (std::borrow::Cow::Borrowed(l), v))
+                    .collect()
+            })
+            .or_else(|| colonless_pairs(row));
+        if let Some(pairs) = pairs {
             out.extend(pairs.into_iter().map(|(label, value)| {
-                let name = label_name(label);
+                let name = label_name(&label);
                 RawEntry {
                     section: sender_section(&name),
                     name,
@@ -318,6 +332,40 @@ fn headings_side_by_side(cells: &[(u32, &RawValue)]) -> Option<Vec<(u32, String)
             heading.then(|| (*c, label_name(t)))
         })
         .collect()
+}
+
+/// `Submitted | 12/18/2026 | by | Pat Sample | Phone | 559-555-0195`: pairs of a short label and
+/// its value in adjacent cells, at least one label reading as one and at least one value shaped
+/// like data (a digit or an `@`), no value reading as a label. A lone "by" label continues the
+/// label before it ("Submitted by").
+fn colonless_pairs<'a>(row: &Row<'a>) -> Option<Vec<(std::borrow::Cow<'a, str>, &'a RawValue)>> {
+    let cells = &row.cells;
+    if cells.len() < 4 || !cells.len().is_multiple_of(2) {
+        return None;
+    }
+    let mut pairs: Vec<(std::borrow::Cow<'a, str>, &'a RawValue)> = Vec::new();
+    for p in cells.chunks(2) {
+        let [(lc, l), (vc, v)] = p else { return None };
+        let label = as_text(l).filter(|t| {
+            *vc == lc + 1
+                && !is_colon_label(l)
+                && t.split_whitespace().count() <= 3
+                && !t.chars().any(|c| c.is_ascii_digit())
+        })?;
+        if as_text(v).is_some_and(|t| looks_like_label(t) || t.ends_with(':')) {
+            return None;
+        }
+        let label = match pairs.last() {
+            Some((before, _)) if label.eq_ignore_ascii_case("by") => format!("{before} by").into(),
+            _ => label.into(),
+        };
+        pairs.push((label, *v));
+    }
+    let shaped = |v: &RawValue| {
+        !matches!(v, RawValue::Text(_))
+            || as_text(v).is_some_and(|t| t.contains('@') || t.chars().any(|c| c.is_ascii_digit()))
+    };
+    (pairs.iter().any(|(l, _)| looks_like_label(l)) && pairs.iter().any(|(_, v)| shaped(v))).then_some(pairs)
 }
 
 /// A row of two or more `label | value` pairs without colons, each value in the column right of
@@ -1653,6 +1701,48 @@ mod tests {
                 r.entries.iter().any(|e| e.name == "Date sent"),
                 "{:?}",
                 names(&r.entries)
+            );
+        }
+    }
+
+    /// "Submitted | 12/18/2026 | by | Pat Sample | Phone | 559-555-0195" right over a batch's
+    /// header: the sender's line (colon-less pairs, "by" continuing "Submitted"), not the header.
+    #[test]
+    fn class8_colon_less_sender_pairs_over_a_batch() {
+        let g = grid(&[
+            ((0, 0), t("Submitted")),
+            ((0, 1), t("12/18/2026")),
+            ((0, 2), t("by")),
+            ((0, 3), t("Octavio Sample")),
+            ((0, 4), t("Phone")),
+            ((0, 5), t("559-555-0195")),
+            ((1, 0), t("Name (First Last)")),
+            ((1, 1), t("Birth date")),
+            ((1, 2), t("CIN")),
+            ((1, 3), t("County")),
+            ((2, 0), t("Benicio Sample")),
+            ((2, 1), t("12/19/1999")),
+            ((2, 2), t("93010203J")),
+            ((2, 3), t("Madera")),
+            ((3, 0), t("Marie Example")),
+            ((3, 1), t("08/08/1980")),
+            ((3, 2), t("93010204K")),
+            ((3, 3), t("Fresno")),
+        ]);
+        let SheetLayout::Table(records) = read_sheet(&g) else {
+            panic!("a table")
+        };
+        assert_eq!(records.len(), 2);
+        for r in &records {
+            let got = names(&r.entries);
+            assert!(
+                got.iter()
+                    .any(|(_, n, v)| *n == "Submitted by" && v == "Octavio Sample"),
+                "{got:?}"
+            );
+            assert!(
+                got.iter().any(|(_, n, v)| *n == "Phone" && v == "559-555-0195"),
+                "{got:?}"
             );
         }
     }
