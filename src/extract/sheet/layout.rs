@@ -702,8 +702,16 @@ fn mark_columns(grid: &Grid, rows: &[Row<'_>]) -> Vec<(u32, u32, u32, Option<Raw
         .collect();
     columns.sort_unstable();
     columns.dedup();
-    for mark_col in columns {
-        let caption_col = mark_col + 1;
+    // Marks left of the captions; or right of them ("Enhanced Care Management |" over
+    // "Community Supports | X"), where a run needs three options and none naming a field, so a
+    // form's `Label | X` rows stay pairs.
+    let sides = columns
+        .iter()
+        .map(|m| (*m, m + 1, 2))
+        .chain(columns.iter().filter_map(|m| Some((*m, m.checked_sub(1)?, 3))))
+        .collect::<Vec<_>>();
+    let mut taken: HashSet<u32> = HashSet::new();
+    for (mark_col, caption_col, min_run) in sides {
         let marked_rows: Vec<u32> = rows
             .iter()
             .filter(|r| {
@@ -729,11 +737,22 @@ fn mark_columns(grid: &Grid, rows: &[Row<'_>]) -> Vec<(u32, u32, u32, Option<Raw
                 last += 1;
             }
             // One marked option alone is a caption beside a mark, read as before.
-            if last == first {
+            let run = last - first + 1;
+            if run < min_run
+                || (min_run > 2
+                    && (first..=last).any(|r| {
+                        taken.contains(&r)
+                            || grid
+                                .get((r, caption_col))
+                                .and_then(as_text)
+                                .is_some_and(crate::extract::names_a_field)
+                    }))
+            {
                 continue;
             }
             for r in first..=last {
                 if seen.insert(r) {
+                    taken.insert(r);
                     // The mark as written (`X` stays text, as a mark beside a caption does).
                     let mark = grid
                         .get((r, mark_col))
@@ -1745,6 +1764,36 @@ mod tests {
                 "{got:?}"
             );
         }
+    }
+
+    /// A checklist with its marks right of the captions, the first option on the label's row
+    /// ("Program | Enhanced Care Management" over "| Community Supports | X"): every caption is
+    /// an option, marked or not — ECM is not the program's value.
+    #[test]
+    fn class8_a_checklist_marked_on_the_right_starting_on_its_labels_row() {
+        let g = grid(&[
+            ((0, 0), t("Program")),
+            ((0, 1), t("Enhanced Care Management")),
+            ((1, 1), t("Community Supports")),
+            ((1, 2), t("X")),
+            ((2, 1), t("Community Health Worker")),
+            ((4, 0), t("Name")),
+            ((4, 1), t("Tiberius Sample")),
+        ]);
+        let SheetLayout::Form(entries) = read_sheet(&g) else {
+            panic!("a form")
+        };
+        let got = names(&entries);
+        assert!(
+            got.iter()
+                .any(|(_, n, v)| *n == "Enhanced Care Management" && v == "[ ]"),
+            "{got:?}"
+        );
+        assert!(
+            got.iter().any(|(_, n, v)| *n == "Community Supports" && v == "X"),
+            "{got:?}"
+        );
+        assert!(!got.iter().any(|(_, n, _)| *n == "Program"), "{got:?}");
     }
 
     #[test]
