@@ -477,9 +477,12 @@ impl Vocabulary {
             return None;
         }
         let own = self.role_and_len(&n);
+        // A label naming the referrer inside a member's section ("Referrer: …" then
+        // "Organization", "Phone" under MEMBER) speaks for the labels after it, over the section.
         let role = own
             .map(|(r, _)| r)
             .or(hint)
+            .or(context.filter(|r| *r == Role::Referrer))
             .or_else(|| self.section_role(entry))
             .or(context)
             .unwrap_or(Role::Member);

@@ -470,3 +470,23 @@ fn class9_a_title_naming_the_form_lends_no_role() {
         Some("referrer_name")
     );
 }
+
+#[test]
+fn class9_a_referrer_label_inside_the_members_section_speaks_for_the_labels_after_it() {
+    let cfg = Config::builtin().expect("config");
+    let phone = RawEntry {
+        name: "Phone".into(),
+        alt: None,
+        section: Some("Member".into()),
+        value: RawValue::Text("530-555-0182".into()),
+        confidence: None,
+    };
+    let target = |context| {
+        cfg.profiles
+            .vocabulary
+            .target_for(&phone, &cfg.catalog, context)
+            .map(|t| t.0.to_string())
+    };
+    assert_eq!(target(Some(Role::Referrer)).as_deref(), Some("referrer_phone"));
+    assert_eq!(target(None).as_deref(), Some("member_phone"));
+}
