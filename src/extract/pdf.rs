@@ -267,6 +267,8 @@ pub(crate) fn read_pdf(bytes: &[u8], limits: &Limits) -> Result<PdfRead, Extract
     }
     {
         let mut walker = content::Walker::new(&doc, &mut budget, limits.max_depth);
+        // A fillable form's boxes are its widgets; squares drawn on a flattened page are its boxes.
+        walker.drawn_ticks = !acroform::has_fields(&doc);
         for page_id in pages.values().take(limits.max_pages) {
             limits.check_time()?;
             walker.walk_page(*page_id)?;

@@ -37,6 +37,16 @@ fn acroform(doc: &Document) -> Option<&Dictionary> {
         .ok()
 }
 
+/// Whether the document has an AcroForm listing fields (a fillable form, whose boxes are widgets,
+/// not the squares drawn on its pages).
+pub(super) fn has_fields(doc: &Document) -> bool {
+    acroform(doc)
+        .and_then(|a| a.get(b"Fields").ok())
+        .and_then(|f| doc.dereference(f).ok())
+        .and_then(|(_, f)| f.as_array().ok())
+        .is_some_and(|f| !f.is_empty())
+}
+
 /// Whether the form carries an XFA (LiveCycle) packet.
 pub(super) fn has_xfa(doc: &Document) -> bool {
     acroform(doc).is_some_and(|a| a.has(b"XFA"))

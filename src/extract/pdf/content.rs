@@ -69,6 +69,11 @@ impl M {
         }
     }
 
+    /// A point of user space in the space `self` maps it to.
+    fn apply(self, x: f32, y: f32) -> (f32, f32) {
+        (x * self.a + y * self.c + self.e, x * self.b + y * self.d + self.f)
+    }
+
     fn from_objects(ops: &[Object]) -> Option<M> {
         let v: Vec<f32> = ops.iter().filter_map(num).collect();
         match v.as_slice() {
@@ -133,7 +138,16 @@ pub(super) struct Walker<'a, 'b> {
     glyphs: Vec<Glyph>,
     /// Runs of the page being walked.
     pub runs: Vec<Run>,
+    /// Rectangles and straight strokes painted on the page being walked, in page space: where a
+    /// form draws its check boxes and the crosses or ticks in them ([`drawn_ticks`]).
+    rects: Vec<[f32; 4]>,
+    strokes: Vec<[f32; 4]>,
+    /// Whether drawn check boxes become tick runs (not on fillable forms, whose boxes are widgets).
+    pub drawn_ticks: bool,
 }
+
+/// Shapes kept per page, at most: a page of hatching or a chart cannot grow memory.
+const MAX_SHAPES: usize = 20_000;
 
 /// Deepest `q` nesting kept; further saves are ignored (a hostile stream cannot grow memory).
 const MAX_SAVED_STATES: usize = 256;
@@ -149,6 +163,9 @@ impl<'a, 'b> Walker<'a, 'b> {
             active: Vec::new(),
             glyphs: Vec::new(),
             runs: Vec::new(),
+            rects: Vec::new(),
+            strokes: Vec::new(),
+            drawn_ticks: false,
         }
     }
 
@@ -167,7 +184,19 @@ impl<'a, 'b> Walker<'a, 'b> {
         self.budget.charge(content.len())?;
         let ops = decode_ops(&content, self.budget.ops_remaining());
         let resources = self.page_resources(page_id);
-        self.run_ops(&ops, resources, GState::new(M::ID), 0)
+        let first = self.runs.len();
+        self.rects.clear();
+        self.strokes.clear();
+        self.run_ops(&ops, resources, GState::new(M::ID), 0)?;
+        if self.drawn_ticks {
+            let ticks = drawn_ticks(
+                &self.rects,
+                &self.strokes,
+                self.runs.get(first..).unwrap_or_default(),
+            );
+            self.runs.extend(ticks);
+        }
+        Ok(())
     }
 
     fn page_resources(&self, page_id: ObjectId) -> Option<&'a Dictionary> {
@@ -213,11 +242,48 @@ impl<'a, 'b> Walker<'a, 'b> {
         let mut saved: Vec<GState<'a>> = Vec::new();
         let mut tm = M::ID;
         let mut tlm = M::ID;
+        // The path being built: its current point, straight segments and rectangles, in page
+        // space (the CTM applies when a path is built); kept when it is painted.
+        let mut at = (0.0f32, 0.0f32);
+        let mut segments: Vec<[f32; 4]> = Vec::new();
+        let mut boxes: Vec<[f32; 4]> = Vec::new();
         for op in ops {
             self.budget.tick()?;
             let args = op.operands.as_slice();
             let n = |i: usize| args.get(i).and_then(num);
             match op.operator.as_str() {
+                "m" => {
+                    if let (Some(x), Some(y)) = (n(0), n(1)) {
+                        at = gs.ctm.apply(x, y);
+                    }
+                }
+                "l" => {
+                    if let (Some(x), Some(y)) = (n(0), n(1)) {
+                        let to = gs.ctm.apply(x, y);
+                        if segments.len() < MAX_SHAPES {
+                            segments.push([at.0, at.1, to.0, to.1]);
+                        }
+                        at = to;
+                    }
+                }
+                "re" => {
+                    if let (Some(x), Some(y), Some(w), Some(h)) = (n(0), n(1), n(2), n(3))
+                        && boxes.len() < MAX_SHAPES
+                    {
+                        let (a, b) = (gs.ctm.apply(x, y), gs.ctm.apply(x + w, y + h));
+                        boxes.push([a.0.min(b.0), a.1.min(b.1), a.0.max(b.0), a.1.max(b.1)]);
+                    }
+                }
+                "S" | "s" | "f" | "F" | "f*" | "B" | "B*" | "b" | "b*" => {
+                    let room = MAX_SHAPES.saturating_sub(self.rects.len());
+                    self.rects.extend(boxes.drain(..).take(room));
+                    let room = MAX_SHAPES.saturating_sub(self.strokes.len());
+                    self.strokes.extend(segments.drain(..).take(room));
+                }
+                "n" => {
+                    boxes.clear();
+                    segments.clear();
+                }
                 "q" if saved.len() < MAX_SAVED_STATES => saved.push(gs.clone()),
                 "Q" => {
                     if let Some(s) = saved.pop() {
@@ -389,6 +455,54 @@ impl<'a, 'b> Walker<'a, 'b> {
     }
 }
 
+/// Check boxes a form draws instead of typing a glyph: a small square (4 to 24 pt a side) with
+/// no text in it is a box, ticked when a slanted stroke (a cross's arm, a check mark's stroke) lies
+/// within it. Each becomes a `☒` or `☐` run where the box is, so the layout reads it as it reads
+/// those glyphs. A square with text inside is a comb cell of a boxed value, not a box.
+fn drawn_ticks(rects: &[[f32; 4]], strokes: &[[f32; 4]], text: &[Run]) -> Vec<Run> {
+    let mut out: Vec<Run> = Vec::new();
+    for r in rects {
+        let [x0, y0, x1, y1] = *r;
+        let (w, h) = (x1 - x0, y1 - y0);
+        let side = w.max(h);
+        if !(4.0..=24.0).contains(&w) || !(4.0..=24.0).contains(&h) || (w - h).abs() > 0.3 * side {
+            continue;
+        }
+        // The same box stroked and filled, or drawn twice: once.
+        if out
+            .iter()
+            .any(|o| (o.x0 - x0).abs() < 1.0 && (o.y - y0 - 0.15 * h).abs() < 1.0)
+        {
+            continue;
+        }
+        let holds_text = text.iter().any(|t| {
+            t.x1 > x0 + 0.5
+                && t.x0 < x1 - 0.5
+                && t.y >= y0 - 0.5
+                && t.y < y1 - 0.2 * h
+                && !t.text.trim().is_empty()
+        });
+        if holds_text {
+            continue;
+        }
+        let m = 0.3 * side;
+        let inside = |x: f32, y: f32| x >= x0 - m && x <= x1 + m && y >= y0 - m && y <= y1 + m;
+        let ticked = strokes.iter().any(|s| {
+            let [ax, ay, bx, by] = *s;
+            let (dx, dy) = ((bx - ax).abs(), (by - ay).abs());
+            dx > 0.15 * side && dy > 0.15 * side && inside(ax, ay) && inside(bx, by)
+        });
+        out.push(Run {
+            x0,
+            x1,
+            y: y0 + 0.15 * h,
+            size: h,
+            text: if ticked { "☒" } else { "☐" }.to_string(),
+        });
+    }
+    out
+}
+
 /// Parses content operators up to the first syntax error (a damaged tail loses only its own
 /// text), keeping at most `max` so a huge stream of tiny operators cannot exhaust memory before
 /// the operator budget is charged.
@@ -414,5 +528,37 @@ mod tests {
         assert_eq!((m.e, m.f, m.a), (10.0, 20.0, 2.0));
         let m = M::translate(10.0, 20.0).mul(scale);
         assert_eq!((m.e, m.f), (20.0, 40.0));
+    }
+
+    /// A drawn square with a cross in it is a ticked box, an empty one an unticked box; a big
+    /// table cell, a square holding a digit (a comb field) and a long rule are not boxes.
+    #[test]
+    fn drawn_boxes_and_crosses_become_tick_runs() {
+        let rects = [
+            [50.0, 100.0, 60.0, 110.0], // crossed
+            [50.0, 80.0, 60.0, 90.0],   // empty
+            [50.0, 60.0, 60.0, 70.0],   // holds a digit
+            [50.0, 20.0, 250.0, 40.0],  // a table cell
+        ];
+        let strokes = [
+            [50.5, 100.5, 59.5, 109.5],
+            [50.5, 109.5, 59.5, 100.5],
+            [0.0, 50.0, 300.0, 50.0], // a rule
+        ];
+        let digit = Run {
+            x0: 52.0,
+            x1: 58.0,
+            y: 61.5,
+            size: 9.0,
+            text: "7".into(),
+        };
+        let got: Vec<(f32, String)> = drawn_ticks(&rects, &strokes, &[digit])
+            .into_iter()
+            .map(|r| (r.x0 + r.y, r.text))
+            .collect();
+        assert_eq!(
+            got,
+            vec![(50.0 + 101.5, "☒".to_string()), (50.0 + 81.5, "☐".to_string())]
+        );
     }
 }
