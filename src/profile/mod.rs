@@ -332,6 +332,20 @@ impl Profiles {
     /// are about (nobody's when nothing says), and the weakest of guesses, so any labelled value
     /// wins over it.
     fn typed_by_value(&self, entry: &RawEntry, context: Option<Role>) -> Option<(Target, f32)> {
+        // "Submitted" / "Sent" / "Received" alone over a date: when the referral was sent.
+        // Not a synonym: "Submitted by" names the referrer, and its words must stay theirs.
+        let sent_word =
+            ["submitted", "sent", "received", "dated"].contains(&crate::catalog::norm(&entry.name).as_str());
+        let dated = match &entry.value {
+            crate::extract::RawValue::Date(_) => true,
+            crate::extract::RawValue::Text(t) => {
+                crate::normalize::parse_date(t, chrono::NaiveDate::MAX, false).is_ok_and(|d| d.is_some())
+            }
+            _ => false,
+        };
+        if sent_word && dated {
+            return Some((Target::Field(FieldKey::ReferralDate), generic::score::ROLE_ONLY));
+        }
         let crate::extract::RawValue::Text(t) = &entry.value else {
             return None;
         };

@@ -490,3 +490,13 @@ fn class9_a_referrer_label_inside_the_members_section_speaks_for_the_labels_afte
     assert_eq!(target(Some(Role::Referrer)).as_deref(), Some("referrer_phone"));
     assert_eq!(target(None).as_deref(), Some("member_phone"));
 }
+
+#[test]
+fn class4_submitted_alone_over_a_date_is_the_referral_date() {
+    let f = read(&[
+        ("Submitted", txt("2026-12-02")),
+        ("Submitted by", txt("Ofelia Sample")),
+    ]);
+    assert_eq!(f.referral_date, chrono::NaiveDate::from_ymd_opt(2026, 12, 2));
+    assert_eq!(f.referrer_name.as_deref(), Some("Ofelia Sample"));
+}
