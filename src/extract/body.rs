@@ -420,7 +420,14 @@ fn signature_start(lines: &[&str]) -> Option<(usize, usize)> {
     };
     let signed = block.get(start..)?;
     let contact = signed.iter().skip(1).any(|l| contact_pieces(l).next().is_some());
-    (signed.len() <= 5 && contact).then_some((first + start, first + start))
+    // Or the signer's title and organisation under the name ("Case Manager, Mt. Shasta Valley
+    // Outreach"), the ways to reach them written in the text above.
+    let affiliated = (2..=3).contains(&signed.len())
+        && signed
+            .iter()
+            .skip(1)
+            .any(|l| crate::normalize::organisation_in(l).is_some());
+    (signed.len() <= 5 && (contact || affiliated)).then_some((first + start, first + start))
 }
 
 /// The person a signature's first line names: "Pat Example, RN", or "Referred by: Pat Example".
@@ -943,6 +950,27 @@ mod tests {
                 "{got:?}"
             );
         }
+    }
+
+    /// A prose referral signed with a name over "Title, Organisation" — the phone and email
+    /// written in the text above — is signed by the referrer.
+    #[test]
+    fn class10_a_signature_of_name_over_title_and_organisation() {
+        let doc = extract_body(
+            "Hello,\n\nI'd like to refer Rosalind Sample for Enhanced Care Management. She was born on \
+             March 5, 1961 and her Medi-Cal CIN is 91928374M.\n\nYou can reach me at 530-555-0158.\n\n\
+             Barnaby Example\nCase Manager, Mt. Shasta Valley Outreach (sample)\n",
+        );
+        let got: Vec<(String, String)> = doc
+            .records
+            .iter()
+            .flat_map(|r| r.entries.iter().map(|e| (e.name.clone(), e.value.as_text())))
+            .collect();
+        assert!(got.iter().any(|(_, v)| v == "Barnaby Example"), "{got:?}");
+        assert!(
+            got.iter().any(|(_, v)| v.contains("Mt. Shasta Valley Outreach")),
+            "{got:?}"
+        );
     }
 
     /// A reply's first line with a colon in it is a sentence when it opens with a greeting.

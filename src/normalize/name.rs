@@ -199,7 +199,8 @@ fn affiliation(seg: &str) -> Option<Affiliation> {
         return Some(Affiliation::Title);
     }
     let capitalised = {
-        let ws: Vec<&str> = seg.split_whitespace().collect();
+        // A note in brackets ("(sample)", "(VO)") is not one of the name's words.
+        let ws: Vec<&str> = seg.split_whitespace().filter(|w| !w.starts_with('(')).collect();
         ws.len() >= 2
             && ws.iter().all(|w| {
                 w.chars()
