@@ -294,6 +294,40 @@ fn best_match<T: Copy + PartialEq>(aliases: &[(String, T)], caption: &str) -> Op
         }
     }
     best.or_else(|| shortened(aliases, caption))
+        .or_else(|| abbreviated(aliases, caption))
+}
+
+/// A caption whose words are an item's words, some cut short to fit ("Short-Term Post-Hosp
+/// Housing", "Housing Trans. Navigation"): two words or more, each the item's word at the same
+/// place or its first three letters or more, at least one cut, naming only that item.
+fn abbreviated<T: Copy + PartialEq>(aliases: &[(String, T)], caption: &str) -> Option<(T, usize)> {
+    let words: Vec<&str> = caption.split(' ').collect();
+    if words.len() < 2 {
+        return None;
+    }
+    let mut found: Option<T> = None;
+    for (alias, v) in aliases {
+        let names: Vec<&str> = alias.split(' ').collect();
+        if names.len() < words.len() {
+            continue;
+        }
+        let mut cut = false;
+        let fits = words.iter().zip(&names).all(|(w, a)| {
+            if w == a {
+                return true;
+            }
+            let short = w.len() >= 3 && w.len() < a.len() && a.starts_with(w);
+            cut |= short;
+            short
+        });
+        if fits && cut {
+            match found {
+                Some(f) if f != *v => return None,
+                _ => found = Some(*v),
+            }
+        }
+    }
+    found.map(|v| (v, caption.len()))
 }
 
 /// A caption that is the start of one item's name, cut short to fit a column ("At Risk for LTC"
@@ -529,6 +563,20 @@ mod tests {
         // Too short to be sure, or the start of several items' names.
         assert_eq!(c.match_population("Community").map(|m| m.0), None);
         assert_eq!(c.match_support("Housing").map(|m| m.0), None);
+    }
+
+    #[test]
+    fn class4_an_items_words_cut_short_name_it() {
+        let c = catalog();
+        assert_eq!(
+            c.match_support("Short-Term Post-Hosp Housing").map(|m| m.0),
+            Some(4)
+        );
+        assert_eq!(c.match_support("Housing Trans. Navigation").map(|m| m.0), Some(1));
+        assert_eq!(c.match_support("Hou Dep").map(|m| m.0), Some(2));
+        assert_eq!(c.match_support("Med Tail").map(|m| m.0), Some(12));
+        // One word cut short is too little to be sure.
+        assert_eq!(c.match_support("Sob").map(|m| m.0), None);
     }
 
     /// Class 2 of issue #8: an initialism with a small little word stays one word.
