@@ -295,6 +295,26 @@ impl<'a> Accumulator<'a> {
                 // "Name, RN - Organisation": the person here, the organisation as a weak guess
                 // that any labelled organisation beats.
                 if let Some(t) = text_of(v).and_then(|t| nz::clean_text(&t)) {
+                    // "Pat Sample, Example Mission, 916-555-0168": the phone and email after the
+                    // name are theirs too, weakly (a labelled phone wins).
+                    let t = match crate::extract::name_then_contacts(&t) {
+                        Some((person, contacts)) => {
+                            let score = std::mem::replace(&mut self.score, f32::MIN / 2.0);
+                            for (kind, piece) in contacts {
+                                match kind {
+                                    crate::extract::Contact::Phone => {
+                                        self.set_str(K::ReferrerPhone, nz::normalize_phone(&piece));
+                                    }
+                                    crate::extract::Contact::Email => {
+                                        self.set_str(K::ReferrerEmail, nz::normalize_email(&piece));
+                                    }
+                                }
+                            }
+                            self.score = score;
+                            person
+                        }
+                        None => t,
+                    };
                     let (name, org) = nz::split_signed_name(&t);
                     self.set_str(key, Ok(Some(name)));
                     if let Some(org) = org {

@@ -500,3 +500,20 @@ fn class4_submitted_alone_over_a_date_is_the_referral_date() {
     assert_eq!(f.referral_date, chrono::NaiveDate::from_ymd_opt(2026, 12, 2));
     assert_eq!(f.referrer_name.as_deref(), Some("Ofelia Sample"));
 }
+
+#[test]
+fn class10_a_referrer_line_of_name_organisation_and_phone_is_split() {
+    let f = read(&[(
+        "Referred by",
+        txt("Lorcan Sample, Placer Rescue Mission, 916-555-0168"),
+    )]);
+    assert_eq!(f.referrer_name.as_deref(), Some("Lorcan Sample"));
+    assert_eq!(f.referrer_organization.as_deref(), Some("Placer Rescue Mission"));
+    assert_eq!(f.referrer_phone.as_deref(), Some("9165550168"));
+    // A labelled phone wins over the one run into the name.
+    let f = read(&[
+        ("Referred by", txt("Lorcan Sample, 916-555-0168")),
+        ("Referrer phone", txt("916-555-0100")),
+    ]);
+    assert_eq!(f.referrer_phone.as_deref(), Some("9165550100"));
+}
