@@ -517,3 +517,9 @@ fn class10_a_referrer_line_of_name_organisation_and_phone_is_split() {
     ]);
     assert_eq!(f.referrer_phone.as_deref(), Some("9165550100"));
 }
+
+#[test]
+fn class3_a_hierarchical_names_given_and_family_leaves_are_the_names_parts() {
+    assert_eq!(text("member.name.given").as_deref(), Some("member_first_name"));
+    assert_eq!(text("member.name.family").as_deref(), Some("member_last_name"));
+}
