@@ -369,6 +369,11 @@ impl Vocabulary {
         let (leaf, parents) = segments.split_last()?;
         let parent_role = parents.iter().rev().find_map(|p| self.role(&self.canon(p)));
         self.target_for_label(leaf, entry, context, parent_role)
+            // The leaf with its parent (`name.given`: "name given"), before the parent alone.
+            .or_else(|| {
+                let parent = parents.last()?;
+                self.target_for_label(&format!("{parent} {leaf}"), entry, context, parent_role)
+            })
             .or_else(|| {
                 parents.iter().rev().find_map(|p| {
                     self.target_for_label(p, entry, context, parent_role)
