@@ -497,6 +497,19 @@ impl Vocabulary {
             return Some((Target::Field(FieldKey::ReferrerRelationship), score::EXACT));
         }
         let (attr, phrase_len) = self.label_attr(label, &n)?;
+        // A role the label's own words do not name (carried from the labels before, or a
+        // referrer's section) does not make a birth date or a Medi-Cal number someone else's: on
+        // a referral only the member has them ("Your name" at the foot of one column, "Date of
+        // birth" atop the next). Another party's section (an emergency contact's) still does.
+        let role = if own.is_none()
+            && hint.is_none()
+            && matches!(attr, Attr::Dob | Attr::Cin | Attr::Mrn | Attr::MrnOrCin)
+            && self.section_role(entry) != Some(Role::Other)
+        {
+            Role::Member
+        } else {
+            role
+        };
         // Instructions are sentences, not labels — but a box's caption may be a sentence ("I
         // attest that the member consented to this referral ...").
         if is_prose(label)

@@ -200,7 +200,7 @@ fn check_held_out(set: &str) -> Vec<String> {
 /// any fix (docs/ACCURACY.md), then used to fix mechanisms. They are not all right, so this holds
 /// them at their measured level instead: a change that loses a referral outcome or more than a
 /// handful of fields fails here, and no referral may ask for a field its form holds more often
-/// than it did when measured (none, except in blind11, blind15 and blind17, whose open misses still ask).
+/// than it did when measured (none, except in blind11 and blind15, whose open misses still ask).
 #[test]
 #[allow(clippy::indexing_slicing)] // test code: serde_json indexing yields Null, never panics
 fn blind_sets_keep_their_measured_accuracy() {
@@ -221,7 +221,7 @@ fn blind_sets_keep_their_measured_accuracy() {
         ("blind14", 38, 665, 0),
         ("blind15", 37, 630, 1),
         ("blind16", 37, 565, 0),
-        ("blind17", 35, 613, 1),
+        ("blind17", 36, 614, 0),
     ];
     let mut report = Vec::new();
     for (set, min_outcomes, min_fields, max_asked) in floors {

@@ -523,3 +523,15 @@ fn class3_a_hierarchical_names_given_and_family_leaves_are_the_names_parts() {
     assert_eq!(text("member.name.given").as_deref(), Some("member_first_name"));
     assert_eq!(text("member.name.family").as_deref(), Some("member_last_name"));
 }
+
+#[test]
+fn class9_a_carried_referrer_role_does_not_take_the_members_birth_date() {
+    let f = read(&[
+        ("Your name (person filling this out)", txt("Bettina Sample")),
+        ("Date of birth", txt("March 5, 1941")),
+        ("CIN", txt("96677123N")),
+    ]);
+    assert_eq!(f.member_dob, chrono::NaiveDate::from_ymd_opt(1941, 3, 5));
+    assert_eq!(f.member_cin.as_deref(), Some("96677123N"));
+    assert_eq!(f.referrer_name.as_deref(), Some("Bettina Sample"));
+}
