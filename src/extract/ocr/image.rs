@@ -393,6 +393,17 @@ fn remove_rules(mut page: GrayImage) -> GrayImage {
             start = y + 1;
         }
     }
+    let bars = bars(&runs, w);
+    let originals: Vec<(Bar, Vec<u8>)> = bars
+        .into_iter()
+        .map(|b| {
+            let px = (b.y0..=b.y1)
+                .flat_map(|y| (b.x0..b.x1).map(move |x| (x, y)))
+                .map(|(x, y)| page.get_pixel_checked(x as u32, y as u32).map_or(255, |p| p.0[0]))
+                .collect();
+            (b, px)
+        })
+        .collect();
     for (horizontal, fixed, from, to) in runs {
         for t in from..to {
             let (x, y) = if horizontal { (t, fixed) } else { (fixed, t) };
@@ -406,7 +417,124 @@ fn remove_rules(mut page: GrayImage) -> GrayImage {
             px.0[0] = 255;
         }
     }
+    for (bar, px) in originals {
+        let shade = bar_shade(&px);
+        let light_text = px
+            .iter()
+            .filter(|p| u32::from(**p) > u32::from(shade) + 40)
+            .count()
+            > px.iter()
+                .filter(|p| u32::from(**p) + 40 < u32::from(shade))
+                .count();
+        let coords = (bar.y0..=bar.y1).flat_map(|y| (bar.x0..bar.x1).map(move |x| (x, y)));
+        for ((x, y), p) in coords.zip(px) {
+            let v = if light_text {
+                // White letters on a dark bar: the bar becomes paper, the letters ink.
+                let above = u32::from(p.saturating_sub(shade));
+                255 - (above * 255 / u32::from(255 - shade).max(1)).min(255)
+            } else {
+                // Dark letters on a grey bar: the bar becomes paper.
+                (u32::from(p) * 255 / u32::from(shade).max(1)).min(255)
+            };
+            if let Some(q) = page.get_pixel_mut_checked(x as u32, y as u32) {
+                q.0[0] = v as u8;
+            }
+        }
+    }
     page
+}
+
+/// A filled band across the page (a section heading printed white on black, or dark on grey):
+/// rows `y0..=y1`, columns `x0..x1`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Bar {
+    y0: i64,
+    y1: i64,
+    x0: i64,
+    x1: i64,
+}
+
+/// Bands of horizontal runs stacked at least [`BAR_MIN`] of the page width high (a rule is a
+/// few pixels, a heading bar as high as its letters and more) and at most [`BAR_MAX`]: whitened
+/// as rules they would take their heading with them (the referrer block's heading lost, its
+/// name and phone read as the member's), so they are turned into dark-on-white text instead.
+fn bars(runs: &[(bool, i64, i64, i64)], w: u32) -> Vec<Bar> {
+    let (min_h, max_h) = (i64::from(w / BAR_MIN).max(10), i64::from(w / BAR_MAX).max(20));
+    let mut open: Vec<Bar> = Vec::new();
+    let mut done: Vec<Bar> = Vec::new();
+    let mut row = i64::MIN;
+    for &(_, y, from, to) in runs.iter().filter(|r| r.0) {
+        if y != row {
+            // Bands not continued on the row before this one are finished.
+            let (keep, ended): (Vec<Bar>, Vec<Bar>) = open.into_iter().partition(|b| b.y1 + 1 >= y);
+            open = keep;
+            done.extend(ended);
+            row = y;
+        }
+        match open
+            .iter_mut()
+            .find(|b| b.y1 + 1 >= y && from < b.x1 && to > b.x0)
+        {
+            Some(b) => {
+                b.y1 = y;
+                b.x0 = b.x0.min(from);
+                b.x1 = b.x1.max(to);
+            }
+            None => open.push(Bar {
+                y0: y,
+                y1: y,
+                x0: from,
+                x1: to,
+            }),
+        }
+    }
+    done.extend(open);
+    // A heading bar spans a column of the form, inside the page: the dark surround of a phone
+    // photo reaches the page's edge, and a band of it must not be turned into ink.
+    let (wi, margin) = (i64::from(w), i64::from(w / 100));
+    done.retain(|b| {
+        (min_h..=max_h).contains(&(b.y1 - b.y0 + 1))
+            && b.x1 - b.x0 >= wi / BAR_MIN_WIDTH
+            && b.x0 > margin
+            && b.x1 < wi - margin
+    });
+    // A run reaches a few pixels past the bar's edges (and its edges are soft): those stay
+    // whitened with the rules, or they would turn into a frame around the heading that the
+    // engine takes for a picture.
+    const EDGE: i64 = 4;
+    done.iter()
+        .map(|b| Bar {
+            y0: b.y0 + EDGE,
+            y1: b.y1 - EDGE,
+            x0: b.x0 + EDGE,
+            x1: b.x1 - EDGE,
+        })
+        .collect()
+}
+
+/// Bars are at least this fraction of the page width high (20 px on a 2,000 px page)...
+const BAR_MIN: u32 = 100;
+/// ... and at most this fraction (a heading, not a photo's dark surround).
+const BAR_MAX: u32 = 25;
+/// A bar is at least this fraction of the page width long (a heading over a column or more).
+const BAR_MIN_WIDTH: i64 = 8;
+
+/// The bar's own shade: the median of its pixels (its letters are fewer than its ground).
+fn bar_shade(px: &[u8]) -> u8 {
+    let mut hist = [0usize; 256];
+    for p in px {
+        if let Some(c) = hist.get_mut(usize::from(*p)) {
+            *c += 1;
+        }
+    }
+    let mut seen = 0;
+    for (v, c) in hist.iter().enumerate() {
+        seen += c;
+        if seen * 2 >= px.len() {
+            return v as u8;
+        }
+    }
+    255
 }
 
 /// Divides each pixel by the local paper brightness (the page shrunk 32 times, which loses the
@@ -462,6 +590,42 @@ mod tests {
         let png = crate::extract::ocr::tests::png_header(100_000, 100_000);
         let e = decode_single(&png, ImageFormat::Png).expect_err("refused");
         assert!(e.to_string().contains("100000 x 100000"), "{e}");
+    }
+
+    #[test]
+    fn a_heading_printed_white_on_a_black_bar_is_kept_as_dark_letters() {
+        // A 2,000 px page: a thin rule, and a black bar 40 px high across half the page with a
+        // white "letter" (a 12 × 24 block) inside it.
+        let mut page = GrayImage::from_pixel(2000, 600, Luma([255]));
+        for x in 200..1800 {
+            page.put_pixel(x, 100, Luma([0]));
+            page.put_pixel(x, 101, Luma([0]));
+        }
+        for y in 300..340 {
+            for x in 200..1200 {
+                page.put_pixel(x, y, Luma([20]));
+            }
+        }
+        for y in 308..332 {
+            for x in 300..312 {
+                page.put_pixel(x, y, Luma([250]));
+            }
+        }
+        let out = remove_rules(page);
+        let at = |x, y| out.get_pixel(x, y).0[0];
+        assert_eq!(at(1000, 100), 255, "a rule is whitened");
+        assert!(at(600, 320) > 200, "the bar becomes paper: {}", at(600, 320));
+        assert!(at(306, 320) < 60, "its letter becomes ink: {}", at(306, 320));
+    }
+
+    #[test]
+    fn a_photo_s_dark_surround_is_not_taken_for_a_bar() {
+        let runs = vec![(true, 10, 0, 300), (true, 11, 0, 300)];
+        let many: Vec<_> = (0..40).map(|y| (true, 10 + y, 0, 400)).collect();
+        assert!(bars(&runs, 2000).is_empty(), "a rule");
+        assert!(bars(&many, 2000).is_empty(), "touches the page's edge");
+        let inside: Vec<_> = (0..40).map(|y| (true, 10 + y, 100, 900)).collect();
+        assert_eq!(bars(&inside, 2000).len(), 1);
     }
 
     #[test]

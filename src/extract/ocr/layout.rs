@@ -106,7 +106,149 @@ pub(crate) fn runs(words: &[Word], height: u32) -> Vec<Run> {
         })
         .collect();
     placed.sort_by(|(ka, a), (kb, b)| ka.cmp(kb).then(a.x0.total_cmp(&b.x0)));
-    join_line_words(placed)
+    let mut runs = join_line_words(placed);
+    captions_above_values(&mut runs);
+    runs
+}
+
+/// What a caption printed by a field looks like: a few words, the first capitalised (the
+/// second line of a wrapped label, `needs`, is not one), no digits (a value is not a caption).
+fn caption_like(r: &Run) -> bool {
+    let t = r.text.trim();
+    t.split_whitespace().count() <= 4
+        && t.chars().next().is_some_and(char::is_uppercase)
+        && !t.chars().any(|c| c.is_ascii_digit())
+}
+
+/// What can be a value over a caption: not a label (`Name:`) nor an all-capitals heading
+/// (`REQUESTOR`, which a label under it hugs as closely as a caption hugs its value).
+fn value_like(r: &Run) -> bool {
+    let t = r.text.trim();
+    let letters = t.chars().filter(|c| c.is_alphabetic()).count();
+    let heading = letters >= 3 && !t.chars().any(|c| c.is_lowercase() || c.is_ascii_digit());
+    !t.ends_with(':') && !heading
+}
+
+/// A value's box this much taller than a caption's (typed text over small print) is a value.
+const VALUE_OVER_CAPTION: f32 = 1.15;
+
+/// Whether `c` is printed right under the value `a` (closer to it than to anything below).
+#[derive(Clone, Copy, PartialEq)]
+enum Caption {
+    Under(usize),
+    Over,
+    Neither,
+}
+
+/// Moves captions printed *under* their values (`Horatio` over a rule over `First`, as on
+/// forms filled on a line) to just above them, where the text-layer reader looks for a label
+/// over its value. Which side a caption belongs to is told by the gaps: a caption under its
+/// value hugs it (the rule between them) and stands well clear of the next value down; a label
+/// over its value hugs that one. Only when a page's captions mostly hug the values above them
+/// is anything moved, and a caption's row mates (a caption over a field left blank) move with
+/// it.
+fn captions_above_values(runs: &mut [Run]) {
+    let overlaps = |a: &Run, c: &Run| a.x0 < c.x1 && c.x0 < a.x1 && (a.x0 - c.x0).abs() < 3.0 * c.size;
+    // The nearest value typed larger than a caption, above or below it.
+    let nearest = |ci: usize, above: bool| -> Option<(usize, f32)> {
+        let c = runs.get(ci)?;
+        runs.iter()
+            .enumerate()
+            .filter(|(i, a)| {
+                *i != ci && a.size >= VALUE_OVER_CAPTION * c.size && value_like(a) && overlaps(a, c)
+            })
+            .filter_map(|(i, a)| {
+                let gap = if above {
+                    a.y - (c.y + c.size)
+                } else {
+                    c.y - (a.y + a.size)
+                };
+                (gap > -0.3 * c.size && (if above { a.y > c.y } else { a.y < c.y })).then_some((i, gap))
+            })
+            .min_by(|x, y| x.1.total_cmp(&y.1))
+    };
+    let is_tick = |r: &Run| r.text.contains(['☒', '☐']);
+    // A tick box's caption labels its box, never a value.
+    let beside_tick = |ci: usize| {
+        runs.get(ci).is_some_and(|c| {
+            is_tick(c)
+                || runs.iter().any(|t| {
+                    is_tick(t)
+                        && (t.y - c.y).abs() < 0.5 * c.size
+                        && t.x1 <= c.x0 + 1.0
+                        && c.x0 - t.x1 < 2.0 * c.size
+                })
+        })
+    };
+    let kinds: Vec<Caption> = (0..runs.len())
+        .map(|ci| {
+            let size = runs.get(ci).map_or(0.0, |c| c.size);
+            let (up, down) = (nearest(ci, true), nearest(ci, false));
+            let gap = |n: Option<(usize, f32)>| n.map_or(f32::INFINITY, |(_, g)| g.max(0.0));
+            match (up, down) {
+                _ if beside_tick(ci) || !runs.get(ci).is_some_and(caption_like) => Caption::Neither,
+                (Some((a, g)), _) if g.max(0.0) < 0.8 * size && gap(down) > 2.0 * g.max(1.0) => {
+                    Caption::Under(a)
+                }
+                (_, Some((_, g))) if g.max(0.0) < 0.8 * size && gap(up) > 2.0 * g.max(1.0) => Caption::Over,
+                _ => Caption::Neither,
+            }
+        })
+        .collect();
+    let under = kinds.iter().filter(|k| matches!(k, Caption::Under(_))).count();
+    let over = kinds.iter().filter(|k| **k == Caption::Over).count();
+    if under < 2 || under <= 2 * over {
+        return;
+    }
+    // Each caption under a value: its new baseline, a little over the value's top.
+    let mut shifts: Vec<(usize, f32)> = kinds
+        .iter()
+        .enumerate()
+        .filter_map(|(ci, k)| match k {
+            Caption::Under(a) => {
+                let (c, a) = (runs.get(ci)?, runs.get(*a)?);
+                Some((ci, a.y + a.size + 0.4 * c.size - c.y))
+            }
+            _ => None,
+        })
+        .collect();
+    // Row mates that caption nothing (a blank field) move with the row.
+    let mates: Vec<(usize, f32)> = kinds
+        .iter()
+        .enumerate()
+        .filter(|(_, k)| **k == Caption::Neither)
+        .filter_map(|(ci, _)| {
+            let c = runs.get(ci)?;
+            shifts
+                .iter()
+                .find(|(mi, _)| {
+                    runs.get(*mi).is_some_and(|m| {
+                        (m.y - c.y).abs() < 0.5 * m.size && (c.size - m.size).abs() < 0.25 * m.size
+                    })
+                })
+                .map(|(_, d)| (ci, *d))
+        })
+        .collect();
+    shifts.extend(mates);
+    // A caption only moves where there is room for it: not onto a heading or another line.
+    let moving: Vec<usize> = shifts.iter().map(|(i, _)| *i).collect();
+    let room = |ci: usize, d: f32| {
+        runs.get(ci).is_some_and(|c| {
+            let y = c.y + d;
+            !runs.iter().enumerate().any(|(i, r)| {
+                !moving.contains(&i)
+                    && r.x0 < c.x1
+                    && c.x0 < r.x1
+                    && (r.y - y).abs() < 0.9 * c.size.max(r.size)
+            })
+        })
+    };
+    let shifts: Vec<(usize, f32)> = shifts.iter().copied().filter(|(ci, d)| room(*ci, *d)).collect();
+    for (ci, d) in shifts {
+        if let Some(c) = runs.get_mut(ci) {
+            c.y += d;
+        }
+    }
 }
 
 /// Words of one engine line closer than this many word heights are one phrase.
@@ -273,6 +415,66 @@ mod tests {
                 "04/17/1969"
             ]
         );
+    }
+
+    /// A word `h` pixels high with its top at `top`.
+    fn sized(text: &str, left: u32, top: u32, h: u32, line: u32) -> Word {
+        Word {
+            height: h,
+            ..w(text, left, top, line, 95.0)
+        }
+    }
+
+    #[test]
+    fn captions_printed_under_their_values_label_them() {
+        // `Horatio` typed on a line, `First` printed small right under it; the next value well
+        // below. Without moving the captions, `First` would label `Mabel Notreal`.
+        let words = vec![
+            sized("Horatio", 200, 560, 30, 1),
+            sized("1959-01-23", 1200, 560, 30, 2),
+            sized("First", 200, 604, 22, 3),
+            sized("DOB", 1200, 604, 22, 4),
+            sized("Mabel", 200, 700, 30, 5),
+            sized("925-555-0177", 1200, 700, 30, 6),
+            sized("Name", 200, 744, 22, 7),
+            sized("Phone", 1200, 744, 22, 8),
+        ];
+        let (entries, _) = crate::extract::pdf::pair_runs(vec![runs(&words, 1000)]);
+        let got: Vec<(String, String)> = entries
+            .iter()
+            .map(|e| (e.name.clone(), e.value.as_text()))
+            .collect();
+        assert!(got.contains(&("First".into(), "Horatio".into())), "{got:?}");
+        assert!(got.contains(&("DOB".into(), "1959-01-23".into())), "{got:?}");
+        assert!(got.contains(&("Name".into(), "Mabel".into())), "{got:?}");
+        assert!(got.contains(&("Phone".into(), "925-555-0177".into())), "{got:?}");
+    }
+
+    #[test]
+    fn labels_printed_over_their_values_stay_where_they_are() {
+        // A boxed form: the label hugs the value under it, the value above is well clear.
+        let words = vec![
+            sized("First", 160, 667, 22, 1),
+            sized("Marisela", 167, 710, 30, 2),
+            sized("CIN", 160, 778, 22, 3),
+            sized("95551230F", 168, 822, 30, 4),
+        ];
+        let y = |t: &str, rs: &[Run]| rs.iter().find(|r| r.text == t).map_or(0.0, |r| r.y);
+        let placed = runs(&words, 1000);
+        let mut sorted: Vec<&str> = placed.iter().map(|r| r.text.as_str()).collect();
+        sorted.sort_by(|a, b| y(b, &placed).total_cmp(&y(a, &placed)));
+        assert_eq!(sorted, vec!["First", "Marisela", "CIN", "95551230F"]);
+        // The same page with the captions under the values is turned around.
+        let under = vec![
+            sized("Marisela", 167, 667, 30, 1),
+            sized("First", 160, 710, 22, 2),
+            sized("95551230F", 168, 800, 30, 3),
+            sized("CIN", 160, 843, 22, 4),
+        ];
+        let placed = runs(&under, 1000);
+        let mut sorted: Vec<&str> = placed.iter().map(|r| r.text.as_str()).collect();
+        sorted.sort_by(|a, b| y(b, &placed).total_cmp(&y(a, &placed)));
+        assert_eq!(sorted, vec!["First", "Marisela", "CIN", "95551230F"]);
     }
 
     #[test]
