@@ -310,9 +310,10 @@ pub fn extract_noticing(
         errors,
         ..
     } = docs;
-    if !found.is_empty() {
-        // The forms' referrer left blank, the message's labelled lines ("Referrer: … / Phone:
-        // …" above an attached batch) give it.
+    // The forms' referrer left blank, the message's labelled lines ("Referrer: … / Phone: …"
+    // above an attached batch) give it. Read only then: most forms name their referrer.
+    let unnamed = |r: &Referral| r.fields.referrer_name.is_none() && r.fields.referrer_organization.is_none();
+    if found.iter().any(|(_, _, r)| unnamed(r)) {
         let doc = extract::body::extract_email_body(&email);
         if doc.records.len() == 1
             && let (_, refs) = cfg.profiles.map(&doc, map_ctx)

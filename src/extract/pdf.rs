@@ -155,16 +155,18 @@ fn blank_inline_streams(bytes: &[u8]) -> Option<Vec<u8>> {
         let next = rest.iter().position(|b| !b.is_ascii_whitespace());
         let inline = next.is_some_and(|p| !rest.get(p..).unwrap_or_default().starts_with(b"endobj"));
         // The `stream` keyword that opened it: the last one since the previous stream ended
-        // that follows a dictionary's `>>`.
-        let opened = bytes.get(from..from + at).and_then(|region| {
-            region.windows(6).rposition(|w| w == b"stream").filter(|&i| {
-                region
-                    .get(..i)
-                    .map(|b| b.trim_ascii_end())
-                    .is_some_and(|b| b.ends_with(b">>"))
+        // that follows a dictionary's `>>` (looked for only when the stream is inline).
+        let opened = || {
+            bytes.get(from..from + at).and_then(|region| {
+                region.windows(6).rposition(|w| w == b"stream").filter(|&i| {
+                    region
+                        .get(..i)
+                        .map(|b| b.trim_ascii_end())
+                        .is_some_and(|b| b.ends_with(b">>"))
+                })
             })
-        });
-        if inline && let Some(start) = opened.map(|i| from + i) {
+        };
+        if inline && let Some(start) = opened().map(|i| from + i) {
             let buf = out.get_or_insert_with(|| bytes.to_vec());
             if let Some(span) = buf.get_mut(start..end) {
                 span.fill(b' ');
