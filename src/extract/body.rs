@@ -499,6 +499,15 @@ fn signature(lines: &[&str]) -> Vec<RawEntry> {
         .take(5);
     let mut named = false;
     for (i, l) in block.enumerate() {
+        // "NPI 5678901237": ten digits, but the signer's provider number, not a phone.
+        if let Some(npi) = l
+            .strip_prefix("NPI")
+            .map(|rest| rest.trim_start_matches([':', '#', ' ']).trim())
+            .filter(|n| n.len() == 10 && n.bytes().all(|b| b.is_ascii_digit()))
+        {
+            out.push(entry("Referrer NPI", npi));
+            continue;
+        }
         let contacts: Vec<_> = contact_pieces(l).collect();
         if !contacts.is_empty() {
             for (kind, piece) in contacts {
@@ -969,6 +978,44 @@ mod tests {
         assert!(got.iter().any(|(_, v)| v == "Barnaby Example"), "{got:?}");
         assert!(
             got.iter().any(|(_, v)| v.contains("Mt. Shasta Valley Outreach")),
+            "{got:?}"
+        );
+    }
+
+    /// A prose CHW request: "currently enrolled in ECM" and "6 hours of CHW services" are read,
+    /// and an "NPI 5678901237" line under the signer is their NPI, not a phone.
+    #[test]
+    fn class10_prose_enrolment_in_ecm_chw_hours_and_a_signed_npi() {
+        let doc = extract_body(
+            "Hello,\n\nI'm writing to request Community Health Worker services for our patient Marisol \
+             Sample, born 6/14/1988, Medi-Cal CIN 95780012Q. We are requesting 6 hours of CHW services.\n\n\
+             Please note she is currently enrolled in ECM with Visalia Care Partners.\n\nThanks,\n\
+             Rogelio Example, MD\nNPI 5678901237\nExample Family Clinic\n559-555-0179\n",
+        );
+        let got: Vec<(String, String)> = doc
+            .records
+            .iter()
+            .flat_map(|r| r.entries.iter().map(|e| (e.name.clone(), e.value.as_text())))
+            .collect();
+        assert!(
+            got.contains(&("Currently enrolled in ECM (in the text)".into(), "Yes".into())),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&("CHW hours requested (in the text)".into(), "6".into())),
+            "{got:?}"
+        );
+        assert!(
+            !got.iter().any(|(n, _)| n.starts_with("Health plan")),
+            "ECM is no plan: {got:?}"
+        );
+        assert!(
+            got.contains(&("Referrer NPI".into(), "5678901237".into())),
+            "{got:?}"
+        );
+        assert!(
+            !got.iter()
+                .any(|(n, v)| n == "Sender phone" && v.contains("5678901237")),
             "{got:?}"
         );
     }

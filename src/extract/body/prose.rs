@@ -74,6 +74,17 @@ static HEALTH_PLAN: LazyLock<Regex> = LazyLock::new(|| {
         r"\b(?i:plan is(?: now)?|is now (?:with|enrolled with|a member of)|enrolled (?:with|in)|assigned to)\s+(Kaiser Permanente|Kaiser|[A-Z][A-Za-z.&'-]*(?:\s+[A-Z][A-Za-z.&'-]*){0,3})",
     )
 });
+/// "she is currently enrolled in ECM", "is already receiving Enhanced Care Management"; with
+/// "not" before the verb, not enrolled.
+static IN_ECM: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(?:is|are|'s)\s+(not\s+)?(?:currently\s+|already\s+|now\s+)*(?:enrolled\s+in|in|receiving|getting)\s+(?:ECM|Enhanced Care Management)\b",
+    )
+});
+/// "We are requesting 6 hours of CHW services": the hours asked for.
+static CHW_HOURS: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)\b(\d{1,3}(?:\.\d)?)\s*(?:hours?|hrs?)\s+of\s+(?:CHW|Community Health Worker)\b")
+});
 static CONSENT_YES: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r"(?i)\b(?:verbal(?:ly)? consent(?:ed)?|consented|(?:gave|given|provided|signed)\s+(?:\w+\s+){0,2}consent|agreed to (?:this|the|our) referral|agreed to be (?:contacted|referred)|agrees to (?:this|the) referral|is in agreement with)",
@@ -327,7 +338,23 @@ fn read_all(lines: &[&str]) -> (Vec<RawEntry>, usize) {
     if KP_MEMBER.is_match(&text) {
         push(&mut out, "Kaiser Permanente member", "Yes".into());
     }
-    if let Some(c) = HEALTH_PLAN.captures(&text).and_then(|c| c.get(1)) {
+    if let Some(c) = IN_ECM.captures(&text) {
+        let answer = if c.get(1).is_some() { "No" } else { "Yes" };
+        push(&mut out, "Currently enrolled in ECM", answer.into());
+    }
+    if let Some(h) = CHW_HOURS.captures(&text).and_then(|c| c.get(1)) {
+        push(&mut out, "CHW hours requested", h.as_str().to_string());
+    }
+    if let Some(c) = HEALTH_PLAN
+        .captures(&text)
+        .and_then(|c| c.get(1))
+        // "enrolled in ECM with …" is a program, not a plan.
+        .filter(|p| {
+            !["ECM", "Enhanced", "CHW", "Community"]
+                .iter()
+                .any(|w| p.as_str().starts_with(w))
+        })
+    {
         push(&mut out, "Health plan", c.as_str().to_string());
     }
     if let Some(answer) = consent_answer(&text) {
