@@ -338,7 +338,6 @@ pub async fn commit(
     let today = chrono::Local::now().date_naive();
 
     let hash = content_hash(&raw, email);
-    let imap_ref = |folder: String| source.imap_ref(folder);
     // The duplicate check: before anything else on a resync (every message is likely stored
     // already, and would otherwise reserve reference numbers it never uses); otherwise by the
     // commit itself, whose content hash is unique — one query less on the inbox's path for the
@@ -395,7 +394,7 @@ pub async fn commit(
         reasons_json: serde_json::to_string(&decision.reasons).map_err(|e| Error::Message(e.into()))?,
         summary_json: summary.to_string(),
         raw: &raw,
-        imap: imap_ref(folder_for(&decision, &cfg.main.filing)),
+        imap: source.imap_ref(folder_for(&decision, &cfg.main.filing)),
         events: events.clone(),
         suppressions,
     };

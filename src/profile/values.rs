@@ -299,18 +299,16 @@ impl<'a> Accumulator<'a> {
                     // name are theirs too, weakly (a labelled phone wins).
                     let t = match crate::extract::name_then_contacts(&t) {
                         Some((person, contacts)) => {
-                            let score = std::mem::replace(&mut self.score, f32::MIN / 2.0);
                             for (kind, piece) in contacts {
                                 match kind {
                                     crate::extract::Contact::Phone => {
-                                        self.set_str(K::ReferrerPhone, nz::normalize_phone(&piece));
+                                        self.set_str_weakly(K::ReferrerPhone, nz::normalize_phone(&piece));
                                     }
                                     crate::extract::Contact::Email => {
-                                        self.set_str(K::ReferrerEmail, nz::normalize_email(&piece));
+                                        self.set_str_weakly(K::ReferrerEmail, nz::normalize_email(&piece));
                                     }
                                 }
                             }
-                            self.score = score;
                             person
                         }
                         None => t,
@@ -318,9 +316,7 @@ impl<'a> Accumulator<'a> {
                     let (name, org) = nz::split_signed_name(&t);
                     self.set_str(key, Ok(Some(name)));
                     if let Some(org) = org {
-                        let score = std::mem::replace(&mut self.score, f32::MIN / 2.0);
-                        self.set_str(K::ReferrerOrganization, Ok(Some(org)));
-                        self.score = score;
+                        self.set_str_weakly(K::ReferrerOrganization, Ok(Some(org)));
                     }
                 }
             }
@@ -459,6 +455,13 @@ impl<'a> Accumulator<'a> {
                 }
             }
         }
+    }
+
+    /// [`Self::set_str`] as a guess that any entry labelled for `key` beats.
+    fn set_str_weakly(&mut self, key: FieldKey, v: Norm<String>) {
+        let score = std::mem::replace(&mut self.score, f32::MIN / 2.0);
+        self.set_str(key, v);
+        self.score = score;
     }
 
     fn set_str(&mut self, key: FieldKey, v: Norm<String>) {

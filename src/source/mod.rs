@@ -139,14 +139,14 @@ impl Drop for InFlight {
     }
 }
 
-/// The mailbox a round of fetching works on.
-struct Batch {
+/// The mailbox one pass over new mail works on.
+struct Pass {
     key: String,
     uidvalidity: i64,
     resync: bool,
 }
 
-impl Batch {
+impl Pass {
     fn source(
         &self,
         inbox: &InboxConfig,
@@ -416,7 +416,7 @@ impl InboxWorker {
             .await
             .map_err(Failure::Store)?;
         uids.retain(|u| !noted.contains(&i64::from(*u)));
-        let batch_ctx = Batch {
+        let pass = Pass {
             key: key.clone(),
             uidvalidity,
             resync,
@@ -467,7 +467,7 @@ impl InboxWorker {
                 let attempt = prior.get(&uid).copied().unwrap_or(0) + 1;
                 let copy = (attempt >= MAX_ATTEMPTS).then(|| raw.clone());
                 let (cfg, store, roster) = (cfg.clone(), shared.store.clone(), shared.roster.clone());
-                let source = batch_ctx.source(&inbox, lease.clone(), uid, None);
+                let source = pass.source(&inbox, lease.clone(), uid, None);
                 let (told, scanning) = watch::channel(false);
                 let notice: crate::extract::ocr::ScanNotice = Arc::new(move || {
                     told.send_replace(true);
@@ -495,9 +495,8 @@ impl InboxWorker {
                 while let Some(i) = parked.iter().position(|f| f.task.is_finished()) {
                     let mut f = parked.remove(i);
                     let decided = (&mut f.task).await;
-                    pending.remove(&f.uid);
-                    let to = cursor_to(&pending, highest);
-                    self.conclude(cfg, &batch_ctx, f, decided, to).await?;
+                    self.conclude(cfg, &pass, f, decided, &mut pending, highest)
+                        .await?;
                     handled += 1;
                 }
                 let Some(mut f) = ahead.pop_front() else {
@@ -523,9 +522,8 @@ impl InboxWorker {
                     parked.push(f);
                     continue;
                 };
-                pending.remove(&f.uid);
-                let to = cursor_to(&pending, highest);
-                self.conclude(cfg, &batch_ctx, f, decided, to).await?;
+                self.conclude(cfg, &pass, f, decided, &mut pending, highest)
+                    .await?;
                 handled += 1;
             }
             // Filed a batch at a time: one UID MOVE per folder instead of one per message, which
@@ -539,9 +537,8 @@ impl InboxWorker {
                     return Ok(handled);
                 }
                 let decided = (&mut f.task).await;
-                pending.remove(&f.uid);
-                let to = cursor_to(&pending, highest);
-                self.conclude(cfg, &batch_ctx, f, decided, to).await?;
+                self.conclude(cfg, &pass, f, decided, &mut pending, highest)
+                    .await?;
                 handled += 1;
             }
             self.file_pending(s, cfg, uidvalidity, caps, timeout).await?;
@@ -550,22 +547,27 @@ impl InboxWorker {
     }
 
     /// Commits one decided message (or counts its failure, quarantining it on its last attempt),
-    /// logs it and wakes the sender. `cursor_to` is where the mailbox cursor may advance.
+    /// logs it and wakes the sender. `pending` holds the UIDs fetched and not yet committed (this
+    /// one leaves it), `highest` the highest fetched: the cursor advances to just below the
+    /// lowest UID still pending ([`cursor_to`]).
     async fn conclude(
         &mut self,
         cfg: &Arc<Config>,
-        batch: &Batch,
+        pass: &Pass,
         f: InFlight,
         decided: Result<Result<ingest::Decided, ingest::Error>, tokio::task::JoinError>,
-        cursor_to: i64,
+        pending: &mut std::collections::BTreeSet<u32>,
+        highest: u32,
     ) -> Result<(), Failure> {
-        let (uid, attempt, uidvalidity) = (f.uid, f.attempt, batch.uidvalidity);
+        pending.remove(&f.uid);
+        let cursor_to = cursor_to(pending, highest);
+        let (uid, attempt, uidvalidity) = (f.uid, f.attempt, pass.uidvalidity);
         let decided = decided.unwrap_or_else(|e| {
             Err(ingest::Error::Message(anyhow!(
                 "the message decision task failed: {e}"
             )))
         });
-        let source = batch.source(&self.inbox, self.lease.clone(), uid, Some(cursor_to));
+        let source = pass.source(&self.inbox, self.lease.clone(), uid, Some(cursor_to));
         let result = match decided {
             Ok(d) => {
                 ingest::commit(

@@ -252,12 +252,13 @@ impl<'a, 'b> Walker<'a, 'b> {
             let args = op.operands.as_slice();
             let n = |i: usize| args.get(i).and_then(num);
             match op.operator.as_str() {
-                "m" => {
+                "m" if self.drawn_ticks => {
                     if let (Some(x), Some(y)) = (n(0), n(1)) {
                         at = gs.ctm.apply(x, y);
                     }
                 }
-                "l" => {
+                // Paths are kept only when drawn check boxes are looked for (flattened pages).
+                "l" if self.drawn_ticks => {
                     if let (Some(x), Some(y)) = (n(0), n(1)) {
                         let to = gs.ctm.apply(x, y);
                         if segments.len() < MAX_SHAPES {
@@ -266,7 +267,7 @@ impl<'a, 'b> Walker<'a, 'b> {
                         at = to;
                     }
                 }
-                "re" => {
+                "re" if self.drawn_ticks => {
                     if let (Some(x), Some(y), Some(w), Some(h)) = (n(0), n(1), n(2), n(3))
                         && boxes.len() < MAX_SHAPES
                     {

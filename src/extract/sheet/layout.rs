@@ -116,11 +116,6 @@ fn block_under(rows: &[Row<'_>], width: usize) -> bool {
         })
 }
 
-/// A `label | value` row under a table: see [`block_under`].
-fn block_row(row: &Row<'_>) -> bool {
-    matches!(row.cells.as_slice(), [(_, l), (_, _)] if as_text(l).is_some())
-}
-
 /// The index in `rows` of the table header, if the sheet is a table.
 fn find_header(grid: &Grid, rows: &[Row<'_>]) -> Option<usize> {
     for (i, row) in rows.iter().enumerate().take(HEADER_SEARCH_ROWS) {
@@ -579,27 +574,22 @@ fn read_table(grid: &Grid, rows: &[Row<'_>], h: usize) -> Vec<RawRecord> {
         .and_then(|end| rows.iter().position(|r| r.index == end.index))
         .and_then(|end| rows.get(end + 1..))
         .unwrap_or_default();
-    let width = header.cells.len();
+    let block = block_under(below, header.cells.len());
     let shared: Vec<RawEntry> = shared
         .into_iter()
-        .chain(
-            below
-                .iter()
-                .filter(|r| block_under(below, width) && block_row(r))
-                .filter_map(|r| {
-                    let [(_, label), (_, value)] = r.cells.as_slice() else {
-                        return None;
-                    };
-                    let name = label_name(as_text(label)?);
-                    Some(RawEntry {
-                        section: sender_section(&name),
-                        name,
-                        alt: None,
-                        value: (*value).clone(),
-                        confidence: None,
-                    })
-                }),
-        )
+        .chain(below.iter().filter(|_| block).filter_map(|r| {
+            let [(_, label), (_, value)] = r.cells.as_slice() else {
+                return None;
+            };
+            let name = label_name(as_text(label)?);
+            Some(RawEntry {
+                section: sender_section(&name),
+                name,
+                alt: None,
+                value: (*value).clone(),
+                confidence: None,
+            })
+        }))
         .collect();
     data.into_iter()
         .map(|row| RawRecord {
