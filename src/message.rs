@@ -25,7 +25,9 @@ use mail_parser::{Address, HeaderValue, MessageParser};
 
 use crate::limits::Limits;
 
-pub use auto::{AutoSignals, Automatic, OWN_STAMP_HEADER, automatic, is_no_reply, secure_portal_notice};
+pub use auto::{
+    AutoSignals, Automatic, OWN_STAMP_HEADER, automatic, is_no_reply, mailing_list, secure_portal_notice,
+};
 pub use dsn::{FailedRecipient, failed_recipients};
 pub use html::html_to_text;
 

@@ -6,6 +6,7 @@
 //! screen each referral → plan the emails.
 
 use std::collections::BTreeSet;
+use std::sync::LazyLock;
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -339,6 +340,10 @@ pub fn extract_noticing(
         }
     }
 
+    for (_, _, r) in &mut found {
+        referrer_email_from_headers(&mut r.fields, &email);
+    }
+
     let mut reasons = Vec::new();
     if found.is_empty() {
         if subject_programs.is_empty() {
@@ -562,6 +567,48 @@ fn fill_referrer(form: &mut Fields, body: &Fields) {
     }
 }
 
+/// A referrer named without an e-mail address who is the message's sender, or the sender of a
+/// message forwarded in its body ("From: Pat Sample <pat@clinic.example>"): their address.
+/// The name must match word for word, in either order ("Sample, Pat").
+fn referrer_email_from_headers(f: &mut Fields, email: &Email) {
+    static FROM_LINE: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(r#"(?mi)^[>\s*]*From:\s*"?([^"<\n]+?)"?\s*<([^<>@\s]+@[^<>@\s]+)>"#)
+            .expect("a valid built-in pattern")
+    });
+    if f.referrer_email.is_some() {
+        return;
+    }
+    let Some(want) = f
+        .referrer_name
+        .as_deref()
+        .map(name_words)
+        .filter(|w| w.len() >= 2)
+    else {
+        return;
+    };
+    let header = email
+        .from
+        .iter()
+        .filter_map(|m| Some((m.name.clone()?, m.address.clone())));
+    let quoted = FROM_LINE
+        .captures_iter(&email.body_text)
+        .map(|c| (c[1].to_string(), c[2].to_string()));
+    if let Some((_, address)) = header.chain(quoted).find(|(name, _)| name_words(name) == want) {
+        f.referrer_email = Some(address.trim().to_lowercase());
+    }
+}
+
+/// A person's name as its words, lower-cased and sorted: "Sample, Pat" and "Pat Sample" agree.
+fn name_words(name: &str) -> Vec<String> {
+    let mut words: Vec<String> = name
+        .split(|c: char| !c.is_alphabetic() && c != '\'' && c != '-')
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    words.sort();
+    words
+}
+
 fn fill_county_from_zip(cfg: &Config, f: &mut Fields) {
     if f.member_county.is_none()
         && let Some(county) = f.member_zip.as_deref().and_then(|z| cfg.zip_county.get(z))
@@ -570,8 +617,11 @@ fn fill_county_from_zip(cfg: &Config, f: &mut Fields) {
     }
 }
 
-/// Where replies go: `Reply-To`, else `From`.
+/// Where replies go: `Reply-To`, else `From`; nowhere for mail that came through a list.
 pub fn reply_address(email: &Email) -> Option<String> {
+    if message::mailing_list(email) {
+        return None;
+    }
     email
         .reply_to
         .as_ref()
@@ -694,5 +744,42 @@ mod tests {
         fill_referrer(&mut named, &body);
         assert_eq!(named.referrer_name.as_deref(), Some("Pat Sample"));
         assert_eq!(named.referrer_phone, None);
+    }
+
+    /// A referrer named without an address who sent the message, or the message forwarded in
+    /// its body, gets that sender's address; anyone else does not.
+    #[test]
+    fn class10_the_referrers_address_from_the_from_line_that_names_them() {
+        let raw = b"From: Pat Forwarder <pat@plan.example>\r\nTo: intake@example.test\r\n\
+            Subject: Fwd: CS referral\r\n\r\nFYI.\r\n\r\n---------- Forwarded message ---------\r\n\
+            From: Beatrix Sample <BSample@shelter.example>\r\nSubject: CS referral\r\n\r\n\
+            Referrer: Beatrix Sample\r\n";
+        let email = message::parse(raw, &Limits::default()).expect("a message");
+        let named = |who: &str| {
+            let mut f = Fields {
+                referrer_name: Some(who.into()),
+                ..Fields::default()
+            };
+            referrer_email_from_headers(&mut f, &email);
+            f.referrer_email
+        };
+        assert_eq!(
+            named("Beatrix Sample").as_deref(),
+            Some("bsample@shelter.example")
+        );
+        assert_eq!(
+            named("Sample, Beatrix").as_deref(),
+            Some("bsample@shelter.example")
+        );
+        assert_eq!(named("Pat Forwarder").as_deref(), Some("pat@plan.example"));
+        assert_eq!(named("Someone Else"), None);
+        // An address the form gives is kept.
+        let mut f = Fields {
+            referrer_name: Some("Beatrix Sample".into()),
+            referrer_email: Some("desk@shelter.example".into()),
+            ..Fields::default()
+        };
+        referrer_email_from_headers(&mut f, &email);
+        assert_eq!(f.referrer_email.as_deref(), Some("desk@shelter.example"));
     }
 }

@@ -982,6 +982,30 @@ mod tests {
         );
     }
 
+    /// "We are asking for 2 hours to start" asks for hours; "both are KP Medi-Cal members" says
+    /// the members are KP's.
+    #[test]
+    fn class10_prose_hours_to_start_and_members_of_kp_in_the_plural() {
+        let doc = extract_body(
+            "Hello,\n\nI'd like to refer Marisol Sample (DOB 6/14/1988) for CHW services. She lives at \
+             12 Example St, Visalia, CA 93291 and her phone number is 559-555-0100. We are asking for \
+             2 hours to start. She and her sister are both KP Medi-Cal members.\n\nThank you,\nPat Example\n",
+        );
+        let got: Vec<(String, String)> = doc
+            .records
+            .iter()
+            .flat_map(|r| r.entries.iter().map(|e| (e.name.clone(), e.value.as_text())))
+            .collect();
+        assert!(
+            got.contains(&("CHW hours requested (in the text)".into(), "2".into())),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&("Kaiser Permanente member (in the text)".into(), "Yes".into())),
+            "{got:?}"
+        );
+    }
+
     /// A prose CHW request: "currently enrolled in ECM" and "6 hours of CHW services" are read,
     /// and an "NPI 5678901237" line under the signer is their NPI, not a phone.
     #[test]

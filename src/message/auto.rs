@@ -143,6 +143,12 @@ pub fn is_no_reply(address: &str) -> bool {
         || squashed.starts_with("donotreply")
 }
 
+/// Whether `email` came through a mailing list (`List-Id`, `List-Unsubscribe`, `Precedence:
+/// list`): it is processed, but no acknowledgement goes back to a list (RFC 3834 §2).
+pub fn mailing_list(email: &Email) -> bool {
+    email.signals.list_headers || email.signals.precedence.as_deref() == Some("list")
+}
+
 /// A secure-mail portal's notification: the body says a secure (or encrypted) message is waiting
 /// and gives a link to read it.
 pub fn secure_portal_notice(email: &Email) -> bool {
@@ -202,7 +208,7 @@ pub fn automatic(email: &Email, own_addresses: &[String], own_id_domain: Option<
     let precedence = s
         .precedence
         .as_deref()
-        .is_some_and(|p| matches!(p, "bulk" | "list" | "junk" | "auto_reply" | "auto-reply"));
+        .is_some_and(|p| matches!(p, "bulk" | "junk" | "auto_reply" | "auto-reply"));
     let suppress = s.x_auto_response_suppress.as_deref().is_some_and(|v| {
         v.split([',', ' '])
             .any(|t| matches!(t.trim(), "all" | "oof" | "autoreply"))
@@ -215,12 +221,15 @@ pub fn automatic(email: &Email, own_addresses: &[String], own_id_domain: Option<
     if secure_portal_notice(email) {
         return None;
     }
+    // Mail through a list (`List-Id`, `List-Unsubscribe`, `Precedence: list`) is not automatic
+    // either: a county's shared referral list delivers real referrals that way, and a newsletter
+    // is for a person to look at. Such mail is read like any other and never answered
+    // ([`mailing_list`]; RFC 3834 §2).
     let no_reply_sender = daemon;
     if auto_submitted
         || precedence
         || s.x_autoreply
         || suppress
-        || s.list_headers
         || s.x_loop
         || s.null_return_path
         || s.report_type.as_deref() == Some("disposition-notification")
@@ -297,7 +306,6 @@ mod tests {
                 human,
             ),
             ("Precedence: bulk\r\n", "ECM Referral", human),
-            ("Precedence: list\r\n", "ECM Referral", human),
             ("Precedence: junk\r\n", "ECM Referral", human),
             ("Precedence: auto_reply\r\n", "ECM Referral", human),
             ("X-Autoreply: yes\r\n", "ECM Referral", human),
@@ -305,16 +313,6 @@ mod tests {
             ("X-Auto-Response-Suppress: All\r\n", "ECM Referral", human),
             ("X-Auto-Response-Suppress: DR, OOF\r\n", "ECM Referral", human),
             ("X-Auto-Response-Suppress: AutoReply\r\n", "ECM Referral", human),
-            (
-                "List-Unsubscribe: <mailto:leave@example.org>\r\n",
-                "ECM Referral",
-                human,
-            ),
-            (
-                "List-Id: Provider news <news.example.org>\r\n",
-                "ECM Referral",
-                human,
-            ),
             ("X-Loop: helpdesk@example.org\r\n", "ECM Referral", human),
             ("Return-Path: <>\r\n", "ECM Referral", human),
             ("", "Automatic reply: ECM Referral", human),
@@ -401,6 +399,28 @@ mod tests {
         for a in ["jane@x.org", "nora.reply@x.org", "intake@x.org"] {
             assert!(!is_no_reply(a), "{a}");
         }
+    }
+
+    /// Mail through a list (a county's shared referral list, a newsletter) is read like any
+    /// other message — a referral that came that way is not lost — and never answered.
+    #[test]
+    fn list_mail_is_read_but_never_answered() {
+        for extra in [
+            "List-Unsubscribe: <mailto:leave@example.org>\r\n",
+            "List-Id: County ECM referrals <ecm-referrals.county.example>\r\n",
+            "Precedence: list\r\n",
+        ] {
+            let e = with_headers(extra, "ECM Referral", "Jane Sample <jane@example.org>");
+            assert_eq!(automatic(&e, &[], None), None, "{extra}");
+            assert!(mailing_list(&e), "{extra}");
+            assert_eq!(crate::pipeline::reply_address(&e), None, "{extra}");
+        }
+        let e = with_headers("", "ECM Referral", "Jane Sample <jane@example.org>");
+        assert!(!mailing_list(&e));
+        assert_eq!(
+            crate::pipeline::reply_address(&e).as_deref(),
+            Some("jane@example.org")
+        );
     }
 
     /// Issue #8: a secure-mail portal's notice is a referral behind a link, not an auto-reply,
@@ -518,16 +538,9 @@ mod tests {
             ("Auto-Submitted: auto-replied\r\n", human, theirs, auto),
             ("Auto-Submitted: auto-notified\r\n", human, theirs, auto),
             ("Precedence: bulk\r\n", human, theirs, auto),
-            ("Precedence: list\r\n", human, theirs, auto),
             ("Precedence: junk\r\n", human, theirs, auto),
             ("X-Loop: yes\r\n", human, theirs, auto),
             ("X-Auto-Response-Suppress: All\r\n", human, theirs, auto),
-            (
-                "List-Unsubscribe: <https://example.org/u>\r\n",
-                human,
-                theirs,
-                auto,
-            ),
             ("Return-Path: <>\r\n", human, theirs, auto),
             (
                 "",

@@ -50,6 +50,14 @@ impl<'a> Accumulator<'a> {
         let v = &entry.value;
         match target {
             Target::Ignore => {}
+            // A plan question answered Yes or No ("member.plan.kp: Yes", "Kaiser plan? No")
+            // names no plan: its label says which plan it asks about.
+            Target::Field(FieldKey::HealthPlan)
+                if let Some(kp) = text_of(v).and_then(|t| nz::parse_bool(&t).ok().flatten())
+                    && label_names_kp(entry) =>
+            {
+                self.set_bool(FieldKey::KpMember, Ok(Some(kp)));
+            }
             Target::Field(key) => self.field(*key, v),
             Target::Tick(tick) => {
                 let on = match v {
@@ -762,61 +770,106 @@ pub(super) fn programs_in_text(t: &str) -> BTreeSet<Program> {
     out
 }
 
-/// A relationship written as text ("Medical Provider", "CBO", "Mother").
+/// Whether an entry's name or caption asks about KP ("member.plan.kp", "Kaiser plan?").
+fn label_names_kp(entry: &RawEntry) -> bool {
+    std::iter::once(entry.name.as_str())
+        .chain(entry.alt.as_deref())
+        .any(|l| {
+            let padded = format!(" {} ", norm(l));
+            ["kp", "kaiser"].iter().any(|w| find_phrase(&padded, w).is_some())
+        })
+}
+
+/// The words that say what kind of referrer someone is, by relationship, in the order they are
+/// tried (a "medical social worker" is a medical provider, a "county probation officer" is the
+/// justice system's).
+const RELATIONSHIP_WORDS: &[(Relationship, &[&str])] = &[
+    // The justice system refers too; SPEC lists it under none of the three.
+    (
+        Relationship::Other,
+        &[
+            "police",
+            "law enforcement",
+            "sheriff",
+            "probation",
+            "parole",
+            "court",
+            "jail",
+            "corrections",
+            "correctional",
+        ],
+    ),
+    (
+        Relationship::MedicalProvider,
+        &[
+            "doctor",
+            "physician",
+            "nurse",
+            "clinic",
+            "hospital",
+            "pcp",
+            "provider",
+            "medical",
+            "md",
+            "np",
+            "fqhc",
+        ],
+    ),
+    (
+        Relationship::SocialServicesProvider,
+        &[
+            "social",
+            "county",
+            "cbo",
+            "case manager",
+            "housing",
+            "shelter",
+            "community",
+            "agency",
+            "worker",
+        ],
+    ),
+    (
+        Relationship::MemberFamily,
+        &[
+            "self",
+            "member",
+            "family",
+            "mother",
+            "father",
+            "parent",
+            "daughter",
+            "son",
+            "sister",
+            "brother",
+            "spouse",
+            "guardian",
+            "friend",
+            "caregiver",
+        ],
+    ),
+];
+
+/// A relationship written as text ("Medical Provider", "CBO", "Mother"), or cut short as a
+/// choice's export value often is ("MedProv", "prov", "SocSvc"): when no word is written out,
+/// a word of three letters or more that begins one of the words above stands for it.
 fn parse_relationship(t: &str) -> Option<Relationship> {
     let n = norm(t);
     if let Some(r) = relationship_caption(&n, "relationship") {
         return Some(r);
     }
     let padded = format!(" {n} ");
-    let any = |ws: &[&str]| ws.iter().any(|w| find_phrase(&padded, w).is_some());
-    if any(&[
-        "doctor",
-        "physician",
-        "nurse",
-        "clinic",
-        "hospital",
-        "pcp",
-        "provider",
-        "medical",
-        "md",
-        "np",
-        "fqhc",
-    ]) {
-        return Some(Relationship::MedicalProvider);
+    let written = RELATIONSHIP_WORDS
+        .iter()
+        .find(|(_, words)| words.iter().any(|w| find_phrase(&padded, w).is_some()));
+    if let Some((r, _)) = written {
+        return Some(*r);
     }
-    if any(&[
-        "social",
-        "county",
-        "cbo",
-        "case manager",
-        "housing",
-        "shelter",
-        "community",
-        "agency",
-        "worker",
-    ]) {
-        return Some(Relationship::SocialServicesProvider);
-    }
-    if any(&[
-        "self",
-        "member",
-        "family",
-        "mother",
-        "father",
-        "parent",
-        "daughter",
-        "son",
-        "sister",
-        "brother",
-        "spouse",
-        "guardian",
-        "friend",
-        "caregiver",
-    ]) {
-        return Some(Relationship::MemberFamily);
-    }
-    None
+    let begins = |short: &str, w: &str| short.len() >= 3 && w.len() > short.len() + 1 && w.starts_with(short);
+    RELATIONSHIP_WORDS
+        .iter()
+        .find(|(_, words)| n.split(' ').any(|short| words.iter().any(|w| begins(short, w))))
+        .map(|(r, _)| *r)
 }
 
 /// For text like "☒ Yes ☐ No" or "[X] No [ ] Yes": the ticked answer.
@@ -864,6 +917,26 @@ mod tests {
         );
         assert_eq!(parse_relationship("Mother"), Some(Relationship::MemberFamily));
         assert_eq!(parse_relationship("zzz"), None);
+    }
+
+    #[test]
+    fn reads_relationships_cut_short_as_export_values_are() {
+        assert_eq!(parse_relationship("prov"), Some(Relationship::MedicalProvider));
+        assert_eq!(parse_relationship("MedProv"), Some(Relationship::MedicalProvider));
+        assert_eq!(
+            parse_relationship("SocSvcAgcy"),
+            Some(Relationship::SocialServicesProvider)
+        );
+        assert_eq!(parse_relationship("Fam"), Some(Relationship::MemberFamily));
+        // A word written out wins over one that only begins a word ("Medi-Cal" is not "medical").
+        assert_eq!(
+            parse_relationship("Medi-Cal eligibility worker"),
+            Some(Relationship::SocialServicesProvider)
+        );
+        // Two letters are too few to stand for anything.
+        assert_eq!(parse_relationship("me"), None);
+        assert_eq!(parse_relationship("Law Enforcement"), Some(Relationship::Other));
+        assert_eq!(parse_relationship("County Probation"), Some(Relationship::Other));
     }
 
     #[test]

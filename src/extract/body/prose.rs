@@ -63,10 +63,10 @@ static NAME_AFTER_CUE: LazyLock<Regex> = LazyLock::new(|| {
 /// The writer naming themself: "My name is Pat Sample".
 static WRITER: LazyLock<Regex> =
     LazyLock::new(|| re(&format!(r"\b(?i:my name is|this is|I am|I'm)\s+{NAME}")));
-/// "she has Kaiser Medi-Cal", "is a Kaiser Permanente member".
+/// "she has Kaiser Medi-Cal", "is a Kaiser Permanente member", "both are KP Medi-Cal members".
 static KP_MEMBER: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(?:has|have|is on|is enrolled (?:in|with)|is with)\s+(?:Kaiser(?: Permanente)?|KP)(?:\s+Medi-?Cal)?\b|\bis an? (?:Kaiser(?: Permanente)?|KP)(?: Medi-?Cal)? member\b",
+        r"(?i)\b(?:has|have|is on|is enrolled (?:in|with)|is with)\s+(?:Kaiser(?: Permanente)?|KP)(?:\s+Medi-?Cal)?\b|\b(?:is an?|are(?: both| all)?) (?:Kaiser(?: Permanente)?|KP)(?: Medi-?Cal)? members?\b",
     )
 });
 static HEALTH_PLAN: LazyLock<Regex> = LazyLock::new(|| {
@@ -81,9 +81,12 @@ static IN_ECM: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)\b(?:is|are|'s)\s+(not\s+)?(?:currently\s+|already\s+|now\s+)*(?:enrolled\s+in|in|receiving|getting)\s+(?:ECM|Enhanced Care Management)\b",
     )
 });
-/// "We are requesting 6 hours of CHW services": the hours asked for.
+/// "We are requesting 6 hours of CHW services", "we are asking for 2 hours to start": the hours
+/// asked for.
 static CHW_HOURS: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)\b(\d{1,3}(?:\.\d)?)\s*(?:hours?|hrs?)\s+of\s+(?:CHW|Community Health Worker)\b")
+    re(
+        r"(?i)\b(\d{1,3}(?:\.\d)?)\s*(?:hours?|hrs?)\s+of\s+(?:CHW|Community Health Worker)\b|\b(?:asking for|requesting|request)\s+(\d{1,3}(?:\.\d)?)\s*(?:hours?|hrs?)\b",
+    )
 });
 static CONSENT_YES: LazyLock<Regex> = LazyLock::new(|| {
     re(
@@ -342,7 +345,10 @@ fn read_all(lines: &[&str]) -> (Vec<RawEntry>, usize) {
         let answer = if c.get(1).is_some() { "No" } else { "Yes" };
         push(&mut out, "Currently enrolled in ECM", answer.into());
     }
-    if let Some(h) = CHW_HOURS.captures(&text).and_then(|c| c.get(1)) {
+    if let Some(h) = CHW_HOURS
+        .captures(&text)
+        .and_then(|c| c.get(1).or_else(|| c.get(2)))
+    {
         push(&mut out, "CHW hours requested", h.as_str().to_string());
     }
     if let Some(c) = HEALTH_PLAN

@@ -535,3 +535,17 @@ fn class9_a_carried_referrer_role_does_not_take_the_members_birth_date() {
     assert_eq!(f.member_cin.as_deref(), Some("96677123N"));
     assert_eq!(f.referrer_name.as_deref(), Some("Bettina Sample"));
 }
+
+#[test]
+fn class3_a_plan_question_answered_yes_or_no_says_whether_the_member_is_kps() {
+    let f = read(&[("member.plan.kp", txt("Yes"))]);
+    assert_eq!(f.kp_member, Some(true));
+    assert_eq!(f.health_plan, None);
+    let f = read(&[("Kaiser plan?", txt("No"))]);
+    assert_eq!(f.kp_member, Some(false));
+    // A plan named is a plan, and a yes under a question about no plan in particular says nothing.
+    let f = read(&[("Health plan", txt("Kaiser Permanente"))]);
+    assert_eq!(f.health_plan.as_deref(), Some("Kaiser Permanente"));
+    let f = read(&[("Health plan", txt("Yes"))]);
+    assert_eq!(f.kp_member, None);
+}
