@@ -53,6 +53,7 @@ pub fn extract_body(text: &str) -> RawDoc {
                 .filter(|l| split_line(l).is_none())
                 .collect();
             newer.extend(prose::consent(&sentences));
+            newer.extend(prose::membership(&sentences));
             // "My name is ... reach me at ..." in the sentences around them: the writer.
             newer.extend(prose::writer(&sentences));
             records.push(RawRecord {
@@ -893,6 +894,26 @@ mod tests {
                 "{got:?}"
             );
             assert_eq!(got.iter().filter(|(n, _)| n == "Name").count(), 1, "{got:?}");
+        }
+    }
+
+    /// "Both are KP Medi-Cal members." in a sentence above the members' labelled lines says so
+    /// for each of them.
+    #[test]
+    fn class10_a_sentence_saying_the_members_are_kps_holds_for_each() {
+        let doc = extract_body(
+            "I am referring two siblings for ECM. Both are KP Medi-Cal members.\n\n\
+             MEMBER 1\nName: Jane Sample\nCIN: 93947702E\n\nMEMBER 2\nName: Pat Example\nCIN: 94288319A\n",
+        );
+        assert_eq!(doc.records.len(), 2);
+        for r in &doc.records {
+            assert!(
+                r.entries
+                    .iter()
+                    .any(|e| e.name == "Kaiser Permanente member (in the text)" && e.value.as_text() == "Yes"),
+                "{:?}",
+                r.entries
+            );
         }
     }
 

@@ -216,6 +216,18 @@ pub(super) fn consent(lines: &[&str]) -> Vec<RawEntry> {
         .collect()
 }
 
+/// A sentence around labelled lines saying the members are KP's ("Both are KP Medi-Cal
+/// members.").
+pub(super) fn membership(lines: &[&str]) -> Option<RawEntry> {
+    KP_MEMBER.is_match(&lines.join(" ")).then(|| RawEntry {
+        name: "Kaiser Permanente member (in the text)".into(),
+        alt: None,
+        section: None,
+        value: RawValue::Text("Yes".into()),
+        confidence: None,
+    })
+}
+
 /// Who wrote a labelled body, when only its sentences say so ("My name is Pat Example and I am
 /// writing to refer my mother ... You can reach me at 209-555-0196"): their name, the phone and
 /// email given in sentences about them, and "family" when they refer a relative of theirs.
