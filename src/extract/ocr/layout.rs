@@ -253,6 +253,15 @@ fn captions_above_values(runs: &mut [Run]) {
 
 /// Words of one engine line closer than this many word heights are one phrase.
 const JOIN_GAP: f32 = 1.5;
+/// Words of one engine line closer than this many character widths are one phrase, colon or
+/// not: a space is about one character of a typewriter face (`1750 Story Rd` in Courier) and
+/// less in any other, while a label and its value stand columns apart.
+const SPACE_PITCHES: f32 = 1.3;
+
+/// A run's mean character width.
+fn pitch(r: &Run) -> f32 {
+    (r.x1 - r.x0) / r.text.chars().count().max(1) as f32
+}
 
 /// Joins the words of a value after a `Label:` on one engine line into one run. A word's
 /// box is only as tall as its letters (a typewriter face's capitals are little over half an
@@ -271,10 +280,20 @@ fn join_line_words(placed: Vec<(LineKey, Run)>) -> Vec<Run> {
             after_colon = false;
         }
         let labels = run.text.ends_with(':');
-        let joins = after_colon && !labels;
+        // A value after `Label:` goes on until the next label; a phrase of close words (a
+        // label's own words, a value on a line of its own) until a wider gap.
+        let value = after_colon && !labels;
+        let phrase = !(after_colon && labels);
         after_colon |= labels || run.text.contains(": ");
         match out.last_mut() {
-            Some((k, cur)) if *k == key && joins && run.x0 - cur.x1 < JOIN_GAP * cur.size.max(run.size) => {
+            Some((k, cur))
+                if *k == key
+                    && (value && run.x0 - cur.x1 < JOIN_GAP * cur.size.max(run.size)
+                        || phrase
+                            // (the engine reads a label's colon as `;` now and then)
+                            && !cur.text.ends_with([':', ';'])
+                            && run.x0 - cur.x1 < SPACE_PITCHES * pitch(cur).max(pitch(&run))) =>
+            {
                 if run.x0 - cur.x1 > 0.1 * cur.size {
                     cur.text.push(' ');
                 }
@@ -414,6 +433,29 @@ mod tests {
                 "DOB",
                 "04/17/1969"
             ]
+        );
+    }
+
+    /// A value on an engine line of its own, in a typewriter face whose space is a whole
+    /// character wide (`1750 Story Rd`), stays one phrase; a column gap still parts, and so
+    /// does a label's colon, even read as `;`.
+    #[test]
+    fn close_words_on_a_line_are_one_phrase_without_a_colon() {
+        let words = vec![
+            w("1750", 100, 100, 1, 90.0),
+            w("Story", 200, 100, 1, 90.0),
+            w("Rd", 320, 100, 1, 90.0),
+            w("Santa", 100, 300, 2, 90.0),
+            w("Clara", 220, 300, 2, 90.0),
+            w("Language", 700, 300, 2, 90.0),
+            w("CIN", 100, 500, 3, 90.0),
+            w("#;", 180, 500, 3, 90.0),
+            w("93456712C", 240, 500, 3, 90.0),
+        ];
+        let texts: Vec<String> = runs(&words, 1000).into_iter().map(|r| r.text).collect();
+        assert_eq!(
+            texts,
+            vec!["1750 Story Rd", "Santa Clara", "Language", "CIN #;", "93456712C"]
         );
     }
 
