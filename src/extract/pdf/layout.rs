@@ -112,6 +112,7 @@ fn column_stops(lines: &[Vec<Cell>], sizes: impl Iterator<Item = f32>) -> Vec<f3
 }
 
 fn cells(runs: Vec<Run>, stops: &[f32]) -> Vec<Cell> {
+    let box_size = runs.first().map_or(1.0, |r| r.size.max(1.0));
     let mut merged: Vec<Cell> = Vec::new();
     for run in runs {
         let size = run.size.max(1.0);
@@ -136,7 +137,7 @@ fn cells(runs: Vec<Run>, stops: &[f32]) -> Vec<Cell> {
             }),
         }
     }
-    let cells = merged
+    let cells = shapes::join_split_boxes(merged, box_size)
         .into_iter()
         .flat_map(split_typed_columns)
         .flat_map(shapes::split_question)
@@ -197,6 +198,9 @@ fn tick_prefix(s: &str) -> Option<(bool, usize)> {
             return Some((false, t.len()));
         }
     }
+    if let Some(found) = spaced_box(s) {
+        return Some(found);
+    }
     // A bare `X` counts only as a word of its own ("X Urgent", or a cell of its own before its
     // caption), never "X-ray" or "Xavier".
     let mut it = s.chars();
@@ -210,6 +214,31 @@ fn tick_prefix(s: &str) -> Option<(bool, usize)> {
     }
     None
 }
+
+/// A bracketed box typed with spaces inside, `( X )`, `[ x ]`, `(   )`: whether it holds a mark,
+/// and its length in bytes. One mark at most, and only a few spaces, so a caption in parentheses
+/// ("(see note)") is not a box.
+fn spaced_box(s: &str) -> Option<(bool, usize)> {
+    let mut chars = s.char_indices();
+    let close = match chars.next()?.1 {
+        '(' => ')',
+        '[' => ']',
+        _ => return None,
+    };
+    let mut ticked = false;
+    for (i, c) in chars.take(MAX_BOX_INSIDE + 1) {
+        match c {
+            ' ' | '\u{a0}' => {}
+            'X' | 'x' | '✓' | '✔' | '✗' | '✘' if !ticked => ticked = true,
+            _ if c == close => return Some((ticked, i + c.len_utf8())),
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// Most characters (spaces and one mark) inside a typed box's brackets.
+const MAX_BOX_INSIDE: usize = 6;
 
 /// Tick items in a cell that starts with a tick mark: `(ticked, caption)`, captions may be
 /// empty when the caption is in the next cell.

@@ -395,3 +395,33 @@ fn class7_every_tick_after_a_label_answers_it_not_only_the_first() {
         ]
     );
 }
+
+/// `( X )` typed with spaces, and an empty box printed as `(` and `)` apart, are boxes: the
+/// list's ticks are read and the question's answer is the ticked one.
+#[test]
+fn class18_spaced_and_split_bracket_boxes_are_ticks() {
+    let got = entries(vec![
+        run(40.0, 730.0, "Needs (mark all that apply):"),
+        run(50.0, 714.0, "( X )"),
+        run(80.0, 714.0, "Physical health"),
+        run(50.0, 700.0, "("),
+        run(62.0, 700.0, ")"),
+        run(80.0, 700.0, "Social drivers"),
+        run(40.0, 620.0, "Is the member currently enrolled in ECM?"),
+        run(250.0, 620.0, "( X ) Yes"),
+        run(310.0, 620.0, "("),
+        run(330.0, 620.0, ") No"),
+    ]);
+    let needs = Some("Needs (mark all that apply)".to_string());
+    assert_eq!(
+        got,
+        vec![
+            (needs.clone(), "Physical health".into(), RawValue::Checked(true)),
+            (needs.clone(), "Social drivers".into(), RawValue::Checked(false)),
+            (needs, "Is the member currently enrolled in ECM?".into(), t("Yes")),
+        ]
+    );
+    assert_eq!(tick_prefix("[ x ]"), Some((true, 5)));
+    assert_eq!(tick_prefix("(   )"), Some((false, 5)));
+    assert_eq!(tick_prefix("(see note)"), None);
+}
