@@ -442,16 +442,24 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
         }
         // Grids without colons: `Last Name | Wardmore | First Name | Skye`.
         if let Some(pairs) = alternating_pairs(line, &used, li) {
-            for (ci, vi) in pairs {
+            let last = pairs.len().saturating_sub(1);
+            for (k, (ci, vi)) in pairs.into_iter().enumerate() {
                 mark(&mut used, li, ci);
                 mark(&mut used, li, vi);
                 if let (Some(l), Some(v)) = (line.cells.get(ci), line.cells.get(vi)) {
                     let column = shapes::column_section(&columns, l.x0, line.size);
+                    // Only the last value on the line can run on under itself.
+                    let wrapped = if k == last {
+                        wrapped_lines(lines, &used, li, v)
+                    } else {
+                        Vec::new()
+                    };
+                    let text = joined(lines, &mut used, v, &wrapped);
                     emit(
                         out,
                         if column.is_some() { &column } else { &*section },
                         l.text.trim().to_string(),
-                        RawValue::Text(v.text.trim().to_string()),
+                        RawValue::Text(text),
                     );
                 }
             }
@@ -648,8 +656,13 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
                 continue;
             }
             if let Some(n) = next {
-                let text = n.text.clone();
                 mark(&mut used, li, ci + 1);
+                let wrapped = if ci + 2 == line.cells.len() {
+                    wrapped_lines(lines, &used, li, n)
+                } else {
+                    Vec::new()
+                };
+                let text = joined(lines, &mut used, n, &wrapped);
                 emit(out, section, label, RawValue::Text(text));
                 continue;
             }
@@ -1134,6 +1147,58 @@ fn raised(
         unused(used, pi, *pj) && c.x0 >= cell.x1 - 0.5 * size && c.x0 < col_end && !is_label_or_tick(&c.text)
     })?;
     Some((pi, pj))
+}
+
+/// Most line spacing (in ems of the value's line) between a free-text value and the line that
+/// continues it.
+const WRAP_PITCH_EM: f32 = 1.8;
+
+/// The lines under a free-text value on line `li` that continue it (a reason wrapped over three
+/// lines): each holds one unused cell starting where the value starts, at most
+/// [`WRAP_PITCH_EM`] below the line before, and reads as more of the sentence — not a label, a
+/// tick, a heading or a value of its own shape. A short value ("Sacramento") never wraps.
+fn wrapped_lines(lines: &[Line], used: &[Vec<bool>], li: usize, value: &Cell) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let Some(line) = lines.get(li) else {
+        return out;
+    };
+    if !is_paragraph(&value.text) {
+        return out;
+    }
+    let mut prev_y = line.y;
+    for (k, next) in lines.iter().enumerate().skip(li + 1) {
+        let [cell] = next.cells.as_slice() else {
+            break;
+        };
+        let pitch = prev_y - next.y;
+        let continues = pitch > 0.0
+            && pitch <= WRAP_PITCH_EM * line.size
+            && (cell.x0 - value.x0).abs() <= line.size
+            && unused(used, k, 0)
+            && !is_label_or_tick(&cell.text)
+            && !is_heading(&cell.text)
+            && !shaped_value(&cell.text)
+            && cell.text.chars().any(char::is_lowercase);
+        if !continues {
+            break;
+        }
+        out.push((k, 0));
+        prev_y = next.y;
+    }
+    out
+}
+
+/// A value's text with the lines that continue it, those marked used.
+fn joined(lines: &[Line], used: &mut [Vec<bool>], value: &Cell, wrapped: &[(usize, usize)]) -> String {
+    let mut text = value.text.trim().to_string();
+    for (wl, wc) in wrapped {
+        if let Some(c) = lines.get(*wl).and_then(|l| l.cells.get(*wc)) {
+            text.push(' ');
+            text.push_str(c.text.trim());
+        }
+        mark(used, *wl, *wc);
+    }
+    text
 }
 
 /// What sits directly under `cell` on the next line, within the label's column.

@@ -425,3 +425,37 @@ fn class18_spaced_and_split_bracket_boxes_are_ticks() {
     assert_eq!(tick_prefix("(   )"), Some((false, 5)));
     assert_eq!(tick_prefix("(see note)"), None);
 }
+
+/// A free-text value wrapped under itself (no label beside the lines that continue it) is one
+/// value; a short value does not swallow the unlabelled line under it.
+#[test]
+fn class18_a_wrapped_free_text_value_joins_its_continuation_lines() {
+    let got = entries(vec![
+        run(40.0, 510.0, "Reason for referral"),
+        run(150.0, 510.0, "Member recently moved and is struggling with"),
+        run(150.0, 497.0, "several missed appointments; needs help with"),
+        run(150.0, 484.0, "transport."),
+        run(40.0, 460.0, "Hours requested"),
+        run(150.0, 460.0, "4 hrs"),
+    ]);
+    assert_eq!(
+        got.first(),
+        Some(&(
+            None,
+            "Reason for referral".into(),
+            t(
+                "Member recently moved and is struggling with several missed appointments; needs help with transport."
+            )
+        ))
+    );
+    assert!(
+        got.contains(&(None, "Hours requested".into(), t("4 hrs"))),
+        "{got:?}"
+    );
+    let got = entries(vec![
+        run(40.0, 510.0, "Address"),
+        run(150.0, 510.0, "12 Sample Way"),
+        run(150.0, 497.0, "upstairs unit"),
+    ]);
+    assert_eq!(got.first(), Some(&(None, "Address".into(), t("12 Sample Way"))));
+}
