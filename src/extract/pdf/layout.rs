@@ -1064,6 +1064,9 @@ fn alternating_pairs(line: &Line, used: &[Vec<bool>], li: usize) -> Option<Vec<(
     ok.then(|| (0..n).step_by(2).map(|ci| (ci, ci + 1)).collect())
 }
 
+/// How much larger than a boxed form's captions its typed values are printed, at least.
+const CAPTION_RATIO: f32 = 1.2;
+
 /// For each label cell of a header row, the (line, cell) positions of the values under it.
 type Columns = Vec<(usize, Vec<(usize, usize)>)>;
 
@@ -1071,13 +1074,22 @@ type Columns = Vec<(usize, Vec<(usize, usize)>)>;
 /// under them, returns for each label cell the value cells in its column.
 fn header_row_values(lines: &[Line], used: &[Vec<bool>], li: usize) -> Option<Columns> {
     let line = lines.get(li)?;
+    // Small captions over values typed in larger print (a boxed form's caption sits in the top
+    // of its box) are a row of labels even when few of their words are known label words
+    // ("REFERRAL SOURCE", "DEPARTMENT").
+    let captions_over_values = |l: &Line, i: usize| {
+        lines.get(i + 1).is_some_and(|n| {
+            n.size >= CAPTION_RATIO * l.size && !n.cells.iter().any(|c| is_caps_heading(&c.text))
+        })
+    };
     let is_header = |l: &Line, i: usize| {
+        let known = l.cells.iter().filter(|c| looks_like_label(&c.text)).count();
         l.cells.len() >= 2
             && l.cells
                 .iter()
                 .enumerate()
                 .all(|(ci, c)| unused(used, i, ci) && label_like(&c.text))
-            && l.cells.iter().filter(|c| looks_like_label(&c.text)).count() * 2 > l.cells.len()
+            && (known * 2 > l.cells.len() || known >= 1 && captions_over_values(l, i))
     };
     if !is_header(line, li) {
         return None;
