@@ -961,6 +961,11 @@ pub(super) fn relationship_caption(n: &str, section: &str) -> Option<Relationshi
         "a",
         "relative",
         "please",
+        "law",
+        "enforcement",
+        "police",
+        "sheriff",
+        "department",
     ];
     if n.split(' ').count() > 6 || !n.split(' ').all(|w| VOCAB.contains(&w)) {
         return None;
@@ -986,6 +991,10 @@ pub(super) fn relationship_caption(n: &str, section: &str) -> Option<Relationshi
         || has("family member")
     {
         return Some(Relationship::MemberFamily);
+    }
+    // Law enforcement is none of the three kinds SPEC names (a sobering centre's usual referrer).
+    if has("law enforcement") || has("police") || has("sheriff") {
+        return Some(Relationship::Other);
     }
     // A bare "Other" is a relationship only under a heading that asks about the referrer.
     if (n == "other" || n.starts_with("other "))

@@ -535,3 +535,27 @@ fn class9_a_carried_referrer_role_does_not_take_the_members_birth_date() {
     assert_eq!(f.member_cin.as_deref(), Some("96677123N"));
     assert_eq!(f.referrer_name.as_deref(), Some("Bettina Sample"));
 }
+
+#[test]
+fn class18_a_referral_source_of_law_enforcement_is_other_and_carries_no_role() {
+    assert_eq!(
+        relationship_caption("law enforcement", ""),
+        Some(Relationship::Other)
+    );
+    assert_eq!(
+        relationship_caption("police department", ""),
+        Some(Relationship::Other)
+    );
+    // The kind of referrer is about the referral: the names after it stay the member's.
+    let f = read(&[
+        ("DATE OF REFERRAL", txt("11/20/2026")),
+        ("REFERRAL SOURCE", txt("Law enforcement")),
+        ("FIRST NAME", txt("Quill")),
+        ("CITY", txt("Santa Rosa")),
+        ("OFFICER / REFERRER", txt("Ida Sample")),
+    ]);
+    assert_eq!(f.referrer_relationship, Some(Relationship::Other));
+    assert_eq!(f.member_first_name.as_deref(), Some("Quill"));
+    assert_eq!(f.member_city.as_deref(), Some("Santa Rosa"));
+    assert_eq!(f.referrer_name.as_deref(), Some("Ida Sample"));
+}
