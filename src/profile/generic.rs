@@ -464,7 +464,7 @@ impl Vocabulary {
             .section
             .as_deref()
             .map(|s| self.canon(s))
-            .filter(|c| !names_the_form(c))
+            .filter(|c| !names_the_form(c) && !names_an_institution(c))
             .and_then(|c| self.role(&c))
     }
 
@@ -1057,6 +1057,29 @@ fn names_the_form(canon: &str) -> bool {
         && words
             .last()
             .is_some_and(|w| ["referral", "form", "request", "application"].contains(w))
+}
+
+/// A heading that is an institution's name ("El Dorado Example Caregiver Resource Center", "Example
+/// Police Department"): a letterhead, saying who sent the form rather than whose fields follow,
+/// so — like a title naming the form — it lends no role ("caregiver" in it is no caregiver's
+/// data). "Referring Agency" and "Referring Clinic" are not in the list: forms use them as the
+/// referrer's section.
+fn names_an_institution(canon: &str) -> bool {
+    let words: Vec<&str> = canon.split_whitespace().collect();
+    words.len() >= 2
+        && words.last().is_some_and(|w| {
+            [
+                "center",
+                "centre",
+                "department",
+                "hospital",
+                "foundation",
+                "institute",
+                "inc",
+                "llc",
+            ]
+            .contains(w)
+        })
 }
 
 /// A label's note on the order of a name's parts — "Member (LAST, First)", "Name [First MI

@@ -537,6 +537,27 @@ fn class9_a_carried_referrer_role_does_not_take_the_members_birth_date() {
 }
 
 #[test]
+fn class18_an_institution_letterhead_lends_no_role() {
+    let v = || RawValue::Text("07/04/1941".into());
+    let letterhead = Some("NORTHFIELD EXAMPLE CAREGIVER RESOURCE CENTER");
+    assert_eq!(
+        target("Date of birth", letterhead, v()).as_deref(),
+        Some("member_dob")
+    );
+    let v = || RawValue::Text("530-555-0101".into());
+    assert_eq!(target("Phone", letterhead, v()).as_deref(), Some("member_phone"));
+    // A party's heading still gives its role.
+    assert_eq!(
+        target("Phone", Some("Emergency Contact"), v()).as_deref(),
+        Some("ignore")
+    );
+    assert_eq!(
+        target("Phone", Some("Referring Agency"), v()).as_deref(),
+        Some("referrer_phone")
+    );
+}
+
+#[test]
 fn class18_a_referral_source_of_law_enforcement_is_other_and_carries_no_role() {
     assert_eq!(
         relationship_caption("law enforcement", ""),
