@@ -438,7 +438,7 @@ impl Vocabulary {
         // "Requester is: Social services provider" says what the referrer is, not who.
         let says_relationship = matches!(&entry.value, RawValue::Text(t)
             if relationship_caption(&norm(t), "relationship").is_some());
-        match self.role(&n)? {
+        match self.own_role(label, &n)?.0 {
             Role::Referrer if says_relationship => {
                 Some((Target::Field(FieldKey::ReferrerRelationship), score::CONTAINS))
             }
@@ -454,8 +454,22 @@ impl Vocabulary {
             .chain(entry.alt.as_deref())
             .find_map(|l| match path_segments(l) {
                 Some(segs) => segs.iter().rev().find_map(|s| self.role(&self.canon(s))),
-                None => self.role(&self.canon(l)),
+                None => self.own_role(l, &self.canon(l)).map(|(r, _)| r),
             })
+    }
+
+    /// The role a label's own words name (`n` is its canonical form), with the length of its
+    /// longest role phrase. A role said alone in parentheses says which party the label is about
+    /// and outranks the words outside: "Caregiver (referrer)" is the referrer, who is a
+    /// caregiver. Only a bare role counts: "(if not the member)" says nothing of the kind.
+    fn own_role(&self, label: &str, n: &str) -> Option<(Role, usize)> {
+        let whole = self.role_and_len(n);
+        let inside = parenthesised(label);
+        let named = self.canon(&inside);
+        match self.role_and_len(&named) {
+            Some((r, len)) if len == named.len() => Some((r, whole.map_or(len, |(_, l)| l.max(len)))),
+            _ => whole,
+        }
     }
 
     /// The role a section heading names.
@@ -481,7 +495,7 @@ impl Vocabulary {
         if n.is_empty() {
             return None;
         }
-        let own = self.role_and_len(&n);
+        let own = self.own_role(label, &n);
         // A label naming the referrer inside a member's section ("Referrer: …" then
         // "Organization", "Phone" under MEMBER) speaks for the labels after it, over the section.
         let role = own
@@ -805,6 +819,24 @@ fn strip_parenthesised(label: &str) -> String {
         }
     }
     out
+}
+
+/// What a label says in parentheses or brackets, the pieces joined by a space.
+fn parenthesised(label: &str) -> String {
+    let mut out = String::new();
+    let mut depth = 0usize;
+    for c in label.chars() {
+        match c {
+            '(' | '[' => {
+                depth += 1;
+                out.push(' ');
+            }
+            ')' | ']' => depth = depth.saturating_sub(1),
+            _ if depth > 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out.trim().to_string()
 }
 
 /// The segments of a hierarchical field name (`member.address.city`,

@@ -558,6 +558,23 @@ fn class18_an_institution_letterhead_lends_no_role() {
 }
 
 #[test]
+fn class18_a_role_alone_in_parentheses_names_the_labels_party() {
+    let f = read(&[
+        ("Caregiver (referrer)", txt("Ottoline Sample")),
+        ("Relationship", txt("Spouse")),
+        ("Referrer phone", txt("530-555-0177")),
+    ]);
+    assert_eq!(f.referrer_name.as_deref(), Some("Ottoline Sample"));
+    assert_eq!(f.referrer_relationship, Some(Relationship::MemberFamily));
+    // A note that only mentions a party is not the label's role.
+    assert_eq!(
+        text("Referrer name (if not the member)").as_deref(),
+        Some("referrer_name")
+    );
+    assert_eq!(text("Caregiver phone").as_deref(), Some("ignore"));
+}
+
+#[test]
 fn class18_a_referral_source_of_law_enforcement_is_other_and_carries_no_role() {
     assert_eq!(
         relationship_caption("law enforcement", ""),
