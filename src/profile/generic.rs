@@ -438,7 +438,7 @@ impl Vocabulary {
         // "Requester is: Social services provider" says what the referrer is, not who.
         let says_relationship = matches!(&entry.value, RawValue::Text(t)
             if relationship_caption(&norm(t), "relationship").is_some());
-        match self.role(&n)? {
+        match self.own_role(label, &n)?.0 {
             Role::Referrer if says_relationship => {
                 Some((Target::Field(FieldKey::ReferrerRelationship), score::CONTAINS))
             }
@@ -454,8 +454,22 @@ impl Vocabulary {
             .chain(entry.alt.as_deref())
             .find_map(|l| match path_segments(l) {
                 Some(segs) => segs.iter().rev().find_map(|s| self.role(&self.canon(s))),
-                None => self.role(&self.canon(l)),
+                None => self.own_role(l, &self.canon(l)).map(|(r, _)| r),
             })
+    }
+
+    /// The role a label's own words name (`n` is its canonical form), with the length of its
+    /// longest role phrase. A role said alone in parentheses says which party the label is about
+    /// and outranks the words outside: "Caregiver (referrer)" is the referrer, who is a
+    /// caregiver. Only a bare role counts: "(if not the member)" says nothing of the kind.
+    fn own_role(&self, label: &str, n: &str) -> Option<(Role, usize)> {
+        let whole = self.role_and_len(n);
+        let inside = parenthesised(label);
+        let named = self.canon(&inside);
+        match self.role_and_len(&named) {
+            Some((r, len)) if len == named.len() => Some((r, whole.map_or(len, |(_, l)| l.max(len)))),
+            _ => whole,
+        }
     }
 
     /// The role a section heading names.
@@ -464,7 +478,7 @@ impl Vocabulary {
             .section
             .as_deref()
             .map(|s| self.canon(s))
-            .filter(|c| !names_the_form(c))
+            .filter(|c| !names_the_form(c) && !names_an_institution(c))
             .and_then(|c| self.role(&c))
     }
 
@@ -481,7 +495,7 @@ impl Vocabulary {
         if n.is_empty() {
             return None;
         }
-        let own = self.role_and_len(&n);
+        let own = self.own_role(label, &n);
         // A label naming the referrer inside a member's section ("Referrer: …" then
         // "Organization", "Phone" under MEMBER) speaks for the labels after it, over the section.
         let role = own
@@ -807,6 +821,24 @@ fn strip_parenthesised(label: &str) -> String {
     out
 }
 
+/// What a label says in parentheses or brackets, the pieces joined by a space.
+fn parenthesised(label: &str) -> String {
+    let mut out = String::new();
+    let mut depth = 0usize;
+    for c in label.chars() {
+        match c {
+            '(' | '[' => {
+                depth += 1;
+                out.push(' ');
+            }
+            ')' | ']' => depth = depth.saturating_sub(1),
+            _ if depth > 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out.trim().to_string()
+}
+
 /// The segments of a hierarchical field name (`member.address.city`,
 /// `topmostSubform[0].Page1[0].MemberName[0]`), without array indexes; `None` for a plain label.
 /// A dotted initialism (`D.O.B.`) or a label ending in a full stop (`Medi-Cal No.`) is not a path.
@@ -961,6 +993,11 @@ pub(super) fn relationship_caption(n: &str, section: &str) -> Option<Relationshi
         "a",
         "relative",
         "please",
+        "law",
+        "enforcement",
+        "police",
+        "sheriff",
+        "department",
     ];
     if n.split(' ').count() > 6 || !n.split(' ').all(|w| VOCAB.contains(&w)) {
         return None;
@@ -986,6 +1023,10 @@ pub(super) fn relationship_caption(n: &str, section: &str) -> Option<Relationshi
         || has("family member")
     {
         return Some(Relationship::MemberFamily);
+    }
+    // Law enforcement is none of the three kinds SPEC names (a sobering centre's usual referrer).
+    if has("law enforcement") || has("police") || has("sheriff") {
+        return Some(Relationship::Other);
     }
     // A bare "Other" is a relationship only under a heading that asks about the referrer.
     if (n == "other" || n.starts_with("other "))
@@ -1048,6 +1089,29 @@ fn names_the_form(canon: &str) -> bool {
         && words
             .last()
             .is_some_and(|w| ["referral", "form", "request", "application"].contains(w))
+}
+
+/// A heading that is an institution's name ("El Dorado Example Caregiver Resource Center", "Example
+/// Police Department"): a letterhead, saying who sent the form rather than whose fields follow,
+/// so — like a title naming the form — it lends no role ("caregiver" in it is no caregiver's
+/// data). "Referring Agency" and "Referring Clinic" are not in the list: forms use them as the
+/// referrer's section.
+fn names_an_institution(canon: &str) -> bool {
+    let words: Vec<&str> = canon.split_whitespace().collect();
+    words.len() >= 2
+        && words.last().is_some_and(|w| {
+            [
+                "center",
+                "centre",
+                "department",
+                "hospital",
+                "foundation",
+                "institute",
+                "inc",
+                "llc",
+            ]
+            .contains(w)
+        })
 }
 
 /// A label's note on the order of a name's parts — "Member (LAST, First)", "Name [First MI

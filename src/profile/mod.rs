@@ -283,6 +283,7 @@ impl Profiles {
             if let Some(r) = own_role
                 && !matches!(target, Some((Target::Ignore, _)))
                 && !target.as_ref().is_some_and(|(t, _)| about_the_referral(t))
+                && !answered_with_a_kind_of_referrer(target.as_ref(), entry)
             {
                 context = Some(r);
             }
@@ -418,6 +419,16 @@ impl Profile {
             .or_else(|| entry.alt.as_ref().and_then(|a| self.fields.get(&norm(a))))
             .cloned()
     }
+}
+
+/// A label answered with a kind of referrer ("Referral source: Law enforcement", a boxed form's
+/// caption among the member's): it says what sort of party refers, not that the referrer's own
+/// labels follow, so its role carries to none. ("Who is referring: Pat Sample, RN" is answered
+/// with a person, and does.)
+fn answered_with_a_kind_of_referrer(target: Option<&(Target, f32)>, entry: &RawEntry) -> bool {
+    matches!(target, Some((Target::Field(FieldKey::ReferrerRelationship), _)))
+        && matches!(&entry.value, crate::extract::RawValue::Text(t)
+            if generic::relationship_caption(&norm(t), "relationship").is_some())
 }
 
 /// A target that is about the referral rather than a person: its label's role (the "Ref" of

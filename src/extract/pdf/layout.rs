@@ -112,6 +112,7 @@ fn column_stops(lines: &[Vec<Cell>], sizes: impl Iterator<Item = f32>) -> Vec<f3
 }
 
 fn cells(runs: Vec<Run>, stops: &[f32]) -> Vec<Cell> {
+    let box_size = runs.first().map_or(1.0, |r| r.size.max(1.0));
     let mut merged: Vec<Cell> = Vec::new();
     for run in runs {
         let size = run.size.max(1.0);
@@ -136,7 +137,7 @@ fn cells(runs: Vec<Run>, stops: &[f32]) -> Vec<Cell> {
             }),
         }
     }
-    let cells = merged
+    let cells = shapes::join_split_boxes(merged, box_size)
         .into_iter()
         .flat_map(split_typed_columns)
         .flat_map(shapes::split_question)
@@ -197,6 +198,9 @@ fn tick_prefix(s: &str) -> Option<(bool, usize)> {
             return Some((false, t.len()));
         }
     }
+    if let Some(found) = spaced_box(s) {
+        return Some(found);
+    }
     // A bare `X` counts only as a word of its own ("X Urgent", or a cell of its own before its
     // caption), never "X-ray" or "Xavier".
     let mut it = s.chars();
@@ -210,6 +214,31 @@ fn tick_prefix(s: &str) -> Option<(bool, usize)> {
     }
     None
 }
+
+/// A bracketed box typed with spaces inside, `( X )`, `[ x ]`, `(   )`: whether it holds a mark,
+/// and its length in bytes. One mark at most, and only a few spaces, so a caption in parentheses
+/// ("(see note)") is not a box.
+fn spaced_box(s: &str) -> Option<(bool, usize)> {
+    let mut chars = s.char_indices();
+    let close = match chars.next()?.1 {
+        '(' => ')',
+        '[' => ']',
+        _ => return None,
+    };
+    let mut ticked = false;
+    for (i, c) in chars.take(MAX_BOX_INSIDE + 1) {
+        match c {
+            ' ' | '\u{a0}' => {}
+            'X' | 'x' | '✓' | '✔' | '✗' | '✘' if !ticked => ticked = true,
+            _ if c == close => return Some((ticked, i + c.len_utf8())),
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// Most characters (spaces and one mark) inside a typed box's brackets.
+const MAX_BOX_INSIDE: usize = 6;
 
 /// Tick items in a cell that starts with a tick mark: `(ticked, caption)`, captions may be
 /// empty when the caption is in the next cell.
@@ -413,16 +442,24 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
         }
         // Grids without colons: `Last Name | Wardmore | First Name | Skye`.
         if let Some(pairs) = alternating_pairs(line, &used, li) {
-            for (ci, vi) in pairs {
+            let last = pairs.len().saturating_sub(1);
+            for (k, (ci, vi)) in pairs.into_iter().enumerate() {
                 mark(&mut used, li, ci);
                 mark(&mut used, li, vi);
                 if let (Some(l), Some(v)) = (line.cells.get(ci), line.cells.get(vi)) {
                     let column = shapes::column_section(&columns, l.x0, line.size);
+                    // Only the last value on the line can run on under itself.
+                    let wrapped = if k == last {
+                        wrapped_lines(lines, &used, li, v)
+                    } else {
+                        Vec::new()
+                    };
+                    let text = joined(lines, &mut used, v, &wrapped);
                     emit(
                         out,
                         if column.is_some() { &column } else { &*section },
                         l.text.trim().to_string(),
-                        RawValue::Text(v.text.trim().to_string()),
+                        RawValue::Text(text),
                     );
                 }
             }
@@ -619,8 +656,13 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
                 continue;
             }
             if let Some(n) = next {
-                let text = n.text.clone();
                 mark(&mut used, li, ci + 1);
+                let wrapped = if ci + 2 == line.cells.len() {
+                    wrapped_lines(lines, &used, li, n)
+                } else {
+                    Vec::new()
+                };
+                let text = joined(lines, &mut used, n, &wrapped);
                 emit(out, section, label, RawValue::Text(text));
                 continue;
             }
@@ -1022,6 +1064,9 @@ fn alternating_pairs(line: &Line, used: &[Vec<bool>], li: usize) -> Option<Vec<(
     ok.then(|| (0..n).step_by(2).map(|ci| (ci, ci + 1)).collect())
 }
 
+/// How much larger than a boxed form's captions its typed values are printed, at least.
+const CAPTION_RATIO: f32 = 1.2;
+
 /// For each label cell of a header row, the (line, cell) positions of the values under it.
 type Columns = Vec<(usize, Vec<(usize, usize)>)>;
 
@@ -1029,13 +1074,22 @@ type Columns = Vec<(usize, Vec<(usize, usize)>)>;
 /// under them, returns for each label cell the value cells in its column.
 fn header_row_values(lines: &[Line], used: &[Vec<bool>], li: usize) -> Option<Columns> {
     let line = lines.get(li)?;
+    // Small captions over values typed in larger print (a boxed form's caption sits in the top
+    // of its box) are a row of labels even when few of their words are known label words
+    // ("REFERRAL SOURCE", "DEPARTMENT").
+    let captions_over_values = |l: &Line, i: usize| {
+        lines.get(i + 1).is_some_and(|n| {
+            n.size >= CAPTION_RATIO * l.size && !n.cells.iter().any(|c| is_caps_heading(&c.text))
+        })
+    };
     let is_header = |l: &Line, i: usize| {
+        let known = l.cells.iter().filter(|c| looks_like_label(&c.text)).count();
         l.cells.len() >= 2
             && l.cells
                 .iter()
                 .enumerate()
                 .all(|(ci, c)| unused(used, i, ci) && label_like(&c.text))
-            && l.cells.iter().filter(|c| looks_like_label(&c.text)).count() * 2 > l.cells.len()
+            && (known * 2 > l.cells.len() || known >= 1 && captions_over_values(l, i))
     };
     if !is_header(line, li) {
         return None;
@@ -1105,6 +1159,58 @@ fn raised(
         unused(used, pi, *pj) && c.x0 >= cell.x1 - 0.5 * size && c.x0 < col_end && !is_label_or_tick(&c.text)
     })?;
     Some((pi, pj))
+}
+
+/// Most line spacing (in ems of the value's line) between a free-text value and the line that
+/// continues it.
+const WRAP_PITCH_EM: f32 = 1.8;
+
+/// The lines under a free-text value on line `li` that continue it (a reason wrapped over three
+/// lines): each holds one unused cell starting where the value starts, at most
+/// [`WRAP_PITCH_EM`] below the line before, and reads as more of the sentence — not a label, a
+/// tick, a heading or a value of its own shape. A short value ("Sacramento") never wraps.
+fn wrapped_lines(lines: &[Line], used: &[Vec<bool>], li: usize, value: &Cell) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let Some(line) = lines.get(li) else {
+        return out;
+    };
+    if !is_paragraph(&value.text) {
+        return out;
+    }
+    let mut prev_y = line.y;
+    for (k, next) in lines.iter().enumerate().skip(li + 1) {
+        let [cell] = next.cells.as_slice() else {
+            break;
+        };
+        let pitch = prev_y - next.y;
+        let continues = pitch > 0.0
+            && pitch <= WRAP_PITCH_EM * line.size
+            && (cell.x0 - value.x0).abs() <= line.size
+            && unused(used, k, 0)
+            && !is_label_or_tick(&cell.text)
+            && !is_heading(&cell.text)
+            && !shaped_value(&cell.text)
+            && cell.text.chars().any(char::is_lowercase);
+        if !continues {
+            break;
+        }
+        out.push((k, 0));
+        prev_y = next.y;
+    }
+    out
+}
+
+/// A value's text with the lines that continue it, those marked used.
+fn joined(lines: &[Line], used: &mut [Vec<bool>], value: &Cell, wrapped: &[(usize, usize)]) -> String {
+    let mut text = value.text.trim().to_string();
+    for (wl, wc) in wrapped {
+        if let Some(c) = lines.get(*wl).and_then(|l| l.cells.get(*wc)) {
+            text.push(' ');
+            text.push_str(c.text.trim());
+        }
+        mark(used, *wl, *wc);
+    }
+    text
 }
 
 /// What sits directly under `cell` on the next line, within the label's column.

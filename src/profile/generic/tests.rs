@@ -549,3 +549,65 @@ fn class3_a_plan_question_answered_yes_or_no_says_whether_the_member_is_kps() {
     let f = read(&[("Health plan", txt("Yes"))]);
     assert_eq!(f.kp_member, None);
 }
+
+#[test]
+fn class18_an_institution_letterhead_lends_no_role() {
+    let v = || RawValue::Text("07/04/1941".into());
+    let letterhead = Some("NORTHFIELD EXAMPLE CAREGIVER RESOURCE CENTER");
+    assert_eq!(
+        target("Date of birth", letterhead, v()).as_deref(),
+        Some("member_dob")
+    );
+    let v = || RawValue::Text("530-555-0101".into());
+    assert_eq!(target("Phone", letterhead, v()).as_deref(), Some("member_phone"));
+    // A party's heading still gives its role.
+    assert_eq!(
+        target("Phone", Some("Emergency Contact"), v()).as_deref(),
+        Some("ignore")
+    );
+    assert_eq!(
+        target("Phone", Some("Referring Agency"), v()).as_deref(),
+        Some("referrer_phone")
+    );
+}
+
+#[test]
+fn class18_a_role_alone_in_parentheses_names_the_labels_party() {
+    let f = read(&[
+        ("Caregiver (referrer)", txt("Ottoline Sample")),
+        ("Relationship", txt("Spouse")),
+        ("Referrer phone", txt("530-555-0177")),
+    ]);
+    assert_eq!(f.referrer_name.as_deref(), Some("Ottoline Sample"));
+    assert_eq!(f.referrer_relationship, Some(Relationship::MemberFamily));
+    // A note that only mentions a party is not the label's role.
+    assert_eq!(
+        text("Referrer name (if not the member)").as_deref(),
+        Some("referrer_name")
+    );
+    assert_eq!(text("Caregiver phone").as_deref(), Some("ignore"));
+}
+
+#[test]
+fn class18_a_referral_source_of_law_enforcement_is_other_and_carries_no_role() {
+    assert_eq!(
+        relationship_caption("law enforcement", ""),
+        Some(Relationship::Other)
+    );
+    assert_eq!(
+        relationship_caption("police department", ""),
+        Some(Relationship::Other)
+    );
+    // The kind of referrer is about the referral: the names after it stay the member's.
+    let f = read(&[
+        ("DATE OF REFERRAL", txt("11/20/2026")),
+        ("REFERRAL SOURCE", txt("Law enforcement")),
+        ("FIRST NAME", txt("Quill")),
+        ("CITY", txt("Santa Rosa")),
+        ("OFFICER / REFERRER", txt("Ida Sample")),
+    ]);
+    assert_eq!(f.referrer_relationship, Some(Relationship::Other));
+    assert_eq!(f.member_first_name.as_deref(), Some("Quill"));
+    assert_eq!(f.member_city.as_deref(), Some("Santa Rosa"));
+    assert_eq!(f.referrer_name.as_deref(), Some("Ida Sample"));
+}

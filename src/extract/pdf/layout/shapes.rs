@@ -9,6 +9,8 @@
 //!   cell below is under the heading whose column it starts in, so a two-column page gives the
 //!   member's `Phone:` and the referrer's `Phone:` different sections even though they share
 //!   lines.
+//! - A box whose brackets are printed apart (`(` and `)` with room for a mark between them) is
+//!   joined into one `( )` cell.
 
 use super::Cell;
 
@@ -126,6 +128,36 @@ pub(super) fn column_section(columns: &[(f32, String)], x0: f32, slack: f32) -> 
         .filter(|(hx, _)| x0 >= hx - slack)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, h)| h.clone())
+}
+
+/// How far apart (in ems) the brackets of one box may be printed.
+const SPLIT_BOX_GAP_EM: f32 = 3.0;
+
+/// A box drawn as two glyphs with the room for a mark between them — `(` then `)` a few
+/// points right, as a flattened form prints an empty `( )` — becomes one cell `( )` (with any
+/// caption after the closing bracket: `( ) No`), so it reads as a box like the ticked `( X )`
+/// beside it and its caption is not taken for a value.
+pub(super) fn join_split_boxes(cells: Vec<Cell>, size: f32) -> Vec<Cell> {
+    let mut out: Vec<Cell> = Vec::with_capacity(cells.len());
+    for cell in cells {
+        if let Some(prev) = out.last_mut() {
+            let close = match prev.text.trim() {
+                "(" => Some(')'),
+                "[" => Some(']'),
+                _ => None,
+            };
+            if let Some(close) = close
+                && cell.text.trim_start().starts_with(close)
+                && cell.x0 - prev.x1 <= SPLIT_BOX_GAP_EM * size
+            {
+                prev.text = format!("{} {}", prev.text.trim(), cell.text.trim_start());
+                prev.x1 = prev.x1.max(cell.x1);
+                continue;
+            }
+        }
+        out.push(cell);
+    }
+    out
 }
 
 #[cfg(test)]

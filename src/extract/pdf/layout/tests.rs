@@ -395,3 +395,110 @@ fn class7_every_tick_after_a_label_answers_it_not_only_the_first() {
         ]
     );
 }
+
+fn sized(x0: f32, y: f32, size: f32, text: &str) -> Run {
+    Run {
+        x0,
+        x1: x0 + 0.5 * size * text.chars().count() as f32,
+        y,
+        size,
+        text: text.to_string(),
+    }
+}
+
+/// `( X )` typed with spaces, and an empty box printed as `(` and `)` apart, are boxes: the
+/// list's ticks are read and the question's answer is the ticked one.
+#[test]
+fn class18_spaced_and_split_bracket_boxes_are_ticks() {
+    let got = entries(vec![
+        run(40.0, 730.0, "Needs (mark all that apply):"),
+        run(50.0, 714.0, "( X )"),
+        run(80.0, 714.0, "Physical health"),
+        run(50.0, 700.0, "("),
+        run(62.0, 700.0, ")"),
+        run(80.0, 700.0, "Social drivers"),
+        run(40.0, 620.0, "Is the member currently enrolled in ECM?"),
+        run(250.0, 620.0, "( X ) Yes"),
+        run(310.0, 620.0, "("),
+        run(330.0, 620.0, ") No"),
+    ]);
+    let needs = Some("Needs (mark all that apply)".to_string());
+    assert_eq!(
+        got,
+        vec![
+            (needs.clone(), "Physical health".into(), RawValue::Checked(true)),
+            (needs.clone(), "Social drivers".into(), RawValue::Checked(false)),
+            (needs, "Is the member currently enrolled in ECM?".into(), t("Yes")),
+        ]
+    );
+    assert_eq!(tick_prefix("[ x ]"), Some((true, 5)));
+    assert_eq!(tick_prefix("(   )"), Some((false, 5)));
+    assert_eq!(tick_prefix("(see note)"), None);
+}
+
+/// A free-text value wrapped under itself (no label beside the lines that continue it) is one
+/// value; a short value does not swallow the unlabelled line under it.
+#[test]
+fn class18_a_wrapped_free_text_value_joins_its_continuation_lines() {
+    let got = entries(vec![
+        run(40.0, 510.0, "Reason for referral"),
+        run(150.0, 510.0, "Member recently moved and is struggling with"),
+        run(150.0, 497.0, "several missed appointments; needs help with"),
+        run(150.0, 484.0, "transport."),
+        run(40.0, 460.0, "Hours requested"),
+        run(150.0, 460.0, "4 hrs"),
+    ]);
+    assert_eq!(
+        got.first(),
+        Some(&(
+            None,
+            "Reason for referral".into(),
+            t(
+                "Member recently moved and is struggling with several missed appointments; needs help with transport."
+            )
+        ))
+    );
+    assert!(
+        got.contains(&(None, "Hours requested".into(), t("4 hrs"))),
+        "{got:?}"
+    );
+    let got = entries(vec![
+        run(40.0, 510.0, "Address"),
+        run(150.0, 510.0, "12 Sample Way"),
+        run(150.0, 497.0, "upstairs unit"),
+    ]);
+    assert_eq!(got.first(), Some(&(None, "Address".into(), t("12 Sample Way"))));
+}
+
+/// A boxed form's small capital captions over larger typed values are labels, each taking the
+/// value under it — even "REFERRAL SOURCE" or "DEPARTMENT", which are not label words — and not
+/// column headings.
+#[test]
+fn class18_small_captions_over_larger_values_are_labels() {
+    let got = entries(vec![
+        sized(44.0, 712.0, 7.0, "DATE OF REFERRAL"),
+        sized(310.0, 712.0, 7.0, "REFERRAL SOURCE"),
+        sized(44.0, 693.0, 10.0, "11/20/2026"),
+        sized(310.0, 693.0, 10.0, "Law enforcement"),
+        sized(44.0, 676.0, 7.0, "LAST NAME"),
+        sized(310.0, 676.0, 7.0, "FIRST NAME"),
+        sized(44.0, 657.0, 10.0, "Samplesby"),
+        sized(310.0, 657.0, 10.0, "Quill"),
+        sized(44.0, 640.0, 7.0, "DEPARTMENT"),
+        sized(310.0, 640.0, 7.0, "REFERRER PHONE"),
+        sized(44.0, 621.0, 10.0, "Example Police Department"),
+        sized(310.0, 621.0, 10.0, "707-555-0199"),
+    ]);
+    let pairs: Vec<(String, RawValue)> = got.iter().map(|(_, n, v)| (n.clone(), v.clone())).collect();
+    for want in [
+        ("DATE OF REFERRAL", "11/20/2026"),
+        ("REFERRAL SOURCE", "Law enforcement"),
+        ("FIRST NAME", "Quill"),
+        ("DEPARTMENT", "Example Police Department"),
+        ("REFERRER PHONE", "707-555-0199"),
+    ] {
+        assert!(pairs.contains(&(want.0.into(), t(want.1))), "{want:?} in {got:?}");
+    }
+    // No caption became a section.
+    assert!(got.iter().all(|(s, _, _)| s.is_none()), "{got:?}");
+}
