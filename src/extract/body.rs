@@ -54,6 +54,25 @@ pub fn extract_body(text: &str) -> RawDoc {
                 .collect();
             newer.extend(prose::consent(&sentences));
             newer.extend(prose::membership(&sentences));
+            // What is asked for, said in a sentence, when no labelled line lists it.
+            let lists = |e: &RawEntry| {
+                let n = e.name.to_lowercase();
+                [
+                    "service",
+                    "support",
+                    "population",
+                    "pof",
+                    "need",
+                    "program",
+                    "request",
+                    "criteria",
+                ]
+                .iter()
+                .any(|w| n.contains(w))
+            };
+            if !newer.iter().any(lists) {
+                newer.extend(prose::asks(&sentences));
+            }
             // "My name is ... reach me at ..." in the sentences around them: the writer.
             newer.extend(prose::writer(&sentences));
             records.push(RawRecord {
@@ -895,6 +914,33 @@ mod tests {
             );
             assert_eq!(got.iter().filter(|(n, _)| n == "Name").count(), 1, "{got:?}");
         }
+    }
+
+    /// A sentence asking for a service around labelled lines that list none is what is asked
+    /// for; when a labelled line lists it, the sentence adds nothing.
+    #[test]
+    fn class10_a_sentence_asks_for_what_no_labelled_line_lists() {
+        let asked = |body: &str| -> Vec<String> {
+            extract_body(body)
+                .records
+                .iter()
+                .flat_map(|r| r.entries.iter())
+                .filter(|e| e.name == "Services requested (in the text)")
+                .map(|e| e.value.as_text())
+                .collect()
+        };
+        let sentence = "Requesting Community Transition Services for the resident below.\n\n";
+        let lines = "Resident: Jane Sample\nCIN: 93947702E\nCounty: Kings\n";
+        assert_eq!(
+            asked(&format!("{sentence}{lines}")),
+            vec!["Requesting Community Transition Services for the resident below."]
+        );
+        assert!(
+            asked(&format!(
+                "{sentence}{lines}Service requested: Medically Tailored Meals\n"
+            ))
+            .is_empty()
+        );
     }
 
     /// "Both are KP Medi-Cal members." in a sentence above the members' labelled lines says so

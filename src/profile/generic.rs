@@ -676,11 +676,17 @@ impl Vocabulary {
                 return Some(x);
             }
         }
+        // What the parentheses say alone qualifies the label ("Phone (facility)" is a phone,
+        // the facility's) and cannot name another attribute — except which part of a name it is
+        // ("Name (First)").
+        let inside = format!(" {} ", self.canon(&parenthesised(label)));
         match (self.head_attr(&head), across) {
             // A longer phrase that needs the words in parentheses reads across them.
-            (Some((_, len)), Some((b, full_len)))
+            (Some((a, len)), Some((b, full_len)))
                 if full_len > len
-                    && find_phrase(&format!(" {head} "), &self.phrase_of(b, full_len, n)).is_none() =>
+                    && find_phrase(&format!(" {head} "), &self.phrase_of(b, full_len, n)).is_none()
+                    && (a == Attr::Name
+                        || find_phrase(&inside, &self.phrase_of(b, full_len, n)).is_none()) =>
             {
                 Some((b, full_len))
             }

@@ -216,6 +216,26 @@ pub(super) fn consent(lines: &[&str]) -> Vec<RawEntry> {
         .collect()
 }
 
+/// Sentences around labelled lines that ask for something ("Requesting Community Transition
+/// Services for the resident below"), offered as the requested items; the catalogue decides
+/// what they name.
+pub(super) fn asks(lines: &[&str]) -> Vec<RawEntry> {
+    let text = lines.join(" ");
+    let mut out = Vec::new();
+    for s in sentences(&text).iter().filter(|s| ASKS.is_match(s)) {
+        for label in ["Services requested", "Populations of focus", "CHW needs"] {
+            out.push(RawEntry {
+                name: format!("{label} (in the text)"),
+                alt: None,
+                section: None,
+                value: RawValue::Text(s.clone()),
+                confidence: None,
+            });
+        }
+    }
+    out
+}
+
 /// A sentence around labelled lines saying the members are KP's ("Both are KP Medi-Cal
 /// members.").
 pub(super) fn membership(lines: &[&str]) -> Option<RawEntry> {

@@ -611,3 +611,12 @@ fn class18_a_referral_source_of_law_enforcement_is_other_and_carries_no_role() {
     assert_eq!(f.member_city.as_deref(), Some("Santa Rosa"));
     assert_eq!(f.referrer_name.as_deref(), Some("Ida Sample"));
 }
+
+/// Words in parentheses qualify a label ("Phone (facility)" is the phone at the facility) and do
+/// not name another attribute; which part of a name they tell still counts.
+#[test]
+fn class3_words_in_parentheses_qualify_the_label_they_follow() {
+    assert_eq!(text("Phone (facility)").as_deref(), Some("member_phone"));
+    assert_eq!(text("Address (facility)").as_deref(), Some("member_address_line"));
+    assert_eq!(text("Name (First)").as_deref(), Some("member_first_name"));
+}
