@@ -54,7 +54,7 @@ pub fn extract_body(text: &str) -> RawDoc {
                 .collect();
             newer.extend(prose::consent(&sentences));
             newer.extend(prose::membership(&sentences));
-            // What is asked for, said in a sentence, when no labelled line lists it.
+            // What is asked for, said in a sentence, when no labelled line or tick lists it.
             let lists = |e: &RawEntry| {
                 let n = e.name.to_lowercase();
                 [
@@ -70,7 +70,10 @@ pub fn extract_body(text: &str) -> RawDoc {
                 .iter()
                 .any(|w| n.contains(w))
             };
-            if !newer.iter().any(lists) {
+            if !newer
+                .iter()
+                .any(|e| lists(e) || matches!(e.value, RawValue::Checked(_)))
+            {
                 newer.extend(prose::asks(&sentences));
             }
             // "My name is ... reach me at ..." in the sentences around them: the writer.
@@ -463,7 +466,13 @@ fn signer(line: &str) -> Option<&str> {
                 "referred by",
                 "submitted by",
                 "sent by",
+                "completed by",
+                "prepared by",
+                "requested by",
                 "referrer",
+                "referring",
+                "referring provider",
+                "referring staff",
                 "from",
                 "contact",
             ];
@@ -480,7 +489,11 @@ fn signer(line: &str) -> Option<&str> {
 /// The email addresses and phone numbers on a signature line: "Phone (805) 555-0188 |
 /// name@example.org", "Office: 619.555.0193".
 fn contact_pieces(line: &str) -> impl Iterator<Item = (super::Contact, &str)> {
+    // "530-555-0188 / pat@example.org", "Tel 559-555-0140 - pat@example.org" too (spaced: a
+    // phone's own hyphens are not).
     line.split(['|', '·', '•', '\u{2022}'])
+        .flat_map(|piece| piece.split(" / "))
+        .flat_map(|piece| piece.split(" - "))
         .map(|piece| {
             let piece = piece.trim();
             // A leading word or label: "Phone", "Office:", "Cell", "Email:", "Tel."
@@ -913,6 +926,29 @@ mod tests {
                 "{got:?}"
             );
             assert_eq!(got.iter().filter(|(n, _)| n == "Name").count(), 1, "{got:?}");
+        }
+    }
+
+    /// A "Referring:" line closing a reply, with the organisation and a "phone / email" line
+    /// under it, is the sender's block.
+    #[test]
+    fn class10_a_referring_line_with_organisation_and_phone_slash_email_under_it() {
+        let doc = extract_body(
+            "Sorry, forgot the details. Here they are:\n\nMember: Jane Sample\nCIN: 93947702E\n\
+             County: Butte\n\nReferring: Pat Example, MSW\nExample Peer Support\n\
+             530-555-0188 / pat@peers.example\n",
+        );
+        let got: Vec<(String, String)> = doc
+            .records
+            .iter()
+            .flat_map(|r| r.entries.iter().map(|e| (e.name.clone(), e.value.as_text())))
+            .collect();
+        for want in [
+            ("Sender organization", "Example Peer Support"),
+            ("Sender phone", "530-555-0188"),
+            ("Sender email", "pat@peers.example"),
+        ] {
+            assert!(got.contains(&(want.0.into(), want.1.into())), "{want:?}: {got:?}");
         }
     }
 
