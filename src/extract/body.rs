@@ -176,11 +176,17 @@ fn split_members(rec: RawRecord) -> Vec<RawRecord> {
     let in_head = |e: &RawEntry, h: &str| e.section.as_deref() == Some(h);
     let first = heads.first().cloned().unwrap_or_default();
     let last = heads.last().cloned().unwrap_or_default();
-    let first_labels: Vec<&str> = rec
+    // Labels compared as words, a plural as its singular ("Services" under one member is the
+    // "Service" of another).
+    let label_key = |name: &str| {
+        let l = name.trim().trim_end_matches(':').to_lowercase();
+        l.strip_suffix('s').map(str::to_string).unwrap_or(l)
+    };
+    let first_labels: Vec<String> = rec
         .entries
         .iter()
         .filter(|e| in_head(e, &first))
-        .map(|e| e.name.as_str())
+        .map(|e| label_key(&e.name))
         .collect();
     // Members side by side (a table with a column each) take turns: every entry's member is
     // known, and there is no tail to guess.
@@ -190,15 +196,16 @@ fn split_members(rec: RawRecord) -> Vec<RawRecord> {
         .filter_map(|e| e.section.as_deref().filter(|s| member_heading(s)))
         .collect();
     let interleaved = order.windows(2).filter(|w| w.first() != w.last()).count() >= heads.len();
-    // The last section's tail past its last label the first section also has.
-    let last_repeated = rec
-        .entries
-        .iter()
-        .rposition(|e| in_head(e, &last) && first_labels.contains(&e.name.as_str()));
-    // Or from the first label there that names the sender ("Referred by:", "Referrer phone"),
-    // which the first section does not have: what follows it is theirs, not the last member's.
+    // From the first label in the last section that names the sender ("Referred by:",
+    // "Referrer phone"), which the first section does not have: what follows it is theirs, not
+    // the last member's.
     let sender_from = rec.entries.iter().enumerate().position(|(i, e)| {
-        in_head(e, &last) && !first_labels.contains(&e.name.as_str()) && names_sender(&e.name) && i > 0
+        in_head(e, &last) && !first_labels.contains(&label_key(&e.name)) && names_sender(&e.name) && i > 0
+    });
+    // And the last member's own part ends at its last label the first section also has (the
+    // sender's Phone below does not count): what comes between is shared ("Address (both):").
+    let last_repeated = rec.entries.iter().enumerate().rposition(|(i, e)| {
+        in_head(e, &last) && first_labels.contains(&label_key(&e.name)) && sender_from.is_none_or(|s| i < s)
     });
     let tail = |i: usize, e: &RawEntry| {
         in_head(e, &last)
@@ -926,6 +933,26 @@ mod tests {
                 "{got:?}"
             );
             assert_eq!(got.iter().filter(|(n, _)| n == "Name").count(), 1, "{got:?}");
+        }
+    }
+
+    /// Lines between the last member and the sender's block that the first member's section does
+    /// not have ("Address (both):", "County:") are both members', even when the sender's block
+    /// repeats a member label (Phone).
+    #[test]
+    fn class10_lines_between_the_last_member_and_the_sender_are_shared() {
+        let doc = extract_body(
+            "--- Member 1 ---\nName: Jane Sample\nCIN: 93947702E\nPhone: 510-555-0171\n\n\
+             --- Member 2 ---\nName: Pat Sample\nCIN: 94288319A\nPhone: 510-555-0172\n\n\
+             Address (both): 1 Example St, Oakland, CA 94608\nCounty: Alameda\n\n\
+             Referrer: Clementine Example\nPhone: 510-555-0190\n",
+        );
+        assert_eq!(doc.records.len(), 2);
+        for r in &doc.records {
+            let names: Vec<&str> = r.entries.iter().map(|e| e.name.as_str()).collect();
+            assert!(names.contains(&"Address (both)"), "{names:?}");
+            assert!(names.contains(&"County"), "{names:?}");
+            assert_eq!(names.iter().filter(|n| **n == "Name").count(), 1, "{names:?}");
         }
     }
 
