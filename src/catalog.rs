@@ -560,6 +560,8 @@ mod tests {
         let c = catalog();
         assert_eq!(c.match_population("At Risk for LTC").map(|m| m.0), Some(5));
         assert_eq!(c.match_population("NF Transition").map(|m| m.0), Some(6));
+        // "High ED utilizer": the setting between the adjective and the noun.
+        assert_eq!(c.match_population("high ED utilizer").map(|m| m.0), Some(2));
         // Too short to be sure, or the start of several items' names.
         assert_eq!(c.match_population("Community").map(|m| m.0), None);
         assert_eq!(c.match_support("Housing").map(|m| m.0), None);
