@@ -1112,6 +1112,28 @@ mod tests {
         );
     }
 
+    /// A prose referral whose writer takes care of their mother is referred by family.
+    #[test]
+    fn class10_a_writer_caring_for_their_mother_is_family() {
+        let doc = extract_body(
+            "Hello,\n\nMy name is Pat Sample and I take care of my mother, Jane Sample, full time. She was \
+             born on March 5, 1941; her Medi-Cal number is 90412377F. She lives with me at 12 Example \
+             Dr, Elk Grove, CA 95758.\n\nThank you,\nPat Sample\n",
+        );
+        let got: Vec<(String, String)> = doc
+            .records
+            .iter()
+            .flat_map(|r| r.entries.iter().map(|e| (e.name.clone(), e.value.as_text())))
+            .collect();
+        assert!(
+            got.contains(&(
+                "Referrer relationship (in the text)".into(),
+                "Family member".into()
+            )),
+            "{got:?}"
+        );
+    }
+
     /// "We are asking for 2 hours to start" asks for hours; "both are KP Medi-Cal members" says
     /// the members are KP's.
     #[test]

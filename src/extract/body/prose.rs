@@ -293,7 +293,7 @@ fn writer_name(text: &str) -> Option<&str> {
 /// "refer my mother", "for my husband", "my son's": the writer refers a relative.
 static RELATIVE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(?:refer(?:ring)?|for) my (?:mother|father|mom|dad|parent|son|daughter|child|wife|husband|spouse|sister|brother|grandmother|grandfather|grandson|granddaughter|aunt|uncle)\b",
+        r"(?i)\b(?:refer(?:ring)?|for|take care of|taking care of|care for|caring for|caregiver (?:for|to)) my (?:mother|father|mom|dad|parent|son|daughter|child|wife|husband|spouse|sister|brother|grandmother|grandfather|grandson|granddaughter|aunt|uncle)\b",
     )
 });
 
@@ -369,6 +369,10 @@ fn read_all(lines: &[&str]) -> (Vec<RawEntry>, usize) {
     }
     if let Some(name) = writer_name(&text) {
         push(&mut out, "Referred by", name.to_string());
+    }
+    // "I take care of my mother": the writer is family.
+    if RELATIVE.is_match(&text) {
+        push(&mut out, "Referrer relationship", "Family member".into());
     }
     if KP_MEMBER.is_match(&text) {
         push(&mut out, "Kaiser Permanente member", "Yes".into());
