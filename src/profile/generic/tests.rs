@@ -611,3 +611,22 @@ fn class18_a_referral_source_of_law_enforcement_is_other_and_carries_no_role() {
     assert_eq!(f.member_city.as_deref(), Some("Santa Rosa"));
     assert_eq!(f.referrer_name.as_deref(), Some("Ida Sample"));
 }
+
+/// Bilingual California forms: Spanish column headers name the same fields, with or without
+/// accents, and a Spanish role word ("referente") makes a phone the referrer's.
+#[test]
+fn class19_spanish_headers_map_through_the_vocabulary() {
+    assert_eq!(text("Fecha Nac.").as_deref(), Some("member_dob"));
+    assert_eq!(text("Fecha de nacimiento").as_deref(), Some("member_dob"));
+    assert_eq!(text("Fecha").as_deref(), Some("referral_date"));
+    assert_eq!(text("Apellido(s), Nombre").as_deref(), Some("member_name"));
+    assert_eq!(text("Apellido").as_deref(), Some("member_last_name"));
+    assert_eq!(text("Teléfono").as_deref(), Some("member_phone"));
+    assert_eq!(text("Telefono").as_deref(), Some("member_phone"));
+    assert_eq!(text("Tel. referente").as_deref(), Some("referrer_phone"));
+    assert_eq!(text("Referente").as_deref(), Some("referrer_name"));
+    assert_eq!(text("Ciudad").as_deref(), Some("member_city"));
+    assert_eq!(text("CP").as_deref(), Some("member_zip"));
+    assert_eq!(text("Condado").as_deref(), Some("member_county"));
+    assert_eq!(text("Correo electrónico").as_deref(), Some("member_email"));
+}
