@@ -146,7 +146,10 @@ fn cells(runs: Vec<Run>, stops: &[f32]) -> Vec<Cell> {
 }
 
 /// Splits a cell at runs of three or more spaces (columns typed with the space bar), placing
-/// the pieces proportionally along the cell.
+/// the pieces proportionally along the cell. Two spaces split it too after a printed label
+/// (`DOB  06/06/1995`, `Referred by  Ann Example`): a form written without colons sets its
+/// values off by a double space. Not before a bullet or a dash (`Provider Network  ·  Rev. 07`
+/// is a letterhead's separator, not a value).
 fn split_typed_columns(cell: Cell) -> Vec<Cell> {
     let total = cell.text.chars().count().max(1) as f32;
     let width = cell.x1 - cell.x0;
@@ -170,7 +173,11 @@ fn split_typed_columns(cell: Cell) -> Vec<Cell> {
             .iter()
             .take_while(|c| **c == ' ')
             .count();
-        if spaces >= 3 {
+        let before: String = chars.get(start..i).unwrap_or_default().iter().collect();
+        let value_follows = chars
+            .get(i + spaces)
+            .is_some_and(|c| c.is_alphanumeric() || *c == '(');
+        if spaces >= 3 || spaces == 2 && value_follows && typed_label(&before) {
             push(start, i, &mut out);
             start = i + spaces;
             i += spaces;
@@ -180,6 +187,17 @@ fn split_typed_columns(cell: Cell) -> Vec<Cell> {
     }
     push(start, chars.len(), &mut out);
     out
+}
+
+/// Text before a double space that is a printed label: a few words, one of them a label word,
+/// ending in a letter, a digit or `#` (not a sentence's full stop or a letterhead's bullet).
+fn typed_label(text: &str) -> bool {
+    let t = text.trim();
+    !t.is_empty()
+        && t.ends_with(|c: char| c.is_alphanumeric() || c == '#')
+        && tick_prefix(t).is_none()
+        && t.split_whitespace().count() <= 5
+        && crate::extract::looks_like_label(t)
 }
 
 /// The tick token at the start of `s`: whether it is ticked, and its length in bytes.

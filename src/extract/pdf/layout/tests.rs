@@ -502,3 +502,35 @@ fn class18_small_captions_over_larger_values_are_labels() {
     // No caption became a section.
     assert!(got.iter().all(|(s, _, _)| s.is_none()), "{got:?}");
 }
+
+/// A form written without colons sets each value off from its label by a double space
+/// (`DOB  06/06/1995`); a letterhead's bullets after a double space are not a value.
+#[test]
+fn class19_double_space_after_a_printed_label_sets_off_its_value() {
+    let got = entries(vec![
+        run(40.0, 700.0, "Date of request  12/02/2026"),
+        run(40.0, 684.0, "DOB  06/06/1995"),
+        run(40.0, 668.0, "Referred by  Ann Example"),
+    ]);
+    assert_eq!(
+        got,
+        vec![
+            (None, "Date of request".into(), t("12/02/2026")),
+            (None, "DOB".into(), t("06/06/1995")),
+            (None, "Referred by".into(), t("Ann Example")),
+        ]
+    );
+    let cells = split_typed_columns(Cell {
+        x0: 40.0,
+        x1: 400.0,
+        text: "Provider Network  ·  Rev. 07/2025  ·  Fax to the plan".into(),
+    });
+    assert_eq!(cells.len(), 1);
+    // Prose with two spaces after a full stop stays whole.
+    let cells = split_typed_columns(Cell {
+        x0: 40.0,
+        x1: 400.0,
+        text: "Member is unhoused.  Phone is off".into(),
+    });
+    assert_eq!(cells.len(), 1);
+}
