@@ -193,11 +193,21 @@ fn split_typed_columns(cell: Cell) -> Vec<Cell> {
 /// ending in a letter, a digit or `#` (not a sentence's full stop or a letterhead's bullet).
 fn typed_label(text: &str) -> bool {
     let t = text.trim();
-    !t.is_empty()
-        && t.ends_with(|c: char| c.is_alphanumeric() || c == '#')
-        && tick_prefix(t).is_none()
-        && t.split_whitespace().count() <= 5
-        && crate::extract::looks_like_label(t)
+    // A dotted initialism ("D.O.B.") may end in its dot; a sentence's full stop may not.
+    let last = t.split_whitespace().last().unwrap_or_default();
+    let ends_well = t.ends_with(|c: char| c.is_alphanumeric() || c == '#')
+        || last.ends_with('.') && last.trim_end_matches('.').contains('.');
+    ends_well && tick_prefix(t).is_none() && t.split_whitespace().count() <= 5 && printed_label(t)
+}
+
+/// Whether text reads like a printed label, its dotted initialisms read as words (`D.O.B.`) and
+/// the short forms forms print (`Addr`, `Org`, `Medi-Cal #`) known.
+fn printed_label(text: &str) -> bool {
+    const SHORT_LABELS: &[&str] = &["addr", "adr", "org", "orgn", "ph", "medi", "bic", "dob"];
+    let n = crate::catalog::norm(text);
+    crate::extract::looks_like_label(text)
+        || crate::extract::looks_like_label(&n)
+        || n.split(' ').count() <= 3 && n.split(' ').any(|w| SHORT_LABELS.contains(&w))
 }
 
 /// The tick token at the start of `s`: whether it is ticked, and its length in bytes.
@@ -1074,11 +1084,14 @@ fn alternating_pairs(line: &Line, used: &[Vec<bool>], li: usize) -> Option<Vec<(
     if line.cells.iter().all(|c| is_caps_heading(&c.text)) {
         return None;
     }
-    let ok = line
-        .cells
-        .iter()
-        .enumerate()
-        .all(|(ci, c)| plain(&c.text) && (looks_like_label(&c.text) == (ci % 2 == 0)));
+    let ok = line.cells.iter().enumerate().all(|(ci, c)| {
+        plain(&c.text)
+            && if ci % 2 == 0 {
+                printed_label(&c.text)
+            } else {
+                !looks_like_label(&c.text)
+            }
+    });
     ok.then(|| (0..n).step_by(2).map(|ci| (ci, ci + 1)).collect())
 }
 

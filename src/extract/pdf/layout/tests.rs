@@ -534,3 +534,24 @@ fn class19_double_space_after_a_printed_label_sets_off_its_value() {
     });
     assert_eq!(cells.len(), 1);
 }
+
+/// Colon-less labels in their short printed forms — a dotted initialism, `Medi-Cal #`, `Addr`,
+/// `Org` — set off by a double space are labels too.
+#[test]
+fn class19_short_printed_labels_before_a_double_space() {
+    let got = entries(vec![
+        run(48.0, 700.0, "D.O.B.  10/08/1993"),
+        run(48.0, 686.0, "Medi-Cal #  91234567A"),
+        run(48.0, 672.0, "Addr  100 Example Way"),
+        run(48.0, 658.0, "Org  Sample Resource Center"),
+    ]);
+    assert_eq!(
+        got,
+        vec![
+            (None, "D.O.B.".into(), t("10/08/1993")),
+            (None, "Medi-Cal #".into(), t("91234567A")),
+            (None, "Addr".into(), t("100 Example Way")),
+            (None, "Org".into(), t("Sample Resource Center")),
+        ]
+    );
+}
