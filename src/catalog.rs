@@ -614,6 +614,18 @@ mod tests {
         assert_eq!(norm("NavigatorPhone"), "navigator phone");
     }
 
+    /// A CHW need captioned by its short name with examples in parentheses.
+    #[test]
+    fn class19_social_determinants_caption_names_the_social_need() {
+        let c = catalog();
+        assert_eq!(
+            c.match_need("Social determinants (housing, food, transport)")
+                .map(|m| m.0),
+            c.match_need("Social needs").map(|m| m.0)
+        );
+        assert!(c.match_need("Social determinants").is_some());
+    }
+
     /// Spanish and bilingual headers: accents do not change a word.
     #[test]
     fn class19_accented_letters_read_as_plain_ones() {
