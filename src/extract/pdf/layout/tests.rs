@@ -555,3 +555,16 @@ fn class19_short_printed_labels_before_a_double_space() {
         ]
     );
 }
+
+/// A question answered with typed bracket boxes on its own line (`Enrolled in ECM? [ ] Yes [X]
+/// No`) is split like one answered with box glyphs: the question, then its ticks.
+#[test]
+fn class19_question_with_typed_bracket_boxes_splits_off_its_ticks() {
+    let cells = shapes::split_question(Cell {
+        x0: 40.0,
+        x1: 300.0,
+        text: "Enrolled in ECM? [ ] Yes [X] No".into(),
+    });
+    let texts: Vec<&str> = cells.iter().map(|c| c.text.as_str()).collect();
+    assert_eq!(texts, vec!["Enrolled in ECM?", "[ ] Yes [X] No"]);
+}
