@@ -379,7 +379,9 @@ pub fn find_phrase(padded: &str, phrase: &str) -> Option<usize> {
 /// (`ECMReferral` → `ecm referral`, but `CINs` stays one word) and before digits (`Text7`,
 /// `POF3`); underscores and dots are punctuation. Dotted initialisms are one word (`D.O.B.` →
 /// `dob`, `P.O.F.` → `pof`), so neither an enumeration stripper nor a one-letter-word rule sees
-/// `D.` as a list marker.
+/// `D.` as a list marker. Accents are dropped (`Teléfono` → `telefono`, `Población` →
+/// `poblacion`): bilingual forms are written with and without them, and a header typed on an
+/// English keyboard has none.
 pub fn norm(s: &str) -> String {
     let collapsed;
     let s = if s.contains('.') {
@@ -393,7 +395,7 @@ pub fn norm(s: &str) -> String {
     let mut space = true;
     let mut prev = ' ';
     for (i, &raw) in chars.iter().enumerate() {
-        let ch = if raw == '&' { '+' } else { raw };
+        let ch = if raw == '&' { '+' } else { unaccented(raw) };
         if ch == '+' {
             if !space {
                 out.push(' ');
@@ -418,6 +420,28 @@ pub fn norm(s: &str) -> String {
         out.pop();
     }
     out
+}
+
+/// A Latin letter without its accent (`é` → `e`, `Ñ` → `N`, `ü` → `u`); other characters as they
+/// are.
+fn unaccented(c: char) -> char {
+    match c {
+        'á' | 'à' | 'â' | 'ä' | 'ã' | 'å' => 'a',
+        'Á' | 'À' | 'Â' | 'Ä' | 'Ã' | 'Å' => 'A',
+        'é' | 'è' | 'ê' | 'ë' => 'e',
+        'É' | 'È' | 'Ê' | 'Ë' => 'E',
+        'í' | 'ì' | 'î' | 'ï' => 'i',
+        'Í' | 'Ì' | 'Î' | 'Ï' => 'I',
+        'ó' | 'ò' | 'ô' | 'ö' | 'õ' => 'o',
+        'Ó' | 'Ò' | 'Ô' | 'Ö' | 'Õ' => 'O',
+        'ú' | 'ù' | 'û' | 'ü' => 'u',
+        'Ú' | 'Ù' | 'Û' | 'Ü' => 'U',
+        'ñ' => 'n',
+        'Ñ' => 'N',
+        'ç' => 'c',
+        'Ç' => 'C',
+        other => other,
+    }
 }
 
 /// Whether the word around `chars[i]` is an initialism with a little word in lower case:
@@ -590,6 +614,27 @@ mod tests {
         // Real CamelCase still splits.
         assert_eq!(norm("MemberDoB"), "member do b");
         assert_eq!(norm("NavigatorPhone"), "navigator phone");
+    }
+
+    /// A CHW need captioned by its short name with examples in parentheses.
+    #[test]
+    fn class19_social_determinants_caption_names_the_social_need() {
+        let c = catalog();
+        assert_eq!(
+            c.match_need("Social determinants (housing, food, transport)")
+                .map(|m| m.0),
+            c.match_need("Social needs").map(|m| m.0)
+        );
+        assert!(c.match_need("Social determinants").is_some());
+    }
+
+    /// Spanish and bilingual headers: accents do not change a word.
+    #[test]
+    fn class19_accented_letters_read_as_plain_ones() {
+        assert_eq!(norm("Teléfono"), "telefono");
+        assert_eq!(norm("Población de enfoque"), "poblacion de enfoque");
+        assert_eq!(norm("AÑO Código"), "ano codigo");
+        assert_eq!(norm("Straße"), "straße");
     }
 
     /// Class 1 of issue #8: words run together in field names and export values.

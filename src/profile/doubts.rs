@@ -178,7 +178,7 @@ mod tests {
         let r = map(vec![
             entry("Number for the family (evenings)", "(510) 555-0101"),
             entry("Member Name", "Testy McTestface"),
-            entry("Fecha de nacimiento / birth (mm-dd)", "01/05/1980"),
+            entry("Geburtsdatum / birth (mm-dd)", "01/05/1980"),
             entry("Ident. zz", "91234567A"),
         ]);
         assert!(r.fields.member_dob.is_none(), "{:?}", r.fields);
@@ -193,7 +193,7 @@ mod tests {
         );
         assert_eq!(
             r.uncertain.get(&FieldKey::MemberDob).map(String::as_str),
-            Some("Fecha de nacimiento / birth (mm-dd)")
+            Some("Geburtsdatum / birth (mm-dd)")
         );
     }
 

@@ -146,7 +146,10 @@ fn cells(runs: Vec<Run>, stops: &[f32]) -> Vec<Cell> {
 }
 
 /// Splits a cell at runs of three or more spaces (columns typed with the space bar), placing
-/// the pieces proportionally along the cell.
+/// the pieces proportionally along the cell. Two spaces split it too after a printed label
+/// (`DOB  06/06/1995`, `Referred by  Ann Example`): a form written without colons sets its
+/// values off by a double space. Not before a bullet or a dash (`Provider Network  ·  Rev. 07`
+/// is a letterhead's separator, not a value).
 fn split_typed_columns(cell: Cell) -> Vec<Cell> {
     let total = cell.text.chars().count().max(1) as f32;
     let width = cell.x1 - cell.x0;
@@ -170,7 +173,11 @@ fn split_typed_columns(cell: Cell) -> Vec<Cell> {
             .iter()
             .take_while(|c| **c == ' ')
             .count();
-        if spaces >= 3 {
+        let before: String = chars.get(start..i).unwrap_or_default().iter().collect();
+        let value_follows = chars
+            .get(i + spaces)
+            .is_some_and(|c| c.is_alphanumeric() || *c == '(');
+        if spaces >= 3 || spaces == 2 && value_follows && typed_label(&before) {
             push(start, i, &mut out);
             start = i + spaces;
             i += spaces;
@@ -180,6 +187,27 @@ fn split_typed_columns(cell: Cell) -> Vec<Cell> {
     }
     push(start, chars.len(), &mut out);
     out
+}
+
+/// Text before a double space that is a printed label: a few words, one of them a label word,
+/// ending in a letter, a digit or `#` (not a sentence's full stop or a letterhead's bullet).
+fn typed_label(text: &str) -> bool {
+    let t = text.trim();
+    // A dotted initialism ("D.O.B.") may end in its dot; a sentence's full stop may not.
+    let last = t.split_whitespace().last().unwrap_or_default();
+    let ends_well = t.ends_with(|c: char| c.is_alphanumeric() || c == '#')
+        || last.ends_with('.') && last.trim_end_matches('.').contains('.');
+    ends_well && tick_prefix(t).is_none() && t.split_whitespace().count() <= 5 && printed_label(t)
+}
+
+/// Whether text reads like a printed label, its dotted initialisms read as words (`D.O.B.`) and
+/// the short forms forms print (`Addr`, `Org`, `Medi-Cal #`) known.
+fn printed_label(text: &str) -> bool {
+    const SHORT_LABELS: &[&str] = &["addr", "adr", "org", "orgn", "ph", "medi", "bic", "dob"];
+    let n = crate::catalog::norm(text);
+    crate::extract::looks_like_label(text)
+        || crate::extract::looks_like_label(&n)
+        || n.split(' ').count() <= 3 && n.split(' ').any(|w| SHORT_LABELS.contains(&w))
 }
 
 /// The tick token at the start of `s`: whether it is ticked, and its length in bytes.
@@ -1056,11 +1084,14 @@ fn alternating_pairs(line: &Line, used: &[Vec<bool>], li: usize) -> Option<Vec<(
     if line.cells.iter().all(|c| is_caps_heading(&c.text)) {
         return None;
     }
-    let ok = line
-        .cells
-        .iter()
-        .enumerate()
-        .all(|(ci, c)| plain(&c.text) && (looks_like_label(&c.text) == (ci % 2 == 0)));
+    let ok = line.cells.iter().enumerate().all(|(ci, c)| {
+        plain(&c.text)
+            && if ci % 2 == 0 {
+                printed_label(&c.text)
+            } else {
+                !looks_like_label(&c.text)
+            }
+    });
     ok.then(|| (0..n).step_by(2).map(|ci| (ci, ci + 1)).collect())
 }
 

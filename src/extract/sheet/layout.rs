@@ -479,6 +479,11 @@ fn group_row_over(grid: &Grid, rows: &[Row<'_>], i: usize) -> bool {
     if next.index != row.index + 1 || !is_header_row(next) {
         return false;
     }
+    // "Referrer: | Pat Sample | Phone: | 209-555-0100" right over the header: the sender's
+    // line of label/value pairs, not headings over groups of columns.
+    if label_pairs(row).is_some() {
+        return false;
+    }
     let spans = group_spans(grid, row);
     let under = |start: u32, end: u32| {
         next.cells
@@ -1625,6 +1630,41 @@ mod tests {
             got.contains(&(Some("MEMBER"), "Phone", "714-555-0152".into())),
             "{got:?}"
         );
+    }
+
+    /// A sender line of `Label: | value` pairs right over a batch's header (no blank row between)
+    /// is the sender's, not group headings naming each column's section.
+    #[test]
+    fn class19_sender_pairs_right_over_the_header_are_not_group_headings() {
+        let g = grid(&[
+            ((0, 0), t("Sample Youth Services - referral log")),
+            ((1, 0), t("Referrer:")),
+            ((1, 1), t("Pat Example")),
+            ((1, 2), t("Phone:")),
+            ((1, 3), t("209-555-0100")),
+            ((2, 0), t("Ref date")),
+            ((2, 1), t("Member last")),
+            ((2, 2), t("Member first")),
+            ((2, 3), t("DOB")),
+            ((2, 4), t("CIN")),
+            ((2, 5), t("Phone")),
+            ((3, 0), t("12/03/2026")),
+            ((3, 1), t("Fakely")),
+            ((3, 2), t("Ignatius")),
+            ((3, 3), t("02/14/1988")),
+            ((3, 4), t("91122334D")),
+            ((3, 5), t("209-555-0111")),
+        ]);
+        let SheetLayout::Table(records) = read_sheet(&g) else {
+            panic!("a table")
+        };
+        assert_eq!(records.len(), 1);
+        let got = names(&records[0].entries);
+        assert!(
+            got.iter().any(|(_, n, v)| *n == "Referrer" && v == "Pat Example"),
+            "{got:?}"
+        );
+        assert!(got.contains(&(None, "Member last", "Fakely".into())), "{got:?}");
     }
 
     /// A batch with a sender line whose label has two values ("Phone / email: | phone |

@@ -620,3 +620,22 @@ fn class3_words_in_parentheses_qualify_the_label_they_follow() {
     assert_eq!(text("Address (facility)").as_deref(), Some("member_address_line"));
     assert_eq!(text("Name (First)").as_deref(), Some("member_first_name"));
 }
+
+/// Bilingual California forms: Spanish column headers name the same fields, with or without
+/// accents, and a Spanish role word ("referente") makes a phone the referrer's.
+#[test]
+fn class19_spanish_headers_map_through_the_vocabulary() {
+    assert_eq!(text("Fecha Nac.").as_deref(), Some("member_dob"));
+    assert_eq!(text("Fecha de nacimiento").as_deref(), Some("member_dob"));
+    assert_eq!(text("Fecha").as_deref(), Some("referral_date"));
+    assert_eq!(text("Apellido(s), Nombre").as_deref(), Some("member_name"));
+    assert_eq!(text("Apellido").as_deref(), Some("member_last_name"));
+    assert_eq!(text("Teléfono").as_deref(), Some("member_phone"));
+    assert_eq!(text("Telefono").as_deref(), Some("member_phone"));
+    assert_eq!(text("Tel. referente").as_deref(), Some("referrer_phone"));
+    assert_eq!(text("Referente").as_deref(), Some("referrer_name"));
+    assert_eq!(text("Ciudad").as_deref(), Some("member_city"));
+    assert_eq!(text("CP").as_deref(), Some("member_zip"));
+    assert_eq!(text("Condado").as_deref(), Some("member_county"));
+    assert_eq!(text("Correo electrónico").as_deref(), Some("member_email"));
+}

@@ -95,7 +95,19 @@ const BOXES: [char; 6] = ['☐', '☒', '☑', '□', '■', '❏'];
 /// Splits `Question? ☐ Yes ☒ No` into the question and the boxes, placing the pieces
 /// proportionally along the cell.
 pub(super) fn split_question(cell: Cell) -> Vec<Cell> {
-    let Some((at, _)) = cell.text.char_indices().find(|(_, c)| BOXES.contains(c)) else {
+    // The first box glyph, else a typed box (`[ ]`, `[X]`) right after the question mark.
+    let typed_box = || {
+        let q = cell.text.find("? ")?;
+        let rest = cell.text.get(q + 1..)?;
+        let at = q + 1 + (rest.len() - rest.trim_start().len());
+        super::tick_prefix(cell.text.get(at..)?).map(|_| (at, ' '))
+    };
+    let Some((at, _)) = cell
+        .text
+        .char_indices()
+        .find(|(_, c)| BOXES.contains(c))
+        .or_else(typed_box)
+    else {
         return vec![cell];
     };
     let (Some(question), Some(rest)) = (cell.text.get(..at), cell.text.get(at..)) else {

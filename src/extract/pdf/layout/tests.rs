@@ -502,3 +502,69 @@ fn class18_small_captions_over_larger_values_are_labels() {
     // No caption became a section.
     assert!(got.iter().all(|(s, _, _)| s.is_none()), "{got:?}");
 }
+
+/// A form written without colons sets each value off from its label by a double space
+/// (`DOB  06/06/1995`); a letterhead's bullets after a double space are not a value.
+#[test]
+fn class19_double_space_after_a_printed_label_sets_off_its_value() {
+    let got = entries(vec![
+        run(40.0, 700.0, "Date of request  12/02/2026"),
+        run(40.0, 684.0, "DOB  06/06/1995"),
+        run(40.0, 668.0, "Referred by  Ann Example"),
+    ]);
+    assert_eq!(
+        got,
+        vec![
+            (None, "Date of request".into(), t("12/02/2026")),
+            (None, "DOB".into(), t("06/06/1995")),
+            (None, "Referred by".into(), t("Ann Example")),
+        ]
+    );
+    let cells = split_typed_columns(Cell {
+        x0: 40.0,
+        x1: 400.0,
+        text: "Provider Network  ·  Rev. 07/2025  ·  Fax to the plan".into(),
+    });
+    assert_eq!(cells.len(), 1);
+    // Prose with two spaces after a full stop stays whole.
+    let cells = split_typed_columns(Cell {
+        x0: 40.0,
+        x1: 400.0,
+        text: "Member is unhoused.  Phone is off".into(),
+    });
+    assert_eq!(cells.len(), 1);
+}
+
+/// Colon-less labels in their short printed forms — a dotted initialism, `Medi-Cal #`, `Addr`,
+/// `Org` — set off by a double space are labels too.
+#[test]
+fn class19_short_printed_labels_before_a_double_space() {
+    let got = entries(vec![
+        run(48.0, 700.0, "D.O.B.  10/08/1993"),
+        run(48.0, 686.0, "Medi-Cal #  91234567A"),
+        run(48.0, 672.0, "Addr  100 Example Way"),
+        run(48.0, 658.0, "Org  Sample Resource Center"),
+    ]);
+    assert_eq!(
+        got,
+        vec![
+            (None, "D.O.B.".into(), t("10/08/1993")),
+            (None, "Medi-Cal #".into(), t("91234567A")),
+            (None, "Addr".into(), t("100 Example Way")),
+            (None, "Org".into(), t("Sample Resource Center")),
+        ]
+    );
+}
+
+/// A question answered with typed bracket boxes on its own line (`Enrolled in ECM? [ ] Yes [X]
+/// No`) is split like one answered with box glyphs: the question, then its ticks.
+#[test]
+fn class19_question_with_typed_bracket_boxes_splits_off_its_ticks() {
+    let cells = shapes::split_question(Cell {
+        x0: 40.0,
+        x1: 300.0,
+        text: "Enrolled in ECM? [ ] Yes [X] No".into(),
+    });
+    let texts: Vec<&str> = cells.iter().map(|c| c.text.as_str()).collect();
+    assert_eq!(texts, vec!["Enrolled in ECM?", "[ ] Yes [X] No"]);
+}
