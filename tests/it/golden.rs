@@ -196,11 +196,11 @@ fn check_held_out(set: &str) -> Vec<String> {
     problems
 }
 
-/// The fifteen blind sets of issue #8 (`fixtures/blind3` to `blind17`): scored blind before
+/// The seventeen blind sets of issue #8 (`fixtures/blind3` to `blind19`): scored blind before
 /// any fix (docs/ACCURACY.md), then used to fix mechanisms. They are not all right, so this holds
 /// them at their measured level instead: a change that loses a referral outcome or more than a
 /// handful of fields fails here, and no referral may ask for a field its form holds more often
-/// than it did when measured (none, except in blind11 and blind15, whose open misses still ask).
+/// than it did when measured (none, except in blind11, whose open misses still ask).
 #[test]
 #[allow(clippy::indexing_slicing)] // test code: serde_json indexing yields Null, never panics
 fn blind_sets_keep_their_measured_accuracy() {
@@ -210,18 +210,20 @@ fn blind_sets_keep_their_measured_accuracy() {
         ("blind3", 36, 593, 0),
         ("blind4", 41, 698, 0),
         ("blind5", 39, 673, 0),
-        ("blind6", 37, 670, 0),
-        ("blind7", 41, 746, 0),
-        ("blind8", 37, 636, 0),
-        ("blind9", 37, 634, 0),
-        ("blind10", 40, 619, 0),
-        ("blind11", 33, 662, 10),
-        ("blind12", 40, 681, 0),
-        ("blind13", 37, 620, 0),
-        ("blind14", 38, 665, 0),
-        ("blind15", 37, 630, 1),
-        ("blind16", 37, 565, 0),
-        ("blind17", 37, 618, 0),
+        ("blind6", 37, 673, 0),
+        ("blind7", 41, 748, 0),
+        ("blind8", 37, 638, 0),
+        ("blind9", 37, 636, 0),
+        ("blind10", 40, 622, 0),
+        ("blind11", 33, 663, 10),
+        ("blind12", 40, 683, 0),
+        ("blind13", 37, 627, 0),
+        ("blind14", 38, 668, 0),
+        ("blind15", 38, 630, 0),
+        ("blind16", 37, 566, 0),
+        ("blind17", 37, 621, 0),
+        ("blind18", 36, 589, 0),
+        ("blind19", 40, 656, 0),
     ];
     let mut report = Vec::new();
     for (set, min_outcomes, min_fields, max_asked) in floors {

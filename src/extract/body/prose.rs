@@ -217,13 +217,14 @@ pub(super) fn consent(lines: &[&str]) -> Vec<RawEntry> {
 }
 
 /// Sentences around labelled lines that ask for something ("Requesting Community Transition
-/// Services for the resident below"), offered as the requested items; the catalogue decides
-/// what they name.
+/// Services for the resident below"), offered as the requested services and populations; the
+/// catalogue decides what they name. (Not as CHW needs: a need the catalogue does not name is
+/// kept as the reason, and a greeting is no reason.)
 pub(super) fn asks(lines: &[&str]) -> Vec<RawEntry> {
     let text = lines.join(" ");
     let mut out = Vec::new();
     for s in sentences(&text).iter().filter(|s| ASKS.is_match(s)) {
-        for label in ["Services requested", "Populations of focus", "CHW needs"] {
+        for label in ["Services requested", "Populations of focus"] {
             out.push(RawEntry {
                 name: format!("{label} (in the text)"),
                 alt: None,
