@@ -420,7 +420,7 @@ fn an_uncertain_field_goes_to_review_and_is_never_asked_for() {
         &eml,
         "From: Worker Sample <worker@cbo.example>\r\nTo: REGMCDURNS-KPNC@kp.org\r\n\
          Subject: ECM Referral\r\nDate: Mon, 16 Nov 2026 10:00:00 -0800\r\nMessage-ID: <unc.1@cbo.example>\r\n\r\n\
-         Member name: Testy McTestface\r\nFecha de nacimiento / birth (mm-dd-yyyy): 01-05-1980\r\n\
+         Member name: Testy McTestface\r\nGeburtsdatum / birth (mm-dd-yyyy): 01-05-1980\r\n\
          CIN: 91234567A\r\nPhone: 510-555-0101\r\nCounty: Alameda\r\n\
          Population of focus: Experiencing homelessness\r\nReferrer name: Worker Sample\r\n\
          Referrer phone: 510-555-0199\r\n",
@@ -452,7 +452,7 @@ fn an_uncertain_field_goes_to_review_and_is_never_asked_for() {
     assert!(!ack.to_lowercase().contains("date of birth"), "{ack}");
     assert!(forward.contains("uncertain_field:member_dob"), "{forward}");
     assert!(
-        forward.contains("Fecha de nacimiento / birth (mm-dd-yyyy)"),
+        forward.contains("Geburtsdatum / birth (mm-dd-yyyy)"),
         "the forward names the entry in doubt by its label: {forward}"
     );
 }
