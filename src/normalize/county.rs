@@ -127,6 +127,22 @@ fn match_key(s: &str) -> String {
 /// Removes "County of", "County", "Co." and a trailing state, keeping the words in between as
 /// written.
 fn strip_decorations(s: &str) -> String {
+    // A note in parentheses ("Contra Costa (both)", "Kern (per member)") is not the name.
+    let mut outside = String::with_capacity(s.len());
+    let mut depth = 0usize;
+    for c in s.chars() {
+        match c {
+            '(' | '[' => depth += 1,
+            ')' | ']' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => outside.push(c),
+            _ => {}
+        }
+    }
+    let s = if outside.trim().is_empty() {
+        s
+    } else {
+        outside.as_str()
+    };
     let mut words: Vec<&str> = s.split_whitespace().collect();
     let bare = |w: &str| {
         w.trim_matches(|c: char| c.is_ascii_punctuation())
@@ -210,6 +226,21 @@ mod tests {
         assert_eq!(normalize_county("washoe county"), Ok(Some("Washoe".to_owned())));
         assert_eq!(normalize_county("MULTNOMAH"), Ok(Some("Multnomah".to_owned())));
         assert_eq!(normalize_county("SB"), Ok(Some("Sb".to_owned())));
+    }
+
+    /// A note in parentheses after the county ("Contra Costa (Both)" for two members) is not
+    /// part of its name: read as a county nobody serves, it screened both members out.
+    #[test]
+    fn a_note_in_parentheses_is_not_part_of_the_name() {
+        assert_eq!(
+            normalize_county("Contra Costa (Both)"),
+            Ok(Some("Contra Costa".to_owned()))
+        );
+        assert_eq!(
+            normalize_county("Kern County [per member]"),
+            Ok(Some("Kern".to_owned()))
+        );
+        assert_eq!(normalize_county("(Alameda)"), Ok(Some("Alameda".to_owned())));
     }
 
     #[test]

@@ -196,11 +196,11 @@ fn check_held_out(set: &str) -> Vec<String> {
     problems
 }
 
-/// The seventeen blind sets of issue #8 (`fixtures/blind3` to `blind19`): scored blind before
+/// The eighteen blind sets of issue #8 (`fixtures/blind3` to `blind20`): scored blind before
 /// any fix (docs/ACCURACY.md), then used to fix mechanisms. They are not all right, so this holds
 /// them at their measured level instead: a change that loses a referral outcome or more than a
 /// handful of fields fails here, and no referral may ask for a field its form holds more often
-/// than it did when measured (none, except in blind11, whose open misses still ask).
+/// than it did when measured (none, except in blind11 and blind20, whose open misses still ask).
 #[test]
 #[allow(clippy::indexing_slicing)] // test code: serde_json indexing yields Null, never panics
 fn blind_sets_keep_their_measured_accuracy() {
@@ -224,6 +224,7 @@ fn blind_sets_keep_their_measured_accuracy() {
         ("blind17", 37, 621, 0),
         ("blind18", 36, 589, 0),
         ("blind19", 40, 656, 0),
+        ("blind20", 35, 616, 7),
     ];
     let mut report = Vec::new();
     for (set, min_outcomes, min_fields, max_asked) in floors {
