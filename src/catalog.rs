@@ -422,25 +422,17 @@ pub fn norm(s: &str) -> String {
     out
 }
 
-/// A Latin letter without its accent (`é` → `e`, `Ñ` → `N`, `ü` → `u`); other characters as they
-/// are.
+/// A letter without its accents (`é` → `e`, `Ñ` → `N`, `ü` → `u`): the first character of its
+/// canonical decomposition when the rest are combining marks; other characters as they are.
 fn unaccented(c: char) -> char {
-    match c {
-        'á' | 'à' | 'â' | 'ä' | 'ã' | 'å' => 'a',
-        'Á' | 'À' | 'Â' | 'Ä' | 'Ã' | 'Å' => 'A',
-        'é' | 'è' | 'ê' | 'ë' => 'e',
-        'É' | 'È' | 'Ê' | 'Ë' => 'E',
-        'í' | 'ì' | 'î' | 'ï' => 'i',
-        'Í' | 'Ì' | 'Î' | 'Ï' => 'I',
-        'ó' | 'ò' | 'ô' | 'ö' | 'õ' => 'o',
-        'Ó' | 'Ò' | 'Ô' | 'Ö' | 'Õ' => 'O',
-        'ú' | 'ù' | 'û' | 'ü' => 'u',
-        'Ú' | 'Ù' | 'Û' | 'Ü' => 'U',
-        'ñ' => 'n',
-        'Ñ' => 'N',
-        'ç' => 'c',
-        'Ç' => 'C',
-        other => other,
+    use unicode_normalization::{UnicodeNormalization, char::is_combining_mark};
+    if c.is_ascii() {
+        return c;
+    }
+    let mut parts = std::iter::once(c).nfd();
+    match parts.next() {
+        Some(base) if parts.all(is_combining_mark) => base,
+        _ => c,
     }
 }
 

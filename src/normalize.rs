@@ -116,6 +116,25 @@ fn is_placeholder(s: &str) -> bool {
     )
 }
 
+/// What `s` says outside parentheses or brackets, and what it says inside them (the pieces
+/// joined by a space, trimmed): `"Phone (facility)"` → `("Phone ", "facility")`.
+pub fn split_parenthesised(s: &str) -> (String, String) {
+    let (mut outside, mut inside) = (String::with_capacity(s.len()), String::new());
+    let mut depth = 0usize;
+    for c in s.chars() {
+        match c {
+            '(' | '[' => {
+                depth += 1;
+                inside.push(' ');
+            }
+            ')' | ']' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => outside.push(c),
+            _ => inside.push(c),
+        }
+    }
+    (outside, inside.trim().to_string())
+}
+
 /// Title case for names we cannot match to a list: each word (split at spaces and hyphens)
 /// gets an upper-case first letter and lower-case rest. `"CONTRA costa"` → `"Contra Costa"`.
 pub fn title_case(s: &str) -> String {

@@ -340,8 +340,12 @@ pub fn extract_noticing(
         }
     }
 
-    for (_, _, r) in &mut found {
-        referrer_email_from_headers(&mut r.fields, &email);
+    let addressless = |r: &Referral| r.fields.referrer_name.is_some() && r.fields.referrer_email.is_none();
+    if found.iter().any(|(_, _, r)| addressless(r)) {
+        let senders = named_senders(&email);
+        for (_, _, r) in &mut found {
+            referrer_email_from(&mut r.fields, &senders);
+        }
     }
 
     let mut reasons = Vec::new();
@@ -567,14 +571,27 @@ fn fill_referrer(form: &mut Fields, body: &Fields) {
     }
 }
 
-/// A referrer named without an e-mail address who is the message's sender, or the sender of a
-/// message forwarded in its body ("From: Pat Sample <pat@clinic.example>"): their address.
-/// The name must match word for word, in either order ("Sample, Pat").
-fn referrer_email_from_headers(f: &mut Fields, email: &Email) {
+/// Who sent the message, and who sent a message forwarded in its body ("From: Pat Sample
+/// <pat@clinic.example>"): each as the words of their name, with their address.
+fn named_senders(email: &Email) -> Vec<(Vec<String>, String)> {
     static FROM_LINE: LazyLock<regex::Regex> = LazyLock::new(|| {
         regex::Regex::new(r#"(?mi)^[>\s*]*From:\s*"?([^"<\n]+?)"?\s*<([^<>@\s]+@[^<>@\s]+)>"#)
             .expect("a valid built-in pattern")
     });
+    let header = email
+        .from
+        .iter()
+        .filter_map(|m| Some((name_words(m.name.as_deref()?), m.address.clone())));
+    let quoted = FROM_LINE
+        .captures_iter(&email.body_text)
+        .map(|c| (name_words(&c[1]), c[2].to_string()));
+    header.chain(quoted).collect()
+}
+
+/// A referrer named without an e-mail address who is one of the message's `senders`
+/// ([`named_senders`]): their address. The name must match word for word, in either order
+/// ("Sample, Pat").
+fn referrer_email_from(f: &mut Fields, senders: &[(Vec<String>, String)]) {
     if f.referrer_email.is_some() {
         return;
     }
@@ -586,14 +603,7 @@ fn referrer_email_from_headers(f: &mut Fields, email: &Email) {
     else {
         return;
     };
-    let header = email
-        .from
-        .iter()
-        .filter_map(|m| Some((m.name.clone()?, m.address.clone())));
-    let quoted = FROM_LINE
-        .captures_iter(&email.body_text)
-        .map(|c| (c[1].to_string(), c[2].to_string()));
-    if let Some((_, address)) = header.chain(quoted).find(|(name, _)| name_words(name) == want) {
+    if let Some((_, address)) = senders.iter().find(|(name, _)| *name == want) {
         f.referrer_email = Some(address.trim().to_lowercase());
     }
 }
@@ -760,7 +770,7 @@ mod tests {
                 referrer_name: Some(who.into()),
                 ..Fields::default()
             };
-            referrer_email_from_headers(&mut f, &email);
+            referrer_email_from(&mut f, &named_senders(&email));
             f.referrer_email
         };
         assert_eq!(
@@ -779,7 +789,7 @@ mod tests {
             referrer_email: Some("desk@shelter.example".into()),
             ..Fields::default()
         };
-        referrer_email_from_headers(&mut f, &email);
+        referrer_email_from(&mut f, &named_senders(&email));
         assert_eq!(f.referrer_email.as_deref(), Some("desk@shelter.example"));
     }
 }

@@ -736,6 +736,14 @@ fn heading_like(line: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// Every entry of every record as (label, value).
+    fn pairs(doc: &RawDoc) -> Vec<(String, String)> {
+        doc.records
+            .iter()
+            .flat_map(|r| r.entries.iter().map(|e| (e.name.clone(), e.value.as_text())))
+            .collect()
+    }
+
     #[test]
     fn reads_labels_ticks_and_sections() {
         let doc = extract_body(
@@ -965,11 +973,7 @@ mod tests {
              County: Butte\n\nReferring: Pat Example, MSW\nExample Peer Support\n\
              530-555-0188 / pat@peers.example\n",
         );
-        let got: Vec<(String, String)> = doc
-            .records
-            .iter()
-            .flat_map(|r| r.entries.iter().map(|e| (e.name.clone(), e.value.as_text())))
-            .collect();
+        let got = pairs(&doc);
         for want in [
             ("Sender organization", "Example Peer Support"),
             ("Sender phone", "530-555-0188"),
@@ -1100,11 +1104,7 @@ mod tests {
              March 5, 1961 and her Medi-Cal CIN is 91928374M.\n\nYou can reach me at 530-555-0158.\n\n\
              Barnaby Example\nCase Manager, Mt. Shasta Valley Outreach (sample)\n",
         );
-        let got: Vec<(String, String)> = doc
-            .records
-            .iter()
-            .flat_map(|r| r.entries.iter().map(|e| (e.name.clone(), e.value.as_text())))
-            .collect();
+        let got = pairs(&doc);
         assert!(got.iter().any(|(_, v)| v == "Barnaby Example"), "{got:?}");
         assert!(
             got.iter().any(|(_, v)| v.contains("Mt. Shasta Valley Outreach")),
@@ -1120,11 +1120,7 @@ mod tests {
              born on March 5, 1941; her Medi-Cal number is 90412377F. She lives with me at 12 Example \
              Dr, Elk Grove, CA 95758.\n\nThank you,\nPat Sample\n",
         );
-        let got: Vec<(String, String)> = doc
-            .records
-            .iter()
-            .flat_map(|r| r.entries.iter().map(|e| (e.name.clone(), e.value.as_text())))
-            .collect();
+        let got = pairs(&doc);
         assert!(
             got.contains(&(
                 "Referrer relationship (in the text)".into(),
@@ -1143,11 +1139,7 @@ mod tests {
              12 Example St, Visalia, CA 93291 and her phone number is 559-555-0100. We are asking for \
              2 hours to start. She and her sister are both KP Medi-Cal members.\n\nThank you,\nPat Example\n",
         );
-        let got: Vec<(String, String)> = doc
-            .records
-            .iter()
-            .flat_map(|r| r.entries.iter().map(|e| (e.name.clone(), e.value.as_text())))
-            .collect();
+        let got = pairs(&doc);
         assert!(
             got.contains(&("CHW hours requested (in the text)".into(), "2".into())),
             "{got:?}"
@@ -1168,11 +1160,7 @@ mod tests {
              Please note she is currently enrolled in ECM with Visalia Care Partners.\n\nThanks,\n\
              Rogelio Example, MD\nNPI 5678901237\nExample Family Clinic\n559-555-0179\n",
         );
-        let got: Vec<(String, String)> = doc
-            .records
-            .iter()
-            .flat_map(|r| r.entries.iter().map(|e| (e.name.clone(), e.value.as_text())))
-            .collect();
+        let got = pairs(&doc);
         assert!(
             got.contains(&("Currently enrolled in ECM (in the text)".into(), "Yes".into())),
             "{got:?}"
@@ -1244,11 +1232,7 @@ mod tests {
              Her details:\nName: Jane Sample\nDate of birth: 11/02/1944\nPhone: 209-555-0136\n\n\
              She agrees to this referral. You can reach me at 209-555-0196 or by replying.\n",
         );
-        let got: Vec<(String, String)> = doc
-            .records
-            .iter()
-            .flat_map(|r| r.entries.iter().map(|e| (e.name.clone(), e.value.as_text())))
-            .collect();
+        let got = pairs(&doc);
         for want in [
             ("Referred by (in the text)", "Annie Sample"),
             ("Referrer phone (in the text)", "209-555-0196"),
@@ -1269,11 +1253,7 @@ mod tests {
             "Sorry - the member's cell phone is (714) 555-0132.\n\nOn Mon, Oct 26, 2026 KP wrote:\n\
              > Member Last Name: Sample\n> Date of Birth: 12/12/1990\n> Member Phone:\n",
         );
-        let got: Vec<(String, String)> = doc
-            .records
-            .iter()
-            .flat_map(|r| r.entries.iter().map(|e| (e.name.clone(), e.value.as_text())))
-            .collect();
+        let got = pairs(&doc);
         assert!(
             got.contains(&("Member phone (in the text)".into(), "(714) 555-0132".into())),
             "{got:?}"

@@ -128,16 +128,7 @@ fn match_key(s: &str) -> String {
 /// written.
 fn strip_decorations(s: &str) -> String {
     // A note in parentheses ("Contra Costa (both)", "Kern (per member)") is not the name.
-    let mut outside = String::with_capacity(s.len());
-    let mut depth = 0usize;
-    for c in s.chars() {
-        match c {
-            '(' | '[' => depth += 1,
-            ')' | ']' => depth = depth.saturating_sub(1),
-            _ if depth == 0 => outside.push(c),
-            _ => {}
-        }
-    }
+    let (outside, _) = super::split_parenthesised(s);
     let s = if outside.trim().is_empty() {
         s
     } else {

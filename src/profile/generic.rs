@@ -464,7 +464,7 @@ impl Vocabulary {
     /// caregiver. Only a bare role counts: "(if not the member)" says nothing of the kind.
     fn own_role(&self, label: &str, n: &str) -> Option<(Role, usize)> {
         let whole = self.role_and_len(n);
-        let inside = parenthesised(label);
+        let inside = crate::normalize::split_parenthesised(label).1;
         let named = self.canon(&inside);
         match self.role_and_len(&named) {
             Some((r, len)) if len == named.len() => Some((r, whole.map_or(len, |(_, l)| l.max(len)))),
@@ -641,7 +641,7 @@ impl Vocabulary {
     /// unknown)"). In "X for Y" the label is about X ("Reason for CHW services").
     fn label_attr(&self, label: &str, n: &str) -> Option<(Attr, usize)> {
         let across = self.attr(n);
-        let main = strip_parenthesised(label);
+        let main = crate::normalize::split_parenthesised(label).0;
         let head = if main.len() == label.len() {
             n.to_string()
         } else {
@@ -679,7 +679,10 @@ impl Vocabulary {
         // What the parentheses say alone qualifies the label ("Phone (facility)" is a phone,
         // the facility's) and cannot name another attribute — except which part of a name it is
         // ("Name (First)").
-        let inside = format!(" {} ", self.canon(&parenthesised(label)));
+        let inside = format!(
+            " {} ",
+            self.canon(&crate::normalize::split_parenthesised(label).1)
+        );
         match (self.head_attr(&head), across) {
             // A longer phrase that needs the words in parentheses reads across them.
             (Some((a, len)), Some((b, full_len)))
@@ -810,39 +813,6 @@ fn with_dropped_words(phrase: String) -> Vec<String> {
         let short = kept.join(" ");
         vec![phrase, short]
     }
-}
-
-/// A label without what it says in parentheses or brackets.
-fn strip_parenthesised(label: &str) -> String {
-    let mut out = String::with_capacity(label.len());
-    let mut depth = 0usize;
-    for c in label.chars() {
-        match c {
-            '(' | '[' => depth += 1,
-            ')' | ']' => depth = depth.saturating_sub(1),
-            _ if depth == 0 => out.push(c),
-            _ => {}
-        }
-    }
-    out
-}
-
-/// What a label says in parentheses or brackets, the pieces joined by a space.
-fn parenthesised(label: &str) -> String {
-    let mut out = String::new();
-    let mut depth = 0usize;
-    for c in label.chars() {
-        match c {
-            '(' | '[' => {
-                depth += 1;
-                out.push(' ');
-            }
-            ')' | ']' => depth = depth.saturating_sub(1),
-            _ if depth > 0 => out.push(c),
-            _ => {}
-        }
-    }
-    out.trim().to_string()
 }
 
 /// The segments of a hierarchical field name (`member.address.city`,

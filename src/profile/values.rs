@@ -54,7 +54,7 @@ impl<'a> Accumulator<'a> {
             // names no plan: its label says which plan it asks about.
             Target::Field(FieldKey::HealthPlan)
                 if let Some(kp) = text_of(v).and_then(|t| nz::parse_bool(&t).ok().flatten())
-                    && label_names_kp(entry) =>
+                    && label_names_kp(entry, self.ctx.catalog) =>
             {
                 self.set_bool(FieldKey::KpMember, Ok(Some(kp)));
             }
@@ -770,14 +770,12 @@ pub(super) fn programs_in_text(t: &str) -> BTreeSet<Program> {
     out
 }
 
-/// Whether an entry's name or caption asks about KP ("member.plan.kp", "Kaiser plan?").
-fn label_names_kp(entry: &RawEntry) -> bool {
+/// Whether an entry's name or caption names KP as the catalogue's health plans do
+/// ("member.plan.kp", "Kaiser plan?").
+fn label_names_kp(entry: &RawEntry, catalog: &crate::catalog::Catalog) -> bool {
     std::iter::once(entry.name.as_str())
         .chain(entry.alt.as_deref())
-        .any(|l| {
-            let padded = format!(" {} ", norm(l));
-            ["kp", "kaiser"].iter().any(|w| find_phrase(&padded, w).is_some())
-        })
+        .any(|l| catalog.plan_is_kp(l) == Some(true))
 }
 
 /// The words that say what kind of referrer someone is, by relationship, in the order they are

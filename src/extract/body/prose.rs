@@ -202,16 +202,31 @@ pub(super) fn corrections(lines: &[&str]) -> Vec<RawEntry> {
         .collect()
 }
 
+/// An entry a sentence states, labelled as a form would label it: "Date of birth (in the
+/// text)".
+fn in_text(label: &str, value: impl Into<String>) -> RawEntry {
+    RawEntry {
+        name: format!("{label} (in the text)"),
+        alt: None,
+        section: None,
+        value: RawValue::Text(value.into()),
+        confidence: None,
+    }
+}
+
+/// The sentences that ask for something, each offered under `labels` (the catalogue decides
+/// what it names).
+fn asked<'a>(sentences: &'a [String], labels: &'a [&str]) -> impl Iterator<Item = RawEntry> + 'a {
+    sentences
+        .iter()
+        .filter(|s| ASKS.is_match(s))
+        .flat_map(move |s| labels.iter().map(move |label| in_text(label, s.as_str())))
+}
+
 /// The consent a labelled body states only in a sentence ("Both consented.").
 pub(super) fn consent(lines: &[&str]) -> Vec<RawEntry> {
     consent_answer(&lines.join(" "))
-        .map(|answer| RawEntry {
-            name: "Member consent (in the text)".into(),
-            alt: None,
-            section: None,
-            value: RawValue::Text(answer.into()),
-            confidence: None,
-        })
+        .map(|answer| in_text("Member consent", answer))
         .into_iter()
         .collect()
 }
@@ -221,32 +236,19 @@ pub(super) fn consent(lines: &[&str]) -> Vec<RawEntry> {
 /// catalogue decides what they name. (Not as CHW needs: a need the catalogue does not name is
 /// kept as the reason, and a greeting is no reason.)
 pub(super) fn asks(lines: &[&str]) -> Vec<RawEntry> {
-    let text = lines.join(" ");
-    let mut out = Vec::new();
-    for s in sentences(&text).iter().filter(|s| ASKS.is_match(s)) {
-        for label in ["Services requested", "Populations of focus"] {
-            out.push(RawEntry {
-                name: format!("{label} (in the text)"),
-                alt: None,
-                section: None,
-                value: RawValue::Text(s.clone()),
-                confidence: None,
-            });
-        }
-    }
-    out
+    asked(
+        &sentences(&lines.join(" ")),
+        &["Services requested", "Populations of focus"],
+    )
+    .collect()
 }
 
 /// A sentence around labelled lines saying the members are KP's ("Both are KP Medi-Cal
 /// members.").
 pub(super) fn membership(lines: &[&str]) -> Option<RawEntry> {
-    KP_MEMBER.is_match(&lines.join(" ")).then(|| RawEntry {
-        name: "Kaiser Permanente member (in the text)".into(),
-        alt: None,
-        section: None,
-        value: RawValue::Text("Yes".into()),
-        confidence: None,
-    })
+    KP_MEMBER
+        .is_match(&lines.join(" "))
+        .then(|| in_text("Kaiser Permanente member", "Yes"))
 }
 
 /// Who wrote a labelled body, when only its sentences say so ("My name is Pat Example and I am
@@ -254,31 +256,16 @@ pub(super) fn membership(lines: &[&str]) -> Option<RawEntry> {
 /// email given in sentences about them, and "family" when they refer a relative of theirs.
 pub(super) fn writer(lines: &[&str]) -> Vec<RawEntry> {
     let text = lines.join(" ");
-    let entry = |label: &str, value: String| RawEntry {
-        name: format!("{label} (in the text)"),
-        alt: None,
-        section: None,
-        value: RawValue::Text(value),
-        confidence: None,
-    };
     let mut out = Vec::new();
     if let Some(name) = writer_name(&text) {
-        out.push(entry("Referred by", name.to_string()));
+        out.push(in_text("Referred by", name));
     }
     for s in sentences(&text).iter().filter(|s| ABOUT_WRITER.is_match(s)) {
-        out.extend(
-            PHONE
-                .find_iter(s)
-                .map(|m| entry("Referrer phone", m.as_str().to_string())),
-        );
-        out.extend(
-            EMAIL
-                .find_iter(s)
-                .map(|m| entry("Referrer email", m.as_str().to_string())),
-        );
+        out.extend(PHONE.find_iter(s).map(|m| in_text("Referrer phone", m.as_str())));
+        out.extend(EMAIL.find_iter(s).map(|m| in_text("Referrer email", m.as_str())));
     }
     if RELATIVE.is_match(&text) {
-        out.push(entry("Referrer relationship", "Family member".into()));
+        out.push(in_text("Referrer relationship", "Family member"));
     }
     out
 }
@@ -314,15 +301,7 @@ fn read_all(lines: &[&str]) -> (Vec<RawEntry>, usize) {
     let sentences = sentences(&text);
     let mut out = Vec::new();
     let mut facts = 0;
-    let push = |out: &mut Vec<RawEntry>, label: &str, value: String| {
-        out.push(RawEntry {
-            name: format!("{label} (in the text)"),
-            alt: None,
-            section: None,
-            value: RawValue::Text(value),
-            confidence: None,
-        });
-    };
+    let push = |out: &mut Vec<RawEntry>, label: &str, value: String| out.push(in_text(label, value));
 
     if let Some(name) = member_name(&text) {
         push(&mut out, "Member name", name);
@@ -403,11 +382,10 @@ fn read_all(lines: &[&str]) -> (Vec<RawEntry>, usize) {
     if let Some(answer) = consent_answer(&text) {
         push(&mut out, "Member consent", answer.into());
     }
-    for s in sentences.iter().filter(|s| ASKS.is_match(s)) {
-        for label in ["Services requested", "Populations of focus", "CHW needs"] {
-            push(&mut out, label, s.to_string());
-        }
-    }
+    out.extend(asked(
+        &sentences,
+        &["Services requested", "Populations of focus", "CHW needs"],
+    ));
     (out, facts)
 }
 
