@@ -94,6 +94,11 @@ const ATTRS: &[(&str, Attr)] = &[
 #[derive(Debug, Clone)]
 pub struct Vocabulary {
     roles: Vec<(String, Role)>,
+    /// Words for the worker making the referral (`CHW`, `Promotor/a`) that name the referrer only
+    /// in a label that is the word alone or the word and a name, phone or email ("CHW Name",
+    /// "Tel promotor"): as a heading or beside other words ("CHW Referral", "CHW Needs") they
+    /// name the program.
+    workers: Vec<String>,
     attrs: Vec<(String, Attr)>,
     /// Abbreviation → the words it stands for (`mbr` → `member`), from `[abbreviations]`.
     abbreviations: HashMap<String, String>,
@@ -166,6 +171,7 @@ impl Vocabulary {
         };
         let mut vocab = Vocabulary {
             roles: Vec::new(),
+            workers: Vec::new(),
             attrs: Vec::new(),
             abbreviations: HashMap::new(),
             lexicon: std::collections::HashSet::new(),
@@ -198,13 +204,18 @@ impl Vocabulary {
             .collect();
         vocab.lexicon = lexicon;
         for (name, phrases) in raw_roles {
+            if name == "worker" {
+                let canon: Vec<String> = phrases.iter().map(|p| vocab.canon(p)).collect();
+                vocab.workers.extend(canon);
+                continue;
+            }
             let role = match name.as_str() {
                 "member" => Role::Member,
                 "referrer" => Role::Referrer,
                 "other" => Role::Other,
                 _ => {
                     problems.push(format!(
-                        "{}: [roles] `{name}` is not a role; use member, referrer or other",
+                        "{}: [roles] `{name}` is not a role; use member, referrer, other or worker",
                         src.name
                     ));
                     ok = false;
@@ -463,13 +474,30 @@ impl Vocabulary {
     /// and outranks the words outside: "Caregiver (referrer)" is the referrer, who is a
     /// caregiver. Only a bare role counts: "(if not the member)" says nothing of the kind.
     fn own_role(&self, label: &str, n: &str) -> Option<(Role, usize)> {
-        let whole = self.role_and_len(n);
+        let whole = self.role_and_len(n).or_else(|| self.worker_role(n));
         let inside = crate::normalize::split_parenthesised(label).1;
         let named = self.canon(&inside);
         match self.role_and_len(&named) {
             Some((r, len)) if len == named.len() => Some((r, whole.map_or(len, |(_, l)| l.max(len)))),
             _ => whole,
         }
+    }
+
+    /// The referrer, for a label that is a worker's word alone or with a name, phone or email
+    /// ("CHW Phone", "Promotor/a"); see [`Vocabulary::workers`].
+    fn worker_role(&self, n: &str) -> Option<(Role, usize)> {
+        let padded = format!(" {n} ");
+        self.workers.iter().find_map(|w| {
+            let at = find_phrase(&padded, w)?;
+            let rest = format!("{} {}", padded.get(..at)?, padded.get(at + w.len() + 1..)?);
+            let rest = rest.split_whitespace().collect::<Vec<_>>().join(" ");
+            let person = rest.is_empty()
+                || self.attr(&rest).is_some_and(|(a, len)| {
+                    len == rest.len()
+                        && matches!(a, Attr::Name | Attr::FirstName | Attr::LastName | Attr::Phone | Attr::Email)
+                });
+            person.then_some((Role::Referrer, w.len()))
+        })
     }
 
     /// The role a section heading names.

@@ -639,3 +639,16 @@ fn class19_spanish_headers_map_through_the_vocabulary() {
     assert_eq!(text("Condado").as_deref(), Some("member_county"));
     assert_eq!(text("Correo electrónico").as_deref(), Some("member_email"));
 }
+
+/// The worker making a CHW referral ("CHW Name", "Promotor/a", "Tel promotor") is the referrer;
+/// the same word in a heading-like label or beside other words names the program, not a person.
+#[test]
+fn class20_a_workers_name_and_phone_are_the_referrers() {
+    assert_eq!(text("CHW Name").as_deref(), Some("referrer_name"));
+    assert_eq!(text("CHW Phone").as_deref(), Some("referrer_phone"));
+    assert_eq!(text("Promotor/a").as_deref(), Some("referrer_name"));
+    assert_eq!(text("Tel promotor").as_deref(), Some("referrer_phone"));
+    assert_eq!(text("CHW Needs").as_deref(), Some("chw_needs"));
+    assert_ne!(text("CHW Focus").as_deref(), Some("referrer_name"));
+    assert_eq!(text("En ECM?").as_deref(), Some("enrolled_in_ecm"));
+}
