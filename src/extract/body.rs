@@ -638,7 +638,20 @@ fn split_line(line: &str) -> Option<(String, String)> {
         (plausible_label(l) && !v.contains('\t'))
             .then(|| (l.trim().trim_end_matches(':').to_string(), v.to_string()))
     };
-    colon.or_else(question).or_else(tabbed)
+    // "D.O.B. 04/12/1997", "DOB 7/7/71": a short label naming a field, its colon left out, then
+    // a date. Only a date: "Tel 559-555-0140" in a signature is the signer's, not a labelled line.
+    let spaced = || {
+        let at = line.find(|c: char| c.is_ascii_digit())?;
+        let (l, v) = (line.get(..at)?.trim(), line.get(at..)?.trim());
+        let squeezed: String = l.chars().filter(|c| *c != '.').collect();
+        let dated = crate::normalize::parse_date(v, chrono::NaiveDate::MAX, false).is_ok_and(|d| d.is_some());
+        (dated
+            && l.split_whitespace().count() <= 3
+            && plausible_label(l)
+            && super::names_a_field(&squeezed))
+        .then(|| (l.to_string(), v.to_string()))
+    };
+    colon.or_else(question).or_else(tabbed).or_else(spaced)
 }
 
 /// `Label<TAB>value<TAB>Label<TAB>value` or `Label: value   Label: value`: each pair, when there
@@ -1282,5 +1295,18 @@ mod tests {
                 "{got:?}"
             );
         }
+    }
+
+    /// "D.O.B. 04/12/1997" among labelled lines is a label whose colon was left out; a
+    /// signature's "Tel 559-555-0140" is still the signer's, not a labelled line.
+    #[test]
+    fn class10_a_date_after_a_label_without_its_colon() {
+        let doc = extract_body(
+            "Patient Name: Amara Sample\nD.O.B. 04/12/1997\nKP MRN: 11223344\nCounty: Madera\n\n\
+             Pat Example, Director\nExample Clinic\nTel 559-555-0140 - pat@example.org\n",
+        );
+        let p = pairs(&doc);
+        assert!(p.contains(&("D.O.B.".into(), "04/12/1997".into())), "{p:?}");
+        assert!(!p.iter().any(|(l, _)| l == "Tel"), "{p:?}");
     }
 }
