@@ -379,12 +379,17 @@ impl Vocabulary {
         };
         let (leaf, parents) = segments.split_last()?;
         let parent_role = parents.iter().rev().find_map(|p| self.role(&self.canon(p)));
-        self.target_for_label(leaf, entry, context, parent_role)
-            // The leaf with its parent (`name.given`: "name given"), before the parent alone.
-            .or_else(|| {
-                let parent = parents.last()?;
-                self.target_for_label(&format!("{parent} {leaf}"), entry, context, parent_role)
-            })
+        // The leaf with its parent (`name.given`: "name given"): first when the two make one
+        // phrase of the vocabulary (`plan.name`: "plan name" is the health plan, not a person's
+        // name), else after the leaf alone and before the parent alone.
+        let with_parent = || {
+            let parent = parents.last()?;
+            self.target_for_label(&format!("{parent} {leaf}"), entry, context, parent_role)
+        };
+        with_parent()
+            .filter(|(_, sc)| *sc >= score::EXACT)
+            .or_else(|| self.target_for_label(leaf, entry, context, parent_role))
+            .or_else(with_parent)
             .or_else(|| {
                 parents.iter().rev().find_map(|p| {
                     self.target_for_label(p, entry, context, parent_role)

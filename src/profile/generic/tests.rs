@@ -652,3 +652,12 @@ fn class20_a_workers_name_and_phone_are_the_referrers() {
     assert_ne!(text("CHW Focus").as_deref(), Some("referrer_name"));
     assert_eq!(text("En ECM?").as_deref(), Some("enrolled_in_ecm"));
 }
+
+/// A hierarchical name whose leaf and parent make one phrase (`member.plan.name`: "plan name")
+/// is that phrase's field, not the leaf's alone (a person's name).
+#[test]
+fn class3_a_leaf_and_its_parent_read_as_one_phrase() {
+    assert_eq!(text("member.plan.name").as_deref(), Some("health_plan"));
+    assert_eq!(text("member.name.first").as_deref(), Some("member_first_name"));
+    assert_eq!(text("referrer.name").as_deref(), Some("referrer_name"));
+}
