@@ -431,7 +431,15 @@ fn signature_start(lines: &[&str]) -> Option<(usize, usize)> {
         CLOSINGS.contains(&l.as_str())
     });
     if let Some(at) = closing {
-        return Some((at, at + 1));
+        // "Thank you!", a blank line, then the signature.
+        let next = lines
+            .iter()
+            .enumerate()
+            .skip(at + 1)
+            .take(3)
+            .find(|(_, l)| !l.trim().is_empty())
+            .map_or(at + 1, |(i, _)| i);
+        return Some((at, next));
     }
     let last = lines.iter().rposition(|l| !l.trim().is_empty())?;
     let first = lines
@@ -1308,5 +1316,17 @@ mod tests {
         let p = pairs(&doc);
         assert!(p.contains(&("D.O.B.".into(), "04/12/1997".into())), "{p:?}");
         assert!(!p.iter().any(|(l, _)| l == "Tel"), "{p:?}");
+    }
+
+    /// A closing, a blank line, then the signature: the signer is still the referrer.
+    #[test]
+    fn class10_a_blank_line_between_the_closing_and_the_signature() {
+        let doc = extract_body(
+            "Client: SAMPLE, Pat\nDOB: 3/8/85\nCIN: 93456781T\n\nThank you!\n\n\
+             Yusuf Example | Reentry Navigator\nExample Second Chance Collective\n510-555-0147 | yusuf@example.org\n",
+        );
+        let p = pairs(&doc);
+        assert!(p.contains(&("Referred by".into(), "Yusuf Example".into())), "{p:?}");
+        assert!(p.contains(&("Sender phone".into(), "510-555-0147".into())), "{p:?}");
     }
 }

@@ -661,3 +661,11 @@ fn class3_a_leaf_and_its_parent_read_as_one_phrase() {
     assert_eq!(text("member.name.first").as_deref(), Some("member_first_name"));
     assert_eq!(text("referrer.name").as_deref(), Some("referrer_name"));
 }
+
+/// "My name", "My cell" in a body a relative writes are the writer's, i.e. the referrer's.
+#[test]
+fn class10_my_name_and_my_cell_are_the_writers() {
+    assert_eq!(text("My name").as_deref(), Some("referrer_name"));
+    assert_eq!(text("My cell").as_deref(), Some("referrer_phone"));
+    assert_eq!(text("Mom's name").as_deref(), Some("member_name"));
+}
