@@ -1077,6 +1077,45 @@ fn is_caption(v: &RawValue) -> bool {
     as_text(v).is_some() && !is_colon_label(v) && tick_value(v).is_none() && glyph_caption(v).is_none()
 }
 
+/// A row of a question and two or more options ("Program requested | ECM | CS | CHW") over a row
+/// holding only tick marks under some of the options: the question, and each option's column,
+/// caption and whether it is ticked.
+fn options_over_ticks<'a>(row: &Row<'a>, next: &Row<'_>) -> Option<(&'a str, Vec<(u32, &'a str, bool)>)> {
+    if next.index != row.index + 1 || next.cells.is_empty() {
+        return None;
+    }
+    let ((_, first), rest) = row.cells.split_first()?;
+    let question = as_text(first).filter(|q| !q.trim().is_empty())?;
+    let options: Vec<(u32, &str)> = rest
+        .iter()
+        .map(|(c, v)| {
+            as_text(v)
+                .filter(|t| tick_value(v).is_none() && !t.contains(':') && t.split_whitespace().count() <= 5)
+                .map(|t| (*c, t))
+        })
+        .collect::<Option<_>>()?;
+    if options.len() < 2 {
+        return None;
+    }
+    let ticked = |c: u32| {
+        next.cells
+            .iter()
+            .find(|(nc, _)| *nc == c)
+            .and_then(|(_, v)| tick_value(v))
+            .is_some_and(|t| match t {
+                RawValue::Checked(on) => on,
+                _ => true,
+            })
+    };
+    // Nothing on the row below but marks, each under an option.
+    let only_marks = next
+        .cells
+        .iter()
+        .all(|(c, v)| options.iter().any(|(oc, _)| oc == c) && tick_value(v).is_some());
+    (only_marks && options.iter().any(|(c, _)| ticked(*c)))
+        .then(|| (question, options.iter().map(|(c, t)| (*c, *t, ticked(*c))).collect()))
+}
+
 fn read_form(grid: &Grid, rows: &[Row<'_>]) -> Vec<RawEntry> {
     let mut form = Form {
         grid,
@@ -1098,6 +1137,25 @@ fn read_form(grid: &Grid, rows: &[Row<'_>]) -> Vec<RawEntry> {
                 form.used.insert((*r, *mark_col));
                 form.push(label_name(text), mark.clone().unwrap_or(RawValue::Checked(false)));
             }
+        }
+        // A question with its options across the row and a tick under the chosen ones on the
+        // row below ("Program requested | ECM | Community Supports | CHW" over "X" under CHW):
+        // each option is a caption under the question, ticked or not.
+        if let Some(next) = rows.get(ri + 1)
+            && let Some((question, options)) = options_over_ticks(row, next)
+        {
+            for (c, caption, ticked) in options {
+                form.used.insert((row.index, c));
+                form.used.insert((next.index, c));
+                form.entries.push(RawEntry {
+                    name: label_name(caption),
+                    alt: None,
+                    section: Some(label_name(question)),
+                    value: RawValue::Checked(ticked),
+                    confidence: None,
+                });
+            }
+            continue;
         }
         // Rows of labels printed over rows of their values ("Member Last Name | Member First
         // Name" over "Fakerly | Beatrix"): each label takes the cell under it, whatever the
@@ -1192,6 +1250,28 @@ mod tests {
             pairs(&entries),
             vec![(None, "Diagnosis / Notes", t("Sample text"))]
         );
+    }
+
+    /// A question with its options across a row and an X under the chosen one on the row below.
+    #[test]
+    fn class8_options_across_a_row_with_the_tick_below() {
+        let g = grid(&[
+            ((3, 0), t("Program requested")),
+            ((3, 1), t("ECM")),
+            ((3, 2), t("Community Supports")),
+            ((3, 3), t("CHW")),
+            ((4, 3), t("X")),
+            ((6, 0), t("Date")),
+            ((6, 1), t("12/04/2026")),
+        ]);
+        let SheetLayout::Form(entries) = read_sheet(&g) else {
+            panic!("not a form")
+        };
+        let p = pairs(&entries);
+        let under = Some("Program requested");
+        assert!(p.contains(&(under, "ECM", RawValue::Checked(false))), "{p:?}");
+        assert!(p.contains(&(under, "CHW", RawValue::Checked(true))), "{p:?}");
+        assert!(p.iter().any(|(_, n, v)| *n == "Date" && *v == t("12/04/2026")), "{p:?}");
     }
 
     #[test]
