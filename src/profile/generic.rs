@@ -543,6 +543,15 @@ impl Vocabulary {
         if lists_relationships(&n) {
             return Some((Target::Field(FieldKey::ReferrerRelationship), score::EXACT));
         }
+        // "Type" or "Role" alone under the referrer's heading says what kind of referrer they are.
+        if role == Role::Referrer && matches!(n.as_str(), "type" | "role" | "category") {
+            return Some((Target::Field(FieldKey::ReferrerRelationship), score::EXACT));
+        }
+        // A clinician's credentials ("MD", "LCSW") tell the kind of referrer, as a last resort.
+        if matches!(n.as_str(), "credentials" | "credential" | "licensure") {
+            let known = matches!(&entry.value, RawValue::Text(t) if super::values::parse_relationship(t).is_some());
+            return known.then_some((Target::Field(FieldKey::ReferrerRelationship), score::ROLE_ONLY));
+        }
         let (attr, phrase_len) = self.label_attr(label, &n)?;
         // A role the label's own words do not name (carried from the labels before, or a
         // referrer's section) does not make a birth date or a Medi-Cal number someone else's: on
@@ -605,6 +614,15 @@ impl Vocabulary {
                 .iter()
                 .any(|w| find_phrase(&padded, w).is_some())
             && matches!(attr, Attr::Phone | Attr::Email);
+        // A parent's or guardian's consent is the member's when the member is a child.
+        let guardian_consents = role == Role::Other
+            && attr == Attr::Attestation
+            && ["parent", "guardian", "authorized representative"]
+                .iter()
+                .any(|w| find_phrase(&padded, w).is_some());
+        if guardian_consents {
+            return Some((Target::Field(FieldKey::Attestation), score::CONTAINS));
+        }
         if guardian {
             let key = if attr == Attr::Phone {
                 FieldKey::MemberPhone

@@ -809,7 +809,12 @@ const RELATIONSHIP_WORDS: &[(Relationship, &[&str])] = &[
             "provider",
             "medical",
             "md",
+            "do",
+            "rn",
+            "lvn",
+            "pa c",
             "np",
+            "fnp",
             "fqhc",
         ],
     ),
@@ -820,6 +825,9 @@ const RELATIONSHIP_WORDS: &[(Relationship, &[&str])] = &[
             "county",
             "cbo",
             "case manager",
+            "lcsw",
+            "msw",
+            "lmft",
             "housing",
             "shelter",
             "community",
@@ -851,7 +859,7 @@ const RELATIONSHIP_WORDS: &[(Relationship, &[&str])] = &[
 /// A relationship written as text ("Medical Provider", "CBO", "Mother"), or cut short as a
 /// choice's export value often is ("MedProv", "prov", "SocSvc"): when no word is written out,
 /// a word of three letters or more that begins one of the words above stands for it.
-fn parse_relationship(t: &str) -> Option<Relationship> {
+pub(super) fn parse_relationship(t: &str) -> Option<Relationship> {
     let n = norm(t);
     if let Some(r) = relationship_caption(&n, "relationship") {
         return Some(r);

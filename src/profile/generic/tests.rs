@@ -669,3 +669,30 @@ fn class10_my_name_and_my_cell_are_the_writers() {
     assert_eq!(text("My cell").as_deref(), Some("referrer_phone"));
     assert_eq!(text("Mom's name").as_deref(), Some("member_name"));
 }
+
+/// What kind of referrer: "Type" or "Role" alone under the referrer's heading, a clinician's
+/// credentials as a last resort; a parent's or guardian's consent is the (child) member's.
+#[test]
+fn class7_referrer_type_credentials_and_a_guardians_consent() {
+    let t = |s: &str| RawValue::Text(s.into());
+    assert_eq!(
+        target("Type", Some("REFERRER"), t("Community-based organization")).as_deref(),
+        Some("referrer_relationship")
+    );
+    assert_eq!(
+        target("Role", Some("Referrer"), t("Medical provider")).as_deref(),
+        Some("referrer_relationship")
+    );
+    assert_ne!(
+        target("Type", Some("MEMBER"), t("Medi-Cal")).as_deref(),
+        Some("referrer_relationship")
+    );
+    assert_eq!(target("Credentials", None, t("MD")).as_deref(), Some("referrer_relationship"));
+    assert_eq!(target("Credentials", None, t("zzz")), None);
+    let on = RawValue::Checked(true);
+    assert_eq!(
+        target("Parent/guardian consented", None, on.clone()).as_deref(),
+        Some("attestation")
+    );
+    assert_eq!(target("Emergency contact phone", None, t("5105550100")).as_deref(), Some("ignore"));
+}
