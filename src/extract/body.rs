@@ -1329,4 +1329,18 @@ mod tests {
         assert!(p.contains(&("Referred by".into(), "Yusuf Example".into())), "{p:?}");
         assert!(p.contains(&("Sender phone".into(), "510-555-0147".into())), "{p:?}");
     }
+
+    /// "Consent obtained from both members" in a sentence above two members holds for each.
+    #[test]
+    fn class10_consent_obtained_in_a_sentence() {
+        let doc = extract_body(
+            "Consent obtained from both members.\n\nMEMBER 1\nName: Jane Sample\nCIN: 97455120W\n\n\
+             MEMBER 2\nName: Pat Example\nCIN: 97455121X\n\nReferred by: Phoebe Sample\n",
+        );
+        assert_eq!(doc.records.len(), 2);
+        for r in &doc.records {
+            let yes = r.entries.iter().any(|e| e.name.contains("consent") && e.value.as_text() == "Yes");
+            assert!(yes, "{:?}", r.entries);
+        }
+    }
 }

@@ -580,10 +580,25 @@ impl Vocabulary {
             Some((_, role_len)) => phrase_len + 1 + role_len,
             None => phrase_len,
         };
-        let quality = if phrase_len == n.len() {
+        // Words in parentheses qualify the label: "Cell (best #)" is as exact as "Cell".
+        let outside = || {
+            let main = crate::normalize::split_parenthesised(label).0;
+            main.len() < label.len() && self.canon(&main).len() == phrase_len
+        };
+        let quality = if phrase_len == n.len() || outside() {
             score::EXACT
         } else {
             score::CONTAINS + (explained as f32 / n.len().max(1) as f32).min(1.0)
+        };
+        // Of two phones, the one the writer marks best ("Cell (best #)", "Preferred phone").
+        let quality = if attr == Attr::Phone
+            && ["best", "preferred", "primary"]
+                .iter()
+                .any(|w| n.split(' ').any(|x| x == *w))
+        {
+            quality + 0.25
+        } else {
+            quality
         };
         // A bare number under a Population of Focus column ("POF: 1") is the population; a
         // tick beside a numbered box (`ECM_POF_3`, "POF 3") ticks that one.

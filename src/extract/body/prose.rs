@@ -90,7 +90,7 @@ static CHW_HOURS: LazyLock<Regex> = LazyLock::new(|| {
 });
 static CONSENT_YES: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(?:verbal(?:ly)? consent(?:ed)?|consented|(?:gave|given|provided|signed)\s+(?:\w+\s+){0,2}consent|agreed to (?:this|the|our) referral|agreed to be (?:contacted|referred)|agrees to (?:this|the) referral|is in agreement with)",
+        r"(?i)\b(?:verbal(?:ly)? consent(?:ed)?|consented|(?:gave|given|provided|signed|obtained|received)\s+(?:\w+\s+){0,2}consent|consent (?:was |has been |is )?(?:obtained|received|given|on file)|agreed to (?:this|the|our) referral|agreed to be (?:contacted|referred)|agrees to (?:this|the) referral|is in agreement with)",
     )
 });
 static CONSENT_NO: LazyLock<Regex> = LazyLock::new(|| {

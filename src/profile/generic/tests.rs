@@ -697,3 +697,15 @@ fn class7_referrer_type_credentials_and_a_guardians_consent() {
     );
     assert_eq!(target("Emergency contact phone", None, t("5105550100")).as_deref(), Some("ignore"));
 }
+
+/// Of two phones, the one the writer marks best wins, its qualifier in parentheses or not.
+#[test]
+fn class4_the_phone_marked_best_wins() {
+    let f = read(&[
+        ("Home phone", txt("559 555 0112")),
+        ("Cell (best #)", txt("559-555-0113")),
+    ]);
+    assert_eq!(f.member_phone.as_deref(), Some("5595550113"));
+    let f = read(&[("Phone", txt("559 555 0112")), ("Cell", txt("559-555-0113"))]);
+    assert_eq!(f.member_phone.as_deref(), Some("5595550112"));
+}
