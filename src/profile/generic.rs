@@ -547,6 +547,12 @@ impl Vocabulary {
         if role == Role::Referrer && matches!(n.as_str(), "type" | "role" | "category") {
             return Some((Target::Field(FieldKey::ReferrerRelationship), score::EXACT));
         }
+        // "Unit" or "Division" alone there is where they work, when no label names their
+        // organisation ("Unit: 4 West" under "Almaden Valley Medical Center"); a member's "Unit"
+        // is part of an address.
+        if role == Role::Referrer && matches!(n.as_str(), "unit" | "division" | "site" | "location") {
+            return Some((Target::Field(FieldKey::ReferrerOrganization), score::ROLE_ONLY));
+        }
         // A clinician's credentials ("MD", "LCSW") tell the kind of referrer, as a last resort.
         if matches!(n.as_str(), "credentials" | "credential" | "licensure") {
             let known = matches!(&entry.value, RawValue::Text(t) if super::values::parse_relationship(t).is_some());

@@ -688,6 +688,14 @@ fn class7_referrer_type_credentials_and_a_guardians_consent() {
         target("Type", Some("MEMBER"), t("Medi-Cal")).as_deref(),
         Some("referrer_relationship")
     );
+    assert_eq!(
+        target("Unit", Some("Referring worker"), t("Example County CFS")).as_deref(),
+        Some("referrer_organization")
+    );
+    assert_ne!(
+        target("Unit", Some("MEMBER"), t("4B")).as_deref(),
+        Some("referrer_organization")
+    );
     assert_eq!(target("Credentials", None, t("MD")).as_deref(), Some("referrer_relationship"));
     assert_eq!(target("Credentials", None, t("zzz")), None);
     let on = RawValue::Checked(true);
