@@ -815,6 +815,8 @@ const RELATIONSHIP_WORDS: &[(Relationship, &[&str])] = &[
             "pa c",
             "np",
             "fnp",
+            "clinical",
+            "clinician",
             "fqhc",
         ],
     ),
@@ -934,6 +936,7 @@ mod tests {
             Some(Relationship::SocialServicesProvider)
         );
         assert_eq!(parse_relationship("Fam"), Some(Relationship::MemberFamily));
+        assert_eq!(parse_relationship("Clinical"), Some(Relationship::MedicalProvider));
         // A word written out wins over one that only begins a word ("Medi-Cal" is not "medical").
         assert_eq!(
             parse_relationship("Medi-Cal eligibility worker"),
