@@ -653,11 +653,8 @@ fn split_line(line: &str) -> Option<(String, String)> {
         let (l, v) = (line.get(..at)?.trim(), line.get(at..)?.trim());
         let squeezed: String = l.chars().filter(|c| *c != '.').collect();
         let dated = crate::normalize::parse_date(v, chrono::NaiveDate::MAX, false).is_ok_and(|d| d.is_some());
-        (dated
-            && l.split_whitespace().count() <= 3
-            && plausible_label(l)
-            && super::names_a_field(&squeezed))
-        .then(|| (l.to_string(), v.to_string()))
+        (dated && l.split_whitespace().count() <= 3 && plausible_label(l) && super::names_a_field(&squeezed))
+            .then(|| (l.to_string(), v.to_string()))
     };
     colon.or_else(question).or_else(tabbed).or_else(spaced)
 }
@@ -1326,8 +1323,14 @@ mod tests {
              Yusuf Example | Reentry Navigator\nExample Second Chance Collective\n510-555-0147 | yusuf@example.org\n",
         );
         let p = pairs(&doc);
-        assert!(p.contains(&("Referred by".into(), "Yusuf Example".into())), "{p:?}");
-        assert!(p.contains(&("Sender phone".into(), "510-555-0147".into())), "{p:?}");
+        assert!(
+            p.contains(&("Referred by".into(), "Yusuf Example".into())),
+            "{p:?}"
+        );
+        assert!(
+            p.contains(&("Sender phone".into(), "510-555-0147".into())),
+            "{p:?}"
+        );
     }
 
     /// "Consent obtained from both members" in a sentence above two members holds for each.
@@ -1339,8 +1342,32 @@ mod tests {
         );
         assert_eq!(doc.records.len(), 2);
         for r in &doc.records {
-            let yes = r.entries.iter().any(|e| e.name.contains("consent") && e.value.as_text() == "Yes");
+            let yes = r
+                .entries
+                .iter()
+                .any(|e| e.name.contains("consent") && e.value.as_text() == "Yes");
             assert!(yes, "{:?}", r.entries);
         }
+    }
+
+    /// A relative who writes in prose: "I am her daughter", "my mother's caregiver"; "she agrees
+    /// to this" is consent.
+    #[test]
+    fn class10_a_relative_writing_in_prose_and_consent_to_this() {
+        let doc = extract_body(
+            "Hello,\n\nI'm writing to ask for respite for me as my mother's caregiver. My mother, Rosa \
+             Sample, has dementia. Her Medi-Cal number is 90011222K. Her phone is 707-555-0131.\n\n\
+             I am her daughter and she agrees to this. Please call me at 707-555-0132.\n\nThank you,\nThea Sample\n",
+        );
+        let p = pairs(&doc);
+        assert!(
+            p.iter()
+                .any(|(l, v)| l.contains("relationship") && v == "Family member"),
+            "{p:?}"
+        );
+        assert!(
+            p.iter().any(|(l, v)| l.contains("consent") && v == "Yes"),
+            "{p:?}"
+        );
     }
 }

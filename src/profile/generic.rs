@@ -499,7 +499,10 @@ impl Vocabulary {
             let person = rest.is_empty()
                 || self.attr(&rest).is_some_and(|(a, len)| {
                     len == rest.len()
-                        && matches!(a, Attr::Name | Attr::FirstName | Attr::LastName | Attr::Phone | Attr::Email)
+                        && matches!(
+                            a,
+                            Attr::Name | Attr::FirstName | Attr::LastName | Attr::Phone | Attr::Email
+                        )
                 });
             person.then_some((Role::Referrer, w.len()))
         })
@@ -555,7 +558,8 @@ impl Vocabulary {
         }
         // A clinician's credentials ("MD", "LCSW") tell the kind of referrer, as a last resort.
         if matches!(n.as_str(), "credentials" | "credential" | "licensure") {
-            let known = matches!(&entry.value, RawValue::Text(t) if super::values::parse_relationship(t).is_some());
+            let known =
+                matches!(&entry.value, RawValue::Text(t) if super::values::parse_relationship(t).is_some());
             return known.then_some((Target::Field(FieldKey::ReferrerRelationship), score::ROLE_ONLY));
         }
         let (attr, phrase_len) = self.label_attr(label, &n)?;

@@ -936,7 +936,10 @@ mod tests {
             Some(Relationship::SocialServicesProvider)
         );
         assert_eq!(parse_relationship("Fam"), Some(Relationship::MemberFamily));
-        assert_eq!(parse_relationship("Clinical"), Some(Relationship::MedicalProvider));
+        assert_eq!(
+            parse_relationship("Clinical"),
+            Some(Relationship::MedicalProvider)
+        );
         // A word written out wins over one that only begins a word ("Medi-Cal" is not "medical").
         assert_eq!(
             parse_relationship("Medi-Cal eligibility worker"),

@@ -90,7 +90,7 @@ static CHW_HOURS: LazyLock<Regex> = LazyLock::new(|| {
 });
 static CONSENT_YES: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(?:verbal(?:ly)? consent(?:ed)?|consented|(?:gave|given|provided|signed|obtained|received)\s+(?:\w+\s+){0,2}consent|consent (?:was |has been |is )?(?:obtained|received|given|on file)|agreed to (?:this|the|our) referral|agreed to be (?:contacted|referred)|agrees to (?:this|the) referral|is in agreement with)",
+        r"(?i)\b(?:verbal(?:ly)? consent(?:ed)?|consented|(?:gave|given|provided|signed|obtained|received)\s+(?:\w+\s+){0,2}consent|consent (?:was |has been |is )?(?:obtained|received|given|on file)|agreed to (?:this|the|our) referral|agreed to be (?:contacted|referred)|agrees to (?:this|the) referral|(?:she|he|they) (?:agrees?|agreed) to this\b|is in agreement with)",
     )
 });
 static CONSENT_NO: LazyLock<Regex> = LazyLock::new(|| {
@@ -281,7 +281,7 @@ fn writer_name(text: &str) -> Option<&str> {
 /// "refer my mother", "for my husband", "my son's": the writer refers a relative.
 static RELATIVE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(?:refer(?:ring)?|for|take care of|taking care of|care for|caring for|caregiver (?:for|to)) my (?:mother|father|mom|dad|parent|son|daughter|child|wife|husband|spouse|sister|brother|grandmother|grandfather|grandson|granddaughter|aunt|uncle)\b",
+        r"(?i)\b(?:(?:refer(?:ring)?|for|take care of|taking care of|care for|caring for|caregiver (?:for|to)) my (?:mother|father|mom|dad|parent|son|daughter|child|wife|husband|spouse|sister|brother|grandmother|grandfather|grandson|granddaughter|aunt|uncle)\b|my (?:mother|father|mom|dad|parent|son|daughter|child|wife|husband|spouse|sister|brother|grandmother|grandfather)(?:'s|’s) caregiver\b|(?:i am|i'm|i’m) (?:her|his|their) (?:daughter|son|mother|father|wife|husband|spouse|sister|brother|granddaughter|grandson|niece|nephew|caregiver)\b)",
     )
 });
 

@@ -1112,8 +1112,12 @@ fn options_over_ticks<'a>(row: &Row<'a>, next: &Row<'_>) -> Option<(&'a str, Vec
         .cells
         .iter()
         .all(|(c, v)| options.iter().any(|(oc, _)| oc == c) && tick_value(v).is_some());
-    (only_marks && options.iter().any(|(c, _)| ticked(*c)))
-        .then(|| (question, options.iter().map(|(c, t)| (*c, *t, ticked(*c))).collect()))
+    (only_marks && options.iter().any(|(c, _)| ticked(*c))).then(|| {
+        (
+            question,
+            options.iter().map(|(c, t)| (*c, *t, ticked(*c))).collect(),
+        )
+    })
 }
 
 fn read_form(grid: &Grid, rows: &[Row<'_>]) -> Vec<RawEntry> {
@@ -1271,7 +1275,10 @@ mod tests {
         let under = Some("Program requested");
         assert!(p.contains(&(under, "ECM", RawValue::Checked(false))), "{p:?}");
         assert!(p.contains(&(under, "CHW", RawValue::Checked(true))), "{p:?}");
-        assert!(p.iter().any(|(_, n, v)| *n == "Date" && *v == t("12/04/2026")), "{p:?}");
+        assert!(
+            p.iter().any(|(_, n, v)| *n == "Date" && *v == t("12/04/2026")),
+            "{p:?}"
+        );
     }
 
     #[test]

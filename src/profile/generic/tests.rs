@@ -696,14 +696,20 @@ fn class7_referrer_type_credentials_and_a_guardians_consent() {
         target("Unit", Some("MEMBER"), t("4B")).as_deref(),
         Some("referrer_organization")
     );
-    assert_eq!(target("Credentials", None, t("MD")).as_deref(), Some("referrer_relationship"));
+    assert_eq!(
+        target("Credentials", None, t("MD")).as_deref(),
+        Some("referrer_relationship")
+    );
     assert_eq!(target("Credentials", None, t("zzz")), None);
     let on = RawValue::Checked(true);
     assert_eq!(
         target("Parent/guardian consented", None, on.clone()).as_deref(),
         Some("attestation")
     );
-    assert_eq!(target("Emergency contact phone", None, t("5105550100")).as_deref(), Some("ignore"));
+    assert_eq!(
+        target("Emergency contact phone", None, t("5105550100")).as_deref(),
+        Some("ignore")
+    );
 }
 
 /// Of two phones, the one the writer marks best wins, its qualifier in parentheses or not.
