@@ -731,3 +731,11 @@ fn class21_a_why_question_asks_for_the_reason() {
         Some("reason")
     );
 }
+
+/// Issue #8 (blind21): a hospital social worker's form names the referrer's organisation
+/// "Hospital"; it is the organisation, like "Clinic" or "Facility".
+#[test]
+fn class21_a_hospital_label_names_the_organisation() {
+    assert_eq!(text("Hospital").as_deref(), Some("referrer_organization"));
+    assert_eq!(text("Hospital name").as_deref(), Some("referrer_organization"));
+}
