@@ -1221,6 +1221,14 @@ fn alternating_pairs(line: &Line, used: &[Vec<bool>], li: usize) -> Option<Vec<(
     {
         return None;
     }
+    // Answer boxes are no tick column: in "Question?  Yes  ■ No" the "Yes" is a box's caption
+    // whose box was not printed as a glyph, not the question's value.
+    if !ticks_after.is_empty()
+        && (ticks_after.iter().any(|c| yes_no_ticks(&c.text))
+            || line.cells.iter().take(n).any(|c| is_yes_no(&c.text) || c.text.trim_end().ends_with('?')))
+    {
+        return None;
+    }
     let plain = |t: &str| split_label(t).is_none() && tick_prefix(t).is_none() && !enumerated(t);
     // "PATIENT | DISCHARGE PLANNER": the headings of two columns, not a label and its value.
     if line.cells.iter().all(|c| is_caps_heading(&c.text)) {

@@ -609,6 +609,13 @@ fn class21_pairs_beside_a_tick_column_are_read_as_pairs() {
             (None, "Member / family".into(), RawValue::Checked(false)),
         ]
     );
+    // Answer boxes after a question are no tick column: "Yes" there is a box's caption.
+    let got = entries(vec![
+        run(40.0, 505.0, "Is the member currently enrolled in ECM?"),
+        run(243.0, 505.0, "Yes"),
+        run(272.0, 505.0, "■ No"),
+    ]);
+    assert!(got.iter().all(|(_, _, v)| *v != t("Yes")), "{got:?}");
 }
 
 /// Issue #8 (blind21): in a row of small captions over larger values, a caption asking a
