@@ -1225,7 +1225,11 @@ fn alternating_pairs(line: &Line, used: &[Vec<bool>], li: usize) -> Option<Vec<(
     // whose box was not printed as a glyph, not the question's value.
     if !ticks_after.is_empty()
         && (ticks_after.iter().any(|c| yes_no_ticks(&c.text))
-            || line.cells.iter().take(n).any(|c| is_yes_no(&c.text) || c.text.trim_end().ends_with('?')))
+            || line
+                .cells
+                .iter()
+                .take(n)
+                .any(|c| is_yes_no(&c.text) || c.text.trim_end().ends_with('?')))
     {
         return None;
     }
