@@ -89,7 +89,7 @@ pub const ORG_WORDS: [&str; 24] = [
 ];
 
 /// The last word of a job title ("Case Manager", "Social Worker", "Housing Navigator").
-const TITLE_WORDS: [&str; 30] = [
+const TITLE_WORDS: [&str; 32] = [
     "manager",
     "worker",
     "coordinator",
@@ -120,6 +120,8 @@ const TITLE_WORDS: [&str; 30] = [
     "aide",
     "chaplain",
     "educator",
+    "doula",
+    "midwife",
 ];
 
 /// Whether a phrase names an organisation (one of [`ORG_WORDS`]).
@@ -412,5 +414,19 @@ mod tests {
                 "{input}"
             );
         }
+    }
+
+    /// Issue #8 (blind21): a birth worker's role after the name ("Community Doula", "Nurse
+    /// Midwife") is a job title kept with the name, not an organisation.
+    #[test]
+    fn class21_a_doulas_or_midwifes_role_is_a_title() {
+        assert_eq!(
+            split_signed_name("Ana Sample, Community Doula"),
+            ("Ana Sample, Community Doula".to_owned(), None)
+        );
+        assert_eq!(
+            split_signed_name("Ana Sample, Certified Nurse Midwife"),
+            ("Ana Sample, Certified Nurse Midwife".to_owned(), None)
+        );
     }
 }

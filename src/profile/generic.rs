@@ -973,7 +973,7 @@ pub(super) fn is_tickish(v: &RawValue) -> bool {
 
 /// What a tick's caption names: a program, a referrer relationship, or a catalogue item.
 fn caption_target(label: &str, section: &str, catalog: &Catalog) -> Option<Target> {
-    let n = norm(&strip_enumeration(label));
+    let n = norm(&strip_enumeration(without_write_in(label)));
     if n.is_empty() {
         return None;
     }
@@ -984,6 +984,22 @@ fn caption_target(label: &str, section: &str, catalog: &Catalog) -> Option<Targe
         return Some(Target::Tick(TickValue::Relationship(r)));
     }
     catalog_caption(&n, catalog)
+}
+
+/// An "Other" box's caption without what was written in after it: "Other: school" and "Other
+/// (specify): church" are the box "Other", the words after the colon the writer's own.
+fn without_write_in(label: &str) -> &str {
+    match label.split_once(':') {
+        Some((head, rest)) if !rest.trim().is_empty() => {
+            let h = norm(head);
+            if h == "other" || h.starts_with("other ") {
+                head
+            } else {
+                label
+            }
+        }
+        _ => label,
+    }
 }
 
 /// A caption that is just a program's name ("ECM", "Community Supports (CS)", "CHW services").
@@ -1050,6 +1066,8 @@ pub(super) fn relationship_caption(n: &str, section: &str) -> Option<Relationshi
         "police",
         "sheriff",
         "department",
+        "county",
+        "agency",
     ];
     if n.split(' ').count() > 6 || !n.split(' ').all(|w| VOCAB.contains(&w)) {
         return None;

@@ -296,6 +296,11 @@ fn split_ticks(text: &str) -> Option<Vec<(bool, String)>> {
     Some(items)
 }
 
+/// A cell of Yes/No boxes only: `☒ Yes  ☐ No`.
+fn yes_no_ticks(text: &str) -> bool {
+    split_ticks(text).is_some_and(|its| its.iter().all(|(_, c)| is_yes_no(c)))
+}
+
 /// `Label: value` → `(label, value)`; the colon must end the text or be followed by a space,
 /// so times (`10:30`) and URLs are not labels.
 fn split_label(text: &str) -> Option<(String, String)> {
@@ -470,7 +475,12 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
         }
         // Grids without colons: `Last Name | Wardmore | First Name | Skye`.
         if let Some(pairs) = alternating_pairs(line, &used, li) {
-            let last = pairs.len().saturating_sub(1);
+            // With ticks after the pairs (a tick column beside the grid), no value runs on.
+            let last = if pairs.len() * 2 == line.cells.len() {
+                pairs.len().saturating_sub(1)
+            } else {
+                usize::MAX
+            };
             for (k, (ci, vi)) in pairs.into_iter().enumerate() {
                 mark(&mut used, li, ci);
                 mark(&mut used, li, vi);
@@ -491,7 +501,9 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
                     );
                 }
             }
-            continue;
+            if used.get(li).is_some_and(|u| u.iter().all(|b| *b)) {
+                continue;
+            }
         }
         // Column headings over a row of column labels ("MEMBER | REFERRING PARTY" over "LAST
         // NAME | NAME"): the headings name each column's section; the labels below take values.
@@ -554,12 +566,48 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
             columns = heads;
             continue;
         }
+        // A lone caption over a lone value in larger print: "NAME" over "Beatrix Fauxley".
+        if let Some((vl, vc)) = caption_over_value(lines, &used, li)
+            && let Some(cap) = line.cells.first()
+            && let Some(value) = lines.get(vl).and_then(|l| l.cells.get(vc))
+        {
+            mark(&mut used, li, 0);
+            mark(&mut used, vl, vc);
+            let column = shapes::column_section(&columns, cap.x0, line.size).filter(|h| names_a_party(h));
+            emit(
+                out,
+                if column.is_some() { &column } else { &*section },
+                cap.text.trim().to_string(),
+                RawValue::Text(value.text.trim().to_string()),
+            );
+            continue;
+        }
         let lone = line.cells.len() == 1 && !is_used(&used, li, 0);
+        // A short title over a paragraph in print no larger ("Clinical justification" over the
+        // wrapped text): the title labels the paragraph. A letterhead, larger, does not.
+        if lone
+            && let Some(cell) = line.cells.first()
+            && let Some(next) = lines.get(li + 1)
+            && let [para] = next.cells.as_slice()
+            && unused(&used, li + 1, 0)
+            && titles_paragraph(line, next)
+        {
+            mark(&mut used, li, 0);
+            mark(&mut used, li + 1, 0);
+            let wrapped = wrapped_lines(lines, &used, li + 1, para);
+            let text = joined(lines, &mut used, para, &wrapped);
+            emit(out, section, heading_text(&cell.text), RawValue::Text(text));
+            continue;
+        }
         if lone
             && let Some(cell) = line.cells.first()
             && (is_numbered_heading(&cell.text)
                 || (is_caps_heading(&cell.text) && tick_prefix(&cell.text).is_none())
-                || heads_labels(line, lines.get(li + 1)))
+                || heads_labels(
+                    line,
+                    lines.get(li + 1),
+                    caption_over_value(lines, &used, li + 1).is_some(),
+                ))
         {
             *section = Some(heading_text(&cell.text));
             columns.clear();
@@ -619,6 +667,19 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
                             .flatten()
                             .and_then(|p| p.cells.last())
                             .filter(|q| q.text.trim_end().ends_with('?') && tick_prefix(&q.text).is_none())
+                    })
+                    // ... or a printed label without a colon right before the answers: "Patient
+                    // consent  ☒ Yes  ☐ No" asks as a question does.
+                    .or_else(|| {
+                        let before = line.cells.get(..ci)?;
+                        let k = before.iter().rposition(|q| !yes_no_ticks(&q.text))?;
+                        let q = before.get(k)?;
+                        (unused(&used, li, k)
+                            && split_label(&q.text).is_none()
+                            && tick_prefix(&q.text).is_none()
+                            && !is_heading(&q.text)
+                            && printed_label(&q.text))
+                        .then_some(q)
                     })
                     .map(|q| ((), q));
                 if let Some((_, q)) = question
@@ -701,11 +762,16 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
             };
             match found {
                 Some(Below::Value(bi, bj)) => {
-                    let text = lines
-                        .get(bi)
-                        .and_then(|l| l.cells.get(bj))
-                        .map(|c| c.text.clone());
                     mark(&mut used, bi, bj);
+                    // Free text under its label runs on over the lines under it.
+                    let text = lines.get(bi).and_then(|l| l.cells.get(bj)).map(|c| {
+                        let wrapped = if bi > li {
+                            wrapped_lines(lines, &used, bi, c)
+                        } else {
+                            Vec::new()
+                        };
+                        joined(lines, &mut used, c, &wrapped)
+                    });
                     emit(out, section, label, RawValue::Text(text.unwrap_or_default()));
                 }
                 // A blank "Date of Birth:" over more labels is a field left empty, not a heading.
@@ -1051,7 +1117,9 @@ fn is_mark(text: &str) -> bool {
 /// a heading printed in bold rather than capitals ("Referrer", "Population of Focus"). A value
 /// typed a little above its label's baseline is not one: it sits right of the labels and closer
 /// to the next line than a heading does.
-fn heads_labels(line: &Line, next: Option<&Line>) -> bool {
+///
+/// `next_captions`: the next line is a lone caption over its value ([`caption_over_value`]).
+fn heads_labels(line: &Line, next: Option<&Line>, next_captions: bool) -> bool {
     let Some(cell) = line.cells.first() else {
         return false;
     };
@@ -1068,15 +1136,101 @@ fn heads_labels(line: &Line, next: Option<&Line>) -> bool {
                 split_label(&c.text).is_some() || (l.cells.len() >= 2 && looks_like_label(&c.text))
             };
             l.cells.first().is_some_and(|c| {
-                labelled(c) && cell.x0 <= c.x0 + line.size && line.y - l.y > RAISED_WINDOW_EM * line.size
+                (labelled(c) || next_captions)
+                    && cell.x0 <= c.x0 + line.size
+                    && line.y - l.y > RAISED_WINDOW_EM * line.size
             })
         })
 }
 
+/// A lone caption (a known label word) over a lone value in print at least [`CAPTION_RATIO`]
+/// larger on the next line, starting under it — a boxed form's one-column block, "NAME" over
+/// "Beatrix Fauxley" — is a label and its value, not a heading: the value's (line, cell).
+fn caption_over_value(lines: &[Line], used: &[Vec<bool>], li: usize) -> Option<(usize, usize)> {
+    let line = lines.get(li)?;
+    let next = lines.get(li + 1)?;
+    let ([cap], [value]) = (line.cells.as_slice(), next.cells.as_slice()) else {
+        return None;
+    };
+    let ok = unused(used, li, 0)
+        && unused(used, li + 1, 0)
+        && label_like(&cap.text)
+        && looks_like_label(&cap.text)
+        && next.size >= CAPTION_RATIO * line.size
+        && line.y - next.y <= BELOW_WINDOW_EM * next.size
+        && (value.x0 - cap.x0).abs() <= line.size
+        && !is_label_or_tick(&value.text)
+        && !is_heading(&value.text)
+        && !enumerated(&value.text);
+    ok.then_some((li + 1, 0))
+}
+
+/// A short title-case line (no colon, no full stop, no digits) right over a lone paragraph
+/// printed no smaller than a little under it, in print no larger than the paragraph's by
+/// [`CAPTION_RATIO`]: the paragraph's label.
+fn titles_paragraph(line: &Line, next: &Line) -> bool {
+    let (Some(cell), [para]) = (line.cells.first(), next.cells.as_slice()) else {
+        return false;
+    };
+    let t = cell.text.trim();
+    (1..=5).contains(&t.split_whitespace().count())
+        && t.chars().next().is_some_and(char::is_uppercase)
+        && t.chars().any(char::is_lowercase)
+        && !t.contains([':', '.', ','])
+        && !t.chars().any(|c| c.is_ascii_digit())
+        && tick_prefix(t).is_none()
+        && !lists_options(t)
+        && line.size <= CAPTION_RATIO * next.size
+        && line.y - next.y <= BELOW_WINDOW_EM * line.size
+        && (para.x0 - cell.x0).abs() <= 2.0 * line.size
+        && is_paragraph(&para.text)
+        && prose(&para.text)
+        && !enumerated(&para.text)
+}
+
+/// Running text rather than a title or a list's caption: five words or more, most of them
+/// starting in lower case ("Recuperative Care (Medical Respite)" is a caption).
+fn prose(text: &str) -> bool {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let lower = words
+        .iter()
+        .filter(|w| {
+            w.chars()
+                .find(|c| c.is_alphabetic())
+                .is_some_and(char::is_lowercase)
+        })
+        .count();
+    words.len() >= 5 && lower * 2 >= words.len()
+}
+
 /// A row of label, value, label, value cells (no colons): the (label, value) cell pairs.
+///
+/// Tick cells may end the line (a column of boxes printed beside the grid, `City | Riverside |
+/// ☐ Member / family`): the pairs are the cells before them, the ticks are read as ticks.
 fn alternating_pairs(line: &Line, used: &[Vec<bool>], li: usize) -> Option<Vec<(usize, usize)>> {
-    let n = line.cells.len();
-    if n < 2 || !n.is_multiple_of(2) || !(0..n).all(|ci| unused(used, li, ci)) {
+    let n = line
+        .cells
+        .iter()
+        .position(|c| tick_prefix(&c.text).is_some())
+        .unwrap_or(line.cells.len());
+    let ticks_after = line.cells.get(n..).unwrap_or_default();
+    if n < 2
+        || !n.is_multiple_of(2)
+        || !(0..line.cells.len()).all(|ci| unused(used, li, ci))
+        || !ticks_after.iter().all(|c| split_ticks(&c.text).is_some())
+    {
+        return None;
+    }
+    // Answer boxes are no tick column: in "Question?  Yes  ■ No" the "Yes" is a box's caption
+    // whose box was not printed as a glyph, not the question's value.
+    if !ticks_after.is_empty()
+        && (ticks_after.iter().any(|c| yes_no_ticks(&c.text))
+            || line
+                .cells
+                .iter()
+                .take(n)
+                .any(|c| is_yes_no(&c.text) || c.text.trim_end().ends_with('?')))
+    {
         return None;
     }
     let plain = |t: &str| split_label(t).is_none() && tick_prefix(t).is_none() && !enumerated(t);
@@ -1084,7 +1238,7 @@ fn alternating_pairs(line: &Line, used: &[Vec<bool>], li: usize) -> Option<Vec<(
     if line.cells.iter().all(|c| is_caps_heading(&c.text)) {
         return None;
     }
-    let ok = line.cells.iter().enumerate().all(|(ci, c)| {
+    let ok = line.cells.iter().take(n).enumerate().all(|(ci, c)| {
         plain(&c.text)
             && if ci % 2 == 0 {
                 printed_label(&c.text)
@@ -1113,14 +1267,20 @@ fn header_row_values(lines: &[Line], used: &[Vec<bool>], li: usize) -> Option<Co
             n.size >= CAPTION_RATIO * l.size && !n.cells.iter().any(|c| is_caps_heading(&c.text))
         })
     };
+    let asks = |t: &str| {
+        let t = t.trim();
+        t.ends_with('?') && label_like(t.trim_end_matches('?'))
+    };
     let is_header = |l: &Line, i: usize| {
         let known = l.cells.iter().filter(|c| looks_like_label(&c.text)).count();
         l.cells.len() >= 2
             && l.cells
                 .iter()
                 .enumerate()
-                .all(|(ci, c)| unused(used, i, ci) && label_like(&c.text))
+                .all(|(ci, c)| unused(used, i, ci) && (label_like(&c.text) || asks(&c.text)))
             && (known * 2 > l.cells.len() || known >= 1 && captions_over_values(l, i))
+            // A question among captions ("ALREADY ENROLLED IN ECM?") only over larger values.
+            && (l.cells.iter().all(|c| label_like(&c.text)) || captions_over_values(l, i))
     };
     if !is_header(line, li) {
         return None;
@@ -1214,7 +1374,17 @@ fn wrapped_lines(lines: &[Line], used: &[Vec<bool>], li: usize, value: &Cell) ->
             break;
         };
         let pitch = prev_y - next.y;
+        // A line ending a sentence over one starting with a capital: the next item of a list
+        // printed one to a line, not more of this one.
+        let sentence_ended = out
+            .last()
+            .and_then(|(l, c): &(usize, usize)| lines.get(*l).and_then(|x| x.cells.get(*c)))
+            .map_or(value.text.as_str(), |c| c.text.as_str())
+            .trim_end()
+            .ends_with(['.', '!', '?'])
+            && cell.text.trim_start().starts_with(char::is_uppercase);
         let continues = pitch > 0.0
+            && !sentence_ended
             && pitch <= WRAP_PITCH_EM * line.size
             && (cell.x0 - value.x0).abs() <= line.size
             && unused(used, k, 0)

@@ -723,3 +723,72 @@ fn class4_the_phone_marked_best_wins() {
     let f = read(&[("Phone", txt("559 555 0112")), ("Cell", txt("559-555-0113"))]);
     assert_eq!(f.member_phone.as_deref(), Some("5595550112"));
 }
+
+/// Issue #8 (blind21): a ticked "Other: school" is the box "Other" with the writer's words after
+/// its colon, and under a question about the referrer it is the relationship.
+#[test]
+fn class21_an_other_boxs_write_in_is_not_its_caption() {
+    let ticked = || RawValue::Checked(true);
+    assert_eq!(
+        target("Other: church", Some("Referrer type"), ticked()).as_deref(),
+        Some("referrer_relationship=Other")
+    );
+    assert_eq!(
+        target("Other (specify): tutor", Some("Relationship to member"), ticked()).as_deref(),
+        Some("referrer_relationship=Other")
+    );
+}
+
+/// Issue #8 (blind20): a caption naming social services beside a county agency is that kind
+/// of referrer, not the CHW need "social".
+#[test]
+fn class21_a_county_agency_caption_is_a_kind_of_referrer() {
+    assert_eq!(
+        target(
+            "Social services / county agency",
+            Some("REFERRING AGENCY"),
+            RawValue::Checked(true)
+        )
+        .as_deref(),
+        Some("referrer_relationship=SocialServicesProvider")
+    );
+}
+
+/// Issue #8 (blind21): a parent's or guardian's consent to the referral is the (minor) member's
+/// consent; their phone stays how the member is reached, their other data someone else's.
+#[test]
+fn class21_a_parents_consent_is_the_attestation() {
+    assert_eq!(
+        target(
+            "Parent/guardian gave consent for this referral",
+            Some("Referred by"),
+            RawValue::Checked(true)
+        )
+        .as_deref(),
+        Some("attestation")
+    );
+    assert_eq!(
+        target("Guardian consent", None, RawValue::Checked(true)).as_deref(),
+        Some("attestation")
+    );
+    assert_eq!(text("Guardian name").as_deref(), Some("ignore"));
+}
+
+/// Issue #8 (blind21): a label asking why ("Why we are referring") asks for the reason, not the
+/// referrer's name its role word would suggest.
+#[test]
+fn class21_a_why_question_asks_for_the_reason() {
+    assert_eq!(text("Why we are referring").as_deref(), Some("reason"));
+    assert_eq!(
+        text("Why is the client being referred?").as_deref(),
+        Some("reason")
+    );
+}
+
+/// Issue #8 (blind21): a hospital social worker's form names the referrer's organisation
+/// "Hospital"; it is the organisation, like "Clinic" or "Facility".
+#[test]
+fn class21_a_hospital_label_names_the_organisation() {
+    assert_eq!(text("Hospital").as_deref(), Some("referrer_organization"));
+    assert_eq!(text("Hospital name").as_deref(), Some("referrer_organization"));
+}

@@ -568,3 +568,193 @@ fn class19_question_with_typed_bracket_boxes_splits_off_its_ticks() {
     let texts: Vec<&str> = cells.iter().map(|c| c.text.as_str()).collect();
     assert_eq!(texts, vec!["Enrolled in ECM?", "[ ] Yes [X] No"]);
 }
+
+/// Issue #8 (blind20/21): a printed label without a colon or a question mark, followed on its
+/// line by Yes/No boxes ("Patient consent  ☒ Yes  ☐ No"), is asked by them: the ticked box is
+/// its answer, and the captions "Yes"/"No" are not items of their own.
+#[test]
+fn class21_a_colon_less_label_before_yes_no_boxes_is_answered_by_them() {
+    let got = entries(vec![
+        run(40.0, 700.0, "Member consent obtained"),
+        run(170.0, 700.0, "☒ Yes"),
+        run(210.0, 700.0, "☐ No"),
+        run(40.0, 680.0, "Patient consent"),
+        run(170.0, 680.0, "☐ Yes"),
+        run(210.0, 680.0, "☐ No"),
+    ]);
+    assert_eq!(got, vec![(None, "Member consent obtained".into(), t("Yes"))]);
+}
+
+/// Issue #8 (blind20): label/value pairs with a column of boxes printed beside them on the same
+/// lines (`Address | 6800 Sample Ave | ☒ Social services`) are still pairs, and the boxes ticks.
+#[test]
+fn class21_pairs_beside_a_tick_column_are_read_as_pairs() {
+    let got = entries(vec![
+        run(40.0, 700.0, "Address"),
+        run(92.0, 700.0, "12 Sample Ave"),
+        run(320.0, 700.0, "☒ Social services"),
+        run(40.0, 684.0, "City"),
+        run(72.0, 684.0, "Riverton"),
+        run(140.0, 684.0, "ZIP"),
+        run(168.0, 684.0, "90000"),
+        run(320.0, 684.0, "☐ Member / family"),
+    ]);
+    assert_eq!(
+        got,
+        vec![
+            (None, "Address".into(), t("12 Sample Ave")),
+            (None, "Social services".into(), RawValue::Checked(true)),
+            (None, "City".into(), t("Riverton")),
+            (None, "ZIP".into(), t("90000")),
+            (None, "Member / family".into(), RawValue::Checked(false)),
+        ]
+    );
+    // Answer boxes after a question are no tick column: "Yes" there is a box's caption.
+    let got = entries(vec![
+        run(40.0, 505.0, "Is the member currently enrolled in ECM?"),
+        run(243.0, 505.0, "Yes"),
+        run(272.0, 505.0, "■ No"),
+    ]);
+    assert!(got.iter().all(|(_, _, v)| *v != t("Yes")), "{got:?}");
+}
+
+/// Issue #8 (blind21): in a row of small captions over larger values, a caption asking a
+/// question ("ALREADY ENROLLED IN ECM?") is a caption too, and takes the value under it.
+#[test]
+fn class21_a_question_caption_over_larger_values_is_a_label() {
+    let got = entries(vec![
+        sized(50.0, 392.0, 7.5, "HOURS REQUESTED"),
+        sized(310.0, 392.0, 7.5, "ALREADY ENROLLED IN ECM?"),
+        sized(50.0, 378.0, 11.0, "3"),
+        sized(310.0, 378.0, 11.0, "Yes"),
+    ]);
+    assert_eq!(
+        got,
+        vec![
+            (None, "HOURS REQUESTED".into(), t("3")),
+            (None, "ALREADY ENROLLED IN ECM?".into(), t("Yes")),
+        ]
+    );
+}
+
+/// Issue #8 (blind21): a lone small caption over a lone value in larger print ("NAME" over
+/// "Ann Sample") is a label with its value, not a section heading; a title over such a block
+/// ("Referred by") heads it.
+#[test]
+fn class21_a_lone_caption_over_a_larger_value_is_a_label_not_a_heading() {
+    let got = entries(vec![
+        sized(50.0, 348.0, 10.0, "Referred by"),
+        sized(50.0, 330.0, 7.5, "NAME"),
+        sized(50.0, 316.0, 11.0, "Ann Sample"),
+        sized(50.0, 298.0, 7.5, "PHONE"),
+        sized(50.0, 284.0, 11.0, "555-555-0100"),
+        sized(50.0, 262.0, 10.0, "NEXT SECTION"),
+        sized(50.0, 248.0, 10.0, "Notes: none"),
+    ]);
+    let by = Some("Referred by".to_string());
+    assert_eq!(
+        got,
+        vec![
+            (by.clone(), "NAME".into(), t("Ann Sample")),
+            (by, "PHONE".into(), t("555-555-0100")),
+            (Some("NEXT SECTION".into()), "Notes".into(), t("none")),
+        ]
+    );
+}
+
+/// Issue #8 (blind21): a short title over a paragraph in print no larger ("Clinical
+/// justification" over wrapped text) labels the whole paragraph; a letterhead over a cover
+/// letter does not, nor a caption over a caption in a list.
+#[test]
+fn class21_a_short_title_over_a_paragraph_labels_all_of_it() {
+    let got = entries(vec![
+        sized(50.0, 454.0, 10.0, "Clinical justification"),
+        sized(
+            50.0,
+            440.0,
+            9.0,
+            "Post-op day 3 after a fall; needs daily wound care and PT, no",
+        ),
+        sized(50.0, 429.0, 9.0, "safe place to go after discharge."),
+    ]);
+    assert_eq!(
+        got,
+        vec![(
+            None,
+            "Clinical justification".into(),
+            t(
+                "Post-op day 3 after a fall; needs daily wound care and PT, no safe place to go after discharge."
+            )
+        )]
+    );
+    let got = entries(vec![
+        sized(50.0, 752.0, 13.0, "Sample Doula Collective"),
+        sized(
+            50.0,
+            728.0,
+            10.0,
+            "To the care team: please find our referral on the next page for",
+        ),
+        sized(
+            50.0,
+            715.0,
+            10.0,
+            "care management under the birth equity population.",
+        ),
+        sized(50.0, 600.0, 10.0, "Short-Term Post-Hospitalization Housing"),
+        sized(50.0, 584.0, 10.0, "Recuperative Care (Medical Respite)"),
+    ]);
+    assert!(
+        got.iter()
+            .all(|(_, n, _)| n != "Sample Doula Collective" && !n.starts_with("Short-Term")),
+        "{got:?}"
+    );
+}
+
+/// Issue #8 (blind21): free text under its `Label:` runs on over the lines under it; lines that
+/// each end a sentence and start anew are items of a list, not one value.
+#[test]
+fn class21_free_text_under_its_label_keeps_its_wrapped_lines() {
+    let got = entries(vec![
+        run(50.0, 499.0, "Why we are referring:"),
+        run(
+            60.0,
+            485.0,
+            "First pregnancy, family history of preeclampsia, missed two visits for lack of",
+        ),
+        run(60.0, 472.0, "transportation; may need to move."),
+        run(50.0, 451.0, "Referred by:"),
+        run(150.0, 451.0, "Ann Sample"),
+    ]);
+    assert_eq!(
+        got.first(),
+        Some(&(
+            None,
+            "Why we are referring".into(),
+            t(
+                "First pregnancy, family history of preeclampsia, missed two visits for lack of transportation; may need to move."
+            )
+        ))
+    );
+    let got = entries(vec![
+        run(50.0, 615.0, "Services covered (descriptions):"),
+        run(
+            50.0,
+            600.0,
+            "Recuperative Care - short-term care for people recovering from illness.",
+        ),
+        run(
+            50.0,
+            585.0,
+            "Medically Tailored Meals - meals delivered to the home after discharge.",
+        ),
+    ]);
+    assert_eq!(
+        got.first(),
+        Some(&(
+            None,
+            "Services covered (descriptions)".into(),
+            t("Recuperative Care - short-term care for people recovering from illness.")
+        ))
+    );
+}
