@@ -196,11 +196,11 @@ fn check_held_out(set: &str) -> Vec<String> {
     problems
 }
 
-/// The eighteen blind sets of issue #8 (`fixtures/blind3` to `blind20`): scored blind before
+/// The nineteen blind sets of issue #8 (`fixtures/blind3` to `blind21`): scored blind before
 /// any fix (docs/ACCURACY.md), then used to fix mechanisms. They are not all right, so this holds
 /// them at their measured level instead: a change that loses a referral outcome or more than a
 /// handful of fields fails here, and no referral may ask for a field its form holds more often
-/// than it did when measured (none, except in blind11 and blind20, whose open misses still ask).
+/// than it did when measured (none, except in blind11, whose open misses still ask).
 #[test]
 #[allow(clippy::indexing_slicing)] // test code: serde_json indexing yields Null, never panics
 fn blind_sets_keep_their_measured_accuracy() {
@@ -209,22 +209,23 @@ fn blind_sets_keep_their_measured_accuracy() {
     let floors = [
         ("blind3", 36, 593, 0),
         ("blind4", 41, 698, 0),
-        ("blind5", 39, 673, 0),
-        ("blind6", 37, 673, 0),
-        ("blind7", 41, 748, 0),
-        ("blind8", 37, 638, 0),
-        ("blind9", 37, 636, 0),
+        ("blind5", 39, 675, 0),
+        ("blind6", 37, 676, 0),
+        ("blind7", 41, 751, 0),
+        ("blind8", 37, 639, 0),
+        ("blind9", 37, 641, 0),
         ("blind10", 40, 622, 0),
-        ("blind11", 33, 663, 10),
-        ("blind12", 40, 683, 0),
+        ("blind11", 37, 673, 2),
+        ("blind12", 40, 684, 0),
         ("blind13", 37, 627, 0),
         ("blind14", 38, 668, 0),
-        ("blind15", 38, 630, 0),
+        ("blind15", 38, 634, 0),
         ("blind16", 37, 566, 0),
         ("blind17", 37, 621, 0),
         ("blind18", 36, 589, 0),
-        ("blind19", 40, 656, 0),
-        ("blind20", 35, 616, 7),
+        ("blind19", 40, 657, 0),
+        ("blind20", 39, 634, 0),
+        ("blind21", 36, 642, 0),
     ];
     let mut report = Vec::new();
     for (set, min_outcomes, min_fields, max_asked) in floors {
