@@ -508,6 +508,30 @@ impl Vocabulary {
         })
     }
 
+    /// The label without the job titles among the role phrases (two or more words, the last
+    /// naming no attribute) that contain a shorter attribute phrase ("service coordinator" holds
+    /// "service"), when it has one; `None` when it has none.
+    fn without_titles(&self, n: &str) -> Option<String> {
+        let mut padded = format!(" {n} ");
+        let mut cut = false;
+        for (p, _) in &self.roles {
+            // A title ends in a word naming no attribute ("coordinator"); "my name" is no title.
+            let last = p.rsplit(' ').next().unwrap_or(p);
+            if !p.contains(' ')
+                || self.attr(last).is_some()
+                || !self.attr(p).is_some_and(|(_, len)| len < p.len())
+            {
+                continue;
+            }
+            if let Some(at) = find_phrase(&padded, p) {
+                let (head, tail) = (padded.get(..at)?, padded.get(at + 1 + p.len()..)?);
+                padded = format!("{head}{tail}");
+                cut = true;
+            }
+        }
+        cut.then(|| padded.split_whitespace().collect::<Vec<_>>().join(" "))
+    }
+
     /// The role a section heading names.
     pub fn section_role(&self, entry: &RawEntry) -> Option<Role> {
         entry
@@ -562,7 +586,20 @@ impl Vocabulary {
                 matches!(&entry.value, RawValue::Text(t) if super::values::parse_relationship(t).is_some());
             return known.then_some((Target::Field(FieldKey::ReferrerRelationship), score::ROLE_ONLY));
         }
-        let (attr, phrase_len) = self.label_attr(label, &n)?;
+        // A job title whose words include an attribute's ("Service coordinator", "Agency
+        // contact") names the person: the attribute is looked for in the rest of the label.
+        let untitled = self.without_titles(&n);
+        let (attr, phrase_len) = match &untitled {
+            Some(rest) if rest.is_empty() => {
+                return match role {
+                    Role::Referrer => Some((Target::Field(FieldKey::ReferrerName), score::ROLE_ONLY)),
+                    Role::Member if !is_tickish(&entry.value) => Some((Target::MemberName, score::ROLE_ONLY)),
+                    _ => None,
+                };
+            }
+            Some(rest) => self.label_attr(rest, rest)?,
+            None => self.label_attr(label, &n)?,
+        };
         // A role the label's own words do not name (carried from the labels before, or a
         // referrer's section) does not make a birth date or a Medi-Cal number someone else's: on
         // a referral only the member has them ("Your name" at the foot of one column, "Date of

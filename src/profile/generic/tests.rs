@@ -792,3 +792,15 @@ fn class21_a_hospital_label_names_the_organisation() {
     assert_eq!(text("Hospital").as_deref(), Some("referrer_organization"));
     assert_eq!(text("Hospital name").as_deref(), Some("referrer_organization"));
 }
+
+/// A job title whose words include an attribute's ("Service coordinator" holds "service") names
+/// the person, not that attribute; what follows it is theirs ("SC phone", "CM Phone").
+#[test]
+fn class22_a_job_title_holding_an_attribute_word_names_the_person() {
+    assert_eq!(text("Service coordinator").as_deref(), Some("referrer_name"));
+    assert_eq!(text("SC phone").as_deref(), Some("referrer_phone"));
+    assert_eq!(text("Care Manager").as_deref(), Some("referrer_name"));
+    assert_eq!(text("CM Phone").as_deref(), Some("referrer_phone"));
+    assert_eq!(text("My name").as_deref(), Some("referrer_name"));
+    assert_eq!(text("Services requested").as_deref(), Some("cs_services"));
+}
