@@ -195,11 +195,14 @@ pub struct Extracted {
 }
 
 impl Extracted {
-    /// The member CINs screening may look up (open ECM referrals, the roster).
+    /// The member CINs whose open ECM referrals screening looks up: those of the referrals
+    /// screened for CHW, the one program that asks ([`crate::screen::Lookups`]; the roster is
+    /// in memory). A message without one needs no query before it is screened.
     pub fn cins(&self) -> Vec<String> {
         let mut cins: Vec<String> = self
             .found
             .iter()
+            .filter(|(_, _, r)| programs_for(&self.subject_programs, r).contains(&Program::Chw))
             .filter_map(|(_, _, r)| r.fields.member_cin.clone())
             .collect();
         cins.sort();
