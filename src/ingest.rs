@@ -378,8 +378,11 @@ pub async fn commit(
     } else {
         Vec::new()
     };
+    // Held from here to the commit (SQLite): see `store::Held`.
+    let mut held = store.hold().await.map_err(Error::Store)?;
     let (reply_facts, references, msg_ref) = store
         .reply_facts_and_references(
+            &mut held,
             &replies,
             crate::loops::reply_window_start(&cfg),
             &prefixes,
@@ -431,7 +434,7 @@ pub async fn commit(
             status: outbox_status,
         })
         .collect();
-    let committed = match store.commit_message(new, referrals, mails).await {
+    let committed = match store.commit_message_held(held, new, referrals, mails).await {
         Ok(c) => c,
         // Refused for a constraint: when it is because the content is stored already, this is
         // a duplicate (what was reserved and composed for it is dropped: a gap in the numbers).

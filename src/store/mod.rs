@@ -249,6 +249,14 @@ pub struct PendingMail {
     pub suppressed: bool,
 }
 
+/// The SQLite store's one connection, held by a message's commit from the reads before its mail
+/// is composed ([`Store::reply_facts_and_references`]) to its commit
+/// ([`Store::commit_message_held`]): every query taken from the pool costs a second round trip to
+/// the driver's thread, the ping sqlx sends when the connection goes back. Empty on PostgreSQL,
+/// whose queries keep taking a connection each. Dropped unused, the connection goes back to the
+/// pool: nothing of a transaction is open while it is held.
+pub struct Held(Option<sqlx::pool::PoolConnection<sqlx::Any>>);
+
 /// What [`Store::commit_message`] wrote.
 #[derive(Debug, Clone)]
 pub struct Committed {
@@ -369,12 +377,21 @@ impl Store {
     /// before it is rolled back here. The query runs in a task of its own: were the caller's
     /// future dropped halfway, the driver would stop between two statements with the transaction
     /// open.
-    async fn commit_rows(&self, mut rows: Batch, lease: Option<&Lease>, what: &'static str) -> Result<()> {
+    async fn commit_rows(
+        &self,
+        mut rows: Batch,
+        lease: Option<&Lease>,
+        held: Held,
+        what: &'static str,
+    ) -> Result<()> {
         if self.kind == Backend::Sqlite {
             rows.wrap("BEGIN", "COMMIT");
             let (pool, sync) = (self.pool.clone(), self.sync.clone());
             return tokio::spawn(async move {
-                let mut conn = pool.acquire().await.context("starting a transaction")?;
+                let mut conn = match held.0 {
+                    Some(conn) => conn,
+                    None => pool.acquire().await.context("starting a transaction")?,
+                };
                 // Counted with the connection held: see `SyncState`.
                 sync.commits.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 let done = rows.execute(&mut conn, what).await;
@@ -503,6 +520,20 @@ impl Store {
         Ok((refs, msg_ref))
     }
 
+    /// Takes the SQLite store's connection for a message's reads and commit ([`Held`]); holds
+    /// nothing on PostgreSQL.
+    pub async fn hold(&self) -> Result<Held> {
+        if self.kind != Backend::Sqlite {
+            return Ok(Held(None));
+        }
+        let conn = self
+            .pool
+            .acquire()
+            .await
+            .context("taking the store's connection")?;
+        Ok(Held(Some(conn)))
+    }
+
     /// What a live message's commit reads before its mail is composed, in one round trip on
     /// SQLite: the loop guards' facts for each reply recipient in `replies` (as
     /// [`Store::reply_facts`], replies counted since `since_ms`), then its reference numbers (as
@@ -517,6 +548,7 @@ impl Store {
     /// reserved and not committed. PostgreSQL runs them one by one.
     pub async fn reply_facts_and_references(
         &self,
+        held: &mut Held,
         replies: &[String],
         since_ms: i64,
         reference_prefixes: &[String],
@@ -565,10 +597,11 @@ impl Store {
         for p in &prefixes {
             q = q.bind(*p);
         }
-        let rows = q
-            .fetch_all(&self.pool)
-            .await
-            .context("looking up the reply guards' facts and allocating reference numbers")?;
+        let rows = match held.0.as_mut() {
+            Some(conn) => q.fetch_all(&mut **conn).await,
+            None => q.fetch_all(&self.pool).await,
+        }
+        .context("looking up the reply guards' facts and allocating reference numbers")?;
         anyhow::ensure!(
             rows.len() == replies.len() + prefixes.len(),
             "the store answered {} rows for {} lookups and {} reference numbers",
@@ -600,6 +633,18 @@ impl Store {
     /// audit event in one transaction: plain inserts of rows built beforehand.
     pub async fn commit_message(
         &self,
+        msg: NewMessage<'_>,
+        referrals: Vec<NewReferral>,
+        outbox: Vec<NewOutbox>,
+    ) -> Result<Committed> {
+        self.commit_message_held(Held(None), msg, referrals, outbox).await
+    }
+
+    /// [`Store::commit_message`] on the connection `held` since the message's reads (SQLite; it
+    /// goes back to the pool with the commit done).
+    pub async fn commit_message_held(
+        &self,
+        held: Held,
         msg: NewMessage<'_>,
         referrals: Vec<NewReferral>,
         outbox: Vec<NewOutbox>,
@@ -672,6 +717,7 @@ impl Store {
         self.commit_rows(
             rows,
             lease,
+            held,
             "storing the message, its referrals, emails and audit events",
         )
         .await?;
@@ -1362,7 +1408,7 @@ mod tests {
             .map(String::from)
             .to_vec();
         let (facts, refs, msg_ref) = store
-            .reply_facts_and_references(&replies, since, &prefixes, "MSG-NCAL-2026")
+            .reply_facts_and_references(&mut Held(None), &replies, since, &prefixes, "MSG-NCAL-2026")
             .await
             .expect("one round trip");
         let mut separately = Vec::new();
@@ -1381,7 +1427,7 @@ mod tests {
         );
         assert_eq!(msg_ref, "ECM-NCAL-2026-000001");
         let (facts, refs, msg_ref) = store
-            .reply_facts_and_references(&[], since, &[], "MSG-NCAL-2026")
+            .reply_facts_and_references(&mut Held(None), &[], since, &[], "MSG-NCAL-2026")
             .await
             .expect("no replies, no referrals");
         assert!(facts.is_empty() && refs.is_empty());
@@ -1394,6 +1440,37 @@ mod tests {
             (refs, msg_ref.as_str()),
             (vec!["ECM-NCAL-2026-000003".to_string()], "ECM-NCAL-2026-000003")
         );
+    }
+
+    /// The connection held from a message's reads to its commit goes back to the pool with the
+    /// commit, or when the message is given up before it (dropped unused, as when composing its
+    /// mail fails): the next queries get it, and nothing of a transaction was left open.
+    #[tokio::test]
+    async fn the_connection_held_for_a_commit_goes_back_committed_or_not() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let url = format!("sqlite://{}", dir.path().join("s.db").display());
+        let store = Store::open(&url).await.expect("store");
+        let mut held = store.hold().await.expect("hold");
+        assert!(held.0.is_some(), "SQLite holds its one connection");
+        store
+            .reply_facts_and_references(&mut held, &[], 0, &["ECM-NCAL-2026".into()], "M")
+            .await
+            .expect("reads on the held connection");
+        drop(held);
+        assert_eq!(store.count("messages").await.expect("count"), 0);
+        let mut held = store.hold().await.expect("hold again");
+        let (_, refs, _) = store
+            .reply_facts_and_references(&mut held, &[], 0, &["ECM-NCAL-2026".into()], "M")
+            .await
+            .expect("reads");
+        assert_eq!(refs, ["ECM-NCAL-2026-000002"], "the first number was kept: a gap");
+        store
+            .commit_message_held(held, message("h1", uid(1)), vec![referral(&refs[0])], Vec::new())
+            .await
+            .expect("commit on the held connection");
+        assert_eq!(store.count("referrals").await.expect("count"), 1);
+        assert_eq!(store.cursor("test/INBOX").await.expect("cursor"), Some((7, 1)));
+        assert_eq!(synchronous(&store).await, 1, "NORMAL after the commit");
     }
 
     /// A commit whose caller stops waiting once it has started (a shutdown, a lost lease) still
