@@ -361,14 +361,6 @@ pub async fn commit(
         suppressions.clone_from(&b.suppressions);
         bounce = Some(b);
     }
-    if source.uid.is_some() {
-        events.extend(
-            crate::loops::guard_replies(&cfg, store, &mut decision)
-                .await
-                .map_err(Error::Store)?,
-        );
-    }
-
     // The year the plan received it, not the sender's Date header (which can be anything).
     let year = today.year();
     let prefixes: Vec<String> = decision
@@ -377,6 +369,30 @@ pub async fn commit(
         .map(|r| outbox::referral_prefix(r, year))
         .collect();
     let msg_prefix = outbox::message_prefix(&decision.inbox_region, year);
+    // What the loop guards need to know about the replies (live mail only) and the reference
+    // numbers, reserved: one round trip (see `Store::reply_facts_and_references`). The numbers
+    // do not depend on the guards, which only ever take replies out.
+    let live = source.uid.is_some();
+    let replies = if live {
+        crate::loops::replies_to_guard(&cfg, &decision)
+    } else {
+        Vec::new()
+    };
+    // Held from here to the commit (SQLite): see `store::Held`.
+    let mut held = store.hold().await.map_err(Error::Store)?;
+    let (reply_facts, references, msg_ref) = store
+        .reply_facts_and_references(
+            &mut held,
+            &replies,
+            crate::loops::reply_window_start(&cfg),
+            &prefixes,
+            &msg_prefix,
+        )
+        .await
+        .map_err(Error::Store)?;
+    if live {
+        events.extend(crate::loops::withhold_replies(&cfg, &mut decision, &reply_facts));
+    }
     let summary = serde_json::json!({
         "rule": decision.rule,
         "documents": decision.documents,
@@ -398,12 +414,8 @@ pub async fn commit(
         events: events.clone(),
         suppressions,
     };
-    // Planned in full before the write transaction: reference numbers reserved, every row
-    // built, the mail composed (templates rendered, attachments encoded).
-    let (references, msg_ref) = store
-        .reserve_references(&prefixes, &msg_prefix)
-        .await
-        .map_err(Error::Store)?;
+    // Planned in full before the write transaction: reference numbers reserved (above), every
+    // row built, the mail composed (templates rendered, attachments encoded).
     let referrals = decision
         .referrals
         .iter()
@@ -422,7 +434,7 @@ pub async fn commit(
             status: outbox_status,
         })
         .collect();
-    let committed = match store.commit_message(new, referrals, mails).await {
+    let committed = match store.commit_message_held(held, new, referrals, mails).await {
         Ok(c) => c,
         // Refused for a constraint: when it is because the content is stored already, this is
         // a duplicate (what was reserved and composed for it is dropped: a gap in the numbers).

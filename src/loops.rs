@@ -128,20 +128,44 @@ pub const SUPPRESSED: &str = "suppressed_after_bounce";
 /// Reason code of a reply withheld by the per-sender limit.
 pub const SENDER_LIMIT: &str = "sender_limit";
 
+/// The recipients of a message's replies (acknowledgements, redirects), in the order of its
+/// planned emails: what [`withhold_replies`] needs looked up in the store
+/// ([`Store::reply_facts`], or with the reference numbers in one round trip,
+/// [`Store::reply_facts_and_references`]). Only a reply can be withheld (for a bounce, or the
+/// per-sender limit): a forward is sent despite a bounce, so its recipient is not looked up here
+/// (the sender's check logs it).
+pub fn replies_to_guard(cfg: &Config, d: &Decision) -> Vec<String> {
+    d.emails
+        .iter()
+        .filter(|e| is_reply(cfg, e))
+        .map(|e| e.to.clone())
+        .collect()
+}
+
+/// Where the per-sender window starts now (ms since the epoch): replies queued since then count.
+pub fn reply_window_start(cfg: &Config) -> i64 {
+    let minutes = i64::from(cfg.main.outbound.ack_limit_window_minutes);
+    now_ms().saturating_sub(minutes.saturating_mul(60_000))
+}
+
+fn is_reply(cfg: &Config, e: &crate::pipeline::PlannedEmail) -> bool {
+    e.kind != EmailKind::Forward && !is_team_address(cfg, &e.to)
+}
+
 /// Removes the replies (acknowledgements, redirects) a live message must not get, returning one
-/// `reply_withheld` event per reply removed. Forwards are never touched.
-pub async fn guard_replies(cfg: &Config, store: &Store, d: &mut Decision) -> Result<Vec<NewEvent>> {
+/// `reply_withheld` event per reply removed. Forwards are never touched. `facts` is the store's
+/// answer for each recipient of [`replies_to_guard`], in its order: whether it is suppressed now
+/// and how many replies were queued or sent to it since [`reply_window_start`]. (A reply without
+/// an answer, which the two lists agreeing rules out, is kept.)
+pub fn withhold_replies(cfg: &Config, d: &mut Decision, facts: &[(bool, i64)]) -> Vec<NewEvent> {
     let out_cfg = &cfg.main.outbound;
     let mut events = Vec::new();
     let mut keep: Vec<crate::pipeline::PlannedEmail> = Vec::with_capacity(d.emails.len());
-    let since = now_ms().saturating_sub(i64::from(out_cfg.ack_limit_window_minutes).saturating_mul(60_000));
+    let mut answers = facts.iter();
     for e in std::mem::take(&mut d.emails) {
-        let reply = e.kind != EmailKind::Forward && !is_team_address(cfg, &e.to);
-        // Only a reply can be withheld (for a bounce, or the per-sender limit): a forward is sent
-        // despite a bounce, so its recipient is not looked up here (the sender's check logs it).
-        // Both facts come from one query.
+        let reply = is_reply(cfg, &e);
         let (suppressed, sent) = if reply {
-            store.reply_facts(&e.to, since).await?
+            answers.next().copied().unwrap_or((false, 0))
         } else {
             (false, 0)
         };
@@ -175,7 +199,7 @@ pub async fn guard_replies(cfg: &Config, store: &Store, d: &mut Decision) -> Res
         }
     }
     d.emails = keep;
-    Ok(events)
+    events
 }
 
 /// The sender's hook, run before each attempt: `false` when the row was withheld (marked

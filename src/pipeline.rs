@@ -195,11 +195,14 @@ pub struct Extracted {
 }
 
 impl Extracted {
-    /// The member CINs screening may look up (open ECM referrals, the roster).
+    /// The member CINs whose open ECM referrals screening looks up: those of the referrals
+    /// screened for CHW, the one program that asks ([`crate::screen::Lookups`]; the roster is
+    /// in memory). A message without one needs no query before it is screened.
     pub fn cins(&self) -> Vec<String> {
         let mut cins: Vec<String> = self
             .found
             .iter()
+            .filter(|(_, _, r)| programs_for(&self.subject_programs, r).contains(&Program::Chw))
             .filter_map(|(_, _, r)| r.fields.member_cin.clone())
             .collect();
         cins.sort();
@@ -733,6 +736,26 @@ pub(crate) fn plan_emails(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Only a CHW referral's member is looked up for open ECM referrals before screening (the
+    /// one question screening asks the store): an ECM referral's member is not, so its message
+    /// costs no query.
+    #[test]
+    fn only_chw_referrals_members_are_looked_up_for_open_ecm_referrals() {
+        let cfg = Config::builtin().expect("config");
+        let today = NaiveDate::from_ymd_opt(2026, 11, 20).expect("date");
+        let read = |case: &str| {
+            let path = format!("{}/fixtures/demo/{case}.eml", env!("CARGO_MANIFEST_DIR"));
+            extract(&std::fs::read(path).expect("fixture"), &cfg, today, None)
+        };
+        assert_eq!(read("03-kp-flattened-chw").cins(), vec!["93456789C".to_string()]);
+        let ecm = read("01-kp-ecm-accepted");
+        assert!(
+            ecm.found.iter().any(|(_, _, r)| r.fields.member_cin.is_some()),
+            "the ECM referral names its member"
+        );
+        assert!(ecm.cins().is_empty(), "{:?}", ecm.cins());
+    }
 
     /// A batch attached to a message whose body says who refers: the body's referrer fills a form
     /// that names none; a form that names its own referrer keeps it, with no phone lent to it.

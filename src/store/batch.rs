@@ -130,6 +130,12 @@ fn renumber(sql: &str, offset: usize) -> String {
     if offset == 0 {
         return sql.to_string();
     }
+    renumber_with(sql, |n| n + offset)
+}
+
+/// `sql` with each placeholder `$n` written `$(to(n))`, in one pass (so a number written is
+/// never mapped again).
+pub(super) fn renumber_with(sql: &str, to: impl Fn(usize) -> usize) -> String {
     let mut out = String::with_capacity(sql.len() + 16);
     let mut rest = sql;
     while let Some(at) = rest.find('$') {
@@ -144,7 +150,7 @@ fn renumber(sql: &str, offset: usize) -> String {
         match after.get(1..=digits).and_then(|d| d.parse::<usize>().ok()) {
             Some(n) if digits > 0 => {
                 out.push('$');
-                out.push_str(&(n + offset).to_string());
+                out.push_str(&to(n).to_string());
                 rest = after.get(1 + digits..).unwrap_or("");
             }
             _ => {
@@ -169,6 +175,10 @@ mod tests {
         );
         assert_eq!(renumber("VALUES ($1)", 0), "VALUES ($1)");
         assert_eq!(renumber("a $ b $x $", 2), "a $ b $x $");
+        assert_eq!(
+            renumber_with("($1, $2, $3, $1)", |n| [0, 3, 1, 2][n]),
+            "($3, $1, $2, $3)"
+        );
     }
 
     #[test]

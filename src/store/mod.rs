@@ -249,6 +249,14 @@ pub struct PendingMail {
     pub suppressed: bool,
 }
 
+/// The SQLite store's one connection, held by a message's commit from the reads before its mail
+/// is composed ([`Store::reply_facts_and_references`]) to its commit
+/// ([`Store::commit_message_held`]): every query taken from the pool costs a second round trip to
+/// the driver's thread, the ping sqlx sends when the connection goes back. Empty on PostgreSQL,
+/// whose queries keep taking a connection each. Dropped unused, the connection goes back to the
+/// pool: nothing of a transaction is open while it is held.
+pub struct Held(Option<sqlx::pool::PoolConnection<sqlx::Any>>);
+
 /// What [`Store::commit_message`] wrote.
 #[derive(Debug, Clone)]
 pub struct Committed {
@@ -369,12 +377,21 @@ impl Store {
     /// before it is rolled back here. The query runs in a task of its own: were the caller's
     /// future dropped halfway, the driver would stop between two statements with the transaction
     /// open.
-    async fn commit_rows(&self, mut rows: Batch, lease: Option<&Lease>, what: &'static str) -> Result<()> {
+    async fn commit_rows(
+        &self,
+        mut rows: Batch,
+        lease: Option<&Lease>,
+        held: Held,
+        what: &'static str,
+    ) -> Result<()> {
         if self.kind == Backend::Sqlite {
             rows.wrap("BEGIN", "COMMIT");
             let (pool, sync) = (self.pool.clone(), self.sync.clone());
             return tokio::spawn(async move {
-                let mut conn = pool.acquire().await.context("starting a transaction")?;
+                let mut conn = match held.0 {
+                    Some(conn) => conn,
+                    None => pool.acquire().await.context("starting a transaction")?,
+                };
                 // Counted with the connection held: see `SyncState`.
                 sync.commits.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 let done = rows.execute(&mut conn, what).await;
@@ -503,10 +520,131 @@ impl Store {
         Ok((refs, msg_ref))
     }
 
+    /// Takes the SQLite store's connection for a message's reads and commit ([`Held`]); holds
+    /// nothing on PostgreSQL.
+    pub async fn hold(&self) -> Result<Held> {
+        if self.kind != Backend::Sqlite {
+            return Ok(Held(None));
+        }
+        let conn = self
+            .pool
+            .acquire()
+            .await
+            .context("taking the store's connection")?;
+        Ok(Held(Some(conn)))
+    }
+
+    /// What a live message's commit reads before its mail is composed, in one round trip on
+    /// SQLite: the loop guards' facts for each reply recipient in `replies` (as
+    /// [`Store::reply_facts`], replies counted since `since_ms`), then its reference numbers (as
+    /// [`Store::reserve_references`]). Returns the facts in the order of `replies`, the
+    /// referrals' numbers and the message's.
+    ///
+    /// On SQLite the statements go as one query, each in its own implicit transaction as when
+    /// they were sent one by one (each was a round trip to the driver's thread, and a second one
+    /// to test the connection as it went back to the pool): the lookups, then one upsert per
+    /// number, in the same order, so the numbers are the same. A statement failing stops the
+    /// ones after it; numbers reserved before it are a gap in the series, as for any message
+    /// reserved and not committed. PostgreSQL runs them one by one.
+    pub async fn reply_facts_and_references(
+        &self,
+        held: &mut Held,
+        replies: &[String],
+        since_ms: i64,
+        reference_prefixes: &[String],
+        message_prefix: &str,
+    ) -> Result<(Vec<(bool, i64)>, Vec<String>, String)> {
+        if self.kind != Backend::Sqlite {
+            let mut facts = Vec::with_capacity(replies.len());
+            for to in replies {
+                facts.push(self.reply_facts(to, since_ms).await?);
+            }
+            let (refs, msg_ref) = self
+                .reserve_references(reference_prefixes, message_prefix)
+                .await?;
+            return Ok((facts, refs, msg_ref));
+        }
+        // The message's own number is the first referral's; a message without referrals takes
+        // one of its own.
+        let prefixes: Vec<&str> = if reference_prefixes.is_empty() {
+            vec![message_prefix]
+        } else {
+            reference_prefixes.iter().map(String::as_str).collect()
+        };
+        // $1 = now, $2 = the window's start; then one address each, then one prefix each.
+        let mut sql = String::new();
+        for i in 0..replies.len() {
+            // Its own $1 (the address), $2 (now) and $3 (the window's start).
+            let to = |n: usize| match n {
+                1 => 3 + i,
+                other => other.saturating_sub(1),
+            };
+            sql.push_str(&batch::renumber_with(safety::REPLY_FACTS, to));
+            sql.push_str(";\n");
+        }
+        for j in 0..prefixes.len() {
+            let at = 3 + replies.len() + j;
+            sql.push_str(&batch::renumber_with(NEXT_REFERENCE, |_| at));
+            sql.push_str(";\n");
+        }
+        // Only numbered placeholders are formatted in; the values are bound.
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(now_ms())
+            .bind(since_ms);
+        for to in replies {
+            q = q.bind(safety::reply_address(to));
+        }
+        for p in &prefixes {
+            q = q.bind(*p);
+        }
+        let rows = match held.0.as_mut() {
+            Some(conn) => q.fetch_all(&mut **conn).await,
+            None => q.fetch_all(&self.pool).await,
+        }
+        .context("looking up the reply guards' facts and allocating reference numbers")?;
+        anyhow::ensure!(
+            rows.len() == replies.len() + prefixes.len(),
+            "the store answered {} rows for {} lookups and {} reference numbers",
+            rows.len(),
+            replies.len(),
+            prefixes.len()
+        );
+        let (facts, numbers) = rows.split_at(replies.len());
+        let facts = facts
+            .iter()
+            .map(safety::read_reply_facts)
+            .collect::<Result<Vec<_>>>()?;
+        let mut numbers = prefixes
+            .iter()
+            .zip(numbers)
+            .map(|(p, row)| {
+                let n: i64 = row.try_get(0).context("reading a reference number")?;
+                Ok(format!("{p}-{n:06}"))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let msg_ref = numbers.first().cloned().unwrap_or_default();
+        if reference_prefixes.is_empty() {
+            numbers.clear();
+        }
+        Ok((facts, numbers, msg_ref))
+    }
+
     /// Writes the message, its referrals, its outbox rows (each with its final status) and an
     /// audit event in one transaction: plain inserts of rows built beforehand.
     pub async fn commit_message(
         &self,
+        msg: NewMessage<'_>,
+        referrals: Vec<NewReferral>,
+        outbox: Vec<NewOutbox>,
+    ) -> Result<Committed> {
+        self.commit_message_held(Held(None), msg, referrals, outbox).await
+    }
+
+    /// [`Store::commit_message`] on the connection `held` since the message's reads (SQLite; it
+    /// goes back to the pool with the commit done).
+    pub async fn commit_message_held(
+        &self,
+        held: Held,
         msg: NewMessage<'_>,
         referrals: Vec<NewReferral>,
         outbox: Vec<NewOutbox>,
@@ -579,6 +717,7 @@ impl Store {
         self.commit_rows(
             rows,
             lease,
+            held,
             "storing the message, its referrals, emails and audit events",
         )
         .await?;
@@ -1024,16 +1163,17 @@ async fn note_uid(tx: &mut sqlx::Transaction<'_, sqlx::Any>, r: &ImapRef, messag
         .await
 }
 
+/// The next number under the prefix `$1`, in one atomic upsert.
+const NEXT_REFERENCE: &str = "INSERT INTO counters (name, value) VALUES ($1, 1)
+     ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value";
+
 /// The next number under `prefix`, in one atomic upsert.
 async fn next_reference(pool: &AnyPool, prefix: &str) -> Result<String> {
-    let row = sqlx::query(
-        "INSERT INTO counters (name, value) VALUES ($1, 1)
-         ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value",
-    )
-    .bind(prefix)
-    .fetch_one(pool)
-    .await
-    .context("allocating a reference number")?;
+    let row = sqlx::query(NEXT_REFERENCE)
+        .bind(prefix)
+        .fetch_one(pool)
+        .await
+        .context("allocating a reference number")?;
     let n: i64 = row.get(0);
     Ok(format!("{prefix}-{n:06}"))
 }
@@ -1227,6 +1367,110 @@ mod tests {
             2,
             "a new commit: a new barrier before filing"
         );
+    }
+
+    /// The loop guards' facts and the reference numbers read in one round trip are what the
+    /// separate calls answer: the facts per reply recipient in their order (suppressed, replies in
+    /// the window, addresses compared lowercased), the numbers one upsert per referral in order
+    /// (two of one series follow each other), the message's the first referral's or, without
+    /// referrals, one of its own.
+    #[tokio::test]
+    async fn reply_facts_and_references_in_one_round_trip_answer_as_the_separate_calls() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let url = format!("sqlite://{}", dir.path().join("s.db").display());
+        let store = Store::open(&url).await.expect("store");
+        let ack = |to: &str| NewOutbox {
+            kind: crate::model::EmailKind::Ack,
+            recipient: to.into(),
+            reference: "ECM-1".into(),
+            eml: b"Subject: x\r\n\r\nbody\r\n".to_vec(),
+            status: OutboxStatus::Pending,
+        };
+        let mut first = message("h1", uid(1));
+        first.suppressions = vec![NewSuppression {
+            address: "gone@example.org".into(),
+            status: "5.1.1".into(),
+            until_ms: now_ms() + 86_400_000,
+        }];
+        store
+            .commit_message(
+                first,
+                Vec::new(),
+                vec![ack("busy@example.org"), ack("busy@example.org")],
+            )
+            .await
+            .expect("commit");
+        let since = now_ms() - 60_000;
+        let replies: Vec<String> = ["Busy@Example.org", "gone@example.org", "new@example.org"]
+            .map(String::from)
+            .to_vec();
+        let prefixes: Vec<String> = ["ECM-NCAL-2026", "CS-NCAL-2026", "ECM-NCAL-2026"]
+            .map(String::from)
+            .to_vec();
+        let (facts, refs, msg_ref) = store
+            .reply_facts_and_references(&mut Held(None), &replies, since, &prefixes, "MSG-NCAL-2026")
+            .await
+            .expect("one round trip");
+        let mut separately = Vec::new();
+        for r in &replies {
+            separately.push(store.reply_facts(r, since).await.expect("facts"));
+        }
+        assert_eq!(facts, separately);
+        assert_eq!(facts, vec![(false, 2), (true, 0), (false, 0)]);
+        assert_eq!(
+            refs,
+            [
+                "ECM-NCAL-2026-000001",
+                "CS-NCAL-2026-000001",
+                "ECM-NCAL-2026-000002"
+            ]
+        );
+        assert_eq!(msg_ref, "ECM-NCAL-2026-000001");
+        let (facts, refs, msg_ref) = store
+            .reply_facts_and_references(&mut Held(None), &[], since, &[], "MSG-NCAL-2026")
+            .await
+            .expect("no replies, no referrals");
+        assert!(facts.is_empty() && refs.is_empty());
+        assert_eq!(msg_ref, "MSG-NCAL-2026-000001");
+        let (refs, msg_ref) = store
+            .reserve_references(&prefixes[..1], "MSG-NCAL-2026")
+            .await
+            .expect("the separate call");
+        assert_eq!(
+            (refs, msg_ref.as_str()),
+            (vec!["ECM-NCAL-2026-000003".to_string()], "ECM-NCAL-2026-000003")
+        );
+    }
+
+    /// The connection held from a message's reads to its commit goes back to the pool with the
+    /// commit, or when the message is given up before it (dropped unused, as when composing its
+    /// mail fails): the next queries get it, and nothing of a transaction was left open.
+    #[tokio::test]
+    async fn the_connection_held_for_a_commit_goes_back_committed_or_not() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let url = format!("sqlite://{}", dir.path().join("s.db").display());
+        let store = Store::open(&url).await.expect("store");
+        let mut held = store.hold().await.expect("hold");
+        assert!(held.0.is_some(), "SQLite holds its one connection");
+        store
+            .reply_facts_and_references(&mut held, &[], 0, &["ECM-NCAL-2026".into()], "M")
+            .await
+            .expect("reads on the held connection");
+        drop(held);
+        assert_eq!(store.count("messages").await.expect("count"), 0);
+        let mut held = store.hold().await.expect("hold again");
+        let (_, refs, _) = store
+            .reply_facts_and_references(&mut held, &[], 0, &["ECM-NCAL-2026".into()], "M")
+            .await
+            .expect("reads");
+        assert_eq!(refs, ["ECM-NCAL-2026-000002"], "the first number was kept: a gap");
+        store
+            .commit_message_held(held, message("h1", uid(1)), vec![referral(&refs[0])], Vec::new())
+            .await
+            .expect("commit on the held connection");
+        assert_eq!(store.count("referrals").await.expect("count"), 1);
+        assert_eq!(store.cursor("test/INBOX").await.expect("cursor"), Some((7, 1)));
+        assert_eq!(synchronous(&store).await, 1, "NORMAL after the commit");
     }
 
     /// A commit whose caller stops waiting once it has started (a shutdown, a lost lease) still

@@ -28,6 +28,30 @@ pub struct NewEvent {
     pub detail: String,
 }
 
+/// Whether `$1` (a lowercased address) is suppressed at `$2`, and how many replies (acknowledgements
+/// and redirects) were queued or sent to it since `$3`; rows never sent on purpose (`discarded`
+/// by replay, `withheld`) do not count.
+pub(super) const REPLY_FACTS: &str =
+    "SELECT EXISTS (SELECT 1 FROM suppressions WHERE address = $1 AND until_ms > $2),
+        (SELECT COUNT(*) FROM outbox WHERE recipient = $1 AND created_ms >= $3
+           AND kind IN ('ack', 'redirect') AND status NOT IN ('discarded', 'withheld'))";
+
+/// An address as suppressions and the outbox's recipients are compared.
+pub(super) fn reply_address(address: &str) -> String {
+    address.trim().to_lowercase()
+}
+
+/// A row of [`REPLY_FACTS`]: `(suppressed, replies in the window)`.
+pub(super) fn read_reply_facts(row: &sqlx::any::AnyRow) -> Result<(bool, i64)> {
+    // A boolean on PostgreSQL, an integer on SQLite.
+    let suppressed = row
+        .try_get::<bool, _>(0)
+        .or_else(|_| row.try_get::<i64, _>(0).map(|v| v != 0))
+        .context("reading a suppression")?;
+    let sent = row.try_get::<i64, _>(1).context("reading a sender's replies")?;
+    Ok((suppressed, sent))
+}
+
 /// Outbox kinds that answer the sender (and so can feed a loop).
 pub const REPLY_KINDS: [&str; 3] = ["ack", "redirect", "update"];
 
@@ -37,23 +61,14 @@ impl Store {
     /// queued or sent to it since `since_ms` — rows never sent on purpose (`discarded` by replay,
     /// `withheld`) do not count.
     pub async fn reply_facts(&self, address: &str, since_ms: i64) -> Result<(bool, i64)> {
-        let row = sqlx::query(
-            "SELECT EXISTS (SELECT 1 FROM suppressions WHERE address = $1 AND until_ms > $2),
-                    (SELECT COUNT(*) FROM outbox WHERE recipient = $1 AND created_ms >= $3
-                       AND kind IN ('ack', 'redirect') AND status NOT IN ('discarded', 'withheld'))",
-        )
-        .bind(address.trim().to_lowercase())
-        .bind(now_ms())
-        .bind(since_ms)
-        .fetch_one(&self.pool)
-        .await
-        .context("looking up a sender's suppression and replies")?;
-        // A boolean on PostgreSQL, an integer on SQLite.
-        let suppressed = row
-            .try_get::<bool, _>(0)
-            .or_else(|_| row.try_get::<i64, _>(0).map(|v| v != 0))
-            .context("reading a suppression")?;
-        Ok((suppressed, row.get::<i64, _>(1)))
+        let row = sqlx::query(REPLY_FACTS)
+            .bind(reply_address(address))
+            .bind(now_ms())
+            .bind(since_ms)
+            .fetch_one(&self.pool)
+            .await
+            .context("looking up a sender's suppression and replies")?;
+        read_reply_facts(&row)
     }
 
     /// Whether we ever queued mail to `address` (a bounce for anyone else is not about us).
