@@ -571,8 +571,23 @@ impl Vocabulary {
             return Some((Target::Field(FieldKey::ReferrerRelationship), score::EXACT));
         }
         // "Type" or "Role" alone under the referrer's heading says what kind of referrer they are.
-        if role == Role::Referrer && matches!(n.as_str(), "type" | "role" | "category") {
+        if role == Role::Referrer
+            && matches!(
+                n.as_str(),
+                "type" | "role" | "category" | "tipo" | "tipo referente"
+            )
+        {
             return Some((Target::Field(FieldKey::ReferrerRelationship), score::EXACT));
+        }
+        // The plan's name alone as a yes/no question ("Kaiser? (Y/N)", `es_kp`) asks whether the
+        // member is KP's.
+        let plan_only = crate::normalize::split_parenthesised(label).0;
+        if matches!(
+            self.canon(&plan_only).as_str(),
+            "kaiser" | "kp" | "es kp" | "is kp" | "kaiser permanente"
+        ) && yes_no_answer(&entry.value)
+        {
+            return Some((Target::Field(FieldKey::KpMember), score::EXACT));
         }
         // "Unit" or "Division" alone there is where they work, when no label names their
         // organisation ("Unit: 4 West" under "Almaden Valley Medical Center"); a member's "Unit"
@@ -1005,6 +1020,18 @@ pub(super) fn is_tickish(v: &RawValue) -> bool {
             t.chars().count() <= 6 && crate::normalize::parse_bool(t).is_ok_and(|b| b.is_some())
         }
         RawValue::Date(_) | RawValue::Number(_) => false,
+    }
+}
+
+/// A tick, or a yes/no answer written out ("Y", "No", "Sí").
+fn yes_no_answer(v: &RawValue) -> bool {
+    match v {
+        RawValue::Checked(_) => true,
+        RawValue::Text(t) => matches!(
+            norm(t).as_str(),
+            "y" | "n" | "yes" | "no" | "si" | "x" | "true" | "false"
+        ),
+        _ => false,
     }
 }
 

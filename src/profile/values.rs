@@ -723,6 +723,17 @@ fn list_items(t: &str, is_item: impl Fn(&str) -> bool) -> Vec<String> {
             Some((bare, _)) if !bare.trim().is_empty() && is_item(&strip_enumeration(bare.trim())) => bare,
             _ => piece,
         };
+        // Names of items, each whole, set apart by slashes ("Transitional Rent / Housing Tenancy
+        // and Sustaining Services"): an "and" inside one is part of its name.
+        let slashed: Vec<String> = piece
+            .split('/')
+            .map(|p| strip_enumeration(p.trim()))
+            .filter(|p| !p.trim().is_empty())
+            .collect();
+        if slashed.len() > 1 && slashed.iter().all(|p| is_item(p)) {
+            out.extend(slashed);
+            continue;
+        }
         let parts: Vec<String> = piece
             .split('/')
             .flat_map(|p| p.split(" and "))
@@ -874,10 +885,22 @@ pub(super) fn parse_relationship(t: &str) -> Option<Relationship> {
         return Some(*r);
     }
     let begins = |short: &str, w: &str| short.len() >= 3 && w.len() > short.len() + 1 && w.starts_with(short);
-    RELATIONSHIP_WORDS
+    // The last word cut short decides ("prov_serv_soc" is a social services provider, "MedProv"
+    // a medical one): the kind comes after what it qualifies in Spanish, before it in English,
+    // but "provider" alone says nothing of the kind.
+    let words: Vec<&str> = n.split(' ').collect();
+    let kind = |short: &str| {
+        RELATIONSHIP_WORDS
+            .iter()
+            .find(|(_, words)| words.iter().any(|w| begins(short, w)))
+            .map(|(r, _)| *r)
+    };
+    words
         .iter()
-        .find(|(_, words)| n.split(' ').any(|short| words.iter().any(|w| begins(short, w))))
-        .map(|(r, _)| *r)
+        .rev()
+        .filter(|w| !begins(w, "provider") || words.len() == 1)
+        .find_map(|w| kind(w))
+        .or_else(|| words.iter().find_map(|w| kind(w)))
 }
 
 /// For text like "☒ Yes ☐ No" or "[X] No [ ] Yes": the ticked answer.
@@ -961,6 +984,13 @@ mod tests {
             vec!["SMH/SUD", "Homeless"]
         );
         assert_eq!(list_items("Homeless/Reentry", known), vec!["Homeless", "Reentry"]);
+        // Item names set apart by slashes keep an "and" of their own.
+        let cs =
+            |p: &str| ["transitional rent", "tenancy and sustaining"].contains(&p.to_lowercase().as_str());
+        assert_eq!(
+            list_items("Transitional Rent / Tenancy and Sustaining", cs),
+            vec!["Transitional Rent", "Tenancy and Sustaining"]
+        );
         // A note after an item, commas inside it included, is not an item of its own.
         assert_eq!(
             list_items("1 (unsheltered, in car), 2 (4 ED visits in 6 mo)", |p: &str| p

@@ -804,3 +804,23 @@ fn class22_a_job_title_holding_an_attribute_word_names_the_person() {
     assert_eq!(text("My name").as_deref(), Some("referrer_name"));
     assert_eq!(text("Services requested").as_deref(), Some("cs_services"));
 }
+
+/// The plan's name alone asked yes/no ("¿Kaiser? (Y/N)", `es_kp`) is whether the member is KP's;
+/// "tipo" under the referrer is the kind of referrer.
+#[test]
+fn class22_the_plans_name_asked_yes_or_no_and_a_spanish_referrer_type() {
+    let t = |s: &str| RawValue::Text(s.into());
+    assert_eq!(
+        target("¿Kaiser? (Y/N)", None, t("Y")).as_deref(),
+        Some("kp_member")
+    );
+    assert_eq!(target("es_kp", None, t("Si")).as_deref(), Some("kp_member"));
+    assert_ne!(
+        target("Kaiser", None, t("Kaiser Permanente")).as_deref(),
+        Some("kp_member")
+    );
+    assert_eq!(
+        target("tipo_referente", None, t("prov_serv_soc")).as_deref(),
+        Some("referrer_relationship")
+    );
+}
