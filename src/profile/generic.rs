@@ -519,7 +519,7 @@ impl Vocabulary {
             let last = p.rsplit(' ').next().unwrap_or(p);
             if !p.contains(' ')
                 || self.attr(last).is_some()
-                || !self.attr(p).is_some_and(|(_, len)| len < p.len())
+                || self.attr(p).is_none_or(|(_, len)| len >= p.len())
             {
                 continue;
             }

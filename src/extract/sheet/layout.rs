@@ -1077,10 +1077,13 @@ fn is_caption(v: &RawValue) -> bool {
     as_text(v).is_some() && !is_colon_label(v) && tick_value(v).is_none() && glyph_caption(v).is_none()
 }
 
+/// An option's column, caption and whether it is ticked.
+type TickedOption<'a> = (u32, &'a str, bool);
+
 /// A row of a question and two or more options ("Program requested | ECM | CS | CHW") over a row
 /// holding only tick marks under some of the options: the question, and each option's column,
 /// caption and whether it is ticked.
-fn options_over_ticks<'a>(row: &Row<'a>, next: &Row<'_>) -> Option<(&'a str, Vec<(u32, &'a str, bool)>)> {
+fn options_over_ticks<'a>(row: &Row<'a>, next: &Row<'_>) -> Option<(&'a str, Vec<TickedOption<'a>>)> {
     if next.index != row.index + 1 || next.cells.is_empty() {
         return None;
     }
