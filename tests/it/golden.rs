@@ -196,7 +196,7 @@ fn check_held_out(set: &str) -> Vec<String> {
     problems
 }
 
-/// The nineteen blind sets of issue #8 (`fixtures/blind3` to `blind21`): scored blind before
+/// The twenty blind sets of issue #8 (`fixtures/blind3` to `blind22`): scored blind before
 /// any fix (docs/ACCURACY.md), then used to fix mechanisms. They are not all right, so this holds
 /// them at their measured level instead: a change that loses a referral outcome or more than a
 /// handful of fields fails here, and no referral may ask for a field its form holds more often
@@ -219,13 +219,14 @@ fn blind_sets_keep_their_measured_accuracy() {
         ("blind12", 40, 684, 0),
         ("blind13", 37, 627, 0),
         ("blind14", 38, 668, 0),
-        ("blind15", 38, 634, 0),
+        ("blind15", 38, 635, 0),
         ("blind16", 37, 566, 0),
         ("blind17", 37, 621, 0),
         ("blind18", 36, 589, 0),
         ("blind19", 40, 657, 0),
         ("blind20", 39, 634, 0),
         ("blind21", 36, 642, 0),
+        ("blind22", 36, 614, 0),
     ];
     let mut report = Vec::new();
     for (set, min_outcomes, min_fields, max_asked) in floors {
