@@ -803,6 +803,10 @@ fn class22_a_job_title_holding_an_attribute_word_names_the_person() {
     assert_eq!(text("CM Phone").as_deref(), Some("referrer_phone"));
     assert_eq!(text("My name").as_deref(), Some("referrer_name"));
     assert_eq!(text("Services requested").as_deref(), Some("cs_services"));
+    // A school nurse refers from a district.
+    assert_eq!(text("School nurse").as_deref(), Some("referrer_name"));
+    assert_eq!(text("Nurse phone").as_deref(), Some("referrer_phone"));
+    assert_eq!(text("District").as_deref(), Some("referrer_organization"));
 }
 
 /// The plan's name alone asked yes/no ("¿Kaiser? (Y/N)", `es_kp`) is whether the member is KP's;
