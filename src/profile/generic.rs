@@ -99,6 +99,8 @@ pub struct Vocabulary {
     /// "Tel promotor"): as a heading or beside other words ("CHW Referral", "CHW Needs") they
     /// name the program.
     workers: Vec<String>,
+    /// Labels that mean something only as the whole label, by kind (`[whole_labels]`).
+    whole: BTreeMap<String, Vec<String>>,
     attrs: Vec<(String, Attr)>,
     /// Abbreviation → the words it stands for (`mbr` → `member`), from `[abbreviations]`.
     abbreviations: HashMap<String, String>,
@@ -117,6 +119,9 @@ struct LabelMemo {
     attr: Memo<Option<(Attr, usize)>>,
     role: Memo<Option<(Role, usize)>>,
 }
+
+/// The kinds of `[whole_labels]`: labels that mean something only as the whole label.
+const WHOLE_LABELS: &[&str] = &["referrer_kind", "referrer_unit", "credentials", "kp_question"];
 
 /// How an entry's label matched, best first: the kind of match ranks before its length, so a
 /// role-only guess or a title that merely contains the words never beats a real label.
@@ -137,6 +142,7 @@ impl Vocabulary {
         roles: Option<&toml::Value>,
         attrs: Option<&toml::Value>,
         abbreviations: Option<&toml::Value>,
+        whole_labels: Option<&toml::Value>,
         problems: &mut Problems,
     ) -> Option<Vocabulary> {
         let mut ok = true;
@@ -157,6 +163,7 @@ impl Vocabulary {
         };
         let raw_roles = lists(roles, "roles");
         let raw_attrs = lists(attrs, "attributes");
+        let raw_whole = lists(whole_labels, "whole_labels");
         let raw_abbrev: BTreeMap<String, String> = match abbreviations.cloned().map(|v| v.try_into()) {
             None => BTreeMap::new(),
             Some(Ok(m)) => m,
@@ -172,6 +179,7 @@ impl Vocabulary {
         let mut vocab = Vocabulary {
             roles: Vec::new(),
             workers: Vec::new(),
+            whole: BTreeMap::new(),
             attrs: Vec::new(),
             abbreviations: HashMap::new(),
             lexicon: std::collections::HashSet::new(),
@@ -224,6 +232,19 @@ impl Vocabulary {
             };
             let canon: Vec<String> = phrases.iter().map(|p| vocab.canon(p)).collect();
             vocab.roles.extend(canon.into_iter().map(|p| (p, role)));
+        }
+        for (name, phrases) in raw_whole {
+            if !WHOLE_LABELS.contains(&name.as_str()) {
+                problems.push(format!(
+                    "{}: [whole_labels] `{name}` is not known; known: {}",
+                    src.name,
+                    WHOLE_LABELS.join(", ")
+                ));
+                ok = false;
+                continue;
+            }
+            let canon: Vec<String> = phrases.iter().map(|p| vocab.canon(p)).collect();
+            vocab.whole.insert(name, canon);
         }
         for (name, phrases) in raw_attrs {
             let Some((_, attr)) = ATTRS.iter().find(|(n, _)| *n == name) else {
@@ -491,11 +512,8 @@ impl Vocabulary {
     /// The referrer, for a label that is a worker's word alone or with a name, phone or email
     /// ("CHW Phone", "Promotor/a"); see [`Vocabulary::workers`].
     fn worker_role(&self, n: &str) -> Option<(Role, usize)> {
-        let padded = format!(" {n} ");
         self.workers.iter().find_map(|w| {
-            let at = find_phrase(&padded, w)?;
-            let rest = format!("{} {}", padded.get(..at)?, padded.get(at + w.len() + 1..)?);
-            let rest = rest.split_whitespace().collect::<Vec<_>>().join(" ");
+            let rest = without_phrase(n, w)?;
             let person = rest.is_empty()
                 || self.attr(&rest).is_some_and(|(a, len)| {
                     len == rest.len()
@@ -512,8 +530,7 @@ impl Vocabulary {
     /// naming no attribute) that contain a shorter attribute phrase ("service coordinator" holds
     /// "service"), when it has one; `None` when it has none.
     fn without_titles(&self, n: &str) -> Option<String> {
-        let mut padded = format!(" {n} ");
-        let mut cut = false;
+        let mut rest: Option<String> = None;
         for (p, _) in &self.roles {
             // A title ends in a word naming no attribute ("coordinator"); "my name" is no title.
             let last = p.rsplit(' ').next().unwrap_or(p);
@@ -523,13 +540,16 @@ impl Vocabulary {
             {
                 continue;
             }
-            if let Some(at) = find_phrase(&padded, p) {
-                let (head, tail) = (padded.get(..at)?, padded.get(at + 1 + p.len()..)?);
-                padded = format!("{head}{tail}");
-                cut = true;
+            if let Some(cut) = without_phrase(rest.as_deref().unwrap_or(n), p) {
+                rest = Some(cut);
             }
         }
-        cut.then(|| padded.split_whitespace().collect::<Vec<_>>().join(" "))
+        rest
+    }
+
+    /// Whether a canonical label is one of the `[whole_labels]` of `kind`.
+    fn is_whole(&self, kind: &str, n: &str) -> bool {
+        self.whole.get(kind).is_some_and(|l| l.iter().any(|p| p == n))
     }
 
     /// The role a section heading names.
@@ -571,32 +591,23 @@ impl Vocabulary {
             return Some((Target::Field(FieldKey::ReferrerRelationship), score::EXACT));
         }
         // "Type" or "Role" alone under the referrer's heading says what kind of referrer they are.
-        if role == Role::Referrer
-            && matches!(
-                n.as_str(),
-                "type" | "role" | "category" | "tipo" | "tipo referente"
-            )
-        {
+        if role == Role::Referrer && self.is_whole("referrer_kind", &n) {
             return Some((Target::Field(FieldKey::ReferrerRelationship), score::EXACT));
         }
         // The plan's name alone as a yes/no question ("Kaiser? (Y/N)", `es_kp`) asks whether the
         // member is KP's.
         let plan_only = crate::normalize::split_parenthesised(label).0;
-        if matches!(
-            self.canon(&plan_only).as_str(),
-            "kaiser" | "kp" | "es kp" | "is kp" | "kaiser permanente"
-        ) && yes_no_answer(&entry.value)
-        {
+        if self.is_whole("kp_question", &self.canon(&plan_only)) && yes_no_answer(&entry.value) {
             return Some((Target::Field(FieldKey::KpMember), score::EXACT));
         }
         // "Unit" or "Division" alone there is where they work, when no label names their
         // organisation ("Unit: 4 West" under "Almaden Valley Medical Center"); a member's "Unit"
         // is part of an address.
-        if role == Role::Referrer && matches!(n.as_str(), "unit" | "division" | "site" | "location") {
+        if role == Role::Referrer && self.is_whole("referrer_unit", &n) {
             return Some((Target::Field(FieldKey::ReferrerOrganization), score::ROLE_ONLY));
         }
         // A clinician's credentials ("MD", "LCSW") tell the kind of referrer, as a last resort.
-        if matches!(n.as_str(), "credentials" | "credential" | "licensure") {
+        if self.is_whole("credentials", &n) {
             let known =
                 matches!(&entry.value, RawValue::Text(t) if super::values::parse_relationship(t).is_some());
             return known.then_some((Target::Field(FieldKey::ReferrerRelationship), score::ROLE_ONLY));
@@ -686,17 +697,12 @@ impl Vocabulary {
         // A parent's or guardian's phone or email is how a child member is reached: the
         // member's, unless the form gives the member's own (so it ranks as a guess).
         let padded = format!(" {n} ");
-        let guardian = role == Role::Other
-            && ["parent", "guardian"]
-                .iter()
-                .any(|w| find_phrase(&padded, w).is_some())
-            && matches!(attr, Attr::Phone | Attr::Email);
+        let names =
+            |words: &[&str]| role == Role::Other && words.iter().any(|w| find_phrase(&padded, w).is_some());
+        let guardian = names(&["parent", "guardian"]) && matches!(attr, Attr::Phone | Attr::Email);
         // A parent's or guardian's consent is the member's when the member is a child.
-        let guardian_consents = role == Role::Other
-            && attr == Attr::Attestation
-            && ["parent", "guardian", "authorized representative"]
-                .iter()
-                .any(|w| find_phrase(&padded, w).is_some());
+        let guardian_consents =
+            attr == Attr::Attestation && names(&["parent", "guardian", "authorized representative"]);
         if guardian_consents {
             return Some((Target::Field(FieldKey::Attestation), score::CONTAINS));
         }
@@ -1021,6 +1027,15 @@ pub(super) fn is_tickish(v: &RawValue) -> bool {
         }
         RawValue::Date(_) | RawValue::Number(_) => false,
     }
+}
+
+/// A canonical label without the first whole-word occurrence of `phrase`, its words rejoined
+/// by single spaces; `None` when the phrase is not in it.
+fn without_phrase(n: &str, phrase: &str) -> Option<String> {
+    let padded = format!(" {n} ");
+    let at = find_phrase(&padded, phrase)?;
+    let rest = format!("{} {}", padded.get(..at)?, padded.get(at + 1 + phrase.len()..)?);
+    Some(rest.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
 /// A tick, or a yes/no answer written out ("Y", "No", "Sí").

@@ -61,6 +61,8 @@ struct RawProfile {
     attributes: Option<toml::Value>,
     #[serde(default)]
     abbreviations: Option<toml::Value>,
+    #[serde(default)]
+    whole_labels: Option<toml::Value>,
 }
 
 fn yes() -> bool {
@@ -128,6 +130,7 @@ impl Profiles {
                     raw.roles.as_ref(),
                     raw.attributes.as_ref(),
                     raw.abbreviations.as_ref(),
+                    raw.whole_labels.as_ref(),
                     problems,
                 );
                 if vocabulary.is_none() {
@@ -135,9 +138,13 @@ impl Profiles {
                 }
                 continue;
             }
-            if raw.roles.is_some() || raw.attributes.is_some() || raw.abbreviations.is_some() {
+            if raw.roles.is_some()
+                || raw.attributes.is_some()
+                || raw.abbreviations.is_some()
+                || raw.whole_labels.is_some()
+            {
                 problems.push(format!(
-                    "{}: [roles], [attributes] and [abbreviations] belong in generic.toml; a form profile maps names under [fields]",
+                    "{}: [roles], [attributes], [abbreviations] and [whole_labels] belong in generic.toml; a form profile maps names under [fields]",
                     src.name
                 ));
                 ok = false;
