@@ -400,7 +400,7 @@ fn read_part(text: &str, forwarded: bool) -> (Vec<RawEntry>, usize, Vec<RawEntry
                 labelled += 1;
                 entries.push(entry(label, &section, RawValue::Text(value)));
             }
-            None if heading_like(line) => section = Some(line.to_string()),
+            None if heading_like(line) || party_heading(&all, i) => section = Some(line.to_string()),
             None => {}
         }
     }
@@ -451,7 +451,7 @@ fn signature_start(lines: &[&str]) -> Option<(usize, usize)> {
     // The last paragraph starts with the signer, or ends with a "Referred by: Name" line and
     // the ways to reach them ("Referral date: ..." above it belongs to the referral).
     let by = block.iter().position(|l| l.contains(':') && signer(l).is_some());
-    let start = if block.first().is_some_and(|l| signer(l).is_some()) {
+    let start = if block.first().is_some_and(|l| signer(l).is_some()) && !party_heading(lines, first) {
         0
     } else {
         by?
@@ -656,7 +656,20 @@ fn split_line(line: &str) -> Option<(String, String)> {
         (dated && l.split_whitespace().count() <= 3 && plausible_label(l) && super::names_a_field(&squeezed))
             .then(|| (l.to_string(), v.to_string()))
     };
-    colon.or_else(question).or_else(tabbed).or_else(spaced)
+    // "Medi-Cal # 94718830J", "Member ID# 1234": a short label ended by `#` instead of a colon,
+    // then one number-like value.
+    let numbered = || {
+        let (l, v) = line.split_once('#')?;
+        let (l, v) = (l.trim(), v.trim());
+        let one_value = v.split_whitespace().count() == 1 && v.chars().any(|c| c.is_ascii_digit());
+        (one_value && (1..=4).contains(&l.split_whitespace().count()) && plausible_label(l))
+            .then(|| (format!("{l} #"), v.to_string()))
+    };
+    colon
+        .or_else(question)
+        .or_else(tabbed)
+        .or_else(spaced)
+        .or_else(numbered)
 }
 
 /// `Label<TAB>value<TAB>Label<TAB>value` or `Label: value   Label: value`: each pair, when there
@@ -742,6 +755,22 @@ fn greeting(l: &str) -> bool {
 }
 
 /// A heading: short, and either all capitals or ending in "information"/"info".
+/// A short line naming whose data follows ("Member", "Referring Provider": an HTML table's
+/// heading row) right over a labelled line: a heading, not a value or a signer.
+fn party_heading(lines: &[&str], i: usize) -> bool {
+    let Some(line) = lines.get(i).map(|l| l.trim()) else {
+        return false;
+    };
+    (1..=4).contains(&line.split_whitespace().count())
+        && !line.contains(':')
+        && !line.chars().any(|c| c.is_ascii_digit())
+        && !line.ends_with(['.', ',', '!', '?'])
+        && super::names_a_party(line)
+        && lines.get(i + 1).is_some_and(|next| {
+            split_line(next).is_some_and(|(_, v)| !v.is_empty()) || several_pairs(next).is_some()
+        })
+}
+
 fn heading_like(line: &str) -> bool {
     let words = line.split_whitespace().count();
     let letters: Vec<char> = line.chars().filter(|c| c.is_alphabetic()).collect();
@@ -760,6 +789,31 @@ mod tests {
             .iter()
             .flat_map(|r| r.entries.iter().map(|e| (e.name.clone(), e.value.as_text())))
             .collect()
+    }
+
+    /// Issue #8 (blind23): a short line naming a party over labelled lines (an HTML table's
+    /// heading row "Referring Provider") heads them, it is not the signer's name; a label ended
+    /// by `#` instead of a colon ("Medi-Cal # 94718830J") still labels its value.
+    #[test]
+    fn class23_a_party_heading_row_and_a_label_ended_by_a_hash() {
+        let doc = extract_body(
+            "Member\nName\tAnn Sample\nMedi-Cal # 94718830J\n\nReferring Provider\nName\tDr. Pat Example\n\
+             Phone\t(909) 555-0170\n",
+        );
+        let e = &doc.records.first().expect("record").entries;
+        let got: Vec<(Option<&str>, &str, String)> = e
+            .iter()
+            .map(|e| (e.section.as_deref(), e.name.as_str(), e.value.as_text()))
+            .collect();
+        assert!(
+            got.contains(&(Some("Member"), "Medi-Cal #", "94718830J".into())),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&(Some("Referring Provider"), "Name", "Dr. Pat Example".into())),
+            "{got:?}"
+        );
+        assert!(!got.iter().any(|(_, _, v)| v == "Referring Provider"), "{got:?}");
     }
 
     #[test]

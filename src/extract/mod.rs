@@ -364,6 +364,35 @@ pub fn looks_like_label(text: &str) -> bool {
         })
 }
 
+/// A heading that says whose data follows ("MEMBER", "REFERRING PARTY", "DISCHARGE PLANNER").
+pub(crate) fn names_a_party(text: &str) -> bool {
+    const PARTY: &[&str] = &[
+        "member",
+        "patient",
+        "client",
+        "beneficiary",
+        "enrollee",
+        "participant",
+        "youth",
+        "child",
+        "referrer",
+        "referring",
+        "referral",
+        "provider",
+        "agency",
+        "requestor",
+        "requester",
+        "planner",
+        "worker",
+        "party",
+        "source",
+        "clinician",
+        "organization",
+    ];
+    text.split(|c: char| !c.is_alphanumeric())
+        .any(|w| PARTY.contains(&w.to_lowercase().as_str()))
+}
+
 /// What an unlabelled piece of text can only be, by its shape: an email address, or a US phone
 /// number (10 or 11 digits with the usual punctuation, an `x` extension allowed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

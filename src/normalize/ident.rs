@@ -29,7 +29,8 @@ static EMAIL_IN_BRACKETS: LazyLock<Regex> = LazyLock::new(|| re(r"^[^<>]*<([^<>]
 static YES_NO_WITH_NOTE: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?i)^(yes|no)(?:\s*\(.+|\s*[,;]\s*\S.*|\s+[-–—]\s*\S.*)$"));
 
-/// A yes/no answer: `Yes`/`Y`/`X`/`true`/`T`/`1`/`on`/`checked`/a ticked box is `true`;
+/// A yes/no answer: `Yes`/`Y`/`X`/`true`/`T`/`1`/`on`/`checked`/a ticked box (and Spanish
+/// `Sí`/`S`) is `true`;
 /// `No`/`N`/`false`/`F`/`0`/`off`/`unchecked`/an empty box is `false`; blank is absent.
 ///
 /// Case-insensitive; surrounding punctuation is ignored (`Yes.`, `[X]`, `(no)`), and an empty pair
@@ -69,9 +70,9 @@ pub fn parse_bool(s: &str) -> Normalized<bool> {
         ));
     }
     match core.to_lowercase().as_str() {
-        "yes" | "y" | "x" | "true" | "t" | "1" | "on" | "checked" | "☒" | "☑" | "✓" | "✔" | "✅" => {
-            Ok(Some(true))
-        }
+        // Spanish forms: "Sí"/"Si", "S" in an "(S/N)" column.
+        "yes" | "y" | "x" | "true" | "t" | "1" | "on" | "checked" | "☒" | "☑" | "✓" | "✔" | "✅" | "sí"
+        | "si" | "s" => Ok(Some(true)),
         "no" | "n" | "false" | "f" | "0" | "off" | "unchecked" | "☐" => Ok(Some(false)),
         "n/a" | "na" | "unknown" | "none" => Ok(None),
         _ => Err(Invalid),
@@ -284,6 +285,8 @@ mod tests {
             ("Yes and no", Err(Invalid)),
             ("2", Err(Invalid)),
             ("yess", Err(Invalid)),
+            ("Sí", Ok(Some(true))),
+            ("S", Ok(Some(true))),
         ];
         for (input, want) in cases {
             assert_eq!(parse_bool(input), *want, "{input:?}");

@@ -626,6 +626,12 @@ impl Vocabulary {
             Some(rest) => self.label_attr(rest, rest)?,
             None => self.label_attr(label, &n)?,
         };
+        // "Contact" answered with a person's name, no number in it, is the person.
+        let attr = if attr == Attr::Phone && reads_as_a_name(&entry.value) {
+            Attr::Name
+        } else {
+            attr
+        };
         // A role the label's own words do not name (carried from the labels before, or a
         // referrer's section) does not make a birth date or a Medi-Cal number someone else's: on
         // a referral only the member has them ("Your name" at the foot of one column, "Date of
@@ -1001,6 +1007,22 @@ fn names_no_program(v: &RawValue) -> bool {
         RawValue::Text(t) => !t.trim().is_empty() && super::values::programs_in_text(t).is_empty(),
         _ => false,
     }
+}
+
+/// A value shaped like a person's name: two to five words, each starting with a capital, no
+/// digit and no `@` (a job title after a comma may follow: "Pat Example, Care Coordinator").
+fn reads_as_a_name(v: &RawValue) -> bool {
+    let RawValue::Text(t) = v else {
+        return false;
+    };
+    let name = t.split(',').next().unwrap_or_default();
+    let words: Vec<&str> = name.split_whitespace().collect();
+    (2..=5).contains(&words.len())
+        && !t.contains('@')
+        && !t.chars().any(|c| c.is_ascii_digit())
+        && words
+            .iter()
+            .all(|w| w.chars().next().is_some_and(char::is_uppercase))
 }
 
 /// Instructions printed on a form ("Send completed form by secure email. Northern California")

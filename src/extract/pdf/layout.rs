@@ -20,6 +20,7 @@
 mod shapes;
 
 use super::content::Run;
+pub(super) use crate::extract::names_a_party;
 use crate::extract::{RawEntry, RawValue, is_yes_no, looks_like_label, names_a_field};
 
 /// A column of text on a line.
@@ -415,6 +416,7 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
     // several rows. A value that happens to contain a label word ("No fixed address", "Fakeview
     // Police Department") stays a value, and a wrapped value's second line joins it.
     let grid = grid_pairs(lines);
+    let indented = indented_values(lines);
     // The line each entry of this page was read from (entries are emitted while reading it).
     let base = out.len();
     let mut owner: Vec<usize> = Vec::new();
@@ -453,6 +455,38 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
             .is_some_and(|u| !u.is_empty() && u.iter().all(|b| *b))
         {
             continue; // a wrapped value's continuation, already joined
+        }
+        // A caption over its value indented under it, the page's habit ("Date of Birth" over
+        // "   2014-05-21"); a value may run over several indented lines.
+        if let Some(values) = indented.get(&li)
+            && let Some(cap) = line.cells.first()
+            && unused(&used, li, 0)
+            && values.iter().all(|vl| unused(&used, *vl, 0))
+        {
+            mark(&mut used, li, 0);
+            let mut text = String::new();
+            for vl in values {
+                mark(&mut used, *vl, 0);
+                let Some(c) = lines.get(*vl).and_then(|l| l.cells.first()) else {
+                    continue;
+                };
+                let t = c.text.trim();
+                if !text.is_empty() {
+                    // A wrapped sentence goes on after a space; a new line of an address after a
+                    // comma.
+                    let wraps = t.starts_with(|ch: char| !ch.is_uppercase()) || text.ends_with([',', ';']);
+                    text.push_str(if wraps { " " } else { ", " });
+                }
+                text.push_str(t);
+            }
+            let column = shapes::column_section(&columns, cap.x0, line.size).filter(|h| names_a_party(h));
+            emit(
+                out,
+                if column.is_some() { &column } else { &*section },
+                cap.text.trim().to_string(),
+                RawValue::Text(text),
+            );
+            continue;
         }
         // A caption with its mark in a tick column to the right: `Experiencing Homelessness  X`.
         if let [caption, tick] = line.cells.as_slice()
@@ -1076,35 +1110,6 @@ fn grid_pairs(lines: &[Line]) -> GridPairs {
     out
 }
 
-/// A heading that says whose data follows ("MEMBER", "REFERRING PARTY", "DISCHARGE PLANNER").
-pub(super) fn names_a_party(text: &str) -> bool {
-    const PARTY: &[&str] = &[
-        "member",
-        "patient",
-        "client",
-        "beneficiary",
-        "enrollee",
-        "participant",
-        "youth",
-        "child",
-        "referrer",
-        "referring",
-        "referral",
-        "provider",
-        "agency",
-        "requestor",
-        "requester",
-        "planner",
-        "worker",
-        "party",
-        "source",
-        "clinician",
-        "organization",
-    ];
-    text.split(|c: char| !c.is_alphanumeric())
-        .any(|w| PARTY.contains(&w.to_lowercase().as_str()))
-}
-
 /// A cell that is only a tick mark: `X`, `✓`, `☒`.
 fn is_mark(text: &str) -> bool {
     matches!(
@@ -1141,6 +1146,91 @@ fn heads_labels(line: &Line, next: Option<&Line>, next_captions: bool) -> bool {
                     && line.y - l.y > RAISED_WINDOW_EM * line.size
             })
         })
+}
+
+/// How far right of its caption (in ems of the caption) an indented value starts: more than
+/// a stray offset, less than a second column.
+const INDENT_EM: std::ops::RangeInclusive<f32> = 0.6..=4.0;
+/// A page reads values indented under captions only when it does so at least this often.
+const INDENTED_PAIRS_MIN: usize = 3;
+
+/// The page's captions with their values indented on the lines below (caption line → value
+/// lines): a lone caption over one or more lone lines starting a little to its right, none of
+/// them a label, tick or heading. Only a page where at least [`INDENTED_PAIRS_MIN`] captions
+/// name a field (or ask a question) is read this way, and only captions in their column: a
+/// heading over one indented sentence is not a pair.
+fn indented_values(lines: &[Line]) -> std::collections::HashMap<usize, Vec<usize>> {
+    let mut found: Vec<(usize, Vec<usize>)> = Vec::new();
+    let mut li = 0;
+    while li < lines.len() {
+        let line = &lines[li];
+        let caption = match line.cells.as_slice() {
+            [cap] => {
+                let t = cap.text.trim();
+                let words = t.split_whitespace().count();
+                (1..=8).contains(&words)
+                    && split_label(t).is_none()
+                    && tick_prefix(t).is_none()
+                    && !enumerated(t)
+                    && !t.contains('@')
+                    && !t.chars().any(|c| c.is_ascii_digit())
+                    && !is_heading(t)
+            }
+            _ => false,
+        };
+        let mut values = Vec::new();
+        if caption {
+            let cap = &line.cells[0];
+            let mut prev_y = line.y;
+            let mut x = None::<f32>;
+            for (k, next) in lines.iter().enumerate().skip(li + 1) {
+                let [cell] = next.cells.as_slice() else {
+                    break;
+                };
+                let indent = (cell.x0 - cap.x0) / line.size;
+                let ok = prev_y - next.y <= BELOW_WINDOW_EM * line.size
+                    && INDENT_EM.contains(&indent)
+                    && x.is_none_or(|x| (cell.x0 - x).abs() <= 0.5 * line.size)
+                    && !is_label_or_tick(&cell.text)
+                    && !is_heading(&cell.text);
+                if !ok {
+                    break;
+                }
+                x = Some(cell.x0);
+                prev_y = next.y;
+                values.push(k);
+            }
+        }
+        if values.is_empty() {
+            li += 1;
+        } else {
+            let next = values[values.len() - 1] + 1;
+            found.push((li, values));
+            li = next;
+        }
+    }
+    // The captions that name a field (or ask a question) show the habit; the others in their
+    // column ("Areas of need") follow it.
+    let known: Vec<f32> = found
+        .iter()
+        .filter_map(|(li, _)| {
+            let line = &lines[*li];
+            let t = line.cells[0].text.trim();
+            (looks_like_label(t) || t.ends_with('?')).then_some(line.cells[0].x0)
+        })
+        .collect();
+    if known.len() < INDENTED_PAIRS_MIN {
+        return std::collections::HashMap::new();
+    }
+    found
+        .into_iter()
+        .filter(|(li, _)| {
+            let line = &lines[*li];
+            known
+                .iter()
+                .any(|x| (line.cells[0].x0 - x).abs() <= 0.5 * line.size)
+        })
+        .collect()
 }
 
 /// A lone caption (a known label word) over a lone value in print at least [`CAPTION_RATIO`]

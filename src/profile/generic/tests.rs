@@ -828,3 +828,33 @@ fn class22_the_plans_name_asked_yes_or_no_and_a_spanish_referrer_type() {
         Some("referrer_relationship")
     );
 }
+
+/// Issue #8 (blind23): "Contact" answered with a person's name is that person, answered with a
+/// number their phone; a "Submitting program" that names none of ours is the referrer's
+/// organisation.
+#[test]
+fn class23_a_contact_named_is_the_person_and_a_submitting_program_the_organisation() {
+    let t = |s: &str| RawValue::Text(s.into());
+    assert_eq!(
+        target(
+            "Contact",
+            Some("Submitted by"),
+            t("Pat Example, Care Coordinator")
+        )
+        .as_deref(),
+        Some("referrer_name")
+    );
+    assert_eq!(
+        target("Contact", Some("Submitted by"), t("661-555-0145")).as_deref(),
+        Some("referrer_phone")
+    );
+    assert_eq!(
+        target(
+            "Submitting program",
+            None,
+            t("Example County BHRS - Adult System of Care")
+        )
+        .as_deref(),
+        Some("referrer_organization")
+    );
+}

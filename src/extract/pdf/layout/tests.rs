@@ -758,3 +758,58 @@ fn class21_free_text_under_its_label_keeps_its_wrapped_lines() {
         ))
     );
 }
+
+/// Issue #8 (blind23): a page whose captions each stand over their value indented under them
+/// ("Date of Birth" over "   2014-05-21") pairs them, a value running over several indented
+/// lines (an address after a comma, a wrapped sentence after a space), a caption with no field
+/// word in the same column ("Areas of need") included; one heading over one indented line on
+/// a page without the habit is not a pair.
+#[test]
+fn class23_values_indented_under_their_captions() {
+    let got = entries(vec![
+        sized(50.0, 700.0, 8.5, "Member Name"),
+        sized(62.0, 688.0, 9.0, "Pretendiente, Nayeli"),
+        sized(50.0, 670.0, 8.5, "Date of Birth"),
+        sized(62.0, 658.0, 9.0, "2014-05-21"),
+        sized(50.0, 640.0, 8.5, "Home Address"),
+        sized(62.0, 628.0, 9.0, "4455 E Fakeview Ave"),
+        sized(62.0, 616.0, 9.0, "Fresno, CA 93702"),
+        sized(50.0, 598.0, 8.5, "Areas of need"),
+        sized(
+            62.0,
+            586.0,
+            9.0,
+            "Physical health, asthma flare-ups that keep her",
+        ),
+        sized(62.0, 574.0, 9.0, "out of school"),
+        sized(50.0, 556.0, 8.5, "Enrolled in ECM?"),
+        sized(62.0, 544.0, 9.0, "No"),
+    ]);
+    assert_eq!(
+        got,
+        vec![
+            (None, "Member Name".into(), t("Pretendiente, Nayeli")),
+            (None, "Date of Birth".into(), t("2014-05-21")),
+            (
+                None,
+                "Home Address".into(),
+                t("4455 E Fakeview Ave, Fresno, CA 93702")
+            ),
+            (
+                None,
+                "Areas of need".into(),
+                t("Physical health, asthma flare-ups that keep her out of school")
+            ),
+            (None, "Enrolled in ECM?".into(), t("No")),
+        ]
+    );
+    // One caption over one indented line: no habit, no pair from this rule.
+    let one = entries(vec![
+        sized(50.0, 700.0, 8.5, "Member Name"),
+        sized(62.0, 688.0, 9.0, "Pretendiente, Nayeli"),
+    ]);
+    assert!(
+        !one.contains(&(None, "Member Name".into(), t("Pretendiente, Nayeli"))),
+        "{one:?}"
+    );
+}
