@@ -1160,30 +1160,25 @@ const INDENTED_PAIRS_MIN: usize = 3;
 /// name a field (or ask a question) is read this way, and only captions in their column: a
 /// heading over one indented sentence is not a pair.
 fn indented_values(lines: &[Line]) -> std::collections::HashMap<usize, Vec<usize>> {
-    let mut found: Vec<(usize, Vec<usize>)> = Vec::new();
+    // (caption line, its x, its size, whether it names a field, the value lines)
+    let mut found: Vec<(usize, f32, f32, bool, Vec<usize>)> = Vec::new();
     let mut li = 0;
-    while li < lines.len() {
-        let line = &lines[li];
-        let caption = match line.cells.as_slice() {
-            [cap] => {
-                let t = cap.text.trim();
-                let words = t.split_whitespace().count();
-                (1..=8).contains(&words)
-                    && split_label(t).is_none()
-                    && tick_prefix(t).is_none()
-                    && !enumerated(t)
-                    && !t.contains('@')
-                    && !t.chars().any(|c| c.is_ascii_digit())
-                    && !is_heading(t)
-            }
-            _ => false,
-        };
+    while let Some(line) = lines.get(li) {
         let mut values = Vec::new();
-        if caption {
-            let cap = &line.cells[0];
+        let mut known = false;
+        if let [cap] = line.cells.as_slice() {
+            let t = cap.text.trim();
+            let caption = (1..=8).contains(&t.split_whitespace().count())
+                && split_label(t).is_none()
+                && tick_prefix(t).is_none()
+                && !enumerated(t)
+                && !t.contains('@')
+                && !t.chars().any(|c| c.is_ascii_digit())
+                && !is_heading(t);
+            known = looks_like_label(t) || t.ends_with('?');
             let mut prev_y = line.y;
             let mut x = None::<f32>;
-            for (k, next) in lines.iter().enumerate().skip(li + 1) {
+            for (k, next) in lines.iter().enumerate().skip(li + 1).take_while(|_| caption) {
                 let [cell] = next.cells.as_slice() else {
                     break;
                 };
@@ -1201,35 +1196,24 @@ fn indented_values(lines: &[Line]) -> std::collections::HashMap<usize, Vec<usize
                 values.push(k);
             }
         }
-        if values.is_empty() {
-            li += 1;
-        } else {
-            let next = values[values.len() - 1] + 1;
-            found.push((li, values));
-            li = next;
+        match (values.last().copied(), line.cells.first()) {
+            (Some(last), Some(cap)) => {
+                found.push((li, cap.x0, line.size, known, values));
+                li = last + 1;
+            }
+            _ => li += 1,
         }
     }
     // The captions that name a field (or ask a question) show the habit; the others in their
     // column ("Areas of need") follow it.
-    let known: Vec<f32> = found
-        .iter()
-        .filter_map(|(li, _)| {
-            let line = &lines[*li];
-            let t = line.cells[0].text.trim();
-            (looks_like_label(t) || t.ends_with('?')).then_some(line.cells[0].x0)
-        })
-        .collect();
+    let known: Vec<f32> = found.iter().filter(|f| f.3).map(|f| f.1).collect();
     if known.len() < INDENTED_PAIRS_MIN {
         return std::collections::HashMap::new();
     }
     found
         .into_iter()
-        .filter(|(li, _)| {
-            let line = &lines[*li];
-            known
-                .iter()
-                .any(|x| (line.cells[0].x0 - x).abs() <= 0.5 * line.size)
-        })
+        .filter(|(_, x0, size, _, _)| known.iter().any(|x| (x0 - x).abs() <= 0.5 * size))
+        .map(|(li, _, _, _, values)| (li, values))
         .collect()
 }
 
