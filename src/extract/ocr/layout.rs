@@ -79,10 +79,7 @@ pub(crate) fn runs(words: &[Word], height: u32) -> Vec<Run> {
             None => lines.push((w.line, vec![bottom], vec![w.height as f32])),
         }
     }
-    let median = |v: &mut Vec<f32>| {
-        v.sort_by(f32::total_cmp);
-        v.get(v.len() / 2).copied().unwrap_or(0.0)
-    };
+    let median = |v: &mut Vec<f32>| lower_median(v);
     let line_geometry: Vec<(LineKey, f32, f32)> = lines
         .into_iter()
         .map(|(k, mut b, mut h)| (k, median(&mut b), median(&mut h)))
@@ -109,6 +106,16 @@ pub(crate) fn runs(words: &[Word], height: u32) -> Vec<Run> {
     let mut runs = join_line_words(placed);
     captions_above_values(&mut runs);
     runs
+}
+
+/// The median of `v`, the smaller middle value when there are two. A word's box only ever grows
+/// past its line's letters — a descender (`by`), a fax's noise line run through it, a speck
+/// touching it — so of two words the smaller box and the higher bottom are the line's own: a
+/// heading `Referred by` whose `by` a noise line made twice as tall keeps its print size and
+/// stays a heading over the labels under it.
+fn lower_median(v: &mut [f32]) -> f32 {
+    v.sort_by(f32::total_cmp);
+    v.get(v.len().saturating_sub(1) / 2).copied().unwrap_or(0.0)
 }
 
 /// What a caption printed by a field looks like: a few words, the first capitalised (the
@@ -517,6 +524,26 @@ mod tests {
         let mut sorted: Vec<&str> = placed.iter().map(|r| r.text.as_str()).collect();
         sorted.sort_by(|a, b| y(b, &placed).total_cmp(&y(a, &placed)));
         assert_eq!(sorted, vec!["First", "Marisela", "CIN", "95551230F"]);
+    }
+
+    /// `Referred by` over `Name: Barnaby`: a fax noise line made `by` twice as tall as
+    /// `Referred`; the heading keeps the size and baseline of its print, so it is not taken to
+    /// reach down to the label under it.
+    #[test]
+    fn a_word_box_swollen_by_noise_does_not_size_its_line() {
+        let words = vec![
+            sized("Referred", 192, 1382, 30, 1),
+            sized("by", 364, 1383, 60, 1),
+            sized("Name:", 179, 1457, 26, 2),
+        ];
+        let placed = runs(&words, 2000);
+        let heading = placed.iter().find(|r| r.text == "Referred by");
+        assert!(
+            heading.is_some_and(|r| r.size == 30.0 && r.y == 2000.0 - 1412.0),
+            "{placed:?}"
+        );
+        assert_eq!(lower_median(&mut [3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(lower_median(&mut []), 0.0);
     }
 
     #[test]

@@ -25,6 +25,7 @@ pub mod image;
 pub mod layout;
 pub mod marks;
 pub mod pdfscan;
+pub mod reread;
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -257,11 +258,28 @@ fn read_page(
             if let Ok(w2) = engine::recognise(&cfg.engine, &cfg.languages, &turned, PSM, &limits(left))
                 && score(&w2) > score(&words) * 1.5
             {
+                let w2 = read_doubtful_again(cfg, w2, &turned, time.saturating_sub(started.elapsed()));
                 return Ok(with_marks(w2, &turned));
             }
         }
     }
+    let words = read_doubtful_again(cfg, words, &page, time.saturating_sub(started.elapsed()));
     Ok(with_marks(words, &page))
+}
+
+/// The page's doubtful words read a second time ([`reread`]), in the page's time left, and
+/// the specks still doubtful after it dropped.
+fn read_doubtful_again(cfg: &OcrConfig, words: Vec<Word>, page: &GrayImage, left: Duration) -> Vec<Word> {
+    let words = if left.is_zero() {
+        words
+    } else {
+        let limits = RunLimits {
+            wall: left,
+            memory: cfg.max_memory_mb.saturating_mul(1024 * 1024),
+        };
+        reread::reread(&cfg.engine, &cfg.languages, page, words, &limits)
+    };
+    reread::without_stray_specks(words)
 }
 
 /// A page's words, with the tick boxes seen in its picture read in place of what the engine
