@@ -101,6 +101,9 @@ pub struct Vocabulary {
     workers: Vec<String>,
     /// Labels that mean something only as the whole label, by kind (`[whole_labels]`).
     whole: BTreeMap<String, Vec<String>>,
+    /// The role phrases that are job titles holding an attribute's word ("service
+    /// coordinator"), worked out once from the lists ([`Vocabulary::without_titles`]).
+    titles: Vec<String>,
     attrs: Vec<(String, Attr)>,
     /// Abbreviation → the words it stands for (`mbr` → `member`), from `[abbreviations]`.
     abbreviations: HashMap<String, String>,
@@ -180,6 +183,7 @@ impl Vocabulary {
             roles: Vec::new(),
             workers: Vec::new(),
             whole: BTreeMap::new(),
+            titles: Vec::new(),
             attrs: Vec::new(),
             abbreviations: HashMap::new(),
             lexicon: std::collections::HashSet::new(),
@@ -264,6 +268,20 @@ impl Vocabulary {
         }
         // Longest phrases first, so "date of birth" beats "date" and "medi cal plan" beats "medi cal".
         vocab.attrs.sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
+        // A title is two or more words ending in one that names no attribute ("coordinator"),
+        // the whole naming a shorter attribute ("service"); "my name" is no title.
+        vocab.titles = vocab
+            .roles
+            .iter()
+            .map(|(p, _)| p)
+            .filter(|p| {
+                let last = p.rsplit(' ').next().unwrap_or(p);
+                p.contains(' ')
+                    && vocab.attr(last).is_none()
+                    && vocab.attr(p).is_some_and(|(_, len)| len < p.len())
+            })
+            .cloned()
+            .collect();
         // Nothing remembered while the lists were still being built.
         vocab.memo = LabelMemo::default();
         ok.then_some(vocab)
@@ -531,15 +549,7 @@ impl Vocabulary {
     /// "service"), when it has one; `None` when it has none.
     fn without_titles(&self, n: &str) -> Option<String> {
         let mut rest: Option<String> = None;
-        for (p, _) in &self.roles {
-            // A title ends in a word naming no attribute ("coordinator"); "my name" is no title.
-            let last = p.rsplit(' ').next().unwrap_or(p);
-            if !p.contains(' ')
-                || self.attr(last).is_some()
-                || self.attr(p).is_none_or(|(_, len)| len >= p.len())
-            {
-                continue;
-            }
+        for p in &self.titles {
             if let Some(cut) = without_phrase(rest.as_deref().unwrap_or(n), p) {
                 rest = Some(cut);
             }
