@@ -174,11 +174,18 @@ fn split_typed_columns(cell: Cell) -> Vec<Cell> {
             .iter()
             .take_while(|c| **c == ' ')
             .count();
-        let before: String = chars.get(start..i).unwrap_or_default().iter().collect();
-        let value_follows = chars
-            .get(i + spaces)
-            .is_some_and(|c| c.is_alphanumeric() || *c == '(');
-        if spaces >= 3 || spaces == 2 && value_follows && typed_label(&before) {
+        let value_follows = || {
+            chars
+                .get(i + spaces)
+                .is_some_and(|c| c.is_alphanumeric() || *c == '(')
+        };
+        // The text before is only built at a double space (it was once built at every
+        // character: quadratic in a long line).
+        let label_before = || {
+            let before: String = chars.get(start..i).unwrap_or_default().iter().collect();
+            typed_label(&before)
+        };
+        if spaces >= 3 || spaces == 2 && value_follows() && label_before() {
             push(start, i, &mut out);
             start = i + spaces;
             i += spaces;
