@@ -359,8 +359,9 @@ pub fn looks_like_label(text: &str) -> bool {
     t.split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .any(|w| {
-            let w = w.to_lowercase();
-            FIELD_WORDS.contains(&w.as_str()) || OTHER_LABEL_WORDS.contains(&w.as_str())
+            // The lists are lower-case ASCII: compared without lower-casing a copy of each word.
+            FIELD_WORDS.iter().any(|f| f.eq_ignore_ascii_case(w))
+                || OTHER_LABEL_WORDS.iter().any(|f| f.eq_ignore_ascii_case(w))
         })
 }
 

@@ -1064,6 +1064,10 @@ pub(super) fn is_tickish(v: &RawValue) -> bool {
 /// A canonical label without the first whole-word occurrence of `phrase`, its words rejoined
 /// by single spaces; `None` when the phrase is not in it.
 fn without_phrase(n: &str, phrase: &str) -> Option<String> {
+    // Most labels hold none of the phrases asked about: no allocation for them.
+    if !n.contains(phrase) {
+        return None;
+    }
     let padded = format!(" {n} ");
     let at = find_phrase(&padded, phrase)?;
     let rest = format!("{} {}", padded.get(..at)?, padded.get(at + 1 + phrase.len()..)?);
