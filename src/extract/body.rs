@@ -754,7 +754,6 @@ fn greeting(l: &str) -> bool {
             .any(|g| lower.starts_with(g))
 }
 
-/// A heading: short, and either all capitals or ending in "information"/"info".
 /// A short line naming whose data follows ("Member", "Referring Provider": an HTML table's
 /// heading row) right over a labelled line: a heading, not a value or a signer.
 fn party_heading(lines: &[&str], i: usize) -> bool {
@@ -771,6 +770,7 @@ fn party_heading(lines: &[&str], i: usize) -> bool {
         })
 }
 
+/// A heading: short, and either all capitals or ending in "information"/"info".
 fn heading_like(line: &str) -> bool {
     let words = line.split_whitespace().count();
     let letters: Vec<char> = line.chars().filter(|c| c.is_alphabetic()).collect();

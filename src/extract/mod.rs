@@ -391,7 +391,7 @@ pub(crate) fn names_a_party(text: &str) -> bool {
         "organization",
     ];
     text.split(|c: char| !c.is_alphanumeric())
-        .any(|w| PARTY.contains(&w.to_lowercase().as_str()))
+        .any(|w| PARTY.iter().any(|p| p.eq_ignore_ascii_case(w)))
 }
 
 /// What an unlabelled piece of text can only be, by its shape: an email address, or a US phone
