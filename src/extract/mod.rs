@@ -342,6 +342,9 @@ const OTHER_LABEL_WORDS: &[&str] = &[
     "case",
     "today",
     "consent",
+    "consents",
+    "agrees",
+    "attestation",
 ];
 
 /// Whether text reads like a printed label rather than a value: a few words, at least one of them

@@ -69,6 +69,13 @@ pub fn parse_bool(s: &str) -> Normalized<bool> {
             c.get(1).is_some_and(|m| m.as_str().eq_ignore_ascii_case("yes")),
         ));
     }
+    // A bilingual form's answer in both languages: "Sí / Yes", "No / No".
+    if let Some((a, b)) = core.split_once('/')
+        && let (Ok(Some(x)), Ok(Some(y))) = (parse_bool(a), parse_bool(b))
+        && x == y
+    {
+        return Ok(Some(x));
+    }
     match core.to_lowercase().as_str() {
         // Spanish forms: "Sí"/"Si", "S" in an "(S/N)" column.
         "yes" | "y" | "x" | "true" | "t" | "1" | "on" | "checked" | "☒" | "☑" | "✓" | "✔" | "✅" | "sí"
@@ -287,6 +294,10 @@ mod tests {
             ("yess", Err(Invalid)),
             ("Sí", Ok(Some(true))),
             ("S", Ok(Some(true))),
+            // blind24: a bilingual form's answer in both languages.
+            ("Sí / Yes", Ok(Some(true))),
+            ("No / No", Ok(Some(false))),
+            ("Sí / No", Err(Invalid)),
         ];
         for (input, want) in cases {
             assert_eq!(parse_bool(input), *want, "{input:?}");

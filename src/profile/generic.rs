@@ -390,7 +390,10 @@ impl Vocabulary {
         // leaf (`cs.housing_deposits`) before the whole path.
         if is_tickish(&entry.value) {
             let section = entry.section.as_deref().map(norm).unwrap_or_default();
-            let captions = || labels().flat_map(leaf_then_whole);
+            // A box the page shows answering a question ("Member currently enrolled in ECM?
+            // [X] No") answers that question, whatever its name says ("ECM No").
+            let asked = entry.alt.as_deref().filter(|a| a.contains('?'));
+            let captions = || asked.into_iter().chain(labels()).flat_map(leaf_then_whole);
             if let Some(t) = captions().find_map(|l| self.answer_box(&l, entry, &section, catalog, context)) {
                 return Some((t, score::EXACT));
             }

@@ -2,6 +2,9 @@
 //! found for each key (later different values become a `conflict:` warning).
 
 use std::collections::BTreeSet;
+use std::sync::LazyLock;
+
+use regex::Regex;
 
 use super::generic::{program_caption, relationship_caption};
 use super::target::{Target, TickValue};
@@ -321,6 +324,19 @@ impl<'a> Accumulator<'a> {
                         }
                         None => t,
                     };
+                    // "Marisol Testa-Ruiz (mother)": who they are to the member, not their name.
+                    let (outside, inside) = nz::split_parenthesised(&t);
+                    let t = if t.trim_end().ends_with(')')
+                        && !outside.trim().is_empty()
+                        && names_a_relative(&inside)
+                    {
+                        if self.r.fields.referrer_relationship.is_none() {
+                            self.r.fields.referrer_relationship = Some(Relationship::MemberFamily);
+                        }
+                        outside.trim().to_string()
+                    } else {
+                        t
+                    };
                     let (name, org) = nz::split_signed_name(&t);
                     self.set_str(key, Ok(Some(name)));
                     if let Some(org) = org {
@@ -350,7 +366,11 @@ impl<'a> Accumulator<'a> {
                     RawValue::Checked(b) => Ok(Some(*b)),
                     RawValue::Text(t) => ticked_answer(t)
                         .map(|a| Ok(Some(a)))
-                        .unwrap_or_else(|| nz::parse_bool(t)),
+                        .unwrap_or_else(|| nz::parse_bool(t))
+                        .or_else(|e| match key {
+                            K::Attestation => consent_stated(t).map(Some).ok_or(e),
+                            _ => Err(e),
+                        }),
                     _ => Err(nz::Invalid),
                 };
                 self.set_bool(key, b);
@@ -904,6 +924,74 @@ pub(super) fn parse_relationship(t: &str) -> Option<Relationship> {
 }
 
 /// For text like "☒ Yes ☐ No" or "[X] No [ ] Yes": the ticked answer.
+/// Whether bracketed words say only who someone is to the member: "mother", "his sister",
+/// "member's guardian".
+fn names_a_relative(inside: &str) -> bool {
+    const RELATIVES: &[&str] = &[
+        "mother",
+        "father",
+        "mom",
+        "dad",
+        "parent",
+        "son",
+        "daughter",
+        "wife",
+        "husband",
+        "spouse",
+        "partner",
+        "sister",
+        "brother",
+        "grandmother",
+        "grandfather",
+        "grandma",
+        "grandpa",
+        "grandson",
+        "granddaughter",
+        "aunt",
+        "uncle",
+        "niece",
+        "nephew",
+        "cousin",
+        "guardian",
+        "caregiver",
+        "family",
+    ];
+    const OWNERS: &[&str] = &[
+        "his",
+        "her",
+        "their",
+        "the",
+        "member",
+        "member's",
+        "patient's",
+        "s",
+    ];
+    let n = norm(inside);
+    let words: Vec<&str> = n.split(' ').filter(|w| !w.is_empty()).collect();
+    words.iter().any(|w| RELATIVES.contains(w))
+        && words.iter().all(|w| RELATIVES.contains(w) || OWNERS.contains(w))
+}
+
+/// A consent box answered in words: "verbal consent documented 11/25/2026", "Signed, on file"
+/// is given; "not yet obtained", "declined" is not. Anything else says neither.
+fn consent_stated(t: &str) -> Option<bool> {
+    static GIVEN: LazyLock<Regex> = LazyLock::new(|| {
+        crate::normalize::re(
+            r"(?i)\b(?:obtained|documented|signed|given|on file|received|provided|verbal(?:ly)?|written|consented|agreed|agrees)\b",
+        )
+    });
+    static WITHHELD: LazyLock<Regex> = LazyLock::new(|| {
+        crate::normalize::re(
+            r"(?i)\b(?:not|no|declined|declines|refused|refuses|pending|awaiting|unable|without|yet)\b",
+        )
+    });
+    if WITHHELD.is_match(t) {
+        let refused = t.to_lowercase();
+        return (refused.contains("declin") || refused.contains("refus")).then_some(false);
+    }
+    GIVEN.is_match(t).then_some(true)
+}
+
 fn ticked_answer(t: &str) -> Option<bool> {
     const ON: &[&str] = &["☒", "☑", "✓", "✔", "■", "[x]", "[X]", "(x)", "(X)"];
     let lower = t.to_lowercase();
@@ -934,6 +1022,16 @@ mod tests {
         assert_eq!(ticked_answer("☐ Yes ☒ No"), Some(false));
         assert_eq!(ticked_answer("[X] No"), Some(false));
         assert_eq!(ticked_answer("Yes"), None);
+    }
+
+    /// blind24: a consent line answered in words.
+    #[test]
+    fn class24_consent_answered_in_words() {
+        assert_eq!(consent_stated("verbal consent documented 11/25/2026"), Some(true));
+        assert_eq!(consent_stated("Signed, on file"), Some(true));
+        assert_eq!(consent_stated("not yet obtained"), None);
+        assert_eq!(consent_stated("Member declined"), Some(false));
+        assert_eq!(consent_stated("see notes"), None);
     }
 
     #[test]

@@ -424,6 +424,11 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
     // Police Department") stays a value, and a wrapped value's second line joins it.
     let grid = grid_pairs(lines);
     let indented = indented_values(lines);
+    // Where the page's text ends on the right: a line reaching it may wrap.
+    let right_edge = lines
+        .iter()
+        .flat_map(|l| l.cells.iter().map(|c| c.x1))
+        .fold(0.0f32, f32::max);
     // The line each entry of this page was read from (entries are emitted while reading it).
     let base = out.len();
     let mut owner: Vec<usize> = Vec::new();
@@ -589,8 +594,8 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
                     })
                     .collect::<Vec<_>>()
                     .join(" ");
-                for (bi, bj) in value_cells {
-                    mark(&mut used, bi, bj);
+                for (bi, bj) in &value_cells {
+                    mark(&mut used, *bi, *bj);
                 }
                 if let Some(label) = line.cells.get(ci) {
                     // Under side-by-side column headings that say whose data follows, the
@@ -782,7 +787,29 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
                 continue;
             }
             if !value.is_empty() {
-                emit(out, section, label, RawValue::Text(value));
+                // "Reason: ... a permanent housing unit in" run to the margin and on under the
+                // label's start ("SoMa; needs help ..."): the sentence goes on.
+                let wrapped = if ci + 1 == line.cells.len() && cell.x1 >= RIGHT_MARGIN_SHARE * right_edge {
+                    let head = Cell {
+                        x0: cell.x0,
+                        x1: cell.x1,
+                        text: value.clone(),
+                    };
+                    wrapped_lines(lines, &used, li, &head)
+                } else {
+                    Vec::new()
+                };
+                let text = if wrapped.is_empty() {
+                    value
+                } else {
+                    let head = Cell {
+                        x0: cell.x0,
+                        x1: cell.x1,
+                        text: value,
+                    };
+                    joined(lines, &mut used, &head, &wrapped)
+                };
+                emit(out, section, label, RawValue::Text(text));
                 continue;
             }
             if let Some(n) = next {
@@ -1374,15 +1401,24 @@ fn header_row_values(lines: &[Line], used: &[Vec<bool>], li: usize) -> Option<Co
         }
         let slack = upper.size;
         let mut cols: Columns = (0..upper.cells.len()).map(|ci| (ci, Vec::new())).collect();
+        // Ticks under a column's label ("Relationship to member" over "☒ CBO ☐ Provider") are
+        // read as ticks on their own line, with the captions after them in that column; the
+        // other columns keep their values.
+        let mut tick_cols = Vec::new();
         for (bj, c) in next.cells.iter().enumerate() {
-            if !unused(used, i + 1, bj) || is_label_or_tick(&c.text) || enumerated(&c.text) {
-                return None;
-            }
             let col = upper
                 .cells
                 .iter()
                 .enumerate()
                 .rposition(|(_, h)| c.x0 >= h.x0 - slack)?;
+            let tick = split_label(&c.text).is_none() && tick_prefix(&c.text).is_some();
+            if unused(used, i + 1, bj) && (tick || tick_cols.contains(&col)) {
+                tick_cols.push(col);
+                continue;
+            }
+            if !unused(used, i + 1, bj) || is_label_or_tick(&c.text) || enumerated(&c.text) {
+                return None;
+            }
             cols.get_mut(col)?.1.push((i + 1, bj));
         }
         cols.iter().any(|(_, v)| !v.is_empty()).then_some(cols)
@@ -1432,6 +1468,10 @@ fn raised(
     })?;
     Some((pi, pj))
 }
+
+/// How far right a `Label: value` line must reach, as a share of the page's rightmost text, for
+/// the line under it to continue its value: only a line that ran out of room wraps.
+const RIGHT_MARGIN_SHARE: f32 = 0.85;
 
 /// Most line spacing (in ems of the value's line) between a free-text value and the line that
 /// continues it.

@@ -70,6 +70,11 @@ pub(super) fn label_fields(fields: &mut [Field], pages: &[Vec<Line>], page_of: &
             }
             continue;
         }
+        // A radio group named for nothing a reader sees (`rdoKP`) is known by the question
+        // printed left of its buttons ("Is the member enrolled with Kaiser Permanente?").
+        if f.radio && f.entry.alt.is_none() {
+            f.entry.alt = question_left(lines, place.rect).map(|c| c.text.trim().to_string());
+        }
         let Some(caption) = caption_beside(lines, place.rect, others) else {
             continue;
         };
@@ -175,14 +180,9 @@ fn question_for(lines: &[Line], rect: [f32; 4], caption: &str) -> Option<String>
     if !matches!(c.as_str(), "yes" | "no" | "y" | "n") {
         return None;
     }
-    let [x0, y0, _, y1] = rect;
+    let [_, _, _, y1] = rect;
     let is_question = |t: &str| t.trim_end().ends_with('?');
-    let left = lines
-        .iter()
-        .filter(|l| l.y >= y0 - 0.5 * l.size && l.y <= y1)
-        .flat_map(|l| l.cells.iter())
-        .filter(|cell| cell.x1 <= x0 + 1.0 && is_question(&cell.text))
-        .max_by(|a, b| a.x1.total_cmp(&b.x1));
+    let left = question_left(lines, rect);
     let above = || {
         lines
             .iter()
@@ -191,6 +191,17 @@ fn question_for(lines: &[Line], rect: [f32; 4], caption: &str) -> Option<String>
             .and_then(|l| l.cells.iter().find(|cell| is_question(&cell.text)))
     };
     left.or_else(above).map(|cell| cell.text.trim().to_string())
+}
+
+/// The nearest cell ending in `?` left of a widget on its line.
+fn question_left(lines: &[Line], rect: [f32; 4]) -> Option<&Cell> {
+    let [x0, y0, _, y1] = rect;
+    lines
+        .iter()
+        .filter(|l| l.y >= y0 - 0.5 * l.size && l.y <= y1)
+        .flat_map(|l| l.cells.iter())
+        .filter(|cell| cell.x1 <= x0 + 1.0 && cell.text.trim_end().ends_with('?'))
+        .max_by(|a, b| a.x1.total_cmp(&b.x1))
 }
 
 /// How far left of a text box its label may end, in ems.
@@ -431,6 +442,31 @@ mod tests {
         assert_eq!(
             heading_above(&lines, below, &[client, referrer, below]).as_deref(),
             Some("Referred by")
+        );
+    }
+
+    /// Issue #8 (blind24): a radio group named for nothing a reader sees (`rdoKP`) is known by
+    /// the question printed left of its buttons.
+    #[test]
+    fn class24_a_radio_group_is_known_by_the_question_left_of_it() {
+        let page = vec![line(
+            500.0,
+            &[
+                (40.0, "Is the member enrolled with Kaiser Permanente?"),
+                (330.0, "Yes"),
+                (390.0, "No"),
+            ],
+        )];
+        let mut fields = vec![field(
+            "rdoKP",
+            RawValue::Text("No".into()),
+            [318.0, 498.0, 327.0, 507.0],
+            true,
+        )];
+        label_fields(&mut fields, &[page], &HashMap::new());
+        assert_eq!(
+            fields.first().and_then(|f| f.entry.alt.as_deref()),
+            Some("Is the member enrolled with Kaiser Permanente?")
         );
     }
 }

@@ -771,6 +771,10 @@ struct Form<'g> {
     columns: Vec<(u32, String)>,
     /// The column of the cell being read (its heading, when headings are side by side).
     col: u32,
+    /// The row being read.
+    row: u32,
+    /// Where each entry's label is: (row, column).
+    at: Vec<(u32, u32)>,
     used: HashSet<(u32, u32)>,
     /// Columns that mostly hold values ([`value_columns`]).
     value_cols: HashSet<u32>,
@@ -806,6 +810,7 @@ impl Form<'_> {
     fn push(&mut self, name: String, value: RawValue) {
         if !name.is_empty() {
             let by_column = self.columns.iter().rev().find(|(c, _)| *c <= self.col);
+            self.at.push((self.row, self.col));
             self.entries.push(RawEntry {
                 name,
                 alt: None,
@@ -1130,11 +1135,14 @@ fn read_form(grid: &Grid, rows: &[Row<'_>]) -> Vec<RawEntry> {
         section: None,
         columns: Vec::new(),
         col: 0,
+        row: 0,
+        at: Vec::new(),
         used: HashSet::new(),
         value_cols: value_columns(rows),
     };
     let marks = mark_columns(grid, rows);
     for (ri, row) in rows.iter().enumerate() {
+        form.row = row.index;
         // Options of a checklist with its marks in a column of their own: every caption is an
         // option, marked or not, and never another caption's value.
         for (r, caption_col, mark_col, mark) in marks.iter().filter(|(r, _, _, _)| *r == row.index) {
@@ -1154,6 +1162,7 @@ fn read_form(grid: &Grid, rows: &[Row<'_>]) -> Vec<RawEntry> {
             for (c, caption, ticked) in options {
                 form.used.insert((row.index, c));
                 form.used.insert((next.index, c));
+                form.at.push((row.index, c));
                 form.entries.push(RawEntry {
                     name: label_name(caption),
                     alt: None,
@@ -1203,7 +1212,73 @@ fn read_form(grid: &Grid, rows: &[Row<'_>]) -> Vec<RawEntry> {
             _ => form.several(row.index, &cells),
         }
     }
+    by_columns(&mut form.entries, &form.at);
     form.entries
+}
+
+/// Two columns of `Label | value` pairs side by side with no headings over them — the member's
+/// on the left, the referrer's on the right ("Referral date | … | Referred by | …") — are read
+/// column by column, as a person reads them, so the role a column's first label names carries
+/// down that column and not across the row (as the flattened-PDF reader does).
+///
+/// A block is a run of entries on consecutive rows, each in one of two label columns (at most
+/// one per column per row), at least two rows with both, all values (no ticks) in one section.
+fn by_columns(entries: &mut [RawEntry], at: &[(u32, u32)]) {
+    let text = |k: usize| {
+        entries
+            .get(k)
+            .is_some_and(|e| !matches!(e.value, RawValue::Checked(_)))
+    };
+    let section = |k: usize| entries.get(k).map(|e| e.section.clone());
+    let mut order: Vec<usize> = (0..entries.len()).collect();
+    let mut i = 0;
+    while i + 1 < entries.len() {
+        let (Some(&(r0, cl)), Some(&(r1, cr))) = (at.get(i), at.get(i + 1)) else {
+            break;
+        };
+        if r0 != r1 || cl >= cr || !text(i) || !text(i + 1) || section(i) != section(i + 1) {
+            i += 1;
+            continue;
+        }
+        let (mut left, mut right) = (Vec::new(), Vec::new());
+        let mut both = 0;
+        let mut last_row: Option<u32> = None;
+        let in_block = |k: usize| text(k) && section(k) == section(i);
+        let mut j = i;
+        while let Some(&(r, c)) = at.get(j) {
+            if !in_block(j) || last_row.is_some_and(|lr| r <= lr || r > lr + 2) {
+                break;
+            }
+            if c == cl {
+                left.push(j);
+                j += 1;
+                if at.get(j).is_some_and(|&(r2, c2)| r2 == r && c2 == cr) && in_block(j) {
+                    right.push(j);
+                    both += 1;
+                    j += 1;
+                }
+            } else if c == cr {
+                right.push(j);
+                j += 1;
+            } else {
+                break;
+            }
+            last_row = Some(r);
+        }
+        if both >= 2 {
+            let block: Vec<usize> = left.into_iter().chain(right).collect();
+            if let Some(slot) = order.get_mut(i..j) {
+                slot.copy_from_slice(&block);
+            }
+            i = j;
+        } else {
+            i += 1;
+        }
+    }
+    let reordered: Vec<RawEntry> = order.iter().filter_map(|k| entries.get(*k).cloned()).collect();
+    for (slot, e) in entries.iter_mut().zip(reordered) {
+        *slot = e;
+    }
 }
 
 #[cfg(test)]
@@ -2016,5 +2091,55 @@ mod tests {
             got.contains(&(None, "PoF code(s)".into(), "Reentry; SMI/SUD".into())),
             "{got:?}"
         );
+    }
+    /// Issue #8 (blind24): two columns of label/value pairs side by side with no heading, the
+    /// member's on the left and the referrer's on the right ("Referred by" at its top), are read
+    /// column by column, so the right column's "Phone" follows "Referred by", not "DOB".
+    #[test]
+    fn class24_two_columns_of_pairs_are_read_column_by_column() {
+        let g = grid(&[
+            ((0, 0), t("Pasadena Example Services - Referral")),
+            ((2, 0), t("Referral date")),
+            ((2, 1), t("12/01/2026")),
+            ((2, 3), t("Referred by")),
+            ((2, 4), t("Augustin Fakerly")),
+            ((3, 0), t("Member name")),
+            ((3, 1), t("Philomena Sample")),
+            ((3, 3), t("Organization")),
+            ((3, 4), t("Example Senior Services")),
+            ((4, 0), t("DOB")),
+            (
+                (4, 1),
+                RawValue::Date(chrono::NaiveDate::from_ymd_opt(1941, 10, 2).expect("date")),
+            ),
+            ((4, 3), t("Phone")),
+            ((4, 4), t("626-555-0184")),
+            ((5, 0), t("Phone")),
+            ((5, 1), t("626-555-0127")),
+            ((5, 3), t("Email")),
+            ((5, 4), t("afakerly@example.org")),
+        ]);
+        let SheetLayout::Form(entries) = read_sheet(&g) else {
+            panic!("a form")
+        };
+        let order: Vec<String> = names(&entries)
+            .into_iter()
+            .map(|(_, n, v)| format!("{n}={v}"))
+            .collect();
+        let at = |s: &str| order.iter().position(|o| o == s).unwrap_or(usize::MAX);
+        // The member's column, top to bottom, then the referrer's.
+        assert!(
+            at("Member name=Philomena Sample") < at("Phone=626-555-0127"),
+            "{order:?}"
+        );
+        assert!(
+            at("Phone=626-555-0127") < at("Referred by=Augustin Fakerly"),
+            "{order:?}"
+        );
+        assert!(
+            at("Referred by=Augustin Fakerly") < at("Phone=626-555-0184"),
+            "{order:?}"
+        );
+        assert!(at("Email=afakerly@example.org") < usize::MAX, "{order:?}");
     }
 }

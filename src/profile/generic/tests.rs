@@ -858,3 +858,59 @@ fn class23_a_contact_named_is_the_person_and_a_submitting_program_the_organisati
         Some("referrer_organization")
     );
 }
+
+/// Issue #8 (blind24): short forms written out ("CNTY", "ENR", "Clin"), a deputy named as the
+/// person referring, and a box whose page shows it answering a question ("Member currently
+/// enrolled in ECM? [X] No") answers that question whatever its name says ("ECM No").
+#[test]
+fn class24_short_forms_a_deputy_and_a_box_answering_the_question_beside_it() {
+    let t = |s: &str| RawValue::Text(s.into());
+    assert_eq!(
+        target("MBR_CNTY", None, t("FRESNO")).as_deref(),
+        Some("member_county")
+    );
+    assert_eq!(
+        target("ECM_ENR", None, t("N")).as_deref(),
+        Some("enrolled_in_ecm")
+    );
+    assert_eq!(
+        target("ClinProgram", None, t("Example Hollywood Mental Health Center")).as_deref(),
+        Some("referrer_organization")
+    );
+    assert_eq!(
+        target("Deputy", None, t("Sgt. Pat Example")).as_deref(),
+        Some("referrer_name")
+    );
+    let cfg = Config::builtin().expect("config");
+    let entry = RawEntry {
+        name: "ECM No".into(),
+        alt: Some("Member currently enrolled in ECM? No".into()),
+        section: None,
+        value: RawValue::Checked(true),
+        confidence: None,
+    };
+    let got = cfg
+        .profiles
+        .vocabulary
+        .target_for(&entry, &cfg.catalog, None)
+        .map(|t| t.0.to_string());
+    assert_eq!(got.as_deref(), Some("enrolled_in_ecm=false"));
+}
+
+/// Issue #8 (blind24): a referrer's name followed by who they are to the member in brackets
+/// ("Marisol Example (mother)") is the name, and the bracket says the relationship; a
+/// consent answered in both languages ("Sí / Yes") or in words ("verbal consent documented
+/// 11/25") is given.
+#[test]
+fn class24_a_relative_in_brackets_and_consent_in_two_languages_or_in_words() {
+    let f = read(&[("Referred by", txt("Marisol Example (mother)"))]);
+    assert_eq!(f.referrer_name.as_deref(), Some("Marisol Example"));
+    assert_eq!(f.referrer_relationship, Some(Relationship::MemberFamily));
+    // A job in brackets is not a relative.
+    let f = read(&[("Referred by", txt("Pat Example (care coordinator)"))]);
+    assert_ne!(f.referrer_relationship, Some(Relationship::MemberFamily));
+    let f = read(&[("Consentimiento / Consent", txt("Sí / Yes"))]);
+    assert_eq!(f.attestation, Some(true));
+    let f = read(&[("Patient consent", txt("verbal consent documented 11/25/2026"))]);
+    assert_eq!(f.attestation, Some(true));
+}

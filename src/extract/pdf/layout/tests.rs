@@ -813,3 +813,81 @@ fn class23_values_indented_under_their_captions() {
         "{one:?}"
     );
 }
+
+/// Issue #8 (blind24): a `Label: value` line run to the page's right edge goes on under the
+/// label's start ("... a permanent housing unit in" / "SoMa; needs help ..."); a short value
+/// never takes the line under it.
+#[test]
+fn class24_a_value_run_to_the_margin_wraps_under_its_label() {
+    let got = entries(vec![
+        run(
+            50.0,
+            700.0,
+            "Reason: Chronically homeless six years, matched to a housing unit in",
+        ),
+        run(
+            50.0,
+            686.0,
+            "SoMa; needs help with move-in paperwork and tenancy support.",
+        ),
+        run(50.0, 660.0, "Notes: wants a call in the morning"),
+        run(50.0, 646.0, "she works nights at the plant"),
+    ]);
+    assert_eq!(
+        got.first(),
+        Some(&(
+            None,
+            "Reason".into(),
+            t(
+                "Chronically homeless six years, matched to a housing unit in SoMa; needs help with move-in paperwork and tenancy support."
+            )
+        )),
+        "{got:?}"
+    );
+    // "Notes: …" stops well short of the right edge: the line under it is not more of it.
+    assert!(
+        got.contains(&(None, "Notes".into(), t("wants a call in the morning"))),
+        "{got:?}"
+    );
+}
+
+/// Issue #8 (blind24): ticks under one column label in a row of labels over values
+/// ("Relationship to member" over "☒ CBO ☐ Provider") are read as ticks, and the other columns
+/// of the row keep their values ("Email" over the address), where the ticks once made the whole
+/// row unreadable.
+#[test]
+fn class24_ticks_under_a_column_label_leave_the_other_columns_their_values() {
+    let got = entries(vec![
+        run(50.0, 700.0, "Email"),
+        run(400.0, 700.0, "Relationship to member"),
+        run(52.0, 686.0, "fsample@example.org"),
+        run(402.0, 686.0, "☒ CBO ☐ Provider ☐ Family"),
+    ]);
+    assert!(
+        got.contains(&(None, "Email".into(), t("fsample@example.org"))),
+        "{got:?}"
+    );
+    assert!(
+        got.contains(&(None, "CBO".into(), RawValue::Checked(true))),
+        "{got:?}"
+    );
+    assert!(
+        got.contains(&(None, "Provider".into(), RawValue::Checked(false))),
+        "{got:?}"
+    );
+}
+
+/// Issue #8 (blind24): a consent question without a colon before its ticked answer on the same
+/// line ("Individual agrees to referral  X Yes   No") is answered, not read as a box "Yes".
+#[test]
+fn class24_a_consent_question_before_its_ticked_answer() {
+    let got = entries(vec![run(
+        45.0,
+        449.0,
+        "Individual agrees to referral   X  Yes      No",
+    )]);
+    assert_eq!(
+        got,
+        vec![(None, "Individual agrees to referral".into(), t("Yes"))]
+    );
+}
