@@ -491,12 +491,23 @@ fn signer(line: &str) -> Option<&str> {
                 "from",
                 "contact",
             ];
-            if !by.contains(&label.as_str()) {
+            // "Referring officer:", "Referring case manager:" name the referrer as well.
+            let referring = label.starts_with("referring ") || label.starts_with("referred ");
+            if !by.contains(&label.as_str()) && !referring {
                 return None;
             }
             rest.trim()
         }
         None => l,
+    };
+    // A badge or staff number after the name: "Ofc. Pat Example #4471".
+    let name = match name.rsplit_once('#') {
+        Some((person, number))
+            if !number.trim().is_empty() && number.trim().bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            person.trim()
+        }
+        _ => name,
     };
     crate::normalize::led_by_person_name(name).then_some(name)
 }
@@ -1423,5 +1434,25 @@ mod tests {
             p.iter().any(|(l, v)| l.contains("consent") && v == "Yes"),
             "{p:?}"
         );
+    }
+
+    /// Issue #8 (blind25): "Referring officer: Ofc. Pat Example #4471" over the officer's
+    /// department and email heads a signature block like "Referred by:" does: the badge number
+    /// is not the name, a police department is an organisation.
+    #[test]
+    fn class25_a_referring_officer_block_with_a_badge_number() {
+        let doc = extract_body(
+            "CS Referral\n\nPt name: Quimby, Dexter\nCounty: Ventura\n\n\
+             Referring officer: Ofc. Pat Example #4471\nOxnard PD (sample)\nTel: 805-555-0191\n\
+             pexample@pd.example\n",
+        );
+        let got = pairs(&doc);
+        for want in [
+            ("Referred by", "Ofc. Pat Example"),
+            ("Sender organization", "Oxnard PD (sample)"),
+            ("Sender email", "pexample@pd.example"),
+        ] {
+            assert!(got.contains(&(want.0.into(), want.1.into())), "{want:?}: {got:?}");
+        }
     }
 }

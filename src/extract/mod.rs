@@ -344,6 +344,7 @@ const OTHER_LABEL_WORDS: &[&str] = &[
     "consent",
     "consents",
     "agrees",
+    "facility",
     "attestation",
 ];
 

@@ -397,7 +397,10 @@ impl Vocabulary {
             if let Some(t) = captions().find_map(|l| self.answer_box(&l, entry, &section, catalog, context)) {
                 return Some((t, score::EXACT));
             }
-            if let Some(t) = captions().find_map(|l| caption_target(&l, &section, catalog)) {
+            // The whole name and the heading say which list a short caption is on ("POF_BH" is
+            // a population, "Need: BH" a CHW need).
+            let context = format!("{section} {}", labels().map(norm).collect::<Vec<_>>().join(" "));
+            if let Some(t) = captions().find_map(|l| caption_target(&l, &section, &context, catalog)) {
                 return Some((t, score::EXACT));
             }
         }
@@ -468,7 +471,7 @@ impl Vocabulary {
         if item.ends_with(" yes") || item.ends_with(" no") {
             return None;
         }
-        if let Some(t) = caption_target(item, section, catalog) {
+        if let Some(t) = caption_target(item, section, section, catalog) {
             return Some(if yes { t } else { Target::Ignore });
         }
         let question = RawEntry {
@@ -1090,7 +1093,7 @@ fn yes_no_answer(v: &RawValue) -> bool {
 }
 
 /// What a tick's caption names: a program, a referrer relationship, or a catalogue item.
-fn caption_target(label: &str, section: &str, catalog: &Catalog) -> Option<Target> {
+fn caption_target(label: &str, section: &str, context: &str, catalog: &Catalog) -> Option<Target> {
     let n = norm(&strip_enumeration(without_write_in(label)));
     if n.is_empty() {
         return None;
@@ -1101,7 +1104,7 @@ fn caption_target(label: &str, section: &str, catalog: &Catalog) -> Option<Targe
     if let Some(r) = relationship_caption(&n, section) {
         return Some(Target::Tick(TickValue::Relationship(r)));
     }
-    catalog_caption(&n, catalog)
+    catalog_caption(&n, context, catalog)
 }
 
 /// An "Other" box's caption without what was written in after it: "Other: school" and "Other
@@ -1251,21 +1254,35 @@ fn lists_relationships(n: &str) -> bool {
 }
 
 /// A caption naming a Population of Focus, Community Support or CHW need (longest alias wins).
-fn catalog_caption(n: &str, catalog: &Catalog) -> Option<Target> {
-    let pop = catalog
-        .match_population(n)
-        .map(|(p, l)| (Target::Tick(TickValue::Population(p)), l));
-    let cs = catalog
-        .match_support(n)
-        .map(|(p, l)| (Target::Tick(TickValue::Support(p)), l));
-    let need = catalog
-        .match_need(n)
-        .map(|(p, l)| (Target::Tick(TickValue::Need(p)), l));
+fn catalog_caption(n: &str, context: &str, catalog: &Catalog) -> Option<Target> {
+    // Which list the words around the caption name, to settle a caption two lists share ("BH").
+    let named = |words: &[&str]| context.split(' ').any(|w| words.contains(&w));
+    let pop = catalog.match_population(n).map(|(p, l)| {
+        (
+            Target::Tick(TickValue::Population(p)),
+            l,
+            named(&["pof", "population", "populations"]),
+        )
+    });
+    let cs = catalog.match_support(n).map(|(p, l)| {
+        (
+            Target::Tick(TickValue::Support(p)),
+            l,
+            named(&["cs", "support", "supports"]),
+        )
+    });
+    let need = catalog.match_need(n).map(|(p, l)| {
+        (
+            Target::Tick(TickValue::Need(p)),
+            l,
+            named(&["need", "needs", "chw"]),
+        )
+    });
     [pop, cs, need]
         .into_iter()
         .flatten()
-        .max_by_key(|(_, l)| *l)
-        .map(|(t, _)| t)
+        .max_by_key(|(_, l, hinted)| (*l, *hinted))
+        .map(|(t, _, _)| t)
 }
 
 /// A title naming the form itself ("Enhanced Care Management - Provider Referral", "CS Referral

@@ -695,8 +695,10 @@ fn prefixed_number(piece: &str, prefixes: &[&str]) -> Option<u8> {
 
 /// "909-555-0145 / name@x.example": a phone and an email written in one box.
 fn split_contact(t: &str) -> (Option<String>, Option<String>) {
+    // Separators people put between a phone and an email: punctuation, a middle dot, a bullet.
+    const SEPARATORS: &str = ",;|/·•";
     let email = t
-        .split(|c: char| c.is_whitespace() || ",;|/".contains(c))
+        .split(|c: char| c.is_whitespace() || SEPARATORS.contains(c))
         .find(|w| w.contains('@'))
         .map(str::to_string);
     let rest: String = match &email {
@@ -704,7 +706,7 @@ fn split_contact(t: &str) -> (Option<String>, Option<String>) {
         None => t.to_string(),
     };
     let phone = rest
-        .split(|c: char| ",;|/".contains(c))
+        .split(|c: char| SEPARATORS.contains(c))
         .map(str::trim)
         .find(|p| matches!(nz::normalize_phone(p), Ok(Some(_))))
         .map(str::to_string);

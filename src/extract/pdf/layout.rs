@@ -243,9 +243,14 @@ fn tick_prefix(s: &str) -> Option<(bool, usize)> {
     if matches!(it.next(), Some('X' | 'x')) && it.next().is_none_or(char::is_whitespace) {
         return Some((true, 1));
     }
-    // A blank to mark, `__` or `___`, is an empty box.
+    // A blank to mark, `__` or `___`, is an empty box; so is one `_` before its caption
+    // ("X Yes   _ No").
     let blank = s.chars().take_while(|c| *c == '_').count();
-    if blank >= 2 && s.chars().nth(blank).is_none_or(char::is_whitespace) {
+    let captioned = || {
+        s.get(blank..)
+            .is_some_and(|r| r.starts_with(' ') && !r.trim().is_empty())
+    };
+    if (blank >= 2 && s.chars().nth(blank).is_none_or(char::is_whitespace)) || (blank == 1 && captioned()) {
         return Some((false, blank));
     }
     None
@@ -764,11 +769,20 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
             }) else {
                 continue;
             };
+            // "Consent obtained:   X Yes      _ No" with the boxes spaced off into cells of
+            // their own: the label still asks.
+            let (value, after) = match line.cells.get(ci + 1) {
+                Some(n) if value.is_empty() && !is_used(&used, li, ci + 1) && yes_no_ticks(&n.text) => {
+                    mark(&mut used, li, ci + 1);
+                    (n.text.clone(), ci + 2)
+                }
+                _ => (value, ci + 1),
+            };
             // "Enrolled in ECM: [ ] Yes  [X] No", "Referrer type: [ ] Medical  [X] CBO": the
             // label asks, the ticks after it on the line answer — all of them, not the first.
             if let Some(mut items) = split_ticks(&value).filter(|its| its.iter().any(|(_, c)| !c.is_empty()))
             {
-                for (cj, c) in line.cells.iter().enumerate().skip(ci + 1) {
+                for (cj, c) in line.cells.iter().enumerate().skip(after) {
                     let Some(more) = split_ticks(&c.text).filter(|_| !is_used(&used, li, cj)) else {
                         break;
                     };

@@ -914,3 +914,19 @@ fn class24_a_relative_in_brackets_and_consent_in_two_languages_or_in_words() {
     let f = read(&[("Patient consent", txt("verbal consent documented 11/25/2026"))]);
     assert_eq!(f.attestation, Some(true));
 }
+
+/// Issue #8 (blind25): a school's "Student" is the member; a Spanish "Servicio" column is the
+/// services asked for; a phone and an email set apart by a middle dot
+/// ("415-555-0189 · pat@example.org") are both read.
+#[test]
+fn class25_a_student_a_spanish_service_column_and_a_middle_dot() {
+    assert_eq!(text("Student").as_deref(), Some("member_name"));
+    let f = read(&[(
+        "Servicio",
+        txt("Comidas médicamente adaptadas / Medically tailored meals"),
+    )]);
+    assert_eq!(f.cs_services.into_iter().collect::<Vec<_>>(), vec![12]);
+    let f = read(&[("Referrer contact", txt("415-555-0189 · pat@example.org"))]);
+    assert_eq!(f.referrer_phone.as_deref(), Some("4155550189"));
+    assert_eq!(f.referrer_email.as_deref(), Some("pat@example.org"));
+}

@@ -891,3 +891,31 @@ fn class24_a_consent_question_before_its_ticked_answer() {
         vec![(None, "Individual agrees to referral".into(), t("Yes"))]
     );
 }
+
+/// Issue #8 (blind25): a consent label whose Yes/No boxes are spaced off into cells of their own,
+/// one `_` for the empty box ("consent obtained:   X Yes      _ No"), is answered; "Referred by |
+/// Facility" over a name and a facility's name is a row of labels over values.
+#[test]
+fn class25_spaced_yes_no_boxes_and_a_facility_column() {
+    let got = entries(vec![
+        run(50.0, 700.0, "Referred by"),
+        run(350.0, 700.0, "Facility"),
+        run(50.0, 684.0, "Harold Example, MSW"),
+        run(350.0, 684.0, "Desert Example Care Center"),
+        run(50.0, 640.0, "Member / representative consent obtained:"),
+        run(300.0, 640.0, "X Yes"),
+        run(420.0, 640.0, "_ No"),
+    ]);
+    assert!(
+        got.contains(&(None, "Referred by".into(), t("Harold Example, MSW"))),
+        "{got:?}"
+    );
+    assert!(
+        got.contains(&(None, "Facility".into(), t("Desert Example Care Center"))),
+        "{got:?}"
+    );
+    assert!(
+        got.contains(&(None, "Member / representative consent obtained".into(), t("Yes"))),
+        "{got:?}"
+    );
+}
