@@ -299,6 +299,11 @@ fn read_part(text: &str, forwarded: bool) -> (Vec<RawEntry>, usize, Vec<RawEntry
     let all: Vec<&str> = text.lines().map(str::trim).collect();
     let mut skip_next = false;
     let mut member_columns: Vec<String> = Vec::new();
+    // Members one after another in paragraphs with no heading, each starting with the same label
+    // ("Mbr: …" … blank line … "Mbr: …"): where the first one starts, its first label, and how
+    // many there are so far.
+    let mut first_block: Option<(usize, String)> = None;
+    let mut members = 0usize;
     for (i, line) in all.iter().copied().enumerate() {
         if std::mem::take(&mut skip_next) {
             continue;
@@ -396,6 +401,28 @@ fn read_part(text: &str, forwarded: bool) -> (Vec<RawEntry>, usize, Vec<RawEntry
                         section = Some(label);
                     }
                     continue;
+                }
+                let starts_paragraph = i == 0 || all.get(i - 1).is_some_and(|p| p.is_empty());
+                let unheaded = section.is_none() || members > 0;
+                if starts_paragraph && unheaded && label.split_whitespace().count() <= 4 {
+                    match &first_block {
+                        None if section.is_none() => {
+                            first_block = Some((entries.len(), label.to_lowercase()))
+                        }
+                        Some((start, first))
+                            if *first == label.to_lowercase() && entries.len() >= start + 3 =>
+                        {
+                            if members == 0 {
+                                members = 1;
+                                for e in entries.iter_mut().skip(*start).filter(|e| e.section.is_none()) {
+                                    e.section = Some("Member 1".to_string());
+                                }
+                            }
+                            members += 1;
+                            section = Some(format!("Member {members}"));
+                        }
+                        _ => {}
+                    }
                 }
                 labelled += 1;
                 entries.push(entry(label, &section, RawValue::Text(value)));
@@ -1454,5 +1481,47 @@ mod tests {
         ] {
             assert!(got.contains(&(want.0.into(), want.1.into())), "{want:?}: {got:?}");
         }
+    }
+
+    /// Issue #8 (blind26): members one after another in paragraphs with no heading, each starting
+    /// with the same label ("Mbr: …" blank line "Mbr: …"), are two members, sharing the
+    /// referrer's block after them.
+    #[test]
+    fn class26_members_in_paragraphs_starting_with_the_same_label() {
+        let doc = extract_body(
+            "Two clients, both agreed to ECM.\n\nMbr: Pat Example\nDOB: 10/10/1975\nCIN: 99990001U\n\
+             County: Santa Clara\n\nMbr: Lee Sample\nDOB: 03/03/1961\nCIN: 90001112V\nCounty: Monterey\n\n\
+             Referrer: Augustin Example\nPhone: 408-555-0177\n",
+        );
+        assert_eq!(doc.records.len(), 2, "{:?}", doc.records);
+        let names: Vec<Vec<(String, String)>> = doc
+            .records
+            .iter()
+            .map(|r| {
+                r.entries
+                    .iter()
+                    .map(|e| (e.name.clone(), e.value.as_text()))
+                    .filter(|(n, _)| n == "Mbr" || n == "Referrer")
+                    .collect()
+            })
+            .collect();
+        assert_eq!(
+            names,
+            vec![
+                vec![
+                    ("Mbr".to_string(), "Pat Example".to_string()),
+                    ("Referrer".to_string(), "Augustin Example".to_string())
+                ],
+                vec![
+                    ("Mbr".to_string(), "Lee Sample".to_string()),
+                    ("Referrer".to_string(), "Augustin Example".to_string())
+                ],
+            ]
+        );
+        // One member's paragraphs (a second "Note:" paragraph) are not two members.
+        let one = extract_body(
+            "Mbr: Pat Example\nDOB: 10/10/1975\nCIN: 99990001U\n\nNote: call first\n\nNote: evenings\n",
+        );
+        assert_eq!(one.records.len(), 1);
     }
 }

@@ -196,11 +196,11 @@ fn check_held_out(set: &str) -> Vec<String> {
     problems
 }
 
-/// The twenty-three blind sets of issue #8 (`fixtures/blind3` to `blind25`): scored blind before
+/// The twenty-four blind sets of issue #8 (`fixtures/blind3` to `blind26`): scored blind before
 /// any fix (docs/ACCURACY.md), then used to fix mechanisms. They are not all right, so this holds
 /// them at their measured level instead: a change that loses a referral outcome or more than a
 /// handful of fields fails here, and no referral may ask for a field its form holds more often
-/// than it did when measured (none, except in blind11, whose open misses still ask).
+/// than it did when measured (none, except in blind11 and blind26, whose open misses still ask).
 #[test]
 #[allow(clippy::indexing_slicing)] // test code: serde_json indexing yields Null, never panics
 fn blind_sets_keep_their_measured_accuracy() {
@@ -230,6 +230,7 @@ fn blind_sets_keep_their_measured_accuracy() {
         ("blind23", 36, 585, 0),
         ("blind24", 38, 647, 0),
         ("blind25", 37, 632, 0),
+        ("blind26", 34, 610, 6),
     ];
     let mut report = Vec::new();
     for (set, min_outcomes, min_fields, max_asked) in floors {

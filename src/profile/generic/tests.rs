@@ -930,3 +930,12 @@ fn class25_a_student_a_spanish_service_column_and_a_middle_dot() {
     assert_eq!(f.referrer_phone.as_deref(), Some("4155550189"));
     assert_eq!(f.referrer_email.as_deref(), Some("pat@example.org"));
 }
+
+/// Issue #8 (blind26): "Sent by" over a batch names the referrer, as "Submitted by" does.
+#[test]
+fn class26_sent_by_names_the_referrer() {
+    assert_eq!(
+        target("Sent by", None, RawValue::Text("Sebastian Example".into())).as_deref(),
+        Some("referrer_name")
+    );
+}
