@@ -84,6 +84,9 @@ pub(super) fn lines(mut runs: Vec<Run>) -> Vec<Line> {
         .collect()
 }
 
+/// How far (in ems) a label may run over the start of the value column it ran into.
+const OVERRUN_EM: f32 = 1.0;
+
 /// How many lines must have a cell starting at an x for it to be a column stop.
 const STOP_MIN_LINES: usize = 3;
 
@@ -117,8 +120,13 @@ fn cells(runs: Vec<Run>, stops: &[f32]) -> Vec<Cell> {
     let mut merged: Vec<Cell> = Vec::new();
     for run in runs {
         let size = run.size.max(1.0);
+        // A run starting at a column stop begins a new cell after a word's gap — or even
+        // touching or slightly under the end of a long label that ran into the value column
+        // ("Last Known Address" reaching past where every other row's value starts).
         let at_stop = |cur: &Cell| {
-            run.x0 - cur.x1 > WORD_GAP_EM * size && stops.iter().any(|s| (run.x0 - s).abs() <= 0.3 * size)
+            let gap = run.x0 - cur.x1;
+            let ran_into = gap > -OVERRUN_EM * size && cur.x0 < run.x0 - 2.0 * size;
+            (gap > WORD_GAP_EM * size || ran_into) && stops.iter().any(|s| (run.x0 - s).abs() <= 0.3 * size)
         };
         match merged.last_mut() {
             Some(cur) if run.x0 - cur.x1 < COLUMN_GAP_EM * size && !at_stop(cur) => {

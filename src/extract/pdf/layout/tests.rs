@@ -919,3 +919,37 @@ fn class25_spaced_yes_no_boxes_and_a_facility_column() {
         "{got:?}"
     );
 }
+
+/// Issue #8 (blind24, blind26): a long label that runs into the value column ("Last Known
+/// Address" reaching past where every other row's value starts) is still its own cell, so the
+/// colon-less grid pairs it with its value instead of reading one cell "Last Known Address Fake
+/// Beach …".
+#[test]
+fn class24_a_label_running_into_the_value_column_stays_a_label() {
+    let rows = [
+        ("Date", "12/03/2026"),
+        ("Last Name", "Wobbleton"),
+        ("DOB", "05/19/1979"),
+        (
+            "Last Known Address Line",
+            "Fake Beach Encampment, 2100 Harbor Blvd",
+        ),
+        ("City", "Oxnard"),
+    ];
+    let mut runs = Vec::new();
+    for (i, (label, value)) in rows.iter().enumerate() {
+        let y = 700.0 - 16.0 * i as f32;
+        runs.push(run(45.0, y, label));
+        // Every value starts at x = 158; the long label ends at 45 + 5 × 23 = 160, over it.
+        runs.push(run(158.0, y, value));
+    }
+    let got = entries(runs);
+    assert!(
+        got.contains(&(
+            None,
+            "Last Known Address Line".into(),
+            t("Fake Beach Encampment, 2100 Harbor Blvd")
+        )),
+        "{got:?}"
+    );
+}
