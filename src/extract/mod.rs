@@ -406,6 +406,15 @@ pub(crate) enum Contact {
     Phone,
 }
 
+/// Puts `entries` in the order `order` gives (a permutation of their indices): the column-by-
+/// column reading of two columns side by side, on a flattened page or a sheet.
+pub(crate) fn reorder(entries: &mut [RawEntry], order: &[usize]) {
+    let reordered: Vec<RawEntry> = order.iter().filter_map(|k| entries.get(*k).cloned()).collect();
+    for (slot, e) in entries.iter_mut().zip(reordered) {
+        *slot = e;
+    }
+}
+
 /// The [`Contact`] a piece of text is shaped like, if any.
 pub(crate) fn contact_kind(piece: &str) -> Option<Contact> {
     let digits = piece.chars().filter(char::is_ascii_digit).count();

@@ -977,10 +977,7 @@ fn by_columns(lines: &[Line], page: &mut [RawEntry], owner: &[usize]) {
             i += 1;
         }
     }
-    let reordered: Vec<RawEntry> = order.iter().filter_map(|k| page.get(*k).cloned()).collect();
-    for (slot, e) in page.iter_mut().zip(reordered) {
-        *slot = e;
-    }
+    crate::extract::reorder(page, &order);
 }
 
 /// Side-by-side headings that say whose data each column holds ("Member Information | Referral

@@ -1275,10 +1275,7 @@ fn by_columns(entries: &mut [RawEntry], at: &[(u32, u32)]) {
             i += 1;
         }
     }
-    let reordered: Vec<RawEntry> = order.iter().filter_map(|k| entries.get(*k).cloned()).collect();
-    for (slot, e) in entries.iter_mut().zip(reordered) {
-        *slot = e;
-    }
+    crate::extract::reorder(entries, &order);
 }
 
 #[cfg(test)]
