@@ -70,7 +70,9 @@ pub fn parse_bool(s: &str) -> Normalized<bool> {
         ));
     }
     // A bilingual form's answer in both languages: "Sí / Yes", "No / No".
+    // One slash only, so the halves read without coming back here (no recursion on "////…").
     if let Some((a, b)) = core.split_once('/')
+        && !b.contains('/')
         && let (Ok(Some(x)), Ok(Some(y))) = (parse_bool(a), parse_bool(b))
         && x == y
     {
