@@ -811,26 +811,17 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
             if !value.is_empty() {
                 // "Reason: ... a permanent housing unit in" run to the margin and on under the
                 // label's start ("SoMa; needs help ..."): the sentence goes on.
+                let head = Cell {
+                    x0: cell.x0,
+                    x1: cell.x1,
+                    text: value,
+                };
                 let wrapped = if ci + 1 == line.cells.len() && cell.x1 >= RIGHT_MARGIN_SHARE * right_edge {
-                    let head = Cell {
-                        x0: cell.x0,
-                        x1: cell.x1,
-                        text: value.clone(),
-                    };
                     wrapped_lines(lines, &used, li, &head)
                 } else {
                     Vec::new()
                 };
-                let text = if wrapped.is_empty() {
-                    value
-                } else {
-                    let head = Cell {
-                        x0: cell.x0,
-                        x1: cell.x1,
-                        text: value,
-                    };
-                    joined(lines, &mut used, &head, &wrapped)
-                };
+                let text = joined(lines, &mut used, &head, &wrapped);
                 emit(out, section, label, RawValue::Text(text));
                 continue;
             }
