@@ -346,6 +346,8 @@ const OTHER_LABEL_WORDS: &[&str] = &[
     "agrees",
     "facility",
     "attestation",
+    "officer",
+    "unit",
 ];
 
 /// Whether text reads like a printed label rather than a value: a few words, at least one of them

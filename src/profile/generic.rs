@@ -412,6 +412,26 @@ impl Vocabulary {
                     self.person_for_label(leaf.as_deref().unwrap_or(label), entry)
                 })
             })
+            .or_else(|| self.target_with_heading(entry, context))
+    }
+
+    /// A short label that names nothing alone, read with its short heading as one phrase:
+    /// "Requested" under "2. Service" is the service requested. Tried last, and never as an
+    /// exact match.
+    fn target_with_heading(&self, entry: &RawEntry, context: Option<Role>) -> Option<(Target, f32)> {
+        let heading = entry.section.as_deref()?.trim();
+        let heading = heading
+            .split_once(' ')
+            .filter(|(n, _)| n.trim_end_matches(['.', ')']).chars().all(|c| c.is_ascii_digit()))
+            .map_or(heading, |(_, rest)| rest.trim());
+        let short = |t: &str| (1..=3).contains(&t.split_whitespace().count());
+        // A word, not a tick mark ("[ ]" beside its caption).
+        let worded = entry.name.chars().filter(|c| c.is_alphabetic()).count() >= 2;
+        if !worded || !short(heading) || !short(&entry.name) || heading.eq_ignore_ascii_case(&entry.name) {
+            return None;
+        }
+        self.target_for_label(&format!("{heading} {}", entry.name), entry, context, None)
+            .map(|(t, sc)| (t, sc.min(score::CONTAINS)))
     }
 
     /// A name that may be a hierarchical AcroForm path (`member.address.city`,
@@ -811,13 +831,15 @@ impl Vocabulary {
         // "X of Y", "X to Y" are about X ("Hours of CHW services requested" are hours, "Member
         // consent to CHW services" a consent) unless a phrase reads across the preposition
         // ("Date of Birth", "County of Residence", "Relationship to member").
+        // Each preposition in turn: "Number of hours of CHW services requested" is about
+        // "number of hours" when "number" alone names nothing.
         let normed_main = norm(&main);
-        let split = [" of ", " to "]
+        let mut splits: Vec<usize> = [" of ", " to "]
             .iter()
-            .filter_map(|p| normed_main.find(p).map(|i| (i, p.len())))
-            .min_by_key(|(i, _)| *i)
-            .and_then(|(i, len)| Some((normed_main.get(..i)?, normed_main.get(i + len..)?)));
-        if let Some((before, _)) = split {
+            .flat_map(|p| normed_main.match_indices(p).map(|(i, _)| i))
+            .collect();
+        splits.sort_unstable();
+        for before in splits.into_iter().filter_map(|i| normed_main.get(..i)) {
             let before = self.canon(before);
             let crosses = |(a, len): (Attr, usize)| {
                 let p = self.phrase_of(a, len, &head);
@@ -825,11 +847,11 @@ impl Vocabulary {
                     .find(&format!(" {p} "))
                     .is_some_and(|i| i < before.len() && i + p.len() > before.len())
             };
-            if let Some(x) = self.head_attr(&before)
-                && !self.head_attr(&head).is_some_and(crosses)
-                && !self.attr(&head).is_some_and(crosses)
-            {
-                return Some(x);
+            if let Some(x) = self.head_attr(&before) {
+                if !self.head_attr(&head).is_some_and(crosses) && !self.attr(&head).is_some_and(crosses) {
+                    return Some(x);
+                }
+                break;
             }
         }
         // What the parentheses say alone qualifies the label ("Phone (facility)" is a phone,

@@ -1173,6 +1173,12 @@ fn heads_labels(line: &Line, next: Option<&Line>, next_captions: bool) -> bool {
         return false;
     };
     let t = cell.text.trim();
+    // "1. Tenant" over "Name: ...": a numbered section whose title is not in capitals.
+    let t = if enumerated(t) {
+        t.split_once(' ').map_or(t, |(_, rest)| rest.trim())
+    } else {
+        t
+    };
     let words = t.split_whitespace().count();
     (1..=8).contains(&words)
         && t.chars().next().is_some_and(char::is_uppercase)

@@ -48,10 +48,18 @@ fn is_header_row(row: &Row<'_>) -> bool {
     let texts = row.cells.iter().filter(|(_, v)| as_text(v).is_some()).count();
     texts >= 3
         && texts * 5 >= row.cells.len() * 4
-        && row
-            .cells
-            .iter()
-            .all(|(_, v)| !is_colon_label(v) && tick_value(v).is_none() && glyph_caption(v).is_none())
+        && row.cells.iter().all(|(_, v)| {
+            !is_colon_label(v)
+                && tick_value(v).is_none()
+                && glyph_caption(v).is_none()
+                && !as_text(v).is_some_and(is_number_text)
+        })
+}
+
+/// A number typed as text ("11223344", "94901", "(209) 555-0101"): a value, never a column's
+/// heading. "Kaiser MRN | 11223344 | (no Medi-Cal card on hand)" on a form is a row of the form.
+fn is_number_text(t: &str) -> bool {
+    !t.chars().any(char::is_alphabetic) && t.chars().filter(char::is_ascii_digit).count() >= 3
 }
 
 /// The data rows under the header at `rows[h]`: up to the first long run of empty rows.
@@ -2089,6 +2097,36 @@ mod tests {
             "{got:?}"
         );
     }
+    /// Issue #8 (blind27): a form row with a note beside its value ("Kaiser MRN | 11223344 |
+    /// (no Medi-Cal card on hand)") is three texts in a row, but a number is no column heading:
+    /// the sheet stays a form, and the rows under it are its fields, not fourteen members.
+    #[test]
+    fn class27_a_number_beside_its_label_is_no_column_heading() {
+        let g = grid(&[
+            ((0, 0), t("Example Community Meals")),
+            ((2, 0), t("Name")),
+            ((2, 1), t("Eugenia Sample")),
+            ((3, 0), t("Kaiser MRN")),
+            ((3, 1), t("11223344")),
+            ((3, 2), t("(no Medi-Cal card on hand)")),
+            ((4, 0), t("Phone")),
+            ((4, 1), t("415.555.0131")),
+            ((5, 0), t("City")),
+            ((5, 1), t("San Rafael")),
+            ((6, 0), t("County")),
+            ((6, 1), t("Marin")),
+        ]);
+        let SheetLayout::Form(entries) = read_sheet(&g) else {
+            panic!("a form, not a table")
+        };
+        let got: Vec<String> = names(&entries)
+            .into_iter()
+            .map(|(_, n, v)| format!("{n}={v}"))
+            .collect();
+        assert!(got.contains(&"Phone=415.555.0131".to_string()), "{got:?}");
+        assert!(got.contains(&"County=Marin".to_string()), "{got:?}");
+    }
+
     /// Issue #8 (blind24): two columns of label/value pairs side by side with no heading, the
     /// member's on the left and the referrer's on the right ("Referred by" at its top), are read
     /// column by column, so the right column's "Phone" follows "Referred by", not "DOB".

@@ -953,3 +953,28 @@ fn class24_a_label_running_into_the_value_column_stays_a_label() {
         "{got:?}"
     );
 }
+
+/// Issue #8 (blind27): numbered section titles that are not in capitals ("1. Tenant",
+/// "3. Referrer") over `Label:` lines head their sections as a capital heading does, so the
+/// second "Name:" and "Phone:" are the referrer's.
+#[test]
+fn class27_numbered_title_case_headings_head_their_sections() {
+    let got = entries(vec![
+        run(72.0, 720.0, "1. Tenant"),
+        run(76.0, 704.0, "Name:"),
+        run(180.0, 704.0, "Fitzgerald Example"),
+        run(72.0, 680.0, "3. Referrer"),
+        run(76.0, 664.0, "Name:"),
+        run(180.0, 664.0, "Marguerite Sample"),
+        run(76.0, 648.0, "Phone:"),
+        run(180.0, 648.0, "415-555-0185"),
+    ]);
+    assert!(
+        got.contains(&(Some("1. Tenant".into()), "Name".into(), t("Fitzgerald Example"))),
+        "{got:?}"
+    );
+    assert!(
+        got.contains(&(Some("3. Referrer".into()), "Phone".into(), t("415-555-0185"))),
+        "{got:?}"
+    );
+}
