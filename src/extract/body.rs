@@ -40,12 +40,31 @@ pub fn extract_body(text: &str) -> RawDoc {
     // What the newer parts of a chain said ("Apologies, the CIN was left off: CIN: 9...") comes
     // first, so it wins over the quoted original it corrects.
     let mut newer: Vec<RawEntry> = Vec::new();
+    // The signatures of newer parts that held no referral: a forwarder's, or the referrer's own
+    // when they reply above their quoted referral (used only then, see below).
+    let mut signed_above: Vec<RawEntry> = Vec::new();
     let parts = forwarded_parts(text);
     for (i, part) in parts.iter().enumerate().take(20) {
         let (entries, labelled, signed) = read_part(part, i > 0);
         if labelled >= 2 {
+            // "Referrer: Harriet Example" in the quoted referral, signed "Harriet Example, LMFT"
+            // over her organisation and phone in the reply above it: her signature.
+            let signer = signed_above
+                .iter()
+                .find(|e| e.name == "Referred by")
+                .map(|e| e.value.as_text().trim().to_lowercase())
+                .filter(|s| !s.is_empty());
+            let names_signer = |e: &RawEntry| {
+                signer
+                    .as_deref()
+                    .is_some_and(|s| e.value.as_text().trim().to_lowercase().starts_with(s))
+            };
+            let own_signature = entries.iter().any(names_signer);
             newer.extend(entries);
             newer.extend(signed);
+            if own_signature {
+                newer.append(&mut signed_above);
+            }
             // "Both consented." in a sentence around the labelled lines.
             let sentences: Vec<&str> = part
                 .lines()
@@ -106,6 +125,7 @@ pub fn extract_body(text: &str) -> RawDoc {
                 .collect();
             newer.extend(prose::corrections(&sentences));
         }
+        signed_above.extend(signed);
     }
     // Several members, each under its own numbered heading ("CLIENT 1", "Member 2"): one record
     // each, sharing what is said outside them (the date, the referrer).
@@ -941,6 +961,36 @@ mod tests {
         .map(|(a, b)| (a.to_string(), b.to_string()))
         .collect();
         assert_eq!(got, want);
+    }
+
+    /// Issue #8 (blind28): the referrer replies above her own quoted referral; the signature
+    /// over her organisation and phone is hers ("Referrer: Harriet Example" below), so they are
+    /// the referrer's. A forwarder's signature still is not (`class10_quoted_replies_…`).
+    #[test]
+    fn class28_the_referrers_own_signature_above_her_quoted_referral() {
+        let body = "Yes - she is enrolled in ECM with our team. Details below as requested.\n\n\
+                    Thanks,\nHarriet Example, LMFT\nYolo County Health & Human Services - Adult BH\n530-555-0163\n\n\
+                    -----Original Message-----\nFrom: Harriet Example <h@x.example>\nSubject: CHW request\n\n\
+                    Member Name: Philomena Sample\nDOB: 08/16/1977\nReferrer: Harriet Example\n\
+                    Referrer Email: h@x.example\n";
+        let doc = extract_body(body);
+        let got: Vec<(String, String)> = doc
+            .records
+            .first()
+            .expect("a record")
+            .entries
+            .iter()
+            .map(|e| (e.name.clone(), e.value.as_text()))
+            .collect();
+        assert!(
+            got.contains(&("Sender phone".to_string(), "530-555-0163".to_string())),
+            "{got:?}"
+        );
+        assert!(
+            got.iter()
+                .any(|(n, v)| n == "Sender organization" && v.starts_with("Yolo County")),
+            "{got:?}"
+        );
     }
 
     #[test]

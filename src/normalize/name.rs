@@ -61,8 +61,14 @@ fn last_comma_first(last: &str, given: &str) -> (Option<String>, Option<String>)
 
 /// Words that make a phrase the name of an organisation ("Sutter-Yuba Promotores Collective",
 /// "Placer County Adult Protective Services"), compared on whole lower-case words.
-pub const ORG_WORDS: [&str; 28] = [
+pub const ORG_WORDS: [&str; 34] = [
     "collective",
+    "collaborative",
+    "cooperative",
+    "mission",
+    "institute",
+    "society",
+    "district",
     "clinic",
     "clinics",
     "county",

@@ -381,6 +381,10 @@ impl Vocabulary {
         catalog: &Catalog,
         context: Option<Role>,
     ) -> Option<(Target, f32)> {
+        // A numbered sentence ("1. One row per member.") is an instruction, not a label.
+        if is_instruction(&entry.name) {
+            return None;
+        }
         // A form designer's default name ("DateTimeField2", "TextField1[0]", "Check Box12")
         // says what kind of box it is, not what it holds: the tooltip speaks for it.
         let named = Some(entry.name.as_str()).filter(|n| entry.alt.is_none() || !designer_default(n));
@@ -1123,7 +1127,9 @@ fn caption_target(label: &str, section: &str, context: &str, catalog: &Catalog) 
     if let Some(p) = program_caption(&n) {
         return Some(Target::Tick(TickValue::Program(p)));
     }
-    if let Some(r) = relationship_caption(&n, section) {
+    // "consent.member": the member's consent box, not "Member/family" as the kind of referrer.
+    let about_consent = context.split(' ').any(|w| w.starts_with("consent"));
+    if let Some(r) = relationship_caption(&n, section).filter(|_| !about_consent) {
         return Some(Target::Tick(TickValue::Relationship(r)));
     }
     catalog_caption(&n, context, catalog)
@@ -1352,6 +1358,18 @@ fn strip_name_order(label: &str) -> std::borrow::Cow<'_, str> {
         .expect("static regex")
     });
     ORDER.replace_all(label, "")
+}
+
+/// An instruction line read as a label: numbered, three words or more, ending in a full stop
+/// ("1. One row per member.", "2) Type dates as MM/DD/YYYY.").
+fn is_instruction(name: &str) -> bool {
+    let t = name.trim();
+    let digits = t.chars().take_while(char::is_ascii_digit).count();
+    (1..=2).contains(&digits)
+        && t.get(digits..)
+            .is_some_and(|r| r.starts_with(". ") || r.starts_with(") "))
+        && t.ends_with('.')
+        && t.split_whitespace().count() >= 4
 }
 
 #[cfg(test)]

@@ -196,7 +196,7 @@ fn check_held_out(set: &str) -> Vec<String> {
     problems
 }
 
-/// The twenty-four blind sets of issue #8 (`fixtures/blind3` to `blind26`): scored blind before
+/// The twenty-six blind sets of issue #8 (`fixtures/blind3` to `blind28`): scored blind before
 /// any fix (docs/ACCURACY.md), then used to fix mechanisms. They are not all right, so this holds
 /// them at their measured level instead: a change that loses a referral outcome or more than a
 /// handful of fields fails here, and no referral may ask for a field its form holds more often
@@ -209,7 +209,7 @@ fn blind_sets_keep_their_measured_accuracy() {
     let floors = [
         ("blind3", 36, 586, 0),
         ("blind4", 41, 698, 0),
-        ("blind5", 39, 678, 0),
+        ("blind5", 39, 681, 0),
         ("blind6", 38, 678, 0),
         ("blind7", 41, 756, 0),
         ("blind8", 37, 640, 0),
@@ -231,6 +231,8 @@ fn blind_sets_keep_their_measured_accuracy() {
         ("blind24", 38, 648, 0),
         ("blind25", 37, 632, 0),
         ("blind26", 34, 610, 6),
+        ("blind27", 39, 647, 0),
+        ("blind28", 38, 670, 0),
     ];
     let mut report = Vec::new();
     for (set, min_outcomes, min_fields, max_asked) in floors {

@@ -54,10 +54,11 @@ static NAME_BEFORE_DOB: LazyLock<Regex> = LazyLock::new(|| {
     ))
 });
 /// A name right after a word that introduces the member: "our patient Jane Sample", "one of our
-/// residents, Jane Sample,", "refer Jane Sample for".
+/// residents, Jane Sample,", "refer Jane Sample for", "her name is Jane Sample" (the writer's own
+/// "my name is" is [`WRITER`]).
 static NAME_AFTER_CUE: LazyLock<Regex> = LazyLock::new(|| {
     re(&format!(
-        r"\b(?i:patient|client|member|resident|participant|consumer|son|daughter|grandson|granddaughter|mother|father|mom|dad|husband|wife|brother|sister|grandmother|grandfather|aunt|uncle|refer|referring)s?,?\s+(?:(?:Mr|Ms|Mrs|Mx)\.?\s+)?{NAME}"
+        r"\b(?i:(?:her|his|their)\s+(?:full\s+)?name\s+is|patient|client|member|resident|participant|consumer|son|daughter|grandson|granddaughter|mother|father|mom|dad|husband|wife|brother|sister|grandmother|grandfather|aunt|uncle|refer|referring)s?,?\s+(?:(?:Mr|Ms|Mrs|Mx)\.?\s+)?{NAME}"
     ))
 });
 /// The writer naming themself: "My name is Pat Sample".
@@ -558,6 +559,19 @@ mod tests {
                 "{want:?} in {got:?}"
             );
         }
+    }
+
+    /// Issue #8 (blind28): a daughter names her mother in a sentence of its own.
+    #[test]
+    fn class28_her_name_is_names_the_member() {
+        let got = facts(
+            "I am writing to refer my mother for Enhanced Care Management. Her name is Rosalind \
+             Example and she was born on March 5, 1949. Her Medi-Cal ID (CIN) is 93456789R.",
+        );
+        assert!(
+            got.contains(&("Member name".to_string(), "Rosalind Example".to_string())),
+            "{got:?}"
+        );
     }
 
     #[test]

@@ -128,8 +128,12 @@ fn cells(runs: Vec<Run>, stops: &[f32]) -> Vec<Cell> {
             let ran_into = gap > -OVERRUN_EM * size && cur.x0 < run.x0 - 2.0 * size;
             (gap > WORD_GAP_EM * size || ran_into) && stops.iter().any(|s| (run.x0 - s).abs() <= 0.3 * size)
         };
+        // A run drawn over the end of a `Label:` was placed on its own ("Member consent
+        // obtained:" set wider than the space left for it, its "✓ Yes" box under the colon):
+        // running text never overlaps itself, so it is the label's value, in a cell of its own.
+        let placed_over = |cur: &Cell| run.x0 < cur.x1 - 0.3 * size && cur.text.trim_end().ends_with(':');
         match merged.last_mut() {
-            Some(cur) if run.x0 - cur.x1 < COLUMN_GAP_EM * size && !at_stop(cur) => {
+            Some(cur) if run.x0 - cur.x1 < COLUMN_GAP_EM * size && !at_stop(cur) && !placed_over(cur) => {
                 let gap = run.x0 - cur.x1;
                 let spaced =
                     cur.text.ends_with(char::is_whitespace) || run.text.starts_with(char::is_whitespace);

@@ -241,6 +241,20 @@ fn above_table(rows: &[Row<'_>]) -> Vec<RawEntry> {
         }
         for text in row.cells.iter().filter_map(|(_, v)| as_text(v)) {
             out.extend(submitted_by(text));
+            // "All members below consented to referral.": a sentence about every row's consent.
+            if inline_pair(&RawValue::Text(text.to_string())).is_none()
+                && text.split_whitespace().count() >= 3
+                && text.to_lowercase().contains("consent")
+            {
+                out.push(RawEntry {
+                    name: "Consent".to_string(),
+                    alt: None,
+                    section: None,
+                    value: RawValue::Text(text.trim().to_string()),
+                    confidence: None,
+                });
+                continue;
+            }
             let mut last_label: Option<String> = None;
             // Pieces: split at bars, lines, semicolons, tabs and wide gaps ("Phone: (661)
             // 555-0184    Email: ..."); a labelled person run together with their phone and

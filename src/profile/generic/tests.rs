@@ -939,3 +939,39 @@ fn class26_sent_by_names_the_referrer() {
         Some("referrer_name")
     );
 }
+
+/// Issue #8 (blind28): a box named `consent.member` is the member's consent, not the
+/// "Member/family" kind of referrer its leaf alone would be; a numbered instruction line on a
+/// sheet ("1. One row per member.") is no label; "RFR" abbreviates the referrer.
+#[test]
+fn class28_a_members_consent_box_an_instruction_line_and_rfr() {
+    assert_eq!(
+        target("consent.member", None, RawValue::Checked(true)).as_deref(),
+        Some("attestation")
+    );
+    assert_eq!(
+        target(
+            "1. One row per member.",
+            Some("How to use this sheet"),
+            RawValue::Text("2. Need codes: Physical, Social.".into())
+        ),
+        None
+    );
+    assert_eq!(text("RFR_NM").as_deref(), Some("referrer_name"));
+    assert_eq!(text("RFR_PH").as_deref(), Some("referrer_phone"));
+    assert_eq!(text("Requested").as_deref(), None);
+    assert_eq!(
+        target(
+            "Requested",
+            Some("2. Service"),
+            RawValue::Text("Housing Deposits".into())
+        )
+        .as_deref(),
+        Some("cs_services")
+    );
+    assert_eq!(
+        text("Number of hours of CHW services requested").as_deref(),
+        Some("chw_hours")
+    );
+    assert_eq!(text("CM Direct Line").as_deref(), Some("referrer_phone"));
+}

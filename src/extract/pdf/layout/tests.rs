@@ -978,3 +978,30 @@ fn class27_numbered_title_case_headings_head_their_sections() {
         "{got:?}"
     );
 }
+
+/// Issue #8 (blind28): a label whose ticked options follow on its own line ("Referrer type:
+/// ☐ Medical provider ✓ Social services provider …") is answered by them; the consent question
+/// on the next line ("Member consent obtained: ✓ Yes ☐ No") is not its value.
+#[test]
+fn class28_ticks_on_the_labels_line_answer_it() {
+    let got = entries(vec![
+        run(40.0, 700.0, "Referrer type:"),
+        run(
+            125.0,
+            700.0,
+            "☐ Medical provider   ✓ Social services provider   ☐ Family   ☐ Other",
+        ),
+        run(40.0, 682.0, "Member consent obtained:"),
+        run(152.0, 682.0, "✓ Yes   ☐ No"),
+    ]);
+    assert!(
+        !got.iter()
+            .any(|(_, n, v)| n == "Referrer type" && matches!(v, RawValue::Text(t) if t.contains("consent"))),
+        "{got:?}"
+    );
+    assert!(
+        got.iter().any(|(_, n, v)| n.contains("consent") && *v == t("Yes")
+            || n.contains("consent") && *v == RawValue::Checked(true)),
+        "{got:?}"
+    );
+}
