@@ -81,7 +81,6 @@ pub fn extract_body(text: &str) -> RawDoc {
                     "support",
                     "population",
                     "pof",
-                    "need",
                     "program",
                     "request",
                     "criteria",
@@ -93,7 +92,16 @@ pub fn extract_body(text: &str) -> RawDoc {
                 .iter()
                 .any(|e| lists(e) || matches!(e.value, RawValue::Checked(_)))
             {
-                newer.extend(prose::asks(&sentences));
+                // "What she needs: meals delivered (medically tailored meals) and home
+                // modifications": a need written out names what is asked for, as a sentence does.
+                let needs: Vec<String> = newer
+                    .iter()
+                    .filter(|e| e.name.to_lowercase().contains("need"))
+                    .map(|e| format!("{}: {}", e.name, e.value.as_text()))
+                    .collect();
+                let mut said = sentences.clone();
+                said.extend(needs.iter().map(String::as_str));
+                newer.extend(prose::asks(&said));
             }
             // "My name is ... reach me at ..." in the sentences around them: the writer.
             newer.extend(prose::writer(&sentences));
@@ -556,7 +564,13 @@ fn signer(line: &str) -> Option<&str> {
         }
         _ => name,
     };
-    crate::normalize::led_by_person_name(name).then_some(name)
+    // "Ramona Example (daughter)": who they are to the member, after the name.
+    let bare = if name.ends_with(')') {
+        crate::normalize::split_parenthesised(name).0
+    } else {
+        name.to_string()
+    };
+    crate::normalize::led_by_person_name(bare.trim()).then_some(name)
 }
 
 /// The email addresses and phone numbers on a signature line: "Phone (805) 555-0188 |
@@ -961,6 +975,36 @@ mod tests {
         .map(|(a, b)| (a.to_string(), b.to_string()))
         .collect();
         assert_eq!(got, want);
+    }
+
+    /// Issue #8 (blind26): a daughter's note with labelled lines, a need written out ("What she
+    /// needs: meals delivered (medically tailored meals) and home modifications") and her
+    /// signature with no closing line, "(daughter)" after her name.
+    #[test]
+    fn class26_a_need_written_out_and_a_relatives_signature() {
+        let body = "Hello,\n\nMy mother came home from the hospital. She has Kaiser Medi-Cal.\n\n\
+                    Name: Guadalupe Example\nMedi-Cal #: 97778889S\nPhone: 925-555-0107\n\
+                    What she needs: meals delivered (medically tailored meals) and home modifications (grab bars)\n\n\
+                    You can reach me any time.\n\nRamona Example (daughter)\n925-555-0171\nramona@example.org\n";
+        let doc = extract_body(body);
+        let got: Vec<(String, String)> = doc
+            .records
+            .first()
+            .expect("a record")
+            .entries
+            .iter()
+            .map(|e| (e.name.clone(), e.value.as_text()))
+            .collect();
+        assert!(
+            got.iter()
+                .any(|(n, v)| n == "Referred by" && v.starts_with("Ramona Example")),
+            "{got:?}"
+        );
+        assert!(
+            got.iter()
+                .any(|(n, v)| n.starts_with("Services requested") && v.contains("medically tailored meals")),
+            "{got:?}"
+        );
     }
 
     /// Issue #8 (blind28): the referrer replies above her own quoted referral; the signature
