@@ -332,6 +332,8 @@ fn read_part(text: &str, forwarded: bool) -> (Vec<RawEntry>, usize, Vec<RawEntry
     // many there are so far.
     let mut first_block: Option<(usize, String)> = None;
     let mut members = 0usize;
+    let signed_from = signature_start(&all).map(|(at, _)| at);
+    let before_signature = |i: usize| signed_from.is_none_or(|at| i < at);
     for (i, line) in all.iter().copied().enumerate() {
         if std::mem::take(&mut skip_next) {
             continue;
@@ -454,6 +456,12 @@ fn read_part(text: &str, forwarded: bool) -> (Vec<RawEntry>, usize, Vec<RawEntry
                 }
                 labelled += 1;
                 entries.push(entry(label, &section, RawValue::Text(value)));
+            }
+            None if before_signature(i) && beside_labelled(&all, i) && spaced_pair(line).is_some() => {
+                if let Some((label, value)) = spaced_pair(line) {
+                    labelled += 1;
+                    entries.push(entry(label, &section, RawValue::Text(value)));
+                }
             }
             None if heading_like(line) || party_heading(&all, i) => section = Some(line.to_string()),
             None => {}
@@ -744,6 +752,52 @@ fn split_line(line: &str) -> Option<(String, String)> {
         .or_else(numbered)
 }
 
+/// Whether `lines[i]` is in a paragraph (lines between blank ones) with at least two
+/// `Label: value` lines.
+fn beside_labelled(lines: &[&str], i: usize) -> bool {
+    let blank = |l: &&str| l.trim().is_empty();
+    let start = lines
+        .get(..i)
+        .and_then(|a| a.iter().rposition(blank))
+        .map_or(0, |b| b + 1);
+    let end = lines
+        .get(i..)
+        .and_then(|b| b.iter().position(blank))
+        .map_or(lines.len(), |b| i + b);
+    lines
+        .get(start..end)
+        .unwrap_or_default()
+        .iter()
+        .filter(|l| split_line(l).is_some_and(|(_, v)| !v.is_empty()))
+        .count()
+        >= 2
+}
+
+/// "Ph 530-555-0125", "Addr 1418 Example Rd, Olivehurst CA 95961", "County Yuba": a label of a
+/// word or two naming a field, its colon left out, then a short value — read only among
+/// labelled lines and above the signature (where "Tel 559-555-0140" is the signer's).
+fn spaced_pair(line: &str) -> Option<(String, String)> {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    if words.len() < 2 || words.len() > 10 || line.ends_with('.') || line.contains(':') {
+        return None;
+    }
+    (1..=2).find_map(|n| {
+        let label = words.get(..n)?.join(" ");
+        let value = words.get(n..)?.join(" ");
+        let squeezed: String = label.chars().filter(|c| *c != '.').collect();
+        let shaped = value.chars().any(|c| c.is_ascii_digit())
+            || crate::normalize::CA_COUNTIES
+                .iter()
+                .any(|c| c.eq_ignore_ascii_case(value.trim()))
+            || value.split_whitespace().count() == 1;
+        (super::names_a_field(&squeezed)
+            && !super::names_a_field(&value)
+            && shaped
+            && value.chars().next().is_some_and(|c| c.is_alphanumeric()))
+        .then_some((label, value))
+    })
+}
+
 /// `Label<TAB>value<TAB>Label<TAB>value` or `Label: value   Label: value`: each pair, when there
 /// are at least two and every label is plausible.
 fn several_pairs(line: &str) -> Option<Vec<(String, String)>> {
@@ -1005,6 +1059,35 @@ mod tests {
                 .any(|(n, v)| n.starts_with("Services requested") && v.contains("medically tailored meals")),
             "{got:?}"
         );
+    }
+
+    /// Issue #8 (blind29): a terse note whose labels lost their colons among labelled lines
+    /// ("Ph 530-555-0125", "Addr …", "County Yuba"); the signature's phone stays the signer's.
+    #[test]
+    fn class29_labels_without_colons_among_labelled_lines() {
+        let body = "ECM referral pls.\n\nPt: Sample, Lorna\nD.O.B 5-Jan-1958\nCIN # 96012877U\n\
+                    Ph 530-555-0125\nAddr 1418 Example Ellis Rd, Olivehurst CA 95961\nCounty Yuba\n\
+                    Dx: CHF, COPD, lives alone.\n\nThanks,\nNathaniel Example, PA-C\nTel 530-555-0194\n";
+        let doc = extract_body(body);
+        let got: Vec<(String, String)> = doc
+            .records
+            .first()
+            .expect("a record")
+            .entries
+            .iter()
+            .map(|e| (e.name.clone(), e.value.as_text()))
+            .collect();
+        for want in [
+            ("Ph", "530-555-0125"),
+            ("Addr", "1418 Example Ellis Rd, Olivehurst CA 95961"),
+            ("County", "Yuba"),
+        ] {
+            assert!(
+                got.contains(&(want.0.to_string(), want.1.to_string())),
+                "{want:?} in {got:?}"
+            );
+        }
+        assert!(!got.iter().any(|(n, _)| n == "Tel"), "{got:?}");
     }
 
     /// Issue #8 (blind28): the referrer replies above her own quoted referral; the signature

@@ -280,6 +280,8 @@ const FIELD_WORDS: &[&str] = &[
     "phone",
     "telephone",
     "tel",
+    "ph",
+    "addr",
     "cell",
     "mobile",
     "email",

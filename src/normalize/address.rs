@@ -154,9 +154,39 @@ pub fn split_address(s: &str) -> AddressParts {
         Some((before, _)) if !before.trim().is_empty() => before.trim_end(),
         _ => joined.as_str(),
     };
-    split_one_line(bare).unwrap_or(AddressParts {
-        street: Some(joined),
-        ..AddressParts::default()
+    split_one_line(bare)
+        .or_else(|| street_then_city(bare))
+        .unwrap_or(AddressParts {
+            street: Some(joined),
+            ..AddressParts::default()
+        })
+}
+
+/// "2 Example River Dr Apt 9, Sacramento": a street (a number and a street type) then, after
+/// the last comma, a town of one to three capitalised words — no state or ZIP written.
+fn street_then_city(text: &str) -> Option<AddressParts> {
+    let (street, city) = text.rsplit_once(',')?;
+    let (street, city) = (street.trim(), city.trim());
+    let bare = |w: &str| w.trim_end_matches('.').to_ascii_lowercase();
+    let words: Vec<&str> = street.split_whitespace().collect();
+    let numbered = words
+        .first()
+        .is_some_and(|w| w.chars().next().is_some_and(|c| c.is_ascii_digit()));
+    let typed = words
+        .iter()
+        .skip(1)
+        .any(|w| STREET_TYPES.contains(&bare(w).as_str()));
+    let town = (1..=3).contains(&city.split_whitespace().count())
+        && city.split_whitespace().all(|w| {
+            w.chars().next().is_some_and(char::is_uppercase)
+                && w.chars().all(|c| c.is_alphabetic() || "'.-".contains(c))
+                && !UNIT_WORDS.contains(&bare(w).as_str())
+        });
+    (numbered && typed && town).then(|| AddressParts {
+        street: Some(street.to_owned()),
+        city: Some(city.to_owned()),
+        state: None,
+        zip: None,
     })
 }
 
@@ -236,6 +266,23 @@ fn non_empty(s: &str) -> Option<String> {
 mod tests {
     use super::*;
 
+    /// Issue #8 (blind29): a batch's address cell holding the street and the town, no state or
+    /// ZIP ("2 Example River Dr Apt 9, Sacramento").
+    #[test]
+    fn class29_a_street_then_its_town() {
+        let p = split_address("2 Example River Dr Apt 9, Sacramento");
+        assert_eq!(p.street.as_deref(), Some("2 Example River Dr Apt 9"));
+        assert_eq!(p.city.as_deref(), Some("Sacramento"));
+        // Read as a person reads it (this was once kept whole for want of a state or ZIP).
+        let p = split_address("123 Main St, Oakland");
+        assert_eq!(p.city.as_deref(), Some("Oakland"));
+        let p = split_address("17 Example Way, Rancho Cordova");
+        assert_eq!(p.city.as_deref(), Some("Rancho Cordova"));
+        // Not a town: a unit after the comma, or no street type.
+        assert_eq!(split_address("12 Main St, Apt 4").city, None);
+        assert_eq!(split_address("Example Shelter, Sacramento").city, None);
+    }
+
     fn parts(street: &str, city: Option<&str>, state: Option<&str>, zip: Option<&str>) -> AddressParts {
         AddressParts {
             street: Some(street.to_owned()),
@@ -309,7 +356,6 @@ mod tests {
     fn anything_else_is_all_street() {
         let cases = [
             "123 Main St Apt 4",
-            "123 Main St, Oakland",
             "Homeless, staying near the library",
             "94612",
             "CA 94612",

@@ -350,6 +350,14 @@ impl<'a> Accumulator<'a> {
             {
                 self.field(K::ReferrerPhone, v);
             }
+            // "Example County Agency - ECM referral log, week of 11/23/2026": the agency, not
+            // what its sheet is called.
+            K::ReferrerOrganization if text_of(v).is_some_and(|t| names_the_document(&t).is_some()) => {
+                let t = text_of(v)
+                    .and_then(|t| names_the_document(&t))
+                    .unwrap_or_default();
+                self.set_str(key, Ok(nz::clean_text(&t)));
+            }
             K::MemberFirstName
             | K::MemberLastName
             | K::MemberCity
@@ -974,6 +982,27 @@ fn names_a_relative(inside: &str) -> bool {
         && words.iter().all(|w| RELATIVES.contains(w) || OWNERS.contains(w))
 }
 
+/// The organisation before " - " when what follows the dash names the document, not a part of
+/// the organisation ("… - ECM referral log, week of 11/23/2026", "… - Referral Form").
+fn names_the_document(t: &str) -> Option<String> {
+    const DOCUMENT: &[&str] = &[
+        "referral",
+        "referrals",
+        "log",
+        "form",
+        "batch",
+        "list",
+        "week",
+        "submission",
+        "worksheet",
+    ];
+    let (org, rest) = t.split_once(" - ")?;
+    let doc = rest
+        .split(|c: char| !c.is_alphanumeric())
+        .any(|w| DOCUMENT.contains(&w.to_lowercase().as_str()));
+    (doc && !org.trim().is_empty()).then(|| org.trim().to_string())
+}
+
 /// A consent box answered in words: "verbal consent documented 11/25/2026", "Signed, on file"
 /// is given; "not yet obtained", "declined" is not. Anything else says neither.
 fn consent_stated(t: &str) -> Option<bool> {
@@ -1027,6 +1056,20 @@ mod tests {
     }
 
     /// blind24: a consent line answered in words.
+    #[test]
+    fn class29_an_agency_before_what_its_sheet_is_called() {
+        assert_eq!(
+            names_the_document("Stanislaus County Example Agency - ECM referral log, week of 11/23/2026")
+                .as_deref(),
+            Some("Stanislaus County Example Agency")
+        );
+        assert_eq!(
+            names_the_document("Riverside County Probation - Reentry Services"),
+            None
+        );
+        assert_eq!(names_the_document("LA County DPSS - GR Example District"), None);
+    }
+
     #[test]
     fn class24_consent_answered_in_words() {
         assert_eq!(consent_stated("verbal consent documented 11/25/2026"), Some(true));

@@ -151,7 +151,13 @@ fn find_header(grid: &Grid, rows: &[Row<'_>]) -> Option<usize> {
         }
         // "Last name | Bogusian | Name | Pat Sample" over "First name | Hyacinth | Organization
         // | …": two sections of a form side by side, label beside value, not a header.
-        if label_beside_value(row) && rows.get(i + 1).is_some_and(label_beside_value) {
+        // The same with the pairs row above it (the form's last two-pair row over one-pair rows).
+        if label_beside_value(row)
+            && (rows.get(i + 1).is_some_and(label_beside_value)
+                || i.checked_sub(1)
+                    .and_then(|p| rows.get(p))
+                    .is_some_and(label_beside_value))
+        {
             return None;
         }
         // A row of group headings over the real header ("MEMBER INFORMATION | POPULATIONS OF
@@ -389,15 +395,32 @@ fn colonless_pairs<'a>(row: &Row<'a>) -> Option<Vec<(std::borrow::Cow<'a, str>, 
 /// its label and not itself reading as a label.
 fn label_beside_value(row: &Row<'_>) -> bool {
     let cells = &row.cells;
+    // Every second cell a value; most of the others read as labels ("CIN | 92105543-b | KP
+    // Medi-Cal? (Y/N) | Y": the question names no field word, its "Y" is still a value).
+    let pairs = cells.len() / 2;
     cells.len() >= 4
         && cells.len().is_multiple_of(2)
         && cells.chunks(2).all(|p| match p {
             [(lc, l), (vc, v)] => {
-                *vc == lc + 1
-                    && as_text(l).is_some_and(looks_like_label)
-                    && !as_text(v).is_some_and(looks_like_label)
+                *vc == lc + 1 && as_text(l).is_some() && !as_text(v).is_some_and(looks_like_label)
             }
             _ => false,
+        })
+        && cells
+            .chunks(2)
+            .filter(|p| {
+                p.first()
+                    .and_then(|(_, l)| as_text(l))
+                    .is_some_and(looks_like_label)
+            })
+            .count()
+            .max(1)
+            * 2
+            >= pairs
+        && cells.chunks(2).any(|p| {
+            p.first()
+                .and_then(|(_, l)| as_text(l))
+                .is_some_and(looks_like_label)
         })
 }
 
@@ -1245,6 +1268,35 @@ fn read_form(grid: &Grid, rows: &[Row<'_>]) -> Vec<RawEntry> {
 ///
 /// A block is a run of entries on consecutive rows, each in one of two label columns (at most
 /// one per column per row), at least two rows with both, all values (no ticks) in one section.
+/// A label that starts another party's block: who referred, or from where.
+fn heads_a_party_block(label: &str) -> bool {
+    const WHO: &[&str] = &[
+        "referred by",
+        "referrer",
+        "referring",
+        "submitted by",
+        "prepared by",
+        "completed by",
+        "requested by",
+        "sent by",
+        "provider",
+        "agency",
+        "organization",
+        "organisation",
+        "contact",
+        "worker",
+        "navigator",
+        "staff",
+        "facility",
+        "clinic",
+        "hospital",
+        "case manager",
+        "coordinator",
+    ];
+    let l = label.to_lowercase();
+    WHO.iter().any(|w| l.contains(w))
+}
+
 fn by_columns(entries: &mut [RawEntry], at: &[(u32, u32)]) {
     let text = |k: usize| {
         entries
@@ -1287,7 +1339,14 @@ fn by_columns(entries: &mut [RawEntry], at: &[(u32, u32)]) {
             }
             last_row = Some(r);
         }
-        if both >= 2 {
+        // Only when the right column is another party's block, headed by who they are
+        // ("Referred by", "Referring agency"); a right column that continues each row's data
+        // ("Referral date", "Language", "City / ZIP" beside the member's) is read row by row.
+        let party_block = right
+            .first()
+            .and_then(|&k| entries.get(k))
+            .is_some_and(|e| heads_a_party_block(&e.name));
+        if both >= 2 && party_block {
             let block: Vec<usize> = left.into_iter().chain(right).collect();
             if let Some(slot) = order.get_mut(i..j) {
                 slot.copy_from_slice(&block);
@@ -2139,6 +2198,57 @@ mod tests {
             .collect();
         assert!(got.contains(&"Phone=415.555.0131".to_string()), "{got:?}");
         assert!(got.contains(&"County=Marin".to_string()), "{got:?}");
+    }
+
+    /// Issue #8 (blind29): a four-column form of label/value pairs whose values are all typed as
+    /// text ("92105543-b", "Y") and one of whose labels names no field word ("KP Medi-Cal?
+    /// (Y/N)") is still a form, not a table headed by one of its rows.
+    #[test]
+    fn class29_a_four_column_form_with_text_values_is_a_form() {
+        let g = grid(&[
+            (
+                (0, 0),
+                t("Example Housing Services - Referral (Community Supports)"),
+            ),
+            ((2, 0), t("Client Name (Last, First)")),
+            ((2, 1), t("Sample, Solomon")),
+            ((2, 2), t("Referral date")),
+            ((2, 3), t("12/03/2026")),
+            ((3, 0), t("DOB")),
+            ((3, 1), t("1969-10-10")),
+            ((3, 2), t("Plan")),
+            ((3, 3), t("Kaiser Permanente")),
+            ((4, 0), t("CIN")),
+            ((4, 1), t("92105543-b")),
+            ((4, 2), t("KP Medi-Cal? (Y/N)")),
+            ((4, 3), t("Y")),
+            ((5, 0), t("Phone(s)")),
+            ((5, 1), t("415-555-0142 (cell), 415-555-0143 (msgs)")),
+            ((5, 2), t("Language")),
+            ((5, 3), t("English")),
+            ((6, 0), t("Address")),
+            ((6, 1), t("Example SRO Hotel Rm 412, 60 Example St")),
+            ((6, 2), t("City / ZIP")),
+            ((6, 3), t("San Francisco 94102")),
+            ((7, 0), t("County")),
+            ((7, 1), t("San Francisco")),
+            ((8, 0), t("Housing navigator")),
+            ((8, 1), t("Priscilla Sample")),
+            ((8, 2), t("Agency")),
+            ((8, 3), t("Example Housing Services")),
+        ]);
+        let SheetLayout::Form(entries) = read_sheet(&g) else {
+            panic!("a form, not a table")
+        };
+        let got: Vec<String> = names(&entries)
+            .into_iter()
+            .map(|(_, n, v)| format!("{n}={v}"))
+            .collect();
+        assert!(got.contains(&"Language=English".to_string()), "{got:?}");
+        assert!(
+            got.contains(&"Housing navigator=Priscilla Sample".to_string()),
+            "{got:?}"
+        );
     }
 
     /// Issue #8 (blind24): two columns of label/value pairs side by side with no heading, the

@@ -975,3 +975,12 @@ fn class28_a_members_consent_box_an_instruction_line_and_rfr() {
     );
     assert_eq!(text("CM Direct Line").as_deref(), Some("referrer_phone"));
 }
+
+/// Issue #8 (blind29): a preferred name or nickname is not the member's name (it replaced the
+/// last name read from "Client: D'ANGELO-SAMPLE, Marisol").
+#[test]
+fn class29_a_preferred_name_is_not_the_name() {
+    assert_eq!(text("Preferred name").as_deref(), Some("ignore"));
+    assert_eq!(text("Nickname").as_deref(), Some("ignore"));
+    assert_eq!(text("Client").as_deref(), Some("member_name"));
+}
