@@ -169,10 +169,22 @@ pub fn screen(
         };
         need(false, key);
     }
-    match program {
-        Program::Ecm if fields.ecm_populations.is_empty() => reasons.push(Reason::NoPopulationOfFocus),
-        Program::Cs if fields.cs_services.is_empty() => reasons.push(Reason::NoCommunitySupport),
-        _ => {}
+    // The program's list: a box on it read with doubt goes to a person even when other boxes
+    // give the list (an item may be missing or wrong); an empty list the form plausibly fills
+    // is uncertain, not asked for.
+    let list = match program {
+        Program::Ecm => FieldKey::EcmPopulations,
+        Program::Cs => FieldKey::CsServices,
+        Program::Chw => FieldKey::ChwNeeds,
+    };
+    if uncertain.contains(&list) {
+        reasons.push(Reason::UncertainField(list));
+    } else {
+        match program {
+            Program::Ecm if fields.ecm_populations.is_empty() => reasons.push(Reason::NoPopulationOfFocus),
+            Program::Cs if fields.cs_services.is_empty() => reasons.push(Reason::NoCommunitySupport),
+            _ => {}
+        }
     }
 
     // Eligibility rules.
@@ -504,6 +516,55 @@ mod tests {
         let mut e = complete(Program::Ecm);
         e.chw_units = Some(40);
         assert!(codes(&run(Program::Ecm, &e)).is_empty());
+    }
+
+    /// Issue #10: a doubtful box on the program's list (an OCR'd tick read with doubt) sends the
+    /// referral to review even when other boxes gave the list — it is never `accepted` on a
+    /// list that may lack an item or hold a wrong one; nor asked for when the list came out empty.
+    #[test]
+    fn a_doubtful_box_on_the_list_is_review() {
+        let uncertain: BTreeSet<FieldKey> = [FieldKey::CsServices].into();
+        let doubts = Doubts {
+            invalid: &BTreeSet::new(),
+            uncertain: &uncertain,
+        };
+        let f = complete(Program::Cs);
+        assert!(!f.cs_services.is_empty());
+        let s = screen(
+            &cfg(),
+            Program::Cs,
+            &f,
+            doubts,
+            d("2026-11-25"),
+            "ncal",
+            &NoLookups,
+        );
+        assert_eq!(s.outcome, Outcome::Review);
+        assert_eq!(codes(&s), vec!["uncertain_field:cs_services"]);
+        let mut empty = complete(Program::Cs);
+        empty.cs_services.clear();
+        let s = screen(
+            &cfg(),
+            Program::Cs,
+            &empty,
+            doubts,
+            d("2026-11-25"),
+            "ncal",
+            &NoLookups,
+        );
+        assert_eq!(s.outcome, Outcome::Review);
+        assert_eq!(codes(&s), vec!["uncertain_field:cs_services"]);
+        // A doubt about another program's list does not touch this one.
+        let s = screen(
+            &cfg(),
+            Program::Ecm,
+            &complete(Program::Ecm),
+            doubts,
+            d("2026-11-25"),
+            "ncal",
+            &NoLookups,
+        );
+        assert_eq!(s.outcome, Outcome::Accepted);
     }
 
     /// SPEC §5: a required field the form plausibly holds goes to review, never back to the sender.

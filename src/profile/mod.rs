@@ -269,6 +269,7 @@ impl Profiles {
         let mut context = None;
         let mut section = None;
         let mut doubted: BTreeMap<FieldKey, String> = BTreeMap::new();
+        let mut doubted_lists: BTreeMap<FieldKey, String> = BTreeMap::new();
         for (i, entry) in rec.entries.iter().enumerate() {
             if entry.section != section {
                 section = entry.section.clone();
@@ -302,8 +303,20 @@ impl Profiles {
                     .confidence
                     .is_some_and(|c| c < crate::extract::ocr::DOUBT_BELOW)
                 {
-                    if let Target::Field(key) = t {
-                        doubted.entry(*key).or_insert_with(|| doubts::label_of(entry));
+                    match t {
+                        Target::Field(key) => {
+                            doubted.entry(*key).or_insert_with(|| doubts::label_of(entry));
+                        }
+                        // A doubtful box on a list: the list may lack an item or hold a wrong
+                        // one, whatever the other boxes give (SPEC §5, issue #10).
+                        Target::Tick(tick) => {
+                            if let Some(key) = list_of(tick) {
+                                doubted_lists
+                                    .entry(key)
+                                    .or_insert_with(|| doubts::label_of(entry));
+                            }
+                        }
+                        _ => {}
                     }
                 } else {
                     acc.apply(i, t, entry, *score);
@@ -330,7 +343,20 @@ impl Profiles {
                 referral.uncertain.entry(key).or_insert(label);
             }
         }
+        for (key, label) in doubted_lists {
+            referral.uncertain.entry(key).or_insert(label);
+        }
         (referral, trace)
+    }
+}
+
+/// The list field a tick box adds to, if it is one of the lists (populations, supports, needs).
+fn list_of(tick: &target::TickValue) -> Option<FieldKey> {
+    match tick {
+        target::TickValue::Population(_) => Some(FieldKey::EcmPopulations),
+        target::TickValue::Support(_) => Some(FieldKey::CsServices),
+        target::TickValue::Need(_) => Some(FieldKey::ChwNeeds),
+        _ => None,
     }
 }
 
