@@ -116,10 +116,20 @@ fn heading_above(lines: &[Line], rect: [f32; 4], widgets: &[[f32; 4]]) -> Option
                     && !t.chars().any(|ch| ch.is_ascii_digit())
                     && (names_a_party(t) || lower.ends_with(" by"))
             };
+            // A caption printed right over a box's left edge ("Child's DOB", "NPI" over their
+            // fields) is that box's caption, not a heading for the boxes after it.
+            let over_a_box = |c: &Cell| {
+                widgets.iter().any(|w| {
+                    let gap = l.y - w[3];
+                    (-0.2 * l.size..=1.6 * l.size).contains(&gap)
+                        && c.x0 >= w[0] - l.size
+                        && c.x0 <= w[0] + 2.0 * l.size
+                })
+            };
             let heads: Vec<&Cell> = l
                 .cells
                 .iter()
-                .filter(|c| is_heading(&c.text) || lone_party(c))
+                .filter(|c| (is_heading(&c.text) || lone_party(c)) && !over_a_box(c))
                 .collect();
             if heads.len() != l.cells.len() {
                 return None;

@@ -143,7 +143,8 @@ fn find_header(grid: &Grid, rows: &[Row<'_>]) -> Option<usize> {
         }
         // "Submitted | 12/18/2026 | by | Pat Sample | Phone | 559-555-0195" right over the header:
         // the sender's line, colon-less pairs, not the header.
-        if colonless_pairs(row).is_some() && rows.get(i + 1).is_some_and(is_header_row) {
+        // So is "Navigator | Pat Sample | Tel | 408-555-0176 | Email | …" a row or two above it.
+        if colonless_pairs(row).is_some() && rows.iter().skip(i + 1).take(3).any(is_header_row) {
             continue;
         }
         if !is_header_row(row) {
@@ -799,6 +800,36 @@ fn mark_columns(grid: &Grid, rows: &[Row<'_>]) -> Vec<(u32, u32, u32, Option<Raw
                         .filter(|v| is_mark(v))
                         .and_then(tick_value);
                     out.push((r, caption_col, mark_col, mark));
+                }
+            }
+        }
+    }
+    // A checklist nobody marked: its heading says how to mark ("Community Supports requested
+    // (X)") over an empty mark column with the options right of it. Every option is unticked —
+    // never one option the caption of the next.
+    for row in rows {
+        for (mark_col, v) in &row.cells {
+            if !as_text(v).is_some_and(is_checklist_heading) || columns.contains(mark_col) {
+                continue;
+            }
+            let caption_col = mark_col + 1;
+            let options: Vec<u32> = (row.index + 1..)
+                .take_while(|r| {
+                    caption(*r, caption_col)
+                        && grid.get((*r, *mark_col)).is_none_or(|m| {
+                            tick_value(m).is_some() || as_text(m).is_some_and(|t| t.trim().is_empty())
+                        })
+                })
+                .collect();
+            let named = options.iter().any(|r| {
+                grid.get((*r, caption_col))
+                    .and_then(as_text)
+                    .is_some_and(crate::extract::names_a_field)
+            });
+            if options.len() >= 3 && !named && options.iter().all(|r| !taken.contains(r)) {
+                for r in options {
+                    taken.insert(r);
+                    out.push((r, caption_col, *mark_col, None));
                 }
             }
         }
@@ -2198,6 +2229,76 @@ mod tests {
             .collect();
         assert!(got.contains(&"Phone=415.555.0131".to_string()), "{got:?}");
         assert!(got.contains(&"County=Marin".to_string()), "{got:?}");
+    }
+
+    /// Issue #8 (blind30): a service checklist nobody marked — the heading says "(X)", the mark
+    /// column is empty — is every option unticked, not one option the caption of the next.
+    #[test]
+    fn class30_an_unmarked_checklist_is_all_unticked() {
+        let g = grid(&[
+            ((1, 0), t("Member Name:")),
+            ((1, 1), t("Octavia Sample")),
+            ((1, 3), t("Community Supports requested (X)")),
+            ((2, 0), t("Phone:")),
+            ((2, 1), t("(415) 555-0157")),
+            ((2, 4), t("Housing Deposits")),
+            ((3, 4), t("Medically Tailored Meals")),
+            ((4, 4), t("Asthma Remediation")),
+            ((5, 4), t("Sobering Center")),
+        ]);
+        let SheetLayout::Form(entries) = read_sheet(&g) else {
+            panic!("a form")
+        };
+        let got: Vec<String> = names(&entries)
+            .into_iter()
+            .map(|(_, n, v)| format!("{n}={v}"))
+            .collect();
+        assert!(
+            !got.iter().any(|e| e.starts_with("Asthma Remediation=Sobering")),
+            "{got:?}"
+        );
+        assert_eq!(
+            entries
+                .iter()
+                .filter(|e| e.value == RawValue::Checked(false))
+                .count(),
+            4,
+            "{got:?}"
+        );
+    }
+
+    /// Issue #8 (blind30): the sender's line of colon-less pairs two rows over the header, with
+    /// a short pair between ("Navigator | Pat | Tel | 408-… | Email | …", "Referrer type | …"),
+    /// does not make the sheet a form: the batch below is read, each row a member.
+    #[test]
+    fn class30_a_senders_pairs_line_two_rows_over_the_header() {
+        let g = grid(&[
+            ((0, 0), t("Example Home Pathways - CS Housing referrals")),
+            ((2, 0), t("Navigator")),
+            ((2, 1), t("Rafferty Sample")),
+            ((2, 2), t("Tel")),
+            ((2, 3), t("408-555-0176")),
+            ((2, 4), t("Email")),
+            ((2, 5), t("rsample@example.org")),
+            ((3, 0), t("Referrer type")),
+            ((3, 1), t("Social services provider")),
+            ((5, 0), t("Nombre / First")),
+            ((5, 1), t("Apellido / Last")),
+            ((5, 2), t("CIN")),
+            ((5, 3), t("Teléfono / Phone")),
+            ((6, 0), t("Zoë")),
+            ((6, 1), t("Sample")),
+            ((6, 2), t("92345670P")),
+            ((6, 3), t("(408) 555-0114")),
+            ((7, 0), t("Augustin")),
+            ((7, 1), t("Example")),
+            ((7, 2), t("92345781Q")),
+            ((7, 3), t("(408) 555-0167")),
+        ]);
+        let SheetLayout::Table(records) = read_sheet(&g) else {
+            panic!("a table");
+        };
+        assert_eq!(records.len(), 2);
     }
 
     /// Issue #8 (blind29): a four-column form of label/value pairs whose values are all typed as
