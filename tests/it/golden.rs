@@ -196,7 +196,7 @@ fn check_held_out(set: &str) -> Vec<String> {
     problems
 }
 
-/// The twenty-eight blind sets of issue #8 (`fixtures/blind3` to `blind30`): scored blind before
+/// The twenty-nine blind sets of issue #8 (`fixtures/blind3` to `blind31`): scored blind before
 /// any fix (docs/ACCURACY.md), then used to fix mechanisms. They are not all right, so this holds
 /// them at their measured level instead: a change that loses a referral outcome or more than a
 /// handful of fields fails here, and no referral may ask for a field its form holds more often
@@ -235,6 +235,7 @@ fn blind_sets_keep_their_measured_accuracy() {
         ("blind28", 38, 670, 0),
         ("blind29", 37, 594, 0),
         ("blind30", 39, 672, 0),
+        ("blind31", 35, 525, 0),
     ];
     let mut report = Vec::new();
     for (set, min_outcomes, min_fields, max_asked) in floors {

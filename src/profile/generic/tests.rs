@@ -984,3 +984,14 @@ fn class29_a_preferred_name_is_not_the_name() {
     assert_eq!(text("Nickname").as_deref(), Some("ignore"));
     assert_eq!(text("Client").as_deref(), Some("member_name"));
 }
+
+/// Issue #8 (blind31): "Kaiser assigned: No" answers whether the member is KP's; "Requested CS"
+/// (words the other way round from "CS requested") names the services.
+#[test]
+fn class31_kaiser_assigned_and_requested_cs() {
+    assert_eq!(
+        target("Kaiser assigned", None, RawValue::Text("No".into())).as_deref(),
+        Some("kp_member")
+    );
+    assert_eq!(text("Requested CS").as_deref(), Some("cs_services"));
+}
