@@ -486,6 +486,17 @@ pub(crate) fn name_then_contacts(value: &str) -> Option<(String, Vec<(Contact, S
 
 /// Whether a label names a field (a date, a phone, a name...) rather than a part of the form
 /// ("Member information", "Referring provider").
+/// The text after a list number of one or two digits ("3. Housing Deposits", "2) Service"):
+/// `Some("Housing Deposits")`; `None` when the text is not numbered so.
+pub(crate) fn numbered_item(text: &str) -> Option<&str> {
+    let t = text.trim_start();
+    let digits = t.chars().take_while(char::is_ascii_digit).count();
+    let rest = t.get(digits..).filter(|_| (1..=2).contains(&digits))?;
+    rest.strip_prefix(". ")
+        .or_else(|| rest.strip_prefix(") "))
+        .map(str::trim)
+}
+
 pub(crate) fn names_a_field(label: &str) -> bool {
     label
         .split(|c: char| !c.is_alphanumeric())

@@ -424,10 +424,7 @@ impl Vocabulary {
     /// exact match.
     fn target_with_heading(&self, entry: &RawEntry, context: Option<Role>) -> Option<(Target, f32)> {
         let heading = entry.section.as_deref()?.trim();
-        let heading = heading
-            .split_once(' ')
-            .filter(|(n, _)| n.trim_end_matches(['.', ')']).chars().all(|c| c.is_ascii_digit()))
-            .map_or(heading, |(_, rest)| rest.trim());
+        let heading = crate::extract::numbered_item(heading).unwrap_or(heading);
         let short = |t: &str| (1..=3).contains(&t.split_whitespace().count());
         // A word, not a tick mark ("[ ]" beside its caption).
         let worded = entry.name.chars().filter(|c| c.is_alphabetic()).count() >= 2;
@@ -1363,13 +1360,8 @@ fn strip_name_order(label: &str) -> std::borrow::Cow<'_, str> {
 /// An instruction line read as a label: numbered, three words or more, ending in a full stop
 /// ("1. One row per member.", "2) Type dates as MM/DD/YYYY.").
 fn is_instruction(name: &str) -> bool {
-    let t = name.trim();
-    let digits = t.chars().take_while(char::is_ascii_digit).count();
-    (1..=2).contains(&digits)
-        && t.get(digits..)
-            .is_some_and(|r| r.starts_with(". ") || r.starts_with(") "))
-        && t.ends_with('.')
-        && t.split_whitespace().count() >= 4
+    crate::extract::numbered_item(name)
+        .is_some_and(|rest| rest.ends_with('.') && rest.split_whitespace().count() >= 3)
 }
 
 #[cfg(test)]

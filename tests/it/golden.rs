@@ -196,11 +196,11 @@ fn check_held_out(set: &str) -> Vec<String> {
     problems
 }
 
-/// The twenty-nine blind sets of issue #8 (`fixtures/blind3` to `blind31`): scored blind before
+/// The thirty blind sets of issue #8 (`fixtures/blind3` to `blind32`): scored blind before
 /// any fix (docs/ACCURACY.md), then used to fix mechanisms. They are not all right, so this holds
 /// them at their measured level instead: a change that loses a referral outcome or more than a
 /// handful of fields fails here, and no referral may ask for a field its form holds more often
-/// than it did when measured (none, except in blind11 and blind26, whose open misses still ask).
+/// than it did when measured (none, except in blind11, blind26 and blind32, whose open misses still ask).
 #[test]
 #[allow(clippy::indexing_slicing)] // test code: serde_json indexing yields Null, never panics
 fn blind_sets_keep_their_measured_accuracy() {
@@ -236,6 +236,7 @@ fn blind_sets_keep_their_measured_accuracy() {
         ("blind29", 37, 594, 0),
         ("blind30", 39, 672, 0),
         ("blind31", 35, 525, 0),
+        ("blind32", 32, 607, 2),
     ];
     let mut report = Vec::new();
     for (set, min_outcomes, min_fields, max_asked) in floors {

@@ -1040,11 +1040,7 @@ fn label_like(text: &str) -> bool {
 
 /// A caption from a numbered list ("3. Housing Deposits"): an option, not a label or a value.
 fn enumerated(text: &str) -> bool {
-    let t = text.trim_start();
-    let digits = t.chars().take_while(char::is_ascii_digit).count();
-    (1..=2).contains(&digits)
-        && t.get(digits..)
-            .is_some_and(|r| r.starts_with(". ") || r.starts_with(") "))
+    crate::extract::numbered_item(text).is_some()
 }
 
 /// Label cells and the value cells that go with them, per line, of the colon-less grids on a page.
@@ -1178,11 +1174,7 @@ fn heads_labels(line: &Line, next: Option<&Line>, next_captions: bool) -> bool {
     };
     let t = cell.text.trim();
     // "1. Tenant" over "Name: ...": a numbered section whose title is not in capitals.
-    let t = if enumerated(t) {
-        t.split_once(' ').map_or(t, |(_, rest)| rest.trim())
-    } else {
-        t
-    };
+    let t = crate::extract::numbered_item(t).unwrap_or(t);
     let words = t.split_whitespace().count();
     (1..=8).contains(&words)
         && t.chars().next().is_some_and(char::is_uppercase)

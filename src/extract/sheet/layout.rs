@@ -56,10 +56,13 @@ fn is_header_row(row: &Row<'_>) -> bool {
         })
 }
 
-/// A number typed as text ("11223344", "94901", "(209) 555-0101"): a value, never a column's
-/// heading. "Kaiser MRN | 11223344 | (no Medi-Cal card on hand)" on a form is a row of the form.
+/// A number or an identifier typed as text ("11223344", "94901", "(209) 555-0101",
+/// "92345678L"): a value, never a column's heading. "Kaiser MRN | 11223344 | (no Medi-Cal card
+/// on hand)" or "CIN | 92345678L | MRN" on a form is a row of the form.
 fn is_number_text(t: &str) -> bool {
-    !t.chars().any(char::is_alphabetic) && t.chars().filter(char::is_ascii_digit).count() >= 3
+    let digits = t.chars().filter(char::is_ascii_digit).count();
+    let letters = t.chars().filter(|c| c.is_alphabetic()).count();
+    (letters == 0 && digits >= 3) || (digits >= 5 && digits > letters)
 }
 
 /// The data rows under the header at `rows[h]`: up to the first long run of empty rows.
@@ -626,8 +629,21 @@ fn read_table(grid: &Grid, rows: &[Row<'_>], h: usize) -> Vec<RawRecord> {
         .and_then(|end| rows.get(end + 1..))
         .unwrap_or_default();
     let block = block_under(below, header.cells.len());
+    // A sender's line under the table ("Referred by: Pat Example, RN, Example Plan, 818-555-0182,
+    // pat@example.org" in one cell), like one above it.
+    let signed_under: Vec<RawEntry> = below
+        .iter()
+        .filter(|r| {
+            matches!(r.cells.as_slice(), [(_, v)] if inline_pair(v).is_some_and(|(label, _)| {
+                let l = label.to_lowercase();
+                l.ends_with(" by") || l.starts_with("referr") || l == "contact"
+            }))
+        })
+        .flat_map(|r| above_table(std::slice::from_ref(r)))
+        .collect();
     let shared: Vec<RawEntry> = shared
         .into_iter()
+        .chain(signed_under)
         .chain(below.iter().filter(|_| block).filter_map(|r| {
             let [(_, label), (_, value)] = r.cells.as_slice() else {
                 return None;
@@ -2229,6 +2245,58 @@ mod tests {
             .collect();
         assert!(got.contains(&"Phone=415.555.0131".to_string()), "{got:?}");
         assert!(got.contains(&"County=Marin".to_string()), "{got:?}");
+    }
+
+    /// Issue #8 (blind32): "CIN | 92345678L | MRN" (the MRN's value left empty) is a form row,
+    /// not a table's header: an identifier typed as text is a value. And a sender's line under a
+    /// batch ("Referred by: Pat Example, RN, …, 818-555-0182, pat@example.org") is every row's.
+    #[test]
+    fn class32_an_identifier_is_no_heading_and_a_sender_line_under_a_batch() {
+        let form = grid(&[
+            ((0, 0), t("Example Health - Care Transitions referral")),
+            ((2, 0), t("Patient (Last, First)")),
+            ((2, 1), t("Sample, Quincy")),
+            ((2, 2), t("DOB")),
+            ((2, 3), t("8/8/1966")),
+            ((3, 0), t("CIN")),
+            ((3, 1), t("92345678L")),
+            ((3, 2), t("MRN")),
+            ((4, 0), t("Phone")),
+            ((4, 1), t("925.555.0123")),
+            ((4, 2), t("Language")),
+            ((4, 3), t("Spanish")),
+            ((5, 0), t("County")),
+            ((5, 1), t("Contra Costa")),
+        ]);
+        assert!(matches!(read_sheet(&form), SheetLayout::Form(_)), "a form");
+        let batch = grid(&[
+            ((0, 0), t("Last")),
+            ((0, 1), t("First")),
+            ((0, 2), t("CIN")),
+            ((1, 0), t("Sample")),
+            ((1, 1), t("Alessandra")),
+            ((1, 2), t("91837465R")),
+            ((2, 0), t("Example")),
+            ((2, 1), t("Tobiloba")),
+            ((2, 2), t("91837472S")),
+            (
+                (4, 0),
+                t("Referred by: Henrietta Example, RN Care Manager, 818-555-0182, h@example.org"),
+            ),
+        ]);
+        let SheetLayout::Table(records) = read_sheet(&batch) else {
+            panic!("a table")
+        };
+        assert_eq!(records.len(), 2);
+        for r in &records {
+            assert!(
+                r.entries
+                    .iter()
+                    .any(|e| e.name == "Phone" && e.value == t("818-555-0182")),
+                "{:?}",
+                r.entries
+            );
+        }
     }
 
     /// Issue #8 (blind30): a service checklist nobody marked — the heading says "(X)", the mark
