@@ -1108,6 +1108,37 @@ impl Form<'_> {
 
 /// Whether `labels` is a row of two or more printed labels (no colons, no ticks) and `values`,
 /// right under it, holds values in those columns and nowhere else.
+/// A row of short captions over a row of values, in the columns where the sheet's earlier
+/// caption rows stood, once it has had at least two.
+fn in_caption_rhythm(labels: &Row<'_>, values: &Row<'_>, caption_cols: &HashSet<u32>, rhythm: usize) -> bool {
+    // A lone caption takes a lone value only when the value reads as one (a phrase of four words
+    // or more, or digits): "Social needs" over "Behavioral health" are two options of a list.
+    let lone_ok = labels.cells.len() >= 2
+        || values.cells.iter().all(|(_, v)| {
+            as_text(v)
+                .is_none_or(|t| t.split_whitespace().count() >= 4 || t.chars().any(|c| c.is_ascii_digit()))
+        });
+    rhythm >= 2
+        && lone_ok
+        && !labels.cells.is_empty()
+        && values.index == labels.index + 1
+        && labels.cells.iter().all(|(c, v)| {
+            caption_cols.contains(c)
+                && as_text(v).is_some_and(|t| {
+                    t.split_whitespace().count() <= 6 && !t.chars().any(|ch| ch.is_ascii_digit() || ch == '@')
+                })
+                && !is_colon_label(v)
+                && inline_pair(v).is_none()
+                && tick_value(v).is_none()
+        })
+        && !values.cells.is_empty()
+        && values.cells.iter().all(|(c, v)| {
+            labels.cells.iter().any(|(lc, _)| lc == c)
+                && tick_value(v).is_none()
+                && glyph_caption(v).is_none()
+        })
+}
+
 fn labels_over_values(labels: &Row<'_>, values: &Row<'_>) -> bool {
     // Every cell short text, no `Label:` pair; all but one of them read as labels (a one-word
     // caption such as "Clinic" names no field we know, yet sits among labels).
@@ -1233,6 +1264,8 @@ fn read_form(grid: &Grid, rows: &[Row<'_>]) -> Vec<RawEntry> {
         value_cols: value_columns(rows),
     };
     let marks = mark_columns(grid, rows);
+    let mut caption_cols: HashSet<u32> = HashSet::new();
+    let mut rhythm = 0usize;
     for (ri, row) in rows.iter().enumerate() {
         form.row = row.index;
         // Options of a checklist with its marks in a column of their own: every caption is an
@@ -1273,8 +1306,18 @@ fn read_form(grid: &Grid, rows: &[Row<'_>]) -> Vec<RawEntry> {
                 .cells
                 .iter()
                 .any(|(c, _)| form.used.contains(&(row.index, *c)))
-            && labels_over_values(row, values)
+            && (labels_over_values(row, values)
+                || (in_caption_rhythm(row, values, &caption_cols, rhythm)
+                    && !form
+                        .section
+                        .as_deref()
+                        .is_some_and(|h| is_checklist_heading(h) || h.contains('?'))))
         {
+            // The sheet's rhythm of captions over values: two such rows or more, and the rows
+            // after them whose cells stand in the same columns are captions too, whatever
+            // their words ("Service coordinator | Regional center | Coordinator phone").
+            rhythm += 1;
+            caption_cols.extend(row.cells.iter().map(|(c, _)| *c));
             for (c, v) in &row.cells {
                 let Some(text) = as_text(v) else { continue };
                 form.col = *c;
@@ -2245,6 +2288,44 @@ mod tests {
             .collect();
         assert!(got.contains(&"Phone=415.555.0131".to_string()), "{got:?}");
         assert!(got.contains(&"County=Marin".to_string()), "{got:?}");
+    }
+
+    /// Issue #8 (blind33): captions over values three across, the rows after the first two in
+    /// the same columns are captions too, whatever their words ("Service coordinator | Regional
+    /// center | Coordinator phone", a lone "Population of focus").
+    #[test]
+    fn class33_captions_over_values_keep_their_rhythm() {
+        let g = grid(&[
+            ((2, 0), t("Referral date")),
+            ((2, 2), t("Consumer last name")),
+            ((3, 0), t("11/19/2026")),
+            ((3, 2), t("Sampleberg")),
+            ((5, 0), t("Birth date")),
+            ((5, 2), t("CIN")),
+            ((6, 0), t("11/19/2005")),
+            ((6, 2), t("96677001V")),
+            ((8, 0), t("Population of focus")),
+            ((9, 0), t("Adult at risk for LTC institutionalization")),
+            ((11, 0), t("Service coordinator")),
+            ((11, 2), t("Regional center")),
+            ((12, 0), t("Benedikt Sample")),
+            ((12, 2), t("San Diego Example Regional Center")),
+        ]);
+        let SheetLayout::Form(entries) = read_sheet(&g) else {
+            panic!("a form")
+        };
+        let got: Vec<String> = names(&entries)
+            .into_iter()
+            .map(|(_, n, v)| format!("{n}={v}"))
+            .collect();
+        assert!(
+            got.contains(&"Service coordinator=Benedikt Sample".to_string()),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&"Population of focus=Adult at risk for LTC institutionalization".to_string()),
+            "{got:?}"
+        );
     }
 
     /// Issue #8 (blind32): "CIN | 92345678L | MRN" (the MRN's value left empty) is a form row,

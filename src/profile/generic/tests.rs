@@ -995,3 +995,10 @@ fn class31_kaiser_assigned_and_requested_cs() {
     );
     assert_eq!(text("Requested CS").as_deref(), Some("cs_services"));
 }
+
+/// Issue #8 (blind33): a regional center's "Regional center" caption under its coordinator is
+/// the organisation.
+#[test]
+fn class33_a_center_names_the_organisation() {
+    assert_eq!(text("Regional center").as_deref(), Some("referrer_organization"));
+}
