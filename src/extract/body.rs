@@ -457,14 +457,18 @@ fn read_part(text: &str, forwarded: bool) -> (Vec<RawEntry>, usize, Vec<RawEntry
                 labelled += 1;
                 entries.push(entry(label, &section, RawValue::Text(value)));
             }
-            None if before_signature(i) && beside_labelled(&all, i) && spaced_pair(line).is_some() => {
-                if let Some((label, value)) = spaced_pair(line) {
+            None => {
+                // The cheap shape test first; the paragraph's labelled lines are counted only
+                // for a line that could be a colon-less pair.
+                if let Some((label, value)) =
+                    spaced_pair(line).filter(|_| before_signature(i) && beside_labelled(&all, i))
+                {
                     labelled += 1;
                     entries.push(entry(label, &section, RawValue::Text(value)));
+                } else if heading_like(line) || party_heading(&all, i) {
+                    section = Some(line.to_string());
                 }
             }
-            None if heading_like(line) || party_heading(&all, i) => section = Some(line.to_string()),
-            None => {}
         }
     }
     let signed = signature(&all);

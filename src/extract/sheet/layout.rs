@@ -401,7 +401,14 @@ fn label_beside_value(row: &Row<'_>) -> bool {
     let cells = &row.cells;
     // Every second cell a value; most of the others read as labels ("CIN | 92105543-b | KP
     // Medi-Cal? (Y/N) | Y": the question names no field word, its "Y" is still a value).
-    let pairs = cells.len() / 2;
+    let labelled = cells
+        .chunks(2)
+        .filter(|p| {
+            p.first()
+                .and_then(|(_, l)| as_text(l))
+                .is_some_and(looks_like_label)
+        })
+        .count();
     cells.len() >= 4
         && cells.len().is_multiple_of(2)
         && cells.chunks(2).all(|p| match p {
@@ -410,22 +417,8 @@ fn label_beside_value(row: &Row<'_>) -> bool {
             }
             _ => false,
         })
-        && cells
-            .chunks(2)
-            .filter(|p| {
-                p.first()
-                    .and_then(|(_, l)| as_text(l))
-                    .is_some_and(looks_like_label)
-            })
-            .count()
-            .max(1)
-            * 2
-            >= pairs
-        && cells.chunks(2).any(|p| {
-            p.first()
-                .and_then(|(_, l)| as_text(l))
-                .is_some_and(looks_like_label)
-        })
+        && labelled >= 1
+        && labelled * 2 >= cells.len() / 2
 }
 
 /// A title line above a batch of members speaks for the sender: "Contact: Pat Sample | 209-555-
