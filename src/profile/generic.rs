@@ -404,6 +404,12 @@ impl Vocabulary {
             // The whole name and the heading say which list a short caption is on ("POF_BH" is
             // a population, "Need: BH" a CHW need).
             let context = format!("{section} {}", labels().map(norm).collect::<Vec<_>>().join(" "));
+            // A caption that is a program or a kind of referrer whole, in either name, before a
+            // list item one name's words contain ("RefTypeSocialServices" with the tooltip
+            // "Social services provider" is the kind of referrer, not the CHW need "social").
+            if let Some(t) = captions().find_map(|l| kind_caption(&l, &section, &context)) {
+                return Some((t, score::EXACT));
+            }
             if let Some(t) = captions().find_map(|l| caption_target(&l, &section, &context, catalog)) {
                 return Some((t, score::EXACT));
             }
@@ -417,6 +423,7 @@ impl Vocabulary {
                 })
             })
             .or_else(|| self.target_with_heading(entry, context))
+            .or_else(|| amount_of_time(entry))
     }
 
     /// A short label that names nothing alone, read with its short heading as one phrase:
@@ -538,6 +545,22 @@ impl Vocabulary {
                 Some(segs) => segs.iter().rev().find_map(|s| self.role(&self.canon(s))),
                 None => self.own_role(l, &self.canon(l)).map(|(r, _)| r),
             })
+    }
+
+    /// Whether the role an entry's label names carries to the labels after it: not when only
+    /// its brackets name it ("Alt phone (case mgr)" is the case manager's phone, and the
+    /// "Address" after it is still the client's).
+    pub fn role_carries(&self, entry: &RawEntry) -> bool {
+        let only_in_brackets = |l: &str| {
+            if !l.contains('(') || path_segments(l).is_some() {
+                return false;
+            }
+            let (outside, inside) = crate::normalize::split_parenthesised(l);
+            self.role(&self.canon(&outside)).is_none() && self.role(&self.canon(&inside)).is_some()
+        };
+        !std::iter::once(entry.name.as_str())
+            .chain(entry.alt.as_deref())
+            .any(only_in_brackets)
     }
 
     /// The role a label's own words name (`n` is its canonical form), with the length of its
@@ -1117,6 +1140,16 @@ fn yes_no_answer(v: &RawValue) -> bool {
 
 /// What a tick's caption names: a program, a referrer relationship, or a catalogue item.
 fn caption_target(label: &str, section: &str, context: &str, catalog: &Catalog) -> Option<Target> {
+    kind_caption(label, section, context).or_else(|| {
+        let n = norm(&strip_enumeration(without_write_in(label)));
+        (!n.is_empty())
+            .then(|| catalog_caption(&n, context, catalog))
+            .flatten()
+    })
+}
+
+/// A tick's caption that names a program or a kind of referrer, whole.
+fn kind_caption(label: &str, section: &str, context: &str) -> Option<Target> {
     let n = norm(&strip_enumeration(without_write_in(label)));
     if n.is_empty() {
         return None;
@@ -1126,10 +1159,9 @@ fn caption_target(label: &str, section: &str, context: &str, catalog: &Catalog) 
     }
     // "consent.member": the member's consent box, not "Member/family" as the kind of referrer.
     let about_consent = context.split(' ').any(|w| w.starts_with("consent"));
-    if let Some(r) = relationship_caption(&n, section).filter(|_| !about_consent) {
-        return Some(Target::Tick(TickValue::Relationship(r)));
-    }
-    catalog_caption(&n, context, catalog)
+    relationship_caption(&n, section)
+        .filter(|_| !about_consent)
+        .map(|r| Target::Tick(TickValue::Relationship(r)))
 }
 
 /// An "Other" box's caption without what was written in after it: "Other: school" and "Other
@@ -1362,6 +1394,45 @@ fn strip_name_order(label: &str) -> std::borrow::Cow<'_, str> {
 fn is_instruction(name: &str) -> bool {
     crate::extract::numbered_item(name)
         .is_some_and(|rest| rest.ends_with('.') && rest.split_whitespace().count() >= 3)
+}
+
+/// A request for an amount of time that no phrase names ("Time requested | 3 hours", "Amount
+/// requested | 8 units"): the value's own unit says it is the CHW time asked for. Only a label
+/// about an amount, time or request, and only a value that is a number and its unit and
+/// nothing else; tried last, below any label that names a field.
+fn amount_of_time(entry: &RawEntry) -> Option<(Target, f32)> {
+    let RawValue::Text(value) = &entry.value else {
+        return None;
+    };
+    let label = norm(&entry.name);
+    let about = [
+        "time",
+        "amount",
+        "duration",
+        "length",
+        "requested",
+        "request",
+        "how much",
+        "how many",
+    ];
+    if !about
+        .iter()
+        .any(|w| label.split(' ').any(|l| l == *w) || (w.contains(' ') && label.contains(w)))
+    {
+        return None;
+    }
+    let v = value.trim().to_lowercase();
+    let unit = v
+        .trim_start_matches(|c: char| c.is_ascii_digit() || c == '.')
+        .trim();
+    if unit.len() == v.len() || v.starts_with('.') {
+        return None;
+    }
+    match unit {
+        "hours" | "hour" | "hrs" | "hr" | "h" => Some((Target::ChwHours, score::ROLE_ONLY)),
+        "units" | "unit" => Some((Target::Field(FieldKey::ChwUnits), score::ROLE_ONLY)),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

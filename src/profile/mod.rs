@@ -292,6 +292,7 @@ impl Profiles {
                 && !matches!(target, Some((Target::Ignore, _)))
                 && !target.as_ref().is_some_and(|(t, _)| about_the_referral(t))
                 && !answered_with_a_kind_of_referrer(target.as_ref(), entry)
+                && self.vocabulary.role_carries(entry)
             {
                 context = Some(r);
             }

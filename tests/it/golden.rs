@@ -196,7 +196,7 @@ fn check_held_out(set: &str) -> Vec<String> {
     problems
 }
 
-/// The thirty-one blind sets of issue #8 (`fixtures/blind3` to `blind33`): scored blind before
+/// The thirty-two blind sets of issue #8 (`fixtures/blind3` to `blind34`): scored blind before
 /// any fix (docs/ACCURACY.md), then used to fix mechanisms. They are not all right, so this holds
 /// them at their measured level instead: a change that loses a referral outcome or more than a
 /// handful of fields fails here, and no referral may ask for a field its form holds more often
@@ -209,35 +209,36 @@ fn blind_sets_keep_their_measured_accuracy() {
     let floors = [
         ("blind3", 36, 586, 0),
         ("blind4", 41, 698, 0),
-        ("blind5", 39, 680, 0),
+        ("blind5", 40, 681, 0),
         ("blind6", 38, 678, 0),
-        ("blind7", 41, 756, 0),
-        ("blind8", 37, 640, 0),
+        ("blind7", 41, 760, 0),
+        ("blind8", 37, 642, 0),
         ("blind9", 37, 644, 0),
         ("blind10", 40, 622, 0),
         ("blind11", 37, 674, 2),
-        ("blind12", 40, 690, 0),
+        ("blind12", 40, 691, 0),
         ("blind13", 37, 629, 0),
         ("blind14", 38, 668, 0),
         ("blind15", 38, 637, 0),
-        ("blind16", 37, 566, 0),
+        ("blind16", 37, 567, 0),
         ("blind17", 37, 621, 0),
         ("blind18", 36, 591, 0),
         ("blind19", 40, 657, 0),
         ("blind20", 39, 634, 0),
         ("blind21", 36, 643, 0),
-        ("blind22", 36, 618, 0),
+        ("blind22", 36, 619, 0),
         ("blind23", 36, 585, 0),
         ("blind24", 38, 648, 0),
         ("blind25", 37, 632, 0),
-        ("blind26", 36, 616, 4),
+        ("blind26", 36, 617, 4),
         ("blind27", 39, 647, 0),
         ("blind28", 38, 670, 0),
         ("blind29", 37, 594, 0),
-        ("blind30", 39, 672, 0),
+        ("blind30", 39, 673, 0),
         ("blind31", 35, 525, 0),
-        ("blind32", 32, 607, 2),
+        ("blind32", 32, 612, 2),
         ("blind33", 37, 588, 0),
+        ("blind34", 37, 616, 0),
     ];
     let mut report = Vec::new();
     for (set, min_outcomes, min_fields, max_asked) in floors {

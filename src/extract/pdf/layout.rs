@@ -436,6 +436,8 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
     };
     // Column headings (`MEMBER | REFERRING PARTY`) in force, with where each column starts.
     let mut columns: Vec<(f32, String)> = Vec::new();
+    // Where each row of captions over values read so far starts its cells: the page's rhythm.
+    let mut rhythm: Vec<Vec<f32>> = Vec::new();
     // Grids without colons, told by their geometry: label and value columns that line up over
     // several rows. A value that happens to contain a label word ("No fixed address", "Fakeview
     // Police Department") stays a value, and a wrapped value's second line joins it.
@@ -536,8 +538,12 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
             );
             continue;
         }
-        // Grids without colons: `Last Name | Wardmore | First Name | Skye`.
-        if let Some(pairs) = alternating_pairs(line, &used, li) {
+        // Grids without colons: `Last Name | Wardmore | First Name | Skye` — unless the line
+        // stands where the page's captions over values stand, over values of its own.
+        let one_more_caption_row = in_rhythm(&rhythm, line)
+            && header_row_values(lines, &used, li, Some(&rhythm))
+                .is_some_and(|p| p.iter().any(|(_, v)| !v.is_empty()));
+        if !one_more_caption_row && let Some(pairs) = alternating_pairs(line, &used, li) {
             // With ticks after the pairs (a tick column beside the grid), no value runs on.
             let last = if pairs.len() * 2 == line.cells.len() {
                 pairs.len().saturating_sub(1)
@@ -598,7 +604,10 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
             continue;
         }
         // Boxed forms print a row of column labels with each value under its label.
-        if let Some(pairs) = header_row_values(lines, &used, li) {
+        if let Some(pairs) = header_row_values(lines, &used, li, Some(&rhythm)) {
+            if pairs.iter().any(|(_, v)| !v.is_empty()) {
+                rhythm.push(line.cells.iter().map(|c| c.x0).collect());
+            }
             for (ci, value_cells) in pairs {
                 mark(&mut used, li, ci);
                 let text = value_cells
@@ -1106,10 +1115,24 @@ fn grid_pairs(lines: &[Line]) -> GridPairs {
                 }
             }
         }
+        // The page's rhythm of captions over values: two or more other lines of nothing but
+        // labels in these very columns ("Pt Name | Referral Date", "D.O.B. | Medi-Cal CIN")
+        // make "Name | Clinic" one more row of captions, not a label beside its value.
+        let caption_rows = lines
+            .iter()
+            .enumerate()
+            .filter(|(k, l)| {
+                !rows.iter().any(|(r, _)| r == k)
+                    && l.cells.len() == cols.len()
+                    && l.cells.iter().zip(&cols).all(|(c, x)| (c.x0 - x).abs() <= tol)
+                    && l.cells.iter().all(|c| looks_like_label(&c.text))
+            })
+            .count();
         let is_grid = full_rows >= 2
             && labelish * 2 >= label_cols
             && value_labelish * 2 < value_cols.max(1)
-            && value_labelish < labelish;
+            && value_labelish < labelish
+            && caption_rows < 2;
         if !is_grid {
             i += 1;
             continue;
@@ -1375,10 +1398,35 @@ const CAPTION_RATIO: f32 = 1.2;
 /// For each label cell of a header row, the (line, cell) positions of the values under it.
 type Columns = Vec<(usize, Vec<(usize, usize)>)>;
 
+/// Whether a line's cells start where those of two or more of the page's rows of captions over
+/// values did (`rows`: each such row's cell positions).
+fn in_rhythm(rows: &[Vec<f32>], l: &Line) -> bool {
+    rows.len() >= 2
+        && rows.iter().any(|xs| {
+            xs.len() == l.cells.len() && xs.iter().zip(&l.cells).all(|(x, c)| (x - c.x0).abs() <= l.size)
+        })
+}
+
 /// When line `li` is a row of two or more column labels and the next line holds values aligned
 /// under them, returns for each label cell the value cells in its column.
-fn header_row_values(lines: &[Line], used: &[Vec<bool>], li: usize) -> Option<Columns> {
+///
+/// `rhythm` holds where the page's earlier rows of captions over values (two or more) start
+/// their cells: a row of captions in those same places is one more, even when few of its words
+/// are label words ("Name | Clinic" over "Anselm Dummington | South Bay Community Health").
+fn header_row_values(
+    lines: &[Line],
+    used: &[Vec<bool>],
+    li: usize,
+    rhythm: Option<&[Vec<f32>]>,
+) -> Option<Columns> {
     let line = lines.get(li)?;
+    // In the rhythm, over a line of values none of which reads as a label.
+    let in_rhythm = |l: &Line, i: usize| {
+        rhythm.is_some_and(|rows| in_rhythm(rows, l))
+            && lines
+                .get(i + 1)
+                .is_some_and(|n| !n.cells.iter().any(|c| looks_like_label(&c.text)))
+    };
     // Small captions over values typed in larger print (a boxed form's caption sits in the top
     // of its box) are a row of labels even when few of their words are known label words
     // ("REFERRAL SOURCE", "DEPARTMENT").
@@ -1398,7 +1446,7 @@ fn header_row_values(lines: &[Line], used: &[Vec<bool>], li: usize) -> Option<Co
                 .iter()
                 .enumerate()
                 .all(|(ci, c)| unused(used, i, ci) && (label_like(&c.text) || asks(&c.text)))
-            && (known * 2 > l.cells.len() || known >= 1 && captions_over_values(l, i))
+            && (known * 2 > l.cells.len() || known >= 1 && (captions_over_values(l, i) || in_rhythm(l, i)))
             // A question among captions ("ALREADY ENROLLED IN ECM?") only over larger values.
             && (l.cells.iter().all(|c| label_like(&c.text)) || captions_over_values(l, i))
     };

@@ -18,7 +18,7 @@
 use std::collections::HashSet;
 
 use super::grid::{Grid, Row, as_text, glyph_caption, inline_pair, is_colon_label, label_name, tick_value};
-use crate::extract::{Contact, contact_kind, is_yes_no, looks_like_label};
+use crate::extract::{Contact, contact_kind, is_yes_no, looks_like_label, names_a_party};
 use crate::extract::{RawEntry, RawRecord, RawValue};
 
 /// How far down the header row may sit (title rows above it).
@@ -338,9 +338,11 @@ fn label_pairs<'a>(row: &Row<'a>) -> Option<Vec<(&'a str, &'a RawValue)>> {
     (pairs.len() >= 2).then_some(pairs)
 }
 
-/// Two or more headings in capitals on one row, set apart by empty columns ("MEMBER" in A,
-/// "REFERRER" in D): `(column, heading)` each.
-fn headings_side_by_side(cells: &[(u32, &RawValue)]) -> Option<Vec<(u32, String)>> {
+/// Two or more headings on one row, set apart by empty columns ("MEMBER" in A, "REFERRER" in
+/// D), each either in capitals or naming a party and merged across the columns it heads
+/// ("Member" over A:B, "Referrer" over C:D; not "Last Name" over A:B beside its value):
+/// `(column, heading)` each.
+fn headings_side_by_side(grid: &Grid, row: u32, cells: &[(u32, &RawValue)]) -> Option<Vec<(u32, String)>> {
     if cells.len() < 2
         || cells
             .windows(2)
@@ -352,11 +354,12 @@ fn headings_side_by_side(cells: &[(u32, &RawValue)]) -> Option<Vec<(u32, String)
         .iter()
         .map(|(c, v)| {
             let t = as_text(v)?.trim();
-            let heading = t.chars().filter(|ch| ch.is_alphabetic()).count() >= 3
-                && !t
-                    .chars()
-                    .any(|ch| ch.is_lowercase() || ch.is_ascii_digit() || ch == ':');
-            heading.then(|| (*c, label_name(t)))
+            let words = t.chars().filter(|ch| ch.is_alphabetic()).count() >= 3
+                && !t.chars().any(|ch| ch.is_ascii_digit() || ch == ':');
+            let capitals = !t.chars().any(char::is_lowercase);
+            let merged = grid.merge_at((row, *c)).is_some_and(|m| m.end.1 > m.start.1);
+            let party = names_a_party(t) || names_a_section(t);
+            (words && (capitals || merged && party)).then(|| (*c, label_name(t)))
         })
         .collect()
 }
@@ -524,6 +527,15 @@ fn group_row_over(grid: &Grid, rows: &[Row<'_>], i: usize) -> bool {
     // "Referrer: | Pat Sample | Phone: | 209-555-0100" right over the header: the sender's
     // line of label/value pairs, not headings over groups of columns.
     if label_pairs(row).is_some() {
+        return false;
+    }
+    // "Date Referred | 11/16/2026" over the header: a label and its value, not two groups — a
+    // group's heading is words, never a date, a number or an address.
+    let data = |v: &RawValue| {
+        !matches!(v, RawValue::Text(_))
+            || as_text(v).is_some_and(|t| t.contains('@') || t.chars().any(|c| c.is_ascii_digit()))
+    };
+    if label_then_value(row).is_some_and(|(_, v)| data(v)) {
         return false;
     }
     let spans = group_spans(grid, row);
@@ -1327,7 +1339,7 @@ fn read_form(grid: &Grid, rows: &[Row<'_>]) -> Vec<RawEntry> {
             .copied()
             .filter(|(c, _)| !form.used.contains(&(row.index, *c)))
             .collect();
-        if let Some(headings) = headings_side_by_side(&cells) {
+        if let Some(headings) = headings_side_by_side(grid, row.index, &cells) {
             form.columns = headings;
             continue;
         }
@@ -2281,6 +2293,96 @@ mod tests {
             .collect();
         assert!(got.contains(&"Phone=415.555.0131".to_string()), "{got:?}");
         assert!(got.contains(&"County=Marin".to_string()), "{got:?}");
+    }
+
+    /// Issue #8 (blind34): "Member" and "Referrer" merged over their own two columns head them,
+    /// so the referrer's "Name" and "Phone" are the referrer's; "Last Name" merged over A:B
+    /// beside its merged value is no heading. And "Date Referred | 11/16/2026" over a batch's
+    /// header is a label and its value, not two groups of columns.
+    #[test]
+    fn class34_merged_party_headings_side_by_side_and_a_dated_line_over_a_batch() {
+        let mut g = grid(&[
+            ((0, 0), t("Example Promotoras - CHW Services Request")),
+            ((1, 0), t("Member")),
+            ((1, 2), t("Referrer")),
+            ((2, 0), t("Name")),
+            ((2, 1), t("Florian Sample")),
+            ((2, 2), t("Name")),
+            ((2, 3), t("Rosalba Example")),
+            ((3, 0), t("CIN")),
+            ((3, 1), t("98765432V")),
+            ((3, 2), t("Phone")),
+            ((3, 3), t("805-555-0176")),
+            ((4, 0), t("Phone")),
+            ((4, 1), t("805-555-0143")),
+            ((4, 2), t("Email")),
+            ((4, 3), t("r@example.org")),
+        ]);
+        g.add_merge((1, 0), (1, 1));
+        g.add_merge((1, 2), (1, 3));
+        let SheetLayout::Form(entries) = read_sheet(&g) else {
+            panic!("a form")
+        };
+        let got = pairs(&entries);
+        assert!(
+            got.contains(&(Some("Referrer"), "Name", t("Rosalba Example"))),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&(Some("Referrer"), "Phone", t("805-555-0176"))),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&(Some("Member"), "Phone", t("805-555-0143"))),
+            "{got:?}"
+        );
+
+        let mut g = grid(&[
+            ((2, 0), t("Last Name")),
+            ((2, 2), t("Pseudonymous")),
+            ((3, 0), t("First Name")),
+            ((3, 2), t("Griselda")),
+        ]);
+        g.add_merge((2, 0), (2, 1));
+        g.add_merge((2, 2), (2, 3));
+        g.add_merge((3, 0), (3, 1));
+        g.add_merge((3, 2), (3, 3));
+        let SheetLayout::Form(entries) = read_sheet(&g) else {
+            panic!("a form")
+        };
+        let got = pairs(&entries);
+        assert!(got.contains(&(None, "Last Name", t("Pseudonymous"))), "{got:?}");
+
+        let batch = grid(&[
+            ((0, 0), t("Example Behavioral Health - ECM referrals")),
+            ((1, 0), t("Date Referred")),
+            ((1, 1), t("11/16/2026")),
+            ((2, 0), t("Last Name")),
+            ((2, 1), t("First Name")),
+            ((2, 2), t("CIN")),
+            ((2, 3), t("Phone")),
+            ((3, 0), t("Mockwell")),
+            ((3, 1), t("Ignatius")),
+            ((3, 2), t("95001122E")),
+            ((3, 3), t("661-555-0120")),
+            ((4, 0), t("Shamwell")),
+            ((4, 1), t("Philippa")),
+            ((4, 2), t("95001123F")),
+            ((4, 3), t("760-555-0121")),
+        ]);
+        let SheetLayout::Table(records) = read_sheet(&batch) else {
+            panic!("a table")
+        };
+        assert_eq!(records.len(), 2);
+        for i in 0..2 {
+            let r = record_texts(&records, i);
+            assert!(
+                r.iter()
+                    .any(|(_, n, v)| n == "Date Referred" && v == "11/16/2026"),
+                "{r:?}"
+            );
+            assert!(r.iter().any(|(s, n, _)| n == "Last Name" && s.is_none()), "{r:?}");
+        }
     }
 
     /// Issue #8 (blind33): captions over values three across, the rows after the first two in

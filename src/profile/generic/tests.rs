@@ -1002,3 +1002,53 @@ fn class31_kaiser_assigned_and_requested_cs() {
 fn class33_a_center_names_the_organisation() {
     assert_eq!(text("Regional center").as_deref(), Some("referrer_organization"));
 }
+
+/// Issue #8 (blind34): a role named only in a label's brackets is that entry's ("Alt phone
+/// (case mgr)" is the case manager's phone); the client's address after it stays the client's.
+#[test]
+fn class34_a_role_in_brackets_does_not_carry_to_the_next_labels() {
+    let f = read(&[
+        ("Client name", txt("Barnaby Sample")),
+        ("Primary phone", txt("707-555-0135")),
+        ("Alt phone (case mgr)", txt("707-555-0179")),
+        ("Address", txt("1800 Example Ave")),
+        ("City", txt("Santa Rosa")),
+        ("County", txt("Sonoma")),
+    ]);
+    assert_eq!(f.referrer_phone.as_deref(), Some("7075550179"));
+    assert_eq!(f.member_city.as_deref(), Some("Santa Rosa"));
+    assert_eq!(f.member_county.as_deref(), Some("Sonoma"));
+}
+
+/// Issue #8 (blind34): a request for time that no phrase names ("Time requested | 3 hours") is
+/// the CHW time asked for, by the value's own unit; a time that is no amount is not.
+#[test]
+fn class34_an_amount_of_time_is_told_by_its_unit() {
+    assert_eq!(read(&[("Time requested", txt("3 hours"))]).chw_units, Some(6));
+    assert_eq!(read(&[("Amount requested", txt("8 units"))]).chw_units, Some(8));
+    assert_eq!(read(&[("Time requested", txt("mornings"))]).chw_units, None);
+    assert_eq!(read(&[("Length of stay", txt("3 days"))]).chw_units, None);
+}
+
+/// Issue #8 (blind34): a box whose tooltip names a kind of referrer whole ("Social services
+/// provider") is that kind, though its name's words hold a CHW need ("RefTypeSocialServices").
+#[test]
+fn class34_a_kind_of_referrer_in_either_name_beats_a_need_in_the_other() {
+    let cfg = Config::builtin().expect("config");
+    let entry = RawEntry {
+        name: "RefTypeSocialServices".into(),
+        alt: Some("Social services provider".into()),
+        section: Some("Section C - Referring provider".into()),
+        value: RawValue::Checked(true),
+        confidence: None,
+    };
+    let got = cfg
+        .profiles
+        .vocabulary
+        .target_for(&entry, &cfg.catalog, None)
+        .map(|t| t.0.to_string());
+    assert_eq!(
+        got.as_deref(),
+        Some("referrer_relationship=SocialServicesProvider")
+    );
+}

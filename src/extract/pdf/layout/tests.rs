@@ -1005,3 +1005,43 @@ fn class28_ticks_on_the_labels_line_answer_it() {
         "{got:?}"
     );
 }
+
+/// Issue #8 (blind34): on a page of captions over values two across, a later row of captions in
+/// the same places is one more ("Name | Clinic" over "Anselm Sample | South Bay Example Health"),
+/// not a label beside its value, though "Clinic" is no label word.
+#[test]
+fn class34_captions_over_values_keep_the_pages_rhythm() {
+    let got = entries(vec![
+        run(72.0, 720.0, "Pt Name"),
+        run(320.0, 720.0, "Referral Date"),
+        run(72.0, 706.0, "Notaperson, Rosalind K."),
+        run(320.0, 706.0, "11/17/2026"),
+        run(72.0, 688.0, "D.O.B."),
+        run(320.0, 688.0, "Medi-Cal CIN"),
+        run(72.0, 674.0, "01/05/1995"),
+        run(320.0, 674.0, "98800123A"),
+        run(72.0, 656.0, "Tel"),
+        run(320.0, 656.0, "Preferred Language"),
+        run(72.0, 642.0, "619-555-0116"),
+        run(320.0, 642.0, "Tagalog"),
+        run(72.0, 620.0, "Referring Provider"),
+        run(72.0, 604.0, "Name"),
+        run(320.0, 604.0, "Clinic"),
+        run(72.0, 590.0, "Anselm Dummington"),
+        run(320.0, 590.0, "South Bay Example Community Health"),
+        run(72.0, 572.0, "Phone"),
+        run(320.0, 572.0, "Email"),
+        run(72.0, 558.0, "(619) 555-0178"),
+        run(320.0, 558.0, "a@example.org"),
+    ]);
+    assert!(
+        got.iter()
+            .any(|(_, n, v)| n == "Name" && *v == t("Anselm Dummington")),
+        "{got:?}"
+    );
+    assert!(
+        got.iter()
+            .any(|(_, n, v)| n == "Clinic" && *v == t("South Bay Example Community Health")),
+        "{got:?}"
+    );
+}
