@@ -410,7 +410,19 @@ impl Vocabulary {
             if let Some(t) = captions().find_map(|l| kind_caption(&l, &section, &context)) {
                 return Some((t, score::EXACT));
             }
-            if let Some(t) = captions().find_map(|l| caption_target(&l, &section, &context, catalog)) {
+            // Of the list items the names give, the one named at greatest length: "CB_BH" with
+            // the tooltip "Serious mental health and/or substance use needs" is the population
+            // the tooltip spells out, not the need "BH" may also be.
+            let mut best: Option<(Target, usize)> = None;
+            for l in captions() {
+                let n = norm(&strip_enumeration(without_write_in(&l)));
+                if let Some((t, len)) = catalog_caption_scored(&n, &context, catalog)
+                    && best.as_ref().is_none_or(|(_, b)| len > *b)
+                {
+                    best = Some((t, len));
+                }
+            }
+            if let Some((t, _)) = best {
                 return Some((t, score::EXACT));
             }
         }
@@ -842,6 +854,16 @@ impl Vocabulary {
     fn label_attr(&self, label: &str, n: &str) -> Option<(Attr, usize)> {
         let across = self.attr(n);
         let main = crate::normalize::split_parenthesised(label).0;
+        // Alternatives ("Phone / Fax"): the first is the field the value leads with, when the
+        // last names one we do not read.
+        if let Some((first, _)) = main.split_once('/')
+            && self.head_attr(n).is_some_and(|(a, _)| a == Attr::Ignore)
+            && let Some(a) = self
+                .head_attr(&self.canon(first))
+                .filter(|(a, _)| *a != Attr::Ignore)
+        {
+            return Some(a);
+        }
         let head = if main.len() == label.len() {
             n.to_string()
         } else {
@@ -1312,6 +1334,14 @@ fn lists_relationships(n: &str) -> bool {
 
 /// A caption naming a Population of Focus, Community Support or CHW need (longest alias wins).
 fn catalog_caption(n: &str, context: &str, catalog: &Catalog) -> Option<Target> {
+    catalog_caption_scored(n, context, catalog).map(|(t, _)| t)
+}
+
+/// [`catalog_caption`], with the length of the alias that matched.
+fn catalog_caption_scored(n: &str, context: &str, catalog: &Catalog) -> Option<(Target, usize)> {
+    if n.is_empty() {
+        return None;
+    }
     // Which list the words around the caption name, to settle a caption two lists share ("BH").
     let named = |words: &[&str]| context.split(' ').any(|w| words.contains(&w));
     let pop = catalog.match_population(n).map(|(p, l)| {
@@ -1335,11 +1365,13 @@ fn catalog_caption(n: &str, context: &str, catalog: &Catalog) -> Option<Target> 
             named(&["need", "needs", "chw"]),
         )
     });
-    [pop, cs, need]
-        .into_iter()
-        .flatten()
-        .max_by_key(|(_, l, hinted)| (*l, *hinted))
-        .map(|(t, _, _)| t)
+    let found: Vec<_> = [pop, cs, need].into_iter().flatten().collect();
+    let best = found.iter().map(|(_, l, hinted)| (*l, *hinted)).max()?;
+    // Two lists sharing the caption ("BH") with nothing around it naming either: undecided,
+    // so the box's other name (its tooltip) may say.
+    let mut tied = found.into_iter().filter(|(_, l, hinted)| (*l, *hinted) == best);
+    let first = tied.next()?;
+    tied.next().is_none().then_some((first.0, first.1))
 }
 
 /// A title naming the form itself ("Enhanced Care Management - Provider Referral", "CS Referral

@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use crate::builtin;
 use crate::catalog::{Catalog, find_phrase, norm};
 use crate::diag::{Problems, SourceFile};
-use crate::extract::{RawDoc, RawEntry};
+use crate::extract::{RawDoc, RawEntry, RawValue};
 use crate::model::{FieldKey, Fields, Program};
 
 /// One form profile.
@@ -319,6 +319,16 @@ impl Profiles {
                         }
                         _ => {}
                     }
+                } else if let (Target::Program, RawValue::Text(v)) = (t, &entry.value)
+                    && values::programs_in_text(v).is_empty()
+                {
+                    // An export value in the writer's abbreviations ("Enhanced_Care_Mgmt") is
+                    // read in the vocabulary's words.
+                    let spelled = RawEntry {
+                        value: RawValue::Text(self.vocabulary.canon(v)),
+                        ..entry.clone()
+                    };
+                    acc.apply(i, t, &spelled, *score);
                 } else {
                     acc.apply(i, t, entry, *score);
                 }

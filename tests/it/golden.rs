@@ -196,7 +196,7 @@ fn check_held_out(set: &str) -> Vec<String> {
     problems
 }
 
-/// The thirty-two blind sets of issue #8 (`fixtures/blind3` to `blind34`): scored blind before
+/// The thirty-three blind sets of issue #8 (`fixtures/blind3` to `blind35`): scored blind before
 /// any fix (docs/ACCURACY.md), then used to fix mechanisms. They are not all right, so this holds
 /// them at their measured level instead: a change that loses a referral outcome or more than a
 /// handful of fields fails here, and no referral may ask for a field its form holds more often
@@ -212,7 +212,7 @@ fn blind_sets_keep_their_measured_accuracy() {
         ("blind5", 40, 681, 0),
         ("blind6", 38, 678, 0),
         ("blind7", 41, 760, 0),
-        ("blind8", 37, 642, 0),
+        ("blind8", 37, 643, 0),
         ("blind9", 37, 644, 0),
         ("blind10", 40, 622, 0),
         ("blind11", 37, 674, 2),
@@ -229,8 +229,8 @@ fn blind_sets_keep_their_measured_accuracy() {
         ("blind22", 36, 619, 0),
         ("blind23", 36, 585, 0),
         ("blind24", 38, 648, 0),
-        ("blind25", 37, 632, 0),
-        ("blind26", 36, 617, 4),
+        ("blind25", 37, 633, 0),
+        ("blind26", 36, 618, 4),
         ("blind27", 39, 647, 0),
         ("blind28", 38, 670, 0),
         ("blind29", 37, 594, 0),
@@ -239,6 +239,7 @@ fn blind_sets_keep_their_measured_accuracy() {
         ("blind32", 32, 612, 2),
         ("blind33", 37, 588, 0),
         ("blind34", 37, 616, 0),
+        ("blind35", 40, 602, 0),
     ];
     let mut report = Vec::new();
     for (set, min_outcomes, min_fields, max_asked) in floors {

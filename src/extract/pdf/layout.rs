@@ -443,6 +443,11 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
     // Police Department") stays a value, and a wrapped value's second line joins it.
     let grid = grid_pairs(lines);
     let indented = indented_values(lines);
+    // The page's habit of small captions over their values in larger print.
+    let small_captions = (0..lines.len())
+        .filter(|&i| caption_over_value(lines, &used, i, false).is_some())
+        .count()
+        >= 3;
     // Where the page's text ends on the right: a line reaching it may wrap.
     let right_edge = lines
         .iter()
@@ -639,7 +644,7 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
             continue;
         }
         // A lone caption over a lone value in larger print: "NAME" over "Beatrix Fauxley".
-        if let Some((vl, vc)) = caption_over_value(lines, &used, li)
+        if let Some((vl, vc)) = caption_over_value(lines, &used, li, small_captions)
             && let Some(cap) = line.cells.first()
             && let Some(value) = lines.get(vl).and_then(|l| l.cells.get(vc))
         {
@@ -678,15 +683,17 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
                 || heads_labels(
                     line,
                     lines.get(li + 1),
-                    caption_over_value(lines, &used, li + 1).is_some(),
+                    caption_over_value(lines, &used, li + 1, small_captions).is_some(),
                 ))
         {
             *section = Some(heading_text(&cell.text));
             columns.clear();
-            // "4. REASON FOR REFERRAL" over a paragraph of free text: the heading labels it.
+            // "4. REASON FOR REFERRAL" over a paragraph of free text: the heading labels it —
+            // not a caption over its own value ("Resident name (first / last)" over a name).
             if let Some(next) = lines.get(li + 1)
                 && let [para] = next.cells.as_slice()
                 && unused(&used, li + 1, 0)
+                && caption_over_value(lines, &used, li + 1, small_captions).is_none()
                 && line.y - next.y <= BELOW_WINDOW_EM * line.size
                 && is_paragraph(&para.text)
                 && !enumerated(&para.text)
@@ -1137,6 +1144,31 @@ fn grid_pairs(lines: &[Line]) -> GridPairs {
             i += 1;
             continue;
         }
+        // Rows just above the run in its columns that the run as a whole was too short of label
+        // words to take ("Hours | 2" over "Enrolled in ECM | No"): a printed label beside a value
+        // no label word names is the grid's first row.
+        let mut above = Vec::new();
+        for k in (0..i).rev() {
+            let Some(l) = lines
+                .get(k)
+                .filter(|l| !out.contains_key(&k) && candidate(l) && l.cells.len() == 2)
+            else {
+                break;
+            };
+            let (Some(label), Some(value)) = (l.cells.first(), l.cells.get(1)) else {
+                break;
+            };
+            if column_of(label.x0) != Some(0)
+                || column_of(value.x0) != Some(1)
+                || !label_like(&label.text)
+                || looks_like_label(&value.text)
+            {
+                break;
+            }
+            above.push((k, vec![0, 1]));
+        }
+        above.reverse();
+        let rows: Vec<(usize, Vec<usize>)> = above.into_iter().chain(rows).collect();
         // Pair each label cell with the value cell in the next column on its line, plus that
         // column's cells on the continuation lines under it.
         let mut last_row: Option<usize> = None;
@@ -1289,7 +1321,10 @@ fn indented_values(lines: &[Line]) -> std::collections::HashMap<usize, Vec<usize
 /// A lone caption (a known label word) over a lone value in print at least [`CAPTION_RATIO`]
 /// larger on the next line, starting under it — a boxed form's one-column block, "NAME" over
 /// "Beatrix Fauxley" — is a label and its value, not a heading: the value's (line, cell).
-fn caption_over_value(lines: &[Line], used: &[Vec<bool>], li: usize) -> Option<(usize, usize)> {
+///
+/// `habit`: the page prints three or more such captions with label words; then a caption
+/// without one is a caption too ("Social Services Director" over "Bartholomew Fibster, MSW").
+fn caption_over_value(lines: &[Line], used: &[Vec<bool>], li: usize, habit: bool) -> Option<(usize, usize)> {
     let line = lines.get(li)?;
     let next = lines.get(li + 1)?;
     let ([cap], [value]) = (line.cells.as_slice(), next.cells.as_slice()) else {
@@ -1298,7 +1333,7 @@ fn caption_over_value(lines: &[Line], used: &[Vec<bool>], li: usize) -> Option<(
     let ok = unused(used, li, 0)
         && unused(used, li + 1, 0)
         && label_like(&cap.text)
-        && looks_like_label(&cap.text)
+        && (habit || looks_like_label(&cap.text))
         && next.size >= CAPTION_RATIO * line.size
         && line.y - next.y <= BELOW_WINDOW_EM * next.size
         && (value.x0 - cap.x0).abs() <= line.size

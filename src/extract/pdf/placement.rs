@@ -76,6 +76,11 @@ pub(super) fn label_fields(fields: &mut [Field], pages: &[Vec<Line>], page_of: &
             f.entry.alt = question_left(lines, place.rect).map(|c| c.text.trim().to_string());
         }
         let Some(caption) = caption_beside(lines, place.rect, others) else {
+            // No caption right of the box: a form that prints its captions in a column on the
+            // left ("CS - Recuperative Care" … ☒) labels its boxes as it labels its text boxes.
+            if !f.radio && f.entry.alt.is_none() {
+                f.entry.alt = label_for_box(lines, place.rect, others);
+            }
             continue;
         };
         if f.radio {
@@ -428,6 +433,24 @@ mod tests {
         // Not a caption from the far side of the page.
         let lines = [line(659.0, &[(-200.0, "First Name")])];
         assert_eq!(label_for_box(&lines, rect, &[rect]), None);
+    }
+
+    /// Issue #8 (blind35): a check box with nothing printed right of it takes the caption
+    /// printed left of it ("CS - Recuperative Care (Medical Respite)" … ☒), as a text box does.
+    #[test]
+    fn class35_a_check_box_captioned_on_its_left() {
+        let lines = vec![line(704.0, &[(40.0, "CS - Recuperative Care (Medical Respite)")])];
+        let mut fields = vec![field(
+            "CS_RECUP",
+            RawValue::Checked(true),
+            [250.0, 700.0, 262.0, 712.0],
+            false,
+        )];
+        label_fields(&mut fields, &[lines], &HashMap::new());
+        assert_eq!(
+            fields[0].entry.alt.as_deref(),
+            Some("CS - Recuperative Care (Medical Respite)")
+        );
     }
 
     /// A heading in sentence case on a line of its own, naming whose fields follow.

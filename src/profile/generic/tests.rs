@@ -1052,3 +1052,54 @@ fn class34_a_kind_of_referrer_in_either_name_beats_a_need_in_the_other() {
         Some("referrer_relationship=SocialServicesProvider")
     );
 }
+
+/// Issue #8 (blind35): a program's export value in the writer's abbreviations
+/// ("Enhanced_Care_Mgmt") is the program; "POF_BH" and "POF_Justice" answered "Si" are
+/// populations 3 and 4; a job title alone under "Submitted by" ("Social Services Director") is
+/// the referrer's name; "Phone / Fax" is the phone its value leads with.
+#[test]
+fn class35_abbreviated_exports_short_population_names_titles_and_alternatives() {
+    let cfg = Config::builtin().expect("config");
+    let doc = |entries: Vec<RawEntry>| crate::extract::RawDoc {
+        kind: crate::extract::DocKind::PdfForm,
+        records: vec![crate::extract::RawRecord { entries }],
+        text: String::new(),
+    };
+    let e = |name: &str, section: Option<&str>, value: RawValue| RawEntry {
+        name: name.into(),
+        alt: None,
+        section: section.map(Into::into),
+        value,
+        confidence: None,
+    };
+    let ctx = crate::profile::MapContext {
+        catalog: &cfg.catalog,
+        today: chrono::NaiveDate::from_ymd_opt(2026, 12, 1).expect("date"),
+    };
+    let (_, refs) = cfg.profiles.map(
+        &doc(vec![
+            e("ProgramRequested", None, txt("Enhanced_Care_Mgmt")),
+            e("POF_Justice", None, txt("Si")),
+            e("POF_BH", None, txt("Si")),
+            e(
+                "Social Services Director",
+                Some("Submitted by"),
+                txt("Bartholomew Sample, MSW"),
+            ),
+            e(
+                "Phone / Fax",
+                Some("Submitted by"),
+                txt("209-555-0161 / 209-555-0162"),
+            ),
+        ]),
+        ctx,
+    );
+    let r = refs.first().expect("a referral");
+    assert!(r.programs.contains(&Program::Ecm), "{:?}", r.programs);
+    assert_eq!(
+        r.fields.ecm_populations.iter().copied().collect::<Vec<_>>(),
+        vec![3, 4]
+    );
+    assert_eq!(r.fields.referrer_name.as_deref(), Some("Bartholomew Sample, MSW"));
+    assert_eq!(r.fields.referrer_phone.as_deref(), Some("2095550161"));
+}

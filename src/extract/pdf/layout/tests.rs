@@ -1045,3 +1045,59 @@ fn class34_captions_over_values_keep_the_pages_rhythm() {
         "{got:?}"
     );
 }
+
+/// Issue #8 (blind35): on a page of small captions over values in larger print, a heading over
+/// the first caption does not take the caption as its paragraph, and once the page has shown
+/// the habit a caption with no label word ("Social Services Director") is a caption too.
+#[test]
+fn class35_small_captions_under_a_heading_and_without_label_words() {
+    let got = entries(vec![
+        sized(50.0, 700.0, 12.0, "Resident Information"),
+        sized(50.0, 680.0, 7.0, "Resident name (first / last)"),
+        sized(50.0, 669.0, 10.0, "Evangeline Sample"),
+        sized(50.0, 651.0, 7.0, "Date of birth"),
+        sized(50.0, 640.0, 10.0, "March 5, 1941"),
+        sized(50.0, 622.0, 7.0, "Medi-Cal CIN"),
+        sized(50.0, 611.0, 10.0, "97890123J"),
+        sized(50.0, 593.0, 7.0, "County"),
+        sized(50.0, 582.0, 10.0, "Stanislaus"),
+        sized(50.0, 562.0, 12.0, "Submitted by"),
+        sized(50.0, 542.0, 7.0, "Social Services Director"),
+        sized(50.0, 531.0, 10.0, "Bartholomew Sample, MSW"),
+        sized(50.0, 513.0, 7.0, "Phone / Fax"),
+        sized(50.0, 502.0, 10.0, "209-555-0161 / 209-555-0162"),
+    ]);
+    assert!(
+        got.iter()
+            .any(|(_, n, v)| n == "Resident name (first / last)" && *v == t("Evangeline Sample")),
+        "{got:?}"
+    );
+    assert!(
+        got.iter()
+            .any(|(_, n, v)| n == "Social Services Director" && *v == t("Bartholomew Sample, MSW")),
+        "{got:?}"
+    );
+}
+
+/// Issue #8 (blind35): a colon-less grid interrupted by a line of ticks keeps its first row
+/// after the ticks, though that row's label ("Hours") is no label word.
+#[test]
+fn class35_a_grid_row_after_a_line_of_ticks_is_kept() {
+    let got = entries(vec![
+        run(50.0, 700.0, "Phone"),
+        run(170.0, 700.0, "909-555-0140"),
+        run(50.0, 684.0, "Needs"),
+        run(170.0, 684.0, "X Physical X Social _ Behavioral"),
+        run(50.0, 668.0, "Hours"),
+        run(170.0, 668.0, "2"),
+        run(50.0, 652.0, "Enrolled in ECM"),
+        run(170.0, 652.0, "No"),
+        run(50.0, 636.0, "Referred by"),
+        run(170.0, 636.0, "Augustin Sample, MD"),
+    ]);
+    assert!(got.contains(&(None, "Hours".into(), t("2"))), "{got:?}");
+    assert!(
+        got.contains(&(None, "Enrolled in ECM".into(), t("No"))),
+        "{got:?}"
+    );
+}
