@@ -273,10 +273,13 @@ fn split_members(rec: RawRecord) -> Vec<RawRecord> {
 }
 
 /// A label naming the one who sends the referral: "Referred by", "Submitted by", "Referrer",
-/// "Referring agency".
+/// "Referring agency", "Case Manager".
 fn names_sender(label: &str) -> bool {
     let l = label.trim().trim_end_matches(':').to_lowercase();
-    l.ends_with(" by") || l.starts_with("referrer") || l.starts_with("referring")
+    l.ends_with(" by")
+        || l.starts_with("referrer")
+        || l.starts_with("referring")
+        || super::heads_a_party_block(&l)
 }
 
 /// Splits a body at the separators mail programs put above a forwarded or quoted message.
@@ -1232,6 +1235,31 @@ mod tests {
                 "{got:?}"
             );
             assert_eq!(got.iter().filter(|(n, _)| n == "Name").count(), 1, "{got:?}");
+        }
+    }
+
+    /// Issue #8 (blind36): a case manager's block after the last of two members, repeating a
+    /// member label (Phone), is both members' — "Case Manager:" names the sender as "Referred by:"
+    /// does.
+    #[test]
+    fn class36_a_case_managers_block_after_the_last_member_is_shared() {
+        let doc = extract_body(
+            "MEMBER 1\nName: Dorian Sample\nCIN: 94455667V\nPhone: (213) 555-0151\nPOF: Homeless\n\n\
+             MEMBER 2\nName: Winnifred Sample\nCIN: 94455668W\nAddress: 545 S Example St\nPOF: Homeless\n\n\
+             Case Manager: Barnaby Example\nOrg: Example Hope Shelter\nPhone: 213-555-0190\n",
+        );
+        assert_eq!(doc.records.len(), 2);
+        for r in &doc.records {
+            let got: Vec<(String, String)> = r
+                .entries
+                .iter()
+                .map(|e| (e.name.clone(), e.value.as_text()))
+                .collect();
+            assert!(
+                got.contains(&("Case Manager".into(), "Barnaby Example".into())),
+                "{got:?}"
+            );
+            assert!(got.contains(&("Phone".into(), "213-555-0190".into())), "{got:?}");
         }
     }
 

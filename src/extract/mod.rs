@@ -350,6 +350,8 @@ const OTHER_LABEL_WORDS: &[&str] = &[
     "attestation",
     "officer",
     "unit",
+    "enrolled",
+    "hours",
 ];
 
 /// Whether text reads like a printed label rather than a value: a few words, at least one of them
@@ -400,6 +402,35 @@ pub(crate) fn names_a_party(text: &str) -> bool {
     ];
     text.split(|c: char| !c.is_alphanumeric())
         .any(|w| PARTY.iter().any(|p| p.eq_ignore_ascii_case(w)))
+}
+
+/// A label that starts another party's block: who referred, or from where.
+pub(crate) fn heads_a_party_block(label: &str) -> bool {
+    const WHO: &[&str] = &[
+        "referred by",
+        "referrer",
+        "referring",
+        "submitted by",
+        "prepared by",
+        "completed by",
+        "requested by",
+        "sent by",
+        "provider",
+        "agency",
+        "organization",
+        "organisation",
+        "contact",
+        "worker",
+        "navigator",
+        "staff",
+        "facility",
+        "clinic",
+        "hospital",
+        "case manager",
+        "coordinator",
+    ];
+    let l = label.to_lowercase();
+    WHO.iter().any(|w| l.contains(w))
 }
 
 /// What an unlabelled piece of text can only be, by its shape: an email address, or a US phone

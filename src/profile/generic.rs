@@ -297,7 +297,13 @@ impl Vocabulary {
 
     fn canon_uncached(&self, label: &str) -> String {
         let n = norm(&strip_enumeration(&strip_name_order(label)));
-        let words: Vec<&str> = n.split(' ').filter(|w| !w.is_empty()).collect();
+        let mut words: Vec<&str> = n.split(' ').filter(|w| !w.is_empty()).collect();
+        // A designer's prefix for the kind of control (`txtRefDate`, `rdoKP`, `chkMeals`) says
+        // nothing of what it holds.
+        const CONTROL_PREFIXES: &[&str] = &["txt", "rdo", "chk", "ddl", "lbl", "fld", "btn", "cmb", "lst"];
+        if words.len() >= 2 && words.first().is_some_and(|w| CONTROL_PREFIXES.contains(w)) {
+            words.remove(0);
+        }
         let mut out: Vec<String> = Vec::with_capacity(words.len());
         for (i, w) in words.iter().enumerate() {
             let prev = i.checked_sub(1).and_then(|j| words.get(j)).copied();
@@ -703,6 +709,22 @@ impl Vocabulary {
             Attr::Name
         } else {
             attr
+        };
+        // An organisation's phone or email ("Clinic Phone", "Agency email") with no party
+        // named: the referring organisation's — a member is no clinic. Not a phone only
+        // qualified so ("Phone (facility)": a nursing home's resident is reached there).
+        let role = if own.is_none()
+            && hint.is_none()
+            && matches!(attr, Attr::Phone | Attr::Email)
+            && self.names_attr(
+                &self.canon(&crate::normalize::split_parenthesised(label).0),
+                Attr::Organization,
+            )
+            && self.section_role(entry).is_none_or(|r| r == Role::Referrer)
+        {
+            Role::Referrer
+        } else {
+            role
         };
         // A role the label's own words do not name (carried from the labels before, or a
         // referrer's section) does not make a birth date or a Medi-Cal number someone else's: on

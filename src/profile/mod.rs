@@ -245,7 +245,16 @@ impl Profiles {
             .records
             .iter()
             .map(|rec| {
-                let (referral, trace) = self.map_record(profile, rec, ctx);
+                let (mut referral, mut trace) = self.map_record(profile, rec, ctx, true);
+                // The role carried from label to label made the member nameless ("REFERRING
+                // OFFICER" then, on the next row of captions, "LAST NAME | FIRST NAME"): read
+                // each label for itself, and keep that reading if it finds the member's name.
+                if !has_member_name(&referral.fields) {
+                    let (again, again_trace) = self.map_record(profile, rec, ctx, false);
+                    if has_member_name(&again.fields) {
+                        (referral, trace) = (again, again_trace);
+                    }
+                }
                 traces.push(trace);
                 referral
             })
@@ -256,11 +265,13 @@ impl Profiles {
         (name, referrals, traces)
     }
 
+    /// `carry`: whether the role a label names carries to the unqualified labels after it.
     fn map_record(
         &self,
         profile: Option<&Profile>,
         rec: &crate::extract::RawRecord,
         ctx: MapContext<'_>,
+        carry: bool,
     ) -> (Referral, Vec<EntryMapping>) {
         let mut acc = values::Accumulator::new(ctx);
         let mut targets: Vec<Option<Target>> = Vec::with_capacity(rec.entries.len());
@@ -293,6 +304,7 @@ impl Profiles {
                 && !target.as_ref().is_some_and(|(t, _)| about_the_referral(t))
                 && !answered_with_a_kind_of_referrer(target.as_ref(), entry)
                 && self.vocabulary.role_carries(entry)
+                && carry
             {
                 context = Some(r);
             }
@@ -416,6 +428,11 @@ impl Profiles {
 }
 
 /// Whether a record says who the member is: a name, a date of birth or an identifier.
+/// Whether a record holds the member's name, whole or in parts.
+fn has_member_name(f: &Fields) -> bool {
+    f.member_first_name.is_some() || f.member_last_name.is_some()
+}
+
 fn names_someone(f: &Fields) -> bool {
     f.member_first_name.is_some()
         || f.member_last_name.is_some()

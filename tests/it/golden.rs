@@ -196,7 +196,7 @@ fn check_held_out(set: &str) -> Vec<String> {
     problems
 }
 
-/// The thirty-three blind sets of issue #8 (`fixtures/blind3` to `blind35`): scored blind before
+/// The thirty-four blind sets of issue #8 (`fixtures/blind3` to `blind36`): scored blind before
 /// any fix (docs/ACCURACY.md), then used to fix mechanisms. They are not all right, so this holds
 /// them at their measured level instead: a change that loses a referral outcome or more than a
 /// handful of fields fails here, and no referral may ask for a field its form holds more often
@@ -240,6 +240,7 @@ fn blind_sets_keep_their_measured_accuracy() {
         ("blind33", 37, 588, 0),
         ("blind34", 37, 616, 0),
         ("blind35", 40, 602, 0),
+        ("blind36", 36, 597, 0),
     ];
     let mut report = Vec::new();
     for (set, min_outcomes, min_fields, max_asked) in floors {

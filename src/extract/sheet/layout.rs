@@ -202,7 +202,23 @@ fn find_header(grid: &Grid, rows: &[Row<'_>]) -> Option<usize> {
                     * 2
                     > r.cells.len()
         });
-        return (filled * 2 >= data.len() && labelled * 2 < data.len() && !label_row_early).then_some(i);
+        // Rows that each start with a label ("Hours requested | 2", "Requested by | Pat") under
+        // a wide row of a form ("Areas of need | Behavioral | Social"): a table's first column
+        // holds values.
+        let label_first = data
+            .iter()
+            .filter(|r| {
+                r.cells
+                    .first()
+                    .and_then(|(_, v)| as_text(v))
+                    .is_some_and(|t| looks_like_label(t) || t.trim_end().ends_with('?'))
+            })
+            .count();
+        return (filled * 2 >= data.len()
+            && labelled * 2 < data.len()
+            && !label_row_early
+            && label_first * 2 <= data.len())
+        .then_some(i);
     }
     None
 }
@@ -1090,6 +1106,32 @@ impl Form<'_> {
                     || label_pair)
             });
             if let (true, Some(r)) = (right_is_value, right) {
+                // "Areas of need | Behavioral | Social": when every cell after the value is one
+                // more plain word or two and none reads as a label, they are the answer's other
+                // items.
+                let rest = cells.get(i + 1..).unwrap_or_default();
+                let item = |t: &str| {
+                    t.split_whitespace().count() <= 3
+                        && t.chars().filter(|ch| ch.is_alphabetic()).count() >= 3
+                        && !t.chars().any(|ch| ch.is_ascii_digit() || ":@?()/".contains(ch))
+                };
+                let more_items = (1..=4).contains(&rest.len())
+                    && tick_value(r).is_none()
+                    && as_text(r).is_some_and(item)
+                    && rest.iter().all(|(_, x)| {
+                        as_text(x).is_some_and(|t| item(t) && !looks_like_label(t))
+                            && tick_value(x).is_none()
+                            && glyph_caption(x).is_none()
+                    });
+                if more_items {
+                    let items: Vec<&str> = std::iter::once(r)
+                        .chain(rest.iter().map(|(_, x)| *x))
+                        .filter_map(as_text)
+                        .collect();
+                    self.push(label_name(label), RawValue::Text(items.join("; ")));
+                    i = cells.len();
+                    continue;
+                }
                 // A tick glyph beside its caption reads as a checkbox, whichever side it is on.
                 self.push(label_name(label), tick_value(r).unwrap_or_else(|| r.clone()));
                 i += 1;
@@ -1363,35 +1405,6 @@ fn read_form(grid: &Grid, rows: &[Row<'_>]) -> Vec<RawEntry> {
 ///
 /// A block is a run of entries on consecutive rows, each in one of two label columns (at most
 /// one per column per row), at least two rows with both, all values (no ticks) in one section.
-/// A label that starts another party's block: who referred, or from where.
-fn heads_a_party_block(label: &str) -> bool {
-    const WHO: &[&str] = &[
-        "referred by",
-        "referrer",
-        "referring",
-        "submitted by",
-        "prepared by",
-        "completed by",
-        "requested by",
-        "sent by",
-        "provider",
-        "agency",
-        "organization",
-        "organisation",
-        "contact",
-        "worker",
-        "navigator",
-        "staff",
-        "facility",
-        "clinic",
-        "hospital",
-        "case manager",
-        "coordinator",
-    ];
-    let l = label.to_lowercase();
-    WHO.iter().any(|w| l.contains(w))
-}
-
 fn by_columns(entries: &mut [RawEntry], at: &[(u32, u32)]) {
     let text = |k: usize| {
         entries
@@ -1440,7 +1453,7 @@ fn by_columns(entries: &mut [RawEntry], at: &[(u32, u32)]) {
         let party_block = right
             .first()
             .and_then(|&k| entries.get(k))
-            .is_some_and(|e| heads_a_party_block(&e.name));
+            .is_some_and(|e| crate::extract::heads_a_party_block(&e.name));
         if both >= 2 && party_block {
             let block: Vec<usize> = left.into_iter().chain(right).collect();
             if let Some(slot) = order.get_mut(i..j) {
@@ -2383,6 +2396,80 @@ mod tests {
             );
             assert!(r.iter().any(|(s, n, _)| n == "Last Name" && s.is_none()), "{r:?}");
         }
+    }
+
+    /// Issue #8 (blind36): "Areas of need | Behavioral | Social" is one answer of two items; a
+    /// four-column row ("CIN | 92105543-b | KP Medi-Cal? (Y/N) | Y") is two pairs still.
+    #[test]
+    fn class36_a_label_with_several_item_cells_beside_it() {
+        let g = grid(&[
+            (
+                (0, 0),
+                t("Example Unified School District - Student Health Services"),
+            ),
+            ((1, 0), t("Community Health Worker Services Request")),
+            ((3, 0), t("Date of request")),
+            ((3, 1), t("12/02/2026")),
+            ((4, 0), t("Student name")),
+            ((4, 1), t("Milo Sample")),
+            ((5, 0), t("Medi-Cal number")),
+            ((5, 1), t("95566778M")),
+            ((6, 0), t("County")),
+            ((6, 1), t("San Diego")),
+            ((8, 0), t("Areas of need")),
+            ((8, 1), t("Behavioral")),
+            ((8, 2), t("Social")),
+            ((9, 0), t("Hours requested")),
+            ((9, 1), RawValue::Number(2.0)),
+            ((10, 0), t("Already enrolled in ECM?")),
+            ((10, 1), t("No")),
+            ((12, 0), t("Requested by")),
+            ((12, 1), t("Rosalind Example")),
+            ((13, 0), t("Phone")),
+            ((13, 1), t("619-555-0170")),
+        ]);
+        let SheetLayout::Form(entries) = read_sheet(&g) else {
+            panic!("a form")
+        };
+        let got = pairs(&entries);
+        assert!(
+            got.iter()
+                .any(|(_, n, v)| *n == "Areas of need" && *v == t("Behavioral; Social")),
+            "{got:?}"
+        );
+        let g = grid(&[
+            (
+                (0, 0),
+                t("Example Housing Services - Referral (Community Supports)"),
+            ),
+            ((2, 0), t("Client Name (Last, First)")),
+            ((2, 1), t("Sample, Solomon")),
+            ((2, 2), t("Referral date")),
+            ((2, 3), t("12/03/2026")),
+            ((3, 0), t("DOB")),
+            ((3, 1), t("1969-10-10")),
+            ((3, 2), t("Plan")),
+            ((3, 3), t("Kaiser Permanente")),
+            ((4, 0), t("CIN")),
+            ((4, 1), t("92105543-b")),
+            ((4, 2), t("KP Medi-Cal? (Y/N)")),
+            ((4, 3), t("Y")),
+            ((5, 0), t("County")),
+            ((5, 1), t("San Francisco")),
+        ]);
+        let SheetLayout::Form(entries) = read_sheet(&g) else {
+            panic!("a form")
+        };
+        let got = pairs(&entries);
+        assert!(
+            got.iter().any(|(_, n, v)| *n == "CIN" && *v == t("92105543-b")),
+            "{got:?}"
+        );
+        assert!(
+            got.iter()
+                .any(|(_, n, v)| n.starts_with("KP Medi-Cal") && *v == t("Y")),
+            "{got:?}"
+        );
     }
 
     /// Issue #8 (blind33): captions over values three across, the rows after the first two in

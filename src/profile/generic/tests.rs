@@ -1103,3 +1103,36 @@ fn class35_abbreviated_exports_short_population_names_titles_and_alternatives() 
     assert_eq!(r.fields.referrer_name.as_deref(), Some("Bartholomew Sample, MSW"));
     assert_eq!(r.fields.referrer_phone.as_deref(), Some("2095550161"));
 }
+
+/// Issue #8 (blind36): a role carried from "REFERRING OFFICER" to the next row of captions made
+/// the member nameless; each label read for itself gives the member's name and keeps the
+/// officer's phone the officer's.
+#[test]
+fn class36_a_carried_role_that_leaves_the_member_nameless_is_dropped() {
+    let f = read(&[
+        ("DATE", txt("11/29/2026")),
+        ("REFERRING OFFICER", txt("Sgt. Lorelei Sample")),
+        ("LAST NAME", txt("Nobodyson")),
+        ("FIRST NAME", txt("Thaddeus")),
+        ("DOB", txt("06/06/1990")),
+        ("PHONE", txt("805-555-0112")),
+        ("AGENCY", txt("Oxnard Example Police Department")),
+        ("OFFICER PHONE", txt("805-555-0175")),
+    ]);
+    assert_eq!(f.member_last_name.as_deref(), Some("Nobodyson"));
+    assert_eq!(f.member_first_name.as_deref(), Some("Thaddeus"));
+    assert_eq!(f.member_phone.as_deref(), Some("8055550112"));
+    assert_eq!(f.referrer_phone.as_deref(), Some("8055550175"));
+}
+
+/// Issue #8 (blind36): an organisation's phone is the referrer's ("Clinic Phone"), a phone only
+/// qualified by one is not ("Phone (facility)"); a CHW's supervisor is the referrer; "Population"
+/// alone is the Population of Focus; a control's prefix says nothing (`rdoKP`).
+#[test]
+fn class36_organisation_phones_supervisors_population_and_control_prefixes() {
+    assert_eq!(text("Clinic Phone").as_deref(), Some("referrer_phone"));
+    assert_eq!(text("Phone (facility)").as_deref(), Some("member_phone"));
+    assert_eq!(text("CHW Supervisor").as_deref(), Some("referrer_name"));
+    assert_eq!(text("Population").as_deref(), Some("ecm_populations"));
+    assert_eq!(read(&[("rdoKP", txt("N"))]).kp_member, Some(false));
+}

@@ -113,7 +113,21 @@ pub(super) fn split_question(cell: Cell) -> Vec<Cell> {
     let (Some(question), Some(rest)) = (cell.text.get(..at), cell.text.get(at..)) else {
         return vec![cell];
     };
-    if at == 0 || !question.trim_end().ends_with('?') {
+    // A question, or a short printed label before box glyphs ("Referrer type ☒ Medical
+    // provider ☐ CBO", "Resident consents to referral ☒ Yes ☐ No"): the boxes answer it.
+    let q = question.trim_end();
+    let label = || {
+        let words = q.split_whitespace().count();
+        (1..=6).contains(&words)
+            && q.chars().any(char::is_alphabetic)
+            && !q.chars().any(|c| c.is_ascii_digit() || BOXES.contains(&c))
+            && !q.ends_with([':', '.', ','])
+            && cell
+                .text
+                .get(at..)
+                .is_some_and(|r| r.starts_with(BOXES) && r.chars().filter(|c| c.is_alphabetic()).count() >= 2)
+    };
+    if at == 0 || !(q.ends_with('?') || label()) {
         return vec![cell];
     }
     let total = cell.text.chars().count().max(1) as f32;
@@ -229,6 +243,25 @@ mod tests {
         // A caption after a box, or a box without a question, stays whole.
         assert_eq!(split_question(cell(10.0, "☒ Housing")).len(), 1);
         assert_eq!(split_question(cell(10.0, "Housing ☒")).len(), 1);
+    }
+
+    /// Issue #8 (blind36): a short printed label before box glyphs with their captions is asked
+    /// as a question is ("Referrer type ☒ Medical provider ☐ CBO / social services").
+    #[test]
+    fn class36_a_label_before_its_boxes_on_one_run_splits_off() {
+        let parts = split_question(cell(
+            10.0,
+            "Referrer type ☒ Medical provider ☐ CBO / social services",
+        ));
+        let texts: Vec<&str> = parts.iter().map(|c| c.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            ["Referrer type", "☒ Medical provider ☐ CBO / social services"]
+        );
+        let parts = split_question(cell(10.0, "Resident consents to referral ☒ Yes ☐ No"));
+        assert_eq!(parts.len(), 2);
+        // Not a sentence, nor a label with its colon (read as a label already).
+        assert_eq!(split_question(cell(10.0, "Services: ☒ Meals ☐ Respite")).len(), 1);
     }
 
     #[test]
