@@ -752,11 +752,29 @@ fn split_line(line: &str) -> Option<(String, String)> {
         (one_value && (1..=4).contains(&l.split_whitespace().count()) && plausible_label(l))
             .then(|| (format!("{l} #"), v.to_string()))
     };
+    // "Referred by Nadia Sample, Case Manager": who sent it, the colon left out, then a name.
+    let by = || {
+        let lower = line.to_lowercase();
+        let at = [
+            "referred by ",
+            "submitted by ",
+            "completed by ",
+            "prepared by ",
+            "sent by ",
+        ]
+        .iter()
+        .find(|p| lower.starts_with(**p))?
+        .len();
+        let (l, v) = (line.get(..at)?.trim(), line.get(at..)?.trim());
+        v.starts_with(|c: char| c.is_uppercase())
+            .then(|| (l.to_string(), v.to_string()))
+    };
     colon
         .or_else(question)
         .or_else(tabbed)
         .or_else(spaced)
         .or_else(numbered)
+        .or_else(by)
 }
 
 /// Whether `lines[i]` is in a paragraph (lines between blank ones) with at least two
@@ -1236,6 +1254,28 @@ mod tests {
             );
             assert_eq!(got.iter().filter(|(n, _)| n == "Name").count(), 1, "{got:?}");
         }
+    }
+
+    /// Issue #8 (blind37): "Referred by Nadia Sample, Case Manager" with its colon left out
+    /// names the sender, as "Referred by:" does.
+    #[test]
+    fn class37_referred_by_without_its_colon() {
+        let doc = extract_body(
+            "ECM referral\n\nClient: Ptolemy Sample\nCIN: 91234567A\nCounty: Yolo\n\n\
+             Referred by Nadia Sample, Case Manager\nYolo Example Care\nnadia@example.org\n",
+        );
+        let got = pairs(&doc);
+        assert!(
+            got.contains(&("Referred by".into(), "Nadia Sample, Case Manager".into())),
+            "{got:?}"
+        );
+        // A sentence is not a label: "Referred by mistake" starts with no name.
+        let doc = extract_body("Client: Pat Sample\nCIN: 91234567A\n\nreferred by mistake, sorry\n");
+        assert!(
+            !pairs(&doc).iter().any(|(n, _)| n == "referred by"),
+            "{:?}",
+            pairs(&doc)
+        );
     }
 
     /// Issue #8 (blind36): a case manager's block after the last of two members, repeating a

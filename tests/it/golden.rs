@@ -196,7 +196,7 @@ fn check_held_out(set: &str) -> Vec<String> {
     problems
 }
 
-/// The thirty-four blind sets of issue #8 (`fixtures/blind3` to `blind36`): scored blind before
+/// The thirty-five blind sets of issue #8 (`fixtures/blind3` to `blind37`): scored blind before
 /// any fix (docs/ACCURACY.md), then used to fix mechanisms. They are not all right, so this holds
 /// them at their measured level instead: a change that loses a referral outcome or more than a
 /// handful of fields fails here, and no referral may ask for a field its form holds more often
@@ -241,6 +241,7 @@ fn blind_sets_keep_their_measured_accuracy() {
         ("blind34", 37, 616, 0),
         ("blind35", 40, 602, 0),
         ("blind36", 36, 597, 0),
+        ("blind37", 36, 557, 0),
     ];
     let mut report = Vec::new();
     for (set, min_outcomes, min_fields, max_asked) in floors {

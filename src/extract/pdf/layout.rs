@@ -84,6 +84,10 @@ pub(super) fn lines(mut runs: Vec<Run>) -> Vec<Line> {
         .collect()
 }
 
+/// How far off the baseline of the text before it (in ems) a run after a word's gap starts a
+/// cell of its own.
+const OFF_BASELINE_EM: f32 = 0.08;
+
 /// How far (in ems) a label may run over the start of the value column it ran into.
 const OVERRUN_EM: f32 = 1.0;
 
@@ -118,8 +122,19 @@ fn column_stops(lines: &[Vec<Cell>], sizes: impl Iterator<Item = f32>) -> Vec<f3
 fn cells(runs: Vec<Run>, stops: &[f32]) -> Vec<Cell> {
     let box_size = runs.first().map_or(1.0, |r| r.size.max(1.0));
     let mut merged: Vec<Cell> = Vec::new();
+    // The baseline of the last run in each merged cell.
+    let mut baselines: Vec<f32> = Vec::new();
     for run in runs {
         let size = run.size.max(1.0);
+        // A value typed over an underline sits a little off the label's baseline, a word's gap
+        // after it ("Patient" then, raised, "Hargreaves, Delphine"): text set on another
+        // baseline after a gap is another piece, not the same phrase.
+        let off_baseline = |cur: &Cell| {
+            run.x0 - cur.x1 > WORD_GAP_EM * size
+                && baselines
+                    .last()
+                    .is_some_and(|y| (run.y - y).abs() >= OFF_BASELINE_EM * size)
+        };
         // A run starting at a column stop begins a new cell after a word's gap — or even
         // touching or slightly under the end of a long label that ran into the value column
         // ("Last Known Address" reaching past where every other row's value starts).
@@ -133,7 +148,12 @@ fn cells(runs: Vec<Run>, stops: &[f32]) -> Vec<Cell> {
         // running text never overlaps itself, so it is the label's value, in a cell of its own.
         let placed_over = |cur: &Cell| run.x0 < cur.x1 - 0.3 * size && cur.text.trim_end().ends_with(':');
         match merged.last_mut() {
-            Some(cur) if run.x0 - cur.x1 < COLUMN_GAP_EM * size && !at_stop(cur) && !placed_over(cur) => {
+            Some(cur)
+                if run.x0 - cur.x1 < COLUMN_GAP_EM * size
+                    && !at_stop(cur)
+                    && !placed_over(cur)
+                    && !off_baseline(cur) =>
+            {
                 let gap = run.x0 - cur.x1;
                 let spaced =
                     cur.text.ends_with(char::is_whitespace) || run.text.starts_with(char::is_whitespace);
@@ -142,12 +162,18 @@ fn cells(runs: Vec<Run>, stops: &[f32]) -> Vec<Cell> {
                 }
                 cur.text.push_str(&run.text);
                 cur.x1 = cur.x1.max(run.x1);
+                if let Some(y) = baselines.last_mut() {
+                    *y = run.y;
+                }
             }
-            _ => merged.push(Cell {
-                x0: run.x0,
-                x1: run.x1,
-                text: run.text,
-            }),
+            _ => {
+                baselines.push(run.y);
+                merged.push(Cell {
+                    x0: run.x0,
+                    x1: run.x1,
+                    text: run.text,
+                });
+            }
         }
     }
     let cells = shapes::join_split_boxes(merged, box_size)
@@ -978,17 +1004,36 @@ fn by_columns(lines: &[Line], page: &mut [RawEntry], owner: &[usize]) {
             }
             j += on_line.len();
         }
-        if both >= 2 {
+        // A right column holding what only a member has (a birth date, a Medi-Cal number) is
+        // the member's too: one party's form in two columns, read row by row.
+        let members_only = right
+            .iter()
+            .any(|k| page.get(*k).is_some_and(|e| member_only(&e.name)));
+        if both >= 2 && !members_only {
             let block: Vec<usize> = left.into_iter().chain(right).collect();
             if let Some(slot) = order.get_mut(i..j) {
                 slot.copy_from_slice(&block);
             }
             i = j;
+        } else if members_only {
+            i = j; // nor read any later part of it column by column
         } else {
             i += 1;
         }
     }
     crate::extract::reorder(page, &order);
+}
+
+/// A label for what only the member of a referral has: a birth date, a Medi-Cal number.
+fn member_only(label: &str) -> bool {
+    let words: Vec<String> = label
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    words
+        .iter()
+        .any(|w| ["dob", "birth", "birthdate", "cin", "mrn", "medi"].contains(&w.as_str()))
 }
 
 /// Side-by-side headings that say whose data each column holds ("Member Information | Referral
@@ -1416,10 +1461,19 @@ fn alternating_pairs(line: &Line, used: &[Vec<bool>], li: usize) -> Option<Vec<(
     if line.cells.iter().all(|c| is_caps_heading(&c.text)) {
         return None;
     }
+    // Every label printed as one, or — beside labels that are — shaped like one ("Discharge
+    // planner | Barnaby Nullson, RN | Phone | 310-555-0197").
+    let printed = line
+        .cells
+        .iter()
+        .take(n)
+        .step_by(2)
+        .filter(|c| printed_label(&c.text))
+        .count();
     let ok = line.cells.iter().take(n).enumerate().all(|(ci, c)| {
         plain(&c.text)
             && if ci % 2 == 0 {
-                printed_label(&c.text)
+                printed_label(&c.text) || (label_like(&c.text) && printed * 2 >= n / 2 && printed > 0)
             } else {
                 !looks_like_label(&c.text)
             }

@@ -1101,3 +1101,45 @@ fn class35_a_grid_row_after_a_line_of_ticks_is_kept() {
         "{got:?}"
     );
 }
+
+/// Issue #8 (blind37): values typed over underlines a little above their labels' baseline,
+/// two pairs to a row ("Patient" then, raised, "Hargreaves, Delphine" … "DOB" "11/19/1959"): each
+/// value is a cell of its own; a row whose first label is no label word ("Discharge planner")
+/// pairs as the rows around it do; and with a birth date in the right column the form is one
+/// party's, read row by row, so the city stays the member's.
+#[test]
+fn class37_values_typed_over_underlines_two_pairs_to_a_row() {
+    let mut runs = Vec::new();
+    for (i, ((l1, v1), (l2, v2))) in [
+        (("Patient", "Hargreaves, Delphine"), ("DOB", "11/19/1959")),
+        (("CIN", "99330044Q"), ("Language", "Tagalog")),
+        (("Address", "4400 W Century Blvd Apt 12"), ("City", "Inglewood")),
+        (
+            ("Discharge planner", "Barnaby Sample, RN"),
+            ("Phone", "310-555-0197"),
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let y = 700.0 - 26.0 * i as f32;
+        for (x, l, v) in [(50.0, l1, v1), (330.0, l2, v2)] {
+            let label = run(x, y, l);
+            runs.push(run(label.x1 + 8.0, y + 1.0, v));
+            runs.push(label);
+        }
+    }
+    let got = entries(runs);
+    for (n, v) in [
+        ("Patient", "Hargreaves, Delphine"),
+        ("DOB", "11/19/1959"),
+        ("City", "Inglewood"),
+        ("Discharge planner", "Barnaby Sample, RN"),
+        ("Phone", "310-555-0197"),
+    ] {
+        assert!(got.contains(&(None, n.into(), t(v))), "{n} in {got:?}");
+    }
+    // Row by row: the city comes before the discharge planner.
+    let at = |n: &str| got.iter().position(|(_, name, _)| name == n);
+    assert!(at("City") < at("Discharge planner"), "{got:?}");
+}
