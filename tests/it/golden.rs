@@ -196,11 +196,11 @@ fn check_held_out(set: &str) -> Vec<String> {
     problems
 }
 
-/// The thirty-five blind sets of issue #8 (`fixtures/blind3` to `blind37`): scored blind before
+/// The thirty-six blind sets of issue #8 (`fixtures/blind3` to `blind38`): scored blind before
 /// any fix (docs/ACCURACY.md), then used to fix mechanisms. They are not all right, so this holds
 /// them at their measured level instead: a change that loses a referral outcome or more than a
 /// handful of fields fails here, and no referral may ask for a field its form holds more often
-/// than it did when measured (none, except in blind11, blind26 and blind32, whose open misses still ask).
+/// than it did when measured (none, except in blind11, blind26, blind32 and blind38, whose open misses still ask).
 #[test]
 #[allow(clippy::indexing_slicing)] // test code: serde_json indexing yields Null, never panics
 fn blind_sets_keep_their_measured_accuracy() {
@@ -242,6 +242,7 @@ fn blind_sets_keep_their_measured_accuracy() {
         ("blind35", 40, 602, 0),
         ("blind36", 36, 597, 0),
         ("blind37", 36, 557, 0),
+        ("blind38", 36, 550, 1),
     ];
     let mut report = Vec::new();
     for (set, min_outcomes, min_fields, max_asked) in floors {

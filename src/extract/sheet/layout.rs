@@ -84,6 +84,11 @@ fn data_rows<'r, 'a>(rows: &'r [Row<'a>], h: usize) -> Vec<&'r Row<'a>> {
         {
             break;
         }
+        // A CSV reader drops the blank line: the sender's block of pairs under a wide batch
+        // ("Referred by;Pat Sample", "Phone;916-…") ends it all the same.
+        if width >= 4 && row.cells.len() == 2 && block_under(rows.get(k..).unwrap_or_default(), width) {
+            break;
+        }
         last = row.index;
         out.push(row);
     }
@@ -208,10 +213,12 @@ fn find_header(grid: &Grid, rows: &[Row<'_>]) -> Option<usize> {
         let label_first = data
             .iter()
             .filter(|r| {
-                r.cells
-                    .first()
-                    .and_then(|(_, v)| as_text(v))
-                    .is_some_and(|t| looks_like_label(t) || t.trim_end().ends_with('?'))
+                // A sender's `Label | value` rows under a wide batch are not what is counted.
+                r.cells.len() * 2 >= row.cells.len()
+                    && r.cells
+                        .first()
+                        .and_then(|(_, v)| as_text(v))
+                        .is_some_and(|t| looks_like_label(t) || t.trim_end().ends_with('?'))
             })
             .count();
         return (filled * 2 >= data.len()
@@ -2395,6 +2402,82 @@ mod tests {
                 "{r:?}"
             );
             assert!(r.iter().any(|(s, n, _)| n == "Last Name" && s.is_none()), "{r:?}");
+        }
+    }
+
+    /// Issue #8 (blind38): a CSV batch whose sender's pairs follow the rows with no blank line
+    /// between (the CSV reader drops it): still a table of two members, the pairs every row's.
+    #[test]
+    fn class38_a_senders_pairs_right_under_a_csv_batch() {
+        let mut cells = Vec::new();
+        let header = [
+            "Member Name",
+            "DOB",
+            "CIN",
+            "Phone",
+            "City",
+            "County",
+            "Needs",
+            "Hours",
+            "In ECM?",
+            "Referral Date",
+        ];
+        for (c, h) in header.iter().enumerate() {
+            cells.push(((0, c as u32), t(h)));
+        }
+        let rows = [
+            [
+                "Ines Sample",
+                "02/14/1985",
+                "99200001N",
+                "916-555-0151",
+                "Roseville",
+                "Placer",
+                "Social",
+                "3",
+                "N",
+                "12/02/2026",
+            ],
+            [
+                "Jose Sample",
+                "07/07/1962",
+                "99200002P",
+                "530-555-0152",
+                "Auburn",
+                "Placer",
+                "Physical",
+                "2",
+                "Y",
+                "12/02/2026",
+            ],
+        ];
+        for (r, row) in rows.iter().enumerate() {
+            for (c, v) in row.iter().enumerate() {
+                cells.push(((r as u32 + 1, c as u32), t(v)));
+            }
+        }
+        for (r, (l, v)) in [
+            ("Referred by", "Maelle Sample"),
+            ("Organization", "Example Promotoras"),
+            ("Phone", "916-555-0185"),
+        ]
+        .iter()
+        .enumerate()
+        {
+            cells.push(((r as u32 + 3, 0), t(l)));
+            cells.push(((r as u32 + 3, 1), t(v)));
+        }
+        let SheetLayout::Table(records) = read_sheet(&grid(&cells)) else {
+            panic!("a table")
+        };
+        assert_eq!(records.len(), 2);
+        for i in 0..2 {
+            let r = record_texts(&records, i);
+            assert!(
+                r.iter()
+                    .any(|(_, n, v)| n == "Referred by" && v == "Maelle Sample"),
+                "{r:?}"
+            );
         }
     }
 
