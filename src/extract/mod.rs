@@ -350,8 +350,6 @@ const OTHER_LABEL_WORDS: &[&str] = &[
     "attestation",
     "officer",
     "unit",
-    "enrolled",
-    "hours",
 ];
 
 /// Whether text reads like a printed label rather than a value: a few words, at least one of them

@@ -105,7 +105,27 @@ pub(crate) fn runs(words: &[Word], height: u32) -> Vec<Run> {
     placed.sort_by(|(ka, a), (kb, b)| ka.cmp(kb).then(a.x0.total_cmp(&b.x0)));
     let mut runs = join_line_words(placed);
     captions_above_values(&mut runs);
+    same_baseline(&mut runs);
     runs
+}
+
+/// Tesseract lines read on one printed line (a label and its value in blocks of their own) share
+/// one baseline: a scan's few pixels between their medians are noise, not the raised print of a
+/// value typed over an underline, and must not split what the text-layer reader would join.
+fn same_baseline(runs: &mut [Run]) {
+    let mut order: Vec<usize> = (0..runs.len()).collect();
+    order.sort_by(|a, b| {
+        let y = |i: &usize| runs.get(*i).map_or(0.0, |r| r.y);
+        y(b).total_cmp(&y(a))
+    });
+    let mut anchor: Option<(f32, f32)> = None;
+    for i in order {
+        let Some(r) = runs.get_mut(i) else { continue };
+        match anchor {
+            Some((y, size)) if (y - r.y).abs() <= 0.3 * size.max(r.size) => r.y = y,
+            _ => anchor = Some((r.y, r.size)),
+        }
+    }
 }
 
 /// The median of `v`, the smaller middle value when there are two. A word's box only ever grows
@@ -376,6 +396,29 @@ const DOUBTFUL_TICK: u8 = 20;
 
 #[cfg(test)]
 mod tests {
+
+    /// Issue #8/#10: Tesseract lines read on one printed line share a baseline, so a scan's
+    /// pixel of difference never splits a label from its value as a raised typed value would.
+    #[test]
+    fn runs_on_one_printed_line_share_a_baseline() {
+        let run = |x0: f32, y: f32, text: &str| Run {
+            x0,
+            x1: x0 + 60.0,
+            y,
+            size: 20.0,
+            text: text.into(),
+        };
+        let mut runs = vec![
+            run(10.0, 700.0, "Referring provider"),
+            run(200.0, 702.5, "Oswin Sample"),
+            run(10.0, 660.0, "Phone"),
+        ];
+        same_baseline(&mut runs);
+        assert_eq!(
+            runs.iter().map(|r| r.y).collect::<Vec<_>>(),
+            vec![702.5, 702.5, 660.0]
+        );
+    }
     use super::*;
 
     fn w(text: &str, left: u32, top: u32, line: u32, conf: f32) -> Word {
