@@ -1185,10 +1185,11 @@ fn yes_no_answer(v: &RawValue) -> bool {
 /// What a tick's caption names: a program, a referrer relationship, or a catalogue item.
 fn caption_target(label: &str, section: &str, context: &str, catalog: &Catalog) -> Option<Target> {
     kind_caption(label, section, context).or_else(|| {
-        let n = norm(&strip_enumeration(without_write_in(label)));
-        (!n.is_empty())
-            .then(|| catalog_caption(&n, context, catalog))
-            .flatten()
+        catalog_caption(
+            &norm(&strip_enumeration(without_write_in(label))),
+            context,
+            catalog,
+        )
     })
 }
 
@@ -1469,10 +1470,8 @@ fn amount_of_time(entry: &RawEntry) -> Option<(Target, f32)> {
         "how much",
         "how many",
     ];
-    if !about
-        .iter()
-        .any(|w| label.split(' ').any(|l| l == *w) || (w.contains(' ') && label.contains(w)))
-    {
+    let padded = format!(" {label} ");
+    if !about.iter().any(|w| find_phrase(&padded, w).is_some()) {
         return None;
     }
     let v = value.trim().to_lowercase();

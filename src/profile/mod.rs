@@ -302,9 +302,9 @@ impl Profiles {
             if let Some(r) = own_role
                 && !matches!(target, Some((Target::Ignore, _)))
                 && !target.as_ref().is_some_and(|(t, _)| about_the_referral(t))
+                && carry
                 && !answered_with_a_kind_of_referrer(target.as_ref(), entry)
                 && self.vocabulary.role_carries(entry)
-                && carry
             {
                 context = Some(r);
             }

@@ -414,11 +414,14 @@ fn colonless_pairs<'a>(row: &Row<'a>) -> Option<Vec<(std::borrow::Cow<'a, str>, 
         };
         pairs.push((label, *v));
     }
-    let shaped = |v: &RawValue| {
-        !matches!(v, RawValue::Text(_))
-            || as_text(v).is_some_and(|t| t.contains('@') || t.chars().any(|c| c.is_ascii_digit()))
-    };
-    (pairs.iter().any(|(l, _)| looks_like_label(l)) && pairs.iter().any(|(_, v)| shaped(v))).then_some(pairs)
+    (pairs.iter().any(|(l, _)| looks_like_label(l)) && pairs.iter().any(|(_, v)| data_shaped(v)))
+        .then_some(pairs)
+}
+
+/// A value shaped like data: a date or number cell, or text with a digit or an `@` in it.
+fn data_shaped(v: &RawValue) -> bool {
+    !matches!(v, RawValue::Text(_))
+        || as_text(v).is_some_and(|t| t.contains('@') || t.chars().any(|c| c.is_ascii_digit()))
 }
 
 /// A row of two or more `label | value` pairs without colons, each value in the column right of
@@ -554,11 +557,7 @@ fn group_row_over(grid: &Grid, rows: &[Row<'_>], i: usize) -> bool {
     }
     // "Date Referred | 11/16/2026" over the header: a label and its value, not two groups — a
     // group's heading is words, never a date, a number or an address.
-    let data = |v: &RawValue| {
-        !matches!(v, RawValue::Text(_))
-            || as_text(v).is_some_and(|t| t.contains('@') || t.chars().any(|c| c.is_ascii_digit()))
-    };
-    if label_then_value(row).is_some_and(|(_, v)| data(v)) {
+    if label_then_value(row).is_some_and(|(_, v)| data_shaped(v)) {
         return false;
     }
     let spans = group_spans(grid, row);
