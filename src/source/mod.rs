@@ -194,13 +194,13 @@ impl InboxWorker {
         }
     }
 
-    /// Runs until shutdown: connect, work, and on failure reconnect with backoff.
+    /// Runs until shutdown: take the inbox's lease (shared store), then connect, work, and on
+    /// failure reconnect with backoff, still holding it.
     pub async fn run(mut self) {
         let key = mailbox_key(&self.inbox);
         let span = tracing::info_span!("inbox", mailbox = %key, region = %self.inbox.region);
         let _ = tracing::Instrument::instrument(
             async {
-                let mut backoff = Duration::from_secs(1);
                 while !self.shared.shutdown.is_cancelled() {
                     // Several instances on one store: work the inbox only while holding its lease.
                     let Some(lease) = self.take_lease().await else { break };
@@ -210,68 +210,79 @@ impl InboxWorker {
                     if let Some(l) = &lease {
                         tokio::spawn(lease::keep(self.shared.store.clone(), l.clone(), lost.clone(), stop_keeping.clone()));
                     }
-                    let started = Instant::now();
-                    let result = tokio::select! {
-                        r = self.session() => r,
-                        _ = lost.cancelled() => Err(Failure::LeaseLost),
-                    };
+                    let shutdown = self.work_while_held(&lost).await;
                     stop_keeping.cancel();
-                    if let (Some(l), Ok(())) = (&lease, &result) {
+                    if let (Some(l), true) = (&lease, shutdown) {
                         // A clean stop hands the inbox over at once.
                         if let Err(e) = self.shared.store.release_lease(l).await {
                             tracing::warn!(error = %format!("{e:#}"), "could not release the inbox lease; another instance takes over when it expires");
                         }
                     }
                     self.lease = None;
-                    match result {
-                        Ok(()) => break, // clean shutdown
-                        Err(Failure::LeaseLost) => {
-                            // Nothing to back off from: stand by for the lease again.
-                            tracing::warn!("this instance no longer holds the inbox lease; standing by to take it again");
-                            continue;
-                        }
-                        Err(failure) => {
-                            let max = Duration::from_secs(self.config().main.imap.reconnect_max_secs.max(1));
-                            if started.elapsed() > max {
-                                backoff = Duration::from_secs(1); // it had been working: start over
-                            }
-                            let mut wait = jitter(backoff);
-                            if matches!(failure, Failure::OAuth(OAuthError::Rejected { .. })) {
-                                wait += REJECTED_PAUSE.min(max);
-                            }
-                            match failure {
-                                Failure::OAuth(e) => {
-                                    tracing::error!(oauth = %e.source_name(), error = %e, retry_in_ms = wait.as_millis() as u64, "inbox cannot log in: its OAuth token source failed; retrying (inboxes using other sources are not affected)");
-                                }
-                                Failure::Store(e) => {
-                                    tracing::error!(error = %format!("{e:#}"), retry_in_ms = wait.as_millis() as u64, "store unavailable; new mail stays unread in the inbox until it is back");
-                                }
-                                Failure::Config(e) => {
-                                    tracing::error!(error = %format!("{e:#}"), retry_in_ms = wait.as_millis() as u64, "the configuration cannot handle a message; this inbox is paused until it is fixed (reload with SIGHUP); no attempt is counted");
-                                }
-                                Failure::LeaseLost => {
-                                    tracing::warn!(retry_in_ms = wait.as_millis() as u64, "the inbox lease was lost; standing by");
-                                }
-                                Failure::Other(e) if ingest::is_store_error(&e) => {
-                                    tracing::error!(error = %format!("{e:#}"), retry_in_ms = wait.as_millis() as u64, "store unavailable; new mail stays unread in the inbox until it is back");
-                                }
-                                Failure::Other(e) => {
-                                    tracing::warn!(error = %format!("{e:#}"), retry_in_ms = wait.as_millis() as u64, "inbox connection failed; reconnecting");
-                                }
-                            }
-                            tokio::select! {
-                                _ = tokio::time::sleep(wait) => {}
-                                _ = self.shared.shutdown.cancelled() => break,
-                            }
-                            backoff = (backoff * 2).min(max);
-                        }
+                    if shutdown {
+                        break;
                     }
+                    // Nothing to back off from: stand by for the lease again.
+                    tracing::warn!("this instance no longer holds the inbox lease; standing by to take it again");
                 }
                 tracing::info!("inbox worker stopped");
             },
             span,
         )
         .await;
+    }
+
+    /// Works the inbox, reconnecting with backoff after a failure, until shutdown (`true`) or
+    /// until the lease is lost (`false`). A failed connection keeps the lease: the other
+    /// instances reach the same server and store, and handing the inbox over on every hiccup
+    /// would leave it unworked until the lease expired.
+    async fn work_while_held(&mut self, lost: &CancellationToken) -> bool {
+        let mut backoff = Duration::from_secs(1);
+        loop {
+            let started = Instant::now();
+            let result = tokio::select! {
+                r = self.session() => r,
+                _ = lost.cancelled() => Err(Failure::LeaseLost),
+            };
+            let failure = match result {
+                Ok(()) => return true, // clean shutdown
+                Err(Failure::LeaseLost) => return false,
+                Err(failure) => failure,
+            };
+            let max = Duration::from_secs(self.config().main.imap.reconnect_max_secs.max(1));
+            if started.elapsed() > max {
+                backoff = Duration::from_secs(1); // it had been working: start over
+            }
+            let mut wait = jitter(backoff);
+            if matches!(failure, Failure::OAuth(OAuthError::Rejected { .. })) {
+                wait += REJECTED_PAUSE.min(max);
+            }
+            let retry_in_ms = wait.as_millis() as u64;
+            match failure {
+                Failure::OAuth(e) => {
+                    tracing::error!(oauth = %e.source_name(), error = %e, retry_in_ms, "inbox cannot log in: its OAuth token source failed; retrying (inboxes using other sources are not affected)");
+                }
+                Failure::Store(e) => {
+                    tracing::error!(error = %format!("{e:#}"), retry_in_ms, "store unavailable; new mail stays unread in the inbox until it is back");
+                }
+                Failure::Config(e) => {
+                    tracing::error!(error = %format!("{e:#}"), retry_in_ms, "the configuration cannot handle a message; this inbox is paused until it is fixed (reload with SIGHUP); no attempt is counted");
+                }
+                Failure::Other(e) if ingest::is_store_error(&e) => {
+                    tracing::error!(error = %format!("{e:#}"), retry_in_ms, "store unavailable; new mail stays unread in the inbox until it is back");
+                }
+                Failure::Other(e) => {
+                    tracing::warn!(error = %format!("{e:#}"), retry_in_ms, "inbox connection failed; reconnecting");
+                }
+                Failure::LeaseLost => return false,
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = lost.cancelled() => return false,
+                _ = self.shared.shutdown.cancelled() => return true,
+            }
+            backoff = (backoff * 2).min(max);
+        }
     }
 
     fn config(&self) -> Arc<Config> {
