@@ -29,7 +29,7 @@ use regex::Regex;
 
 pub use address::{AddressParts, no_address, split_address, split_city_zip};
 pub use county::{CA_COUNTIES, normalize_county};
-pub use date::{date_from_serial, parse_date, parse_date_or_serial};
+pub use date::{date_from_serial, day_first_to_month_first, numeric_order, parse_date, parse_date_or_serial};
 pub use ident::{
     cin_shaped, normalize_cin, normalize_email, normalize_mrn, normalize_npi, normalize_phone, normalize_zip,
     parse_bool,

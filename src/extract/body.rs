@@ -823,7 +823,7 @@ fn spaced_pair(line: &str) -> Option<(String, String)> {
     })
 }
 
-/// `Label<TAB>value<TAB>Label<TAB>value` or `Label: value   Label: value`: each pair, when there
+/// `Label<TAB>value<TAB>Label<TAB>value` or `Label: value  Label: value`: each pair, when there
 /// are at least two and every label is plausible.
 fn several_pairs(line: &str) -> Option<Vec<(String, String)>> {
     let cells: Vec<&str> = line
@@ -843,8 +843,10 @@ fn several_pairs(line: &str) -> Option<Vec<(String, String)>> {
             .collect();
         return (pairs.len() * 2 == cells.len()).then_some(pairs);
     }
+    // Pairs set two spaces apart or more ("Phone: 559-555-0194  Email: ..."); a piece without
+    // its own label leaves the line to be read as one pair.
     let pieces: Vec<&str> = line
-        .split("   ")
+        .split("  ")
         .map(str::trim)
         .filter(|p| !p.is_empty())
         .collect();
@@ -1224,6 +1226,16 @@ mod tests {
                 ("E-mail".into(), "pexample@example.org".into())
             ])
         );
+        // Issue #8 (blind39): two spaces apart are enough between labelled pairs; an address
+        // with two spaces inside it stays one value.
+        assert_eq!(
+            several_pairs("Phone: 559-555-0194  Email: t@example.org"),
+            Some(vec![
+                ("Phone".into(), "559-555-0194".into()),
+                ("Email".into(), "t@example.org".into())
+            ])
+        );
+        assert_eq!(several_pairs("Address: 12 Main St  Apt 4"), None);
         // A sentence with wide spacing, or a row of values, is not pairs.
         assert_eq!(several_pairs("Thanks,   see you soon"), None);
         assert_eq!(several_pairs("Sample\tJane\t91234567A\t555-0100"), None);

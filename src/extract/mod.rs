@@ -366,11 +366,14 @@ pub fn looks_like_label(text: &str) -> bool {
     }
     t.split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
-        .any(|w| {
-            // The lists are lower-case ASCII: compared without lower-casing a copy of each word.
-            FIELD_WORDS.iter().any(|f| f.eq_ignore_ascii_case(w))
-                || OTHER_LABEL_WORDS.iter().any(|f| f.eq_ignore_ascii_case(w))
-        })
+        .any(is_label_word)
+}
+
+/// One word printed on form labels ("Name", "Phone", "Referring"), in any case.
+pub(crate) fn is_label_word(w: &str) -> bool {
+    // The lists are lower-case ASCII: compared without lower-casing a copy of each word.
+    FIELD_WORDS.iter().any(|f| f.eq_ignore_ascii_case(w))
+        || OTHER_LABEL_WORDS.iter().any(|f| f.eq_ignore_ascii_case(w))
 }
 
 /// A heading that says whose data follows ("MEMBER", "REFERRING PARTY", "DISCHARGE PLANNER").

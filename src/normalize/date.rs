@@ -63,6 +63,35 @@ pub fn parse_date(s: &str, today: NaiveDate, birth: bool) -> Normalized<NaiveDat
     check_plausible(date, today, birth).map(Some)
 }
 
+/// What a numeric date (`MM/DD/YYYY` and its kin) shows of its order: `Some(true)` when only
+/// day-first reads (`21/07/1966`), `Some(false)` when only month-first does (`07/21/1966`),
+/// `None` when both or neither do.
+pub fn numeric_order(s: &str) -> Option<bool> {
+    let c = US_NUMERIC.captures(s.trim())?;
+    let (a, b) = (num(c.get(1)?.as_str())?, num(c.get(3)?.as_str())?);
+    match (a > 12, b > 12) {
+        (true, false) if a <= 31 => Some(true),
+        (false, true) if b <= 31 => Some(false),
+        _ => None,
+    }
+}
+
+/// A numeric date written day first, rewritten month first (`03/12/2026` → `12/03/2026`), for a
+/// document whose other dates show it writes the day first. Other text comes back unchanged.
+pub fn day_first_to_month_first(s: &str) -> std::borrow::Cow<'_, str> {
+    let t = s.trim();
+    match US_NUMERIC.captures(t) {
+        Some(c) => {
+            let (Some(d), Some(sep), Some(m)) = (c.get(1), c.get(2), c.get(3)) else {
+                return s.into();
+            };
+            let rest = t.get(m.end()..).unwrap_or_default();
+            format!("{}{}{}{}", m.as_str(), sep.as_str(), d.as_str(), rest).into()
+        }
+        None => s.into(),
+    }
+}
+
 /// Like [`parse_date`], but a bare number from 1 to 2958465 is read as an Excel serial in the
 /// 1900 system (`29221` → 1980-01-01). Only for values known to come from a spreadsheet cell:
 /// elsewhere a bare number is more likely a mistake than a date. A bare four-digit number from

@@ -106,6 +106,23 @@ pub struct Referral {
     pub uncertain: BTreeMap<FieldKey, String>,
 }
 
+/// Whether a document writes its numeric dates day first: one of its values reads only that way
+/// (`21/07/1966`) and none reads only month first. Then its `03/12/2026` is the 3rd of December,
+/// as its writer meant, not the 12th of March.
+fn writes_day_first(doc: &RawDoc) -> bool {
+    let (mut day, mut month) = (false, false);
+    for e in doc.records.iter().flat_map(|r| &r.entries) {
+        if let crate::extract::RawValue::Text(t) = &e.value {
+            match crate::normalize::numeric_order(t) {
+                Some(true) => day = true,
+                Some(false) => month = true,
+                None => {}
+            }
+        }
+    }
+    day && !month
+}
+
 /// The context values need: today's date for two-digit years.
 #[derive(Debug, Clone, Copy)]
 pub struct MapContext<'a> {
@@ -241,16 +258,17 @@ impl Profiles {
             .map(|p| p.name.clone())
             .unwrap_or_else(|| "generic".into());
         let mut traces = Vec::with_capacity(doc.records.len());
+        let day_first = writes_day_first(doc);
         let referrals = doc
             .records
             .iter()
             .map(|rec| {
-                let (mut referral, mut trace) = self.map_record(profile, rec, ctx, true);
+                let (mut referral, mut trace) = self.map_record(profile, rec, ctx, true, day_first);
                 // The role carried from label to label made the member nameless ("REFERRING
                 // OFFICER" then, on the next row of captions, "LAST NAME | FIRST NAME"): read
                 // each label for itself, and keep that reading if it finds the member's name.
                 if !has_member_name(&referral.fields) {
-                    let (again, again_trace) = self.map_record(profile, rec, ctx, false);
+                    let (again, again_trace) = self.map_record(profile, rec, ctx, false, day_first);
                     if has_member_name(&again.fields) {
                         (referral, trace) = (again, again_trace);
                     }
@@ -265,15 +283,17 @@ impl Profiles {
         (name, referrals, traces)
     }
 
-    /// `carry`: whether the role a label names carries to the unqualified labels after it.
+    /// `carry`: whether the role a label names carries to the unqualified labels after it;
+    /// `day_first`: the document writes numeric dates day first ([`writes_day_first`]).
     fn map_record(
         &self,
         profile: Option<&Profile>,
         rec: &crate::extract::RawRecord,
         ctx: MapContext<'_>,
         carry: bool,
+        day_first: bool,
     ) -> (Referral, Vec<EntryMapping>) {
-        let mut acc = values::Accumulator::new(ctx);
+        let mut acc = values::Accumulator::new(ctx, day_first);
         let mut targets: Vec<Option<Target>> = Vec::with_capacity(rec.entries.len());
         let mut changed: Vec<bool> = Vec::with_capacity(rec.entries.len());
         // The role the last labels named carries to unqualified ones after them, within a section.

@@ -29,12 +29,14 @@ pub(super) struct Accumulator<'a> {
     current: usize,
     referrer_first: Option<String>,
     referrer_last: Option<String>,
+    /// The document writes numeric dates day first (one of them reads no other way).
+    day_first: bool,
 }
 
 type Norm<T> = Result<Option<T>, nz::Invalid>;
 
 impl<'a> Accumulator<'a> {
-    pub(super) fn new(ctx: MapContext<'a>) -> Self {
+    pub(super) fn new(ctx: MapContext<'a>, day_first: bool) -> Self {
         Accumulator {
             ctx,
             r: Referral::default(),
@@ -44,6 +46,7 @@ impl<'a> Accumulator<'a> {
             current: 0,
             referrer_first: None,
             referrer_last: None,
+            day_first,
         }
     }
 
@@ -211,6 +214,9 @@ impl<'a> Accumulator<'a> {
                 let d = match v {
                     RawValue::Date(d) => Ok(Some(*d)),
                     RawValue::Number(n) => nz::date_from_serial(*n, false).map(Some).ok_or(nz::Invalid),
+                    RawValue::Text(t) if self.day_first => {
+                        nz::parse_date_or_serial(&nz::day_first_to_month_first(t), today, birth)
+                    }
                     RawValue::Text(t) => nz::parse_date_or_serial(t, today, birth),
                     RawValue::Checked(_) => Err(nz::Invalid),
                 };

@@ -469,6 +469,7 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
     // Police Department") stays a value, and a wrapped value's second line joins it.
     let grid = grid_pairs(lines);
     let indented = indented_values(lines);
+    let stacked = stacked_pairs(lines);
     // The page's habit of small captions over their values in larger print.
     let small_captions = (0..lines.len())
         .filter(|&i| caption_over_value(lines, &used, i, false).is_some())
@@ -517,6 +518,22 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
             .is_some_and(|u| !u.is_empty() && u.iter().all(|b| *b))
         {
             continue; // a wrapped value's continuation, already joined
+        }
+        // In a colon-less grid, a label too long for its column runs into its value.
+        if let [cell] = line.cells.as_slice()
+            && unused(&used, li, 0)
+            && in_grid_label_column(&grid, lines, li, cell.x0)
+            && let Some((label, value)) = label_words_then_value(&cell.text)
+        {
+            mark(&mut used, li, 0);
+            let column = shapes::column_section(&columns, cell.x0, line.size);
+            emit(
+                out,
+                if column.is_some() { &column } else { &*section },
+                label,
+                RawValue::Text(value),
+            );
+            continue;
         }
         // A caption over its value indented under it, the page's habit ("Date of Birth" over
         // "   2014-05-21"); a value may run over several indented lines.
@@ -669,8 +686,13 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
             columns = heads;
             continue;
         }
-        // A lone caption over a lone value in larger print: "NAME" over "Beatrix Fauxley".
-        if let Some((vl, vc)) = caption_over_value(lines, &used, li, small_captions)
+        // A lone caption over a lone value in larger print: "NAME" over "Beatrix Fauxley"; or
+        // in the same print, where the page stacks captions and values in a column.
+        let stacked_value = stacked
+            .get(&li)
+            .filter(|vl| unused(&used, li, 0) && unused(&used, **vl, 0))
+            .map(|vl| (*vl, 0));
+        if let Some((vl, vc)) = stacked_value.or_else(|| caption_over_value(lines, &used, li, small_captions))
             && let Some(cap) = line.cells.first()
             && let Some(value) = lines.get(vl).and_then(|l| l.cells.get(vc))
         {
@@ -709,7 +731,8 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
                 || heads_labels(
                     line,
                     lines.get(li + 1),
-                    caption_over_value(lines, &used, li + 1, small_captions).is_some(),
+                    caption_over_value(lines, &used, li + 1, small_captions).is_some()
+                        || stacked.contains_key(&(li + 1)),
                 ))
         {
             *section = Some(heading_text(&cell.text));
@@ -1104,6 +1127,57 @@ fn enumerated(text: &str) -> bool {
     crate::extract::numbered_item(text).is_some()
 }
 
+/// A colon-less label and its value run together in one cell, one space apart, where the label
+/// outgrew its grid column ("Referring Provider Willa Exampleton"): the leading label words (up
+/// to four, "of" between them) and the rest, when the rest starts like a value — a capital or a
+/// digit — and reads like no label.
+fn label_words_then_value(text: &str) -> Option<(String, String)> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let core = |w: &str| w.trim_matches(|c: char| !c.is_alphanumeric()).to_string();
+    let mut k = 0;
+    while let Some(w) = words.get(k) {
+        let c = core(w);
+        let joins = matches!(c.to_ascii_lowercase().as_str(), "of" | "for") && k > 0;
+        if !(crate::extract::is_label_word(&c) || joins) || k >= 4 {
+            break;
+        }
+        k += 1;
+    }
+    while k > 0
+        && words
+            .get(k - 1)
+            .is_some_and(|w| !crate::extract::is_label_word(&core(w)))
+    {
+        k -= 1;
+    }
+    let (label, value) = (words.get(..k)?.join(" "), words.get(k..)?.join(" "));
+    let starts_like_value = value.starts_with(|c: char| c.is_uppercase() || c.is_ascii_digit());
+    // "Referred By" heading its block is no label with the value "By".
+    let first = value
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let little = matches!(
+        first.as_str(),
+        "by" | "of" | "for" | "to" | "from" | "in" | "and" | "or" | "the"
+    );
+    (k > 0 && starts_like_value && !little && !looks_like_label(&value) && tick_prefix(&value).is_none())
+        .then_some((label, value))
+}
+
+/// Whether a lone cell starting at `x0` on line `li` stands in a colon-less grid's label column:
+/// the line just above or below is a grid row whose first cell starts there.
+fn in_grid_label_column(grid: &GridPairs, lines: &[Line], li: usize, x0: f32) -> bool {
+    [li.checked_sub(1), Some(li + 1)].into_iter().flatten().any(|k| {
+        grid.contains_key(&k)
+            && lines
+                .get(k)
+                .and_then(|l| l.cells.first().map(|c| (c.x0, l.size)))
+                .is_some_and(|(x, size)| (x - x0).abs() <= GRID_COLUMN_EM * size)
+    })
+}
+
 /// Label cells and the value cells that go with them, per line, of the colon-less grids on a page.
 type GridPairs = std::collections::HashMap<usize, Vec<(usize, Vec<(usize, usize)>)>>;
 
@@ -1297,6 +1371,89 @@ fn heads_labels(line: &Line, next: Option<&Line>, next_captions: bool) -> bool {
 /// How far right of its caption (in ems of the caption) an indented value starts: more than
 /// a stray offset, less than a second column.
 const INDENT_EM: std::ops::RangeInclusive<f32> = 0.6..=4.0;
+/// A run of equal lines reads as captions over values only with at least this many pairs.
+const STACKED_PAIRS_MIN: usize = 3;
+
+/// Captions and values stacked in one column in the same print, each value on the line under
+/// its caption ("Date of referral" / "11/25/2026" / "Resident name" / "Gertrude Mockingjay"):
+/// caption line → value line. Nothing in the print tells them apart, so the run's rhythm does:
+/// a run of lone lines at one left edge, in one size, evenly spaced, read two by two from the
+/// start that makes more captions name a field and fewer values do; at least
+/// [`STACKED_PAIRS_MIN`] pairs, two thirds of the captions naming a field and at most a third of
+/// the values. A value that is itself a label, tick, heading or list item ends the pairing.
+fn stacked_pairs(lines: &[Line]) -> std::collections::HashMap<usize, usize> {
+    let mut out = std::collections::HashMap::new();
+    let lone = |l: &Line| l.cells.len() == 1;
+    let mut start = 0;
+    while start < lines.len() {
+        // The run: lone lines at one edge, one size, one spacing.
+        let mut end = start + 1;
+        if let Some(first) = lines.get(start).filter(|l| lone(l)) {
+            let x = first.cells.first().map_or(0.0, |c| c.x0);
+            let mut gap = None::<f32>;
+            while let Some(next) = lines.get(end) {
+                let prev = lines.get(end - 1).map_or(first.y, |l| l.y);
+                let step = prev - next.y;
+                let same = lone(next)
+                    && (next.size - first.size).abs() <= 0.1
+                    && next
+                        .cells
+                        .first()
+                        .is_some_and(|c| (c.x0 - x).abs() <= 0.5 * first.size)
+                    && step > 0.0
+                    && step <= BELOW_WINDOW_EM * first.size
+                    && gap.is_none_or(|g| (step - g).abs() <= 0.25 * g);
+                if !same {
+                    break;
+                }
+                gap.get_or_insert(step);
+                end += 1;
+            }
+        }
+        if end - start >= 2 * STACKED_PAIRS_MIN {
+            let text = |li: usize| {
+                lines
+                    .get(li)
+                    .and_then(|l| l.cells.first())
+                    .map_or("", |c| c.text.trim())
+            };
+            let read = |from: usize| {
+                let mut pairs = Vec::new();
+                let (mut known, mut values_known) = (0, 0);
+                let mut li = from;
+                while li + 1 < end {
+                    let (cap, value) = (text(li), text(li + 1));
+                    if !label_like(cap)
+                        || is_heading(cap)
+                        || is_label_or_tick(value)
+                        || is_heading(value)
+                        || enumerated(value)
+                    {
+                        break;
+                    }
+                    known += usize::from(looks_like_label(cap));
+                    values_known += usize::from(looks_like_label(value));
+                    pairs.push((li, li + 1));
+                    li += 2;
+                }
+                let n = pairs.len();
+                let ok = n >= STACKED_PAIRS_MIN && 3 * known >= 2 * n && 3 * values_known <= n;
+                (ok, known as isize - values_known as isize, pairs)
+            };
+            let (a, b) = (read(start), read(start + 1));
+            let best = match (a.0, b.0) {
+                (true, true) => Some(if b.1 > a.1 { b.2 } else { a.2 }),
+                (true, false) => Some(a.2),
+                (false, true) => Some(b.2),
+                (false, false) => None,
+            };
+            out.extend(best.into_iter().flatten());
+        }
+        start = end;
+    }
+    out
+}
+
 /// A page reads values indented under captions only when it does so at least this often.
 const INDENTED_PAIRS_MIN: usize = 3;
 

@@ -1136,3 +1136,25 @@ fn class36_organisation_phones_supervisors_population_and_control_prefixes() {
     assert_eq!(text("Population").as_deref(), Some("ecm_populations"));
     assert_eq!(read(&[("rdoKP", txt("N"))]).kp_member, Some(false));
 }
+
+/// Issue #8 (blind39): a document whose birth date reads only day first (`21/07/1966`) writes
+/// all its numeric dates day first: its `03/12/2026` is the 3rd of December. One that shows
+/// nothing, or shows both orders, is read month first.
+#[test]
+fn class39_a_document_writing_the_day_first_is_read_day_first() {
+    let f = read(&[("Date", txt("03/12/2026")), ("DOB", txt("21/07/1966"))]);
+    assert_eq!(f.referral_date, chrono::NaiveDate::from_ymd_opt(2026, 12, 3));
+    assert_eq!(f.member_dob, chrono::NaiveDate::from_ymd_opt(1966, 7, 21));
+    let f = read(&[("Date", txt("03/12/2026")), ("DOB", txt("07/10/1966"))]);
+    assert_eq!(f.referral_date, chrono::NaiveDate::from_ymd_opt(2026, 3, 12));
+    let f = read(&[
+        ("Date", txt("11/30/2026")),
+        ("DOB", txt("21/07/1966")),
+        ("Hours", txt("3")),
+    ]);
+    assert_eq!(f.referral_date, chrono::NaiveDate::from_ymd_opt(2026, 11, 30));
+    assert_eq!(
+        f.member_dob, None,
+        "a document showing both orders reads month first"
+    );
+}

@@ -1143,3 +1143,97 @@ fn class37_values_typed_over_underlines_two_pairs_to_a_row() {
     let at = |n: &str| got.iter().position(|(_, name, _)| name == n);
     assert!(at("City") < at("Discharge planner"), "{got:?}");
 }
+
+/// Issue #8 (blind39): captions and values stacked one column deep in the same print ("Date of
+/// referral" / "11/25/2026" / "Resident name" / ...) pair two by two, a heading between the
+/// runs naming the next block's party; a paragraph of equal lines does not.
+#[test]
+fn class39_captions_and_values_stacked_in_one_print() {
+    let mut runs = vec![sized(50.0, 720.0, 11.5, "Resident")];
+    let member = [
+        "Date of referral",
+        "11/25/2026",
+        "Resident name",
+        "Gertrude Sample",
+        "Date of birth",
+        "10/10/1940",
+        "Medi-Cal CIN",
+        "93535353R",
+    ];
+    for (k, text) in member.iter().enumerate() {
+        runs.push(sized(50.0, 705.0 - 15.0 * k as f32, 9.5, text));
+    }
+    runs.push(sized(50.0, 570.0, 11.5, "Referring facility"));
+    let referrer = [
+        "Contact",
+        "Desmond Example",
+        "Facility",
+        "Valley Demo Post-Acute",
+        "Phone",
+        "408-555-0186",
+    ];
+    for (k, text) in referrer.iter().enumerate() {
+        runs.push(sized(50.0, 555.0 - 15.0 * k as f32, 9.5, text));
+    }
+    let got = entries(runs);
+    let has = |n: &str, v: &str| got.iter().any(|(_, name, value)| name == n && *value == t(v));
+    assert!(has("Date of referral", "11/25/2026"), "{got:?}");
+    assert!(has("Resident name", "Gertrude Sample"), "{got:?}");
+    assert!(has("Medi-Cal CIN", "93535353R"), "{got:?}");
+    assert!(
+        got.iter()
+            .any(|(s, n, v)| s.as_deref() == Some("Referring facility")
+                && n == "Contact"
+                && *v == t("Desmond Example")),
+        "{got:?}"
+    );
+
+    let prose = entries(
+        [
+            "We are sending this referral on behalf of",
+            "the member named in the attached form, who",
+            "was discharged from our facility last week",
+            "and needs help finding stable housing soon",
+            "according to the care team at the clinic",
+            "Thank you for your help with this case",
+        ]
+        .iter()
+        .enumerate()
+        .map(|(k, text)| sized(50.0, 700.0 - 15.0 * k as f32, 9.5, text))
+        .collect(),
+    );
+    assert!(
+        prose.iter().all(|(_, n, _)| !n.starts_with("We are")),
+        "{prose:?}"
+    );
+}
+
+/// Issue #8 (blind39): in a colon-less grid, a label too long for its column runs into its value
+/// one space on ("Referring Provider Willa Example"): the label words are split off; a heading
+/// ("Referred By") over the next rows stays no pair.
+#[test]
+fn class39_a_long_label_run_into_its_value_in_a_colonless_grid() {
+    let got = entries(vec![
+        run(50.0, 700.0, "Referring Provider Willa Example"),
+        run(50.0, 685.0, "Clinic"),
+        run(150.0, 685.0, "North Coast Demo Clinic"),
+        run(50.0, 670.0, "Phone"),
+        run(150.0, 670.0, "707-555-0191"),
+        run(50.0, 640.0, "Referred By"),
+        run(50.0, 625.0, "Name"),
+        run(150.0, 625.0, "Priscilla Example"),
+        run(50.0, 610.0, "Agency"),
+        run(150.0, 610.0, "Example Mission"),
+    ]);
+    assert!(
+        got.iter()
+            .any(|(_, n, v)| n == "Referring Provider" && *v == t("Willa Example")),
+        "{got:?}"
+    );
+    assert!(got.iter().all(|(_, _, v)| *v != t("By")), "{got:?}");
+    assert_eq!(label_words_then_value("Referred By"), None);
+    assert_eq!(
+        label_words_then_value("Date of Birth 12/01/1990").map(|p| p.0),
+        Some("Date of Birth".into())
+    );
+}
