@@ -424,6 +424,15 @@ fn read_part(text: &str, forwarded: bool) -> (Vec<RawEntry>, usize, Vec<RawEntry
             }
             continue;
         }
+        // "Both: Phone: 530-555-0116, Address: 600 A St, Davis, CA 95616, County: Yolo":
+        // labelled pieces set apart by commas, a qualifier before them.
+        if let Some(pairs) = comma_pairs(line) {
+            for (label, value) in pairs {
+                labelled += 1;
+                entries.push(entry(label, &section, RawValue::Text(value)));
+            }
+            continue;
+        }
         match split_line(line) {
             Some((label, value)) => {
                 if value.is_empty() {
@@ -470,6 +479,9 @@ fn read_part(text: &str, forwarded: bool) -> (Vec<RawEntry>, usize, Vec<RawEntry
                     entries.push(entry(label, &section, RawValue::Text(value)));
                 } else if heading_like(line) || party_heading(&all, i) {
                     section = Some(line.to_string());
+                } else if let Some((label, value)) = dated_sentence(line) {
+                    labelled += 1;
+                    entries.push(entry(label, &section, RawValue::Text(value)));
                 }
             }
         }
@@ -864,6 +876,62 @@ fn several_pairs(line: &str) -> Option<Vec<(String, String)>> {
     (pairs.len() == pieces.len()).then_some(pairs)
 }
 
+/// `Label: value, Label: value` pieces set apart by commas or semicolons (a value may hold
+/// commas of its own: "Address: 600 A St, Davis, CA 95616"), at least two, each label a few
+/// words naming a field; a qualifier may lead ("Both: Phone: ..."). The pairs, in order.
+fn comma_pairs(line: &str) -> Option<Vec<(String, String)>> {
+    // Each colon whose label (back to the last ", ", "; ", ": " or the line's start) names a
+    // field: (where the label starts, where its value starts).
+    let mut labels: Vec<(usize, usize, &str)> = Vec::new();
+    for (at, _) in line.match_indices(':') {
+        let head = line.get(..at)?;
+        let start = [", ", "; ", ": "]
+            .iter()
+            .filter_map(|d| head.rfind(d).map(|p| p + d.len()))
+            .max()
+            .unwrap_or(0);
+        let label = head.get(start..)?.trim();
+        if (1..=4).contains(&label.split_whitespace().count())
+            && plausible_label(label)
+            && super::looks_like_label(label)
+            && line.get(at + 1..).is_some_and(|r| r.starts_with(' '))
+        {
+            labels.push((start, at + 1, label));
+        }
+    }
+    if labels.len() < 2 {
+        return None;
+    }
+    // Before the first label, at most a short qualifier ended by its colon ("Both:").
+    let lead = line.get(..labels.first()?.0)?.trim();
+    if !lead.is_empty() && !(lead.ends_with(':') && lead.split_whitespace().count() <= 2) {
+        return None;
+    }
+    let mut out = Vec::new();
+    for (k, (_, from, label)) in labels.iter().enumerate() {
+        let to = labels.get(k + 1).map_or(line.len(), |n| n.0);
+        let value = line.get(*from..to)?.trim().trim_end_matches([',', ';']).trim();
+        if value.is_empty() {
+            return None;
+        }
+        out.push(((*label).to_string(), value.to_string()));
+    }
+    Some(out)
+}
+
+/// A labelled date in a sentence of running text ("... at our shelter. Referral date
+/// 11/10/2026."): a sentence that is a short label naming a field and a date, colon or not.
+fn dated_sentence(line: &str) -> Option<(String, String)> {
+    line.split(". ").skip(1).find_map(|sentence| {
+        let sentence = sentence.trim().trim_end_matches('.');
+        let (label, value) = split_line(sentence)?;
+        let dated =
+            crate::normalize::parse_date(&value, chrono::NaiveDate::MAX, false).is_ok_and(|d| d.is_some());
+        (dated && label.split_whitespace().count() <= 3 && super::names_a_field(&label))
+            .then_some((label, value))
+    })
+}
+
 /// A line that is a tick mark and its caption: `☒ Housing Deposits`, `[ ] Sobering Centers`.
 fn tick_line(line: &str) -> Option<(bool, String)> {
     for (marks, on) in [(TICK_ON, true), (TICK_OFF, false)] {
@@ -1208,6 +1276,34 @@ mod tests {
             "{names:?}"
         );
         assert!(names.contains(&"Sender organization".to_string()), "{names:?}");
+    }
+
+    #[test]
+    fn class40_comma_separated_pairs_and_a_dated_sentence() {
+        assert_eq!(
+            comma_pairs(
+                "Both: Phone: 530-555-0116 (mother), Address: 600 A St, Davis, CA 95616, County: Yolo"
+            ),
+            Some(vec![
+                ("Phone".into(), "530-555-0116 (mother)".into()),
+                ("Address".into(), "600 A St, Davis, CA 95616".into()),
+                ("County".into(), "Yolo".into())
+            ])
+        );
+        // One label, or a sentence before the labels, is not this shape.
+        assert_eq!(comma_pairs("Address: 600 A St, Davis, CA 95616"), None);
+        assert_eq!(
+            comma_pairs("Please call me back at: Phone: 530-555-0116, County: Yolo"),
+            None
+        );
+        assert_eq!(
+            dated_sentence("Referring two youth staying at our shelter. Referral date 11/10/2026."),
+            Some(("Referral date".into(), "11/10/2026".into()))
+        );
+        assert_eq!(
+            dated_sentence("They moved here. Last year 11/10/2026 was hard."),
+            None
+        );
     }
 
     #[test]

@@ -885,11 +885,15 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
                     x1: cell.x1,
                     text: value,
                 };
-                let wrapped = if ci + 1 == line.cells.len() && cell.x1 >= RIGHT_MARGIN_SHARE * right_edge {
+                let mut wrapped = if ci + 1 == line.cells.len() && cell.x1 >= RIGHT_MARGIN_SHARE * right_edge
+                {
                     wrapped_lines(lines, &used, li, &head)
                 } else {
                     Vec::new()
                 };
+                if wrapped.is_empty() {
+                    wrapped.extend(comma_continued(lines, &used, li, cell));
+                }
                 let text = joined(lines, &mut used, &head, &wrapped);
                 emit(out, section, label, RawValue::Text(text));
                 continue;
@@ -1826,6 +1830,27 @@ fn wrapped_lines(lines: &[Line], used: &[Vec<bool>], li: usize, value: &Cell) ->
         prev_y = next.y;
     }
     out
+}
+
+/// A value left open by a trailing comma ("Address: 3980 Fakeview Terrace, Unit 14B,") goes on
+/// on the next line when that line holds one cell starting under the labelled cell, not left of
+/// it nor past its end, that is no label, tick or heading ("     San Diego, CA 92105").
+fn comma_continued(lines: &[Line], used: &[Vec<bool>], li: usize, cell: &Cell) -> Option<(usize, usize)> {
+    let line = lines.get(li)?;
+    let next = lines.get(li + 1)?;
+    let [more] = next.cells.as_slice() else {
+        return None;
+    };
+    let pitch = line.y - next.y;
+    (cell.text.trim_end().ends_with(',')
+        && pitch > 0.0
+        && pitch <= WRAP_PITCH_EM * line.size
+        && more.x0 >= cell.x0 - 0.5 * line.size
+        && more.x0 < cell.x1
+        && unused(used, li + 1, 0)
+        && !is_label_or_tick(&more.text)
+        && !is_heading(&more.text))
+    .then_some((li + 1, 0))
 }
 
 /// A value's text with the lines that continue it, those marked used.

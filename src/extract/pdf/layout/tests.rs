@@ -1237,3 +1237,29 @@ fn class39_a_long_label_run_into_its_value_in_a_colonless_grid() {
         Some("Date of Birth".into())
     );
 }
+
+/// Issue #8 (blind40): a labelled value left open by a trailing comma goes on on the indented
+/// line under it; one that ends without a comma does not take the next line.
+#[test]
+fn class40_a_value_ending_in_a_comma_goes_on_below() {
+    let got = entries(vec![
+        run(50.0, 700.0, "Address: 3980 Fakeview Terrace, Unit 14B,"),
+        run(75.0, 688.0, "San Diego, CA 92105"),
+        run(50.0, 676.0, "County: San Diego"),
+    ]);
+    assert!(
+        got.iter().any(
+            |(_, n, v)| n == "Address" && *v == t("3980 Fakeview Terrace, Unit 14B, San Diego, CA 92105")
+        ),
+        "{got:?}"
+    );
+    let got = entries(vec![
+        run(50.0, 700.0, "Address: 3980 Fakeview Terrace"),
+        run(75.0, 688.0, "Please call before visiting"),
+    ]);
+    assert!(
+        got.iter()
+            .any(|(_, n, v)| n == "Address" && *v == t("3980 Fakeview Terrace")),
+        "{got:?}"
+    );
+}
