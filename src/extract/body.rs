@@ -904,7 +904,8 @@ fn comma_pairs(line: &str) -> Option<Vec<(String, String)>> {
     }
     // Before the first label, at most a short qualifier ended by its colon ("Both:").
     let lead = line.get(..labels.first()?.0)?.trim();
-    if !lead.is_empty() && !(lead.ends_with(':') && lead.split_whitespace().count() <= 2) {
+    let qualifier = lead.ends_with(':') && lead.split_whitespace().count() <= 2;
+    if !(lead.is_empty() || qualifier) {
         return None;
     }
     let mut out = Vec::new();

@@ -296,10 +296,21 @@ fn the_holder_keeps_its_inboxes_through_an_imap_outage() {
     );
     a.sigterm(Duration::from_secs(20));
     b.sigterm(Duration::from_secs(20));
-    assert_eq!(count_lines(&a_log, "INFO", "inbox lease taken"), 2, "A took each inbox once");
-    assert_eq!(count_lines(&b_log, "INFO", "inbox lease taken"), 0, "B never took one over");
+    assert_eq!(
+        count_lines(&a_log, "INFO", "inbox lease taken"),
+        2,
+        "A took each inbox once"
+    );
+    assert_eq!(
+        count_lines(&b_log, "INFO", "inbox lease taken"),
+        0,
+        "B never took one over"
+    );
     let epochs = rows(&url, "SELECT epoch FROM mailbox_leases");
-    assert!(epochs.iter().all(|r| r[0] == "1"), "no lease changed hands: {epochs:?}");
+    assert!(
+        epochs.iter().all(|r| r[0] == "1"),
+        "no lease changed hands: {epochs:?}"
+    );
     let dups: Vec<_> = sink_copies(&env).into_iter().filter(|(_, c)| *c > 1).collect();
     assert!(dups.is_empty(), "emails sent twice: {dups:?}");
 }
