@@ -398,6 +398,17 @@ impl Vocabulary {
         // A tick's caption may be in either name (`ECM_POF_1` with the tooltip "Homeless"), so
         // captions are tried on both before either is read as a label; a hierarchical name's
         // leaf (`cs.housing_deposits`) before the whole path.
+        // A radio group's tooltip asking a yes/no question, answered by the group's export value
+        // ("Currently enrolled in ECM?" = `N`; a tooltip taken from the first option's caption
+        // may carry it: "Currently enrolled in ECM? Yes"): the question is the label, whatever
+        // the group's name says (`chw.ecm` is no program tick).
+        if let RawValue::Text(answer) = &entry.value
+            && crate::extract::is_yes_no(answer)
+            && let Some(q) = entry.alt.as_deref().and_then(asked_question)
+            && let Some(t) = self.target_for_label(q, entry, context, None)
+        {
+            return Some(t);
+        }
         if is_tickish(&entry.value) {
             let section = entry.section.as_deref().map(norm).unwrap_or_default();
             // A box the page shows answering a question ("Member currently enrolled in ECM?
@@ -1105,6 +1116,16 @@ fn leaf_then_whole(label: &str) -> Vec<String> {
         Some(leaf) => vec![leaf, label.to_string()],
         None => vec![label.to_string()],
     }
+}
+
+/// A tooltip that asks a question, up to its `?`, when nothing or only an option's yes/no
+/// caption follows it.
+fn asked_question(alt: &str) -> Option<&str> {
+    let at = alt.rfind('?')?;
+    let rest = alt.get(at + 1..)?.trim();
+    (rest.is_empty() || crate::extract::is_yes_no(rest))
+        .then(|| alt.get(..=at))
+        .flatten()
 }
 
 /// Typed text that names no program ("Example Behavioral Health", not "ECM").

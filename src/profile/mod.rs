@@ -259,7 +259,7 @@ impl Profiles {
             .unwrap_or_else(|| "generic".into());
         let mut traces = Vec::with_capacity(doc.records.len());
         let day_first = writes_day_first(doc);
-        let referrals = doc
+        let mut referrals: Vec<Referral> = doc
             .records
             .iter()
             .map(|rec| {
@@ -278,8 +278,11 @@ impl Profiles {
             })
             .filter(|r| r.fields.count() > 0 || !r.programs.is_empty())
             // A row of a table that names nobody (a legend, a key, a totals line) is no referral.
-            .filter(|r| doc.records.len() < 2 || names_someone(&r.fields))
             .collect();
+        if doc.records.len() >= 2 {
+            from_sender_record(&mut referrals);
+            referrals.retain(|r| names_someone(&r.fields));
+        }
         (name, referrals, traces)
     }
 
@@ -409,10 +412,11 @@ impl Profiles {
     /// are about (nobody's when nothing says), and the weakest of guesses, so any labelled value
     /// wins over it.
     fn typed_by_value(&self, entry: &RawEntry, context: Option<Role>) -> Option<(Target, f32)> {
-        // "Submitted" / "Sent" / "Received" alone over a date: when the referral was sent.
+        // "Submitted" / "Sent" / "Received" / "Referred" alone over a date: when the referral
+        // was sent.
         // Not a synonym: "Submitted by" names the referrer, and its words must stay theirs.
-        let sent_word =
-            ["submitted", "sent", "received", "dated"].contains(&crate::catalog::norm(&entry.name).as_str());
+        let sent_word = ["submitted", "sent", "received", "dated", "referred"]
+            .contains(&crate::catalog::norm(&entry.name).as_str());
         let dated = match &entry.value {
             crate::extract::RawValue::Date(_) => true,
             crate::extract::RawValue::Text(t) => {
@@ -449,6 +453,35 @@ impl Profiles {
 
 /// Whether a record says who the member is: a name, a date of birth or an identifier.
 /// Whether a record holds the member's name, whole or in parts.
+/// A batch whose sender is a record of its own (a "Staff" sheet beside the "Youth" sheet, a
+/// sender's block apart from the rows): one record naming a referrer and no member. Its
+/// referrer, and its date, go to every member record that lacks them.
+fn from_sender_record(referrals: &mut [Referral]) {
+    let mut senders = referrals
+        .iter()
+        .filter(|r| !names_someone(&r.fields) && r.fields.referrer_name.is_some());
+    let (Some(sender), None) = (senders.next(), senders.next()) else {
+        return;
+    };
+    let s = sender.fields.clone();
+    for r in referrals.iter_mut().filter(|r| names_someone(&r.fields)) {
+        let f = &mut r.fields;
+        if f.referrer_name.is_some() {
+            continue;
+        }
+        f.referrer_name.clone_from(&s.referrer_name);
+        f.referrer_organization = f
+            .referrer_organization
+            .take()
+            .or_else(|| s.referrer_organization.clone());
+        f.referrer_phone = f.referrer_phone.take().or_else(|| s.referrer_phone.clone());
+        f.referrer_email = f.referrer_email.take().or_else(|| s.referrer_email.clone());
+        f.referrer_npi = f.referrer_npi.take().or_else(|| s.referrer_npi.clone());
+        f.referrer_relationship = f.referrer_relationship.or(s.referrer_relationship);
+        f.referral_date = f.referral_date.or(s.referral_date);
+    }
+}
+
 fn has_member_name(f: &Fields) -> bool {
     f.member_first_name.is_some() || f.member_last_name.is_some()
 }

@@ -356,12 +356,25 @@ fn yes_no_ticks(text: &str) -> bool {
 /// so times (`10:30`) and URLs are not labels.
 fn split_label(text: &str) -> Option<(String, String)> {
     let bytes = text.as_bytes();
-    let pos = text
+    let colon = text
         .char_indices()
-        .find(|(i, c)| *c == ':' && bytes.get(i + 1).is_none_or(|b| b.is_ascii_whitespace()))?
-        .0;
+        .find(|(i, c)| *c == ':' && bytes.get(i + 1).is_none_or(|b| b.is_ascii_whitespace()))
+        .map(|(i, _)| (i, i + 1));
+    // "Referral Date ______ 12/03/2026": a leader of underscores after the label stands for its
+    // colon (and a blank one for an empty field).
+    let leader = || {
+        let at = text.find(" ___")?;
+        let end = at
+            + 1
+            + text
+                .get(at + 1..)?
+                .find(|c: char| c != '_')
+                .unwrap_or(text.len() - at - 1);
+        Some((at, end))
+    };
+    let (pos, after) = colon.or_else(leader)?;
     let label = text.get(..pos)?.trim();
-    let value = text.get(pos + 1..)?.trim();
+    let value = text.get(after..)?.trim();
     let ok = !label.is_empty() && label.chars().count() <= 60 && label.chars().any(char::is_alphabetic);
     ok.then(|| (label.to_string(), value.to_string()))
 }
@@ -1359,6 +1372,7 @@ fn heads_labels(line: &Line, next: Option<&Line>, next_captions: bool) -> bool {
         && !t.contains([':', '.', ','])
         && !t.chars().any(|c| c.is_ascii_digit())
         && tick_prefix(t).is_none()
+        && split_label(t).is_none()
         && next.is_some_and(|l| {
             // The next line is a label: `Name: ...`, or a colon-less `Name   Irene Sample`.
             let labelled = |c: &Cell| {

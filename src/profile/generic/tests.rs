@@ -1158,3 +1158,109 @@ fn class39_a_document_writing_the_day_first_is_read_day_first() {
         "a document showing both orders reads month first"
     );
 }
+
+/// Maps several records of one document (a batch and its sender's record).
+fn read_records(records: &[&[(&str, RawValue)]]) -> Vec<crate::model::Fields> {
+    let cfg = Config::builtin().expect("config");
+    let doc = crate::extract::RawDoc {
+        kind: crate::extract::DocKind::Ods,
+        records: records
+            .iter()
+            .map(|entries| crate::extract::RawRecord {
+                entries: entries
+                    .iter()
+                    .map(|(name, value)| RawEntry {
+                        name: (*name).into(),
+                        alt: None,
+                        section: None,
+                        value: value.clone(),
+                        confidence: None,
+                    })
+                    .collect(),
+            })
+            .collect(),
+        text: String::new(),
+    };
+    let ctx = crate::profile::MapContext {
+        catalog: &cfg.catalog,
+        today: chrono::NaiveDate::from_ymd_opt(2026, 12, 1).expect("date"),
+    };
+    cfg.profiles
+        .map(&doc, ctx)
+        .1
+        .into_iter()
+        .map(|r| r.fields)
+        .collect()
+}
+
+/// Issue #8 (blind41): a batch whose sender is a record of its own (a "Staff" sheet beside the
+/// rows) gives every row its referrer; "Referred" over a date is the referral date.
+#[test]
+fn class41_a_sender_record_beside_a_batch_and_referred_over_a_date() {
+    let got = read_records(&[
+        &[
+            ("Youth Name", txt("Rafferty Sample")),
+            ("DOB", txt("3/14/2003")),
+            ("Referred", txt("12/2/2026")),
+        ],
+        &[("Youth Name", txt("Kimberly Sample")), ("DOB", txt("11/05/1999"))],
+        &[
+            ("Social worker", txt("Horatio Example")),
+            ("Phone", txt("209-555-0172")),
+        ],
+    ]);
+    assert_eq!(got.len(), 2, "{got:?}");
+    for f in &got {
+        assert_eq!(f.referrer_name.as_deref(), Some("Horatio Example"));
+        assert_eq!(f.referrer_phone.as_deref(), Some("2095550172"));
+    }
+    assert_eq!(
+        got.first().and_then(|f| f.referral_date),
+        chrono::NaiveDate::from_ymd_opt(2026, 12, 2)
+    );
+    // A row that names its own referrer keeps it.
+    let got = read_records(&[
+        &[
+            ("Youth Name", txt("Rafferty Sample")),
+            ("Referrer", txt("Own Worker")),
+        ],
+        &[("Social worker", txt("Horatio Example"))],
+    ]);
+    assert_eq!(
+        got.first().and_then(|f| f.referrer_name.as_deref()),
+        Some("Own Worker")
+    );
+}
+
+/// Issue #8 (blind39, blind41): a radio group answering a yes/no question in its tooltip is the
+/// question's answer, whatever the group's name (`chw.ecm` is no program tick); a tooltip taken
+/// from the first option's caption ("...? Yes") still asks the question. A bare "KP" asks
+/// membership.
+#[test]
+fn class41_a_tooltip_question_answered_by_a_radio_group() {
+    let entry = |name: &str, alt: &str, value: &str| RawEntry {
+        name: name.into(),
+        alt: Some(alt.into()),
+        section: None,
+        value: txt(value),
+        confidence: None,
+    };
+    let cfg = Config::builtin().expect("config");
+    let vocab = &cfg.profiles.vocabulary;
+    let target = |e: &RawEntry| vocab.target_for(e, &cfg.catalog, None).map(|(t, _)| t);
+    assert_eq!(
+        target(&entry("chw.ecm", "Currently enrolled in ECM?", "N")),
+        Some(Target::Field(FieldKey::EnrolledInEcm))
+    );
+    assert_eq!(
+        target(&entry("mbr.ecm", "Currently enrolled in ECM? Yes", "N")),
+        Some(Target::Field(FieldKey::EnrolledInEcm))
+    );
+    assert_eq!(
+        asked_question("Currently enrolled in ECM? Yes"),
+        Some("Currently enrolled in ECM?")
+    );
+    assert_eq!(asked_question("Why? Explain"), None);
+    let f = read(&[("grpKP", txt("Yes"))]);
+    assert_eq!(f.kp_member, Some(true));
+}

@@ -1263,3 +1263,25 @@ fn class40_a_value_ending_in_a_comma_goes_on_below() {
         "{got:?}"
     );
 }
+
+/// Issue #8 (blind41): a leader of underscores between label and value stands for the colon
+/// ("Referral Date ______ 12/03/2026"); a line of them is no heading over the next.
+#[test]
+fn class41_underscore_leaders_between_label_and_value() {
+    let got = entries(vec![
+        run(50.0, 700.0, "Referral Date ______ 12/03/2026"),
+        run(50.0, 686.0, "County ______ San Joaquin"),
+        run(50.0, 672.0, "Population of Focus: [X] Children enrolled in CCS"),
+        run(50.0, 658.0, "CCS Case Worker ______ Gertrude Example, PHN"),
+    ]);
+    let has = |n: &str, v: &str| got.iter().any(|(_, name, value)| name == n && *value == t(v));
+    assert!(has("Referral Date", "12/03/2026"), "{got:?}");
+    assert!(has("County", "San Joaquin"), "{got:?}");
+    assert!(has("CCS Case Worker", "Gertrude Example, PHN"), "{got:?}");
+    assert!(
+        got.iter()
+            .all(|(s, _, _)| s.as_deref() != Some("County ______ San Joaquin")),
+        "{got:?}"
+    );
+    assert_eq!(split_label("Name ______"), Some(("Name".into(), String::new())));
+}
