@@ -186,6 +186,17 @@ fn member_heading(section: &str) -> bool {
         && n.trim_start_matches('#').parse::<u8>().is_ok()
 }
 
+/// A line that is only a number marking the next member: "#2", "2.", "2)", "(2)".
+fn member_number(line: &str) -> Option<u8> {
+    let t = line.trim();
+    let inner = t
+        .strip_prefix('#')
+        .or_else(|| t.strip_suffix(['.', ')']))
+        .map(|n| n.trim_start_matches('('))
+        .unwrap_or_default();
+    inner.parse::<u8>().ok().filter(|n| (1..=20).contains(n))
+}
+
 /// One record per member section when a record holds two or more (see [`member_heading`]).
 /// Entries outside them are shared; so are entries at the end of the last one whose labels the
 /// first member's section does not have ("Referred by:" after the last member).
@@ -477,6 +488,13 @@ fn read_part(text: &str, forwarded: bool) -> (Vec<RawEntry>, usize, Vec<RawEntry
                 {
                     labelled += 1;
                     entries.push(entry(label, &section, RawValue::Text(value)));
+                } else if let Some(n) = member_number(line)
+                    && all
+                        .get(i + 1)
+                        .is_some_and(|next| split_line(next).is_some_and(|(_, v)| !v.is_empty()))
+                {
+                    // "#2" alone over a member's labelled lines: the second member.
+                    section = Some(format!("Member {n}"));
                 } else if heading_like(line) || party_heading(&all, i) {
                     section = Some(line.to_string());
                 } else if let Some((label, value)) = dated_sentence(line) {
@@ -1305,6 +1323,17 @@ mod tests {
             dated_sentence("They moved here. Last year 11/10/2026 was hard."),
             None
         );
+    }
+
+    #[test]
+    fn class42_a_number_alone_heads_each_member() {
+        let body = "Two referrals.\n\n#1\nClient Name: Octavia Sample\nDOB: 1/30/1985\nCIN: 92345678N\n\n#2\nClient Name: Barnabas Sample\nDOB: 11/5/1961\nCIN: 92345679P\n\nReferrer: Ferdinand Example\n";
+        let doc = extract_body(body);
+        assert_eq!(doc.records.len(), 2, "{:?}", doc.records);
+        assert_eq!(member_number("#2"), Some(2));
+        assert_eq!(member_number("3."), Some(3));
+        assert_eq!(member_number("(1)"), Some(1));
+        assert_eq!(member_number("2026."), None);
     }
 
     #[test]

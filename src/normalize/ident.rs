@@ -130,6 +130,11 @@ pub fn normalize_phone(s: &str) -> Normalized<String> {
         return Ok(None);
     };
     one_phone(&text).or_else(|e| {
+        // One number with its note, which may hold commas: "707-555-0100 (dispatch, ask for
+        // deputy)".
+        if let Ok(Some(p)) = one_phone(PHONE_NOTE.replace_all(&text, "").trim()) {
+            return Ok(Some(p));
+        }
         // Several numbers, each with its note: "415-555-0112 (cell), 415-555-0199 (front
         // desk)", "cell 916-555-0101 / home 916-555-0102". The first one that is a number.
         text.split([',', ';', '|', '/'])
@@ -387,6 +392,8 @@ mod tests {
                 some("4155550112"),
             ),
             ("cell 916-555-0101 / home 916-555-0102", some("9165550101")),
+            // Issue #8 (blind42): a note holding a comma.
+            ("707-555-0100 (dispatch, ask for deputy)", some("7075550100")),
             ("(916) 555-0123 or 916-555-0124", some("9165550123")),
             ("call 916-555-0123 after 5", Err(Invalid)),
             ("916555012345", Err(Invalid)),

@@ -1304,6 +1304,82 @@ fn options_over_ticks<'a>(row: &Row<'a>, next: &Row<'_>) -> Option<(&'a str, Vec
     })
 }
 
+/// A column of captions and values stacked one per row ("Referral Date" / 2026-12-01 / "CIN /
+/// BIC" / "97123456B" / ...), read by the run's rhythm as the flattened-PDF reader reads the same
+/// layout: caption row index (in `rows`) → its value's. A run is rows with one cell each, in one
+/// column, with no row between them and none a checklist's option; it is read two by two from the start that makes more
+/// captions and fewer values read as labels, when at least three pairs result, two thirds of the
+/// captions read as labels and at most a third of the values do. A caption that is no text, a
+/// colon label with its own value or a tick, or a value that is a label, ends the pairing.
+fn stacked_rows<'a>(rows: &[Row<'a>], options: &HashSet<u32>) -> std::collections::HashMap<usize, usize> {
+    let mut out = std::collections::HashMap::new();
+    let single = |r: &Row<'a>| -> Option<(u32, &'a RawValue)> {
+        if options.contains(&r.index) {
+            return None; // a checklist's option, marked or not
+        }
+        match r.cells.as_slice() {
+            [(c, v)] => Some((*c, *v)),
+            _ => None,
+        }
+    };
+    let mut start = 0;
+    while start < rows.len() {
+        let mut end = start + 1;
+        if let Some((col, _)) = rows.get(start).and_then(single) {
+            while let (Some(prev), Some(next)) = (rows.get(end - 1), rows.get(end)) {
+                if next.index != prev.index + 1 || single(next).is_none_or(|(c, _)| c != col) {
+                    break;
+                }
+                end += 1;
+            }
+        }
+        if end - start >= 6 {
+            let cell = |i: usize| rows.get(i).and_then(single).map(|(_, v)| v);
+            let read = |from: usize| {
+                let mut pairs = Vec::new();
+                let (mut known, mut values_known) = (0, 0);
+                let mut i = from;
+                while i + 1 < end {
+                    let (Some(cap), Some(value)) = (cell(i), cell(i + 1)) else {
+                        break;
+                    };
+                    let Some(text) = as_text(cap) else { break };
+                    let plain = |v: &RawValue| {
+                        !is_colon_label(v)
+                            && inline_pair(v).is_none()
+                            && glyph_caption(v).is_none()
+                            && tick_value(v).is_none()
+                    };
+                    if !plain(cap)
+                        || !plain(value)
+                        || text.split_whitespace().count() > 8
+                        || is_checklist_heading(text)
+                    {
+                        break;
+                    }
+                    known += usize::from(looks_like_label(text));
+                    values_known += usize::from(as_text(value).is_some_and(looks_like_label));
+                    pairs.push((i, i + 1));
+                    i += 2;
+                }
+                let n = pairs.len();
+                let ok = n >= 3 && 3 * known >= 2 * n && 3 * values_known <= n;
+                (ok, known as isize - values_known as isize, pairs)
+            };
+            let (a, b) = (read(start), read(start + 1));
+            let best = match (a.0, b.0) {
+                (true, true) => Some(if b.1 > a.1 { b.2 } else { a.2 }),
+                (true, false) => Some(a.2),
+                (false, true) => Some(b.2),
+                (false, false) => None,
+            };
+            out.extend(best.into_iter().flatten());
+        }
+        start = end;
+    }
+    out
+}
+
 fn read_form(grid: &Grid, rows: &[Row<'_>]) -> Vec<RawEntry> {
     let mut form = Form {
         grid,
@@ -1317,10 +1393,22 @@ fn read_form(grid: &Grid, rows: &[Row<'_>]) -> Vec<RawEntry> {
         value_cols: value_columns(rows),
     };
     let marks = mark_columns(grid, rows);
+    let stacked = stacked_rows(rows, &marks.iter().map(|(r, _, _, _)| *r).collect());
     let mut caption_cols: HashSet<u32> = HashSet::new();
     let mut rhythm = 0usize;
     for (ri, row) in rows.iter().enumerate() {
         form.row = row.index;
+        // A caption over its value in a column of them.
+        if let Some(vi) = stacked.get(&ri)
+            && let (Some((c, cap)), Some(values)) = (row.cells.first(), rows.get(*vi))
+            && let (Some(text), Some((vc, value))) = (as_text(cap), values.cells.first())
+        {
+            form.col = *c;
+            form.used.insert((row.index, *c));
+            form.used.insert((values.index, *vc));
+            form.push(label_name(text), (*value).clone());
+            continue;
+        }
         // Options of a checklist with its marks in a column of their own: every caption is an
         // option, marked or not, and never another caption's value.
         for (r, caption_col, mark_col, mark) in marks.iter().filter(|(r, _, _, _)| *r == row.index) {
@@ -2476,6 +2564,69 @@ mod tests {
                 r.iter()
                     .any(|(_, n, v)| n == "Referred by" && v == "Maelle Sample"),
                 "{r:?}"
+            );
+        }
+    }
+
+    /// Issue #8 (blind42): a column of captions and values stacked one per row pairs two by two,
+    /// whatever a caption's capitals ("CIN / BIC", "ZIP") or a value's words ("San Bernardino
+    /// County CFS"); a checklist's unmarked options in such a column are not pairs.
+    #[test]
+    fn class42_captions_and_values_stacked_in_one_column() {
+        let cells: Vec<((u32, u32), RawValue)> = [
+            "Referral Date",
+            "12/01/2026",
+            "Youth Last Name",
+            "Fakhouri",
+            "CIN / BIC",
+            "97123456B",
+            "ZIP",
+            "92408",
+            "Agency",
+            "San Bernardino County CFS - Extended Foster Care",
+        ]
+        .iter()
+        .enumerate()
+        .map(|(k, v)| ((3 + k as u32, 1), t(v)))
+        .collect();
+        let SheetLayout::Form(entries) = read_sheet(&grid(&cells)) else {
+            panic!("a form")
+        };
+        let got = pairs(&entries);
+        for (n, v) in [
+            ("CIN / BIC", "97123456B"),
+            ("ZIP", "92408"),
+            ("Agency", "San Bernardino County CFS - Extended Foster Care"),
+        ] {
+            assert!(
+                got.iter().any(|(_, name, value)| *name == n && *value == t(v)),
+                "{n}: {got:?}"
+            );
+        }
+        let g = grid(&[
+            ((0, 0), t("Last Name")),
+            ((0, 1), t("Sample")),
+            ((1, 0), t("SERVICES REQUESTED (check all that apply)")),
+            ((2, 0), t("Housing Transition Navigation Services")),
+            ((3, 0), t("Housing Deposits")),
+            ((4, 0), t("Housing Tenancy and Sustaining Services")),
+            ((5, 0), t("Short-Term Post-Hospitalization Housing")),
+            ((5, 1), t("X")),
+            ((6, 0), t("Day Habilitation Programs")),
+            ((7, 0), t("Respite Services")),
+            ((8, 0), t("Sobering Centers")),
+            ((9, 0), t("Asthma Remediation")),
+        ]);
+        let SheetLayout::Form(entries) = read_sheet(&g) else {
+            panic!("a form")
+        };
+        let got = pairs(&entries);
+        // Each option is an option, unmarked: none took the next as its value.
+        for n in ["Housing Deposits", "Respite Services", "Sobering Centers"] {
+            assert!(
+                got.iter()
+                    .any(|(_, name, v)| *name == n && *v == RawValue::Checked(false)),
+                "{n}: {got:?}"
             );
         }
     }
