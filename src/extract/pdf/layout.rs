@@ -477,6 +477,8 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
     let mut columns: Vec<(f32, String)> = Vec::new();
     // Where each row of captions over values read so far starts its cells: the page's rhythm.
     let mut rhythm: Vec<Vec<f32>> = Vec::new();
+    // The lines those rows of captions stand on.
+    let mut caption_lines: Vec<usize> = Vec::new();
     // Grids without colons, told by their geometry: label and value columns that line up over
     // several rows. A value that happens to contain a label word ("No fixed address", "Fakeview
     // Police Department") stays a value, and a wrapped value's second line joins it.
@@ -602,7 +604,7 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
         // Grids without colons: `Last Name | Wardmore | First Name | Skye` — unless the line
         // stands where the page's captions over values stand, over values of its own.
         let one_more_caption_row = in_rhythm(&rhythm, line)
-            && header_row_values(lines, &used, li, Some(&rhythm))
+            && header_row_values(lines, &used, li, Some(&rhythm), &caption_lines)
                 .is_some_and(|p| p.iter().any(|(_, v)| !v.is_empty()));
         if !one_more_caption_row && let Some(pairs) = alternating_pairs(line, &used, li) {
             // With ticks after the pairs (a tick column beside the grid), no value runs on.
@@ -665,9 +667,10 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
             continue;
         }
         // Boxed forms print a row of column labels with each value under its label.
-        if let Some(pairs) = header_row_values(lines, &used, li, Some(&rhythm)) {
+        if let Some(pairs) = header_row_values(lines, &used, li, Some(&rhythm), &caption_lines) {
             if pairs.iter().any(|(_, v)| !v.is_empty()) {
                 rhythm.push(line.cells.iter().map(|c| c.x0).collect());
+                caption_lines.push(li);
             }
             for (ci, value_cells) in pairs {
                 mark(&mut used, li, ci);
@@ -1676,12 +1679,14 @@ fn in_rhythm(rows: &[Vec<f32>], l: &Line) -> bool {
 ///
 /// `rhythm` holds where the page's earlier rows of captions over values (two or more) start
 /// their cells: a row of captions in those same places is one more, even when few of its words
-/// are label words ("Name | Clinic" over "Anselm Dummington | South Bay Community Health").
+/// are label words ("Name | Clinic" over "Anselm Dummington | South Bay Community Health"), or
+/// none ("School nurse | School") when it is not right under one of them (`caption_lines`).
 fn header_row_values(
     lines: &[Line],
     used: &[Vec<bool>],
     li: usize,
     rhythm: Option<&[Vec<f32>]>,
+    caption_lines: &[usize],
 ) -> Option<Columns> {
     let line = lines.get(li)?;
     // In the rhythm, over a line of values none of which reads as a label.
@@ -1710,7 +1715,14 @@ fn header_row_values(
                 .iter()
                 .enumerate()
                 .all(|(ci, c)| unused(used, i, ci) && (label_like(&c.text) || asks(&c.text)))
-            && (known * 2 > l.cells.len() || known >= 1 && (captions_over_values(l, i) || in_rhythm(l, i)))
+            && (known * 2 > l.cells.len()
+                || known >= 1 && (captions_over_values(l, i) || in_rhythm(l, i))
+                // Two rows of captions over values or more before it in these very places: one
+                // more, whatever its words ("School nurse | School") — unless it is the values
+                // of a row of captions right above it.
+                || rhythm.is_some_and(|r| r.len() >= 2)
+                    && in_rhythm(l, i)
+                    && !i.checked_sub(1).is_some_and(|p| p == li || caption_lines.contains(&p)))
             // A question among captions ("ALREADY ENROLLED IN ECM?") only over larger values.
             && (l.cells.iter().all(|c| label_like(&c.text)) || captions_over_values(l, i))
     };

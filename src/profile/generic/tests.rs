@@ -1264,3 +1264,15 @@ fn class41_a_tooltip_question_answered_by_a_radio_group() {
     let f = read(&[("grpKP", txt("Yes"))]);
     assert_eq!(f.kp_member, Some(true));
 }
+
+/// Issue #8 (blind43): a city with its ZIP after it ("City ZIP" over "Santa Ana 92701") is the
+/// city and the ZIP.
+#[test]
+fn class43_a_city_followed_by_its_zip() {
+    let f = read(&[("City", txt("Santa Ana 92701"))]);
+    assert_eq!(f.member_city.as_deref(), Some("Santa Ana"));
+    assert_eq!(f.member_zip.as_deref(), Some("92701"));
+    let f = read(&[("ZIP", txt("92702")), ("City", txt("Santa Ana, 92701"))]);
+    assert_eq!(f.member_city.as_deref(), Some("Santa Ana"));
+    assert_eq!(f.member_zip.as_deref(), Some("92702"), "a labelled ZIP stays");
+}

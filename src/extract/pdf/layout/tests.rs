@@ -1285,3 +1285,33 @@ fn class41_underscore_leaders_between_label_and_value() {
     );
     assert_eq!(split_label("Name ______"), Some(("Name".into(), String::new())));
 }
+
+/// Issue #8 (blind43): after two rows of captions over values in the same places, a third row
+/// there is captions too though no word of it is a label word ("School nurse | School"); the
+/// values right under a row of captions stay values.
+#[test]
+fn class43_a_third_caption_row_in_the_pages_rhythm() {
+    let got = entries(vec![
+        run(72.0, 720.0, "Student name"),
+        run(320.0, 720.0, "Birthdate"),
+        run(72.0, 706.0, "Lupita Sample"),
+        run(320.0, 706.0, "03/08/2017"),
+        run(72.0, 688.0, "Medi-Cal number"),
+        run(320.0, 688.0, "Parent/guardian phone"),
+        run(72.0, 674.0, "95512300F"),
+        run(320.0, 674.0, "714-555-0105"),
+        run(72.0, 656.0, "Street address"),
+        run(320.0, 656.0, "City"),
+        run(72.0, 642.0, "none - unhoused"),
+        run(320.0, 642.0, "Santa Ana"),
+        run(72.0, 600.0, "School nurse"),
+        run(320.0, 600.0, "School"),
+        run(72.0, 586.0, "Rosalind Example, RN"),
+        run(320.0, 586.0, "Harbor Example District"),
+    ]);
+    let has = |n: &str, v: &str| got.iter().any(|(_, name, value)| name == n && *value == t(v));
+    assert!(has("School nurse", "Rosalind Example, RN"), "{got:?}");
+    assert!(has("School", "Harbor Example District"), "{got:?}");
+    assert!(has("Street address", "none - unhoused"), "{got:?}");
+    assert!(has("City", "Santa Ana"), "{got:?}");
+}
