@@ -424,7 +424,7 @@ pub fn norm(s: &str) -> String {
 
 /// A letter without its accents (`é` → `e`, `Ñ` → `N`, `ü` → `u`): the first character of its
 /// canonical decomposition when the rest are combining marks; other characters as they are.
-fn unaccented(c: char) -> char {
+pub(crate) fn unaccented(c: char) -> char {
     use unicode_normalization::{UnicodeNormalization, char::is_combining_mark};
     if c.is_ascii() {
         return c;

@@ -606,17 +606,30 @@ fn referrer_email_from(f: &mut Fields, senders: &[(Vec<String>, String)]) {
     else {
         return;
     };
-    if let Some((_, address)) = senders.iter().find(|(name, _)| *name == want) {
+    // Word for word, or every word of the sender's name among the referrer's, who may carry a
+    // credential or a title after it ("Marguerite Sample, RN (school nurse)").
+    let among = |name: &Vec<String>| {
+        name.len() >= 2 && want.len() <= name.len() + 3 && name.iter().all(|w| want.contains(w))
+    };
+    if let Some((_, address)) = senders.iter().find(|(name, _)| *name == want || among(name)) {
         f.referrer_email = Some(address.trim().to_lowercase());
     }
 }
 
-/// A person's name as its words, lower-cased and sorted: "Sample, Pat" and "Pat Sample" agree.
+/// A person's name as its words, lower-cased, without accents or what is in brackets, and
+/// sorted: "Sample, Pat" and "Pat Sample" agree, and so do "Rocío Sample (mom)" and "Rocio
+/// Sample".
 fn name_words(name: &str) -> Vec<String> {
-    let mut words: Vec<String> = name
+    let bare = crate::normalize::split_parenthesised(name).0;
+    let mut words: Vec<String> = bare
         .split(|c: char| !c.is_alphabetic() && c != '\'' && c != '-')
         .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
+        .map(|w| {
+            w.chars()
+                .map(crate::catalog::unaccented)
+                .collect::<String>()
+                .to_lowercase()
+        })
         .collect();
     words.sort();
     words
@@ -806,6 +819,17 @@ mod tests {
         );
         assert_eq!(named("Pat Forwarder").as_deref(), Some("pat@plan.example"));
         assert_eq!(named("Someone Else"), None);
+        // Issue #8 (blind44): a credential, a title in brackets or accents do not hide the
+        // sender; one shared word is not enough.
+        assert_eq!(
+            named("Beatrix Sample, RN (school nurse)").as_deref(),
+            Some("bsample@shelter.example")
+        );
+        assert_eq!(
+            named("Béatrix Sample (mom)").as_deref(),
+            Some("bsample@shelter.example")
+        );
+        assert_eq!(named("Beatrix Otherperson"), None);
         // An address the form gives is kept.
         let mut f = Fields {
             referrer_name: Some("Beatrix Sample".into()),

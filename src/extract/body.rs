@@ -197,6 +197,32 @@ fn member_number(line: &str) -> Option<u8> {
     inner.parse::<u8>().ok().filter(|n| (1..=20).contains(n))
 }
 
+/// A line that numbers a member and names them: "1) Mbr: Augustin Sample", "2. Client name:
+/// …" — the number and the labelled rest. Only a label naming the person (a name, or the member
+/// by one of their words), not a numbered question.
+fn numbered_member_line(line: &str) -> Option<(u8, &str)> {
+    let (marker, rest) = line.trim().split_once(' ')?;
+    let n = member_number(marker)?;
+    let rest = rest.trim();
+    let (label, value) = split_line(rest)?;
+    let l = label.to_lowercase();
+    let person = l.split(|c: char| !c.is_alphanumeric()).any(|w| {
+        [
+            "name",
+            "mbr",
+            "member",
+            "client",
+            "patient",
+            "pt",
+            "resident",
+            "participant",
+        ]
+        .contains(&w)
+    });
+    (person && label.split_whitespace().count() <= 3 && !value.is_empty() && !label.ends_with('?'))
+        .then_some((n, rest))
+}
+
 /// One record per member section when a record holds two or more (see [`member_heading`]).
 /// Entries outside them are shared; so are entries at the end of the last one whose labels the
 /// first member's section does not have ("Referred by:" after the last member).
@@ -369,6 +395,22 @@ fn read_part(text: &str, forwarded: bool) -> (Vec<RawEntry>, usize, Vec<RawEntry
             section = Some(ruled.to_string());
             continue;
         }
+        // "1) Mbr: Augustin Sample" … "2) Mbr: Henrietta Sample": numbered members, each
+        // starting with the line that names them.
+        let line = match numbered_member_line(line) {
+            Some((n, rest))
+                if all
+                    .iter()
+                    .filter_map(|l| numbered_member_line(l))
+                    .filter(|(m, _)| *m != n)
+                    .count()
+                    >= 1 =>
+            {
+                section = Some(format!("Member {n}"));
+                rest
+            }
+            _ => line,
+        };
         if in_headers
             && line
                 .split_once(':')
@@ -1334,6 +1376,23 @@ mod tests {
         assert_eq!(member_number("3."), Some(3));
         assert_eq!(member_number("(1)"), Some(1));
         assert_eq!(member_number("2026."), None);
+    }
+
+    #[test]
+    fn class44_numbered_members_each_named_on_their_first_line() {
+        let body = "Two referrals.\n\n1) Mbr: Augustin Sample\n   DOB: 03/03/1977\n   CIN: 94949494Z\n\n2) Mbr: Henrietta Sample\n   CIN: 94848484A\n\nReferrer: Nadia Example\n";
+        assert_eq!(extract_body(body).records.len(), 2);
+        assert_eq!(
+            numbered_member_line("2) Mbr: Henrietta Sample"),
+            Some((2, "Mbr: Henrietta Sample"))
+        );
+        // Numbered questions are no members.
+        assert_eq!(
+            numbered_member_line("1. What is the client's date of birth? 7/7/1999"),
+            None
+        );
+        let questions = "1. Client name: Pat Sample\n2. Date of birth: 7/7/1999\n3. CIN: 94949494Z\n";
+        assert_eq!(extract_body(questions).records.len(), 1);
     }
 
     #[test]
