@@ -318,7 +318,11 @@ pub fn extract_noticing(
     // above an attached batch) give it. Read only then: most forms name their referrer.
     let unnamed = |r: &Referral| r.fields.referrer_name.is_none() && r.fields.referrer_organization.is_none();
     if found.iter().any(|(_, _, r)| unnamed(r)) {
-        let doc = extract::body::extract_email_body(&email);
+        let mut doc = extract::body::extract_email_body(&email);
+        if doc.records.is_empty() {
+            // No labelled lines: the sender's signature names them.
+            doc = extract::body::email_signature(&email);
+        }
         if doc.records.len() == 1
             && let (_, refs) = cfg.profiles.map(&doc, map_ctx)
             && let [r] = refs.as_slice()

@@ -29,6 +29,31 @@ pub fn extract_email_body(email: &crate::message::Email) -> RawDoc {
     doc
 }
 
+/// The signature of the message's newest text as a one-record document ("Ondine Sample / Care
+/// Navigator, Example Food Bank / ondine@…"), for a message whose attached batch names no
+/// referrer and whose body has no labelled lines; no record when it is unsigned.
+pub fn email_signature(email: &crate::message::Email) -> RawDoc {
+    let newest = forwarded_parts(&email.body_text)
+        .into_iter()
+        .next()
+        .unwrap_or_default();
+    let lines: Vec<&str> = newest
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.starts_with('>'))
+        .collect();
+    let entries = signature(&lines);
+    RawDoc {
+        kind: DocKind::EmailBody,
+        records: if entries.is_empty() {
+            Vec::new()
+        } else {
+            vec![RawRecord { entries }]
+        },
+        text: String::new(),
+    }
+}
+
 /// Reads `Label: value` lines from a plain-text body. Returns a document with no records when
 /// fewer than two labelled lines are found (a body that merely says "see attached").
 ///
@@ -557,6 +582,13 @@ fn signature_start(lines: &[&str]) -> Option<(usize, usize)> {
     const CLOSINGS: &[&str] = &[
         "thanks",
         "thank you",
+        "thanks so much",
+        "thank you so much",
+        "many thanks",
+        "thanks again",
+        "thanks in advance",
+        "all the best",
+        "best wishes",
         "thx",
         "best",
         "best regards",
@@ -1393,6 +1425,28 @@ mod tests {
         );
         let questions = "1. Client name: Pat Sample\n2. Date of birth: 7/7/1999\n3. CIN: 94949494Z\n";
         assert_eq!(extract_body(questions).records.len(), 1);
+    }
+
+    #[test]
+    fn class45_a_signature_alone_and_longer_closings() {
+        let lines = [
+            "Hi, two meal referrals attached.",
+            "",
+            "Ondine Sample",
+            "Care Navigator, Southeast Example Food Bank",
+            "osample@foodbank.example",
+        ];
+        let names: Vec<String> = signature(&lines).into_iter().map(|e| e.name).collect();
+        assert!(names.contains(&"Referred by".to_string()), "{names:?}");
+        let closed = [
+            "Name: Pat Sample",
+            "CIN: 91234567A",
+            "",
+            "Thanks so much,",
+            "Tess Example",
+            "(707) 555-0186",
+        ];
+        assert_eq!(signature_start(&closed).map(|(_, s)| s), Some(4));
     }
 
     #[test]

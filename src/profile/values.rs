@@ -400,6 +400,14 @@ impl<'a> Accumulator<'a> {
                     RawValue::Text(t) => ticked_answer(t)
                         .map(|a| Ok(Some(a)))
                         .unwrap_or_else(|| nz::parse_bool(t))
+                        // An export value naming its group before the answer ("KP_N", "Consent_Yes").
+                        .or_else(|e| {
+                            t.rsplit_once(['_', '-'])
+                                .filter(|(group, _)| !group.trim().is_empty() && !group.contains(' '))
+                                .and_then(|(_, answer)| nz::parse_bool(answer).ok().flatten())
+                                .map(Some)
+                                .ok_or(e)
+                        })
                         .or_else(|e| match key {
                             K::Attestation => consent_stated(t).map(Some).ok_or(e),
                             _ => Err(e),

@@ -1276,3 +1276,15 @@ fn class43_a_city_followed_by_its_zip() {
     assert_eq!(f.member_city.as_deref(), Some("Santa Ana"));
     assert_eq!(f.member_zip.as_deref(), Some("92702"), "a labelled ZIP stays");
 }
+
+/// Issue #8 (blind45): a radio group's export value naming its group before the answer ("KP_N")
+/// is that answer.
+#[test]
+fn class45_an_export_value_with_its_group_before_the_answer() {
+    assert_eq!(read(&[("kp_mbr", txt("KP_N"))]).kp_member, Some(false));
+    assert_eq!(
+        read(&[("Member consent", txt("Consent_Yes"))]).attestation,
+        Some(true)
+    );
+    assert_eq!(read(&[("kp_mbr", txt("KP Medi-Cal"))]).kp_member, None);
+}
