@@ -486,12 +486,37 @@ pub(crate) fn name_then_contacts(value: &str) -> Option<(String, Vec<(Contact, S
     static CONTACT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
         regex::Regex::new(&format!("{EMAIL_IN_TEXT}|{PHONE_IN_TEXT}")).expect("static regex")
     });
+    // "Phone:", "Email:", "Tel." before a contact: its label ("Hanna Sample  Phone: 209-…  Email:
+    // …"). Not "Fax": a fax number is no way to call anyone back.
+    let is_label = |w: &str| {
+        matches!(
+            w.trim_end_matches([':', '.', '#']).to_ascii_lowercase().as_str(),
+            "phone" | "tel" | "telephone" | "ph" | "cell" | "mobile" | "email" | "e-mail" | "mail"
+        )
+    };
+    let separators_or_labels = |gap: &str| {
+        gap.split(|c: char| c.is_whitespace() || ",;|/()".contains(c))
+            .filter(|w| !w.is_empty() && *w != "-")
+            .all(is_label)
+    };
     let first = CONTACT.find(value)?;
-    let name = value
+    let mut name = value
         .get(..first.start())?
         .trim()
         .trim_end_matches([',', ';', '|', '-', '/', '('])
         .trim();
+    let last_word = name.rsplit(char::is_whitespace).next().unwrap_or_default();
+    if last_word.trim_end_matches([':', '.', '#']).eq_ignore_ascii_case("fax") {
+        return None;
+    }
+    if let Some((before, last)) = name.rsplit_once(char::is_whitespace)
+        && is_label(last)
+    {
+        name = before
+            .trim()
+            .trim_end_matches([',', ';', '|', '-', '/', '('])
+            .trim();
+    }
     if name.is_empty() || name.chars().any(|c| c.is_ascii_digit()) || name.contains('@') {
         return None;
     }
@@ -499,7 +524,7 @@ pub(crate) fn name_then_contacts(value: &str) -> Option<(String, Vec<(Contact, S
     let mut end = first.start();
     for m in CONTACT.find_iter(value) {
         let gap = value.get(end..m.start())?;
-        if !gap.chars().all(|c| c.is_whitespace() || ",;|/-()".contains(c)) {
+        if end != first.start() && !separators_or_labels(gap) {
             return None;
         }
         let kind = if m.as_str().contains('@') {
@@ -588,6 +613,13 @@ mod tests {
         assert_eq!(name_then_contacts("1120 W 7th St 555-0104 ext"), None);
         assert_eq!(name_then_contacts("Call 909-555-0179 after 5 pm"), None);
         assert_eq!(name_then_contacts("Pat Example"), None);
+        // Issue #8 (blind47): each contact after its label; a fax is no contact.
+        let (name, contacts) =
+            name_then_contacts("Hanna Example  Phone: 209-555-0110  Email: hexample@plan.example")
+                .expect("split");
+        assert_eq!(name, "Hanna Example");
+        assert_eq!(contacts.len(), 2);
+        assert_eq!(name_then_contacts("Hanna Example  Fax: 209-555-0110"), None);
     }
 
     /// Issue #8: a cut-off XLSX is an unreadable spreadsheet, not an unsupported type; an intact

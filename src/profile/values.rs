@@ -312,6 +312,22 @@ impl<'a> Accumulator<'a> {
                 // "Name, RN - Organisation": the person here, the organisation as a weak guess
                 // that any labelled organisation beats.
                 if let Some(t) = text_of(v).and_then(|t| nz::clean_text(&t)) {
+                    // "…, tsample@x.example (CBO)": the kind of referrer in closing brackets.
+                    let t = match t.trim_end().strip_suffix(')').and_then(|x| x.rsplit_once('(')) {
+                        Some((before, inside))
+                            if before.contains(',')
+                                && let Some(rel) = super::generic::relationship_caption(
+                                    &crate::catalog::norm(inside),
+                                    "relationship",
+                                ) =>
+                        {
+                            if self.r.fields.referrer_relationship.is_none() {
+                                self.r.fields.referrer_relationship = Some(rel);
+                            }
+                            before.trim().to_string()
+                        }
+                        _ => t,
+                    };
                     // "Pat Sample, Example Mission, 916-555-0168": the phone and email after the
                     // name are theirs too, weakly (a labelled phone wins).
                     let t = match crate::extract::name_then_contacts(&t) {
@@ -821,7 +837,8 @@ fn split_outside_parens(t: &str) -> Vec<&str> {
         match c {
             '(' => depth += 1,
             ')' => depth = depth.saturating_sub(1),
-            ',' | ';' | '\n' | '|' if depth == 0 => {
+            // "Housing Transition Navigation + Transitional Rent": a plus joins items too.
+            ',' | ';' | '\n' | '|' | '+' if depth == 0 => {
                 out.extend(t.get(start..i));
                 start = i + c.len_utf8();
             }

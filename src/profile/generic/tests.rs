@@ -1288,3 +1288,27 @@ fn class45_an_export_value_with_its_group_before_the_answer() {
     );
     assert_eq!(read(&[("kp_mbr", txt("KP Medi-Cal"))]).kp_member, None);
 }
+
+/// Issue #8 (blind47): a referrer line closing with the kind of referrer in brackets ("…,
+/// t@x.example (CBO)") gives the name, organisation, phone, email and kind; a plus joins items.
+#[test]
+fn class47_a_referrer_line_with_its_kind_in_brackets_and_items_joined_by_plus() {
+    let f = read(&[(
+        "Referrer",
+        txt(
+            "Tomasz Example, Downtown Example Housing Collaborative, 213-555-0200, texample@dshc.example (CBO)",
+        ),
+    )]);
+    assert_eq!(f.referrer_name.as_deref(), Some("Tomasz Example"));
+    assert_eq!(f.referrer_phone.as_deref(), Some("2135550200"));
+    assert_eq!(f.referrer_email.as_deref(), Some("texample@dshc.example"));
+    assert_eq!(
+        f.referrer_relationship,
+        Some(Relationship::SocialServicesProvider)
+    );
+    let f = read(&[(
+        "Service",
+        txt("Housing Transition Navigation + Transitional Rent"),
+    )]);
+    assert_eq!(f.cs_services.len(), 2, "{:?}", f.cs_services);
+}
