@@ -506,7 +506,10 @@ pub(crate) fn name_then_contacts(value: &str) -> Option<(String, Vec<(Contact, S
         .trim_end_matches([',', ';', '|', '-', '/', '('])
         .trim();
     let last_word = name.rsplit(char::is_whitespace).next().unwrap_or_default();
-    if last_word.trim_end_matches([':', '.', '#']).eq_ignore_ascii_case("fax") {
+    if last_word
+        .trim_end_matches([':', '.', '#'])
+        .eq_ignore_ascii_case("fax")
+    {
         return None;
     }
     if let Some((before, last)) = name.rsplit_once(char::is_whitespace)
@@ -539,6 +542,42 @@ pub(crate) fn name_then_contacts(value: &str) -> Option<(String, Vec<(Contact, S
     tail.chars()
         .all(|c| c.is_whitespace() || ",;|/-().".contains(c))
         .then(|| (name.to_string(), contacts))
+}
+
+/// Reads a run of items `start..end` (lines of a page, rows of a sheet) stacked one caption, one
+/// value, as pairs two by two: from the start that makes more captions and fewer values read as
+/// labels, when at least three pairs result, two thirds of the captions read as labels and at
+/// most a third of the values do. `pair(i)` says whether item `i` can be a caption over item
+/// `i + 1` (`None` ends the pairing) and, if so, whether each reads as a label. The pairs found.
+pub(crate) fn stacked_pairs_in(
+    start: usize,
+    end: usize,
+    pair: impl Fn(usize) -> Option<(bool, bool)>,
+) -> Vec<(usize, usize)> {
+    let read = |from: usize| {
+        let mut pairs = Vec::new();
+        let (mut known, mut values_known) = (0usize, 0usize);
+        let mut i = from;
+        while i + 1 < end {
+            let Some((caption_label, value_label)) = pair(i) else {
+                break;
+            };
+            known += usize::from(caption_label);
+            values_known += usize::from(value_label);
+            pairs.push((i, i + 1));
+            i += 2;
+        }
+        let n = pairs.len();
+        let ok = n >= 3 && 3 * known >= 2 * n && 3 * values_known <= n;
+        (ok, known as isize - values_known as isize, pairs)
+    };
+    let (a, b) = (read(start), read(start + 1));
+    match (a.0, b.0) {
+        (true, true) if b.1 > a.1 => b.2,
+        (true, _) => a.2,
+        (false, true) => b.2,
+        (false, false) => Vec::new(),
+    }
 }
 
 /// Whether a label names a field (a date, a phone, a name...) rather than a part of the form

@@ -1392,16 +1392,14 @@ fn heads_labels(line: &Line, next: Option<&Line>, next_captions: bool) -> bool {
 /// How far right of its caption (in ems of the caption) an indented value starts: more than
 /// a stray offset, less than a second column.
 const INDENT_EM: std::ops::RangeInclusive<f32> = 0.6..=4.0;
-/// A run of equal lines reads as captions over values only with at least this many pairs.
-const STACKED_PAIRS_MIN: usize = 3;
-
 /// Captions and values stacked in one column in the same print, each value on the line under
 /// its caption ("Date of referral" / "11/25/2026" / "Resident name" / "Gertrude Mockingjay"):
 /// caption line → value line. Nothing in the print tells them apart, so the run's rhythm does:
 /// a run of lone lines at one left edge, in one size, evenly spaced, read two by two from the
-/// start that makes more captions name a field and fewer values do; at least
-/// [`STACKED_PAIRS_MIN`] pairs, two thirds of the captions naming a field and at most a third of
-/// the values. A value that is itself a label, tick, heading or list item ends the pairing.
+/// start that makes more captions name a field and fewer values do ([`stacked_pairs_in`]'s
+/// thresholds). A value that is itself a label, tick, heading or list item ends the pairing.
+///
+/// [`stacked_pairs_in`]: crate::extract::stacked_pairs_in
 fn stacked_pairs(lines: &[Line]) -> std::collections::HashMap<usize, usize> {
     let mut out = std::collections::HashMap::new();
     let lone = |l: &Line| l.cells.len() == 1;
@@ -1431,44 +1429,22 @@ fn stacked_pairs(lines: &[Line]) -> std::collections::HashMap<usize, usize> {
                 end += 1;
             }
         }
-        if end - start >= 2 * STACKED_PAIRS_MIN {
+        if end - start >= 6 {
             let text = |li: usize| {
                 lines
                     .get(li)
                     .and_then(|l| l.cells.first())
                     .map_or("", |c| c.text.trim())
             };
-            let read = |from: usize| {
-                let mut pairs = Vec::new();
-                let (mut known, mut values_known) = (0, 0);
-                let mut li = from;
-                while li + 1 < end {
-                    let (cap, value) = (text(li), text(li + 1));
-                    if !label_like(cap)
-                        || is_heading(cap)
-                        || is_label_or_tick(value)
-                        || is_heading(value)
-                        || enumerated(value)
-                    {
-                        break;
-                    }
-                    known += usize::from(looks_like_label(cap));
-                    values_known += usize::from(looks_like_label(value));
-                    pairs.push((li, li + 1));
-                    li += 2;
-                }
-                let n = pairs.len();
-                let ok = n >= STACKED_PAIRS_MIN && 3 * known >= 2 * n && 3 * values_known <= n;
-                (ok, known as isize - values_known as isize, pairs)
-            };
-            let (a, b) = (read(start), read(start + 1));
-            let best = match (a.0, b.0) {
-                (true, true) => Some(if b.1 > a.1 { b.2 } else { a.2 }),
-                (true, false) => Some(a.2),
-                (false, true) => Some(b.2),
-                (false, false) => None,
-            };
-            out.extend(best.into_iter().flatten());
+            out.extend(crate::extract::stacked_pairs_in(start, end, |li| {
+                let (cap, value) = (text(li), text(li + 1));
+                let ok = label_like(cap)
+                    && !is_heading(cap)
+                    && !is_label_or_tick(value)
+                    && !is_heading(value)
+                    && !enumerated(value);
+                ok.then(|| (looks_like_label(cap), looks_like_label(value)))
+            }));
         }
         start = end;
     }

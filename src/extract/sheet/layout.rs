@@ -1335,45 +1335,26 @@ fn stacked_rows<'a>(rows: &[Row<'a>], options: &HashSet<u32>) -> std::collection
         }
         if end - start >= 6 {
             let cell = |i: usize| rows.get(i).and_then(single).map(|(_, v)| v);
-            let read = |from: usize| {
-                let mut pairs = Vec::new();
-                let (mut known, mut values_known) = (0, 0);
-                let mut i = from;
-                while i + 1 < end {
-                    let (Some(cap), Some(value)) = (cell(i), cell(i + 1)) else {
-                        break;
-                    };
-                    let Some(text) = as_text(cap) else { break };
-                    let plain = |v: &RawValue| {
-                        !is_colon_label(v)
-                            && inline_pair(v).is_none()
-                            && glyph_caption(v).is_none()
-                            && tick_value(v).is_none()
-                    };
-                    if !plain(cap)
-                        || !plain(value)
-                        || text.split_whitespace().count() > 8
-                        || is_checklist_heading(text)
-                    {
-                        break;
-                    }
-                    known += usize::from(looks_like_label(text));
-                    values_known += usize::from(as_text(value).is_some_and(looks_like_label));
-                    pairs.push((i, i + 1));
-                    i += 2;
-                }
-                let n = pairs.len();
-                let ok = n >= 3 && 3 * known >= 2 * n && 3 * values_known <= n;
-                (ok, known as isize - values_known as isize, pairs)
-            };
-            let (a, b) = (read(start), read(start + 1));
-            let best = match (a.0, b.0) {
-                (true, true) => Some(if b.1 > a.1 { b.2 } else { a.2 }),
-                (true, false) => Some(a.2),
-                (false, true) => Some(b.2),
-                (false, false) => None,
-            };
-            out.extend(best.into_iter().flatten());
+            out.extend(crate::extract::stacked_pairs_in(start, end, |i| {
+                let (cap, value) = (cell(i)?, cell(i + 1)?);
+                let text = as_text(cap)?;
+                let plain = |v: &RawValue| {
+                    !is_colon_label(v)
+                        && inline_pair(v).is_none()
+                        && glyph_caption(v).is_none()
+                        && tick_value(v).is_none()
+                };
+                let ok = plain(cap)
+                    && plain(value)
+                    && text.split_whitespace().count() <= 8
+                    && !is_checklist_heading(text);
+                ok.then(|| {
+                    (
+                        looks_like_label(text),
+                        as_text(value).is_some_and(looks_like_label),
+                    )
+                })
+            }));
         }
         start = end;
     }
