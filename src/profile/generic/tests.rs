@@ -146,29 +146,9 @@ fn a_referrers_program_is_their_organisation() {
 // Issue #8: one regression test per class of mis-reading found on forms nobody had profiled.
 
 fn read(entries: &[(&str, RawValue)]) -> crate::model::Fields {
-    let cfg = Config::builtin().expect("config");
-    let doc = crate::extract::RawDoc {
-        kind: crate::extract::DocKind::PdfForm,
-        records: vec![crate::extract::RawRecord {
-            entries: entries
-                .iter()
-                .map(|(name, value)| RawEntry {
-                    name: (*name).into(),
-                    alt: None,
-                    section: None,
-                    value: value.clone(),
-                    confidence: None,
-                })
-                .collect(),
-        }],
-        text: String::new(),
-    };
-    let ctx = crate::profile::MapContext {
-        catalog: &cfg.catalog,
-        today: chrono::NaiveDate::from_ymd_opt(2026, 12, 1).expect("date"),
-    };
-    let (_, mut refs) = cfg.profiles.map(&doc, ctx);
-    refs.pop().map(|r| r.fields).unwrap_or_default()
+    read_doc(crate::extract::DocKind::PdfForm, &[entries])
+        .pop()
+        .unwrap_or_default()
 }
 
 fn txt(s: &str) -> RawValue {
@@ -1159,11 +1139,11 @@ fn class39_a_document_writing_the_day_first_is_read_day_first() {
     );
 }
 
-/// Maps several records of one document (a batch and its sender's record).
-fn read_records(records: &[&[(&str, RawValue)]]) -> Vec<crate::model::Fields> {
+/// Maps the records of one document of `kind` (one form; a batch and its sender's record).
+fn read_doc(kind: crate::extract::DocKind, records: &[&[(&str, RawValue)]]) -> Vec<crate::model::Fields> {
     let cfg = Config::builtin().expect("config");
     let doc = crate::extract::RawDoc {
-        kind: crate::extract::DocKind::Ods,
+        kind,
         records: records
             .iter()
             .map(|entries| crate::extract::RawRecord {
@@ -1191,6 +1171,10 @@ fn read_records(records: &[&[(&str, RawValue)]]) -> Vec<crate::model::Fields> {
         .into_iter()
         .map(|r| r.fields)
         .collect()
+}
+
+fn read_records(records: &[&[(&str, RawValue)]]) -> Vec<crate::model::Fields> {
+    read_doc(crate::extract::DocKind::Ods, records)
 }
 
 /// Issue #8 (blind41): a batch whose sender is a record of its own (a "Staff" sheet beside the
