@@ -610,12 +610,12 @@ fn referrer_email_from(f: &mut Fields, senders: &[(Vec<String>, String)]) {
     else {
         return;
     };
-    // Word for word, or every word of the sender's name among the referrer's, who may carry a
-    // credential or a title after it ("Marguerite Sample, RN (school nurse)").
+    // Every word of the sender's name among the referrer's (word for word, or with a credential
+    // or a title after it: "Marguerite Sample, RN (school nurse)").
     let among = |name: &Vec<String>| {
         name.len() >= 2 && want.len() <= name.len() + 3 && name.iter().all(|w| want.contains(w))
     };
-    if let Some((_, address)) = senders.iter().find(|(name, _)| *name == want || among(name)) {
+    if let Some((_, address)) = senders.iter().find(|(name, _)| among(name)) {
         f.referrer_email = Some(address.trim().to_lowercase());
     }
 }

@@ -397,6 +397,12 @@ fn read_part(text: &str, forwarded: bool) -> (Vec<RawEntry>, usize, Vec<RawEntry
     // many there are so far.
     let mut first_block: Option<(usize, String)> = None;
     let mut members = 0usize;
+    // The numbers of members named on their first line ("1) Mbr: …"), read once.
+    let numbered: Vec<u8> = all
+        .iter()
+        .filter_map(|l| numbered_member_line(l))
+        .map(|(n, _)| n)
+        .collect();
     let signed_from = signature_start(&all).map(|(at, _)| at);
     let before_signature = |i: usize| signed_from.is_none_or(|at| i < at);
     for (i, line) in all.iter().copied().enumerate() {
@@ -423,14 +429,7 @@ fn read_part(text: &str, forwarded: bool) -> (Vec<RawEntry>, usize, Vec<RawEntry
         // "1) Mbr: Augustin Sample" … "2) Mbr: Henrietta Sample": numbered members, each
         // starting with the line that names them.
         let line = match numbered_member_line(line) {
-            Some((n, rest))
-                if all
-                    .iter()
-                    .filter_map(|l| numbered_member_line(l))
-                    .filter(|(m, _)| *m != n)
-                    .count()
-                    >= 1 =>
-            {
+            Some((n, rest)) if numbered.iter().any(|m| *m != n) => {
                 section = Some(format!("Member {n}"));
                 rest
             }

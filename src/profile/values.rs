@@ -383,20 +383,11 @@ impl<'a> Accumulator<'a> {
             // "City: Santa Ana 92701" (a "City ZIP" caption over one value): the city, and the
             // ZIP after it when no label gave one.
             K::MemberCity
-                if text_of(v).is_some_and(|t| {
-                    let mut words = t.split_whitespace().rev();
-                    words
-                        .next()
-                        .is_some_and(|z| z.len() == 5 && z.bytes().all(|b| b.is_ascii_digit()))
-                        && words.next().is_some_and(|w| w.chars().any(char::is_alphabetic))
-                }) =>
+                if let Some((Some(city), Some(zip))) = text_of(v).map(|t| nz::split_city_zip(&t)) =>
             {
-                if let Some(t) = text_of(v) {
-                    let (city, zip) = t.trim().rsplit_once(' ').unwrap_or((t.trim(), ""));
-                    self.set_str(key, Ok(nz::clean_text(city.trim_end_matches([',', ' ']))));
-                    if self.r.fields.member_zip.is_none() {
-                        self.set_str(K::MemberZip, nz::normalize_zip(zip));
-                    }
+                self.set_str(key, Ok(Some(city)));
+                if self.r.fields.member_zip.is_none() {
+                    self.set_str(K::MemberZip, nz::normalize_zip(&zip));
                 }
             }
             K::MemberFirstName
