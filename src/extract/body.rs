@@ -206,6 +206,15 @@ fn member_heading(section: &str) -> bool {
         "individual",
         "youth",
         "child",
+        "student",
+        "pupil",
+        "resident",
+        "beneficiary",
+        "enrollee",
+        "person",
+        "consumer",
+        "mbr",
+        "pt",
     ]
     .contains(&party)
         && n.trim_start_matches('#').parse::<u8>().is_ok()
@@ -601,7 +610,8 @@ fn signature_start(lines: &[&str]) -> Option<(usize, usize)> {
     ];
     let closing = lines.iter().rposition(|l| {
         let l = l.trim().trim_end_matches([',', '.', '!']).to_lowercase();
-        CLOSINGS.contains(&l.as_str())
+        // Or thanks said at more length: "Thank you very much", "Thanks a lot".
+        CLOSINGS.contains(&l.as_str()) || (l.starts_with("thank") && l.split_whitespace().count() <= 4)
     });
     if let Some(at) = closing {
         // "Thank you!", a blank line, then the signature.
@@ -1424,6 +1434,25 @@ mod tests {
         );
         let questions = "1. Client name: Pat Sample\n2. Date of birth: 7/7/1999\n3. CIN: 94949494Z\n";
         assert_eq!(extract_body(questions).records.len(), 1);
+    }
+
+    /// Issue #8 (blind51, blind52): thanks at more length closes a letter ("Thank you very
+    /// much,"), and members headed by another word for them ("STUDENT 2") are two members.
+    #[test]
+    fn class51_thanks_at_length_and_members_headed_student() {
+        let closed = [
+            "Phone: 909-555-0122",
+            "",
+            "Thank you very much,",
+            "Graciela Ruiz (Mateo's mom)",
+        ];
+        assert_eq!(signature_start(&closed).map(|(_, s)| s), Some(3));
+        let body = "Date: 11/18/2026\n\nSTUDENT 1\nName: Ximena Falsetto\nDOB: 02/11/2012\nCIN: 98700231U\n\n\
+                    STUDENT 2\nName: Mateo Falsetto\nDOB: 06/30/2009\nCIN: 98700298V\n\n\
+                    Referrer: Hyacinth Fakemore, RN\nPhone: 916-555-0180\n";
+        assert_eq!(extract_body(body).records.len(), 2);
+        assert!(member_heading("Student 2") && member_heading("PERSON #1"));
+        assert!(!member_heading("Section 2"));
     }
 
     #[test]

@@ -525,7 +525,8 @@ impl Vocabulary {
             _ => return None,
         };
         // "Homeless (Yes/No)" is a question header offering both answers, not one answer's box.
-        if item.ends_with(" yes") || item.ends_with(" no") {
+        // "Consent obtained? 1 = Yes, 2 = No" is a code key for the answer, not a "No" box.
+        if item.ends_with(" yes") || item.ends_with(" no") || item.split(' ').any(|w| w == "yes") {
             return None;
         }
         if let Some(t) = caption_target(item, section, section, catalog) {
@@ -1045,6 +1046,19 @@ impl Vocabulary {
             .filter_map(|(p, r)| find_phrase(&padded, p).map(|i| (i, *r, p.len())))
             .collect();
         let longest = found.iter().map(|(_, _, len)| *len).max().unwrap_or(0);
+        // "Caregiver / referrer", "Parent or referring person": a relative who says they are the
+        // one referring is the referrer. Any other role word ("Emergency contact", "Referrer
+        // signature") still makes the label someone else's.
+        let relative_referring = found.iter().any(|(_, r, _)| *r == Role::Referrer)
+            && found.iter().all(|(i, r, len)| {
+                *r != Role::Other
+                    || padded
+                        .get(i + 1..i + 1 + len)
+                        .is_some_and(|p| RELATIVES.contains(&p))
+            });
+        if relative_referring {
+            return Some((Role::Referrer, longest));
+        }
         if found.iter().any(|(_, r, _)| *r == Role::Other) {
             return Some((Role::Other, longest));
         }
@@ -1052,6 +1066,9 @@ impl Vocabulary {
         found.first().map(|(_, r, _)| (*r, longest))
     }
 }
+
+/// The other-role words that name a relative, who may well be the one making the referral.
+const RELATIVES: &[&str] = &["caregiver", "parent", "guardian", "spouse"];
 
 /// A phrase, and the same phrase without the prepositions a writer drops between its words
 /// ("currently enrolled in ecm" also as "currently enrolled ecm", for `CurrentlyEnrolledECM`).
@@ -1312,8 +1329,17 @@ pub(super) fn relationship_caption(n: &str, section: &str) -> Option<Relationshi
         "department",
         "county",
         "agency",
+        "facility",
+        // The question asked before the answer: "Referrer type: social services", "Referrer is
+        // a social services provider".
+        "referrer",
+        "referring",
+        "type",
+        "kind",
+        "is",
+        "an",
     ];
-    if n.split(' ').count() > 6 || !n.split(' ').all(|w| VOCAB.contains(&w)) {
+    if n.split(' ').count() > 7 || !n.split(' ').all(|w| VOCAB.contains(&w)) {
         return None;
     }
     let padded = format!(" {n} ");

@@ -1019,8 +1019,13 @@ fn names_a_relative(inside: &str) -> bool {
     ];
     let n = norm(inside);
     let words: Vec<&str> = n.split(' ').filter(|w| !w.is_empty()).collect();
+    // "Mateo's mom": a name before the possessive is the member's.
+    let possessor = |i: usize| words.get(i + 1) == Some(&"s");
     words.iter().any(|w| RELATIVES.contains(w))
-        && words.iter().all(|w| RELATIVES.contains(w) || OWNERS.contains(w))
+        && words
+            .iter()
+            .enumerate()
+            .all(|(i, w)| RELATIVES.contains(w) || OWNERS.contains(w) || possessor(i))
 }
 
 /// The organisation before " - " when what follows the dash names the document, not a part of
@@ -1094,6 +1099,16 @@ mod tests {
         assert_eq!(ticked_answer("☐ Yes ☒ No"), Some(false));
         assert_eq!(ticked_answer("[X] No"), Some(false));
         assert_eq!(ticked_answer("Yes"), None);
+    }
+
+    /// Issue #8 (blind51): "(Mateo's mom)" after a signer's name says who they are to the
+    /// member, the member named before the possessive.
+    #[test]
+    fn class51_a_relative_named_through_the_members_name() {
+        assert!(names_a_relative("Mateo's mom"));
+        assert!(names_a_relative("her daughter"));
+        assert!(!names_a_relative("Mateo Sample"));
+        assert!(!names_a_relative("Mateo's clinic"));
     }
 
     /// blind24: a consent line answered in words.

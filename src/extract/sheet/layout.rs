@@ -1183,6 +1183,8 @@ fn in_caption_rhythm(labels: &Row<'_>, values: &Row<'_>, caption_cols: &HashSet<
                 && !is_colon_label(v)
                 && inline_pair(v).is_none()
                 && tick_value(v).is_none()
+                // "Respite | Y": an item and its answer, not two captions.
+                && !as_text(v).is_some_and(crate::extract::is_yes_no)
         })
         && !values.cells.is_empty()
         && values.cells.iter().all(|(c, v)| {
@@ -2722,6 +2724,43 @@ mod tests {
             got.contains(&"Population of focus=Adult at risk for LTC institutionalization".to_string()),
             "{got:?}"
         );
+    }
+
+    /// Issue #8 (blind52): under a sheet of captions over values, a checklist of items each
+    /// answered Y or N beside it is read across ("Respite | Y"), not as captions over captions.
+    #[test]
+    fn class52_items_answered_y_or_n_beside_them_under_captions_over_values() {
+        let g = grid(&[
+            ((2, 0), t("Referral date")),
+            ((2, 2), t("Member first name")),
+            ((3, 0), t("2026-11-16")),
+            ((3, 2), t("Augustina")),
+            ((5, 0), t("Birth date")),
+            ((5, 2), t("CIN")),
+            ((6, 0), t("1939-03-12")),
+            ((6, 2), t("93011288B")),
+            ((8, 0), t("Services requested (Y/N)")),
+            ((9, 0), t("Respite services for caregiver")),
+            ((9, 2), t("Y")),
+            ((10, 0), t("Personal care / homemaker")),
+            ((10, 2), t("Y")),
+            ((11, 0), t("Home modifications")),
+            ((11, 2), t("N")),
+        ]);
+        let SheetLayout::Form(entries) = read_sheet(&g) else {
+            panic!("a form")
+        };
+        let got: Vec<String> = names(&entries)
+            .into_iter()
+            .map(|(_, n, v)| format!("{n}={v}"))
+            .collect();
+        for want in [
+            "Respite services for caregiver=Y",
+            "Personal care / homemaker=Y",
+            "Home modifications=N",
+        ] {
+            assert!(got.contains(&want.to_string()), "{want}: {got:?}");
+        }
     }
 
     /// Issue #8 (blind32): "CIN | 92345678L | MRN" (the MRN's value left empty) is a form row,

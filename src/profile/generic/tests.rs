@@ -1296,3 +1296,57 @@ fn class47_a_referrer_line_with_its_kind_in_brackets_and_items_joined_by_plus() 
     )]);
     assert_eq!(f.cs_services.len(), 2, "{:?}", f.cs_services);
 }
+
+#[test]
+fn class49_a_relative_who_says_they_are_the_referrer_is_the_referrer() {
+    let name = RawValue::Text("Philippa Mockridge (daughter)".into());
+    assert_eq!(
+        target("Caregiver / referrer", None, name.clone()).as_deref(),
+        Some("referrer_name")
+    );
+    assert_eq!(
+        target("Parent or referring person", None, name.clone()).as_deref(),
+        Some("referrer_name")
+    );
+    // Someone else's still: an emergency contact, a signature.
+    assert_eq!(
+        target("Emergency contact / referrer", None, name.clone()).as_deref(),
+        Some("ignore")
+    );
+    assert_eq!(target("Caregiver", None, name).as_deref(), None);
+}
+
+#[test]
+fn class51_a_code_key_in_the_label_is_no_answer_box_and_a_referrer_type_caption() {
+    // "1 = Yes, 2 = No" explains the answer: the "Yes" given is consent, not a "No" box.
+    assert_eq!(
+        target(
+            "Member consent obtained? 1 = Yes, 2 = No",
+            None,
+            RawValue::Text("Yes".into())
+        )
+        .as_deref(),
+        Some("attestation")
+    );
+    // The question asked before a tick's caption is no CHW need.
+    for caption in [
+        "Referrer type: social services",
+        "Referrer is a social services provider",
+        "Referrer - Social Services",
+    ] {
+        assert_eq!(
+            target(caption, Some("Referrer type"), RawValue::Checked(true)).as_deref(),
+            Some("referrer_relationship=SocialServicesProvider"),
+            "{caption}"
+        );
+    }
+    assert_eq!(
+        target(
+            "Medical provider / facility",
+            Some("Referrer type"),
+            RawValue::Checked(true)
+        )
+        .as_deref(),
+        Some("referrer_relationship=MedicalProvider")
+    );
+}
