@@ -354,6 +354,9 @@ pub fn extract_noticing(
             referrer_email_from(&mut r.fields, &senders);
         }
     }
+    for (_, _, r) in &mut found {
+        family_sender_refers(&mut r.fields, &email);
+    }
 
     let mut reasons = Vec::new();
     if found.is_empty() {
@@ -575,6 +578,34 @@ fn fill_referrer(form: &mut Fields, body: &Fields) {
     }
     if form.referrer_relationship.is_none() {
         form.referrer_relationship = body.referrer_relationship;
+    }
+}
+
+/// A relative writing about their own family member ("my son", a "Parent:" line) with no
+/// referrer named: the sender is the referrer — their name from `From`, their address, and the
+/// family's phone the message gives (SPEC §5: a referrer and a way to reach them).
+fn family_sender_refers(f: &mut Fields, email: &Email) {
+    if f.referrer_name.is_some() || f.referrer_relationship != Some(crate::model::Relationship::MemberFamily)
+    {
+        return;
+    }
+    let Some(from) = email.from.as_ref() else {
+        return;
+    };
+    let Some(name) = from
+        .name
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| crate::normalize::led_by_person_name(n))
+    else {
+        return;
+    };
+    f.referrer_name = Some(name.to_string());
+    if f.referrer_email.is_none() && from.address.contains('@') {
+        f.referrer_email = Some(from.address.trim().to_lowercase());
+    }
+    if f.referrer_phone.is_none() {
+        f.referrer_phone.clone_from(&f.member_phone);
     }
 }
 
@@ -842,5 +873,38 @@ mod tests {
         };
         referrer_email_from(&mut f, &named_senders(&email));
         assert_eq!(f.referrer_email.as_deref(), Some("desk@shelter.example"));
+    }
+
+    /// Issue #8 (blind56): a mother writing about her son ("Parent: Lucia … (mom)", "my son")
+    /// and naming no referrer is the referrer: her name and address from `From`, the family's
+    /// phone. Anyone else's message, or a referrer already named, is left alone.
+    #[test]
+    fn class56_a_relative_who_writes_is_the_referrer() {
+        let raw = b"From: Lucia Imaginario <Lucia.Imaginario@example.com>\r\nTo: intake@example.test\r\n\
+            Subject: CHW referral for my son\r\n\r\nChild: Mateo Imaginario\r\n";
+        let email = message::parse(raw, &Limits::default()).expect("a message");
+        let family = || Fields {
+            member_phone: Some("9095550135".into()),
+            referrer_relationship: Some(crate::model::Relationship::MemberFamily),
+            ..Fields::default()
+        };
+        let mut f = family();
+        family_sender_refers(&mut f, &email);
+        assert_eq!(f.referrer_name.as_deref(), Some("Lucia Imaginario"));
+        assert_eq!(f.referrer_email.as_deref(), Some("lucia.imaginario@example.com"));
+        assert_eq!(f.referrer_phone.as_deref(), Some("9095550135"));
+        let mut named = Fields {
+            referrer_name: Some("Someone Else".into()),
+            ..family()
+        };
+        family_sender_refers(&mut named, &email);
+        assert_eq!(named.referrer_name.as_deref(), Some("Someone Else"));
+        assert_eq!(named.referrer_phone, None);
+        let mut worker = Fields {
+            referrer_relationship: Some(crate::model::Relationship::SocialServicesProvider),
+            ..family()
+        };
+        family_sender_refers(&mut worker, &email);
+        assert_eq!(worker.referrer_name, None);
     }
 }

@@ -417,7 +417,7 @@ impl<'a> Accumulator<'a> {
                         })
                         .or_else(|e| match key {
                             K::Attestation => consent_stated(t).map(Some).ok_or(e),
-                            _ => Err(e),
+                            _ => status_stated(key, t).map(Some).ok_or(e),
                         }),
                     _ => Err(nz::Invalid),
                 };
@@ -977,6 +977,23 @@ pub(super) fn parse_relationship(t: &str) -> Option<Relationship> {
 /// For text like "☒ Yes ☐ No" or "[X] No [ ] Yes": the ticked answer.
 /// Whether bracketed words say only who someone is to the member: "mother", "his sister",
 /// "member's guardian".
+/// A status answered in its own words rather than yes or no: "Currently Enrolled" / "Not
+/// enrolled" for ECM, "KP" / "Kaiser Permanente" for the plan question ("Is the member a KP
+/// Medi-Cal member?" with a choice's export value).
+fn status_stated(key: FieldKey, t: &str) -> Option<bool> {
+    let n = norm(t);
+    let words: Vec<&str> = n.split(' ').collect();
+    let negated = words
+        .iter()
+        .any(|w| matches!(*w, "not" | "non" | "never" | "no" | "unenrolled" | "disenrolled"));
+    let says = |ws: &[&str]| words.len() <= 4 && words.iter().any(|w| ws.contains(w));
+    match key {
+        FieldKey::EnrolledInEcm if says(&["enrolled", "active"]) => Some(!negated),
+        FieldKey::KpMember if says(&["kp", "kaiser"]) => Some(!negated),
+        _ => None,
+    }
+}
+
 fn names_a_relative(inside: &str) -> bool {
     const RELATIVES: &[&str] = &[
         "mother",
@@ -1109,6 +1126,23 @@ mod tests {
         assert!(names_a_relative("her daughter"));
         assert!(!names_a_relative("Mateo Sample"));
         assert!(!names_a_relative("Mateo's clinic"));
+    }
+
+    /// Issue #8 (blind51): an ECM status or the plan answered in words.
+    #[test]
+    fn class51_a_status_answered_in_words() {
+        assert_eq!(
+            status_stated(FieldKey::EnrolledInEcm, "Currently Enrolled"),
+            Some(true)
+        );
+        assert_eq!(
+            status_stated(FieldKey::EnrolledInEcm, "Not enrolled"),
+            Some(false)
+        );
+        assert_eq!(status_stated(FieldKey::KpMember, "KP"), Some(true));
+        assert_eq!(status_stated(FieldKey::KpMember, "Non-KP"), Some(false));
+        assert_eq!(status_stated(FieldKey::KpMember, "Molina"), None);
+        assert_eq!(status_stated(FieldKey::EnrolledInEcm, "Pending review"), None);
     }
 
     /// blind24: a consent line answered in words.

@@ -916,11 +916,14 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
             }
             if let Some(n) = next {
                 mark(&mut used, li, ci + 1);
-                let wrapped = if ci + 2 == line.cells.len() {
+                let mut wrapped = if ci + 2 == line.cells.len() {
                     wrapped_lines(lines, &used, li, n)
                 } else {
                     Vec::new()
                 };
+                if wrapped.is_empty() {
+                    wrapped.extend(comma_continued(lines, &used, li, n));
+                }
                 let text = joined(lines, &mut used, n, &wrapped);
                 emit(out, section, label, RawValue::Text(text));
                 continue;
@@ -1834,25 +1837,30 @@ fn wrapped_lines(lines: &[Line], used: &[Vec<bool>], li: usize, value: &Cell) ->
     out
 }
 
-/// A value left open by a trailing comma ("Address: 3980 Fakeview Terrace, Unit 14B,") goes on
-/// on the next line when that line holds one cell starting under the labelled cell, not left of
-/// it nor past its end, that is no label, tick or heading ("     San Diego, CA 92105").
+/// A value left open ("Address: 3980 Fakeview Terrace, Unit 14B,", "Agency: Example County
+/// Human Services Agency -") goes on on the next line in the cell that starts under it, not left
+/// of it nor past its end, that is no label, tick or heading ("     San Diego, CA 92105",
+/// "Adult Services") — in a two-column layout the next line holds the other column's cells too.
 fn comma_continued(lines: &[Line], used: &[Vec<bool>], li: usize, cell: &Cell) -> Option<(usize, usize)> {
     let line = lines.get(li)?;
     let next = lines.get(li + 1)?;
-    let [more] = next.cells.as_slice() else {
-        return None;
-    };
+    let text = cell.text.trim_end();
+    let open = text.ends_with(',') || [" -", " –", " —", " &", " /"].iter().any(|d| text.ends_with(d));
     let pitch = line.y - next.y;
-    (cell.text.trim_end().ends_with(',')
-        && pitch > 0.0
-        && pitch <= WRAP_PITCH_EM * line.size
-        && more.x0 >= cell.x0 - 0.5 * line.size
-        && more.x0 < cell.x1
-        && unused(used, li + 1, 0)
+    if !open || pitch <= 0.0 || pitch > WRAP_PITCH_EM * line.size {
+        return None;
+    }
+    let (k, more) = next
+        .cells
+        .iter()
+        .enumerate()
+        .find(|(_, more)| more.x0 >= cell.x0 - 0.5 * line.size && more.x0 < cell.x1)?;
+    // Alone on its line, or the last cell of it (the other column's label and value before it).
+    (k + 1 == next.cells.len()
+        && unused(used, li + 1, k)
         && !is_label_or_tick(&more.text)
         && !is_heading(&more.text))
-    .then_some((li + 1, 0))
+    .then_some((li + 1, k))
 }
 
 /// A value's text with the lines that continue it, those marked used.

@@ -480,17 +480,28 @@ fn sender_section(label: &str) -> Option<String> {
 fn submitted_by(text: &str) -> Vec<RawEntry> {
     static BY: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
         regex::Regex::new(
-            r"(?i)\b((?:submitted|prepared|completed|referred|sent)\s+by)\s+([^,|;\n:]+)((?:,\s*[^,|;\n]+)*)",
+            r"(?i)\b((?:submitted|prepared|completed|referred|sent)(?:\s+(?:on\s+)?(\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}))?\s+by)\s+([^,|;\n:]+)((?:,\s*[^,|;\n]+)*)",
         )
         .expect("static regex")
     });
     let Some(c) = BY.captures(text) else {
         return Vec::new();
     };
-    let (Some(label), Some(name)) = (c.get(1), c.get(2)) else {
+    let (Some(label), Some(name)) = (c.get(1), c.get(3)) else {
         return Vec::new();
     };
-    let section = Some(label.as_str().to_string());
+    // "submitted 12/01/2026 by …": the date it was sent, then who sent it.
+    let date = c.get(2).map(|d| d.as_str().to_string());
+    let label = match &date {
+        Some(d) => label
+            .as_str()
+            .replace(d.as_str(), " ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" "),
+        None => label.as_str().to_string(),
+    };
+    let section = Some(label.clone());
     let entry = |name: &str, value: &str| RawEntry {
         name: name.to_string(),
         alt: None,
@@ -500,7 +511,7 @@ fn submitted_by(text: &str) -> Vec<RawEntry> {
     };
     let mut out = vec![entry("Name", name.as_str())];
     for piece in c
-        .get(3)
+        .get(4)
         .map(|m| m.as_str())
         .unwrap_or_default()
         .split(',')
@@ -516,6 +527,15 @@ fn submitted_by(text: &str) -> Vec<RawEntry> {
     // names an office, not a referrer.
     if out.len() < 2 {
         return Vec::new();
+    }
+    if let Some(d) = date {
+        out.push(RawEntry {
+            name: "Date submitted".to_string(),
+            alt: None,
+            section: None,
+            value: RawValue::Text(d),
+            confidence: None,
+        });
     }
     out
 }
@@ -918,10 +938,18 @@ fn value_columns(rows: &[Row<'_>]) -> HashSet<u32> {
             }
         }
     }
+    // A column right of a column of labels ("Name | … | DOB | …" row after row) holds their
+    // values even when many of them read like labels themselves ("Ventura County", "… Sheriff's
+    // Office"): as long as no more of its cells read as labels than as values.
+    let label_col = |c: &u32| counts.get(c).is_some_and(|(l, v)| *l >= 3 && v * 3 <= *l);
+    let left_of = |c: u32| counts.keys().filter(|k| **k < c).max().copied();
     counts
-        .into_iter()
-        .filter(|(_, (labels, values))| *values >= 3 && labels * 2 < *values)
-        .map(|(c, _)| c)
+        .iter()
+        .filter(|(c, (labels, values))| {
+            *values >= 3
+                && (labels * 2 < *values || (labels <= values && left_of(**c).is_some_and(|l| label_col(&l))))
+        })
+        .map(|(c, _)| *c)
         .collect()
 }
 
@@ -2723,6 +2751,72 @@ mod tests {
         assert!(
             got.contains(&"Population of focus=Adult at risk for LTC institutionalization".to_string()),
             "{got:?}"
+        );
+    }
+
+    /// Issue #8 (blind51): two label/value pairs a row, the right values a county and an agency
+    /// that read like labels themselves: the column right of a column of labels holds values.
+    #[test]
+    fn class51_the_column_right_of_a_column_of_labels_holds_values() {
+        let g = grid(&[
+            ((2, 0), t("Name (Last, First)")),
+            ((2, 1), t("Quickfake, Dorian")),
+            ((2, 2), t("DOB")),
+            ((2, 3), t("10/02/1979")),
+            ((3, 0), t("Medi-Cal CIN")),
+            ((3, 1), t("99400909J")),
+            ((3, 2), t("Phone")),
+            ((3, 3), t("805-555-0114")),
+            ((4, 0), t("City")),
+            ((4, 1), t("Oxnard")),
+            ((4, 2), t("County")),
+            ((4, 3), t("Ventura County")),
+            ((5, 0), t("Service requested")),
+            ((5, 1), t("Sobering Center")),
+            ((5, 2), t("Date")),
+            ((5, 3), t("11/18/2026")),
+            ((6, 0), t("Referring officer")),
+            ((6, 1), t("Sgt. Wilhelmina Fakeley")),
+            ((6, 2), t("Agency")),
+            ((6, 3), t("Ventura County Sheriff's Office")),
+        ]);
+        let SheetLayout::Form(entries) = read_sheet(&g) else {
+            panic!("a form")
+        };
+        let got: Vec<String> = names(&entries)
+            .into_iter()
+            .map(|(_, n, v)| format!("{n}={v}"))
+            .collect();
+        for want in [
+            "County=Ventura County",
+            "Date=11/18/2026",
+            "Agency=Ventura County Sheriff's Office",
+        ] {
+            assert!(got.contains(&want.to_string()), "{want}: {got:?}");
+        }
+    }
+
+    /// Issue #8 (blind49): a title line "CS batch submitted 12/01/2026 by Pat Sample, email,
+    /// phone" over a batch gives the date it was sent as well as who sent it.
+    #[test]
+    fn class49_submitted_on_a_date_by_someone() {
+        let got =
+            submitted_by("CS batch submitted 12/01/2026 by Rosalind Sample, rsample@x.example, 909-555-0121");
+        let view: Vec<(String, String)> = got
+            .iter()
+            .map(|e| (e.name.clone(), as_text(&e.value).unwrap_or_default().to_string()))
+            .collect();
+        assert!(
+            view.contains(&("Name".into(), "Rosalind Sample".into())),
+            "{view:?}"
+        );
+        assert!(
+            view.contains(&("Date submitted".into(), "12/01/2026".into())),
+            "{view:?}"
+        );
+        assert!(
+            view.contains(&("Phone".into(), "909-555-0121".into())),
+            "{view:?}"
         );
     }
 

@@ -1270,7 +1270,9 @@ fn class45_an_export_value_with_its_group_before_the_answer() {
         read(&[("Member consent", txt("Consent_Yes"))]).attestation,
         Some(true)
     );
-    assert_eq!(read(&[("kp_mbr", txt("KP Medi-Cal"))]).kp_member, None);
+    // Not split at its hyphen ("KP Medi" / "Cal"): the plan named is the answer (blind51).
+    assert_eq!(read(&[("kp_mbr", txt("KP Medi-Cal"))]).kp_member, Some(true));
+    assert_eq!(read(&[("kp_mbr", txt("Health Net"))]).kp_member, None);
 }
 
 /// Issue #8 (blind47): a referrer line closing with the kind of referrer in brackets ("…,
@@ -1348,5 +1350,14 @@ fn class51_a_code_key_in_the_label_is_no_answer_box_and_a_referrer_type_caption(
         )
         .as_deref(),
         Some("referrer_relationship=MedicalProvider")
+    );
+}
+
+#[test]
+fn class51_a_facility_contact_is_the_referrer() {
+    let name = RawValue::Text("Osric Mockwell, MSW".into());
+    assert_eq!(
+        target("Facility contact", None, name).as_deref(),
+        Some("referrer_name")
     );
 }

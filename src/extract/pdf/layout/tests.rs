@@ -1315,3 +1315,29 @@ fn class43_a_third_caption_row_in_the_pages_rhythm() {
     assert!(has("Street address", "none - unhoused"), "{got:?}");
     assert!(has("City", "Santa Ana"), "{got:?}");
 }
+
+/// Issue #8 (blind51): a value left open by a dash ("… Human Services Agency -") in the right
+/// column goes on under it on the next line, whose left column holds a pair of its own.
+#[test]
+fn class51_a_value_left_open_by_a_dash_in_the_right_column_goes_on_below() {
+    let got = entries(vec![
+        run(50.0, 700.0, "Medi-Cal #:"),
+        run(120.0, 700.0, "96100606F"),
+        run(330.0, 700.0, "Agency:"),
+        run(400.0, 700.0, "San Joaquin County Human Services Agency -"),
+        run(50.0, 688.0, "Phone:"),
+        run(120.0, 688.0, "(209) 555-0138"),
+        run(405.0, 688.0, "Adult Services"),
+        run(50.0, 676.0, "County:"),
+        run(120.0, 676.0, "San Joaquin"),
+    ]);
+    let has = |n: &str, v: &str| got.iter().any(|(_, name, value)| name == n && *value == t(v));
+    assert!(
+        has(
+            "Agency",
+            "San Joaquin County Human Services Agency - Adult Services"
+        ),
+        "{got:?}"
+    );
+    assert!(has("Phone", "(209) 555-0138"), "{got:?}");
+}
