@@ -196,11 +196,12 @@ fn check_held_out(set: &str) -> Vec<String> {
     problems
 }
 
-/// The forty-five blind sets of issue #8 (`fixtures/blind3` to `blind47`): scored blind before
+/// The fifty-four blind sets of issue #8 (`fixtures/blind3` to `blind56`): scored blind before
 /// any fix (docs/ACCURACY.md), then used to fix mechanisms. They are not all right, so this holds
 /// them at their measured level instead: a change that loses a referral outcome or more than a
 /// handful of fields fails here, and no referral may ask for a field its form holds more often
-/// than it did when measured (none, except in blind11, blind26, blind32, blind39, blind42, blind43, blind45, blind46 and blind47, whose open misses still ask).
+/// than it did when measured (none, except in blind11, blind26, blind32, blind39, blind42,
+/// blind45, blind46 and blind47, whose open misses still ask).
 #[test]
 #[allow(clippy::indexing_slicing)] // test code: serde_json indexing yields Null, never panics
 fn blind_sets_keep_their_measured_accuracy() {
@@ -209,49 +210,58 @@ fn blind_sets_keep_their_measured_accuracy() {
     let floors = [
         ("blind3", 36, 586, 0),
         ("blind4", 41, 698, 0),
-        ("blind5", 40, 681, 0),
-        ("blind6", 38, 678, 0),
+        ("blind5", 40, 682, 0),
+        ("blind6", 38, 679, 0),
         ("blind7", 41, 760, 0),
-        ("blind8", 37, 643, 0),
+        ("blind8", 37, 645, 0),
         ("blind9", 37, 644, 0),
-        ("blind10", 40, 622, 0),
+        ("blind10", 40, 623, 0),
         ("blind11", 37, 674, 2),
-        ("blind12", 40, 691, 0),
+        ("blind12", 40, 692, 0),
         ("blind13", 37, 629, 0),
         ("blind14", 38, 668, 0),
         ("blind15", 38, 637, 0),
-        ("blind16", 37, 567, 0),
+        ("blind16", 37, 568, 0),
         ("blind17", 37, 621, 0),
         ("blind18", 36, 591, 0),
         ("blind19", 40, 657, 0),
         ("blind20", 39, 634, 0),
         ("blind21", 36, 643, 0),
         ("blind22", 36, 619, 0),
-        ("blind23", 36, 585, 0),
+        ("blind23", 36, 586, 0),
         ("blind24", 38, 648, 0),
         ("blind25", 37, 633, 0),
-        ("blind26", 36, 618, 4),
+        ("blind26", 36, 619, 4),
         ("blind27", 39, 647, 0),
-        ("blind28", 38, 670, 0),
-        ("blind29", 37, 594, 0),
+        ("blind28", 38, 671, 0),
+        ("blind29", 37, 595, 0),
         ("blind30", 39, 672, 0),
         ("blind31", 35, 525, 0),
-        ("blind32", 32, 612, 2),
-        ("blind33", 37, 588, 0),
-        ("blind34", 37, 616, 0),
+        ("blind32", 32, 613, 2),
+        ("blind33", 37, 590, 0),
+        ("blind34", 37, 618, 0),
         ("blind35", 40, 602, 0),
         ("blind36", 36, 595, 0),
         ("blind37", 36, 557, 0),
-        ("blind38", 36, 550, 1),
-        ("blind39", 30, 489, 2),
+        ("blind38", 37, 551, 0),
+        ("blind39", 30, 493, 2),
         ("blind40", 25, 410, 0),
         ("blind41", 36, 525, 0),
         ("blind42", 34, 569, 5),
-        ("blind43", 34, 561, 1),
-        ("blind44", 36, 597, 0),
+        ("blind43", 35, 561, 0),
+        ("blind44", 36, 598, 0),
         ("blind45", 35, 553, 1),
-        ("blind46", 36, 575, 4),
-        ("blind47", 35, 636, 1),
+        ("blind46", 36, 576, 2),
+        ("blind47", 35, 637, 1),
+        ("blind48", 36, 592, 0),
+        ("blind49", 37, 552, 0),
+        ("blind50", 29, 503, 0),
+        ("blind51", 38, 637, 0),
+        ("blind52", 38, 645, 0),
+        ("blind53", 39, 697, 0),
+        ("blind54", 37, 577, 0),
+        ("blind55", 37, 643, 0),
+        ("blind56", 35, 570, 0),
     ];
     let mut report = Vec::new();
     for (set, min_outcomes, min_fields, max_asked) in floors {
