@@ -2040,6 +2040,17 @@ mod tests {
         assert_eq!(phone.0, Some("Population of Focus (mark X)"), "{got:?}");
     }
 
+    /// A sheet read as a form, as `label=value` strings.
+    fn form_pairs(g: &Grid) -> Vec<String> {
+        let SheetLayout::Form(entries) = read_sheet(g) else {
+            panic!("a form")
+        };
+        names(&entries)
+            .into_iter()
+            .map(|(_, n, v)| format!("{n}={v}"))
+            .collect()
+    }
+
     fn names(entries: &[RawEntry]) -> Vec<(Option<&str>, &str, String)> {
         entries
             .iter()
@@ -2737,13 +2748,7 @@ mod tests {
             ((12, 0), t("Benedikt Sample")),
             ((12, 2), t("San Diego Example Regional Center")),
         ]);
-        let SheetLayout::Form(entries) = read_sheet(&g) else {
-            panic!("a form")
-        };
-        let got: Vec<String> = names(&entries)
-            .into_iter()
-            .map(|(_, n, v)| format!("{n}={v}"))
-            .collect();
+        let got = form_pairs(&g);
         assert!(
             got.contains(&"Service coordinator=Benedikt Sample".to_string()),
             "{got:?}"
@@ -2780,13 +2785,7 @@ mod tests {
             ((6, 2), t("Agency")),
             ((6, 3), t("Ventura County Sheriff's Office")),
         ]);
-        let SheetLayout::Form(entries) = read_sheet(&g) else {
-            panic!("a form")
-        };
-        let got: Vec<String> = names(&entries)
-            .into_iter()
-            .map(|(_, n, v)| format!("{n}={v}"))
-            .collect();
+        let got = form_pairs(&g);
         for want in [
             "County=Ventura County",
             "Date=11/18/2026",
@@ -2841,13 +2840,7 @@ mod tests {
             ((11, 0), t("Home modifications")),
             ((11, 2), t("N")),
         ]);
-        let SheetLayout::Form(entries) = read_sheet(&g) else {
-            panic!("a form")
-        };
-        let got: Vec<String> = names(&entries)
-            .into_iter()
-            .map(|(_, n, v)| format!("{n}={v}"))
-            .collect();
+        let got = form_pairs(&g);
         for want in [
             "Respite services for caregiver=Y",
             "Personal care / homemaker=Y",
@@ -2924,13 +2917,7 @@ mod tests {
             ((4, 4), t("Asthma Remediation")),
             ((5, 4), t("Sobering Center")),
         ]);
-        let SheetLayout::Form(entries) = read_sheet(&g) else {
-            panic!("a form")
-        };
-        let got: Vec<String> = names(&entries)
-            .into_iter()
-            .map(|(_, n, v)| format!("{n}={v}"))
-            .collect();
+        let got = form_pairs(&g);
         assert!(
             !got.iter().any(|e| e.starts_with("Asthma Remediation=Sobering")),
             "{got:?}"
