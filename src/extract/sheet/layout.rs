@@ -2917,7 +2917,13 @@ mod tests {
             ((4, 4), t("Asthma Remediation")),
             ((5, 4), t("Sobering Center")),
         ]);
-        let got = form_pairs(&g);
+        let SheetLayout::Form(entries) = read_sheet(&g) else {
+            panic!("a form")
+        };
+        let got: Vec<String> = names(&entries)
+            .into_iter()
+            .map(|(_, n, v)| format!("{n}={v}"))
+            .collect();
         assert!(
             !got.iter().any(|e| e.starts_with("Asthma Remediation=Sobering")),
             "{got:?}"
