@@ -418,6 +418,20 @@ impl Vocabulary {
             if let Some(t) = captions().find_map(|l| self.answer_box(&l, entry, &section, catalog, context)) {
                 return Some((t, score::EXACT));
             }
+            // "Client consent on file: ☒ Yes ☐ No" read as boxes captioned "Yes" and "No" under
+            // the question: each answers the question its heading asks.
+            if !section.is_empty()
+                && matches!(norm(&entry.name).as_str(), "yes" | "no")
+                && let Some(t) = self.answer_box(
+                    &format!("{section} {}", norm(&entry.name)),
+                    entry,
+                    "",
+                    catalog,
+                    context,
+                )
+            {
+                return Some((t, score::EXACT));
+            }
             // The whole name and the heading say which list a short caption is on ("POF_BH" is
             // a population, "Need: BH" a CHW need).
             let context = format!("{section} {}", labels().map(norm).collect::<Vec<_>>().join(" "));
@@ -813,8 +827,14 @@ impl Vocabulary {
             |words: &[&str]| role == Role::Other && words.iter().any(|w| find_phrase(&padded, w).is_some());
         let guardian = names(&["parent", "guardian"]) && matches!(attr, Attr::Phone | Attr::Email);
         // A parent's or guardian's consent is the member's when the member is a child.
-        let guardian_consents =
-            attr == Attr::Attestation && names(&["parent", "guardian", "authorized representative"]);
+        let guardian_consents = attr == Attr::Attestation
+            && names(&[
+                "parent",
+                "guardian",
+                "authorized representative",
+                "representative",
+                "caregiver",
+            ]);
         if guardian_consents {
             return Some((Target::Field(FieldKey::Attestation), score::CONTAINS));
         }

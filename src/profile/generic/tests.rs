@@ -1361,3 +1361,26 @@ fn class51_a_facility_contact_is_the_referrer() {
         Some("referrer_name")
     );
 }
+
+/// Issue #8 (blind53, blind56): a consent said of the member "or representative" is the
+/// member's; "Yes" and "No" boxes under a question answer that question.
+#[test]
+fn class56_a_representatives_consent_and_yes_no_boxes_under_the_question() {
+    assert_eq!(
+        target(
+            "Resident (or representative) consents to the ECM referral.",
+            Some("Section D - Referring Facility"),
+            RawValue::Checked(true)
+        )
+        .as_deref(),
+        Some("attestation")
+    );
+    assert_eq!(
+        target("Yes", Some("Client consent on file"), RawValue::Checked(true)).as_deref(),
+        Some("attestation=true")
+    );
+    assert_eq!(
+        target("No", Some("Client consent on file"), RawValue::Checked(false)).as_deref(),
+        Some("attestation=false")
+    );
+}
