@@ -420,15 +420,10 @@ impl Vocabulary {
             }
             // "Client consent on file: ☒ Yes ☐ No" read as boxes captioned "Yes" and "No" under
             // the question: each answers the question its heading asks.
+            let answer = norm(&entry.name);
             if !section.is_empty()
-                && matches!(norm(&entry.name).as_str(), "yes" | "no")
-                && let Some(t) = self.answer_box(
-                    &format!("{section} {}", norm(&entry.name)),
-                    entry,
-                    "",
-                    catalog,
-                    context,
-                )
+                && matches!(answer.as_str(), "yes" | "no")
+                && let Some(t) = self.answer_box(&format!("{section} {answer}"), entry, "", catalog, context)
             {
                 return Some((t, score::EXACT));
             }
@@ -827,14 +822,8 @@ impl Vocabulary {
             |words: &[&str]| role == Role::Other && words.iter().any(|w| find_phrase(&padded, w).is_some());
         let guardian = names(&["parent", "guardian"]) && matches!(attr, Attr::Phone | Attr::Email);
         // A parent's or guardian's consent is the member's when the member is a child.
-        let guardian_consents = attr == Attr::Attestation
-            && names(&[
-                "parent",
-                "guardian",
-                "authorized representative",
-                "representative",
-                "caregiver",
-            ]);
+        let guardian_consents =
+            attr == Attr::Attestation && names(&["parent", "guardian", "representative", "caregiver"]);
         if guardian_consents {
             return Some((Target::Field(FieldKey::Attestation), score::CONTAINS));
         }
@@ -1074,7 +1063,7 @@ impl Vocabulary {
                 *r != Role::Other
                     || padded
                         .get(i + 1..i + 1 + len)
-                        .is_some_and(|p| RELATIVES.contains(&p))
+                        .is_some_and(|p| super::values::RELATIVES.contains(&p))
             });
         if relative_referring {
             return Some((Role::Referrer, longest));
@@ -1086,9 +1075,6 @@ impl Vocabulary {
         found.first().map(|(_, r, _)| (*r, longest))
     }
 }
-
-/// The other-role words that name a relative, who may well be the one making the referral.
-const RELATIVES: &[&str] = &["caregiver", "parent", "guardian", "spouse"];
 
 /// A phrase, and the same phrase without the prepositions a writer drops between its words
 /// ("currently enrolled in ecm" also as "currently enrolled ecm", for `CurrentlyEnrolledECM`).

@@ -908,7 +908,7 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
                     Vec::new()
                 };
                 if wrapped.is_empty() {
-                    wrapped.extend(comma_continued(lines, &used, li, cell));
+                    wrapped.extend(left_open_continued(lines, &used, li, cell));
                 }
                 let text = joined(lines, &mut used, &head, &wrapped);
                 emit(out, section, label, RawValue::Text(text));
@@ -922,7 +922,7 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
                     Vec::new()
                 };
                 if wrapped.is_empty() {
-                    wrapped.extend(comma_continued(lines, &used, li, n));
+                    wrapped.extend(left_open_continued(lines, &used, li, n));
                 }
                 let text = joined(lines, &mut used, n, &wrapped);
                 emit(out, section, label, RawValue::Text(text));
@@ -1841,7 +1841,7 @@ fn wrapped_lines(lines: &[Line], used: &[Vec<bool>], li: usize, value: &Cell) ->
 /// Human Services Agency -") goes on on the next line in the cell that starts under it, not left
 /// of it nor past its end, that is no label, tick or heading ("     San Diego, CA 92105",
 /// "Adult Services") — in a two-column layout the next line holds the other column's cells too.
-fn comma_continued(lines: &[Line], used: &[Vec<bool>], li: usize, cell: &Cell) -> Option<(usize, usize)> {
+fn left_open_continued(lines: &[Line], used: &[Vec<bool>], li: usize, cell: &Cell) -> Option<(usize, usize)> {
     let line = lines.get(li)?;
     let next = lines.get(li + 1)?;
     let text = cell.text.trim_end();

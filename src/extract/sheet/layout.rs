@@ -480,28 +480,19 @@ fn sender_section(label: &str) -> Option<String> {
 fn submitted_by(text: &str) -> Vec<RawEntry> {
     static BY: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
         regex::Regex::new(
-            r"(?i)\b((?:submitted|prepared|completed|referred|sent)(?:\s+(?:on\s+)?(\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}))?\s+by)\s+([^,|;\n:]+)((?:,\s*[^,|;\n]+)*)",
+            r"(?i)\b(submitted|prepared|completed|referred|sent)(?:\s+(?:on\s+)?(\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}))?\s+by\s+([^,|;\n:]+)((?:,\s*[^,|;\n]+)*)",
         )
         .expect("static regex")
     });
     let Some(c) = BY.captures(text) else {
         return Vec::new();
     };
-    let (Some(label), Some(name)) = (c.get(1), c.get(3)) else {
+    let (Some(verb), Some(name)) = (c.get(1), c.get(3)) else {
         return Vec::new();
     };
     // "submitted 12/01/2026 by …": the date it was sent, then who sent it.
     let date = c.get(2).map(|d| d.as_str().to_string());
-    let label = match &date {
-        Some(d) => label
-            .as_str()
-            .replace(d.as_str(), " ")
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" "),
-        None => label.as_str().to_string(),
-    };
-    let section = Some(label.clone());
+    let section = Some(format!("{} by", verb.as_str()));
     let entry = |name: &str, value: &str| RawEntry {
         name: name.to_string(),
         alt: None,
