@@ -407,14 +407,7 @@ impl<'a> Accumulator<'a> {
                     RawValue::Text(t) => ticked_answer(t)
                         .map(|a| Ok(Some(a)))
                         .unwrap_or_else(|| nz::parse_bool(t))
-                        // An export value naming its group before the answer ("KP_N", "Consent_Yes").
-                        .or_else(|e| {
-                            t.rsplit_once(['_', '-'])
-                                .filter(|(group, _)| !group.trim().is_empty() && !group.contains(' '))
-                                .and_then(|(_, answer)| nz::parse_bool(answer).ok().flatten())
-                                .map(Some)
-                                .ok_or(e)
-                        })
+                        .or_else(|e| group_answer(t).map(Some).ok_or(e))
                         .or_else(|e| match key {
                             K::Attestation => consent_stated(t).map(Some).ok_or(e),
                             _ => status_stated(key, t).map(Some).ok_or(e),
@@ -974,6 +967,25 @@ pub(super) fn parse_relationship(t: &str) -> Option<Relationship> {
         .or_else(|| words.iter().find_map(|w| kind(w)))
 }
 
+/// An export value naming its group before the answer: "KP_N", "Consent-Yes", or the words run
+/// together ("kpN", "consentYes", "KPMemberY").
+fn group_answer(t: &str) -> Option<bool> {
+    if let Some((group, answer)) = t.rsplit_once(['_', '-'])
+        && !group.trim().is_empty()
+        && !group.contains(' ')
+    {
+        return nz::parse_bool(answer).ok().flatten();
+    }
+    if t.trim().contains(char::is_whitespace) {
+        return None;
+    }
+    let n = norm(t);
+    let (group, answer) = n.rsplit_once(' ')?;
+    (!group.is_empty() && matches!(answer, "yes" | "y" | "no" | "n"))
+        .then(|| nz::parse_bool(answer).ok().flatten())
+        .flatten()
+}
+
 /// For text like "☒ Yes ☐ No" or "[X] No [ ] Yes": the ticked answer.
 /// Whether bracketed words say only who someone is to the member: "mother", "his sister",
 /// "member's guardian".
@@ -1128,6 +1140,19 @@ mod tests {
         assert!(names_a_relative("her daughter"));
         assert!(!names_a_relative("Mateo Sample"));
         assert!(!names_a_relative("Mateo's clinic"));
+    }
+
+    /// Issue #8 (blind57): a radio's export value naming its group before the answer, the words
+    /// run together ("kpN" is "not a KP member", not "KP").
+    #[test]
+    fn class57_an_export_value_with_its_group_run_together() {
+        assert_eq!(group_answer("KP_N"), Some(false));
+        assert_eq!(group_answer("kpN"), Some(false));
+        assert_eq!(group_answer("kpY"), Some(true));
+        assert_eq!(group_answer("consentYes"), Some(true));
+        assert_eq!(group_answer("KPMemberNo"), Some(false));
+        assert_eq!(group_answer("Kaiser"), None);
+        assert_eq!(group_answer("Not KP"), None);
     }
 
     /// Issue #8 (blind51): an ECM status or the plan answered in words.

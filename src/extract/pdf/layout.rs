@@ -88,9 +88,6 @@ pub(super) fn lines(mut runs: Vec<Run>) -> Vec<Line> {
 /// cell of its own.
 const OFF_BASELINE_EM: f32 = 0.08;
 
-/// How far (in ems) a label may run over the start of the value column it ran into.
-const OVERRUN_EM: f32 = 1.0;
-
 /// How many lines must have a cell starting at an x for it to be a column stop.
 const STOP_MIN_LINES: usize = 3;
 
@@ -140,7 +137,10 @@ fn cells(runs: Vec<Run>, stops: &[f32]) -> Vec<Cell> {
         // ("Last Known Address" reaching past where every other row's value starts).
         let at_stop = |cur: &Cell| {
             let gap = run.x0 - cur.x1;
-            let ran_into = gap > -OVERRUN_EM * size && cur.x0 < run.x0 - 2.0 * size;
+            // A long value drawn past its box and over the next one's value (a 40-character
+            // agency name over the "Agency Phone" box beside it) ran into it by more than that:
+            // running text never overlaps itself, so past two ems in, the run is the next cell's.
+            let ran_into = cur.x0 < run.x0 - 2.0 * size;
             (gap > WORD_GAP_EM * size || ran_into) && stops.iter().any(|s| (run.x0 - s).abs() <= 0.3 * size)
         };
         // A run drawn over the end of a `Label:` was placed on its own ("Member consent

@@ -1341,3 +1341,39 @@ fn class51_a_value_left_open_by_a_dash_in_the_right_column_goes_on_below() {
     );
     assert!(has("Phone", "(209) 555-0138"), "{got:?}");
 }
+
+/// Issue #8 (blind57): in a grid of boxes with captions over values, a long value drawn past its
+/// box and over the value of the box beside it stays two values: the overlapping run starts at
+/// the column where that box's caption and the values above it start.
+#[test]
+fn class57_a_value_drawn_over_the_next_boxes_value() {
+    let mut runs = Vec::new();
+    let rows = [
+        [("Last Name", "Dummett"), ("First Name", "Caspian")],
+        [("City", "Oxnard"), ("ZIP", "93030")],
+        [("County", "Ventura"), ("Phone", "805-555-0126")],
+        [
+            ("Agency", "Ventura County Sheriff's Office (sample)"),
+            ("Agency Phone", "805-555-0181"),
+        ],
+    ];
+    for (i, row) in rows.iter().enumerate() {
+        let y = 700.0 - 50.0 * i as f32;
+        for (j, (label, value)) in row.iter().enumerate() {
+            let x = 40.0 + 120.0 * j as f32;
+            runs.push(run(x + 4.0, y + 20.0, label));
+            runs.push(run(x + 6.0, y, value));
+        }
+    }
+    let got = entries(runs);
+    assert!(
+        got.iter()
+            .any(|(_, n, v)| n == "Agency" && *v == t("Ventura County Sheriff's Office (sample)")),
+        "{got:?}"
+    );
+    assert!(
+        got.iter()
+            .any(|(_, n, v)| n == "Agency Phone" && *v == t("805-555-0181")),
+        "{got:?}"
+    );
+}
