@@ -61,6 +61,89 @@ pub fn email_signature(email: &crate::message::Email) -> RawDoc {
 /// ("Please process - forwarding from our line worker"), the message it forwards, without its
 /// From/Sent/To/Subject header lines.
 pub fn extract_body(text: &str) -> RawDoc {
+    if let Some(doc) = body_with_table(text) {
+        return doc;
+    }
+    extract_lines(text)
+}
+
+/// A body holding a table of members, one a row under a header row ("Name | DOB | CIN | …" typed
+/// with bars or tabs, or an HTML table's rows as tab-separated cells): a referral per row, each
+/// with what the lines around the table say (the referrer, the date). A table of labels and
+/// values is not one: the lines reader takes it.
+fn body_with_table(text: &str) -> Option<RawDoc> {
+    let lines: Vec<&str> = text.lines().collect();
+    let (range, rows) = member_table(&lines)?;
+    let records = crate::extract::sheet::table_rows(&rows)?;
+    let rest: String = lines
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !range.contains(i))
+        .map(|(_, l)| format!("{l}\n"))
+        .collect();
+    let around = extract_lines(&rest);
+    let shared: Vec<RawEntry> = around
+        .records
+        .into_iter()
+        .next()
+        .map(|r| r.entries)
+        .unwrap_or_default();
+    Some(RawDoc {
+        kind: DocKind::EmailBody,
+        records: records
+            .into_iter()
+            .map(|mut r| {
+                r.entries.extend(shared.iter().cloned());
+                r
+            })
+            .collect(),
+        text: String::new(),
+    })
+}
+
+/// The first block of at least two lines splitting into the same number (three or more) of
+/// cells at bars or tabs, whose first line has no number in it (a header): the block's line
+/// range and cells. Quoted lines are left out (the quoted original is the sender's old mail).
+fn member_table(lines: &[&str]) -> Option<(std::ops::Range<usize>, Vec<Vec<String>>)> {
+    let cells = |line: &str| -> Option<(char, Vec<String>)> {
+        let l = line.trim();
+        if l.starts_with('>') {
+            return None;
+        }
+        let sep = ['|', '\t'].into_iter().find(|c| l.matches(*c).count() >= 2)?;
+        let l = l.trim_matches(sep);
+        let cells: Vec<String> = l.split(sep).map(|c| c.trim().to_string()).collect();
+        (cells.len() >= 3).then_some((sep, cells))
+    };
+    let header = |cells: &[String]| {
+        cells.iter().all(|c| !c.chars().any(|ch| ch.is_ascii_digit()))
+            && cells.iter().filter(|c| !c.is_empty()).count() >= 3
+    };
+    let mut i = 0;
+    while let Some(line) = lines.get(i) {
+        let Some((sep, first)) = cells(line).filter(|(_, c)| header(c)) else {
+            i += 1;
+            continue;
+        };
+        let mut rows = vec![first];
+        let mut end = i + 1;
+        while let Some((s, next)) = lines.get(end).and_then(|l| cells(l)) {
+            if s != sep || next.len() != rows.first().map_or(0, Vec::len) {
+                break;
+            }
+            rows.push(next);
+            end += 1;
+        }
+        if rows.len() >= 2 {
+            return Some((i..end, rows));
+        }
+        i = end;
+    }
+    None
+}
+
+/// Reads the labelled lines of a body (see [`extract_body`]).
+fn extract_lines(text: &str) -> RawDoc {
     let mut records = Vec::new();
     // What the newer parts of a chain said ("Apologies, the CIN was left off: CIN: 9...") comes
     // first, so it wins over the quoted original it corrects.
@@ -1696,6 +1779,36 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// Issue #8 (blind60): a table of members typed with bars (or an HTML table's rows), a
+    /// member to a row under a header row: a referral per row, the sender's lines under it shared
+    /// by each, and nothing of the table read as sentences.
+    #[test]
+    fn class60_a_table_of_members_one_to_a_row() {
+        let doc = extract_body(
+            "Please accept the two ECM referrals below.\n\n\
+             Name | DOB | CIN | Phone | Population of Focus\n\
+             Sample, Bao | 10/10/1980 | 91112223C | 714-555-0151 | Experiencing homelessness\n\
+             Example, Itzel | 2008-05-15 | 91112224D | 714-555-0152 | Birth equity\n\n\
+             Referring provider: Anselm Example\nPhone: 714-555-0188\n",
+        );
+        assert_eq!(doc.records.len(), 2, "{:?}", doc.records);
+        let has = |r: usize, name: &str, value: &str| {
+            doc.records.get(r).is_some_and(|r| {
+                r.entries
+                    .iter()
+                    .any(|e| e.name == name && e.value.as_text() == value)
+            })
+        };
+        assert!(has(0, "CIN", "91112223C"));
+        assert!(has(1, "CIN", "91112224D"));
+        assert!(has(1, "Population of Focus", "Birth equity"));
+        assert!(has(0, "Referring provider", "Anselm Example"));
+        assert!(has(1, "Referring provider", "Anselm Example"));
+        // Two labels over values on one line are no table: the lines reader takes them.
+        let form = extract_body("Name | DOB | CIN\nBao Sample | 10/10/1980 | 91112223C\n");
+        assert!(form.records.len() <= 1);
     }
 
     /// An HTML table with one column per member: each member its own referral, the lines

@@ -77,6 +77,24 @@ pub fn extract_csv(bytes: &[u8], limits: &Limits) -> Result<RawDoc, ExtractError
     Ok(assemble(DocKind::Csv, &[grid]))
 }
 
+/// A table typed into an email body (cells already split): one record per row when it is laid
+/// out as a table with a header row — members one to a row — and `None` when it reads as a
+/// form of labels and values, which the body's own reader takes.
+pub(crate) fn table_rows(rows: &[Vec<String>]) -> Option<Vec<RawRecord>> {
+    let mut grid = Grid::default();
+    for (r, cells) in rows.iter().enumerate() {
+        for (c, cell) in cells.iter().enumerate() {
+            if let (Ok(r), Ok(c), Some(v)) = (u32::try_from(r), u32::try_from(c), grid::text(cell)) {
+                grid.insert((r, c), v);
+            }
+        }
+    }
+    match read_sheet(&grid) {
+        SheetLayout::Table(records) if !records.is_empty() => Some(records),
+        _ => None,
+    }
+}
+
 /// Lays out every sheet and gathers the records and the visible text.
 fn assemble(kind: DocKind, grids: &[Grid]) -> RawDoc {
     let mut records: Vec<RawRecord> = Vec::new();
