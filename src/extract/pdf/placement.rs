@@ -85,7 +85,7 @@ pub(super) fn label_fields(fields: &mut [Field], pages: &[Vec<Line>], page_of: &
         };
         if f.radio {
             if let RawValue::Text(export) = &f.entry.value
-                && generated_export(export)
+                && (generated_export(export) || abbreviates(export, &caption))
             {
                 f.entry.value = RawValue::Text(caption);
             }
@@ -112,8 +112,10 @@ fn heading_above(lines: &[Line], rect: [f32; 4], widgets: &[[f32; 4]]) -> Option
         .filter_map(|l| {
             // A line of its own with no box on it that names a party ("Referred by", "Client
             // information") heads what follows as much as one in capitals does.
+            // A numbered section ("5. Referrer") heads what follows as the same words do.
             let lone_party = |c: &Cell| {
                 let t = c.text.trim().trim_end_matches(':');
+                let t = crate::extract::numbered_item(t).unwrap_or(t);
                 let lower = t.to_lowercase();
                 l.cells.len() == 1
                     && !t.contains(':')
@@ -208,14 +210,20 @@ fn question_for(lines: &[Line], rect: [f32; 4], caption: &str) -> Option<String>
     left.or_else(above).map(|cell| cell.text.trim().to_string())
 }
 
-/// The nearest cell ending in `?` left of a widget on its line.
+/// The nearest cell left of a widget on its line that asks or labels something: ending in `?`,
+/// or numbered as a form's items are ("5d. Referrer type") — not another button's caption
+/// ("Medical").
 fn question_left(lines: &[Line], rect: [f32; 4]) -> Option<&Cell> {
     let [x0, y0, _, y1] = rect;
+    let asks = |t: &str| {
+        let t = t.trim();
+        t.ends_with('?') || crate::extract::numbered_item(t).is_some() || enumerated_item(t)
+    };
     lines
         .iter()
         .filter(|l| l.y >= y0 - 0.5 * l.size && l.y <= y1)
         .flat_map(|l| l.cells.iter())
-        .filter(|cell| cell.x1 <= x0 + 1.0 && cell.text.trim_end().ends_with('?'))
+        .filter(|cell| cell.x1 <= x0 + 1.0 && asks(&cell.text))
         .max_by(|a, b| a.x1.total_cmp(&b.x1))
 }
 
@@ -283,6 +291,45 @@ fn generated_export(v: &str) -> bool {
             letters.to_ascii_lowercase().as_str(),
             "" | "choice" | "option" | "opt" | "radio" | "button" | "item" | "value"
         )
+}
+
+/// An export value that is only a short form of the caption printed beside its button: a
+/// letter or two ("S" beside "Social"), or shortened words
+/// run together, taken in order from the caption ("SocSvc" beside "Social services"; a word
+/// such as "cbo" is read as it is).
+fn abbreviates(export: &str, caption: &str) -> bool {
+    let t = export.trim();
+    let short = t.chars().count() <= 2;
+    let run_together = t.chars().skip(1).any(char::is_uppercase) && t.chars().any(char::is_lowercase);
+    if !(short || run_together) {
+        return false;
+    }
+    let e: Vec<char> = export
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect();
+    let c: Vec<char> = caption
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect();
+    if e.is_empty() || e.len() >= c.len() || e.first() != c.first() {
+        return false;
+    }
+    let mut rest = c.iter();
+    e.len() <= 2 || e.iter().all(|ch| rest.any(|x| x == ch))
+}
+
+/// "5d. Referrer type", "12b) Type": an item numbered with a letter after its number.
+fn enumerated_item(t: &str) -> bool {
+    let digits = t.chars().take_while(char::is_ascii_digit).count();
+    let rest = t.get(digits..).unwrap_or_default();
+    (1..=2).contains(&digits)
+        && rest.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        && rest
+            .get(1..)
+            .is_some_and(|r| r.starts_with(". ") || r.starts_with(") "))
 }
 
 #[cfg(test)]
@@ -406,6 +453,19 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    #[test]
+    fn class59_an_export_abbreviating_its_caption_is_the_caption() {
+        assert!(abbreviates("S", "Social"));
+        assert!(abbreviates("SocSvc", "Social services"));
+        assert!(!abbreviates("kpY", "Yes"));
+        assert!(!abbreviates("Yes", "Yes"));
+        assert!(!abbreviates("Hospital", "Skilled nursing facility"));
+        assert!(!abbreviates("P", "Social"));
+        assert!(!abbreviates("cbo", "CBO / servicios sociales"));
+        assert!(enumerated_item("5d. Referrer type"));
+        assert!(!enumerated_item("Medical"));
     }
 
     #[test]
