@@ -177,17 +177,39 @@ pub fn split_signed_name(s: &str) -> (String, Option<String>) {
 /// The organisation on a signature line under the name: "Social Worker, Placer County Adult
 /// Protective Services", "Housing Navigator - Example Rescue Mission", "CenCal Health".
 pub fn organisation_in(s: &str) -> Option<String> {
-    let segments = signature_segments(s);
-    let mut org = None;
-    for seg in &segments {
-        match affiliation(seg)? {
-            Affiliation::Organisation => {
-                org.get_or_insert_with(|| (*seg).to_owned());
-            }
-            Affiliation::Credential | Affiliation::Title => {}
+    let mut orgs = Vec::new();
+    for seg in signature_segments(s) {
+        if let Affiliation::Organisation = affiliation(seg)? {
+            orgs.push(seg);
         }
     }
-    org
+    // A department in capitals before the organisation ("Care Coordination, Inland Health Plan",
+    // "Transitions of Care | Example Hospital") is not it.
+    orgs.iter()
+        .find(|seg| !department(seg))
+        .or(orgs.first())
+        .map(|seg| (*seg).to_owned())
+}
+
+/// A unit's name rather than an organisation's: it ends in what a team does ("Care
+/// Coordination", "Utilization Management", "Transitions of Care") and has no organisation's
+/// word in it.
+fn department(seg: &str) -> bool {
+    const DOES: [&str; 8] = [
+        "coordination",
+        "management",
+        "care",
+        "planning",
+        "intake",
+        "outreach",
+        "admissions",
+        "navigation",
+    ];
+    !names_organisation(seg)
+        && seg
+            .split_whitespace()
+            .last()
+            .is_some_and(|w| DOES.contains(&w.to_lowercase().as_str()))
 }
 
 fn signature_segments(s: &str) -> Vec<&str> {
@@ -387,6 +409,31 @@ mod tests {
         for input in ["", "   ", "N/A", ",", "-"] {
             assert_eq!(split_name(input), None, "{input:?}");
         }
+    }
+
+    /// Issue #8 (blind59): a department in capitals before the organisation is no organisation.
+    #[test]
+    fn class59_the_organisation_after_a_department() {
+        assert_eq!(
+            organisation_in("Care Coordination, Inland Fake Health Plan").as_deref(),
+            Some("Inland Fake Health Plan")
+        );
+        assert_eq!(
+            organisation_in("Case Manager, Sunrise Clinic").as_deref(),
+            Some("Sunrise Clinic")
+        );
+        assert_eq!(
+            organisation_in("Bright Horizons").as_deref(),
+            Some("Bright Horizons")
+        );
+        assert_eq!(
+            organisation_in("Example Meals - Client Services").as_deref(),
+            Some("Example Meals")
+        );
+        assert_eq!(
+            organisation_in("Transitions of Care | Example Valley Hospital").as_deref(),
+            Some("Example Valley Hospital")
+        );
     }
 
     #[test]

@@ -259,16 +259,21 @@ impl Profiles {
             .unwrap_or_else(|| "generic".into());
         let mut traces = Vec::with_capacity(doc.records.len());
         let day_first = writes_day_first(doc);
+        // A body's lines are read in the order written, one column: what the labels around a
+        // line say of whose it is holds there (a page's two columns interleave in reading order).
+        let one_column = doc.kind == crate::extract::DocKind::EmailBody;
         let mut referrals: Vec<Referral> = doc
             .records
             .iter()
             .map(|rec| {
-                let (mut referral, mut trace) = self.map_record(profile, rec, ctx, true, day_first);
+                let (mut referral, mut trace) =
+                    self.map_record(profile, rec, ctx, true, day_first, one_column);
                 // The role carried from label to label made the member nameless ("REFERRING
                 // OFFICER" then, on the next row of captions, "LAST NAME | FIRST NAME"): read
                 // each label for itself, and keep that reading if it finds the member's name.
                 if !has_member_name(&referral.fields) {
-                    let (again, again_trace) = self.map_record(profile, rec, ctx, false, day_first);
+                    let (again, again_trace) =
+                        self.map_record(profile, rec, ctx, false, day_first, one_column);
                     if has_member_name(&again.fields) {
                         (referral, trace) = (again, again_trace);
                     }
@@ -287,7 +292,8 @@ impl Profiles {
     }
 
     /// `carry`: whether the role a label names carries to the unqualified labels after it;
-    /// `day_first`: the document writes numeric dates day first ([`writes_day_first`]).
+    /// `day_first`: the document writes numeric dates day first ([`writes_day_first`]);
+    /// `one_column`: its entries come in the order written, one column (a body).
     fn map_record(
         &self,
         profile: Option<&Profile>,
@@ -295,6 +301,7 @@ impl Profiles {
         ctx: MapContext<'_>,
         carry: bool,
         day_first: bool,
+        one_column: bool,
     ) -> (Referral, Vec<EntryMapping>) {
         let mut acc = values::Accumulator::new(ctx, day_first);
         let mut targets: Vec<Option<Target>> = Vec::with_capacity(rec.entries.len());
@@ -327,6 +334,7 @@ impl Profiles {
                 && !target.as_ref().is_some_and(|(t, _)| about_the_referral(t))
                 && carry
                 && !answered_with_a_kind_of_referrer(target.as_ref(), entry)
+                && !(one_column && related_to_the_member(target.as_ref(), r))
                 && self.vocabulary.role_carries(entry)
             {
                 context = Some(r);
@@ -543,6 +551,13 @@ fn answered_with_a_kind_of_referrer(target: Option<&(Target, f32)>, entry: &RawE
     matches!(target, Some((Target::Field(FieldKey::ReferrerRelationship), _)))
         && matches!(&entry.value, crate::extract::RawValue::Text(t)
             if generic::relationship_caption(&norm(t), "relationship").is_some())
+}
+
+/// "Relationship to member: Mother" under the referrer's name in a body is the referrer's: the
+/// member is named as the other end of the relation, and the "Phone" after it is still the
+/// referrer's.
+fn related_to_the_member(target: Option<&(Target, f32)>, role: Role) -> bool {
+    role == Role::Member && matches!(target, Some((Target::Field(FieldKey::ReferrerRelationship), _)))
 }
 
 /// A target that is about the referral rather than a person: its label's role (the "Ref" of

@@ -1384,3 +1384,37 @@ fn class56_a_representatives_consent_and_yes_no_boxes_under_the_question() {
         Some("attestation=false")
     );
 }
+
+/// Issue #8 (blind59): a doula (a peer specialist, a liaison) making the referral is named by
+/// the word alone, like a CHW; an organisation named for doulas over a form is no referrer's
+/// heading.
+#[test]
+fn class59_a_doula_is_the_referring_worker() {
+    let v = || RawValue::Text("x".into());
+    assert_eq!(text("Doula").as_deref(), Some("referrer_name"));
+    assert_eq!(text("Peer specialist").as_deref(), Some("referrer_name"));
+    assert_eq!(
+        target("City", Some("Central Valley Doula Collective (sample)"), v()).as_deref(),
+        Some("member_city")
+    );
+}
+
+/// Issue #8 (blind59): "Relationship to member: Mother" under the writer's name names the member
+/// only as the other end of the relation: the "Phone" after it is still the writer's.
+#[test]
+fn class59_a_relationship_to_the_member_keeps_the_referrers_lines() {
+    let t = |s: &str| RawValue::Text(s.into());
+    let got = read_doc(
+        crate::extract::DocKind::EmailBody,
+        &[&[
+            ("Member name", t("Callum Example")),
+            ("Phone", t("(415) 555-0186")),
+            ("Your name", t("Maeve Example")),
+            ("Relationship to member", t("Mother")),
+            ("Phone", t("415-555-0187")),
+        ]],
+    );
+    let f = got.first().expect("a referral");
+    assert_eq!(f.member_phone.as_deref(), Some("4155550186"));
+    assert_eq!(f.referrer_phone.as_deref(), Some("4155550187"));
+}
