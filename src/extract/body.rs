@@ -61,10 +61,59 @@ pub fn email_signature(email: &crate::message::Email) -> RawDoc {
 /// ("Please process - forwarding from our line worker"), the message it forwards, without its
 /// From/Sent/To/Subject header lines.
 pub fn extract_body(text: &str) -> RawDoc {
+    if let Some(side_by_side) = members_side_by_side(text) {
+        return extract_lines(&side_by_side);
+    }
     if let Some(doc) = body_with_table(text) {
         return doc;
     }
     extract_lines(text)
+}
+
+/// Labelled lines answering for several members at once, the answers split at bars
+/// ("DOB: 02/14/1990 | 08/30/2018"), written as the table with a column per member that an HTML
+/// body gives ("\tMember 1\tMember 2" over "DOB\t02/14/1990\t08/30/2018"). At least three such
+/// lines in a row, each with the same number of answers; `None` when the body has none.
+fn members_side_by_side(text: &str) -> Option<String> {
+    let split = |line: &str| -> Option<(String, Vec<String>)> {
+        let (label, value) = line.split_once(':')?;
+        let label = label.trim();
+        if label.is_empty() || label.len() > 40 || label.contains('|') || label.starts_with('>') {
+            return None;
+        }
+        let answers: Vec<String> = value.split(" | ").map(|a| a.trim().to_string()).collect();
+        (answers.len() >= 2 && answers.iter().all(|a| !a.is_empty())).then(|| (label.to_string(), answers))
+    };
+    let lines: Vec<&str> = text.lines().collect();
+    let mut i = 0;
+    while i < lines.len() {
+        let Some(width) = lines.get(i).and_then(|l| split(l)).map(|(_, a)| a.len()) else {
+            i += 1;
+            continue;
+        };
+        let end = (i..lines.len())
+            .find(|j| {
+                lines
+                    .get(*j)
+                    .and_then(|l| split(l))
+                    .is_none_or(|(_, a)| a.len() != width)
+            })
+            .unwrap_or(lines.len());
+        if end - i >= 3 {
+            let mut out: Vec<String> = lines.iter().take(i).map(|l| (*l).to_string()).collect();
+            out.push((1..=width).map(|n| format!("\tMember {n}")).collect::<String>());
+            for line in lines.get(i..end).unwrap_or_default() {
+                if let Some((label, answers)) = split(line) {
+                    out.push(format!("{label}\t{}", answers.join("\t")));
+                }
+            }
+            out.push(String::new());
+            out.extend(lines.iter().skip(end).map(|l| (*l).to_string()));
+            return Some(out.join("\n"));
+        }
+        i = end.max(i + 1);
+    }
+    None
 }
 
 /// A body holding a table of members, one a row under a header row ("Name | DOB | CIN | …" typed
@@ -102,8 +151,8 @@ fn body_with_table(text: &str) -> Option<RawDoc> {
 }
 
 /// The first block of at least two lines splitting into the same number (three or more) of
-/// cells at bars or tabs, whose first line has no number in it (a header): the block's line
-/// range and cells. Quoted lines are left out (the quoted original is the sender's old mail).
+/// cells at bars or tabs, whose first line has no number in it (a header) and whose other lines
+/// hold a date or a CIN: the block's line range and cells. Quoted lines are left out (the quoted original is the sender's old mail).
 fn member_table(lines: &[&str]) -> Option<(std::ops::Range<usize>, Vec<Vec<String>>)> {
     let cells = |line: &str| -> Option<(char, Vec<String>)> {
         let l = line.trim();
@@ -134,7 +183,16 @@ fn member_table(lines: &[&str]) -> Option<(std::ops::Range<usize>, Vec<Vec<Strin
             rows.push(next);
             end += 1;
         }
-        if rows.len() >= 2 {
+        // A member's row holds a date (of birth) or a CIN; two lines of a signature split at
+        // bars ("Jane Example | Case Manager | …") do not.
+        let today = chrono::Utc::now().date_naive();
+        let members = rows.iter().skip(1).any(|r| {
+            r.iter().any(|c| {
+                crate::normalize::cin_shaped(c)
+                    || matches!(crate::normalize::parse_date(c, today, true), Ok(Some(_)))
+            })
+        });
+        if rows.len() >= 2 && members {
             return Some((i..end, rows));
         }
         i = end;
@@ -1781,6 +1839,30 @@ mod tests {
         }
     }
 
+    /// Issue #8 (blind62): labelled lines answering for two members at once, split at bars
+    /// ("DOB: 02/14/1990 | 08/30/2018"): a referral each, the lines after them shared.
+    #[test]
+    fn class62_members_answered_side_by_side_on_labelled_lines() {
+        let doc = extract_body(
+            "Referral date: 11/18/2026\n\nMember name: Araceli Example | Mateo Example\n\
+             DOB: 02/14/1990 | 08/30/2018\nMedi-Cal CIN: 93006421V | 93006422W\n\
+             City: Fresno | Fresno\n\nReferrer: Benedikt Example\nPhone: (559) 555-0183\n",
+        );
+        assert_eq!(doc.records.len(), 2, "{:?}", doc.records);
+        let has = |r: usize, name: &str, value: &str| {
+            doc.records.get(r).is_some_and(|r| {
+                r.entries
+                    .iter()
+                    .any(|e| e.name == name && e.value.as_text() == value)
+            })
+        };
+        assert!(has(0, "DOB", "02/14/1990"));
+        assert!(has(1, "Medi-Cal CIN", "93006422W"));
+        assert!(has(1, "Referrer", "Benedikt Example"));
+        // One line with a bar in its answer is no pair of members.
+        assert!(members_side_by_side("Name: Ann Example\nServices: Meals | Respite\n").is_none());
+    }
+
     /// Issue #8 (blind60): a table of members typed with bars (or an HTML table's rows), a
     /// member to a row under a header row: a referral per row, the sender's lines under it shared
     /// by each, and nothing of the table read as sentences.
@@ -1806,6 +1888,20 @@ mod tests {
         assert!(has(1, "Population of Focus", "Birth equity"));
         assert!(has(0, "Referring provider", "Anselm Example"));
         assert!(has(1, "Referring provider", "Anselm Example"));
+        // A signature split at bars is no table of members.
+        let signed = extract_body(
+            "Referral below.\nName: Bao Sample\nDOB: 10/10/1980\n\n\
+             Jane Example | Case Manager | Example Clinic\nOffice | Fax | Email\n\
+             714-555-0100 | 714-555-0101 | jane@example.org\n",
+        );
+        assert_eq!(signed.records.len(), 1);
+        assert!(
+            signed
+                .records
+                .iter()
+                .flat_map(|r| &r.entries)
+                .any(|e| e.name == "DOB")
+        );
         // Two labels over values on one line are no table: the lines reader takes them.
         let form = extract_body("Name | DOB | CIN\nBao Sample | 10/10/1980 | 91112223C\n");
         assert!(form.records.len() <= 1);
