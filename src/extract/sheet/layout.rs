@@ -910,10 +910,11 @@ struct Form<'g> {
     value_cols: HashSet<u32>,
 }
 
-/// The columns whose cells are mostly values: at least three cells that do not read as labels,
-/// and more than twice as many of those as label-like ones. A form printed as rows of
+/// The columns of labels (at least three cells reading as labels, three times as many as not)
+/// and the columns whose cells are mostly values: at least three cells that do not read as
+/// labels, and more than twice as many of those as label-like ones. A form printed as rows of
 /// labels over rows of values mixes both in every column, so it has none.
-fn value_columns(rows: &[Row<'_>]) -> HashSet<u32> {
+fn value_columns(rows: &[Row<'_>]) -> (HashSet<u32>, HashSet<u32>) {
     let mut counts: std::collections::HashMap<u32, (usize, usize)> = std::collections::HashMap::new();
     for row in rows {
         for (c, v) in &row.cells {
@@ -934,14 +935,16 @@ fn value_columns(rows: &[Row<'_>]) -> HashSet<u32> {
     // Office"): as long as no more of its cells read as labels than as values.
     let label_col = |c: &u32| counts.get(c).is_some_and(|(l, v)| *l >= 3 && v * 3 <= *l);
     let left_of = |c: u32| counts.keys().filter(|k| **k < c).max().copied();
-    counts
+    let values = counts
         .iter()
         .filter(|(c, (labels, values))| {
             *values >= 3
                 && (labels * 2 < *values || (labels <= values && left_of(**c).is_some_and(|l| label_col(&l))))
         })
         .map(|(c, _)| *c)
-        .collect()
+        .collect();
+    let labels = counts.keys().filter(|c| label_col(c)).copied().collect();
+    (labels, values)
 }
 
 impl Form<'_> {
@@ -1392,8 +1395,10 @@ fn read_form(grid: &Grid, rows: &[Row<'_>]) -> Vec<RawEntry> {
         row: 0,
         at: Vec::new(),
         used: HashSet::new(),
-        value_cols: value_columns(rows),
+        value_cols: HashSet::new(),
     };
+    let (label_cols, value_cols) = value_columns(rows);
+    form.value_cols = value_cols;
     let marks = mark_columns(grid, rows);
     let stacked = stacked_rows(rows, &marks.iter().map(|(r, _, _, _)| *r).collect());
     let mut caption_cols: HashSet<u32> = HashSet::new();
@@ -1449,6 +1454,13 @@ fn read_form(grid: &Grid, rows: &[Row<'_>]) -> Vec<RawEntry> {
                 .cells
                 .iter()
                 .any(|(c, _)| form.used.contains(&(row.index, *c)))
+            // A label beside its value in the sheet's column of values ("County | Sonoma County"
+            // on a sheet of labels in A and values in B) is no row of captions, however much
+            // the value reads like a label.
+            && !(rhythm == 0
+                && row.cells.len() == 2
+                && row.cells.get(1).is_some_and(|(c, _)| form.value_cols.contains(c))
+                && row.cells.first().is_some_and(|(c, _)| label_cols.contains(c)))
             && (labels_over_values(row, values)
                 || (in_caption_rhythm(row, values, &caption_cols, rhythm)
                     && !form
@@ -2837,6 +2849,31 @@ mod tests {
             "Personal care / homemaker=Y",
             "Home modifications=N",
         ] {
+            assert!(got.contains(&want.to_string()), "{want}: {got:?}");
+        }
+    }
+
+    /// Issue #8 (blind62): on a sheet of labels in one column and values in the next, a value
+    /// that reads like a label ("Sonoma County") is still the value beside its label, not a
+    /// caption over the row below.
+    #[test]
+    fn class62_a_label_like_value_in_the_column_of_values() {
+        let g = grid(&[
+            ((2, 0), t("Date")),
+            ((2, 1), t("11/19/2026")),
+            ((3, 0), t("Last Name")),
+            ((3, 1), t("Unrealto")),
+            ((4, 0), t("Medi-Cal CIN")),
+            ((4, 1), t("96604127N")),
+            ((5, 0), t("Location / City")),
+            ((5, 1), t("Santa Rosa")),
+            ((6, 0), t("County")),
+            ((6, 1), t("Sonoma County")),
+            ((7, 0), t("Community Support")),
+            ((7, 1), t("Sobering Center")),
+        ]);
+        let got = form_pairs(&g);
+        for want in ["County=Sonoma County", "Community Support=Sobering Center"] {
             assert!(got.contains(&want.to_string()), "{want}: {got:?}");
         }
     }
