@@ -815,12 +815,14 @@ impl Vocabulary {
             && matches!(attr, Attr::City | Attr::Zip | Attr::Address)
             && !entry.value.is_blank())
         .then(|| (names(Attr::Address), names(Attr::City), names(Attr::Zip)));
-        // A parent's or guardian's phone or email is how a child member is reached: the
-        // member's, unless the form gives the member's own (so it ranks as a guess).
+        // A parent's, guardian's or caregiver's phone or email is how a child (or a member
+        // cared for) is reached: the member's, unless the form gives the member's own (so it
+        // ranks as a guess).
         let padded = format!(" {n} ");
         let names =
             |words: &[&str]| role == Role::Other && words.iter().any(|w| find_phrase(&padded, w).is_some());
-        let guardian = names(&["parent", "guardian"]) && matches!(attr, Attr::Phone | Attr::Email);
+        let guardian =
+            names(&["parent", "guardian", "caregiver"]) && matches!(attr, Attr::Phone | Attr::Email);
         // A parent's or guardian's consent is the member's when the member is a child.
         let guardian_consents =
             attr == Attr::Attestation && names(&["parent", "guardian", "representative", "caregiver"]);

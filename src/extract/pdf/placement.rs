@@ -294,13 +294,23 @@ fn generated_export(v: &str) -> bool {
 }
 
 /// An export value that is only a short form of the caption printed beside its button: a
-/// letter or two ("S" beside "Social"), or shortened words
+/// letter or two ("S" beside "Social"), the initials of its words ("SSP" beside "Social services
+/// provider"), or shortened words
 /// run together, taken in order from the caption ("SocSvc" beside "Social services"; a word
 /// such as "cbo" is read as it is).
 fn abbreviates(export: &str, caption: &str) -> bool {
     let t = export.trim();
     let short = t.chars().count() <= 2;
     let run_together = t.chars().skip(1).any(char::is_uppercase) && t.chars().any(char::is_lowercase);
+    // An acronym of the caption's words: "SSP" beside "Social services provider".
+    let initials: String = caption
+        .split(|c: char| !c.is_alphanumeric())
+        .filter_map(|w| w.chars().next())
+        .flat_map(char::to_uppercase)
+        .collect();
+    if t.len() >= 2 && t.chars().all(|c| c.is_ascii_uppercase()) && initials == t {
+        return true;
+    }
     if !(short || run_together) {
         return false;
     }
@@ -463,6 +473,8 @@ mod tests {
         assert!(!abbreviates("Yes", "Yes"));
         assert!(!abbreviates("Hospital", "Skilled nursing facility"));
         assert!(!abbreviates("P", "Social"));
+        assert!(abbreviates("SSP", "Social services provider"));
+        assert!(!abbreviates("SSP", "Social services"));
         assert!(!abbreviates("cbo", "CBO / servicios sociales"));
         assert!(enumerated_item("5d. Referrer type"));
         assert!(!enumerated_item("Medical"));

@@ -1418,3 +1418,28 @@ fn class59_a_relationship_to_the_member_keeps_the_referrers_lines() {
     assert_eq!(f.member_phone.as_deref(), Some("4155550186"));
     assert_eq!(f.referrer_phone.as_deref(), Some("4155550187"));
 }
+
+/// Issue #8 (blind61): a caregiver's phone is how a youth in care is reached, as a parent's or
+/// guardian's is: the member's phone when the form gives none of the member's own.
+#[test]
+fn class61_a_caregivers_phone_reaches_the_member() {
+    let t = |s: &str| RawValue::Text(s.into());
+    let got = read_records(&[&[
+        ("Youth Last Name", t("Example")),
+        ("Youth First Name", t("Juniper")),
+        ("Caregiver Phone", t("951-555-0124")),
+        ("Social Worker", t("Consuela Example")),
+        ("SW Phone", t("951-555-0165")),
+    ]]);
+    let f = got.first().expect("a referral");
+    assert_eq!(f.member_phone.as_deref(), Some("9515550124"));
+    let own = read_records(&[&[
+        ("Youth Last Name", t("Example")),
+        ("Phone", t("951-555-0100")),
+        ("Caregiver Phone", t("951-555-0124")),
+    ]]);
+    assert_eq!(
+        own.first().and_then(|f| f.member_phone.as_deref()),
+        Some("9515550100")
+    );
+}
