@@ -566,7 +566,10 @@ fn class18_a_role_alone_in_parentheses_names_the_labels_party() {
         text("Referrer name (if not the member)").as_deref(),
         Some("referrer_name")
     );
-    assert_eq!(text("Caregiver phone").as_deref(), Some("ignore"));
+    // A caregiver's phone is how the member is reached when the form gives no phone of the
+    // member's own (blind61): the member's, as a guess that any phone of theirs outranks.
+    assert_eq!(text("Caregiver phone").as_deref(), Some("member_phone"));
+    assert_eq!(text("Caregiver name").as_deref(), Some("ignore"));
 }
 
 #[test]
