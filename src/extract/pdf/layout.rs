@@ -73,7 +73,7 @@ pub(super) fn lines(mut runs: Vec<Run>) -> Vec<Line> {
     // ("Fakeview Police Department") runs close to the next column's label ("Phone").
     let first_pass: Vec<Vec<Cell>> = grouped.iter().map(|(_, _, m)| cells(m.clone(), &[])).collect();
     let stops = column_stops(&first_pass, grouped.iter().map(|g| g.1));
-    grouped
+    let mut lines: Vec<Line> = grouped
         .into_iter()
         .map(|(y, size, members)| Line {
             y,
@@ -81,7 +81,68 @@ pub(super) fn lines(mut runs: Vec<Run>) -> Vec<Line> {
             cells: cells(members, &stops),
         })
         .filter(|l| !l.cells.is_empty())
-        .collect()
+        .collect();
+    split_labels_from_values(&mut lines);
+    lines
+}
+
+/// How many cells, on how many lines, must read "Label words Value" for a page to be written
+/// that way.
+const SPACED_PAIRS_MIN: (usize, usize) = (4, 3);
+
+/// A page that sets each value one space after its label, no colon ("First name Barnaby",
+/// "Birth date 02/30/1975", "CIN 95657585R" in two columns): each such cell becomes a label cell
+/// and a value cell, as if typed apart, so they pair across instead of being read as captions
+/// over the cells under them. Only when the page does so at least four times on three lines.
+fn split_labels_from_values(lines: &mut [Line]) {
+    let split = |c: &Cell| {
+        (!c.text.contains(':'))
+            .then(|| label_words_then_value(&c.text))
+            .flatten()
+    };
+    // A cell with a plain value beside it is a label ("Referrer Type | Social Services
+    // Provider"), however its words read.
+    let candidates = |l: &Line| -> Vec<bool> {
+        let pairs: Vec<bool> = l.cells.iter().map(|c| split(c).is_some()).collect();
+        pairs
+            .iter()
+            .enumerate()
+            .map(|(i, p)| *p && pairs.get(i + 1).is_none_or(|next| *next))
+            .collect()
+    };
+    let per_line: Vec<usize> = lines
+        .iter()
+        .map(|l| candidates(l).into_iter().filter(|c| *c).count())
+        .collect();
+    let total: usize = per_line.iter().sum();
+    if total < SPACED_PAIRS_MIN.0 || per_line.iter().filter(|n| **n > 0).count() < SPACED_PAIRS_MIN.1 {
+        return;
+    }
+    for line in lines.iter_mut() {
+        let mut out = Vec::with_capacity(line.cells.len() + 2);
+        let chosen = candidates(line);
+        for (cell, chosen) in std::mem::take(&mut line.cells).into_iter().zip(chosen) {
+            let Some((label, value)) = split(&cell).filter(|_| chosen) else {
+                out.push(cell);
+                continue;
+            };
+            // Placed along the cell in proportion to their characters.
+            let n = cell.text.chars().count().max(1) as f32;
+            let per = (cell.x1 - cell.x0) / n;
+            let label_end = cell.x0 + per * label.chars().count() as f32;
+            out.push(Cell {
+                x0: cell.x0,
+                x1: label_end,
+                text: label,
+            });
+            out.push(Cell {
+                x0: (label_end + per).min(cell.x1),
+                x1: cell.x1,
+                text: value,
+            });
+        }
+        line.cells = out;
+    }
 }
 
 /// How far off the baseline of the text before it (in ems) a run after a word's gap starts a

@@ -1377,3 +1377,49 @@ fn class57_a_value_drawn_over_the_next_boxes_value() {
         "{got:?}"
     );
 }
+
+/// Issue #8 (blind64): a page that sets each value one space after its label, no colon, in two
+/// columns ("First name Barnaby", "Birth date 02/30/1975"): label and value pair across, not
+/// each cell over the one under it.
+#[test]
+fn class64_values_one_space_after_their_labels() {
+    let got = entries(vec![
+        run(40.0, 702.0, "Date 11/30/2026"),
+        run(320.0, 702.0, "Program ECM"),
+        run(40.0, 688.0, "First name Barnaby"),
+        run(320.0, 688.0, "Last name Fabricato"),
+        run(40.0, 674.0, "Birth date 02/30/1975"),
+        run(320.0, 674.0, "CIN 95657585R"),
+        run(40.0, 660.0, "Phone 916-555-0103"),
+        run(320.0, 660.0, "County Placer"),
+    ]);
+    for (label, value) in [
+        ("First name", "Barnaby"),
+        ("Last name", "Fabricato"),
+        ("Birth date", "02/30/1975"),
+        ("CIN", "95657585R"),
+        ("Phone", "916-555-0103"),
+    ] {
+        assert!(
+            got.iter().any(|(_, n, v)| n == label && *v == t(value)),
+            "{label}: {got:?}"
+        );
+    }
+    // A label with its value beside it is left whole, however its words read (blind4).
+    let beside = lines(vec![
+        run(40.0, 702.0, "Referrer Type"),
+        run(240.0, 702.0, "Social Services Provider"),
+        run(40.0, 688.0, "First name Barnaby"),
+        run(40.0, 674.0, "Birth date 02/30/1975"),
+        run(40.0, 660.0, "Phone 916-555-0103"),
+        run(40.0, 646.0, "CIN 95657585R"),
+    ]);
+    assert_eq!(beside.first().map(|l| l.cells.len()), Some(2), "{beside:?}");
+    assert_eq!(beside.get(1).map(|l| l.cells.len()), Some(2));
+    // Two such cells are a form's own wording, not its habit: left whole.
+    let few = lines(vec![
+        run(40.0, 702.0, "Date of Birth 12/01/1990"),
+        run(40.0, 688.0, "Notes"),
+    ]);
+    assert_eq!(few.first().map(|l| l.cells.len()), Some(1));
+}
