@@ -1839,6 +1839,15 @@ mod tests {
         }
     }
 
+    /// Whether record `r` of `doc` has an entry `name` with the text `value`.
+    fn holds(doc: &RawDoc, r: usize, name: &str, value: &str) -> bool {
+        doc.records.get(r).is_some_and(|r| {
+            r.entries
+                .iter()
+                .any(|e| e.name == name && e.value.as_text() == value)
+        })
+    }
+
     /// Issue #8 (blind62): labelled lines answering for two members at once, split at bars
     /// ("DOB: 02/14/1990 | 08/30/2018"): a referral each, the lines after them shared.
     #[test]
@@ -1849,13 +1858,7 @@ mod tests {
              City: Fresno | Fresno\n\nReferrer: Benedikt Example\nPhone: (559) 555-0183\n",
         );
         assert_eq!(doc.records.len(), 2, "{:?}", doc.records);
-        let has = |r: usize, name: &str, value: &str| {
-            doc.records.get(r).is_some_and(|r| {
-                r.entries
-                    .iter()
-                    .any(|e| e.name == name && e.value.as_text() == value)
-            })
-        };
+        let has = |r: usize, name: &str, value: &str| holds(&doc, r, name, value);
         assert!(has(0, "DOB", "02/14/1990"));
         assert!(has(1, "Medi-Cal CIN", "93006422W"));
         assert!(has(1, "Referrer", "Benedikt Example"));
@@ -1876,13 +1879,7 @@ mod tests {
              Referring provider: Anselm Example\nPhone: 714-555-0188\n",
         );
         assert_eq!(doc.records.len(), 2, "{:?}", doc.records);
-        let has = |r: usize, name: &str, value: &str| {
-            doc.records.get(r).is_some_and(|r| {
-                r.entries
-                    .iter()
-                    .any(|e| e.name == name && e.value.as_text() == value)
-            })
-        };
+        let has = |r: usize, name: &str, value: &str| holds(&doc, r, name, value);
         assert!(has(0, "CIN", "91112223C"));
         assert!(has(1, "CIN", "91112224D"));
         assert!(has(1, "Population of Focus", "Birth equity"));
