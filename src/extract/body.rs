@@ -85,27 +85,22 @@ fn members_side_by_side(text: &str) -> Option<String> {
         (answers.len() >= 2 && answers.iter().all(|a| !a.is_empty())).then(|| (label.to_string(), answers))
     };
     let lines: Vec<&str> = text.lines().collect();
+    let parsed: Vec<Option<(String, Vec<String>)>> = lines.iter().map(|l| split(l)).collect();
+    let width_at = |j: usize| parsed.get(j).and_then(Option::as_ref).map(|(_, a)| a.len());
     let mut i = 0;
     while i < lines.len() {
-        let Some(width) = lines.get(i).and_then(|l| split(l)).map(|(_, a)| a.len()) else {
+        let Some(width) = width_at(i) else {
             i += 1;
             continue;
         };
         let end = (i..lines.len())
-            .find(|j| {
-                lines
-                    .get(*j)
-                    .and_then(|l| split(l))
-                    .is_none_or(|(_, a)| a.len() != width)
-            })
+            .find(|j| width_at(*j) != Some(width))
             .unwrap_or(lines.len());
         if end - i >= 3 {
             let mut out: Vec<String> = lines.iter().take(i).map(|l| (*l).to_string()).collect();
             out.push((1..=width).map(|n| format!("\tMember {n}")).collect::<String>());
-            for line in lines.get(i..end).unwrap_or_default() {
-                if let Some((label, answers)) = split(line) {
-                    out.push(format!("{label}\t{}", answers.join("\t")));
-                }
+            for (label, answers) in parsed.get(i..end).unwrap_or_default().iter().flatten() {
+                out.push(format!("{label}\t{}", answers.join("\t")));
             }
             out.push(String::new());
             out.extend(lines.iter().skip(end).map(|l| (*l).to_string()));
@@ -152,7 +147,8 @@ fn body_with_table(text: &str) -> Option<RawDoc> {
 
 /// The first block of at least two lines splitting into the same number (three or more) of
 /// cells at bars or tabs, whose first line has no number in it (a header) and whose other lines
-/// hold a date or a CIN: the block's line range and cells. Quoted lines are left out (the quoted original is the sender's old mail).
+/// hold a date or a CIN: the block's line range and cells. Quoted lines are left out (the quoted
+/// original is the sender's old mail).
 fn member_table(lines: &[&str]) -> Option<(std::ops::Range<usize>, Vec<Vec<String>>)> {
     let cells = |line: &str| -> Option<(char, Vec<String>)> {
         let l = line.trim();
@@ -168,6 +164,7 @@ fn member_table(lines: &[&str]) -> Option<(std::ops::Range<usize>, Vec<Vec<Strin
         cells.iter().all(|c| !c.chars().any(|ch| ch.is_ascii_digit()))
             && cells.iter().filter(|c| !c.is_empty()).count() >= 3
     };
+    let today = chrono::Utc::now().date_naive();
     let mut i = 0;
     while let Some(line) = lines.get(i) {
         let Some((sep, first)) = cells(line).filter(|(_, c)| header(c)) else {
@@ -185,7 +182,6 @@ fn member_table(lines: &[&str]) -> Option<(std::ops::Range<usize>, Vec<Vec<Strin
         }
         // A member's row holds a date (of birth) or a CIN; two lines of a signature split at
         // bars ("Jane Example | Case Manager | …") do not.
-        let today = chrono::Utc::now().date_naive();
         let members = rows.iter().skip(1).any(|r| {
             r.iter().any(|c| {
                 crate::normalize::cin_shaped(c)

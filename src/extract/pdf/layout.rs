@@ -95,34 +95,40 @@ const SPACED_PAIRS_MIN: (usize, usize) = (4, 3);
 /// and a value cell, as if typed apart, so they pair across instead of being read as captions
 /// over the cells under them. Only when the page does so at least four times on three lines.
 fn split_labels_from_values(lines: &mut [Line]) {
-    let split = |c: &Cell| {
-        (!c.text.contains(':'))
-            .then(|| label_words_then_value(&c.text))
-            .flatten()
-    };
-    // A cell with a plain value beside it is a label ("Referrer Type | Social Services
-    // Provider"), however its words read.
-    let candidates = |l: &Line| -> Vec<bool> {
-        let pairs: Vec<bool> = l.cells.iter().map(|c| split(c).is_some()).collect();
-        pairs
-            .iter()
-            .enumerate()
-            .map(|(i, p)| *p && pairs.get(i + 1).is_none_or(|next| *next))
-            .collect()
-    };
-    let per_line: Vec<usize> = lines
+    // Each cell's split, read once: only where no colon sets the value off already, and not for
+    // a cell with a plain value beside it, which is a label ("Referrer Type | Social Services
+    // Provider") however its words read.
+    let splits: Vec<Vec<Option<(String, String)>>> = lines
         .iter()
-        .map(|l| candidates(l).into_iter().filter(|c| *c).count())
+        .map(|l| {
+            let pairs: Vec<Option<(String, String)>> = l
+                .cells
+                .iter()
+                .map(|c| {
+                    (!c.text.contains(':'))
+                        .then(|| label_words_then_value(&c.text))
+                        .flatten()
+                })
+                .collect();
+            let beside_value: Vec<bool> = (0..pairs.len())
+                .map(|i| pairs.get(i + 1).is_some_and(Option::is_none))
+                .collect();
+            pairs
+                .into_iter()
+                .zip(beside_value)
+                .map(|(pair, beside)| pair.filter(|_| !beside))
+                .collect()
+        })
         .collect();
+    let per_line: Vec<usize> = splits.iter().map(|l| l.iter().flatten().count()).collect();
     let total: usize = per_line.iter().sum();
     if total < SPACED_PAIRS_MIN.0 || per_line.iter().filter(|n| **n > 0).count() < SPACED_PAIRS_MIN.1 {
         return;
     }
-    for line in lines.iter_mut() {
+    for (line, line_splits) in lines.iter_mut().zip(splits) {
         let mut out = Vec::with_capacity(line.cells.len() + 2);
-        let chosen = candidates(line);
-        for (cell, chosen) in std::mem::take(&mut line.cells).into_iter().zip(chosen) {
-            let Some((label, value)) = split(&cell).filter(|_| chosen) else {
+        for (cell, split) in std::mem::take(&mut line.cells).into_iter().zip(line_splits) {
+            let Some((label, value)) = split else {
                 out.push(cell);
                 continue;
             };

@@ -217,7 +217,7 @@ fn question_left(lines: &[Line], rect: [f32; 4]) -> Option<&Cell> {
     let [x0, y0, _, y1] = rect;
     let asks = |t: &str| {
         let t = t.trim();
-        t.ends_with('?') || crate::extract::numbered_item(t).is_some() || enumerated_item(t)
+        t.ends_with('?') || enumerated_item(t)
     };
     lines
         .iter()
@@ -331,15 +331,15 @@ fn abbreviates(export: &str, caption: &str) -> bool {
     e.len() <= 2 || e.iter().all(|ch| rest.any(|x| x == ch))
 }
 
-/// "5d. Referrer type", "12b) Type": an item numbered with a letter after its number.
+/// "5. Referrer", "5d. Referrer type", "12b) Type": an item numbered as a form's items are, a
+/// letter after the number or not.
 fn enumerated_item(t: &str) -> bool {
     let digits = t.chars().take_while(char::is_ascii_digit).count();
     let rest = t.get(digits..).unwrap_or_default();
-    (1..=2).contains(&digits)
-        && rest.chars().next().is_some_and(|c| c.is_ascii_lowercase())
-        && rest
-            .get(1..)
-            .is_some_and(|r| r.starts_with(". ") || r.starts_with(") "))
+    let rest = rest
+        .strip_prefix(|c: char| c.is_ascii_lowercase())
+        .unwrap_or(rest);
+    (1..=2).contains(&digits) && (rest.starts_with(". ") || rest.starts_with(") "))
 }
 
 #[cfg(test)]
