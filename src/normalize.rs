@@ -86,6 +86,16 @@ fn is_placeholder(s: &str) -> bool {
     {
         return true;
     }
+    // A remark in place of the value: "(she's lost her card - will send)", "(unknown)" — a
+    // sentence or a stand-in, not a short value written in brackets ("(Alameda)").
+    if s.starts_with('(') && s.ends_with(')') {
+        let (outside, inside) = split_parenthesised(s);
+        if outside.trim().is_empty()
+            && (inside.split_whitespace().count() >= 5 || (inside != s && is_placeholder(&inside)))
+        {
+            return true;
+        }
+    }
     let lower = s.to_lowercase();
     // A stand-in may carry its excuse: "not available - card lost", "unknown (will send)".
     let head = lower

@@ -591,9 +591,17 @@ fn read_part(text: &str, forwarded: bool) -> (Vec<RawEntry>, usize, Vec<RawEntry
         in_headers = false;
         // A table with one column per member ("| Member 1 | Member 2" over "Last name | Sample |
         // Example"): each row's cells are that label's value for each member.
+        // The corner cell over the labels may name them ("Field", "Item") or be empty.
         let cells: Vec<&str> = line.split('\t').map(str::trim).collect();
-        let heads: Vec<&str> = cells.iter().copied().filter(|c| !c.is_empty()).collect();
-        if heads.len() >= 2 && heads.iter().all(|h| member_heading(h)) {
+        let heads: Vec<&str> = cells
+            .iter()
+            .skip(usize::from(
+                cells.len() >= 3 && cells.first().is_some_and(|c| !member_heading(c)),
+            ))
+            .copied()
+            .filter(|c| !c.is_empty())
+            .collect();
+        if heads.len() >= 2 && heads.len() + 1 >= cells.len() && heads.iter().all(|h| member_heading(h)) {
             member_columns = heads.iter().map(|h| (*h).to_string()).collect();
             continue;
         }
@@ -1933,6 +1941,28 @@ mod tests {
                 "{got:?}"
             );
         }
+    }
+
+    /// Issue #8 (blind66): an HTML table with a column per member whose corner cell names the
+    /// labels ("Field | Member 1 | Member 2") is read as one without it.
+    #[test]
+    fn class66_a_member_table_with_a_corner_heading() {
+        let doc = extract_body(
+            "Please accept the two referrals below.\nField\tMember 1\tMember 2\n\
+             Patient Name\tObadiah Fakerson\tYesenia Ejemplar\nDOB\t04/01/1966\t09/09/1999\n\
+             CIN\t91110001A\t91110002B\n\nReferring provider: Lionel Example, MD\n",
+        );
+        assert_eq!(doc.records.len(), 2);
+        let cin = |i: usize| {
+            doc.records.get(i).and_then(|r| {
+                r.entries
+                    .iter()
+                    .find(|e| e.name == "CIN")
+                    .map(|e| e.value.as_text())
+            })
+        };
+        assert_eq!(cin(0).as_deref(), Some("91110001A"));
+        assert_eq!(cin(1).as_deref(), Some("91110002B"));
     }
 
     /// A prose referral signed with a name over "Title, Organisation" — the phone and email

@@ -681,6 +681,9 @@ impl Vocabulary {
             .map(|(r, _)| r)
             .or(hint)
             .or(context.filter(|r| *r == Role::Referrer))
+            // Nor does a heading naming the referrer ("CENTRAL CITY HOUSING NAVIGATORS" atop the
+            // page) take the member's labels after "Member last name" from them.
+            .or(context.filter(|r| *r == Role::Member))
             .or_else(|| self.section_role(entry))
             .or(context)
             .unwrap_or(Role::Member);

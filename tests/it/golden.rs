@@ -196,7 +196,7 @@ fn check_held_out(set: &str) -> Vec<String> {
     problems
 }
 
-/// The sixty-two blind sets of issue #8 (`fixtures/blind3` to `blind64`): scored blind before
+/// The sixty-four blind sets of issue #8 (`fixtures/blind3` to `blind66`): scored blind before
 /// any fix (docs/ACCURACY.md), then used to fix mechanisms. They are not all right, so this holds
 /// them at their measured level instead: a change that loses a referral outcome or more than a
 /// handful of fields fails here, and no referral may ask for a field its form holds more often
@@ -270,6 +270,8 @@ fn blind_sets_keep_their_measured_accuracy() {
         ("blind62", 36, 608, 0),
         ("blind63", 38, 608, 0),
         ("blind64", 36, 535, 0),
+        ("blind65", 36, 626, 0),
+        ("blind66", 36, 604, 0),
     ];
     let mut report = Vec::new();
     for (set, min_outcomes, min_fields, max_asked) in floors {

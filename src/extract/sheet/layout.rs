@@ -405,7 +405,11 @@ fn colonless_pairs<'a>(row: &Row<'a>) -> Option<Vec<(std::borrow::Cow<'a, str>, 
                 && t.split_whitespace().count() <= 3
                 && !t.chars().any(|c| c.is_ascii_digit())
         })?;
-        if as_text(v).is_some_and(|t| looks_like_label(t) || t.ends_with(':')) {
+        // A label's words in a long value ("Riverside County DPSS - Adult Services") name
+        // something; a short one ("DOB", "Member Name") is the next column's heading.
+        if as_text(v)
+            .is_some_and(|t| (looks_like_label(t) && t.split_whitespace().count() <= 4) || t.ends_with(':'))
+        {
             return None;
         }
         let label = match pairs.last() {
@@ -2851,6 +2855,43 @@ mod tests {
         ] {
             assert!(got.contains(&want.to_string()), "{want}: {got:?}");
         }
+    }
+
+    /// Issue #8 (blind66): a sender's block over a batch whose value holds label words
+    /// ("Agency | Riverside County DPSS - Adult Services | Email | …") is still the sender's
+    /// line, not the header: the batch under it is a table, a referral a row.
+    #[test]
+    fn class66_a_sender_block_with_a_long_value_over_a_batch() {
+        let g = grid(&[
+            (
+                (0, 0),
+                t("Riverside County DPSS - Adult Services: ECM referral batch"),
+            ),
+            ((1, 0), t("Referring worker")),
+            ((1, 1), t("Consuelo Ficticio")),
+            ((1, 3), t("Phone")),
+            ((1, 4), t("951-555-0160")),
+            ((2, 0), t("Agency")),
+            ((2, 1), t("Riverside County DPSS - Adult Services")),
+            ((2, 3), t("Email")),
+            ((2, 4), t("cficticio@dpss.example")),
+            ((3, 0), t("Date Referred")),
+            ((3, 1), t("Member Name (LAST, First)")),
+            ((3, 2), t("DOB")),
+            ((3, 3), t("CIN")),
+            ((4, 0), t("11/30/2026")),
+            ((4, 1), t("EXAMPLE, Delphine")),
+            ((4, 2), t("11/21/1968")),
+            ((4, 3), t("96600112B")),
+            ((5, 0), t("11/30/2026")),
+            ((5, 1), t("PRUEBA, Hector")),
+            ((5, 2), t("5/5/1995")),
+            ((5, 3), t("96600113C")),
+        ]);
+        let SheetLayout::Table(records) = read_sheet(&g) else {
+            panic!("a table")
+        };
+        assert_eq!(records.len(), 2);
     }
 
     /// Issue #8 (blind62): on a sheet of labels in one column and values in the next, a value

@@ -1446,3 +1446,42 @@ fn class61_a_caregivers_phone_reaches_the_member() {
         Some("9515550100")
     );
 }
+
+/// Issue #8 (blind66): a heading naming the referrer atop the page ("CENTRAL CITY HOUSING
+/// NAVIGATORS", the sender's letterhead) does not take the member's unqualified labels after
+/// "Member last name" from the member.
+#[test]
+fn class66_member_labels_outrank_a_referrer_heading() {
+    let cfg = Config::builtin().expect("config");
+    let t = |s: &str| RawValue::Text(s.into());
+    let entry = |name: &str, value: RawValue| RawEntry {
+        name: name.into(),
+        alt: None,
+        section: Some("CENTRAL CITY HOUSING NAVIGATORS".into()),
+        value,
+        confidence: None,
+    };
+    let doc = crate::extract::RawDoc {
+        kind: crate::extract::DocKind::PdfText,
+        records: vec![crate::extract::RawRecord {
+            entries: vec![
+                entry("Member last name", t("O'Example")),
+                entry("Member first name", t("Jean-Luc")),
+                entry("Date of birth", t("01/15/1990")),
+                entry("Phone(s)", t("(213) 555-0139")),
+                entry("City", t("Los Angeles")),
+                entry("Referrer phone", t("213-555-0188")),
+            ],
+        }],
+        text: String::new(),
+    };
+    let ctx = crate::profile::MapContext {
+        catalog: &cfg.catalog,
+        today: chrono::NaiveDate::from_ymd_opt(2026, 12, 1).expect("date"),
+    };
+    let got = cfg.profiles.map(&doc, ctx).1;
+    let f = &got.first().expect("a referral").fields;
+    assert_eq!(f.member_phone.as_deref(), Some("2135550139"));
+    assert_eq!(f.member_city.as_deref(), Some("Los Angeles"));
+    assert_eq!(f.referrer_phone.as_deref(), Some("2135550188"));
+}
