@@ -173,6 +173,8 @@ pub enum Error {
 /// A message decided but not yet committed.
 pub struct Decided {
     raw: Vec<u8>,
+    /// Its content hash ([`content_hash`]), taken while it was read.
+    hash: String,
     /// What was read, kept so a commit that finds the facts changed can screen again.
     read: Option<pipeline::Extracted>,
     decision: Decision,
@@ -251,13 +253,15 @@ pub async fn decide(
     let backstop = cfg.main.limits.backstop_time();
     let decide_started = std::time::Instant::now();
     let read = run_bounded(backstop, move || {
-        pipeline::extract_noticing(&raw2, &cfg2, today, region.as_deref(), scan)
+        let read = pipeline::extract_noticing(&raw2, &cfg2, today, region.as_deref(), scan);
+        let hash = content_hash(&raw2, read.email.as_ref());
+        (read, hash)
     })
     .await
     .context("the message decision task failed")
     .map_err(Error::Message)?;
     let raw: Vec<u8> = Arc::try_unwrap(raw).unwrap_or_else(|shared| shared.as_ref().clone());
-    let Some(read) = read else {
+    let Some((read, hash)) = read else {
         // The extraction loops' own deadline did not fire (the time went somewhere that does
         // not look at the clock). Stop waiting: the message goes to review, and the blocking
         // thread is left to finish on its own (it cannot be killed; the size, decompression and
@@ -274,6 +278,7 @@ pub async fn decide(
         let mut decision = pipeline::timed_out(region, backstop);
         pipeline::plan_review_emails(&cfg, &mut decision, None);
         return Ok(Decided {
+            hash: content_hash(&raw, None),
             raw,
             read: None,
             decision,
@@ -287,6 +292,7 @@ pub async fn decide(
     let decision = pipeline::screen(&read, &cfg, &facts);
     Ok(Decided {
         raw,
+        hash,
         read: Some(read),
         decision,
         decide_time: decide_started.elapsed(),
@@ -314,6 +320,265 @@ pub async fn commit(
     source: &Source,
     outbox_status: OutboxStatus,
 ) -> Result<Ingested, Error> {
+    let prepared = match prepare(&cfg, store, roster, decided, source).await? {
+        Ready::Prepared(p) => *p,
+        Ready::Seen(done) => return Ok(*done),
+    };
+    // Held from here to the commit (SQLite): see `store::Held`.
+    let mut held = store.hold().await.map_err(Error::Store)?;
+    let reads = store
+        .reads_before_commit(
+            &mut held,
+            crate::loops::reply_window_start(&cfg),
+            &[prepared.wanted(false)],
+        )
+        .await
+        .map_err(Error::Store)?
+        .pop()
+        .ok_or_else(|| Error::Store(anyhow::anyhow!("the store answered for no message")))?;
+    let mut planned = plan(&cfg, prepared, reads, source, outbox_status)?;
+    let (new, referrals, mails) = planned.rows();
+    match store.commit_message_held(held, new, referrals, mails).await {
+        Ok(c) => Ok(planned.finish(c)),
+        // Refused for a constraint: when it is because the content is stored already, this is
+        // a duplicate (what was reserved and composed for it is dropped: a gap in the numbers).
+        Err(e) if violates_constraint(&e) => match store.seen(&planned.p.hash).await.map_err(Error::Store)? {
+            Some(original) => {
+                seen_again(
+                    &cfg,
+                    store,
+                    source,
+                    original,
+                    &planned.p.decision,
+                    planned.p.decide_time,
+                )
+                .await
+            }
+            None => Err(commit_error(e)),
+        },
+        Err(e) => Err(commit_error(e)),
+    }
+}
+
+/// Commits several decided messages of one inbox, in order, in as few transactions as their
+/// facts allow: one round trip for their reads and reference numbers and one transaction for
+/// their rows, instead of one of each per message (SQLite's single writer writes the pages they
+/// share once; PostgreSQL syncs its log once). Each `Source` carries the cursor its message
+/// would advance to committed alone (see [`Source::cursor_to`]); committed together, the
+/// cursor goes to the last one's.
+///
+/// Messages go in one transaction only when none could change what another's decision read: no
+/// two share a member's CIN (an ECM referral committed by one is a fact for another's CHW
+/// screening), a reply recipient (the loop guards count replies already queued) or content (a
+/// duplicate); a bounce (its suppressions are facts for every reply) and a resync are committed
+/// on their own. A stored duplicate is looked up with the reads and recorded in the same
+/// transaction. Messages that conflict start the next transaction.
+///
+/// Returns what was committed, in order; when a transaction fails, the error and how many of
+/// the messages it held (the ones after what was committed; nothing after them was tried).
+pub async fn commit_together(
+    cfg: Arc<Config>,
+    store: &Store,
+    roster: &Roster,
+    items: Vec<(Decided, Source)>,
+    outbox_status: OutboxStatus,
+) -> (Vec<Ingested>, Option<(Error, usize)>) {
+    let mut runs: Vec<Vec<(Decided, Source)>> = Vec::new();
+    for (d, s) in items {
+        match runs.last_mut() {
+            Some(run)
+                if d.may_share(&s)
+                    && run
+                        .iter()
+                        .all(|(e, es)| e.may_share(es) && e.independent_of(&d, &cfg)) =>
+            {
+                run.push((d, s));
+            }
+            _ => runs.push(vec![(d, s)]),
+        }
+    }
+    let mut done = Vec::with_capacity(runs.iter().map(Vec::len).sum());
+    for mut run in runs {
+        let n = run.len();
+        let committed = match run.pop() {
+            Some((d, s)) if run.is_empty() => commit(cfg.clone(), store, roster, d, &s, outbox_status)
+                .await
+                .map(|i| vec![i]),
+            Some(last) => {
+                run.push(last);
+                commit_run(&cfg, store, roster, run, outbox_status).await
+            }
+            None => Ok(Vec::new()),
+        };
+        match committed {
+            Ok(c) => done.extend(c),
+            Err(e) => return (done, Some((e, n))),
+        }
+    }
+    (done, None)
+}
+
+/// Several decided messages that may share a transaction (see [`commit_together`]) in one.
+async fn commit_run(
+    cfg: &Arc<Config>,
+    store: &Store,
+    roster: &Roster,
+    run: Vec<(Decided, Source)>,
+    outbox_status: OutboxStatus,
+) -> Result<Vec<Ingested>, Error> {
+    let mut prepared = Vec::with_capacity(run.len());
+    for (d, s) in run {
+        match prepare(cfg, store, roster, d, &s).await? {
+            Ready::Prepared(p) => prepared.push((*p, s)),
+            // Only a resync looks for a duplicate first, and it is never in a run.
+            Ready::Seen(_) => {
+                return Err(Error::Message(anyhow::anyhow!(
+                    "a message read again after a UIDVALIDITY change was committed with others"
+                )));
+            }
+        }
+    }
+    let mut held = store.hold().await.map_err(Error::Store)?;
+    let wanted: Vec<_> = prepared.iter().map(|(p, _)| p.wanted(true)).collect();
+    let reads = store
+        .reads_before_commit(&mut held, crate::loops::reply_window_start(cfg), &wanted)
+        .await
+        .map_err(Error::Store)?;
+    drop(wanted);
+    let mut planned = Vec::with_capacity(prepared.len());
+    let mut seen = Vec::new();
+    // Where each message's result is: `Ok(i)` the i-th planned, `Err(i)` the i-th duplicate.
+    let mut order = Vec::with_capacity(prepared.len());
+    for ((p, source), reads) in prepared.into_iter().zip(reads) {
+        match reads.stored_as.clone() {
+            Some(original) => {
+                order.push(Err(seen.len()));
+                seen.push((p, source, original));
+            }
+            None => {
+                order.push(Ok(planned.len()));
+                planned.push(plan(cfg, p, reads, &source, outbox_status)?);
+            }
+        }
+    }
+    let ignored = cfg.main.filing.ignored.clone();
+    let seen_rows: Vec<_> = seen
+        .iter()
+        .filter_map(|(_, source, original)| {
+            Some(crate::store::SeenAgain {
+                imap: source.imap_ref(ignored.clone())?,
+                original: original.clone(),
+                kind: crate::store::EventKind::Duplicate,
+            })
+        })
+        .collect();
+    let rows: Vec<_> = planned.iter_mut().map(Planned::rows).collect();
+    let committed = store
+        .commit_messages_held(held, rows, seen_rows)
+        .await
+        .map_err(commit_error)?;
+    let mut planned: Vec<Option<Ingested>> = planned
+        .into_iter()
+        .zip(committed)
+        .map(|(p, c)| Some(p.finish(c)))
+        .collect();
+    let mut seen: Vec<Option<Ingested>> = seen
+        .into_iter()
+        .map(|(p, source, original)| {
+            Some(duplicate(
+                &p.decision,
+                &source,
+                original,
+                ignored.clone(),
+                p.decide_time,
+            ))
+        })
+        .collect();
+    Ok(order
+        .into_iter()
+        .filter_map(|at| match at {
+            Ok(i) => planned.get_mut(i).and_then(Option::take),
+            Err(i) => seen.get_mut(i).and_then(Option::take),
+        })
+        .collect())
+}
+
+impl Decided {
+    /// Whether it may share a transaction at all: not a bounce (its suppressions are facts for
+    /// every reply after it), not a resync (whose duplicates are looked up first and filed where
+    /// they were).
+    fn may_share(&self, source: &Source) -> bool {
+        !source.resync && !self.decision.reasons.contains(&Reason::Bounce)
+    }
+
+    /// Whether nothing it commits is a fact `later`'s decision read, or the reverse: no member
+    /// CIN, reply recipient or content in common (see [`commit_together`]).
+    fn independent_of(&self, later: &Decided, cfg: &Config) -> bool {
+        let members = |d: &Decided| -> Vec<String> {
+            d.decision
+                .referrals
+                .iter()
+                .filter_map(|r| r.fields.member_cin.clone())
+                .chain(d.read.as_ref().map(|r| r.cins()).unwrap_or_default())
+                .collect()
+        };
+        let ours = members(self);
+        let replies = crate::loops::replies_to_guard(cfg, &self.decision);
+        self.hash != later.hash
+            && !members(later).iter().any(|c| ours.contains(c))
+            && !crate::loops::replies_to_guard(cfg, &later.decision)
+                .iter()
+                .any(|to| replies.iter().any(|r| r.eq_ignore_ascii_case(to)))
+    }
+}
+
+/// What [`prepare`] gives: a message ready for its reads and commit, or (on a resync) the
+/// record of content stored before.
+enum Ready {
+    Prepared(Box<Prepared>),
+    Seen(Box<Ingested>),
+}
+
+/// A decided message on its way to the store: its facts checked again, its content hash taken,
+/// a bounce read, what it must read and reserve before its mail is composed worked out.
+struct Prepared {
+    raw: Vec<u8>,
+    read: Option<pipeline::Extracted>,
+    decision: Decision,
+    decide_time: std::time::Duration,
+    hash: String,
+    events: Vec<crate::store::NewEvent>,
+    suppressions: Vec<crate::store::NewSuppression>,
+    bounce: Option<crate::loops::BounceOutcome>,
+    /// One reference number prefix per referral, and the message's own.
+    prefixes: Vec<String>,
+    msg_prefix: String,
+    /// The reply recipients the loop guards check (live mail only).
+    replies: Vec<String>,
+}
+
+impl Prepared {
+    /// What it reads before its mail is composed; its duplicate looked up first when it is
+    /// committed with others (`with_hash`).
+    fn wanted(&self, with_hash: bool) -> crate::store::ReadsWanted<'_> {
+        crate::store::ReadsWanted {
+            replies: &self.replies,
+            reference_prefixes: &self.prefixes,
+            message_prefix: &self.msg_prefix,
+            content_hash: with_hash.then_some(self.hash.as_str()),
+        }
+    }
+}
+
+/// Checks a decided message's facts again (screening it again when an earlier commit changed
+/// them), takes its content hash, and on a resync looks for the same content stored before.
+async fn prepare(
+    cfg: &Arc<Config>,
+    store: &Store,
+    roster: &Roster,
+    decided: Decided,
+    source: &Source,
+) -> Result<Ready, Error> {
     let mut decided = decided;
     if let Some(read) = &decided.read
         && (store.ecm_log().changed_since(decided.facts.as_of, &read.cins())
@@ -323,21 +588,18 @@ pub async fn commit(
             .await
             .map_err(Error::Store)?;
         if now != decided.facts {
-            decided.decision = pipeline::screen(read, &cfg, &now);
+            decided.decision = pipeline::screen(read, cfg, &now);
             decided.facts = now;
         }
     }
     let Decided {
         raw,
+        hash,
         read,
-        mut decision,
+        decision,
         decide_time,
         ..
     } = decided;
-    let email = read.as_ref().and_then(|r| r.email.as_ref());
-    let today = chrono::Local::now().date_naive();
-
-    let hash = content_hash(&raw, email);
     // The duplicate check: before anything else on a resync (every message is likely stored
     // already, and would otherwise reserve reference numbers it never uses); otherwise by the
     // commit itself, whose content hash is unique — one query less on the inbox's path for the
@@ -345,16 +607,16 @@ pub async fn commit(
     if source.resync
         && let Some(original) = store.seen(&hash).await.map_err(Error::Store)?
     {
-        return seen_again(&cfg, store, source, original, &decision, decide_time).await;
+        let done = seen_again(cfg, store, source, original, &decision, decide_time).await?;
+        return Ok(Ready::Seen(Box::new(done)));
     }
-
     // Loop protection (crate::loops): a bounce of our mail suppresses its dead recipients; live
     // replies to a suppressed or flooding sender are withheld. Forwards always go.
     let mut events = Vec::new();
     let mut suppressions = Vec::new();
     let mut bounce = None;
     if decision.reasons.contains(&Reason::Bounce) {
-        let b = crate::loops::read_bounce(&cfg, store, &raw)
+        let b = crate::loops::read_bounce(cfg, store, &raw)
             .await
             .map_err(Error::Store)?;
         events.extend(b.events.iter().cloned());
@@ -362,101 +624,146 @@ pub async fn commit(
         bounce = Some(b);
     }
     // The year the plan received it, not the sender's Date header (which can be anything).
-    let year = today.year();
-    let prefixes: Vec<String> = decision
+    let year = chrono::Local::now().date_naive().year();
+    let prefixes = decision
         .referrals
         .iter()
         .map(|r| outbox::referral_prefix(r, year))
         .collect();
     let msg_prefix = outbox::message_prefix(&decision.inbox_region, year);
     // What the loop guards need to know about the replies (live mail only) and the reference
-    // numbers, reserved: one round trip (see `Store::reply_facts_and_references`). The numbers
-    // do not depend on the guards, which only ever take replies out.
-    let live = source.uid.is_some();
-    let replies = if live {
-        crate::loops::replies_to_guard(&cfg, &decision)
+    // numbers are read and reserved next, in one round trip. The numbers do not depend on the
+    // guards, which only ever take replies out.
+    let replies = if source.uid.is_some() {
+        crate::loops::replies_to_guard(cfg, &decision)
     } else {
         Vec::new()
     };
-    // Held from here to the commit (SQLite): see `store::Held`.
-    let mut held = store.hold().await.map_err(Error::Store)?;
-    let (reply_facts, references, msg_ref) = store
-        .reply_facts_and_references(
-            &mut held,
-            &replies,
-            crate::loops::reply_window_start(&cfg),
-            &prefixes,
-            &msg_prefix,
-        )
-        .await
-        .map_err(Error::Store)?;
-    if live {
-        events.extend(crate::loops::withhold_replies(&cfg, &mut decision, &reply_facts));
+    Ok(Ready::Prepared(Box::new(Prepared {
+        raw,
+        read,
+        decision,
+        decide_time,
+        hash,
+        events,
+        suppressions,
+        bounce,
+        prefixes,
+        msg_prefix,
+        replies,
+    })))
+}
+
+/// A message planned in full before the write transaction: reference numbers reserved, replies
+/// withheld by the loop guards, every row built, the mail composed (templates rendered,
+/// attachments encoded).
+struct Planned {
+    p: Prepared,
+    references: Vec<String>,
+    referrals: Vec<NewReferral>,
+    mails: Vec<NewOutbox>,
+    programs_json: String,
+    reasons_json: String,
+    summary_json: String,
+    imap: Option<ImapRef>,
+    folder: Option<String>,
+}
+
+fn plan(
+    cfg: &Config,
+    mut p: Prepared,
+    reads: crate::store::ReadsDone,
+    source: &Source,
+    outbox_status: OutboxStatus,
+) -> Result<Planned, Error> {
+    if source.uid.is_some() {
+        let withheld = crate::loops::withhold_replies(cfg, &mut p.decision, &reads.reply_facts);
+        p.events.extend(withheld);
     }
+    let email = p.read.as_ref().and_then(|r| r.email.as_ref());
     let summary = serde_json::json!({
-        "rule": decision.rule,
-        "documents": decision.documents,
+        "rule": p.decision.rule,
+        "documents": p.decision.documents,
         "attachments": email.map(|e| e.attachments.len()),
     });
-    let new = NewMessage {
-        content_hash: &hash,
-        mailbox: &source.mailbox,
-        uidvalidity: source.uidvalidity,
-        uid: source.uid,
-        rfc_message_id: email.and_then(|e| e.message_id.as_deref()),
-        inbox_region: &decision.inbox_region,
-        disposition: decision.disposition,
-        programs_json: serde_json::to_string(&decision.programs).map_err(|e| Error::Message(e.into()))?,
-        reasons_json: serde_json::to_string(&decision.reasons).map_err(|e| Error::Message(e.into()))?,
-        summary_json: summary.to_string(),
-        raw: &raw,
-        imap: source.imap_ref(folder_for(&decision, &cfg.main.filing)),
-        events: events.clone(),
-        suppressions,
-    };
-    // Planned in full before the write transaction: reference numbers reserved (above), every
-    // row built, the mail composed (templates rendered, attachments encoded).
-    let referrals = decision
+    let referrals = p
+        .decision
         .referrals
         .iter()
-        .zip(&references)
+        .zip(&reads.references)
         .map(|(r, reference)| referral_row(r, reference))
         .collect::<Result<Vec<_>>>()
         .map_err(Error::Message)?;
-    let mails = outbox::compose(&cfg, &decision, email, &raw, &references, &msg_ref)
-        .map_err(Error::Config)?
-        .into_iter()
-        .map(|c| NewOutbox {
-            kind: c.kind,
-            recipient: c.to,
-            reference: c.reference,
-            eml: c.eml,
-            status: outbox_status,
-        })
-        .collect();
-    let committed = match store.commit_message_held(held, new, referrals, mails).await {
-        Ok(c) => c,
-        // Refused for a constraint: when it is because the content is stored already, this is
-        // a duplicate (what was reserved and composed for it is dropped: a gap in the numbers).
-        Err(e) if violates_constraint(&e) => match store.seen(&hash).await.map_err(Error::Store)? {
-            Some(original) => {
-                return seen_again(&cfg, store, source, original, &decision, decide_time).await;
-            }
-            None => return Err(commit_error(e)),
-        },
-        Err(e) => return Err(commit_error(e)),
-    };
-    let folder = source.uid.map(|_| folder_for(&decision, &cfg.main.filing));
-    log_guards(&committed.message_id, &events, bounce.as_ref());
-    Ok(Ingested {
-        store_id: Some(committed.message_id),
-        decision,
-        references,
-        outbox_ids: committed.outbox_ids,
-        folder,
-        duplicate_of: None,
-        decide_time,
+    let mails = outbox::compose(
+        cfg,
+        &p.decision,
+        email,
+        &p.raw,
+        &reads.references,
+        &reads.message_reference,
+    )
+    .map_err(Error::Config)?
+    .into_iter()
+    .map(|c| NewOutbox {
+        kind: c.kind,
+        recipient: c.to,
+        reference: c.reference,
+        eml: c.eml,
+        status: outbox_status,
     })
+    .collect();
+    let folder = folder_for(&p.decision, &cfg.main.filing);
+    Ok(Planned {
+        programs_json: serde_json::to_string(&p.decision.programs).map_err(|e| Error::Message(e.into()))?,
+        reasons_json: serde_json::to_string(&p.decision.reasons).map_err(|e| Error::Message(e.into()))?,
+        summary_json: summary.to_string(),
+        imap: source.imap_ref(folder.clone()),
+        folder: source.uid.map(|_| folder),
+        references: reads.references,
+        referrals,
+        mails,
+        p,
+    })
+}
+
+impl Planned {
+    /// Its rows for the store (the referrals and mail moved out; taken once).
+    fn rows(&mut self) -> (NewMessage<'_>, Vec<NewReferral>, Vec<NewOutbox>) {
+        let referrals = std::mem::take(&mut self.referrals);
+        let mails = std::mem::take(&mut self.mails);
+        let email = self.p.read.as_ref().and_then(|r| r.email.as_ref());
+        let new = NewMessage {
+            content_hash: &self.p.hash,
+            mailbox: self.imap.as_ref().map_or("replay", |r| r.mailbox.as_str()),
+            uidvalidity: self.imap.as_ref().map(|r| r.uidvalidity),
+            uid: self.imap.as_ref().map(|r| r.uid),
+            rfc_message_id: email.and_then(|e| e.message_id.as_deref()),
+            inbox_region: &self.p.decision.inbox_region,
+            disposition: self.p.decision.disposition,
+            programs_json: std::mem::take(&mut self.programs_json),
+            reasons_json: std::mem::take(&mut self.reasons_json),
+            summary_json: std::mem::take(&mut self.summary_json),
+            raw: &self.p.raw,
+            imap: self.imap.clone(),
+            events: self.p.events.clone(),
+            suppressions: std::mem::take(&mut self.p.suppressions),
+        };
+        (new, referrals, mails)
+    }
+
+    /// What was committed, logged: the loop guards' lines.
+    fn finish(self, committed: crate::store::Committed) -> Ingested {
+        log_guards(&committed.message_id, &self.p.events, self.p.bounce.as_ref());
+        Ingested {
+            store_id: Some(committed.message_id),
+            decision: self.p.decision,
+            references: self.references,
+            outbox_ids: committed.outbox_ids,
+            folder: self.folder,
+            duplicate_of: None,
+            decide_time: self.p.decide_time,
+        }
+    }
 }
 
 /// A message whose content is already stored: nothing new is decided or sent. Over IMAP the UID
@@ -490,12 +797,24 @@ async fn seen_again(
             .await
             .map_err(Error::Store)?;
     }
+    Ok(duplicate(decision, source, original, folder, decide_time))
+}
+
+/// What a message whose content is stored already comes to: ignored as a duplicate, filed in
+/// `folder`.
+fn duplicate(
+    decision: &Decision,
+    source: &Source,
+    original: String,
+    folder: String,
+    decide_time: std::time::Duration,
+) -> Ingested {
     let d = Decision::without_referrals(
         Disposition::Ignored,
         decision.inbox_region.clone(),
         vec![Reason::Duplicate],
     );
-    Ok(Ingested {
+    Ingested {
         store_id: None,
         decision: d,
         references: Vec::new(),
@@ -503,7 +822,7 @@ async fn seen_again(
         folder: source.uid.map(|_| folder),
         duplicate_of: Some(original),
         decide_time,
-    })
+    }
 }
 
 /// The store row of a decided referral under its reference number (a new message's, or one
@@ -768,6 +1087,85 @@ mod tests {
             .await
             .expect("no join error");
         assert_eq!(got, Some(2));
+    }
+
+    /// Messages decided ahead commit together, in order, each with its own reference numbers and
+    /// UID, the cursor at the last; a message stored before is recorded as a duplicate in the
+    /// same transaction; the same content twice in one group is not committed together (the
+    /// second is the first's duplicate).
+    #[tokio::test]
+    async fn messages_decided_ahead_commit_together_in_order() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let url = format!("sqlite://{}", dir.path().join("s.db").display());
+        let store = Store::open(&url).await.expect("store");
+        let cfg = Config::builtin().expect("built-in config");
+        let roster = Roster::default();
+        let demo = |name: &str| {
+            std::fs::read(format!("{}/fixtures/demo/{name}", env!("CARGO_MANIFEST_DIR")))
+                .expect("demo message")
+        };
+        let source = |uid: i64, cursor_to: i64| Source {
+            mailbox: "inbox@example.test/INBOX".into(),
+            uidvalidity: Some(7),
+            uid: Some(uid),
+            inbox_region: Some("ncal".into()),
+            resync: false,
+            lease: None,
+            cursor_to: Some(cursor_to),
+        };
+        // Stored before: the group meets it again under UID 3.
+        let early = ingest(
+            cfg.clone(),
+            &store,
+            &roster,
+            demo("04-healthnet-cs-meals.eml"),
+            &source(1, 1),
+            OutboxStatus::Pending,
+        )
+        .await
+        .expect("stored before");
+        let names = [
+            "01-kp-ecm-accepted.eml",
+            "02-kp-cs-housing-deposits-scal.eml",
+            "04-healthnet-cs-meals.eml",
+            "03-kp-flattened-chw.eml",
+            "03-kp-flattened-chw.eml",
+        ];
+        let mut items = Vec::new();
+        for (i, name) in names.iter().enumerate() {
+            let uid = i as i64 + 2;
+            let s = source(uid, uid);
+            let d = decide(cfg.clone(), &store, &roster, demo(name), &s, None)
+                .await
+                .expect("decided");
+            items.push((d, s));
+        }
+        let (done, failed) = commit_together(cfg, &store, &roster, items, OutboxStatus::Pending).await;
+        assert!(
+            failed.is_none(),
+            "{:?}",
+            failed.map(|(e, n)| (format!("{e:#}"), n))
+        );
+        assert_eq!(done.len(), 5);
+        let stored = |i: usize| done.get(i).and_then(|d| d.store_id.clone());
+        let duplicate = |i: usize| done.get(i).and_then(|d| d.duplicate_of.clone());
+        assert!(stored(0).is_some() && stored(1).is_some() && stored(3).is_some());
+        assert_eq!(duplicate(2), early.store_id, "stored before: a duplicate");
+        assert_eq!(
+            duplicate(4),
+            stored(3),
+            "the same content twice: the second is the first's duplicate"
+        );
+        assert_eq!(store.count("messages").await.expect("count"), 4);
+        let uids: Vec<i64> = sqlx::query_scalar("SELECT uid FROM mailbox_uids ORDER BY uid")
+            .fetch_all(store.pool())
+            .await
+            .expect("uids");
+        assert_eq!(uids, vec![1, 2, 3, 4, 5, 6]);
+        let cursor = store.cursor("inbox@example.test/INBOX").await.expect("cursor");
+        assert_eq!(cursor, Some((7, 6)));
+        let acks = store.due_mail(100).await.expect("due").len();
+        assert!(acks >= 6, "every new referral's mail is queued: {acks}");
     }
 
     #[test]

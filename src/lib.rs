@@ -13,11 +13,12 @@
 //!                            fields (profile), else the body        -- pure, blocking pool
 //!        ingest::Facts       open ECM referrals for its CINs, the roster -- one store query
 //!        pipeline::screen    county from ZIP, screen each referral, plan every email -- pure
-//!   -> ingest::commit
+//!   -> ingest::commit, or ingest::commit_together for the messages decided ahead and done
+//!        (one transaction for those whose decisions no other one's commit could change)
 //!        facts again only if a commit since gave one of its members an open ECM referral
 //!        (re-screen if they changed), dedupe, loop guards,
 //!        reference numbers reserved, rows built, mail composed (outbox::compose),
-//!        store.commit_message: message + referrals + outbox rows (final status) + audit, one
+//!        store.commit_message(s): message + referrals + outbox rows (final status) + audit, one
 //!        transaction of plain inserts, refused if the inbox's lease was lost (store::LeaseLost);
 //!        on SQLite not fsync'd on its own: store::make_durable, run before mail is read for
 //!        sending or UIDs for filing, fsyncs once for every commit before it

@@ -116,6 +116,10 @@ const MAX_ATTEMPTS: u32 = 3;
 /// writes. Each holds one raw message in memory (the size limit bounds it).
 const DECIDE_AHEAD: usize = 2;
 
+/// Messages committed in one transaction at most: those decided ahead and done when the one
+/// before them commits (see `ingest::commit_together`).
+const MAX_GROUP: usize = 8;
+
 /// Scans read beside the queue at once, at most. Each holds its raw message and runs its own OCR
 /// engine processes; past this, the next scan is waited for in line.
 const MAX_PARKED: usize = 2;
@@ -138,6 +142,9 @@ impl Drop for InFlight {
         self.task.abort();
     }
 }
+
+/// What a decision task ends with.
+type DecideResult = Result<Result<ingest::Decided, ingest::Error>, tokio::task::JoinError>;
 
 /// The mailbox one pass over new mail works on.
 struct Pass {
@@ -533,9 +540,39 @@ impl InboxWorker {
                     parked.push(f);
                     continue;
                 };
-                self.conclude(cfg, &pass, f, decided, &mut pending, highest)
-                    .await?;
-                handled += 1;
+                // The messages right behind it whose decisions are done already commit with it,
+                // in one transaction (see `ingest::commit_together`): a message is never waited
+                // for to make a group, and one read again after a failure commits alone.
+                let mut group = vec![(f, decided)];
+                while group.len() < MAX_GROUP
+                    && group
+                        .iter()
+                        .all(|(f, d)| f.attempt == 1 && matches!(d, Ok(Ok(_))))
+                    && ahead
+                        .front()
+                        .is_some_and(|n| n.attempt == 1 && n.task.is_finished())
+                {
+                    let Some(mut n) = ahead.pop_front() else {
+                        break;
+                    };
+                    let decided = (&mut n.task).await;
+                    ahead.extend(queue.next().map(|(uid, raw)| start(uid, raw)));
+                    group.push((n, decided));
+                }
+                handled += group.len();
+                if group.len() > 1 && group.iter().all(|(_, d)| matches!(d, Ok(Ok(_)))) {
+                    let group = group
+                        .into_iter()
+                        .filter_map(|(f, d)| Some((f, d.ok()?.ok()?)))
+                        .collect();
+                    self.conclude_together(cfg, &pass, group, &mut pending, highest)
+                        .await?;
+                } else {
+                    for (f, decided) in group {
+                        self.conclude(cfg, &pass, f, decided, &mut pending, highest)
+                            .await?;
+                    }
+                }
             }
             // Filed a batch at a time: one UID MOVE per folder instead of one per message, which
             // is most of the IMAP server's work (a MOVE rewrites the source folder's index).
@@ -566,13 +603,13 @@ impl InboxWorker {
         cfg: &Arc<Config>,
         pass: &Pass,
         f: InFlight,
-        decided: Result<Result<ingest::Decided, ingest::Error>, tokio::task::JoinError>,
+        decided: DecideResult,
         pending: &mut std::collections::BTreeSet<u32>,
         highest: u32,
     ) -> Result<(), Failure> {
         pending.remove(&f.uid);
         let cursor_to = cursor_to(pending, highest);
-        let (uid, attempt, uidvalidity) = (f.uid, f.attempt, pass.uidvalidity);
+        let (uid, uidvalidity) = (f.uid, pass.uidvalidity);
         let decided = decided.unwrap_or_else(|e| {
             Err(ingest::Error::Message(anyhow!(
                 "the message decision task failed: {e}"
@@ -595,19 +632,109 @@ impl InboxWorker {
         };
         let done = match result {
             Ok(done) => done,
+            Err(e) => self.failed(cfg, &f, e, &source).await?,
+        };
+        self.processed(&f, uidvalidity, &done);
+        Ok(())
+    }
+
+    /// Commits several decided messages, in UID order, in as few transactions as
+    /// `ingest::commit_together` finds they allow; each one logged as [`Self::conclude`] does.
+    /// A transaction refused for something about a message counts an attempt against each of
+    /// its messages (which then commit alone when read again, so the one at fault is found);
+    /// the store or configuration failing counts none, as for one message.
+    async fn conclude_together(
+        &mut self,
+        cfg: &Arc<Config>,
+        pass: &Pass,
+        group: Vec<(InFlight, ingest::Decided)>,
+        pending: &mut std::collections::BTreeSet<u32>,
+        highest: u32,
+    ) -> Result<(), Failure> {
+        for (f, _) in &group {
+            pending.remove(&f.uid);
+        }
+        let together = cursor_to(pending, highest);
+        let uids: Vec<u32> = group.iter().map(|(f, _)| f.uid).collect();
+        let mut flights = Vec::with_capacity(group.len());
+        let mut items = Vec::with_capacity(group.len());
+        for (i, (f, decided)) in group.into_iter().enumerate() {
+            // Committed alone (an earlier one conflicting), its cursor must stay below the
+            // next message's UID; committed together, the last one's takes them all.
+            let alone = uids
+                .get(i + 1)
+                .map_or(together, |next| together.min(i64::from(*next) - 1));
+            let source = pass.source(&self.inbox, self.lease.clone(), f.uid, Some(alone));
+            items.push((decided, source.clone()));
+            flights.push((f, source));
+        }
+        let (done, failed) = ingest::commit_together(
+            cfg.clone(),
+            &self.shared.store,
+            &self.shared.roster,
+            items,
+            OutboxStatus::Pending,
+        )
+        .await;
+        let committed = done.len();
+        tracing::debug!(messages = flights.len(), committed, "committed together");
+        for ((f, _), done) in flights.iter().zip(&done) {
+            self.processed(f, pass.uidvalidity, done);
+        }
+        let Some((e, held)) = failed else {
+            return Ok(());
+        };
+        let at_fault = flights.iter().skip(committed).take(held);
+        match e {
+            ingest::Error::Message(e) if held > 1 => {
+                let uids: Vec<String> = at_fault
+                    .map(|(f, _)| {
+                        self.failures.insert((pass.uidvalidity, f.uid), f.attempt);
+                        f.uid.to_string()
+                    })
+                    .collect();
+                Err(Failure::Other(e.context(format!(
+                    "ingesting UIDs {} together (each is committed alone when read again)",
+                    uids.join(",")
+                ))))
+            }
+            e => {
+                let (f, source) = flights
+                    .into_iter()
+                    .nth(committed)
+                    .ok_or_else(|| Failure::Other(anyhow!("a commit failed with no message in it")))?;
+                let done = self.failed(cfg, &f, e, &source).await?;
+                // Quarantined on its last attempt: the messages after it are read again.
+                self.processed(&f, pass.uidvalidity, &done);
+                Err(Failure::Other(anyhow!(
+                    "the messages after UID {} are read again",
+                    f.uid
+                )))
+            }
+        }
+    }
+
+    /// What a message that could not be committed comes to: the store or configuration failing
+    /// is the inbox's failure (no attempt counted); the message failing counts an attempt and,
+    /// on its last, quarantines it (its record returned).
+    async fn failed(
+        &mut self,
+        cfg: &Arc<Config>,
+        f: &InFlight,
+        e: ingest::Error,
+        source: &Source,
+    ) -> Result<ingest::Ingested, Failure> {
+        let (uid, attempt, uidvalidity) = (f.uid, f.attempt, source.uidvalidity.unwrap_or_default());
+        match e {
             // The store failing says nothing about the message: not an attempt.
-            Err(ingest::Error::Store(e)) if e.downcast_ref::<crate::store::LeaseLost>().is_some() => {
+            ingest::Error::Store(e) if e.downcast_ref::<crate::store::LeaseLost>().is_some() => {
                 tracing::warn!(uid, error = %e, "commit refused: the inbox lease was lost; stopping work on this inbox");
-                return Err(Failure::LeaseLost);
+                Err(Failure::LeaseLost)
             }
-            Err(ingest::Error::Store(e)) => {
-                return Err(Failure::Store(e.context(format!("storing UID {uid}"))));
-            }
+            ingest::Error::Store(e) => Err(Failure::Store(e.context(format!("storing UID {uid}")))),
             // Nor does our configuration failing: the inbox waits for an operator.
-            Err(ingest::Error::Config(e)) => {
-                return Err(Failure::Config(e.context(format!("UID {uid}"))));
-            }
-            Err(ingest::Error::Message(e)) => {
+            ingest::Error::Config(e) => Err(Failure::Config(e.context(format!("UID {uid}")))),
+            ingest::Error::Message(e) => {
                 self.failures.insert((uidvalidity, uid), attempt);
                 let Some(raw) = f.copy.as_deref() else {
                     // Retried after a reconnect: a store outage heals, and is waited for.
@@ -617,7 +744,7 @@ impl InboxWorker {
                 };
                 // The same message failed every time: keep it for a person and move on.
                 let error = format!("{e:#}");
-                let q = ingest::quarantine(cfg, &self.shared.store, raw, &source, &error)
+                let q = ingest::quarantine(cfg, &self.shared.store, raw, source, &error)
                     .await
                     .with_context(|| format!("quarantining UID {uid}"))?;
                 tracing::error!(
@@ -625,9 +752,15 @@ impl InboxWorker {
                     "message could not be processed; stored for review, no email sent"
                 );
                 self.shared.metrics.quarantined();
-                q
+                Ok(q)
             }
-        };
+        }
+    }
+
+    /// A message done with (committed, a duplicate, or quarantined): its attempts forgotten, the
+    /// sender woken, one log line, the metrics.
+    fn processed(&mut self, f: &InFlight, uidvalidity: i64, done: &ingest::Ingested) {
+        let uid = f.uid;
         self.failures.remove(&(uidvalidity, uid));
         self.shared.wake_sender.notify_one();
         let d = &done.decision;
@@ -643,8 +776,7 @@ impl InboxWorker {
             decide_ms = done.decide_time.as_millis() as u64,
             "message processed"
         );
-        self.shared.metrics.message_done(&self.inbox.address, &done);
-        Ok(())
+        self.shared.metrics.message_done(&self.inbox.address, done);
     }
 
     /// Files UIDs that were committed but not filed: those of the batch just processed, and any

@@ -257,6 +257,42 @@ pub struct PendingMail {
 /// pool: nothing of a transaction is open while it is held.
 pub struct Held(Option<sqlx::pool::PoolConnection<sqlx::Any>>);
 
+/// What one message of a commit reads first ([`Store::reads_before_commit`]).
+pub struct ReadsWanted<'a> {
+    /// The reply recipients whose loop-guard facts are wanted.
+    pub replies: &'a [String],
+    /// One reference number per prefix (one per referral).
+    pub reference_prefixes: &'a [String],
+    /// The prefix of the message's own number when it has no referral.
+    pub message_prefix: &'a str,
+    /// Looked up when set: a message committed with others is checked for a stored duplicate
+    /// first, so that one duplicate does not refuse the whole commit.
+    pub content_hash: Option<&'a str>,
+}
+
+/// What [`Store::reads_before_commit`] read for one message.
+#[derive(Debug)]
+pub struct ReadsDone {
+    /// `(suppressed, replies in the window)` per reply recipient, in order.
+    pub reply_facts: Vec<(bool, i64)>,
+    /// The referrals' numbers.
+    pub references: Vec<String>,
+    /// The message's own number (its first referral's).
+    pub message_reference: String,
+    /// The id of the stored message with the same content, when it was looked up and is there.
+    pub stored_as: Option<String>,
+}
+
+/// A message whose content is stored already, recorded under its UID in a commit of others
+/// ([`Store::commit_messages_held`]), as [`Store::record_seen_again`] records it alone.
+#[derive(Debug, Clone)]
+pub struct SeenAgain {
+    pub imap: ImapRef,
+    /// The stored message's id.
+    pub original: String,
+    pub kind: EventKind,
+}
+
 /// What [`Store::commit_message`] wrote.
 #[derive(Debug, Clone)]
 pub struct Committed {
@@ -538,14 +574,7 @@ impl Store {
     /// SQLite: the loop guards' facts for each reply recipient in `replies` (as
     /// [`Store::reply_facts`], replies counted since `since_ms`), then its reference numbers (as
     /// [`Store::reserve_references`]). Returns the facts in the order of `replies`, the
-    /// referrals' numbers and the message's.
-    ///
-    /// On SQLite the statements go as one query, each in its own implicit transaction as when
-    /// they were sent one by one (each was a round trip to the driver's thread, and a second one
-    /// to test the connection as it went back to the pool): the lookups, then one upsert per
-    /// number, in the same order, so the numbers are the same. A statement failing stops the
-    /// ones after it; numbers reserved before it are a gap in the series, as for any message
-    /// reserved and not committed. PostgreSQL runs them one by one.
+    /// referrals' numbers and the message's. One message's [`Store::reads_before_commit`].
     pub async fn reply_facts_and_references(
         &self,
         held: &mut Held,
@@ -554,79 +583,154 @@ impl Store {
         reference_prefixes: &[String],
         message_prefix: &str,
     ) -> Result<(Vec<(bool, i64)>, Vec<String>, String)> {
-        if self.kind != Backend::Sqlite {
-            let mut facts = Vec::with_capacity(replies.len());
-            for to in replies {
-                facts.push(self.reply_facts(to, since_ms).await?);
-            }
-            let (refs, msg_ref) = self
-                .reserve_references(reference_prefixes, message_prefix)
-                .await?;
-            return Ok((facts, refs, msg_ref));
-        }
+        let wanted = ReadsWanted {
+            replies,
+            reference_prefixes,
+            message_prefix,
+            content_hash: None,
+        };
+        let r = self
+            .reads_before_commit(held, since_ms, std::slice::from_ref(&wanted))
+            .await?
+            .pop()
+            .context("the store answered for no message")?;
+        Ok((r.reply_facts, r.references, r.message_reference))
+    }
+
+    /// What the messages of one commit read before their mail is composed, in one round trip
+    /// on SQLite, message after message: each one's reply facts, its reference numbers (so the
+    /// numbers follow the messages' order) and, when asked, the stored message with its content
+    /// hash (a duplicate of mail stored before; see [`ReadsWanted::content_hash`]).
+    ///
+    /// On SQLite the statements go as one query, each in its own implicit transaction as when
+    /// they were sent one by one (each was a round trip to the driver's thread, and a second one
+    /// to test the connection as it went back to the pool). A statement failing stops the ones
+    /// after it; numbers reserved before it are a gap in the series, as for any message
+    /// reserved and not committed. PostgreSQL runs them one by one.
+    pub async fn reads_before_commit(
+        &self,
+        held: &mut Held,
+        since_ms: i64,
+        wanted: &[ReadsWanted<'_>],
+    ) -> Result<Vec<ReadsDone>> {
         // The message's own number is the first referral's; a message without referrals takes
         // one of its own.
-        let prefixes: Vec<&str> = if reference_prefixes.is_empty() {
-            vec![message_prefix]
-        } else {
-            reference_prefixes.iter().map(String::as_str).collect()
+        let prefixes = |w: &ReadsWanted<'_>| -> Vec<String> {
+            if w.reference_prefixes.is_empty() {
+                vec![w.message_prefix.to_string()]
+            } else {
+                w.reference_prefixes.to_vec()
+            }
         };
-        // $1 = now, $2 = the window's start; then one address each, then one prefix each.
-        let mut sql = String::new();
-        for i in 0..replies.len() {
-            // Its own $1 (the address), $2 (now) and $3 (the window's start).
-            let to = |n: usize| match n {
-                1 => 3 + i,
-                other => other.saturating_sub(1),
-            };
-            sql.push_str(&batch::renumber_with(safety::REPLY_FACTS, to));
-            sql.push_str(";\n");
+        let done = |w: &ReadsWanted<'_>, facts, mut numbers: Vec<String>, stored_as| {
+            let message_reference = numbers.first().cloned().unwrap_or_default();
+            if w.reference_prefixes.is_empty() {
+                numbers.clear();
+            }
+            ReadsDone {
+                reply_facts: facts,
+                references: numbers,
+                message_reference,
+                stored_as,
+            }
+        };
+        if self.kind != Backend::Sqlite {
+            let mut out = Vec::with_capacity(wanted.len());
+            for w in wanted {
+                let mut facts = Vec::with_capacity(w.replies.len());
+                for to in w.replies {
+                    facts.push(self.reply_facts(to, since_ms).await?);
+                }
+                let stored_as = match w.content_hash {
+                    Some(h) => self.seen(h).await?,
+                    None => None,
+                };
+                let mut numbers = Vec::new();
+                for p in prefixes(w) {
+                    numbers.push(next_reference(&self.pool, &p).await?);
+                }
+                out.push(done(w, facts, numbers, stored_as));
+            }
+            return Ok(out);
         }
-        for j in 0..prefixes.len() {
-            let at = 3 + replies.len() + j;
-            sql.push_str(&batch::renumber_with(NEXT_REFERENCE, |_| at));
-            sql.push_str(";\n");
+        // $1 = now, $2 = the window's start; then each statement's own values, in order.
+        let mut sql = String::new();
+        let mut values: Vec<String> = Vec::new();
+        for w in wanted {
+            for to in w.replies {
+                // Its own $1 (the address), $2 (now) and $3 (the window's start).
+                let at = 3 + values.len();
+                let to_n = |n: usize| match n {
+                    1 => at,
+                    other => other.saturating_sub(1),
+                };
+                sql.push_str(&batch::renumber_with(safety::REPLY_FACTS, to_n));
+                sql.push_str(";\n");
+                values.push(safety::reply_address(to));
+            }
+            if let Some(h) = w.content_hash {
+                let at = 3 + values.len();
+                sql.push_str(&batch::renumber_with(STORED_AS, |_| at));
+                sql.push_str(";\n");
+                values.push(h.to_string());
+            }
+            for p in prefixes(w) {
+                let at = 3 + values.len();
+                sql.push_str(&batch::renumber_with(NEXT_REFERENCE, |_| at));
+                sql.push_str(";\n");
+                values.push(p);
+            }
         }
         // Only numbered placeholders are formatted in; the values are bound.
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(now_ms())
             .bind(since_ms);
-        for to in replies {
-            q = q.bind(safety::reply_address(to));
-        }
-        for p in &prefixes {
-            q = q.bind(*p);
+        for v in values {
+            q = q.bind(v);
         }
         let rows = match held.0.as_mut() {
             Some(conn) => q.fetch_all(&mut **conn).await,
             None => q.fetch_all(&self.pool).await,
         }
         .context("looking up the reply guards' facts and allocating reference numbers")?;
+        let expected: usize = wanted
+            .iter()
+            .map(|w| w.replies.len() + usize::from(w.content_hash.is_some()) + prefixes(w).len())
+            .sum();
         anyhow::ensure!(
-            rows.len() == replies.len() + prefixes.len(),
-            "the store answered {} rows for {} lookups and {} reference numbers",
+            rows.len() == expected,
+            "the store answered {} rows for {} lookups and reference numbers",
             rows.len(),
-            replies.len(),
-            prefixes.len()
+            expected
         );
-        let (facts, numbers) = rows.split_at(replies.len());
-        let facts = facts
-            .iter()
-            .map(safety::read_reply_facts)
-            .collect::<Result<Vec<_>>>()?;
-        let mut numbers = prefixes
-            .iter()
-            .zip(numbers)
-            .map(|(p, row)| {
-                let n: i64 = row.try_get(0).context("reading a reference number")?;
-                Ok(format!("{p}-{n:06}"))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let msg_ref = numbers.first().cloned().unwrap_or_default();
-        if reference_prefixes.is_empty() {
-            numbers.clear();
+        let mut rows = rows.iter();
+        let mut out = Vec::with_capacity(wanted.len());
+        for w in wanted {
+            let facts = rows
+                .by_ref()
+                .take(w.replies.len())
+                .map(safety::read_reply_facts)
+                .collect::<Result<Vec<_>>>()?;
+            let stored_as = match w.content_hash {
+                Some(_) => rows
+                    .next()
+                    .map(|r| r.try_get::<Option<String>, _>(0))
+                    .transpose()
+                    .context("reading a stored message's id")?
+                    .flatten(),
+                None => None,
+            };
+            let numbers = prefixes(w)
+                .into_iter()
+                .zip(rows.by_ref())
+                .map(|(p, row)| {
+                    let n: i64 = row.try_get(0).context("reading a reference number")?;
+                    Ok(format!("{p}-{n:06}"))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            out.push(done(w, facts, numbers, stored_as));
         }
-        Ok((facts, numbers, msg_ref))
+        Ok(out)
     }
 
     /// Writes the message, its referrals, its outbox rows (each with its final status) and an
@@ -649,86 +753,55 @@ impl Store {
         referrals: Vec<NewReferral>,
         outbox: Vec<NewOutbox>,
     ) -> Result<Committed> {
-        // Encoded before the transaction: SQLite has one writer, and the sender waits for it.
-        let raw = base64::engine::general_purpose::STANDARD.encode(msg.raw);
-        let id = new_id();
-        let now = now_ms();
+        let mut done = self
+            .commit_messages_held(held, vec![(msg, referrals, outbox)], Vec::new())
+            .await?;
+        done.pop().context("the store committed no message")
+    }
+
+    /// Commits several messages, each as [`Store::commit_message`] would, in one transaction
+    /// (on SQLite one query): one write of the pages they share and one hand-off to the
+    /// driver's thread for all of them, instead of one each. All of them or none commit. The
+    /// lease checked is the first message's: a commit holds the messages of one inbox.
+    pub async fn commit_messages_held(
+        &self,
+        held: Held,
+        messages: Vec<(NewMessage<'_>, Vec<NewReferral>, Vec<NewOutbox>)>,
+        seen_again: Vec<SeenAgain>,
+    ) -> Result<Vec<Committed>> {
         // Every row as one batch (one round trip on SQLite, see `batch`), built before the
         // transaction opens.
         let mut rows = Batch::new(self.kind);
-        rows.push(
-            "INSERT INTO messages (id, content_hash, mailbox, uidvalidity, uid, rfc_message_id, inbox_region,
-                received_ms, disposition, programs, reasons, summary, raw)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-            vec![
-                Val::from(&id),
-                msg.content_hash.into(),
-                msg.mailbox.into(),
-                msg.uidvalidity.into(),
-                msg.uid.into(),
-                msg.rfc_message_id.into(),
-                msg.inbox_region.into(),
-                now.into(),
-                msg.disposition.code().into(),
-                Val::from(msg.programs_json),
-                Val::from(msg.reasons_json),
-                Val::from(msg.summary_json),
-                raw.into(),
-            ],
-        );
-        for r in &referrals {
-            rows.push(
-                "INSERT INTO referrals (id, message_id, reference, program, region, outcome, reasons, fields,
-                    member_cin, created_ms)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                vec![
-                    new_id().into(),
-                    Val::from(&id),
-                    Val::from(&r.reference),
-                    Val::from(&r.program),
-                    r.region.as_deref().into(),
-                    Val::from(&r.outcome),
-                    Val::from(&r.reasons_json),
-                    Val::from(&r.fields_json),
-                    r.member_cin.as_deref().into(),
-                    now.into(),
-                ],
-            );
+        let mut committed = Vec::with_capacity(messages.len());
+        let mut open_ecm = Vec::new();
+        let lease = messages
+            .first()
+            .and_then(|(m, _, _)| m.imap.as_ref())
+            .and_then(|r| r.lease.clone());
+        for (msg, referrals, outbox) in messages {
+            committed.push(push_message(&mut rows, msg, &referrals, outbox));
+            open_ecm.extend(referrals.into_iter().filter_map(|r| {
+                let open = r.program == "ecm" && matches!(r.outcome.as_str(), "accepted" | "screened_out");
+                r.member_cin.filter(|_| open)
+            }));
         }
-        let emails = outbox.len();
-        let mut outbox_ids = Vec::with_capacity(emails);
-        for o in outbox {
-            outbox_ids.push(push_outbox(&mut rows, &id, o, now));
+        let now = now_ms();
+        for s in &seen_again {
+            push_note_uid(&mut rows, &s.imap, &s.original, now);
+            let r = &s.imap;
+            let detail =
+                serde_json::json!({"mailbox": r.mailbox, "uidvalidity": r.uidvalidity, "uid": r.uid});
+            push_event(&mut rows, Some(&s.original), s.kind, detail.to_string());
         }
-        let detail = serde_json::json!({
-            "disposition": msg.disposition.code(),
-            "referrals": referrals.len(),
-            "emails": emails,
-        });
-        push_event(&mut rows, Some(&id), EventKind::Processed, detail.to_string());
-        for e in msg.events {
-            push_event(&mut rows, Some(&id), e.kind, e.detail);
-        }
-        if let Some(r) = &msg.imap {
-            push_note_uid(&mut rows, r, &id, now);
-        }
-        safety::push_suppressions(&mut rows, &id, &msg.suppressions, now);
-        let lease = msg.imap.as_ref().and_then(|r| r.lease.as_ref());
-        self.commit_rows(
-            rows,
-            lease,
-            held,
-            "storing the message, its referrals, emails and audit events",
-        )
-        .await?;
-        self.ecm_log.record(referrals.iter().filter_map(|r| {
-            let open = r.program == "ecm" && matches!(r.outcome.as_str(), "accepted" | "screened_out");
-            r.member_cin.as_deref().filter(|_| open)
-        }));
-        Ok(Committed {
-            message_id: id,
-            outbox_ids,
-        })
+        let lease = lease.or_else(|| seen_again.first().and_then(|s| s.imap.lease.clone()));
+        let what = if committed.len() == 1 {
+            "storing the message, its referrals, emails and audit events"
+        } else {
+            "storing the messages, their referrals, emails and audit events"
+        };
+        self.commit_rows(rows, lease.as_ref(), held, what).await?;
+        self.ecm_log.record(open_ecm.iter().map(String::as_str));
+        Ok(committed)
     }
 
     /// The outbox rows with these ids, in the order they were queued, whatever their status
@@ -1116,6 +1189,81 @@ fn push_note_uid(rows: &mut Batch, r: &ImapRef, message_id: &str, now: i64) {
     );
 }
 
+/// Queues one message's rows — the message, its referrals, its outbox rows, its audit events,
+/// its UID and cursor — in `rows`; returns the ids it was given.
+fn push_message(
+    rows: &mut Batch,
+    msg: NewMessage<'_>,
+    referrals: &[NewReferral],
+    outbox: Vec<NewOutbox>,
+) -> Committed {
+    // Encoded before the transaction: SQLite has one writer, and the sender waits for it.
+    let raw = base64::engine::general_purpose::STANDARD.encode(msg.raw);
+    let id = new_id();
+    let now = now_ms();
+    rows.push(
+        "INSERT INTO messages (id, content_hash, mailbox, uidvalidity, uid, rfc_message_id, inbox_region,
+        received_ms, disposition, programs, reasons, summary, raw)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        vec![
+            Val::from(&id),
+            msg.content_hash.into(),
+            msg.mailbox.into(),
+            msg.uidvalidity.into(),
+            msg.uid.into(),
+            msg.rfc_message_id.into(),
+            msg.inbox_region.into(),
+            now.into(),
+            msg.disposition.code().into(),
+            Val::from(msg.programs_json),
+            Val::from(msg.reasons_json),
+            Val::from(msg.summary_json),
+            raw.into(),
+        ],
+    );
+    for r in referrals {
+        rows.push(
+            "INSERT INTO referrals (id, message_id, reference, program, region, outcome, reasons, fields,
+            member_cin, created_ms)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            vec![
+                new_id().into(),
+                Val::from(&id),
+                Val::from(&r.reference),
+                Val::from(&r.program),
+                r.region.as_deref().into(),
+                Val::from(&r.outcome),
+                Val::from(&r.reasons_json),
+                Val::from(&r.fields_json),
+                r.member_cin.as_deref().into(),
+                now.into(),
+            ],
+        );
+    }
+    let emails = outbox.len();
+    let mut outbox_ids = Vec::with_capacity(emails);
+    for o in outbox {
+        outbox_ids.push(push_outbox(rows, &id, o, now));
+    }
+    let detail = serde_json::json!({
+        "disposition": msg.disposition.code(),
+        "referrals": referrals.len(),
+        "emails": emails,
+    });
+    push_event(rows, Some(&id), EventKind::Processed, detail.to_string());
+    for e in msg.events {
+        push_event(rows, Some(&id), e.kind, e.detail);
+    }
+    if let Some(r) = &msg.imap {
+        push_note_uid(rows, r, &id, now);
+    }
+    safety::push_suppressions(rows, &id, &msg.suppressions, now);
+    Committed {
+        message_id: id,
+        outbox_ids,
+    }
+}
+
 /// Queues one outbox row in a batch; returns the row's id.
 fn push_outbox(rows: &mut Batch, message_id: &str, o: NewOutbox, now: i64) -> String {
     let oid = new_id();
@@ -1162,6 +1310,9 @@ async fn note_uid(tx: &mut sqlx::Transaction<'_, sqlx::Any>, r: &ImapRef, messag
     rows.execute(tx, "recording the UID and advancing the mailbox cursor")
         .await
 }
+
+/// The stored message with content hash `$1`, always one row (`NULL` when none is).
+const STORED_AS: &str = "SELECT (SELECT id FROM messages WHERE content_hash = $1)";
 
 /// The next number under the prefix `$1`, in one atomic upsert.
 const NEXT_REFERENCE: &str = "INSERT INTO counters (name, value) VALUES ($1, 1)
