@@ -779,10 +779,12 @@ fn signature_start(lines: &[&str]) -> Option<(usize, usize)> {
     // The last paragraph starts with the signer, or ends with a "Referred by: Name" line and
     // the ways to reach them ("Referral date: ..." above it belongs to the referral).
     let by = block.iter().position(|l| l.contains(':') && signer(l).is_some());
+    // Or it ends with a one-line signature under the text: "Gwen Example | 916-555-0136 | …".
+    let one_line = || block.iter().rposition(|l| barred_signature(l).is_some());
     let start = if block.first().is_some_and(|l| signer(l).is_some()) && !party_heading(lines, first) {
         0
     } else {
-        by?
+        by.or_else(one_line)?
     };
     let signed = block.get(start..)?;
     let contact = signed.iter().skip(1).any(|l| contact_pieces(l).next().is_some());
@@ -793,7 +795,8 @@ fn signature_start(lines: &[&str]) -> Option<(usize, usize)> {
             .iter()
             .skip(1)
             .any(|l| crate::normalize::organisation_in(l).is_some());
-    (signed.len() <= 5 && (contact || affiliated)).then_some((first + start, first + start))
+    let one_line = signed.first().is_some_and(|l| barred_signature(l).is_some());
+    (signed.len() <= 5 && (contact || affiliated || one_line)).then_some((first + start, first + start))
 }
 
 /// The person a signature's first line names: "Pat Example, RN", or "Referred by: Pat Example".
@@ -844,6 +847,17 @@ fn signer(line: &str) -> Option<&str> {
         name.to_string()
     };
     crate::normalize::led_by_person_name(bare.trim()).then_some(name)
+}
+
+/// The signer a one-line signature starts with, its ways of reaching them after it: "Gwen
+/// Example | 916-555-0136 | gwen@example.org".
+fn barred_signature(line: &str) -> Option<&str> {
+    let (first, rest) = line.split_once('|')?;
+    let name = first.trim();
+    (contact_pieces(rest).next().is_some()
+        && (2..=5).contains(&name.split_whitespace().count())
+        && crate::normalize::led_by_person_name(name))
+    .then_some(name)
 }
 
 /// The email addresses and phone numbers on a signature line: "Phone (805) 555-0188 |
@@ -902,6 +916,12 @@ fn signature(lines: &[&str]) -> Vec<RawEntry> {
             continue;
         }
         let contacts: Vec<_> = contact_pieces(l).collect();
+        if i == 0
+            && let Some(name) = barred_signature(l)
+        {
+            out.push(entry("Referred by", name));
+            named = true;
+        }
         if !contacts.is_empty() {
             for (kind, piece) in contacts {
                 let label = if kind == super::Contact::Email {
@@ -1941,6 +1961,34 @@ mod tests {
                 "{got:?}"
             );
         }
+    }
+
+    /// Issue #8 (blind68): a one-line signature under the text ("Gwen Example | 916-555-0136 |
+    /// gwen@…") names the sender and how to reach them.
+    #[test]
+    fn class68_a_one_line_signature_under_the_text() {
+        let got: Vec<(String, String)> = signature(&[
+            "Hello - two meal referrals from Sierra Sample Meals on Wheels.",
+            "Gwen Example | 916-555-0136 | gexample@meals.example",
+        ])
+        .into_iter()
+        .map(|e| (e.name, e.value.as_text()))
+        .collect();
+        assert!(
+            got.contains(&("Referred by".into(), "Gwen Example".into())),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&("Sender phone".into(), "916-555-0136".into())),
+            "{got:?}"
+        );
+        assert!(
+            signature(&[
+                "Please see the attached.",
+                "Thanks for your help | we appreciate it"
+            ])
+            .is_empty()
+        );
     }
 
     /// Issue #8 (blind66): an HTML table with a column per member whose corner cell names the

@@ -40,7 +40,7 @@ use calamine::{
 
 use self::delimited::too_many_cells;
 use self::grid::{Grid, from_calamine};
-use self::layout::{SheetLayout, read_sheet};
+use self::layout::{SheetLayout, read_sheet, read_sheet_keyed, sheet_key};
 use super::{DocKind, ExtractError, Limits, RawDoc, RawRecord};
 
 /// Reads an XLSX/XLSM/XLSB/XLS/ODS workbook (the kind as sniffed from the bytes).
@@ -100,6 +100,8 @@ fn assemble(kind: DocKind, grids: &[Grid]) -> RawDoc {
     let mut records: Vec<RawRecord> = Vec::new();
     let mut form: Option<(usize, RawRecord)> = None;
     let mut text = String::new();
+    // A key of codes on one sheet (the instructions) holds for the tables on the others.
+    let book: layout::Key = grids.iter().flat_map(sheet_key).collect();
     for grid in grids.iter().filter(|g| !g.is_empty()) {
         for t in grid.texts() {
             if !text.is_empty() {
@@ -107,7 +109,7 @@ fn assemble(kind: DocKind, grids: &[Grid]) -> RawDoc {
             }
             text.push_str(t);
         }
-        match read_sheet(grid) {
+        match read_sheet_keyed(grid, &book) {
             SheetLayout::Table(rows) => records.extend(rows),
             SheetLayout::Form(entries) if entries.is_empty() => {}
             SheetLayout::Form(entries) => match &mut form {
@@ -165,8 +167,22 @@ fn read_workbook(bytes: &[u8], kind: DocKind, limits: &Limits) -> Result<Vec<Gri
         DocKind::Ods => {
             odsguard::check_ods_extent(bytes, limits.max_decompressed)?;
             let mut wb = Ods::new(cursor).map_err(ods_err)?;
+            let names = sheet_names(wb.sheets_metadata());
             // ODS has no merged-region API in calamine; forms read without it.
-            read_ranged(&mut wb, &mut budget, ods_err, |_, _| Vec::new())
+            let mut grids = read_ranged(&mut wb, &mut budget, ods_err, |_, _| Vec::new())?;
+            // Cells written without a value type, which calamine leaves empty.
+            let untyped = odsguard::untyped_text(bytes, limits.max_decompressed);
+            for (name, grid) in names.iter().zip(grids.iter_mut()) {
+                for (at, text) in untyped.iter().filter(|(n, _)| n == name).flat_map(|(_, c)| c) {
+                    budget.take(1)?;
+                    if grid.get(*at).is_none()
+                        && let Some(v) = grid::text(text)
+                    {
+                        grid.insert(*at, v);
+                    }
+                }
+            }
+            Ok(grids)
         }
         other => Err(ExtractError::Unsupported(format!(
             "{} is not a workbook",

@@ -308,6 +308,7 @@ impl Profiles {
         let mut changed: Vec<bool> = Vec::with_capacity(rec.entries.len());
         // The role the last labels named carries to unqualified ones after them, within a section.
         let mut context = None;
+        let mut after_org = false;
         let mut section = None;
         let mut doubted: BTreeMap<FieldKey, String> = BTreeMap::new();
         let mut doubted_lists: BTreeMap<FieldKey, String> = BTreeMap::new();
@@ -317,6 +318,7 @@ impl Profiles {
                 context = None;
             }
             let own_role = self.vocabulary.label_role(entry).filter(|r| *r != Role::Other);
+            let own_role = own_role.or((after_org && contact_label(entry)).then_some(Role::Referrer));
             let target = profile
                 .and_then(|p| p.target_for(entry).map(|t| (t, generic::score::PROFILE)))
                 .or_else(|| {
@@ -339,6 +341,12 @@ impl Profiles {
             {
                 context = Some(r);
             }
+            // The referring organisation's column ("chw_org", "Agency") with no party named: the
+            // "contact" and "contact_phone" right after it are that organisation's person.
+            after_org = own_role.is_none()
+                && carry
+                && (matches!(target, Some((Target::Field(FieldKey::ReferrerOrganization), _)))
+                    || (after_org && contact_label(entry)));
             let before = acc.fingerprint();
             if let Some((t, score)) = &target {
                 // An OCR'd value read with doubt is never used (SPEC §5): the field it would
@@ -581,4 +589,13 @@ fn about_the_referral(t: &Target) -> bool {
         Target::Program | Target::ChwHours | Target::Tick(_) => true,
         _ => false,
     }
+}
+
+/// A label about a contact person and nothing else ("Contact", "contact_phone", "Contact
+/// email"): whose contact, the label before it says.
+fn contact_label(entry: &crate::extract::RawEntry) -> bool {
+    let n = crate::catalog::norm(&entry.name);
+    let mut words = n.split(' ');
+    words.next() == Some("contact")
+        && words.all(|w| matches!(w, "name" | "person" | "phone" | "email" | "tel" | "number"))
 }

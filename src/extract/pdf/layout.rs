@@ -1228,6 +1228,17 @@ fn label_words_then_value(text: &str) -> Option<(String, String)> {
     while let Some(w) = words.get(k) {
         let c = core(w);
         let joins = matches!(c.to_ascii_lowercase().as_str(), "of" | "for") && k > 0;
+        // A hyphenated qualifier before the label's word: "Post-release phone".
+        let qualifier = k == 0
+            && c.contains('-')
+            && c.chars().all(|ch| ch.is_alphabetic() || ch == '-')
+            && words
+                .get(1)
+                .is_some_and(|n| crate::extract::is_label_word(&core(n)));
+        if qualifier {
+            k += 1;
+            continue;
+        }
         if !(crate::extract::is_label_word(&c) || joins) || k >= 4 {
             break;
         }
@@ -1241,7 +1252,9 @@ fn label_words_then_value(text: &str) -> Option<(String, String)> {
         k -= 1;
     }
     let (label, value) = (words.get(..k)?.join(" "), words.get(k..)?.join(" "));
-    let starts_like_value = value.starts_with(|c: char| c.is_uppercase() || c.is_ascii_digit());
+    // An email address is written lower-case.
+    let starts_like_value =
+        value.starts_with(|c: char| c.is_uppercase() || c.is_ascii_digit()) || is_email_value(&value);
     // "Referred By" heading its block is no label with the value "By".
     let first = value
         .split_whitespace()
@@ -1252,8 +1265,18 @@ fn label_words_then_value(text: &str) -> Option<(String, String)> {
         first.as_str(),
         "by" | "of" | "for" | "to" | "from" | "in" | "and" | "or" | "the"
     );
-    (k > 0 && starts_like_value && !little && !looks_like_label(&value) && tick_prefix(&value).is_none())
+    // A label's words in a long value name something ("Kern County Sheriff - Reentry Services").
+    let label_like = looks_like_label(&value) && value.split_whitespace().count() <= 4;
+    (k > 0 && starts_like_value && !little && !label_like && tick_prefix(&value).is_none())
         .then_some((label, value))
+}
+
+/// One email address and nothing else.
+fn is_email_value(value: &str) -> bool {
+    matches!(
+        crate::extract::contact_kind(value),
+        Some(crate::extract::Contact::Email)
+    )
 }
 
 /// Whether a lone cell starting at `x0` on line `li` stands in a colon-less grid's label column:

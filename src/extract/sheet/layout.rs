@@ -37,11 +37,25 @@ pub(crate) enum SheetLayout {
 
 /// Reads one sheet.
 pub(crate) fn read_sheet(grid: &Grid) -> SheetLayout {
+    read_sheet_keyed(grid, &Key::new())
+}
+
+/// What a code in a table stands for ("HL" → "homeless"), from a key printed in the workbook.
+pub(crate) type Key = std::collections::HashMap<String, String>;
+
+/// Reads one sheet, with the key of codes the workbook's other sheets print (an instructions
+/// sheet's "POF codes: HL=homeless, HU=high utilizer"); the sheet's own key wins.
+pub(crate) fn read_sheet_keyed(grid: &Grid, book: &Key) -> SheetLayout {
     let rows = grid.rows();
     match find_header(grid, &rows) {
-        Some(h) => SheetLayout::Table(read_table(grid, &rows, h)),
+        Some(h) => SheetLayout::Table(read_table(grid, &rows, h, book)),
         None => SheetLayout::Form(read_form(grid, &rows)),
     }
+}
+
+/// The key of codes one sheet prints (see [`legend`]).
+pub(crate) fn sheet_key(grid: &Grid) -> Key {
+    legend(&grid.rows())
 }
 
 fn is_header_row(row: &Row<'_>) -> bool {
@@ -612,7 +626,7 @@ fn group_spans(grid: &Grid, g: &Row<'_>) -> Vec<(u32, u32, String, bool)> {
     spans
 }
 
-fn read_table(grid: &Grid, rows: &[Row<'_>], h: usize) -> Vec<RawRecord> {
+fn read_table(grid: &Grid, rows: &[Row<'_>], h: usize, book: &Key) -> Vec<RawRecord> {
     let Some(header) = rows.get(h) else {
         return Vec::new();
     };
@@ -662,7 +676,8 @@ fn read_table(grid: &Grid, rows: &[Row<'_>], h: usize) -> Vec<RawRecord> {
     // The group-heading row (if any) is part of the header, not a label/value pair.
     let above = if groups.is_empty() { h } else { h.saturating_sub(1) };
     let shared = above_table(rows.get(..above).unwrap_or_default());
-    let key = legend(rows);
+    let mut key = book.clone();
+    key.extend(legend(rows));
     let data = data_rows(rows, h);
     // A `label | value` block under the table: the sender's, like the lines above it.
     let below = data
@@ -737,7 +752,12 @@ fn legend(rows: &[Row<'_>]) -> std::collections::HashMap<String, String> {
                 Some((head, rest)) if !head.contains('=') && rest.contains('=') => rest,
                 _ => t,
             };
-            t.split("  ").flat_map(|p| p.split(';')).collect::<Vec<_>>()
+            // "HL=homeless, HU=high utilizer, BH=SMI/SUD": codes apart at commas too.
+            let commas = t.matches('=').count() >= 2;
+            t.split("  ")
+                .flat_map(|p| p.split(';'))
+                .flat_map(move |p| p.split(if commas { ',' } else { ';' }))
+                .collect::<Vec<_>>()
         })
         .map(str::trim)
         .filter(|p| !p.is_empty())
@@ -2855,6 +2875,49 @@ mod tests {
         ] {
             assert!(got.contains(&want.to_string()), "{want}: {got:?}");
         }
+    }
+
+    /// Issue #8 (blind68): a key of codes on another sheet of the workbook (an instructions
+    /// sheet's "2. POF codes: HL=homeless, HU=high utilizer, BH=SMI/SUD") reads the codes in a
+    /// table's column ("HL, BH").
+    #[test]
+    fn class68_a_key_of_codes_on_another_sheet() {
+        let instructions = grid(&[
+            ((0, 0), t("How to use this template")),
+            (
+                (1, 0),
+                t("2. POF codes: HL=homeless, HU=high utilizer, BH=SMI/SUD, JI=justice-involved"),
+            ),
+        ]);
+        let batch = grid(&[
+            ((0, 0), t("Last Name")),
+            ((0, 1), t("First Name")),
+            ((0, 2), t("DOB")),
+            ((0, 3), t("POF (codes)")),
+            ((1, 0), t("Example")),
+            ((1, 1), t("Anselmo")),
+            ((1, 2), t("04/18/1972")),
+            ((1, 3), t("HL, BH")),
+            ((2, 0), t("Sample")),
+            ((2, 1), t("Georgette")),
+            ((2, 2), t("09/30/1959")),
+            ((2, 3), t("HU")),
+        ]);
+        let key = sheet_key(&instructions);
+        assert_eq!(key.get("HU").map(String::as_str), Some("high utilizer"));
+        let SheetLayout::Table(records) = read_sheet_keyed(&batch, &key) else {
+            panic!("a table")
+        };
+        let pof = |i: usize| {
+            records.get(i).and_then(|r| {
+                r.entries
+                    .iter()
+                    .find(|e| e.name == "POF (codes)")
+                    .map(|e| e.value.as_text())
+            })
+        };
+        assert_eq!(pof(0).as_deref(), Some("homeless; SMI/SUD"));
+        assert_eq!(pof(1).as_deref(), Some("high utilizer"));
     }
 
     /// Issue #8 (blind66): a sender's block over a batch whose value holds label words

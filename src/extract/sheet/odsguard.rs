@@ -152,6 +152,147 @@ pub(crate) fn check_ods_extent(bytes: &[u8], max: usize) -> Result<(), ExtractEr
     Ok(())
 }
 
+/// A cell's `(row, column)` and its text.
+pub(crate) type TextCell = ((u32, u32), String);
+
+/// The text of cells written without a value type (`<table:table-cell><text:p>Yaretzi</text:p>`,
+/// as some generators write every cell), which calamine reads as empty though every spreadsheet
+/// program shows it: per sheet in workbook order, `(row, column)` and the text. Runs repeated
+/// over rows or columns are placed once, at their first cell.
+pub(crate) fn untyped_text(bytes: &[u8], max: usize) -> Vec<(String, Vec<TextCell>)> {
+    let Some(xml) = zipcheck::member(bytes, "content.xml", max) else {
+        return Vec::new();
+    };
+    let xml = String::from_utf8_lossy(&xml);
+    let mut sheets: Vec<(String, Vec<TextCell>)> = Vec::new();
+    let (mut row, mut col) = (0u64, 0u64);
+    let mut row_repeat = 1u64;
+    // The untyped cell being read: its place and text so far; whether a paragraph is open.
+    let mut cell: Option<((u64, u64), String)> = None;
+    let mut in_p = false;
+    for chunk in xml.split('<').skip(1) {
+        let Some((body, text)) = chunk.split_once('>') else {
+            continue;
+        };
+        let (end, body) = match body.strip_prefix('/') {
+            Some(rest) => (true, rest),
+            None => (false, body),
+        };
+        let self_closing = body.ends_with('/');
+        let body = body.trim_end_matches('/');
+        let (qname, attrs) = body.split_once(char::is_whitespace).unwrap_or((body, ""));
+        let name = qname.rsplit(':').next().unwrap_or(qname);
+        match (name, end) {
+            ("table", false) => {
+                let sheet = attr(attrs, "name").map(unescape).unwrap_or_default();
+                sheets.push((sheet, Vec::new()));
+                (row, col) = (0, 0);
+            }
+            ("table-row", false) => {
+                col = 0;
+                row_repeat = repeat(attrs, "number-rows-repeated");
+                if self_closing {
+                    row = row.saturating_add(row_repeat);
+                }
+            }
+            ("table-row", true) => row = row.saturating_add(row_repeat),
+            ("table-cell" | "covered-table-cell", false) => {
+                if !self_closing && !attrs.contains("value-type=") {
+                    cell = Some(((row, col), String::new()));
+                }
+                col = col.saturating_add(repeat(attrs, "number-columns-repeated"));
+            }
+            ("table-cell" | "covered-table-cell", true) => {
+                if let (Some(((r, c), t)), Some((_, cells))) = (cell.take(), sheets.last_mut())
+                    && let (Ok(r), Ok(c)) = (u32::try_from(r), u32::try_from(c))
+                    && !t.trim().is_empty()
+                {
+                    cells.push(((r, c), t));
+                }
+            }
+            ("p", false) if !self_closing => {
+                if let Some((_, t)) = cell.as_mut()
+                    && !t.is_empty()
+                {
+                    t.push('\n');
+                }
+                in_p = true;
+            }
+            ("p", true) => in_p = false,
+            ("s", false) => {
+                if let Some((_, t)) = cell.as_mut() {
+                    let n = repeat(attrs, "c").min(64);
+                    t.extend(std::iter::repeat_n(' ', n as usize));
+                }
+            }
+            ("tab", false) => {
+                if let Some((_, t)) = cell.as_mut() {
+                    t.push('\t');
+                }
+            }
+            ("line-break", false) => {
+                if let Some((_, t)) = cell.as_mut() {
+                    t.push('\n');
+                }
+            }
+            _ => {}
+        }
+        if in_p && let Some((_, t)) = cell.as_mut() {
+            t.push_str(&unescape(text));
+        }
+    }
+    sheets
+}
+
+/// The value of a `…:local="v"` attribute.
+fn attr<'a>(attrs: &'a str, local: &str) -> Option<&'a str> {
+    let needle = format!(":{local}=\"");
+    let at = attrs.find(&needle)? + needle.len();
+    attrs.get(at..)?.split('"').next()
+}
+
+/// XML character and entity references in text.
+fn unescape(text: &str) -> String {
+    if !text.contains('&') {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('&') {
+        out.push_str(rest.get(..at).unwrap_or_default());
+        let after = rest.get(at + 1..).unwrap_or_default();
+        let Some((entity, tail)) = after.split_once(';').filter(|(e, _)| e.len() <= 10) else {
+            out.push('&');
+            rest = after;
+            continue;
+        };
+        let c = match entity {
+            "amp" => Some('&'),
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "quot" => Some('"'),
+            "apos" => Some('\''),
+            _ => entity
+                .strip_prefix("#x")
+                .and_then(|h| u32::from_str_radix(h, 16).ok())
+                .or_else(|| entity.strip_prefix('#').and_then(|d| d.parse().ok()))
+                .and_then(char::from_u32),
+        };
+        match c {
+            Some(c) => {
+                out.push(c);
+                rest = tail;
+            }
+            None => {
+                out.push('&');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -170,6 +311,31 @@ mod tests {
             <table:table-row table:number-rows-repeated="1048575"><table:table-cell table:number-columns-repeated="16384"/></table:table-row>
             </table:table>"#;
         assert_eq!(dense_cells(small), 2);
+    }
+
+    /// Issue #8 (blind68): cells written without a value type still hold their text.
+    #[test]
+    fn class68_untyped_cells_keep_their_text() {
+        let xml = r#"<office:spreadsheet><table:table table:name="Request &amp; notes">
+            <table:table-row><table:table-cell><text:p>Student first name</text:p></table:table-cell>
+            <table:table-cell><text:p>Yaretzi</text:p></table:table-cell></table:table-row>
+            <table:table-row/>
+            <table:table-row><table:table-cell table:number-columns-repeated="2"/><table:table-cell office:value-type="string"><text:p>typed</text:p></table:table-cell>
+            <table:table-cell><text:p>O&apos;Example</text:p><text:p>two<text:s text:c="2"/>lines</text:p></table:table-cell></table:table-row>
+            </table:table></office:spreadsheet>"#;
+        let bytes = zipcheck::tests::stored_zip(&[("content.xml", xml.as_bytes())]);
+        let got = untyped_text(&bytes, 1 << 20);
+        assert_eq!(
+            got,
+            vec![(
+                "Request & notes".to_string(),
+                vec![
+                    ((0, 0), "Student first name".to_string()),
+                    ((0, 1), "Yaretzi".to_string()),
+                    ((2, 3), "O'Example\ntwo  lines".to_string()),
+                ]
+            )]
+        );
     }
 
     #[test]

@@ -1485,3 +1485,22 @@ fn class66_member_labels_outrank_a_referrer_heading() {
     assert_eq!(f.member_city.as_deref(), Some("Los Angeles"));
     assert_eq!(f.referrer_phone.as_deref(), Some("2135550188"));
 }
+
+/// Issue #8 (blind68): a "contact" column right after the referring organisation's
+/// ("chw_org | contact | contact_phone") is that organisation's person, not the member.
+#[test]
+fn class68_a_contact_after_the_referring_organisation() {
+    let t = |s: &str| RawValue::Text(s.into());
+    let got = read_records(&[&[
+        ("member_name", t("Ochoa-Example, Maribel")),
+        ("phone", t("714-555-0128")),
+        ("chw_org", t("Sample Orange Promotores")),
+        ("contact", t("Dalia Example")),
+        ("contact_phone", t("714-555-0130")),
+    ]]);
+    let f = got.first().expect("a referral");
+    assert_eq!(f.member_last_name.as_deref(), Some("Ochoa-Example"));
+    assert_eq!(f.referrer_name.as_deref(), Some("Dalia Example"));
+    assert_eq!(f.referrer_phone.as_deref(), Some("7145550130"));
+    assert_eq!(f.member_phone.as_deref(), Some("7145550128"));
+}

@@ -1423,3 +1423,26 @@ fn class64_values_one_space_after_their_labels() {
     ]);
     assert_eq!(few.first().map(|l| l.cells.len()), Some(1));
 }
+
+/// Issue #8 (blind67): on a page setting each value one space after its label, a hyphenated
+/// qualifier starts a label ("Post-release phone"), an email is a value though written
+/// lower-case, and a long value may hold a label's words ("Unit Kern County Sheriff - Reentry
+/// Services").
+#[test]
+fn class67_spaced_labels_with_qualifiers_emails_and_long_names() {
+    assert_eq!(
+        label_words_then_value("Post-release phone 661-555-0138"),
+        Some(("Post-release phone".into(), "661-555-0138".into()))
+    );
+    assert_eq!(
+        label_words_then_value("Email cexample@reentry.example"),
+        Some(("Email".into(), "cexample@reentry.example".into()))
+    );
+    assert_eq!(
+        label_words_then_value("Unit Kern County Sheriff - Reentry Services"),
+        Some(("Unit".into(), "Kern County Sheriff - Reentry Services".into()))
+    );
+    // Still no split: a short label-like value, a lower-case word.
+    assert_eq!(label_words_then_value("Unit Kern County Services"), None);
+    assert_eq!(label_words_then_value("Phone call back"), None);
+}
