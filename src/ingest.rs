@@ -704,13 +704,7 @@ fn plan(
     )
     .map_err(Error::Config)?
     .into_iter()
-    .map(|c| NewOutbox {
-        kind: c.kind,
-        recipient: c.to,
-        reference: c.reference,
-        eml: c.eml,
-        status: outbox_status,
-    })
+    .map(|c| c.row(outbox_status))
     .collect();
     let folder = folder_for(&p.decision, &cfg.main.filing);
     Ok(Planned {

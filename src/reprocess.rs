@@ -35,7 +35,7 @@ use crate::ingest::{Facts, run_bounded};
 use crate::model::EmailKind;
 use crate::outbox;
 use crate::pipeline::{self, Decision, PlannedEmail};
-use crate::store::{Earlier, NewOutbox, OutboxStatus, Redecided, RedecidedReferral, Roster, Store, now_ms};
+use crate::store::{Earlier, OutboxStatus, Redecided, RedecidedReferral, Roster, Store, now_ms};
 
 /// Which stored messages to decide again.
 #[derive(Debug, Clone, Default)]
@@ -366,16 +366,7 @@ async fn apply(
         programs_json: serde_json::to_string(&new.programs)?,
         reasons_json: serde_json::to_string(&new.reasons)?,
         referrals,
-        outbox: composed
-            .into_iter()
-            .map(|c| NewOutbox {
-                kind: c.kind,
-                recipient: c.to,
-                reference: c.reference,
-                eml: c.eml,
-                status: target.status,
-            })
-            .collect(),
+        outbox: composed.into_iter().map(|c| c.row(target.status)).collect(),
     };
     store.apply_redecision(&redecided).await?;
     line.applied = Some(true);

@@ -31,6 +31,19 @@ pub struct Composed {
     pub eml: Vec<u8>,
 }
 
+impl Composed {
+    /// Its outbox row, written with `status`.
+    pub fn row(self, status: crate::store::OutboxStatus) -> crate::store::NewOutbox {
+        crate::store::NewOutbox {
+            kind: self.kind,
+            recipient: self.to,
+            reference: self.reference,
+            eml: self.eml,
+            status,
+        }
+    }
+}
+
 /// The reference prefix for a referral: `ECM-NCAL-2026`.
 pub fn referral_prefix(r: &ReferralDecision, year: i32) -> String {
     format!(

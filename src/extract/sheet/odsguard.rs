@@ -13,17 +13,19 @@
 use super::zipcheck;
 use crate::extract::ExtractError;
 
-/// One start or end tag: local name, attribute text, whether it closes an element.
+/// One start or end tag: local name, attribute text, whether it closes an element, and the
+/// character data after it (up to the next tag).
 struct Tag<'a> {
     name: &'a str,
     attrs: &'a str,
     end: bool,
     self_closing: bool,
+    text: &'a str,
 }
 
 fn tags(xml: &str) -> impl Iterator<Item = Tag<'_>> {
     xml.split('<').skip(1).filter_map(|chunk| {
-        let body = chunk.split_once('>')?.0;
+        let (body, text) = chunk.split_once('>')?;
         let (end, body) = match body.strip_prefix('/') {
             Some(rest) => (true, rest),
             None => (false, body),
@@ -37,6 +39,7 @@ fn tags(xml: &str) -> impl Iterator<Item = Tag<'_>> {
             attrs,
             end,
             self_closing,
+            text,
         })
     })
 }
@@ -170,18 +173,14 @@ pub(crate) fn untyped_text(bytes: &[u8], max: usize) -> Vec<(String, Vec<TextCel
     // The untyped cell being read: its place and text so far; whether a paragraph is open.
     let mut cell: Option<((u64, u64), String)> = None;
     let mut in_p = false;
-    for chunk in xml.split('<').skip(1) {
-        let Some((body, text)) = chunk.split_once('>') else {
-            continue;
-        };
-        let (end, body) = match body.strip_prefix('/') {
-            Some(rest) => (true, rest),
-            None => (false, body),
-        };
-        let self_closing = body.ends_with('/');
-        let body = body.trim_end_matches('/');
-        let (qname, attrs) = body.split_once(char::is_whitespace).unwrap_or((body, ""));
-        let name = qname.rsplit(':').next().unwrap_or(qname);
+    for Tag {
+        name,
+        attrs,
+        end,
+        self_closing,
+        text,
+    } in tags(&xml)
+    {
         match (name, end) {
             ("table", false) => {
                 let sheet = attr(attrs, "name").map(unescape).unwrap_or_default();
