@@ -327,6 +327,16 @@ impl Profiles {
                 })
                 .or_else(|| values::catalog_list(entry, ctx.catalog))
                 .or_else(|| self.typed_by_value(entry, own_role.or(context)));
+            // A party's word alone answered with catalogue items ("Requesting: Respite services
+            // for caregiver") asks for those items, not for a person.
+            let target = match target {
+                Some((Target::Field(FieldKey::ReferrerName) | Target::MemberName, score))
+                    if score <= generic::score::ROLE_ONLY =>
+                {
+                    values::catalog_list(entry, ctx.catalog).or(target)
+                }
+                t => t,
+            };
             // The role a label names carries to the unqualified labels after it — unless the
             // label is one we deliberately do not read ("X-Ref / Booking #" names no referrer).
             // Nor a label about the referral itself: "Ref Date" is the referral's date, and the

@@ -1504,3 +1504,25 @@ fn class68_a_contact_after_the_referring_organisation() {
     assert_eq!(f.referrer_phone.as_deref(), Some("7145550130"));
     assert_eq!(f.member_phone.as_deref(), Some("7145550128"));
 }
+
+/// Issue #8 (blind68): a party's word alone answered with a Community Support ("Requesting:
+/// Respite services for caregiver") asks for the service, not a person; "Me:" in a family
+/// member's body is the writer.
+#[test]
+fn class68_a_service_after_a_party_word_and_me_for_the_writer() {
+    let t = |s: &str| RawValue::Text(s.into());
+    let got = read_doc(
+        crate::extract::DocKind::EmailBody,
+        &[&[
+            ("Mbr", t("Consolata Example")),
+            ("Tel", t("510 555 0137")),
+            ("Requesting", t("Respite services for caregiver")),
+            ("Me", t("Benedetta Example (daughter)")),
+            ("My cell", t("510-555-0138")),
+        ]],
+    );
+    let f = got.first().expect("a referral");
+    assert_eq!(f.cs_services.iter().copied().collect::<Vec<u8>>(), vec![7]);
+    assert_eq!(f.referrer_name.as_deref(), Some("Benedetta Example"));
+    assert_eq!(f.member_phone.as_deref(), Some("5105550137"));
+}
