@@ -404,11 +404,10 @@ pub async fn commit_together(
             Some((d, s)) if run.is_empty() => commit(cfg.clone(), store, roster, d, &s, outbox_status)
                 .await
                 .map(|i| vec![i]),
-            Some(last) => {
-                run.push(last);
+            last => {
+                run.extend(last);
                 commit_run(&cfg, store, roster, run, outbox_status).await
             }
-            None => Ok(Vec::new()),
         };
         match committed {
             Ok(c) => done.extend(c),
@@ -445,61 +444,44 @@ async fn commit_run(
         .await
         .map_err(Error::Store)?;
     drop(wanted);
+    // Each message's result in order: a duplicate's now, a new message's once committed.
+    let ignored = cfg.main.filing.ignored.clone();
+    let mut results: Vec<Option<Ingested>> = Vec::with_capacity(prepared.len());
     let mut planned = Vec::with_capacity(prepared.len());
-    let mut seen = Vec::new();
-    // Where each message's result is: `Ok(i)` the i-th planned, `Err(i)` the i-th duplicate.
-    let mut order = Vec::with_capacity(prepared.len());
+    let mut seen_rows = Vec::new();
     for ((p, source), reads) in prepared.into_iter().zip(reads) {
-        match reads.stored_as.clone() {
+        match reads.stored_as {
             Some(original) => {
-                order.push(Err(seen.len()));
-                seen.push((p, source, original));
+                if let Some(imap) = source.imap_ref(ignored.clone()) {
+                    seen_rows.push(crate::store::SeenAgain {
+                        imap,
+                        original: original.clone(),
+                        kind: crate::store::EventKind::Duplicate,
+                    });
+                }
+                results.push(Some(duplicate(
+                    &p.decision,
+                    &source,
+                    original,
+                    ignored.clone(),
+                    p.decide_time,
+                )));
             }
             None => {
-                order.push(Ok(planned.len()));
+                results.push(None);
                 planned.push(plan(cfg, p, reads, &source, outbox_status)?);
             }
         }
     }
-    let ignored = cfg.main.filing.ignored.clone();
-    let seen_rows: Vec<_> = seen
-        .iter()
-        .filter_map(|(_, source, original)| {
-            Some(crate::store::SeenAgain {
-                imap: source.imap_ref(ignored.clone())?,
-                original: original.clone(),
-                kind: crate::store::EventKind::Duplicate,
-            })
-        })
-        .collect();
     let rows: Vec<_> = planned.iter_mut().map(Planned::rows).collect();
     let committed = store
         .commit_messages_held(held, rows, seen_rows)
         .await
         .map_err(commit_error)?;
-    let mut planned: Vec<Option<Ingested>> = planned
+    let mut new = planned.into_iter().zip(committed).map(|(p, c)| p.finish(c));
+    Ok(results
         .into_iter()
-        .zip(committed)
-        .map(|(p, c)| Some(p.finish(c)))
-        .collect();
-    let mut seen: Vec<Option<Ingested>> = seen
-        .into_iter()
-        .map(|(p, source, original)| {
-            Some(duplicate(
-                &p.decision,
-                &source,
-                original,
-                ignored.clone(),
-                p.decide_time,
-            ))
-        })
-        .collect();
-    Ok(order
-        .into_iter()
-        .filter_map(|at| match at {
-            Ok(i) => planned.get_mut(i).and_then(Option::take),
-            Err(i) => seen.get_mut(i).and_then(Option::take),
-        })
+        .filter_map(|r| r.or_else(|| new.next()))
         .collect())
 }
 

@@ -165,13 +165,13 @@ fn read_workbook(bytes: &[u8], kind: DocKind, limits: &Limits) -> Result<Vec<Gri
             })
         }
         DocKind::Ods => {
-            odsguard::check_ods_extent(bytes, limits.max_decompressed)?;
+            // Cells written without a value type, which calamine leaves empty, read in the
+            // same pass as the guard's.
+            let untyped = odsguard::check_and_read_untyped(bytes, limits.max_decompressed)?;
             let mut wb = Ods::new(cursor).map_err(ods_err)?;
             let names = sheet_names(wb.sheets_metadata());
             // ODS has no merged-region API in calamine; forms read without it.
             let mut grids = read_ranged(&mut wb, &mut budget, ods_err, |_, _| Vec::new())?;
-            // Cells written without a value type, which calamine leaves empty.
-            let untyped = odsguard::untyped_text(bytes, limits.max_decompressed);
             for (name, grid) in names.iter().zip(grids.iter_mut()) {
                 for (at, text) in untyped.iter().filter(|(n, _)| n == name).flat_map(|(_, c)| c) {
                     budget.take(1)?;

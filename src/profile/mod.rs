@@ -353,10 +353,10 @@ impl Profiles {
             }
             // The referring organisation's column ("chw_org", "Agency") with no party named: the
             // "contact" and "contact_phone" right after it are that organisation's person.
+            // (A "contact" label taken so names the referrer itself, and that role carries on.)
             after_org = own_role.is_none()
                 && carry
-                && (matches!(target, Some((Target::Field(FieldKey::ReferrerOrganization), _)))
-                    || (after_org && contact_label(entry)));
+                && matches!(target, Some((Target::Field(FieldKey::ReferrerOrganization), _)));
             let before = acc.fingerprint();
             if let Some((t, score)) = &target {
                 // An OCR'd value read with doubt is never used (SPEC §5): the field it would

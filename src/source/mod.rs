@@ -546,8 +546,8 @@ impl InboxWorker {
                 let mut group = vec![(f, decided)];
                 while group.len() < MAX_GROUP
                     && group
-                        .iter()
-                        .all(|(f, d)| f.attempt == 1 && matches!(d, Ok(Ok(_))))
+                        .last()
+                        .is_some_and(|(f, d)| f.attempt == 1 && matches!(d, Ok(Ok(_))))
                     && ahead
                         .front()
                         .is_some_and(|n| n.attempt == 1 && n.task.is_finished())
@@ -686,7 +686,8 @@ impl InboxWorker {
         };
         let at_fault = flights.iter().skip(committed).take(held);
         match e {
-            ingest::Error::Message(e) if held > 1 => {
+            // Every message in a group is on its first attempt: none is quarantined yet.
+            ingest::Error::Message(e) => {
                 let uids: Vec<String> = at_fault
                     .map(|(f, _)| {
                         self.failures.insert((pass.uidvalidity, f.uid), f.attempt);
@@ -703,13 +704,8 @@ impl InboxWorker {
                     .into_iter()
                     .nth(committed)
                     .ok_or_else(|| Failure::Other(anyhow!("a commit failed with no message in it")))?;
-                let done = self.failed(cfg, &f, e, &source).await?;
-                // Quarantined on its last attempt: the messages after it are read again.
-                self.processed(&f, pass.uidvalidity, &done);
-                Err(Failure::Other(anyhow!(
-                    "the messages after UID {} are read again",
-                    f.uid
-                )))
+                // The store or the configuration: the inbox's failure, no attempt counted.
+                self.failed(cfg, &f, e, &source).await.map(|_| ())
             }
         }
     }

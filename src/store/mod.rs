@@ -250,7 +250,7 @@ pub struct PendingMail {
 }
 
 /// The SQLite store's one connection, held by a message's commit from the reads before its mail
-/// is composed ([`Store::reply_facts_and_references`]) to its commit
+/// is composed ([`Store::reads_before_commit`]) to its commit
 /// ([`Store::commit_message_held`]): every query taken from the pool costs a second round trip to
 /// the driver's thread, the ping sqlx sends when the connection goes back. Empty on PostgreSQL,
 /// whose queries keep taking a connection each. Dropped unused, the connection goes back to the
@@ -570,33 +570,6 @@ impl Store {
         Ok(Held(Some(conn)))
     }
 
-    /// What a live message's commit reads before its mail is composed, in one round trip on
-    /// SQLite: the loop guards' facts for each reply recipient in `replies` (as
-    /// [`Store::reply_facts`], replies counted since `since_ms`), then its reference numbers (as
-    /// [`Store::reserve_references`]). Returns the facts in the order of `replies`, the
-    /// referrals' numbers and the message's. One message's [`Store::reads_before_commit`].
-    pub async fn reply_facts_and_references(
-        &self,
-        held: &mut Held,
-        replies: &[String],
-        since_ms: i64,
-        reference_prefixes: &[String],
-        message_prefix: &str,
-    ) -> Result<(Vec<(bool, i64)>, Vec<String>, String)> {
-        let wanted = ReadsWanted {
-            replies,
-            reference_prefixes,
-            message_prefix,
-            content_hash: None,
-        };
-        let r = self
-            .reads_before_commit(held, since_ms, std::slice::from_ref(&wanted))
-            .await?
-            .pop()
-            .context("the store answered for no message")?;
-        Ok((r.reply_facts, r.references, r.message_reference))
-    }
-
     /// What the messages of one commit read before their mail is composed, in one round trip
     /// on SQLite, message after message: each one's reply facts, its reference numbers (so the
     /// numbers follow the messages' order) and, when asked, the stored message with its content
@@ -645,11 +618,15 @@ impl Store {
                     Some(h) => self.seen(h).await?,
                     None => None,
                 };
-                let mut numbers = Vec::new();
-                for p in prefixes(w) {
-                    numbers.push(next_reference(&self.pool, &p).await?);
-                }
-                out.push(done(w, facts, numbers, stored_as));
+                let (references, message_reference) = self
+                    .reserve_references(w.reference_prefixes, w.message_prefix)
+                    .await?;
+                out.push(ReadsDone {
+                    reply_facts: facts,
+                    references,
+                    message_reference,
+                    stored_as,
+                });
             }
             return Ok(out);
         }
@@ -1525,6 +1502,30 @@ mod tests {
     /// the window, addresses compared lowercased), the numbers one upsert per referral in order
     /// (two of one series follow each other), the message's the first referral's or, without
     /// referrals, one of its own.
+    /// One message's reads before its commit: its reply facts, its referrals' numbers and its
+    /// own.
+    async fn reads(
+        store: &Store,
+        held: &mut Held,
+        replies: &[String],
+        since: i64,
+        prefixes: &[String],
+        message_prefix: &str,
+    ) -> Result<(Vec<(bool, i64)>, Vec<String>, String)> {
+        let wanted = ReadsWanted {
+            replies,
+            reference_prefixes: prefixes,
+            message_prefix,
+            content_hash: None,
+        };
+        let r = store
+            .reads_before_commit(held, since, std::slice::from_ref(&wanted))
+            .await?
+            .pop()
+            .context("the store answered for no message")?;
+        Ok((r.reply_facts, r.references, r.message_reference))
+    }
+
     #[tokio::test]
     async fn reply_facts_and_references_in_one_round_trip_answer_as_the_separate_calls() {
         let dir = tempfile::tempdir().expect("tmp");
@@ -1558,10 +1559,16 @@ mod tests {
         let prefixes: Vec<String> = ["ECM-NCAL-2026", "CS-NCAL-2026", "ECM-NCAL-2026"]
             .map(String::from)
             .to_vec();
-        let (facts, refs, msg_ref) = store
-            .reply_facts_and_references(&mut Held(None), &replies, since, &prefixes, "MSG-NCAL-2026")
-            .await
-            .expect("one round trip");
+        let (facts, refs, msg_ref) = reads(
+            &store,
+            &mut Held(None),
+            &replies,
+            since,
+            &prefixes,
+            "MSG-NCAL-2026",
+        )
+        .await
+        .expect("one round trip");
         let mut separately = Vec::new();
         for r in &replies {
             separately.push(store.reply_facts(r, since).await.expect("facts"));
@@ -1577,8 +1584,7 @@ mod tests {
             ]
         );
         assert_eq!(msg_ref, "ECM-NCAL-2026-000001");
-        let (facts, refs, msg_ref) = store
-            .reply_facts_and_references(&mut Held(None), &[], since, &[], "MSG-NCAL-2026")
+        let (facts, refs, msg_ref) = reads(&store, &mut Held(None), &[], since, &[], "MSG-NCAL-2026")
             .await
             .expect("no replies, no referrals");
         assert!(facts.is_empty() && refs.is_empty());
@@ -1603,15 +1609,13 @@ mod tests {
         let store = Store::open(&url).await.expect("store");
         let mut held = store.hold().await.expect("hold");
         assert!(held.0.is_some(), "SQLite holds its one connection");
-        store
-            .reply_facts_and_references(&mut held, &[], 0, &["ECM-NCAL-2026".into()], "M")
+        reads(&store, &mut held, &[], 0, &["ECM-NCAL-2026".into()], "M")
             .await
             .expect("reads on the held connection");
         drop(held);
         assert_eq!(store.count("messages").await.expect("count"), 0);
         let mut held = store.hold().await.expect("hold again");
-        let (_, refs, _) = store
-            .reply_facts_and_references(&mut held, &[], 0, &["ECM-NCAL-2026".into()], "M")
+        let (_, refs, _) = reads(&store, &mut held, &[], 0, &["ECM-NCAL-2026".into()], "M")
             .await
             .expect("reads");
         assert_eq!(refs, ["ECM-NCAL-2026-000002"], "the first number was kept: a gap");

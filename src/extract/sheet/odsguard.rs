@@ -134,25 +134,47 @@ fn dense_cells(xml: &str) -> u64 {
     s.total
 }
 
-/// Refuses an ODS workbook whose sheets would need more than `max` bytes of dense cells.
-pub(crate) fn check_ods_extent(bytes: &[u8], max: usize) -> Result<(), ExtractError> {
-    // What we cannot measure, calamine must not expand: a content.xml this scanner cannot read
-    // (a damaged member, a name that differs between the directory and the local header) is
-    // refused rather than left to a reader that sizes its arrays from the file.
+/// `content.xml` inflated (within `max`), or the workbook refused: what we cannot measure,
+/// calamine must not expand — a content.xml this scanner cannot read (a damaged member, a name
+/// that differs between the directory and the local header) is refused rather than left to a
+/// reader that sizes its arrays from the file.
+fn content(bytes: &[u8], max: usize) -> Result<String, ExtractError> {
     let Some(xml) = zipcheck::member(bytes, "content.xml", max) else {
         return Err(ExtractError::Unreadable(
             "ods content.xml cannot be read (damaged zip member)".into(),
         ));
     };
-    let xml = String::from_utf8_lossy(&xml);
+    Ok(String::from_utf8_lossy(&xml).into_owned())
+}
+
+/// Refuses sheets that would need more than `max` bytes of dense cells.
+fn check_extent(xml: &str, max: usize) -> Result<(), ExtractError> {
     // Data cells plus calamine's intermediate cell list: about twice the dense array.
     let per_cell = 2 * std::mem::size_of::<calamine::Data>() as u64;
-    if dense_cells(&xml).saturating_mul(per_cell) > max as u64 {
+    if dense_cells(xml).saturating_mul(per_cell) > max as u64 {
         return Err(ExtractError::Unreadable(format!(
             "ods sheets span more than {max} bytes of cells (sparse-sheet bomb guard)"
         )));
     }
     Ok(())
+}
+
+/// Refuses an ODS workbook whose sheets would need more than `max` bytes of dense cells.
+#[cfg(test)]
+fn check_ods_extent(bytes: &[u8], max: usize) -> Result<(), ExtractError> {
+    check_extent(&content(bytes, max)?, max)
+}
+
+/// Before calamine opens an ODS workbook, from one inflation of its `content.xml`: refuses it
+/// when its sheets would need more than `max` bytes of dense cells, else gives the text of its
+/// cells written without a value type ([`untyped_cells`]).
+pub(crate) fn check_and_read_untyped(
+    bytes: &[u8],
+    max: usize,
+) -> Result<Vec<(String, Vec<TextCell>)>, ExtractError> {
+    let xml = content(bytes, max)?;
+    check_extent(&xml, max)?;
+    Ok(untyped_cells(&xml))
 }
 
 /// A cell's `(row, column)` and its text.
@@ -162,11 +184,7 @@ pub(crate) type TextCell = ((u32, u32), String);
 /// as some generators write every cell), which calamine reads as empty though every spreadsheet
 /// program shows it: per sheet in workbook order, `(row, column)` and the text. Runs repeated
 /// over rows or columns are placed once, at their first cell.
-pub(crate) fn untyped_text(bytes: &[u8], max: usize) -> Vec<(String, Vec<TextCell>)> {
-    let Some(xml) = zipcheck::member(bytes, "content.xml", max) else {
-        return Vec::new();
-    };
-    let xml = String::from_utf8_lossy(&xml);
+fn untyped_cells(xml: &str) -> Vec<(String, Vec<TextCell>)> {
     let mut sheets: Vec<(String, Vec<TextCell>)> = Vec::new();
     let (mut row, mut col) = (0u64, 0u64);
     let mut row_repeat = 1u64;
@@ -179,7 +197,7 @@ pub(crate) fn untyped_text(bytes: &[u8], max: usize) -> Vec<(String, Vec<TextCel
         end,
         self_closing,
         text,
-    } in tags(&xml)
+    } in tags(xml)
     {
         match (name, end) {
             ("table", false) => {
@@ -290,6 +308,14 @@ fn unescape(text: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// [`untyped_cells`] of a workbook's bytes.
+#[cfg(test)]
+fn untyped_text(bytes: &[u8], max: usize) -> Vec<(String, Vec<TextCell>)> {
+    content(bytes, max)
+        .map(|xml| untyped_cells(&xml))
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
