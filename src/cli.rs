@@ -410,6 +410,10 @@ struct ExtractedFile {
     error: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     raw: Option<Vec<RawRecordOut>>,
+    /// With `--raw`: the document's text as the reader laid it out (for a scan, what OCR read,
+    /// line by line), to see why a label was or was not found.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    text: Option<String>,
 }
 
 /// One record of `extract --raw`: every entry with where it went and why.
@@ -548,6 +552,7 @@ fn extract_files(cfg: &Config, files: &[PathBuf], with_raw: bool) -> (Vec<Extrac
                                 })
                                 .collect()
                         }),
+                        text: with_raw.then(|| doc.text.clone()),
                     }
                 }
                 Err(e) => {
@@ -559,6 +564,7 @@ fn extract_files(cfg: &Config, files: &[PathBuf], with_raw: bool) -> (Vec<Extrac
                         referrals: Vec::new(),
                         error: Some(e),
                         raw: None,
+                        text: None,
                     }
                 }
             }
