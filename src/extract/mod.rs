@@ -299,6 +299,8 @@ const FIELD_WORDS: &[&str] = &[
     "npi",
     "fax",
     "plan",
+    // "Direct line", "Main line", "Phone line"
+    "line",
 ];
 
 /// Words printed on form labels besides [`FIELD_WORDS`]: whose data it is, and other label words.

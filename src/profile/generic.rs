@@ -99,6 +99,9 @@ pub struct Vocabulary {
     /// "Tel promotor"): as a heading or beside other words ("CHW Referral", "CHW Needs") they
     /// name the program.
     workers: Vec<String>,
+    /// Words that say which of the workers ("Promotora Lead", "CHW Supervisor"): with a
+    /// worker's word they still name the referrer.
+    worker_ranks: Vec<String>,
     /// Labels that mean something only as the whole label, by kind (`[whole_labels]`).
     whole: BTreeMap<String, Vec<String>>,
     /// The role phrases that are job titles holding an attribute's word ("service
@@ -182,6 +185,7 @@ impl Vocabulary {
         let mut vocab = Vocabulary {
             roles: Vec::new(),
             workers: Vec::new(),
+            worker_ranks: Vec::new(),
             whole: BTreeMap::new(),
             titles: Vec::new(),
             attrs: Vec::new(),
@@ -216,9 +220,13 @@ impl Vocabulary {
             .collect();
         vocab.lexicon = lexicon;
         for (name, phrases) in raw_roles {
-            if name == "worker" {
+            if name == "worker" || name == "worker_rank" {
                 let canon: Vec<String> = phrases.iter().map(|p| vocab.canon(p)).collect();
-                vocab.workers.extend(canon);
+                if name == "worker" {
+                    vocab.workers.extend(canon);
+                } else {
+                    vocab.worker_ranks.extend(canon);
+                }
                 continue;
             }
             let role = match name.as_str() {
@@ -227,7 +235,7 @@ impl Vocabulary {
                 "other" => Role::Other,
                 _ => {
                     problems.push(format!(
-                        "{}: [roles] `{name}` is not a role; use member, referrer, other or worker",
+                        "{}: [roles] `{name}` is not a role; use member, referrer, other, worker or worker_rank",
                         src.name
                     ));
                     ok = false;
@@ -326,6 +334,32 @@ impl Vocabulary {
             }
         }
         fold(&out.join(" "))
+    }
+
+    /// An OCR'd label with its misread words put right (`ZAP` → `zip`, `Ciry` → `city`): each
+    /// word of three letters or more that the vocabulary does not know, and that is one letter
+    /// away (changed, or for five letters or more dropped or added) from exactly one word it
+    /// knows, becomes that word. `None` when nothing changed.
+    pub fn respelled(&self, label: &str) -> Option<String> {
+        let n = self.canon(label);
+        let mut changed = false;
+        let words: Vec<String> = n
+            .split(' ')
+            .map(|w| {
+                if w.len() < 3 || !w.chars().all(|c| c.is_ascii_lowercase()) || self.lexicon.contains(w) {
+                    return w.to_string();
+                }
+                let mut found = self.lexicon.iter().filter(|k| one_letter_apart(w, k));
+                match (found.next(), found.next()) {
+                    (Some(k), None) => {
+                        changed = true;
+                        k.clone()
+                    }
+                    _ => w.to_string(),
+                }
+            })
+            .collect();
+        changed.then(|| words.join(" "))
     }
 
     /// A word written as one token from known words (`mbrfirst` → `mbr first`, `refdate` →
@@ -622,6 +656,7 @@ impl Vocabulary {
         self.workers.iter().find_map(|w| {
             let rest = without_phrase(n, w)?;
             let person = rest.is_empty()
+                || self.worker_ranks.contains(&rest)
                 || self.attr(&rest).is_some_and(|(a, len)| {
                     len == rest.len()
                         && matches!(
@@ -1544,6 +1579,20 @@ fn amount_of_time(entry: &RawEntry) -> Option<(Target, f32)> {
         "units" | "unit" => Some((Target::Field(FieldKey::ChwUnits), score::ROLE_ONLY)),
         _ => None,
     }
+}
+
+/// Whether two words differ by one letter: one changed, or (five letters or more) one dropped.
+fn one_letter_apart(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() == b.len() {
+        return a.iter().zip(b).filter(|(x, y)| x != y).count() == 1;
+    }
+    let (short, long) = if a.len() < b.len() { (a, b) } else { (b, a) };
+    if long.len() != short.len() + 1 || short.len() < 5 {
+        return false;
+    }
+    let i = short.iter().zip(long).take_while(|(x, y)| x == y).count();
+    short.get(i..) == long.get(i + 1..)
 }
 
 #[cfg(test)]

@@ -326,7 +326,19 @@ impl Profiles {
                         .target_for(entry, ctx.catalog, own_role.or(context))
                 })
                 .or_else(|| values::catalog_list(entry, ctx.catalog))
-                .or_else(|| self.typed_by_value(entry, own_role.or(context)));
+                .or_else(|| self.typed_by_value(entry, own_role.or(context)))
+                // A label read by OCR with a letter wrong ("ZAP", "Ciry"): read as it was
+                // printed, when one known word is one letter away.
+                .or_else(|| {
+                    let read = entry.confidence.is_some() && matches!(entry.value, RawValue::Text(_));
+                    let name = read.then(|| self.vocabulary.respelled(&entry.name)).flatten()?;
+                    let spelled = RawEntry {
+                        name,
+                        ..entry.clone()
+                    };
+                    self.vocabulary
+                        .target_for(&spelled, ctx.catalog, own_role.or(context))
+                });
             // A party's word alone answered with catalogue items ("Requesting: Respite services
             // for caregiver") asks for those items, not for a person.
             let target = match target {

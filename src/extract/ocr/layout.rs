@@ -284,6 +284,25 @@ const JOIN_GAP: f32 = 1.5;
 /// not: a space is about one character of a typewriter face (`1750 Story Rd` in Courier) and
 /// less in any other, while a label and its value stand columns apart.
 const SPACE_PITCHES: f32 = 1.3;
+/// The same after a word no label ends with: a value's words may be typed wider apart.
+const VALUE_SPACE_PITCHES: f32 = 1.6;
+
+/// How many character widths may part the next word from `cur` in one phrase: more after a
+/// comma, which no label ends with and whose own width widens the space ("118 Mission St,
+/// Daly City, CA").
+/// Less after a word naming a field ("Member First Name  Wendell" set closely on a colon-less
+/// grid), more inside a value ("Imelda  Fakhouri" typed wide), a heading ("REFERRED  BY") or a
+/// Courier label ("Medi-Cal  ID #").
+fn space_after(cur: &Run) -> f32 {
+    let last = cur.text.split_whitespace().last().unwrap_or_default();
+    if cur.text.ends_with(',') {
+        2.0 * SPACE_PITCHES
+    } else if crate::extract::names_a_field(last) {
+        SPACE_PITCHES
+    } else {
+        VALUE_SPACE_PITCHES
+    }
+}
 
 /// A run's mean character width.
 fn pitch(r: &Run) -> f32 {
@@ -319,7 +338,7 @@ fn join_line_words(placed: Vec<(LineKey, Run)>) -> Vec<Run> {
                         || phrase
                             // (the engine reads a label's colon as `;` now and then)
                             && !cur.text.ends_with([':', ';'])
-                            && run.x0 - cur.x1 < SPACE_PITCHES * pitch(cur).max(pitch(&run))) =>
+                            && run.x0 - cur.x1 < space_after(cur) * pitch(cur).max(pitch(&run))) =>
             {
                 if run.x0 - cur.x1 > 0.1 * cur.size {
                     cur.text.push(' ');
@@ -337,7 +356,9 @@ fn join_line_words(placed: Vec<(LineKey, Run)>) -> Vec<Run> {
 /// `Requester |`); `None` when nothing is left. Tick marks (`[X]`, `(x)`) are kept whole.
 fn clean(word: &str) -> Option<String> {
     let lower = word.to_lowercase();
-    if ["[x]", "(x)", "[ ]", "( )", "[]", "()"].contains(&lower.as_str()) {
+    // A slash alone is the printed separator of a caption ("County / social services"); glued
+    // to a word it is a box edge.
+    if ["[x]", "(x)", "[ ]", "( )", "[]", "()", "/"].contains(&lower.as_str()) {
         return Some(word.to_string());
     }
     let t = word
@@ -599,5 +620,36 @@ mod tests {
         assert_eq!(confidence_of("Skye Wardmore", &words), Some(42));
         assert_eq!(confidence_of("Skye", &words), Some(91));
         assert_eq!(confidence_of("elsewhere", &words), None);
+    }
+
+    /// Issue #10 (blindscan3): a value typed wide stays whole ("Imelda  Fakhouri", an address
+    /// broken at commas, a slash between a caption's words), while a value set close after a
+    /// word naming a field ("First Name  Wendell") is still its own cell.
+    #[test]
+    fn a_values_words_typed_wide_stay_one_phrase() {
+        // 20 px a character: gaps of 30 px are 1.5 characters.
+        let words = vec![
+            w("Imelda", 100, 100, 1, 90.0),
+            w("Fakhouri", 250, 100, 1, 90.0),
+            w("Mission", 100, 300, 2, 90.0),
+            w("St,", 270, 300, 2, 90.0),
+            w("Daly", 380, 300, 2, 90.0),
+            w("County", 100, 500, 3, 90.0),
+            w("/", 235, 500, 3, 90.0),
+            w("social", 270, 500, 3, 90.0),
+            w("Name", 100, 700, 4, 90.0),
+            w("Wendell", 210, 700, 4, 90.0),
+        ];
+        let texts: Vec<String> = runs(&words, 1000).into_iter().map(|r| r.text).collect();
+        assert_eq!(
+            texts,
+            vec![
+                "Imelda Fakhouri",
+                "Mission St, Daly",
+                "County / social",
+                "Name",
+                "Wendell"
+            ]
+        );
     }
 }

@@ -301,8 +301,17 @@ const BOX_JUNK: &[char] = &['O', 'o', 'C', 'c', 'X', 'x', 'D', 'Q', '0', '8', '&
 /// The part of a word that is not the box it overlaps: `&At` or `COMedical` read over a box and
 /// its caption keep `At` and `Medical`. `None` when the word lies (nearly) inside the box.
 fn outside(w: &Word, b: &TickBox) -> Option<Word> {
-    let slack = (b.right - b.left) / 4;
-    if w.left + slack >= b.left && w.left + w.width <= b.right + slack {
+    let side = b.right - b.left;
+    let slack = side / 4;
+    // A tick drawn past the box's edge (a check mark's long stroke) comes back as a letter or
+    // two over the box and a little beyond it (`mf`, `wif`): still the box, not a caption's.
+    let short = w.text.chars().filter(|c| c.is_alphanumeric()).count() <= 3;
+    let reach = if b.tick != Tick::Empty && short {
+        side / 2
+    } else {
+        slack
+    };
+    if w.left + slack >= b.left && w.left + w.width <= b.right + reach {
         return None;
     }
     let box_first = b.left <= w.left + w.width / 2;
@@ -448,5 +457,33 @@ mod tests {
         assert!(texts.contains(&("☐", 2, SURE)), "{texts:?}");
         assert!(texts.contains(&("Medical", 4, 80.0)), "{texts:?}");
         assert!(texts.contains(&("☒", 3, DOUBT)), "{texts:?}");
+    }
+
+    /// Issue #10 (blindscan3): a check mark drawn past its box's edge is read as a letter or two
+    /// over the box and a little beyond (`mf`): still the box. An empty box's neighbour, and a
+    /// longer word starting on a ticked box's edge, keep their letters.
+    #[test]
+    fn a_tick_drawn_past_its_box_is_not_a_word() {
+        let b = |left: u32, tick: Tick| TickBox {
+            left,
+            top: 400,
+            right: left + 40,
+            bottom: 440,
+            tick,
+            ink: 0.3,
+        };
+        let words = vec![
+            word("mf", 302, 56, 1),
+            word("Recuperative", 370, 220, 1),
+            word("Meals", 1010, 40, 2),
+            word("Outreach", 1410, 200, 3),
+        ];
+        let boxes = [b(300, Tick::Ticked), b(950, Tick::Empty), b(1400, Tick::Ticked)];
+        let got = with_boxes(words, &boxes);
+        let texts: Vec<&str> = got.iter().map(|w| w.text.as_str()).collect();
+        assert!(!texts.contains(&"mf"), "{texts:?}");
+        assert!(texts.contains(&"Recuperative"), "{texts:?}");
+        assert!(texts.contains(&"Meals"), "{texts:?}");
+        assert!(texts.iter().any(|t| t.contains("utreach")), "{texts:?}");
     }
 }

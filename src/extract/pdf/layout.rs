@@ -906,6 +906,7 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
                     }
                     continue;
                 }
+                let single = items.len() == 1;
                 for (ticked, mut caption) in items {
                     if caption.is_empty()
                         && let Some(n) = next
@@ -913,6 +914,14 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
                     {
                         caption = n.text.clone();
                         mark(&mut used, li, ci + 1);
+                    }
+                    if single
+                        && !caption.is_empty()
+                        && let Some((k, c)) = caption_continued(lines, &used, li, cell)
+                        && let Some(more) = lines.get(k).and_then(|l| l.cells.get(c))
+                    {
+                        caption = format!("{caption} {}", more.text.trim());
+                        mark(&mut used, k, c);
                     }
                     if !caption.is_empty() {
                         emit(out, section, caption, RawValue::Checked(ticked));
@@ -1460,8 +1469,11 @@ fn heads_labels(line: &Line, next: Option<&Line>, next_captions: bool) -> bool {
         return false;
     };
     let t = cell.text.trim();
-    // "1. Tenant" over "Name: ...": a numbered section whose title is not in capitals.
-    let t = crate::extract::numbered_item(t).unwrap_or(t);
+    // "1. Tenant" or "C. Referring worker" over "Name: ...": a numbered or lettered section
+    // whose title is not in capitals.
+    let t = crate::extract::numbered_item(t)
+        .or_else(|| lettered_item(t))
+        .unwrap_or(t);
     let words = t.split_whitespace().count();
     (1..=8).contains(&words)
         && t.chars().next().is_some_and(char::is_uppercase)
@@ -1480,6 +1492,19 @@ fn heads_labels(line: &Line, next: Option<&Line>, next_captions: bool) -> bool {
                     && line.y - l.y > RAISED_WINDOW_EM * line.size
             })
         })
+}
+
+/// The text after a section letter ("C. Referring worker", "B) Member"): one capital, then a
+/// full stop or a bracket and a space.
+fn lettered_item(text: &str) -> Option<&str> {
+    let mut chars = text.chars();
+    let letter = chars.next()?;
+    let rest = chars.as_str();
+    letter
+        .is_ascii_uppercase()
+        .then(|| rest.strip_prefix(". ").or_else(|| rest.strip_prefix(") ")))
+        .flatten()
+        .map(str::trim)
 }
 
 /// How far right of its caption (in ems of the caption) an indented value starts: more than
@@ -1886,6 +1911,53 @@ const WRAP_PITCH_EM: f32 = 1.8;
 /// lines): each holds one unused cell starting where the value starts, at most
 /// [`WRAP_PITCH_EM`] below the line before, and reads as more of the sentence — not a label, a
 /// tick, a heading or a value of its own shape. A short value ("Sacramento") never wraps.
+/// The second line of a tick box's caption wrapped in its column ("☒ County / social" over
+/// "services"): a cell on the next line, under this box's caption, on a line that holds only
+/// such continuations under the row's boxes (no ticks, no labels), a few words each, going on
+/// mid-phrase.
+fn caption_continued(lines: &[Line], used: &[Vec<bool>], li: usize, tick: &Cell) -> Option<(usize, usize)> {
+    let line = lines.get(li)?;
+    let below = lines.get(li + 1)?;
+    let pitch = line.y - below.y;
+    if pitch <= 0.0 || pitch > WRAP_PITCH_EM * line.size {
+        return None;
+    }
+    let under = |c: &Cell, t: &Cell| c.x0 > t.x0 && c.x0 < t.x1;
+    let continuation = |c: &Cell| {
+        !is_label_or_tick(&c.text)
+            && !is_heading(&c.text)
+            && !shaped_value(&c.text)
+            && c.text.split_whitespace().count() <= 3
+            && line
+                .cells
+                .iter()
+                .any(|t| tick_prefix(&t.text).is_some() && under(c, t))
+    };
+    if !below.cells.iter().all(continuation) {
+        return None;
+    }
+    let k = below.cells.iter().position(|c| under(c, tick))?;
+    // Going on mid-phrase: in lower case, or after a word that cannot end one. A capital after a
+    // whole caption is the next option, printed without a box ("X Recuperative Care" over
+    // "Short-term Post-Hospitalization Housing").
+    let open =
+        tick.text.trim_end().ends_with(['/', ',', '-', '&'])
+            || tick.text.split_whitespace().last().is_some_and(|w| {
+                ["and", "or", "of", "to", "for", "with"].contains(&w.to_lowercase().as_str())
+            });
+    let lower = below
+        .cells
+        .get(k)
+        .is_some_and(|c| c.text.trim_start().starts_with(char::is_lowercase));
+    if !(open || lower) {
+        return None;
+    }
+    used.get(li + 1)
+        .and_then(|u| u.get(k))
+        .is_some_and(|u| !u)
+        .then_some((li + 1, k))
+}
+
 fn wrapped_lines(lines: &[Line], used: &[Vec<bool>], li: usize, value: &Cell) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let Some(line) = lines.get(li) else {

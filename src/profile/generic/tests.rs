@@ -1526,3 +1526,25 @@ fn class68_a_service_after_a_party_word_and_me_for_the_writer() {
     assert_eq!(f.referrer_name.as_deref(), Some("Benedetta Example"));
     assert_eq!(f.member_phone.as_deref(), Some("5105550137"));
 }
+
+/// Issue #8 (blind69): which worker beside a worker's word ("Promotora Lead", "CHW
+/// Supervisor") is still the referrer; a rank alone is nobody's.
+#[test]
+fn class69_a_lead_worker_is_the_referrer() {
+    assert_eq!(text("Promotora Lead").as_deref(), Some("referrer_name"));
+    assert_eq!(text("CHW Supervisor").as_deref(), Some("referrer_name"));
+    assert_eq!(text("Lead").as_deref(), None);
+}
+
+/// Issue #10 (blindscan3): an OCR'd label with one letter misread ("ZAP", "Ciry") is respelled
+/// to the one known word a letter away; a word two letters off, or near two known words, is not.
+#[test]
+fn scan3_a_misread_label_word_is_respelled() {
+    let cfg = Config::builtin().expect("config");
+    let v = &cfg.profiles.vocabulary;
+    assert_eq!(v.respelled("ZAP").as_deref(), Some("zip"));
+    assert_eq!(v.respelled("Ciry").as_deref(), Some("city"));
+    assert_eq!(v.respelled("Adress").as_deref(), Some("address"));
+    assert_eq!(v.respelled("Phone"), None);
+    assert_eq!(v.respelled("Qxzy"), None);
+}

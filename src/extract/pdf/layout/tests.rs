@@ -1446,3 +1446,94 @@ fn class67_spaced_labels_with_qualifiers_emails_and_long_names() {
     assert_eq!(label_words_then_value("Unit Kern County Services"), None);
     assert_eq!(label_words_then_value("Phone call back"), None);
 }
+
+/// Issue #10 (blindscan3): a tick box's caption wrapped in its column ("☒ County / social" over
+/// "services") is one caption, so it names a kind of referrer rather than a CHW need; a line of
+/// its own under the boxes that is not such a continuation stays what it is.
+#[test]
+fn scan3_a_tick_caption_wrapped_in_its_column_is_one_caption() {
+    let got = entries(vec![
+        run(72.0, 700.0, "Referral source:"),
+        run(72.0, 684.0, "☐ Medical provider"),
+        run(220.0, 684.0, "☒ County / social"),
+        run(360.0, 684.0, "☐ Family member"),
+        run(232.0, 673.0, "services"),
+        run(72.0, 640.0, "Member agrees: Yes"),
+    ]);
+    assert!(got.contains(&(
+        Some("Referral source".into()),
+        "County / social services".into(),
+        RawValue::Checked(true)
+    )));
+    assert!(!got.iter().any(|(_, n, _)| n == "services"));
+    let got = entries(vec![
+        run(72.0, 684.0, "☐ Medical provider"),
+        run(220.0, 684.0, "☒ Social services"),
+        run(72.0, 673.0, "Name: Ivy Sample"),
+    ]);
+    assert!(got.contains(&(None, "Social services".into(), RawValue::Checked(true))));
+    assert!(got.contains(&(None, "Name".into(), t("Ivy Sample"))));
+}
+
+/// Issue #10 (blindscan3): a lettered section ("C. Referring worker") over its labels heads
+/// them as a numbered one does.
+#[test]
+fn scan3_a_lettered_section_heads_its_labels() {
+    let got = entries(vec![
+        run(72.0, 700.0, "A. Member information"),
+        run(72.0, 684.0, "Name: Ophelia Sample"),
+        run(72.0, 660.0, "C. Referring worker"),
+        run(72.0, 644.0, "Name: Cornelius Sample"),
+        run(72.0, 628.0, "Phone: 916-555-0184"),
+    ]);
+    assert!(got.contains(&(
+        Some("A. Member information".into()),
+        "Name".into(),
+        t("Ophelia Sample")
+    )));
+    assert!(got.contains(&(
+        Some("C. Referring worker".into()),
+        "Name".into(),
+        t("Cornelius Sample")
+    )));
+    assert!(got.contains(&(
+        Some("C. Referring worker".into()),
+        "Phone".into(),
+        t("916-555-0184")
+    )));
+}
+
+/// Issue #10 (blindscan3): "Direct line" is a label; captions over values in a row of two
+/// ("Facility | Direct line" over a name and a number) pair down, not across.
+#[test]
+fn scan3_a_direct_line_is_a_caption_over_its_number() {
+    let got = entries(vec![
+        run(72.0, 700.0, "Name"),
+        run(300.0, 700.0, "Title"),
+        run(72.0, 688.0, "Rosalind Sample"),
+        run(300.0, 688.0, "RN Case Manager"),
+        run(72.0, 670.0, "Facility"),
+        run(300.0, 670.0, "Direct line"),
+        run(72.0, 658.0, "St. Sample Medical Center"),
+        run(300.0, 658.0, "(213) 555-0163"),
+    ]);
+    assert!(got.contains(&(None, "Facility".into(), t("St. Sample Medical Center"))));
+    assert!(got.contains(&(None, "Direct line".into(), t("(213) 555-0163"))));
+}
+
+/// Issue #10 (blind38 against the rule above): the next option printed without a box under a
+/// ticked one ("X Recuperative Care" over "Short-term Post-Hospitalization Housing") starts
+/// with a capital after a whole caption: not a continuation.
+#[test]
+fn scan3_the_next_option_without_a_box_is_not_a_wrapped_caption() {
+    let got = entries(vec![
+        run(72.0, 700.0, "Requested service(s):"),
+        run(80.0, 688.0, "X Recuperative Care"),
+        run(92.0, 677.0, "Short-term Post-Hospitalization Housing"),
+    ]);
+    assert!(
+        got.iter()
+            .any(|(_, n, v)| n == "Recuperative Care" && *v == RawValue::Checked(true)),
+        "{got:?}"
+    );
+}
