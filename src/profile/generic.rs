@@ -221,12 +221,13 @@ impl Vocabulary {
         vocab.lexicon = lexicon;
         for (name, phrases) in raw_roles {
             if name == "worker" || name == "worker_rank" {
-                let canon: Vec<String> = phrases.iter().map(|p| vocab.canon(p)).collect();
-                if name == "worker" {
-                    vocab.workers.extend(canon);
+                let canon = phrases.iter().map(|p| vocab.canon(p)).collect::<Vec<_>>();
+                let words = if name == "worker" {
+                    &mut vocab.workers
                 } else {
-                    vocab.worker_ranks.extend(canon);
-                }
+                    &mut vocab.worker_ranks
+                };
+                words.extend(canon);
                 continue;
             }
             let role = match name.as_str() {

@@ -287,12 +287,11 @@ const SPACE_PITCHES: f32 = 1.3;
 /// The same after a word no label ends with: a value's words may be typed wider apart.
 const VALUE_SPACE_PITCHES: f32 = 1.6;
 
-/// How many character widths may part the next word from `cur` in one phrase: more after a
+/// How many character widths may part the next word from `cur` in one phrase: most after a
 /// comma, which no label ends with and whose own width widens the space ("118 Mission St,
-/// Daly City, CA").
-/// Less after a word naming a field ("Member First Name  Wendell" set closely on a colon-less
-/// grid), more inside a value ("Imelda  Fakhouri" typed wide), a heading ("REFERRED  BY") or a
-/// Courier label ("Medi-Cal  ID #").
+/// Daly City, CA"); least after a word naming a field ("Member First Name  Wendell" set closely
+/// on a colon-less grid); in between inside a value ("Imelda  Fakhouri" typed wide), a heading
+/// ("REFERRED  BY") or a Courier label ("Medi-Cal  ID #").
 fn space_after(cur: &Run) -> f32 {
     let last = cur.text.split_whitespace().last().unwrap_or_default();
     if cur.text.ends_with(',') {

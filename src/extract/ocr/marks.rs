@@ -426,16 +426,20 @@ mod tests {
         }
     }
 
-    #[test]
-    fn tick_box_reading_replaces_what_the_engine_saw_in_the_box() {
-        let b = |left: u32, tick: Tick| TickBox {
+    /// A 40-pixel box on the row of [`word`]'s words.
+    fn b(left: u32, tick: Tick) -> TickBox {
+        TickBox {
             left,
             top: 400,
             right: left + 40,
             bottom: 440,
             tick,
             ink: 0.0,
-        };
+        }
+    }
+
+    #[test]
+    fn tick_box_reading_replaces_what_the_engine_saw_in_the_box() {
         let words = vec![
             word("CO", 302, 36, 1),
             word("Housing", 360, 140, 1),
@@ -464,14 +468,6 @@ mod tests {
     /// longer word starting on a ticked box's edge, keep their letters.
     #[test]
     fn a_tick_drawn_past_its_box_is_not_a_word() {
-        let b = |left: u32, tick: Tick| TickBox {
-            left,
-            top: 400,
-            right: left + 40,
-            bottom: 440,
-            tick,
-            ink: 0.3,
-        };
         let words = vec![
             word("mf", 302, 56, 1),
             word("Recuperative", 370, 220, 1),
