@@ -786,12 +786,13 @@ impl Store {
     pub async fn outbox_rows(&self, ids: &[String]) -> Result<Vec<StoredMail>> {
         let mut rows = Vec::with_capacity(ids.len());
         for id in ids {
-            let r =
-                sqlx::query("SELECT id, kind, recipient, reference, eml, status FROM outbox WHERE id = $1")
-                    .bind(id)
-                    .fetch_one(&self.pool)
-                    .await
-                    .context("reading an outbox row")?;
+            let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT id, kind, recipient, reference, {OUTBOX_EML}, status FROM outbox WHERE id = $1"
+            )))
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await
+            .context("reading an outbox row")?;
             rows.push(StoredMail {
                 id: r.get(0),
                 kind: parse_code(r.get(1))?,
@@ -813,17 +814,17 @@ impl Store {
     pub async fn due_mail(&self, limit: i64) -> Result<Vec<PendingMail>> {
         let now = now_ms();
         let mut rows = if self.shared() {
-            sqlx::query(
+            sqlx::query(sqlx::AssertSqlSafe(format!(
                 "UPDATE outbox SET claimed_by = $3, claim_until_ms = $1 + $4
                  WHERE id IN (SELECT id FROM outbox
                               WHERE status = 'pending' AND next_attempt_ms <= $1
                                 AND (claim_until_ms IS NULL OR claim_until_ms < $1)
                               ORDER BY created_ms, id LIMIT $2 FOR UPDATE SKIP LOCKED)
-                 RETURNING id, message_id, kind, recipient, reference, eml, attempts,
+                 RETURNING id, message_id, kind, recipient, reference, {OUTBOX_EML}, attempts,
                     EXISTS (SELECT 1 FROM suppressions s
                             WHERE s.address = LOWER(outbox.recipient) AND s.until_ms > $1) AS suppressed,
-                    created_ms",
-            )
+                    created_ms"
+            )))
             .bind(now)
             .bind(limit)
             .bind(&self.instance)
@@ -831,14 +832,14 @@ impl Store {
             .fetch_all(&self.pool)
             .await
         } else {
-            sqlx::query(
-                "SELECT id, message_id, kind, recipient, reference, eml, attempts,
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT id, message_id, kind, recipient, reference, {OUTBOX_EML}, attempts,
                         EXISTS (SELECT 1 FROM suppressions s
                                 WHERE s.address = LOWER(outbox.recipient) AND s.until_ms > $1) AS suppressed,
                         created_ms
                  FROM outbox
-                 WHERE status = 'pending' AND next_attempt_ms <= $1 ORDER BY created_ms, id LIMIT $2",
-            )
+                 WHERE status = 'pending' AND next_attempt_ms <= $1 ORDER BY created_ms, id LIMIT $2"
+            )))
             .bind(now)
             .bind(limit)
             .fetch_all(&self.pool)
@@ -1123,9 +1124,16 @@ const CURSOR_ADVANCE: &str = "INSERT INTO mailbox_cursors (mailbox, uidvalidity,
 
 /// Queues one outbox row.
 const OUTBOX_INSERT: &str =
-    "INSERT INTO outbox (id, message_id, kind, recipient, reference, eml, status, attempts,
+    "INSERT INTO outbox (id, message_id, kind, recipient, reference, status, attempts,
         next_attempt_ms, created_ms, sent_ms)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10)";
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9)";
+
+/// Stores one outbox row's email, written once: the row's status changes as it is sent, the body
+/// never does (a body kept in the row was rewritten whole by every status change).
+const OUTBOX_BODY_INSERT: &str = "INSERT INTO outbox_bodies (outbox_id, eml) VALUES ($1, $2)";
+
+/// An outbox row's email, in a query over `outbox` ('' once purged).
+const OUTBOX_EML: &str = "COALESCE((SELECT b.eml FROM outbox_bodies b WHERE b.outbox_id = outbox.id), '')";
 
 /// Writes one audit event.
 const EVENT_INSERT: &str =
@@ -1255,13 +1263,13 @@ fn push_outbox(rows: &mut Batch, message_id: &str, o: NewOutbox, now: i64) -> St
             o.kind.code().into(),
             o.recipient.into(),
             o.reference.into(),
-            eml.into(),
             o.status.code().into(),
             attempts.into(),
             now.into(),
             sent_ms.into(),
         ],
     );
+    rows.push(OUTBOX_BODY_INSERT, vec![Val::from(&oid), eml.into()]);
     oid
 }
 

@@ -87,9 +87,18 @@ impl Store {
             .context("clearing raw messages past retention")?
             .rows_affected(),
         );
+        sqlx::query(
+            "UPDATE outbox_bodies SET eml = ''
+             WHERE outbox_id IN (SELECT id FROM outbox
+                                 WHERE created_ms < $1 AND eml_purged_ms IS NULL AND status <> 'pending')",
+        )
+        .bind(cutoff_ms)
+        .execute(&mut *tx)
+        .await
+        .context("clearing sent emails past retention")?;
         report.outbox_emls = affected(
             sqlx::query(
-                "UPDATE outbox SET eml = '', eml_purged_ms = $2
+                "UPDATE outbox SET eml_purged_ms = $2
                  WHERE created_ms < $1 AND eml_purged_ms IS NULL AND status <> 'pending'",
             )
             .bind(cutoff_ms)

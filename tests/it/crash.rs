@@ -292,7 +292,10 @@ fn campaign(kills: usize, seed: u64, max_delay_ms: u64) -> Stats {
     assert_eq!(filed, n, "every message filed exactly once (seed {seed})");
 
     // Every planned email delivered at least once; count the repeats.
-    let outbox = rows(&store_url, "SELECT id, eml, status, sent_ms FROM outbox");
+    let outbox = rows(
+        &store_url,
+        "SELECT o.id, b.eml, o.status, o.sent_ms FROM outbox o JOIN outbox_bodies b ON b.outbox_id = o.id",
+    );
     assert_eq!(outbox.len(), emails, "outbox rows = planned emails (seed {seed})");
     let sunk = env.sink_timed();
     let mut by_id: BTreeMap<String, Vec<i64>> = BTreeMap::new();

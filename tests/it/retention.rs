@@ -106,7 +106,7 @@ fn purge_clears_old_raw_keeps_new_and_audits(url: &str) {
         one_i64(
             &rt,
             &store,
-            "SELECT COUNT(*) FROM outbox WHERE message_id = $1 AND eml = ''",
+            "SELECT COUNT(*) FROM outbox o JOIN outbox_bodies b ON b.outbox_id = o.id WHERE o.message_id = $1 AND b.eml = ''",
             &old_id
         ),
         old_emails
@@ -115,7 +115,7 @@ fn purge_clears_old_raw_keeps_new_and_audits(url: &str) {
         one_i64(
             &rt,
             &store,
-            "SELECT COUNT(*) FROM outbox WHERE message_id = $1 AND eml = ''",
+            "SELECT COUNT(*) FROM outbox o JOIN outbox_bodies b ON b.outbox_id = o.id WHERE o.message_id = $1 AND b.eml = ''",
             &new_id
         ),
         0
