@@ -196,7 +196,7 @@ fn check_held_out(set: &str) -> Vec<String> {
     problems
 }
 
-/// The sixty-eight blind sets of issue #8 (`fixtures/blind3` to `blind70`): scored blind before
+/// The seventy blind sets of issue #8 (`fixtures/blind3` to `blind72`): scored blind before
 /// any fix (docs/ACCURACY.md), then used to fix mechanisms. They are not all right, so this holds
 /// them at their measured level instead: a change that loses a referral outcome or more than a
 /// handful of fields fails here, and no referral may ask for a field its form holds more often
@@ -227,21 +227,21 @@ fn blind_sets_keep_their_measured_accuracy() {
         ("blind19", 40, 657, 0),
         ("blind20", 39, 634, 0),
         ("blind21", 36, 643, 0),
-        ("blind22", 36, 619, 0),
+        ("blind22", 36, 620, 0),
         ("blind23", 36, 588, 0),
         ("blind24", 38, 648, 0),
         ("blind25", 37, 633, 0),
-        ("blind26", 36, 619, 4),
+        ("blind26", 36, 620, 4),
         ("blind27", 39, 647, 0),
         ("blind28", 38, 671, 0),
         ("blind29", 37, 596, 0),
-        ("blind30", 39, 672, 0),
+        ("blind30", 39, 673, 0),
         ("blind31", 35, 525, 0),
         ("blind32", 32, 613, 2),
         ("blind33", 37, 590, 0),
         ("blind34", 37, 618, 0),
         ("blind35", 40, 602, 0),
-        ("blind36", 36, 595, 0),
+        ("blind36", 36, 597, 0),
         ("blind37", 36, 558, 0),
         ("blind38", 37, 551, 0),
         ("blind39", 30, 493, 2),
@@ -265,7 +265,7 @@ fn blind_sets_keep_their_measured_accuracy() {
         ("blind57", 37, 593, 0),
         ("blind58", 37, 615, 0),
         ("blind59", 37, 619, 0),
-        ("blind60", 36, 595, 0),
+        ("blind60", 36, 596, 0),
         ("blind61", 37, 616, 0),
         ("blind62", 36, 608, 0),
         ("blind63", 38, 608, 0),
@@ -276,6 +276,8 @@ fn blind_sets_keep_their_measured_accuracy() {
         ("blind68", 34, 539, 1),
         ("blind69", 36, 616, 0),
         ("blind70", 39, 668, 0),
+        ("blind71", 37, 619, 0),
+        ("blind72", 36, 608, 0),
     ];
     let mut report = Vec::new();
     for (set, min_outcomes, min_fields, max_asked) in floors {

@@ -1317,6 +1317,8 @@ fn grid_pairs(lines: &[Line]) -> GridPairs {
     };
     let candidate = |l: &Line| l.cells.len() >= 2 && l.cells.iter().all(|c| plain(&c.text));
     let mut out = GridPairs::new();
+    // The label and value columns of each grid found, with the print size of its first row.
+    let mut grids: Vec<(f32, f32, f32)> = Vec::new();
     let mut i = 0;
     while i < lines.len() {
         let Some(first) = lines
@@ -1385,6 +1387,9 @@ fn grid_pairs(lines: &[Line]) -> GridPairs {
             i += 1;
             continue;
         }
+        if let [label_x, value_x, ..] = cols.as_slice() {
+            grids.push((*label_x, *value_x, first.size));
+        }
         // Rows just above the run in its columns that the run as a whole was too short of label
         // words to take ("Hours | 2" over "Enrolled in ECM | No"): a printed label beside a value
         // no label word names is the grid's first row.
@@ -1446,6 +1451,41 @@ fn grid_pairs(lines: &[Line]) -> GridPairs {
             }
         }
         i = j.max(i + 1);
+    }
+    // A row standing alone in a grid's two columns — under a heading of its own between the
+    // grid's rows ("Population of Focus" over "Population | Transitioning from incarceration"):
+    // too short a run to be a grid by itself, it is a label beside its value as the grid's rows
+    // are, when its first cell reads like a label and its second does not.
+    for (k, l) in lines.iter().enumerate() {
+        if out.contains_key(&k) || !candidate(l) {
+            continue;
+        }
+        let [label, value] = l.cells.as_slice() else {
+            continue;
+        };
+        let Some(tol) = grids.iter().find_map(|(lx, vx, size)| {
+            let tol = GRID_COLUMN_EM * size;
+            ((label.x0 - lx).abs() <= tol && (value.x0 - vx).abs() <= tol).then_some(tol)
+        }) else {
+            continue;
+        };
+        if label_like(&label.text) && !looks_like_label(&value.text) {
+            // With the lines under it holding only more of the value (a wrapped reason).
+            let mut values = vec![(k, 1)];
+            for (m, next) in lines.iter().enumerate().skip(k + 1) {
+                match next.cells.as_slice() {
+                    [more]
+                        if (more.x0 - value.x0).abs() <= tol
+                            && plain(&more.text)
+                            && !out.contains_key(&m) =>
+                    {
+                        values.push((m, 0));
+                    }
+                    _ => break,
+                }
+            }
+            out.insert(k, vec![(0, values)]);
+        }
     }
     out
 }

@@ -72,8 +72,12 @@ pub(super) fn label_fields(fields: &mut [Field], pages: &[Vec<Line>], page_of: &
         }
         // A radio group named for nothing a reader sees (`rdoKP`) is known by the question
         // printed left of its buttons ("Is the member enrolled with Kaiser Permanente?").
+        // Or by the question printed on the line above them ("Enrolled in ECM?" over "( ) Yes
+        // (•) No").
         if f.radio && f.entry.alt.is_none() {
-            f.entry.alt = question_left(lines, place.rect).map(|c| c.text.trim().to_string());
+            f.entry.alt = question_left(lines, place.rect)
+                .or_else(|| question_above(lines, place.rect))
+                .map(|c| c.text.trim().to_string());
         }
         let Some(caption) = caption_beside(lines, place.rect, others) else {
             // No caption right of the box: a form that prints its captions in a column on the
@@ -197,17 +201,19 @@ fn question_for(lines: &[Line], rect: [f32; 4], caption: &str) -> Option<String>
     if !matches!(c.as_str(), "yes" | "no" | "y" | "n") {
         return None;
     }
+    question_left(lines, rect)
+        .or_else(|| question_above(lines, rect))
+        .map(|cell| cell.text.trim().to_string())
+}
+
+/// A question (ending in `?`) on the nearest line just above a widget.
+fn question_above(lines: &[Line], rect: [f32; 4]) -> Option<&Cell> {
     let [_, _, _, y1] = rect;
-    let is_question = |t: &str| t.trim_end().ends_with('?');
-    let left = question_left(lines, rect);
-    let above = || {
-        lines
-            .iter()
-            .filter(|l| l.y > y1 && l.y - y1 <= QUESTION_ABOVE_EM * l.size)
-            .min_by(|a, b| a.y.total_cmp(&b.y))
-            .and_then(|l| l.cells.iter().find(|cell| is_question(&cell.text)))
-    };
-    left.or_else(above).map(|cell| cell.text.trim().to_string())
+    lines
+        .iter()
+        .filter(|l| l.y > y1 && l.y - y1 <= QUESTION_ABOVE_EM * l.size)
+        .min_by(|a, b| a.y.total_cmp(&b.y))
+        .and_then(|l| l.cells.iter().find(|cell| cell.text.trim_end().ends_with('?')))
 }
 
 /// The nearest cell left of a widget on its line that asks or labels something: ending in `?`,
@@ -572,6 +578,30 @@ mod tests {
         assert_eq!(
             fields.first().and_then(|f| f.entry.alt.as_deref()),
             Some("Is the member enrolled with Kaiser Permanente?")
+        );
+    }
+
+    /// Issue #8 (blind71): a radio group named for nothing a reader sees (`Group1`, `rbECM`) is
+    /// known by the question printed on the line above its buttons.
+    #[test]
+    fn class71_a_radio_group_is_known_by_the_question_above_it() {
+        let page = vec![
+            line(
+                520.0,
+                &[(40.0, "Is the member a Kaiser Permanente Medi-Cal member?")],
+            ),
+            line(500.0, &[(62.0, "Yes"), (122.0, "No")]),
+        ];
+        let mut fields = vec![field(
+            "Group1",
+            RawValue::Text("No".into()),
+            [50.0, 498.0, 59.0, 507.0],
+            true,
+        )];
+        label_fields(&mut fields, &[page], &HashMap::new());
+        assert_eq!(
+            fields.first().and_then(|f| f.entry.alt.as_deref()),
+            Some("Is the member a Kaiser Permanente Medi-Cal member?")
         );
     }
 }

@@ -1031,6 +1031,26 @@ impl Form<'_> {
             .any(|r| self.grid.get((r, left)).is_some_and(|v| tick_value(v).is_some()))
     }
 
+    /// A `Label: option` cell alone on its row among rows of the same label whose options are
+    /// ticked in a column to the right ("CHW need: physical" over "CHW need: behavioral | X"):
+    /// an option left unticked, not the label's answer.
+    fn is_unticked_option(&self, pos: (u32, u32), label: &str) -> bool {
+        let same_label = |r: u32| {
+            self.grid
+                .get((r, pos.1))
+                .and_then(inline_pair)
+                .is_some_and(|(l, _)| l == label)
+        };
+        let ticked_right = |r: u32| {
+            (pos.1 + 1..pos.1 + 6).any(|c| self.grid.get((r, c)).is_some_and(|v| tick_value(v).is_some()))
+        };
+        let up = (1..=4).filter_map(|d| pos.0.checked_sub(d));
+        let down = (1..=4).filter_map(|d| pos.0.checked_add(d));
+        [up.collect::<Vec<_>>(), down.collect()]
+            .into_iter()
+            .any(|rows| rows.into_iter().take_while(|r| same_label(*r)).any(ticked_right))
+    }
+
     /// A row holding a single cell: a section heading, a label with its value below, a
     /// `☒ caption` cell, or a label left blank.
     fn single(&mut self, pos: (u32, u32), v: &RawValue) {
@@ -1038,6 +1058,9 @@ impl Form<'_> {
             return self.push(caption, RawValue::Checked(ticked));
         }
         if let Some((label, value)) = inline_pair(v) {
+            if self.is_unticked_option(pos, &label) {
+                return self.push(label_name(&format!("{label}: {value}")), RawValue::Checked(false));
+            }
             return self.push(label, RawValue::Text(value));
         }
         let Some(s) = as_text(v) else {
@@ -1311,13 +1334,23 @@ type TickedOption<'a> = (u32, &'a str, bool);
 
 /// A row of a question and two or more options ("Program requested | ECM | CS | CHW") over a row
 /// holding only tick marks under some of the options: the question, and each option's column,
-/// caption and whether it is ticked.
-fn options_over_ticks<'a>(row: &Row<'a>, next: &Row<'_>) -> Option<(&'a str, Vec<TickedOption<'a>>)> {
+/// caption and whether it is ticked. With a mark under the first cell too, the row is options
+/// only ("Recuperative Care | Medically Tailored Meals | Respite Services" over "X | X"): no
+/// question.
+fn options_over_ticks<'a>(row: &Row<'a>, next: &Row<'_>) -> Option<(Option<&'a str>, Vec<TickedOption<'a>>)> {
     if next.index != row.index + 1 || next.cells.is_empty() {
         return None;
     }
-    let ((_, first), rest) = row.cells.split_first()?;
-    let question = as_text(first).filter(|q| !q.trim().is_empty())?;
+    let ((first_col, first), rest) = row.cells.split_first()?;
+    let first_marked = next
+        .cells
+        .iter()
+        .any(|(c, v)| c == first_col && tick_value(v).is_some());
+    let (question, rest) = if first_marked {
+        (None, row.cells.as_slice())
+    } else {
+        (Some(as_text(first).filter(|q| !q.trim().is_empty())?), rest)
+    };
     let options: Vec<(u32, &str)> = rest
         .iter()
         .map(|(c, v)| {
@@ -1463,7 +1496,7 @@ fn read_form(grid: &Grid, rows: &[Row<'_>]) -> Vec<RawEntry> {
                 form.entries.push(RawEntry {
                     name: label_name(caption),
                     alt: None,
-                    section: Some(label_name(question)),
+                    section: question.map(label_name).or_else(|| form.section.clone()),
                     value: RawValue::Checked(ticked),
                     confidence: None,
                 });
@@ -3204,5 +3237,76 @@ mod tests {
             "{order:?}"
         );
         assert!(at("Email=afakerly@example.org") < usize::MAX, "{order:?}");
+    }
+
+    /// Issue #8 (blind71): a row of options only, a mark under the first as under the others,
+    /// is read option by option — not the first as a label answered by the rest.
+    #[test]
+    fn class71_a_row_of_options_with_marks_under_them_has_no_question() {
+        let g = grid(&[
+            ((0, 0), t("Community Supports Referral")),
+            ((2, 0), t("First Name")),
+            ((2, 2), t("Last Name")),
+            ((2, 4), t("Date of Birth")),
+            ((3, 0), t("Clementina")),
+            ((3, 2), t("Doe-Ray")),
+            ((3, 4), t("1958-10-02")),
+            ((5, 0), t("Phone")),
+            ((5, 2), t("County")),
+            ((6, 0), t("323-555-0181")),
+            ((6, 2), t("Los Angeles")),
+            ((8, 0), t("Recuperative Care (Medical Respite)")),
+            ((8, 2), t("Medically Tailored Meals")),
+            ((8, 4), t("Respite Services")),
+            ((9, 0), t("X")),
+            ((9, 2), t("X")),
+            ((11, 0), t("Referrer Name")),
+            ((11, 2), t("Organization")),
+            ((12, 0), t("Octavia Mockingham")),
+            ((12, 2), t("Crenshaw Recuperative Partners")),
+        ]);
+        let SheetLayout::Form(entries) = read_sheet(&g) else {
+            panic!("not a form")
+        };
+        let p = pairs(&entries);
+        assert!(p.iter().any(|(_, n, v)| *n == "Recuperative Care (Medical Respite)" && *v == RawValue::Checked(true)), "{p:?}");
+        assert!(
+            p.iter()
+                .any(|(_, n, v)| *n == "Medically Tailored Meals" && *v == RawValue::Checked(true)),
+            "{p:?}"
+        );
+        assert!(
+            p.iter()
+                .any(|(_, n, v)| *n == "Respite Services" && *v == RawValue::Checked(false)),
+            "{p:?}"
+        );
+    }
+
+    /// Issue #8 (blind72): `Label: option` cells down a column, the chosen ones marked in the
+    /// column of values: an unmarked one is an option left unticked, not the label's answer.
+    #[test]
+    fn class72_an_unmarked_label_option_cell_is_an_unticked_option() {
+        let g = grid(&[
+            ((0, 0), t("Member first name")),
+            ((0, 2), t("Jalen")),
+            ((2, 0), t("CHW need: physical")),
+            ((3, 0), t("CHW need: behavioral")),
+            ((3, 2), t("X")),
+            ((4, 0), t("CHW need: social")),
+            ((5, 0), t("CHW need: violence prevention")),
+            ((5, 2), t("X")),
+            ((6, 0), t("Hours requested")),
+            ((6, 2), t("8")),
+        ]);
+        let got = form_pairs(&g);
+        assert!(
+            !got.iter()
+                .any(|p| p == "CHW need=physical" || p == "CHW need=social"),
+            "{got:?}"
+        );
+        assert!(
+            got.iter().any(|p| p.starts_with("CHW need: behavioral=")),
+            "{got:?}"
+        );
     }
 }

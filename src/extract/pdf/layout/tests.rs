@@ -1537,3 +1537,30 @@ fn scan3_the_next_option_without_a_box_is_not_a_wrapped_caption() {
         "{got:?}"
     );
 }
+
+/// Issue #8 (blind71): a lone label/value row under a heading of its own, in the columns of the
+/// page's colon-less grid, is one more row of that grid — not two stray cells.
+#[test]
+fn class71_a_lone_row_in_a_grids_columns_is_a_pair() {
+    let got = entries(vec![
+        run(40.0, 700.0, "First Name"),
+        run(200.0, 700.0, "Thaddeus"),
+        run(40.0, 682.0, "Last Name"),
+        run(200.0, 682.0, "Nullman"),
+        run(40.0, 664.0, "County"),
+        run(200.0, 664.0, "Riverside"),
+        run(40.0, 640.0, "Eligibility"),
+        run(40.0, 620.0, "Population"),
+        run(
+            200.0,
+            620.0,
+            "Transitioning from incarceration (released 10/30/2026)",
+        ),
+    ]);
+    let by_name = |n: &str| got.iter().find(|(_, l, _)| l == n).map(|(_, _, v)| v.clone());
+    assert_eq!(by_name("County"), Some(t("Riverside")));
+    assert_eq!(
+        by_name("Population"),
+        Some(t("Transitioning from incarceration (released 10/30/2026)"))
+    );
+}
