@@ -240,6 +240,22 @@ impl Catalog {
         best_match(&self.need_aliases, &n).filter(|(_, len)| words <= 4 || *len >= 10)
     }
 
+    /// How many of a caption's words the population's name and aliases hold: which list a
+    /// caption two lists name equally ("Mental health or substance use") speaks of.
+    pub fn population_words(&self, number: u8, caption: &str) -> usize {
+        coverage(&self.pop_aliases, number, caption)
+    }
+
+    /// [`Catalog::population_words`] for a Community Support.
+    pub fn support_words(&self, number: u8, caption: &str) -> usize {
+        coverage(&self.cs_aliases, number, caption)
+    }
+
+    /// [`Catalog::population_words`] for a CHW need.
+    pub fn need_words(&self, need: ChwNeed, caption: &str) -> usize {
+        coverage(&self.need_aliases, need, caption)
+    }
+
     /// The population's details.
     pub fn population(&self, n: u8) -> Option<&Population> {
         self.populations.iter().find(|p| p.number == n)
@@ -277,6 +293,18 @@ impl Catalog {
             })
         })
     }
+}
+
+/// How many distinct words of `caption` (read as the matchers read it) the aliases of `item` hold.
+fn coverage<T: Copy + PartialEq>(aliases: &[(String, T)], item: T, caption: &str) -> usize {
+    let words: std::collections::HashSet<&str> = aliases
+        .iter()
+        .filter(|(_, v)| *v == item)
+        .flat_map(|(a, _)| a.split(' '))
+        .collect();
+    let caption = fold(&norm(&strip_enumeration(caption)));
+    let mine: std::collections::HashSet<&str> = caption.split(' ').filter(|w| words.contains(w)).collect();
+    mine.len()
 }
 
 fn best_match<T: Copy + PartialEq>(aliases: &[(String, T)], caption: &str) -> Option<(T, usize)> {

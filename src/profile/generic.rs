@@ -1294,8 +1294,8 @@ fn kind_caption(label: &str, section: &str, context: &str) -> Option<Target> {
         .map(|r| Target::Tick(TickValue::Relationship(r)))
 }
 
-/// An "Other" box's caption without what was written in after it: "Other: school" and "Other
-/// (specify): church" are the box "Other", the words after the colon the writer's own.
+/// An "Other" box's caption without what was written in after it: "Other: school", "Other
+/// (specify): church" and "Other (school)" are the box "Other", the rest the writer's own.
 fn without_write_in(label: &str) -> &str {
     match label.split_once(':') {
         Some((head, rest)) if !rest.trim().is_empty() => {
@@ -1306,6 +1306,7 @@ fn without_write_in(label: &str) -> &str {
                 label
             }
         }
+        _ if norm(&crate::normalize::split_parenthesised(label).0) == "other" => "Other",
         _ => label,
     }
 }
@@ -1461,34 +1462,43 @@ fn catalog_caption_scored(n: &str, context: &str, catalog: &Catalog) -> Option<(
     }
     // Which list the words around the caption name, to settle a caption two lists share ("BH").
     let named = |words: &[&str]| context.split(' ').any(|w| words.contains(&w));
+    // Each list's item with: how long a name of it the caption holds, whether the words around
+    // name the list, and how many of the caption's words the item's names hold (so "Mental
+    // health or substance use", where a population and a CHW need each find a name as long, is
+    // the population, whose names hold all four words).
     let pop = catalog.match_population(n).map(|(p, l)| {
         (
             Target::Tick(TickValue::Population(p)),
-            l,
-            named(&["pof", "population", "populations"]),
+            (
+                l,
+                named(&["pof", "population", "populations"]),
+                catalog.population_words(p, n),
+            ),
         )
     });
     let cs = catalog.match_support(n).map(|(p, l)| {
         (
             Target::Tick(TickValue::Support(p)),
-            l,
-            named(&["cs", "support", "supports"]),
+            (
+                l,
+                named(&["cs", "support", "supports"]),
+                catalog.support_words(p, n),
+            ),
         )
     });
     let need = catalog.match_need(n).map(|(p, l)| {
         (
             Target::Tick(TickValue::Need(p)),
-            l,
-            named(&["need", "needs", "chw"]),
+            (l, named(&["need", "needs", "chw"]), catalog.need_words(p, n)),
         )
     });
     let found: Vec<_> = [pop, cs, need].into_iter().flatten().collect();
-    let best = found.iter().map(|(_, l, hinted)| (*l, *hinted)).max()?;
+    let best = found.iter().map(|(_, score)| *score).max()?;
     // Two lists sharing the caption ("BH") with nothing around it naming either: undecided,
     // so the box's other name (its tooltip) may say.
-    let mut tied = found.into_iter().filter(|(_, l, hinted)| (*l, *hinted) == best);
+    let mut tied = found.into_iter().filter(|(_, score)| *score == best);
     let first = tied.next()?;
-    tied.next().is_none().then_some((first.0, first.1))
+    tied.next().is_none().then_some((first.0, first.1.0))
 }
 
 /// A title naming the form itself ("Enhanced Care Management - Provider Referral", "CS Referral

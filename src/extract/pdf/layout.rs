@@ -832,12 +832,10 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
                 && !lists_options(&cell.text)
             {
                 mark(&mut used, li + 1, 0);
-                emit(
-                    out,
-                    section,
-                    heading_text(&cell.text),
-                    RawValue::Text(para.text.trim().to_string()),
-                );
+                // Its second line, wrapped under it, goes on.
+                let wrapped = wrapped_lines(lines, &used, li + 1, para);
+                let text = joined(lines, &mut used, para, &wrapped);
+                emit(out, section, heading_text(&cell.text), RawValue::Text(text));
             }
             continue;
         }
@@ -968,6 +966,56 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
                     }
                 }
                 continue;
+            }
+            // "Referrer type:   Medical provider   ✓ Social services provider   Family": a mark
+            // before one of the choices after a blank label, the others bare — the form prints a
+            // mark only where chosen. Each choice answers the label, the marked one ticked.
+            // The label's own text may be the first bare choice ("Referrer type:  Medical
+            // provider" in one cell), when more bare choices follow with the marked one.
+            {
+                let rest: Vec<usize> = (after..line.cells.len())
+                    .filter(|cj| !is_used(&used, li, *cj))
+                    .collect();
+                let choices: Vec<(bool, String)> = rest
+                    .iter()
+                    .filter_map(|cj| line.cells.get(*cj))
+                    .map(|c| match tick_prefix(&c.text) {
+                        Some((ticked, n)) => (ticked, c.text.get(n..).unwrap_or_default().trim().to_string()),
+                        None => (false, c.text.trim().to_string()),
+                    })
+                    .collect();
+                let marked = rest
+                    .iter()
+                    .filter_map(|cj| line.cells.get(*cj))
+                    .filter(|c| tick_prefix(&c.text).is_some_and(|(t, _)| t))
+                    .count();
+                let choice_like = |t: &str| {
+                    !t.is_empty()
+                        && t.split_whitespace().count() <= 5
+                        && split_label(t).is_none()
+                        && !t.ends_with('?')
+                        && !t.chars().any(|ch| ch.is_ascii_digit() || ch == '@')
+                };
+                let bare_after = choices.len() > marked;
+                let own_choice =
+                    value.is_empty() || (choice_like(&value) && choices.len() >= 2 && bare_after);
+                if choices.len() >= 2
+                    && marked == 1
+                    && own_choice
+                    && choices.iter().all(|(_, c)| choice_like(c))
+                {
+                    for cj in &rest {
+                        mark(&mut used, li, *cj);
+                    }
+                    let asked = Some(label);
+                    if !value.is_empty() {
+                        emit(out, &asked, value.trim().to_string(), RawValue::Checked(false));
+                    }
+                    for (ticked, caption) in choices {
+                        emit(out, &asked, caption, RawValue::Checked(ticked));
+                    }
+                    continue;
+                }
             }
             if !value.is_empty() {
                 // "Reason: ... a permanent housing unit in" run to the margin and on under the

@@ -1548,3 +1548,25 @@ fn scan3_a_misread_label_word_is_respelled() {
     assert_eq!(v.respelled("Phone"), None);
     assert_eq!(v.respelled("Qxzy"), None);
 }
+
+/// Issue #8 (blind72): a ticked caption a population and a CHW need each name at the same
+/// length ("Mental health or substance use": "mental health" is a need, "substance use" a
+/// population) is the list whose names hold more of its words — the population.
+#[test]
+fn class72_a_caption_two_lists_name_alike_is_the_one_holding_more_of_its_words() {
+    let got = target("Mental health or substance use", None, RawValue::Checked(true));
+    assert_eq!(got.as_deref(), Some("ecm_populations=3"));
+    // A caption both lists hold whole, with nothing around it, stays undecided.
+    assert_eq!(target("BH", None, RawValue::Checked(true)), None);
+}
+
+/// Issue #8 (blind43, met again in blind71's session): "Other (school)" ticked under a referrer
+/// question is the box "Other", the parenthesis the writer's own words.
+#[test]
+fn class71_an_other_box_with_a_parenthesised_remark_is_other() {
+    assert_eq!(
+        target("Other (school)", Some("Referrer"), RawValue::Checked(true)).as_deref(),
+        target("Other", Some("Referrer"), RawValue::Checked(true)).as_deref()
+    );
+    assert!(target("Other (school)", Some("Referrer"), RawValue::Checked(true)).is_some());
+}

@@ -1564,3 +1564,84 @@ fn class71_a_lone_row_in_a_grids_columns_is_a_pair() {
         Some(t("Transitioning from incarceration (released 10/30/2026)"))
     );
 }
+
+/// Issue #8 (blind71): after a blank label, choices printed bare with a mark before the chosen
+/// one only ("Referrer type:   Medical provider   ✓ Social services provider   Family"): each
+/// choice answers the label, the marked one ticked — not the first choice as the value.
+#[test]
+fn class71_a_mark_before_one_bare_choice_after_a_blank_label() {
+    let got = entries(vec![
+        run(40.0, 700.0, "Referrer type:"),
+        run(130.0, 700.0, "Medical provider"),
+        run(250.0, 700.0, "✓ Social services provider"),
+        run(420.0, 700.0, "Family"),
+        run(480.0, 700.0, "Other"),
+    ]);
+    let asked = Some("Referrer type".to_string());
+    assert!(
+        got.contains(&(
+            asked.clone(),
+            "Social services provider".into(),
+            RawValue::Checked(true)
+        )),
+        "{got:?}"
+    );
+    assert!(
+        got.contains(&(asked, "Medical provider".into(), RawValue::Checked(false))),
+        "{got:?}"
+    );
+    assert!(!got.iter().any(|(_, n, _)| n == "Referrer type"), "{got:?}");
+}
+
+/// The same with the first choice in the label's own cell; a value followed by one ticked box
+/// alone stays the value.
+#[test]
+fn class71_the_first_bare_choice_may_share_the_labels_cell() {
+    let got = entries(vec![
+        run(40.0, 700.0, "Referrer type:  Medical provider"),
+        run(250.0, 700.0, "✓ Social services provider"),
+        run(420.0, 700.0, "Family"),
+        run(480.0, 700.0, "Other"),
+        run(40.0, 680.0, "Name:  Jane Sample"),
+        run(250.0, 680.0, "☒ Interpreter needed"),
+    ]);
+    let asked = Some("Referrer type".to_string());
+    assert!(
+        got.contains(&(
+            asked.clone(),
+            "Social services provider".into(),
+            RawValue::Checked(true)
+        )),
+        "{got:?}"
+    );
+    assert!(
+        got.contains(&(asked, "Medical provider".into(), RawValue::Checked(false))),
+        "{got:?}"
+    );
+    assert!(
+        got.iter().any(|(_, n, v)| n == "Name" && *v == t("Jane Sample")),
+        "{got:?}"
+    );
+}
+
+/// Issue #8 (blind71): a capitals heading over a paragraph of free text labels it, and the
+/// paragraph's wrapped second line goes on.
+#[test]
+fn class71_a_headed_paragraph_keeps_its_wrapped_line() {
+    let got = entries(vec![
+        run(40.0, 700.0, "REASON FOR REFERRAL"),
+        run(
+            50.0,
+            686.0,
+            "COPD and asthma; visible mold in apartment; needs medically tailored meals",
+        ),
+        run(50.0, 672.0, "after recent discharge."),
+        run(40.0, 640.0, "REFERRED BY"),
+        run(40.0, 620.0, "Name: Gwendolyn Fauxbert"),
+    ]);
+    assert!(
+        got.iter().any(|(_, n, v)| n == "REASON FOR REFERRAL"
+            && *v == t("COPD and asthma; visible mold in apartment; needs medically tailored meals after recent discharge.")),
+        "{got:?}"
+    );
+}
