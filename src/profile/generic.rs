@@ -1462,43 +1462,48 @@ fn catalog_caption_scored(n: &str, context: &str, catalog: &Catalog) -> Option<(
     }
     // Which list the words around the caption name, to settle a caption two lists share ("BH").
     let named = |words: &[&str]| context.split(' ').any(|w| words.contains(&w));
-    // Each list's item with: how long a name of it the caption holds, whether the words around
-    // name the list, and how many of the caption's words the item's names hold (so "Mental
-    // health or substance use", where a population and a CHW need each find a name as long, is
-    // the population, whose names hold all four words).
     let pop = catalog.match_population(n).map(|(p, l)| {
         (
             Target::Tick(TickValue::Population(p)),
-            (
-                l,
-                named(&["pof", "population", "populations"]),
-                catalog.population_words(p, n),
-            ),
+            (l, named(&["pof", "population", "populations"])),
         )
     });
     let cs = catalog.match_support(n).map(|(p, l)| {
         (
             Target::Tick(TickValue::Support(p)),
-            (
-                l,
-                named(&["cs", "support", "supports"]),
-                catalog.support_words(p, n),
-            ),
+            (l, named(&["cs", "support", "supports"])),
         )
     });
     let need = catalog.match_need(n).map(|(p, l)| {
         (
             Target::Tick(TickValue::Need(p)),
-            (l, named(&["need", "needs", "chw"]), catalog.need_words(p, n)),
+            (l, named(&["need", "needs", "chw"])),
         )
     });
     let found: Vec<_> = [pop, cs, need].into_iter().flatten().collect();
     let best = found.iter().map(|(_, score)| *score).max()?;
-    // Two lists sharing the caption ("BH") with nothing around it naming either: undecided,
-    // so the box's other name (its tooltip) may say.
-    let mut tied = found.into_iter().filter(|(_, score)| *score == best);
-    let first = tied.next()?;
-    tied.next().is_none().then_some((first.0, first.1.0))
+    let tied: Vec<Target> = found
+        .into_iter()
+        .filter(|(_, score)| *score == best)
+        .map(|(t, _)| t)
+        .collect();
+    if tied.len() == 1 {
+        return tied.into_iter().next().map(|t| (t, best.0));
+    }
+    // Lists finding names as long ("Mental health or substance use": "mental health" is a CHW
+    // need, "substance use" a population): the one whose names hold more of the caption's words.
+    // Still tied ("BH") with nothing around naming either list: undecided, so the box's other
+    // name (its tooltip) may say.
+    let words = |t: &Target| match t {
+        Target::Tick(TickValue::Population(p)) => catalog.population_words(*p, n),
+        Target::Tick(TickValue::Support(p)) => catalog.support_words(*p, n),
+        Target::Tick(TickValue::Need(p)) => catalog.need_words(*p, n),
+        _ => 0,
+    };
+    let most = tied.iter().map(words).max()?;
+    let mut top = tied.into_iter().filter(|t| words(t) == most);
+    let first = top.next()?;
+    top.next().is_none().then_some((first, best.0))
 }
 
 /// A title naming the form itself ("Enhanced Care Management - Provider Referral", "CS Referral

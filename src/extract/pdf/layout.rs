@@ -972,7 +972,7 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
             // mark only where chosen. Each choice answers the label, the marked one ticked.
             // The label's own text may be the first bare choice ("Referrer type:  Medical
             // provider" in one cell), when more bare choices follow with the marked one.
-            {
+            if line.cells.len() >= after + 2 {
                 let rest: Vec<usize> = (after..line.cells.len())
                     .filter(|cj| !is_used(&used, li, *cj))
                     .collect();
@@ -984,11 +984,7 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
                         None => (false, c.text.trim().to_string()),
                     })
                     .collect();
-                let marked = rest
-                    .iter()
-                    .filter_map(|cj| line.cells.get(*cj))
-                    .filter(|c| tick_prefix(&c.text).is_some_and(|(t, _)| t))
-                    .count();
+                let marked = choices.iter().filter(|(ticked, _)| *ticked).count();
                 let choice_like = |t: &str| {
                     !t.is_empty()
                         && t.split_whitespace().count() <= 5
