@@ -575,11 +575,12 @@ impl Store {
     /// numbers follow the messages' order) and, when asked, the stored message with its content
     /// hash (a duplicate of mail stored before; see [`ReadsWanted::content_hash`]).
     ///
-    /// On SQLite the statements go as one query, each in its own implicit transaction as when
-    /// they were sent one by one (each was a round trip to the driver's thread, and a second one
-    /// to test the connection as it went back to the pool). A statement failing stops the ones
-    /// after it; numbers reserved before it are a gap in the series, as for any message
-    /// reserved and not committed. PostgreSQL runs them one by one.
+    /// On SQLite the statements go as one query in one transaction (`BEGIN IMMEDIATE`: the
+    /// write lock is taken first, so no other writer can slip in between a read and a
+    /// reservation): one commit, one WAL frame for all the commit's reference numbers, where
+    /// each statement in its own implicit transaction wrote a frame of its own. A statement
+    /// failing rolls them all back; numbers reserved and not committed with a message are a gap
+    /// in the series either way. PostgreSQL runs them one by one.
     pub async fn reads_before_commit(
         &self,
         held: &mut Held,
@@ -631,7 +632,7 @@ impl Store {
             return Ok(out);
         }
         // $1 = now, $2 = the window's start; then each statement's own values, in order.
-        let mut sql = String::new();
+        let mut sql = String::from("BEGIN IMMEDIATE;\n");
         let mut values: Vec<String> = Vec::new();
         for w in wanted {
             for to in w.replies {
@@ -658,6 +659,7 @@ impl Store {
                 values.push(p);
             }
         }
+        sql.push_str("COMMIT;");
         // Only numbered placeholders are formatted in; the values are bound.
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(now_ms())
@@ -666,8 +668,29 @@ impl Store {
             q = q.bind(v);
         }
         let rows = match held.0.as_mut() {
-            Some(conn) => q.fetch_all(&mut **conn).await,
-            None => q.fetch_all(&self.pool).await,
+            Some(conn) => {
+                let rows = q.fetch_all(&mut **conn).await;
+                if rows.is_err() {
+                    // A failed statement leaves the transaction open on the connection the
+                    // message's commit will use: close it (there may be none left to close).
+                    let _ = sqlx::raw_sql("ROLLBACK").execute(&mut **conn).await;
+                }
+                rows
+            }
+            // Without a held connection the statements and the rollback could land on
+            // different connections: take one for both.
+            None => {
+                let mut conn = self
+                    .pool
+                    .acquire()
+                    .await
+                    .context("taking the store's connection")?;
+                let rows = q.fetch_all(&mut *conn).await;
+                if rows.is_err() {
+                    let _ = sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await;
+                }
+                rows
+            }
         }
         .context("looking up the reply guards' facts and allocating reference numbers")?;
         let expected: usize = wanted
@@ -1605,6 +1628,29 @@ mod tests {
             (refs, msg_ref.as_str()),
             (vec!["ECM-NCAL-2026-000003".to_string()], "ECM-NCAL-2026-000003")
         );
+    }
+
+    /// The reads before a commit run in one transaction on SQLite (one WAL frame for all their
+    /// reference numbers): a statement failing in it rolls it back, and the connection the
+    /// message's commit uses next is left with no transaction open.
+    #[tokio::test]
+    async fn a_failed_read_before_commit_leaves_no_transaction_open() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let url = format!("sqlite://{}", dir.path().join("s.db").display());
+        let store = Store::open(&url).await.expect("store");
+        sqlx::raw_sql("DROP TABLE counters")
+            .execute(&store.pool)
+            .await
+            .expect("drop");
+        let mut held = store.hold().await.expect("hold");
+        let prefixes = ["ECM-NCAL-2026".to_string()];
+        let failed = reads(&store, &mut held, &[], now_ms(), &prefixes, "MSG-NCAL-2026").await;
+        assert!(failed.is_err(), "no counters table, no numbers");
+        drop(held);
+        store
+            .commit_message(message("h1", uid(1)), Vec::new(), Vec::new())
+            .await
+            .expect("a commit on the same connection after the failure");
     }
 
     /// The connection held from a message's reads to its commit goes back to the pool with the
