@@ -997,6 +997,19 @@ fn entry(name: impl Into<String>, section: &Option<String>, value: RawValue) -> 
 fn split_line(line: &str) -> Option<(String, String)> {
     let colon = line
         .split_once(':')
+        // "Referring two siblings for ECM. Referral date: 12/02/2026": a sentence, then the
+        // label; the label is what follows the sentence's end.
+        .map(|(l, v)| match l.rsplit_once(". ") {
+            Some((said, label))
+                if said.split_whitespace().count() >= 2
+                    && label.chars().next().is_some_and(char::is_uppercase)
+                    && (1..=4).contains(&label.split_whitespace().count())
+                    && super::names_a_field(label) =>
+            {
+                (label, v)
+            }
+            _ => (l, v),
+        })
         .filter(|(l, _)| plausible_label(l))
         .map(|(l, v)| (l.trim().to_string(), v.trim().to_string()));
     let question = || {
@@ -2068,6 +2081,40 @@ mod tests {
         );
     }
 
+    /// Issue #8 (blind73): "Referring two siblings for ECM. Referral date: 12/02/2026" — a
+    /// sentence, then a label on the same line: the label is what follows the sentence.
+    #[test]
+    fn class73_a_label_after_a_sentence_on_its_line() {
+        assert_eq!(
+            split_line("Referring two siblings for ECM. Referral date: 12/02/2026"),
+            Some(("Referral date".into(), "12/02/2026".into()))
+        );
+        // A label with a dot of its own stays whole.
+        assert_eq!(
+            split_line("D.O.B.: 5/14/2007"),
+            Some(("D.O.B.".into(), "5/14/2007".into()))
+        );
+    }
+
+    /// Issue #8 (blind75): a forwarder's note naming the member's plan "Kaiser Permanente
+    /// Medi-Cal" names it whole, as the labelled line it stands over writes it.
+    #[test]
+    fn class75_a_plan_named_in_a_note_keeps_its_medi_cal() {
+        let doc = extract_body(
+            "Hello KP team,\n\nForwarding below - this member's plan is Kaiser Permanente Medi-Cal, \
+             not ours.\n\nThanks,\nEzra Example\n\n-----Original Message-----\nFrom: Cordelia Example \
+             <c@example.org>\nSubject: ECM referral\n\nMember Name: Barnaby Sample\nDOB: 08/08/1955\n\
+             CIN: 96667788H\nHealth Plan: Kaiser Permanente Medi-Cal\n",
+        );
+        let got = pairs(&doc);
+        assert!(
+            got.iter()
+                .filter(|(n, _)| n.to_lowercase().starts_with("health plan"))
+                .all(|(_, v)| v == "Kaiser Permanente Medi-Cal"),
+            "{got:?}"
+        );
+    }
+
     /// A prose CHW request: "currently enrolled in ECM" and "6 hours of CHW services" are read,
     /// and an "NPI 5678901237" line under the signer is their NPI, not a phone.
     #[test]
@@ -2163,6 +2210,28 @@ mod tests {
             !got.iter()
                 .any(|(n, v)| n.starts_with("Referrer phone") && v == "209-555-0136")
         );
+    }
+
+    /// Issue #8 (blind76): "My name is Beatriz Sample (daughter), 209-555-0186,
+    /// bea@example.com" under the member's labelled lines: the writer, their phone, email and
+    /// relationship.
+    #[test]
+    fn class76_my_name_is_then_how_to_reach_me() {
+        let doc = extract_body(
+            "Hi,\n\nMy mom just came home from the hospital. Her info is below.\n\n\
+             Name: Consuelo Sample\nBirthday: 5-Jan-1950\nMedi-Cal #: 97712288R\nPhone: 209.555.0129\n\n\
+             My name is Beatriz Sample (daughter), 209-555-0186, bea.sample@example.com\n\nThank you,\nBea\n",
+        );
+        let got = pairs(&doc);
+        for want in [
+            ("Referred by (in the text)", "Beatriz Sample"),
+            ("Referrer phone (in the text)", "209-555-0186"),
+            ("Referrer email (in the text)", "bea.sample@example.com"),
+            ("Referrer relationship (in the text)", "Family member"),
+        ] {
+            let want = (want.0.to_string(), want.1.to_string());
+            assert!(got.contains(&want), "{want:?} in {got:?}");
+        }
     }
 
     #[test]

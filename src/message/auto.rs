@@ -144,7 +144,8 @@ pub fn is_no_reply(address: &str) -> bool {
 }
 
 /// Whether `email` came through a mailing list (`List-Id`, `List-Unsubscribe`, `Precedence:
-/// list`): it is processed, but no acknowledgement goes back to a list (RFC 3834 §2).
+/// list`), or is a newsletter (list headers with `Precedence: bulk`): it is processed, but no
+/// acknowledgement goes back to a list (RFC 3834 §2).
 pub fn mailing_list(email: &Email) -> bool {
     email.signals.list_headers || email.signals.precedence.as_deref() == Some("list")
 }
@@ -205,10 +206,13 @@ pub fn automatic(email: &Email, own_addresses: &[String], own_id_domain: Option<
     }
 
     let auto_submitted = s.auto_submitted.as_deref().is_some_and(|v| v != "no");
-    let precedence = s
-        .precedence
-        .as_deref()
-        .is_some_and(|p| matches!(p, "bulk" | "junk" | "auto_reply" | "auto-reply"));
+    // `bulk` on mail that also carries list headers is a newsletter or a list's delivery
+    // (processed, never answered; below), not a vacation responder's reply.
+    let precedence = s.precedence.as_deref().is_some_and(|p| match p {
+        "bulk" | "junk" => !s.list_headers,
+        "auto_reply" | "auto-reply" => true,
+        _ => false,
+    });
     let suppress = s.x_auto_response_suppress.as_deref().is_some_and(|v| {
         v.split([',', ' '])
             .any(|t| matches!(t.trim(), "all" | "oof" | "autoreply"))
@@ -409,6 +413,9 @@ mod tests {
             "List-Unsubscribe: <mailto:leave@example.org>\r\n",
             "List-Id: County ECM referrals <ecm-referrals.county.example>\r\n",
             "Precedence: list\r\n",
+            // A newsletter: list headers with `Precedence: bulk` (issue #8, blind74). Without
+            // them, `bulk` is a vacation responder's and stays automatic.
+            "List-Unsubscribe: <https://news.example.org/u>\r\nPrecedence: bulk\r\n",
         ] {
             let e = with_headers(extra, "ECM Referral", "Jane Sample <jane@example.org>");
             assert_eq!(automatic(&e, &[], None), None, "{extra}");

@@ -88,12 +88,19 @@ pub fn parse_bool(s: &str) -> Normalized<bool> {
     }
 }
 
+/// Words without a digit where a number belongs: the sender saying they do not have it ("no sé /
+/// don't know", "I don't have it with me", "will send later"), not a number written wrong. The
+/// number is missing, not invalid. One word ("ABCDEFGHI") may still be a mistyped number.
+fn remark(text: &str) -> bool {
+    !text.chars().any(|c| c.is_ascii_digit()) && text.split_whitespace().nth(1).is_some()
+}
+
 /// A Medi-Cal Client Index Number: 8 digits and a letter, upper-cased, without separators.
 ///
 /// A 14-character Benefits Identification Card number (the CIN, a check digit and a 4-digit issue
 /// date) yields its first 9 characters.
 pub fn normalize_cin(s: &str) -> Normalized<String> {
-    let Some(text) = clean_text(s) else {
+    let Some(text) = clean_text(s).filter(|t| !remark(t)) else {
         return Ok(None);
     };
     let compact = strip_separators(&text).to_ascii_uppercase();
@@ -126,7 +133,7 @@ pub fn normalize_mrn(s: &str) -> Normalized<String> {
 
 /// A US phone number as 10 digits. A leading `1` or `+1` and an extension are dropped.
 pub fn normalize_phone(s: &str) -> Normalized<String> {
-    let Some(text) = clean_text(s) else {
+    let Some(text) = clean_text(s).filter(|t| !remark(t)) else {
         return Ok(None);
     };
     one_phone(&text).or_else(|e| {
@@ -233,7 +240,7 @@ pub fn normalize_npi(s: &str) -> Normalized<String> {
 
 /// Digits after removing separators (and a number cell's `.0`), with a length in `len`.
 fn digits_only(s: &str, len: std::ops::RangeInclusive<usize>) -> Normalized<String> {
-    let Some(text) = clean_text(s) else {
+    let Some(text) = clean_text(s).filter(|t| !remark(t)) else {
         return Ok(None);
     };
     // Dots are not separators here: "12.5" is a decimal number, not the MRN 125.
@@ -329,10 +336,24 @@ mod tests {
             ("91234567A1234", Err(Invalid)),
             ("91234567A1234X", Err(Invalid)),
             ("9123456７A", Err(Invalid)), // a full-width digit is not a digit here
+            ("ABCDEFGHI", Err(Invalid)),  // one word: a number written wrong
         ];
         for (input, want) in cases {
             assert_eq!(normalize_cin(input), *want, "{input:?}");
         }
+    }
+
+    /// Words without a digit where a number belongs say the sender has none to give: the field
+    /// is missing (ask for it), not invalid (ask to correct it).
+    #[test]
+    fn class8_a_remark_in_place_of_a_number_is_no_number() {
+        for remark in ["no sé / don't know", "I don't have it with me", "will send later"] {
+            assert_eq!(normalize_cin(remark), Ok(None), "{remark:?}");
+            assert_eq!(normalize_mrn(remark), Ok(None), "{remark:?}");
+            assert_eq!(normalize_phone(remark), Ok(None), "{remark:?}");
+        }
+        assert_eq!(normalize_cin("9123 4567 A"), some("91234567A"));
+        assert_eq!(normalize_phone("(916) 555-0123"), some("9165550123"));
     }
 
     #[test]

@@ -8,7 +8,8 @@
 //! - particles (`de`, `del`, `de la`, `van`, `von`, `da`, `di`, ...) start the last name:
 //!   "Maria de la Cruz" → ("Maria", "de la Cruz");
 //! - leading honorifics (`Mr.`, `Ms.`, `Dr.`) are dropped;
-//! - a single word is a last name.
+//! - a single word is a last name;
+//! - an aside in brackets (a nickname, "goes by ...") is dropped.
 
 use super::clean_text;
 
@@ -28,7 +29,13 @@ const HONORIFICS: [&str; 6] = ["mr", "mrs", "ms", "miss", "mx", "dr"];
 /// "Sample, Jane Q." → (Jane, Sample); "Jane Q. Sample" → (Jane, Sample);
 /// "Jane Sample Jr." → (Jane, Sample Jr.); "Sample" → (None, Sample).
 pub fn split_name(s: &str) -> Option<(Option<String>, Option<String>)> {
-    let text = clean_text(s)?;
+    let written = clean_text(s)?;
+    // An aside in brackets is no part of the name: "Roberto Fibbler (goes by Bobby)",
+    // "Jane (Janie) Sample".
+    let text = match super::split_parenthesised(&written).0.trim() {
+        "" => written.clone(),
+        outside => outside.split_whitespace().collect::<Vec<_>>().join(" "),
+    };
     let (before, after) = match text.split_once(',') {
         // "Jane Sample, Jr." is the no-comma shape with a suffix, not "Last, First".
         Some((before, after)) if !is_suffix_list(after) => (before, Some(after)),
@@ -387,6 +394,10 @@ mod tests {
             ("Dr Jane Sample", both("Jane", "Sample")),
             ("Jane La", both("Jane", "La")), // a particle as the final word is the last name
             ("José Ñúñez", both("José", "Ñúñez")),
+            // An aside in brackets is no part of the name (issue #8, blind74).
+            ("Roberto Fibbler (goes by Bobby)", both("Roberto", "Fibbler")),
+            ("Jane (Janie) Sample", both("Jane", "Sample")),
+            ("Sample, Jane (Janie)", both("Jane", "Sample")),
         ];
         for (input, want) in cases {
             assert_eq!(split_name(input), want, "{input:?}");

@@ -1386,6 +1386,10 @@ pub(super) fn relationship_caption(n: &str, section: &str) -> Option<Relationshi
         "kind",
         "is",
         "an",
+        // "Referring as medical provider", "I am the member's caregiver".
+        "as",
+        "i",
+        "am",
     ];
     if n.split(' ').count() > 7 || !n.split(' ').all(|w| VOCAB.contains(&w)) {
         return None;

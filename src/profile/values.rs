@@ -686,15 +686,25 @@ pub(super) fn catalog_list(entry: &RawEntry, catalog: &crate::catalog::Catalog) 
 
 /// The list a text is nothing but the items of, if any.
 fn list_kind(t: &str, catalog: &crate::catalog::Catalog) -> Option<FieldKey> {
-    let pieces = list_pieces(t);
-    if pieces.is_empty() || pieces.len() > 15 {
-        return None;
-    }
     // Each piece must be essentially the item's name, not a sentence that mentions it.
     let covers = |piece: &str, len: usize| {
         let n = crate::catalog::fold(&norm(piece));
         n.len() > 3 && len * 10 >= n.len() * 8
     };
+    // One item whose name holds a slash or an "and" ("Serious Mental Health and/or Substance
+    // Use Disorder Needs") is that item, not pieces split at them.
+    let whole = |f: &dyn Fn(&str) -> Option<usize>| f(t).is_some_and(|l| covers(t, l));
+    let pieces = if whole(&|p| catalog.match_support(p).map(|m| m.1))
+        || whole(&|p| catalog.match_population(p).map(|m| m.1))
+        || whole(&|p| catalog.match_need(p).map(|m| m.1))
+    {
+        vec![t.to_string()]
+    } else {
+        list_pieces(t)
+    };
+    if pieces.is_empty() || pieces.len() > 15 {
+        return None;
+    }
     let all = |f: &dyn Fn(&str) -> Option<usize>| pieces.iter().all(|p| f(p).is_some_and(|l| covers(p, l)));
     let key = if all(&|p| catalog.match_support(p).map(|m| m.1)) {
         FieldKey::CsServices
@@ -968,13 +978,13 @@ pub(super) fn parse_relationship(t: &str) -> Option<Relationship> {
 }
 
 /// An export value naming its group before the answer: "KP_N", "Consent-Yes", or the words run
-/// together ("kpN", "consentYes", "KPMemberY").
+/// together ("kpN", "consentYes", "KPMemberY"); or after it: "NO_ECM", "Yes-KP".
 fn group_answer(t: &str) -> Option<bool> {
     if let Some((group, answer)) = t.rsplit_once(['_', '-'])
         && !group.trim().is_empty()
         && !group.contains(' ')
     {
-        return nz::parse_bool(answer).ok().flatten();
+        return nz::parse_bool(answer).ok().flatten().or_else(|| answer_first(t));
     }
     if t.trim().contains(char::is_whitespace) {
         return None;
@@ -982,6 +992,16 @@ fn group_answer(t: &str) -> Option<bool> {
     let n = norm(t);
     let (group, answer) = n.rsplit_once(' ')?;
     (!group.is_empty() && matches!(answer, "yes" | "y" | "no" | "n"))
+        .then(|| nz::parse_bool(answer).ok().flatten())
+        .flatten()
+}
+
+/// "NO_ECM", "Yes-KP": a yes or no, then the group it answers (one word of letters).
+fn answer_first(t: &str) -> Option<bool> {
+    let (answer, group) = t.split_once(['_', '-'])?;
+    let one_word = group.len() >= 2 && group.chars().all(char::is_alphabetic);
+    let word = matches!(answer.to_ascii_lowercase().as_str(), "yes" | "no" | "y" | "n");
+    (one_word && word)
         .then(|| nz::parse_bool(answer).ok().flatten())
         .flatten()
 }
@@ -1152,6 +1172,10 @@ mod tests {
         assert_eq!(group_answer("consentYes"), Some(true));
         assert_eq!(group_answer("KPMemberNo"), Some(false));
         assert_eq!(group_answer("Kaiser"), None);
+        // The answer first (issue #8, blind73's LiveCycle radio).
+        assert_eq!(group_answer("NO_ECM"), Some(false));
+        assert_eq!(group_answer("Yes-KP"), Some(true));
+        assert_eq!(group_answer("N-A"), None);
         assert_eq!(group_answer("Not KP"), None);
     }
 

@@ -196,7 +196,7 @@ fn check_held_out(set: &str) -> Vec<String> {
     problems
 }
 
-/// The seventy blind sets of issue #8 (`fixtures/blind3` to `blind72`): scored blind before
+/// The seventy-five blind sets of issue #8 (`fixtures/blind3` to `blind77`): scored blind before
 /// any fix (docs/ACCURACY.md), then used to fix mechanisms. They are not all right, so this holds
 /// them at their measured level instead: a change that loses a referral outcome or more than a
 /// handful of fields fails here, and no referral may ask for a field its form holds more often
@@ -218,7 +218,7 @@ fn blind_sets_keep_their_measured_accuracy() {
         ("blind10", 40, 623, 0),
         ("blind11", 37, 674, 2),
         ("blind12", 40, 693, 0),
-        ("blind13", 37, 630, 0),
+        ("blind13", 37, 632, 0),
         ("blind14", 38, 668, 0),
         ("blind15", 38, 637, 0),
         ("blind16", 37, 568, 0),
@@ -241,7 +241,7 @@ fn blind_sets_keep_their_measured_accuracy() {
         ("blind33", 37, 590, 0),
         ("blind34", 37, 618, 0),
         ("blind35", 40, 602, 0),
-        ("blind36", 36, 597, 0),
+        ("blind36", 36, 598, 0),
         ("blind37", 36, 558, 0),
         ("blind38", 37, 552, 0),
         ("blind39", 30, 493, 2),
@@ -271,13 +271,18 @@ fn blind_sets_keep_their_measured_accuracy() {
         ("blind63", 38, 608, 0),
         ("blind64", 36, 536, 0),
         ("blind65", 36, 626, 0),
-        ("blind66", 36, 604, 0),
-        ("blind67", 37, 649, 1),
+        ("blind66", 36, 605, 0),
+        ("blind67", 37, 650, 1),
         ("blind68", 34, 539, 1),
         ("blind69", 36, 616, 0),
-        ("blind70", 39, 668, 0),
+        ("blind70", 39, 669, 0),
         ("blind71", 37, 621, 0),
         ("blind72", 36, 610, 0),
+        ("blind73", 36, 609, 0),
+        ("blind74", 40, 657, 0),
+        ("blind75", 37, 620, 0),
+        ("blind76", 36, 555, 0),
+        ("blind77", 36, 598, 0),
     ];
     let mut report = Vec::new();
     for (set, min_outcomes, min_fields, max_asked) in floors {

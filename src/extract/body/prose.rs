@@ -72,7 +72,7 @@ static KP_MEMBER: LazyLock<Regex> = LazyLock::new(|| {
 });
 static HEALTH_PLAN: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"\b(?i:plan is(?: now)?|is now (?:with|enrolled with|a member of)|enrolled (?:with|in)|assigned to)\s+(Kaiser Permanente|Kaiser|[A-Z][A-Za-z.&'-]*(?:\s+[A-Z][A-Za-z.&'-]*){0,3})",
+        r"\b(?i:plan is(?: now)?|is now (?:with|enrolled with|a member of)|enrolled (?:with|in)|assigned to)\s+((?:Kaiser Permanente|Kaiser)(?:\s+Medi-Cal)?|[A-Z][A-Za-z.&'-]*(?:\s+[A-Z][A-Za-z.&'-]*){0,3})",
     )
 });
 /// "she is currently enrolled in ECM", "is already receiving Enhanced Care Management"; with
@@ -102,7 +102,7 @@ static CONSENT_NO: LazyLock<Regex> = LazyLock::new(|| {
 /// A sentence about the writer: its phone or email is the referrer's.
 static ABOUT_WRITER: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(?:me|my (?:direct|cell|desk|office|phone|number|line|email)|our (?:office|team|number|line|desk)|I can be reached|reach me|call me|contact me)\b",
+        r"(?i)\b(?:me|my name is|my (?:direct|cell|desk|office|phone|number|line|email)|our (?:office|team|number|line|desk)|I can be reached|reach me|call me|contact me)\b",
     )
 });
 /// A sentence that asks for something: its catalogue items are requested.
@@ -282,7 +282,7 @@ fn writer_name(text: &str) -> Option<&str> {
 /// "refer my mother", "for my husband", "my son's": the writer refers a relative.
 static RELATIVE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(?:(?:refer(?:ring)?|for|take care of|taking care of|care for|caring for|caregiver (?:for|to)) my (?:mother|father|mom|dad|parent|son|daughter|child|wife|husband|spouse|sister|brother|grandmother|grandfather|grandson|granddaughter|aunt|uncle)\b|my (?:mother|father|mom|dad|parent|son|daughter|child|wife|husband|spouse|sister|brother|grandmother|grandfather)(?:'s|’s) caregiver\b|(?:i am|i'm|i’m) (?:her|his|their) (?:daughter|son|mother|father|wife|husband|spouse|sister|brother|granddaughter|grandson|niece|nephew|caregiver)\b)",
+        r"(?i)\b(?:(?:refer(?:ring)?|for|take care of|taking care of|care for|caring for|caregiver (?:for|to)) my (?:mother|father|mom|dad|parent|son|daughter|child|wife|husband|spouse|sister|brother|grandmother|grandfather|grandson|granddaughter|aunt|uncle)\b|my (?:mother|father|mom|dad|parent|son|daughter|child|wife|husband|spouse|sister|brother|grandmother|grandfather)(?:'s|’s) caregiver\b|(?:i am|i'm|i’m) (?:her|his|their) (?:daughter|son|mother|father|wife|husband|spouse|sister|brother|granddaughter|grandson|niece|nephew|caregiver)\b|\bmy name is [^()]{2,60}\((?:(?:her|his|their|the member's) )?(?:daughter|son|mother|father|mom|dad|wife|husband|spouse|sister|brother|granddaughter|grandson|niece|nephew|caregiver)\))",
     )
 });
 

@@ -523,8 +523,122 @@ fn heading_text(text: &str) -> String {
 pub(super) fn pair(pages: &[Vec<Line>], out: &mut Vec<RawEntry>) {
     let mut section: Option<String> = None;
     for lines in pages {
-        pair_page(lines, &mut section, out);
+        match two_columns(lines) {
+            Some(read_down) => pair_page(&read_down, &mut section, out),
+            None => pair_page(lines, &mut section, out),
+        }
     }
+}
+
+/// A page laid out in two columns over a stretch of it, the left one holding captions over
+/// their values ("Referral date" over "11/19/2026", "Member" over the name) while the right one
+/// holds something else on the same lines (a checklist, a "Referred by" block): its lines, with
+/// that stretch read down the left column and then down the right one, as a person reads it.
+/// Read across, a caption's value line is taken for a row of its own and the caption for a
+/// label beside whatever the right column prints at its height.
+///
+/// The stretch is a run of six lines or more with at most one cell either side of a gutter no
+/// cell crosses, three of them or more with a cell on both sides, and the left column showing
+/// captions over values at least three times. The right column's lines are moved far below the
+/// left one's, so nothing under the last left line reads as its value.
+fn two_columns(lines: &[Line]) -> Option<Vec<Line>> {
+    // The gutter: where the second cell of two-cell lines starts, the most common place.
+    let starts: Vec<(f32, f32)> = lines
+        .iter()
+        .filter_map(|l| match l.cells.as_slice() {
+            [_, right] => Some((right.x0, l.size)),
+            _ => None,
+        })
+        .collect();
+    let (gx, _) = starts
+        .iter()
+        .copied()
+        .max_by_key(|(x, size)| starts.iter().filter(|(o, _)| (o - x).abs() <= *size).count())?;
+    let tol = lines.first().map_or(10.0, |l| l.size);
+    let side = |l: &Line| -> Option<(Option<usize>, Option<usize>)> {
+        let (mut left, mut right) = (None, None);
+        for (ci, c) in l.cells.iter().enumerate() {
+            if c.x1 <= gx - 0.5 * tol && left.is_none() {
+                left = Some(ci);
+            } else if (c.x0 - gx).abs() <= 3.0 * tol && right.is_none() {
+                right = Some(ci);
+            } else {
+                return None;
+            }
+        }
+        Some((left, right))
+    };
+    let sides: Vec<Option<(Option<usize>, Option<usize>)>> = lines.iter().map(side).collect();
+    // The longest run of lines that fit.
+    let (mut best, mut start) = ((0, 0), None);
+    for i in 0..=lines.len() {
+        match (sides.get(i).copied().flatten(), start) {
+            (Some(_), None) => start = Some(i),
+            (None, Some(s)) => {
+                if i - s > best.1 - best.0 {
+                    best = (s, i);
+                }
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    let (from, to) = best;
+    let both = (from..to)
+        .filter(|&i| matches!(sides.get(i), Some(Some((Some(_), Some(_))))))
+        .count();
+    let left_text = |i: usize| -> Option<&str> {
+        let (l, _) = sides.get(i).copied().flatten()?;
+        Some(lines.get(i)?.cells.get(l?)?.text.as_str())
+    };
+    let captions_over_values = (from..to.saturating_sub(1))
+        .filter(|&i| {
+            left_text(i).is_some_and(|t| looks_like_label(t) && split_label(t).is_none())
+                && left_text(i + 1).is_some_and(|v| !looks_like_label(v) && tick_prefix(v).is_none())
+        })
+        .count();
+    // Values side by side on a line (`Sinnombre | 11/11/1988`) twice or more: captions two to a
+    // row over their values, read across as they are (`header_row_values`), not two columns.
+    let right_text = |i: usize| -> Option<&str> {
+        let (_, r) = sides.get(i).copied().flatten()?;
+        Some(lines.get(i)?.cells.get(r?)?.text.as_str())
+    };
+    let plain_value = |t: &str| !looks_like_label(t) && tick_prefix(t).is_none() && split_label(t).is_none();
+    let values_across = (from..to)
+        .filter(|&i| left_text(i).is_some_and(plain_value) && right_text(i).is_some_and(plain_value))
+        .count();
+    if to - from < 6 || both < 3 || captions_over_values < 3 || values_across >= 2 {
+        return None;
+    }
+    let part = |i: usize, pick_left: bool| -> Option<Line> {
+        let (l, r) = sides.get(i).copied().flatten()?;
+        let line = lines.get(i)?;
+        let cell = line.cells.get(if pick_left { l? } else { r? })?.clone();
+        Some(Line {
+            y: if pick_left { line.y } else { line.y - 10_000.0 },
+            size: line.size,
+            cells: vec![cell],
+        })
+    };
+    let mut out: Vec<Line> = lines.get(..from)?.to_vec();
+    // The left column's lines one under the other at an even spacing: the lines of the right
+    // column between them, gone from it, leave no gaps that would end its run of captions.
+    // One print size for them too: each line's size was its whole line's, both columns'.
+    let top = lines.get(from).map_or(0.0, |l| l.y);
+    let left: Vec<Line> = (from..to).filter_map(|i| part(i, true)).collect();
+    let size = left.iter().map(|l| l.size).fold(0.0f32, f32::max);
+    out.extend(left.into_iter().enumerate().map(|(k, l)| Line {
+        y: top - k as f32 * 1.2 * size,
+        size,
+        ..l
+    }));
+    out.extend((from..to).filter_map(|i| part(i, false)));
+    // What follows the stretch, moved below the right column too.
+    out.extend(lines.get(to..)?.iter().map(|l| Line {
+        y: l.y - 10_000.0,
+        ..l.clone()
+    }));
+    Some(out)
 }
 
 fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntry>) {
@@ -887,7 +1001,12 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
                             && split_label(&q.text).is_none()
                             && tick_prefix(&q.text).is_none()
                             && !is_heading(&q.text)
-                            && printed_label(&q.text))
+                            // "Currently enrolled in ECM  X Yes  __ No": answered yes or no,
+                            // any short caption asks, label words or not.
+                            && (printed_label(&q.text)
+                                || label_like(&q.text)
+                                    && items.iter().any(|(_, c)| is_yes_no(c))
+                                    && items.iter().all(|(_, c)| is_yes_no(c) || c.is_empty())))
                         .then_some(q)
                     })
                     .map(|q| ((), q));
@@ -1422,11 +1541,26 @@ fn grid_pairs(lines: &[Line]) -> GridPairs {
                     && l.cells.iter().all(|c| looks_like_label(&c.text))
             })
             .count();
+        // The same rhythm inside the run: a line of nothing but labels right over a line with
+        // no label at all, twice or more ("Referral Date | Member First Name" over "11/23/2026 |
+        // Beatriz"): boxed captions two to a row over their values, read down, not across.
+        let all_cells = |k: usize, want: bool| {
+            lines.get(k).is_some_and(|l| {
+                l.cells.len() >= 2 && l.cells.iter().all(|c| looks_like_label(&c.text) == want)
+            })
+        };
+        let captions_in_run = rows
+            .windows(2)
+            .filter(|w| match w {
+                [(a, pa), (b, pb)] => *b == a + 1 && pa == pb && all_cells(*a, true) && all_cells(*b, false),
+                _ => false,
+            })
+            .count();
         let is_grid = full_rows >= 2
             && labelish * 2 >= label_cols
             && value_labelish * 2 < value_cols.max(1)
             && value_labelish < labelish
-            && caption_rows < 2;
+            && caption_rows + captions_in_run < 2;
         if !is_grid {
             i += 1;
             continue;
@@ -1640,8 +1774,10 @@ fn stacked_pairs(lines: &[Line]) -> std::collections::HashMap<usize, usize> {
             };
             out.extend(crate::extract::stacked_pairs_in(start, end, |li| {
                 let (cap, value) = (text(li), text(li + 1));
+                // "CIN", "ZIP": a field's name in capitals is a caption, not a heading.
+                let field_name = cap.split_whitespace().count() <= 2 && names_a_field(cap);
                 let ok = label_like(cap)
-                    && !is_heading(cap)
+                    && (!is_heading(cap) || field_name)
                     && !is_label_or_tick(value)
                     && !is_heading(value)
                     && !enumerated(value);
@@ -2142,11 +2278,41 @@ fn below(
         .iter()
         .enumerate()
         .find(|(bj, c)| unused(used, li + 1, *bj) && c.x0 >= cell.x0 - slack && c.x0 < col_end)?;
-    Some(if is_label_or_tick(&found.text) {
-        Below::Label
-    } else {
-        Below::Value(li + 1, bj)
-    })
+    Some(
+        if is_label_or_tick(&found.text) || unticked_option(lines, li + 1, found) {
+            Below::Label
+        } else {
+            Below::Value(li + 1, bj)
+        },
+    )
+}
+
+/// Whether `cell` on line `li` is an option left unticked in a list whose ticked options,
+/// printed on the lines just below with their mark ("X Housing Tenancy ..."), start where its
+/// box would be: the list's first option, not the value of the label over it.
+fn unticked_option(lines: &[Line], li: usize, cell: &Cell) -> bool {
+    let Some(first) = lines.get(li) else {
+        return false;
+    };
+    let size = first.size;
+    lines
+        .iter()
+        .skip(li + 1)
+        .take(6)
+        .scan(first.y, |y, l| {
+            // Consecutive lines only: a gap ends the list.
+            let close = *y - l.y <= BELOW_WINDOW_EM * size.max(l.size);
+            *y = l.y;
+            close.then_some(l)
+        })
+        .any(|l| {
+            l.cells.iter().any(|c| {
+                tick_prefix(&c.text).is_some()
+                    && split_label(&c.text).is_none()
+                    && c.x0 < cell.x0
+                    && cell.x0 - c.x0 <= 3.0 * size
+            })
+        })
 }
 
 /// The lines of all pages as text: cells joined by tabs, lines by newlines.

@@ -1136,6 +1136,18 @@ impl Form<'_> {
     /// A row of several cells: `Label | value` pairs, `X | caption` / `caption | X` ticks and
     /// `☒ caption` cells, left to right.
     fn several(&mut self, row: u32, cells: &[(u32, &RawValue)]) {
+        // "Area of need | Mark X": a checklist's heading and the heading of its tick column —
+        // the section the options under it belong to, with no value of its own.
+        if let [(_, heading), (_, how)] = cells
+            && let (Some(heading), Some(how)) = (as_text(heading), as_text(how))
+            && is_checklist_heading(how)
+            && !is_checklist_heading(heading)
+            && !heading.contains(':')
+        {
+            self.section = Some(label_name(&format!("{heading} ({how})")));
+            self.columns.clear();
+            return;
+        }
         // In rows that start with a tick, ticks belong to the caption on their right.
         let tick_left = cells.first().is_some_and(|(_, v)| tick_value(v).is_some());
         let mut i = 0;
@@ -1168,6 +1180,43 @@ impl Form<'_> {
             let Some(label) = as_text(v) else {
                 continue; // a stray value with no label
             };
+            // "Program | ECM | | Community Supports | X": after the question, options each with
+            // its tick cell just right of it, the ticked ones marked, the others left empty.
+            let rest = cells.get(i..).unwrap_or_default();
+            let tick_right = |k: usize| {
+                rest.get(k).and_then(|(c, _)| {
+                    rest.get(k + 1)
+                        .filter(|(nc, _)| *nc == c + 1)
+                        .and_then(|(_, v)| tick_value(v))
+                })
+            };
+            let option = |v: &RawValue| {
+                // Named options: a bare "Yes" or "No" would lose the question it answers.
+                as_text(v).is_some_and(|t| {
+                    t.split_whitespace().count() <= 4
+                        && !t.contains(':')
+                        && tick_value(v).is_none()
+                        && !crate::extract::is_yes_no(t)
+                })
+            };
+            let marks: Vec<(usize, Option<RawValue>)> = (0..rest.len())
+                .filter(|k| rest.get(*k).is_some_and(|(_, v)| option(v)))
+                .map(|k| (k, tick_right(k)))
+                .collect();
+            let options_with_marks = marks.len() >= 2
+                && marks.iter().any(|(_, m)| m.is_some())
+                // Every cell is an option or the mark right of one.
+                && marks.len() + marks.iter().filter(|(_, m)| m.is_some()).count() == rest.len()
+                && !is_colon_label(v);
+            if options_with_marks {
+                for (k, m) in marks {
+                    if let Some(caption) = rest.get(k).and_then(|(_, v)| as_text(v)) {
+                        self.push(label_name(caption), m.unwrap_or(RawValue::Checked(false)));
+                    }
+                }
+                i = cells.len();
+                continue;
+            }
             // Not a value: another label, a tick caption, or (in rows of labels) label text.
             let in_value_col = right_cell.is_some_and(|(rc, _)| self.value_cols.contains(&rc));
             let right_is_value = right.is_some_and(|r| {
@@ -1254,6 +1303,9 @@ fn in_caption_rhythm(labels: &Row<'_>, values: &Row<'_>, caption_cols: &HashSet<
                 && tick_value(v).is_none()
                 // "Respite | Y": an item and its answer, not two captions.
                 && !as_text(v).is_some_and(crate::extract::is_yes_no)
+                // "Area of need | Mark X": the heading of a checklist and of its tick column,
+                // over its first option, not captions over values.
+                && !as_text(v).is_some_and(is_checklist_heading)
         })
         && !values.cells.is_empty()
         && values.cells.iter().all(|(c, v)| {
@@ -1279,6 +1331,7 @@ fn labels_over_values(labels: &Row<'_>, values: &Row<'_>) -> bool {
                 t.split_whitespace().count() <= 8 && !t.chars().any(|c| c.is_ascii_digit() || c == '@')
             }) && !is_colon_label(v)
                 && inline_pair(v).is_none()
+                && !as_text(v).is_some_and(is_checklist_heading)
         });
     let under = values.index == labels.index + 1
         && !values.cells.is_empty()
@@ -2098,6 +2151,65 @@ mod tests {
         assert!(got.contains(&(None, "Cell phone")), "{got:?}");
         let phone = got.iter().find(|(_, n)| *n == "Phone").expect("phone");
         assert_eq!(phone.0, Some("Population of Focus (mark X)"), "{got:?}");
+    }
+
+    /// Issue #8 (blind74): "Area of need | Mark X" in a sheet of captions over values heads a
+    /// checklist and its tick column: the first option under it ("Physical health", unmarked)
+    /// is no value of it.
+    #[test]
+    fn class74_a_checklist_heading_row_among_captions_over_values() {
+        let g = grid(&[
+            ((0, 0), t("Referral Date")),
+            ((0, 1), t("Last Name")),
+            ((0, 2), t("First Name")),
+            ((1, 0), t("12/02/2026")),
+            ((1, 1), t("Fakerly")),
+            ((1, 2), t("Milo")),
+            ((2, 0), t("Date of Birth")),
+            ((2, 1), t("Medi-Cal CIN")),
+            ((2, 2), t("Home Phone")),
+            ((3, 0), t("04/02/2016")),
+            ((3, 1), t("95566778E")),
+            ((3, 2), t("(909) 555-0125")),
+            ((4, 0), t("County")),
+            ((4, 1), t("Hours requested")),
+            ((5, 0), t("San Bernardino")),
+            ((5, 1), t("8")),
+            ((7, 0), t("Area of need")),
+            ((7, 1), t("Mark X")),
+            ((8, 0), t("Physical health")),
+            ((9, 0), t("Behavioral health")),
+            ((9, 1), t("X")),
+            ((10, 0), t("Social needs")),
+            ((10, 1), t("X")),
+        ]);
+        let pairs = form_pairs(&g);
+        assert!(!pairs.iter().any(|p| p.starts_with("Area of need=")), "{pairs:?}");
+        assert!(pairs.contains(&"Last Name=Fakerly".to_string()), "{pairs:?}");
+    }
+
+    /// Issue #8 (blind77): "Program | ECM | | Community Supports | X" — options each with its
+    /// tick cell right of it — ticks Community Supports, not "Program = ECM".
+    #[test]
+    fn class77_options_each_with_its_tick_cell_on_the_questions_row() {
+        let g = grid(&[
+            ((0, 0), t("Program")),
+            ((0, 1), t("ECM")),
+            ((0, 3), t("Community Supports")),
+            ((0, 4), t("X")),
+            ((2, 0), t("Child's name")),
+            ((2, 1), t("Juniper Sample")),
+            ((3, 0), t("CIN")),
+            ((3, 1), t("95512876J")),
+        ]);
+        let pairs = form_pairs(&g);
+        assert!(!pairs.contains(&"Program=ECM".to_string()), "{pairs:?}");
+        assert!(pairs.contains(&"ECM=[ ]".to_string()), "{pairs:?}");
+        assert!(pairs.contains(&"Community Supports=X".to_string()), "{pairs:?}");
+        assert!(
+            pairs.contains(&"Child's name=Juniper Sample".to_string()),
+            "{pairs:?}"
+        );
     }
 
     /// A sheet read as a form, as `label=value` strings.

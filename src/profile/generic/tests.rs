@@ -1570,3 +1570,30 @@ fn class71_an_other_box_with_a_parenthesised_remark_is_other() {
     );
     assert!(target("Other (school)", Some("Referrer"), RawValue::Checked(true)).is_some());
 }
+
+/// Issue #8 (blind74): an answer that is one catalogue item's whole name, slash and "and" in
+/// it ("Serious Mental Health and/or Substance Use Disorder Needs"), under a label no
+/// vocabulary names ("Which group (from the website)"), is that item of its list.
+#[test]
+fn class74_a_whole_item_name_with_and_or_is_the_item() {
+    let f = read(&[
+        ("Member name", txt("Roberto Sample")),
+        (
+            "Which group (from the website)",
+            txt("Serious Mental Health and/or Substance Use Disorder Needs"),
+        ),
+    ]);
+    assert_eq!(f.ecm_populations, [3].into_iter().collect());
+}
+
+/// Issue #8 (blind75): a tick captioned "Referring as medical provider" answers the kind of
+/// referrer, not a CHW need.
+#[test]
+fn class75_referring_as_a_kind_of_referrer() {
+    let f = read(&[
+        ("Discharge planner", txt("Winifred Sample, RN")),
+        ("Referring as medical provider", RawValue::Checked(true)),
+    ]);
+    assert_eq!(f.referrer_relationship, Some(Relationship::MedicalProvider));
+    assert!(f.chw_needs.is_empty());
+}

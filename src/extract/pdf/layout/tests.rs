@@ -1645,3 +1645,146 @@ fn class71_a_headed_paragraph_keeps_its_wrapped_line() {
         "{got:?}"
     );
 }
+
+/// Issue #8 (blind73): boxed captions two to a row over their values ("Referral Date | Member
+/// First Name" over "11/23/2026 | Beatriz"), row after row in the same two columns, are read
+/// down, each caption over its value — not across as a colon-less grid of label | value.
+#[test]
+fn class73_captions_two_to_a_row_over_values_are_no_grid() {
+    let got = entries(vec![
+        run(40.0, 700.0, "Referral Date"),
+        run(300.0, 700.0, "Member First Name"),
+        run(40.0, 686.0, "11/23/2026"),
+        run(300.0, 686.0, "Beatriz"),
+        run(40.0, 664.0, "Member Last Name"),
+        run(300.0, 664.0, "Date of Birth"),
+        run(40.0, 650.0, "Sinnombre"),
+        run(300.0, 650.0, "11/11/1988"),
+        run(40.0, 628.0, "Medi-Cal ID (CIN)"),
+        run(300.0, 628.0, "Phone"),
+        run(40.0, 614.0, "92233445F"),
+        run(300.0, 614.0, "(714) 555-0126"),
+    ]);
+    let by_name = |n: &str| got.iter().find(|(_, l, _)| l == n).map(|(_, _, v)| v.clone());
+    assert_eq!(by_name("Member First Name"), Some(t("Beatriz")), "{got:?}");
+    assert_eq!(by_name("Member Last Name"), Some(t("Sinnombre")), "{got:?}");
+    assert_eq!(by_name("Date of Birth"), Some(t("11/11/1988")), "{got:?}");
+    assert_eq!(by_name("Phone"), Some(t("(714) 555-0126")), "{got:?}");
+}
+
+/// Issue #8 (blind75): a blank `Label:` over a list of options whose ticked ones carry their
+/// mark ("X Housing Tenancy ...") heads the list: the first, unticked option under it is not
+/// its value.
+#[test]
+fn class75_a_blank_label_over_a_tick_list_takes_no_option_as_its_value() {
+    let got = entries(vec![
+        run(40.0, 700.0, "Community Supports requested:"),
+        run(52.0, 684.0, "Housing Transition Navigation Services"),
+        run(52.0, 672.0, "Housing Deposits"),
+        run(40.0, 660.0, "X Housing Tenancy and Sustaining Services"),
+        run(52.0, 648.0, "Recuperative Care (Medical Respite)"),
+    ]);
+    assert!(
+        !got.iter()
+            .any(|(_, _, v)| matches!(v, RawValue::Text(s) if s.contains("Navigation"))),
+        "{got:?}"
+    );
+    assert!(
+        got.iter()
+            .any(|(_, l, v)| l == "Housing Tenancy and Sustaining Services" && *v == RawValue::Checked(true)),
+        "{got:?}"
+    );
+}
+
+/// Issue #8 (blind74): "Individual | Referring Officer" over two colon-less grids side by side
+/// names whose data each column holds, as "Member | Referrer" does: the officer's name and phone
+/// are the referrer's.
+#[test]
+fn class74_an_individual_and_an_officer_head_two_columns() {
+    let got = entries(vec![
+        run(40.0, 720.0, "Individual"),
+        run(300.0, 720.0, "Referring Officer"),
+        run(40.0, 700.0, "Last Name"),
+        run(120.0, 700.0, "Mockingsworth"),
+        run(300.0, 700.0, "Name"),
+        run(380.0, 700.0, "Deputy Lorna Fictive"),
+        run(40.0, 686.0, "First Name"),
+        run(120.0, 686.0, "Ezekiel"),
+        run(300.0, 686.0, "Agency"),
+        run(380.0, 686.0, "Marin County Sheriff's Office"),
+        run(40.0, 672.0, "Phone"),
+        run(120.0, 672.0, "415-555-0137"),
+        run(300.0, 672.0, "Phone"),
+        run(380.0, 672.0, "415-555-0191"),
+    ]);
+    let officer = Some("Referring Officer".to_string());
+    assert!(
+        got.contains(&(officer.clone(), "Name".into(), t("Deputy Lorna Fictive"))),
+        "{got:?}"
+    );
+    assert!(
+        got.contains(&(officer, "Phone".into(), t("415-555-0191"))),
+        "{got:?}"
+    );
+}
+
+/// Issue #8 (blind76): a stretch of the page in two columns — captions over their values down
+/// the left, a checklist and a "Referred by" block down the right on the same lines — is read
+/// down each column: the member's captions take the values under them, and the referrer's
+/// lines stay the referrer's.
+#[test]
+fn class76_two_columns_read_down_each() {
+    let got = entries(vec![
+        run(50.0, 720.0, "Referral date"),
+        run(330.0, 720.0, "Services"),
+        run(50.0, 708.0, "11/19/2026"),
+        run(330.0, 707.0, "☑ Environmental Accessibility Adaptations"),
+        run(50.0, 696.0, "Member"),
+        run(330.0, 694.0, "☐ Respite"),
+        run(50.0, 684.0, "Wilhelmina Placeholdt"),
+        run(330.0, 681.0, "☑ Personal Care / Homemaker"),
+        run(50.0, 660.0, "Date of birth"),
+        run(50.0, 648.0, "02/29/1956"),
+        run(330.0, 648.0, "Referred by"),
+        run(50.0, 636.0, "CIN"),
+        run(330.0, 632.0, "Name: Cornelius Exampledorf"),
+        run(50.0, 624.0, "96543210W"),
+        run(330.0, 620.0, "Phone: 925-555-0187"),
+        run(50.0, 612.0, "Phone"),
+        run(50.0, 600.0, "925-555-0151"),
+    ]);
+    let by_name = |n: &str| got.iter().find(|(_, l, _)| l == n).map(|(_, _, v)| v.clone());
+    assert_eq!(by_name("Referral date"), Some(t("11/19/2026")), "{got:?}");
+    assert_eq!(by_name("Member"), Some(t("Wilhelmina Placeholdt")), "{got:?}");
+    assert_eq!(by_name("Date of birth"), Some(t("02/29/1956")), "{got:?}");
+    assert_eq!(by_name("CIN"), Some(t("96543210W")), "{got:?}");
+    let referrer = Some("Referred by".to_string());
+    assert!(
+        got.contains(&(referrer.clone(), "Name".into(), t("Cornelius Exampledorf"))),
+        "{got:?}"
+    );
+    assert!(
+        got.contains(&(referrer, "Phone".into(), t("925-555-0187"))),
+        "{got:?}"
+    );
+    assert!(
+        got.contains(&(None, "Phone".into(), t("925-555-0151"))),
+        "{got:?}"
+    );
+}
+
+/// Issue #8 (blind76): "Currently enrolled in ECM   X Yes   __ No" — a caption with no label
+/// word, answered yes or no by marks after it — is the question those marks answer.
+#[test]
+fn class76_a_caption_answered_by_yes_or_no_marks_is_the_question() {
+    let got = entries(vec![
+        run(50.0, 700.0, "Currently enrolled in ECM"),
+        run(220.0, 700.0, "X Yes"),
+        run(267.0, 700.0, "__ No"),
+    ]);
+    assert!(
+        got.iter()
+            .any(|(_, l, v)| l == "Currently enrolled in ECM" && *v == t("Yes")),
+        "{got:?}"
+    );
+}
