@@ -192,12 +192,19 @@ fn run(cli: Cli) -> Result<i32> {
         Command::Run => {
             let cfg = load(&cli)?;
             crate::daemon::check_runnable(&cfg)?;
-            // Two worker threads on two cores. One (current_thread) was tried for its fewer
-            // cross-thread wake-ups (perf: a quarter of the CPU was the kernel switching threads)
-            // and measured worse on the shared bench: 255/s and 2.43 ms a message against 366/s
-            // and 2.03 ms, since the async side (IMAP, SMTP, the store driver's replies) then
-            // waits behind itself.
-            let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            // One async worker thread: the async side only waits on sockets (IMAP, SMTP, HTTP,
+            // the store driver's replies); reading a message runs on the blocking pool and
+            // SQLite on its own thread, so both cores stay in use, and one worker spares the
+            // thread switches a second one's work stealing costs (docs/BENCHMARKS.md, fourteenth
+            // session: -6 % CPU a message, -4 % rate, still over the I/O floor). A
+            // current_thread runtime was measured worse (255/s against 366/s): the blocking
+            // pool's results then wait behind the thread that polls the sockets.
+            // `TOKIO_WORKER_THREADS` still sets another number.
+            let mut builder = tokio::runtime::Builder::new_multi_thread();
+            if std::env::var_os("TOKIO_WORKER_THREADS").is_none() {
+                builder.worker_threads(1);
+            }
+            let rt = builder.enable_all().build()?;
             rt.block_on(crate::daemon::run(cli.config.clone(), cfg))?;
             Ok(0)
         }
