@@ -556,7 +556,9 @@ pub(crate) fn name_then_contacts(value: &str) -> Option<(String, Vec<(Contact, S
 /// value, as pairs two by two: from the start that makes more captions and fewer values read as
 /// labels, when at least three pairs result, two thirds of the captions read as labels and at
 /// most a third of the values do. `pair(i)` says whether item `i` can be a caption over item
-/// `i + 1` (`None` ends the pairing) and, if so, whether each reads as a label. The pairs found.
+/// `i + 1` and, if so, whether each reads as a label. A line that cannot be a caption after the
+/// first pair is skipped once (a caption left blank, a heading); two in a row end the pairing.
+/// The pairs found.
 pub(crate) fn stacked_pairs_in(
     start: usize,
     end: usize,
@@ -567,7 +569,17 @@ pub(crate) fn stacked_pairs_in(
         let (mut known, mut values_known) = (0usize, 0usize);
         let mut i = from;
         while i + 1 < end {
-            let Some((caption_label, value_label)) = pair(i) else {
+            // A caption left blank ("Date of birth" right over "Medi-Cal ID"), or a heading
+            // between the pairs: the pairing goes on from the line after it.
+            let found = match pair(i) {
+                Some(p) => Some(p),
+                None if !pairs.is_empty() && i + 2 < end => {
+                    i += 1;
+                    pair(i)
+                }
+                None => None,
+            };
+            let Some((caption_label, value_label)) = found else {
                 break;
             };
             known += usize::from(caption_label);

@@ -469,6 +469,17 @@ impl Profiles {
             return None;
         };
         let t = t.trim();
+        // A choice named for nothing a reader sees (`RadioButtonList[0]`) whose answer is a kind
+        // of referrer, whole ("Medical provider", "Social services provider"): the referrer's
+        // relationship to the member.
+        if crate::profile::generic::relationship_caption(&crate::catalog::norm(t), "relationship").is_some()
+            && t.split_whitespace().count() >= 2
+        {
+            return Some((
+                Target::Field(FieldKey::ReferrerRelationship),
+                generic::score::ROLE_ONLY,
+            ));
+        }
         let email = t.contains('@')
             && !t.contains(' ')
             && crate::normalize::normalize_email(t).is_ok_and(|e| e.is_some());

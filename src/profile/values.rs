@@ -903,6 +903,10 @@ const RELATIONSHIP_WORDS: &[(Relationship, &[&str])] = &[
             "clinical",
             "clinician",
             "fqhc",
+            // Spanish forms: "Proveedor médico", "Clínica".
+            "medico",
+            "clinica",
+            "enfermera",
         ],
     ),
     (
@@ -920,6 +924,10 @@ const RELATIONSHIP_WORDS: &[(Relationship, &[&str])] = &[
             "community",
             "agency",
             "worker",
+            "servicios sociales",
+            "trabajador social",
+            "trabajadora social",
+            "organizacion comunitaria",
         ],
     ),
     (
@@ -939,6 +947,14 @@ const RELATIONSHIP_WORDS: &[(Relationship, &[&str])] = &[
             "guardian",
             "friend",
             "caregiver",
+            "familia",
+            "familiar",
+            "madre",
+            "padre",
+            "hija",
+            "hijo",
+            "mismo",
+            "misma",
         ],
     ),
 ];

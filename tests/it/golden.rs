@@ -196,7 +196,7 @@ fn check_held_out(set: &str) -> Vec<String> {
     problems
 }
 
-/// The seventy-five blind sets of issue #8 (`fixtures/blind3` to `blind77`): scored blind before
+/// The seventy-seven blind sets of issue #8 (`fixtures/blind3` to `blind79`): scored blind before
 /// any fix (docs/ACCURACY.md), then used to fix mechanisms. They are not all right, so this holds
 /// them at their measured level instead: a change that loses a referral outcome or more than a
 /// handful of fields fails here, and no referral may ask for a field its form holds more often
@@ -211,7 +211,7 @@ fn blind_sets_keep_their_measured_accuracy() {
         ("blind3", 36, 587, 0),
         ("blind4", 41, 698, 0),
         ("blind5", 40, 682, 0),
-        ("blind6", 38, 679, 0),
+        ("blind6", 38, 680, 0),
         ("blind7", 41, 761, 0),
         ("blind8", 37, 646, 0),
         ("blind9", 37, 646, 0),
@@ -224,7 +224,7 @@ fn blind_sets_keep_their_measured_accuracy() {
         ("blind16", 37, 568, 0),
         ("blind17", 37, 621, 0),
         ("blind18", 36, 591, 0),
-        ("blind19", 40, 657, 0),
+        ("blind19", 40, 658, 0),
         ("blind20", 39, 634, 0),
         ("blind21", 36, 643, 0),
         ("blind22", 36, 620, 0),
@@ -232,7 +232,7 @@ fn blind_sets_keep_their_measured_accuracy() {
         ("blind24", 38, 648, 0),
         ("blind25", 37, 633, 0),
         ("blind26", 36, 620, 4),
-        ("blind27", 39, 647, 0),
+        ("blind27", 39, 648, 0),
         ("blind28", 38, 672, 0),
         ("blind29", 37, 597, 0),
         ("blind30", 39, 674, 0),
@@ -249,7 +249,7 @@ fn blind_sets_keep_their_measured_accuracy() {
         ("blind41", 36, 525, 0),
         ("blind42", 34, 571, 5),
         ("blind43", 35, 566, 0),
-        ("blind44", 36, 599, 0),
+        ("blind44", 36, 600, 0),
         ("blind45", 35, 553, 1),
         ("blind46", 36, 578, 2),
         ("blind47", 35, 637, 1),
@@ -275,14 +275,16 @@ fn blind_sets_keep_their_measured_accuracy() {
         ("blind67", 37, 650, 1),
         ("blind68", 34, 539, 1),
         ("blind69", 36, 616, 0),
-        ("blind70", 39, 669, 0),
+        ("blind70", 39, 671, 0),
         ("blind71", 37, 621, 0),
         ("blind72", 36, 610, 0),
         ("blind73", 36, 609, 0),
         ("blind74", 40, 657, 0),
         ("blind75", 37, 620, 0),
         ("blind76", 36, 555, 0),
-        ("blind77", 36, 598, 0),
+        ("blind77", 36, 600, 0),
+        ("blind78", 37, 608, 0),
+        ("blind79", 37, 613, 0),
     ];
     let mut report = Vec::new();
     for (set, min_outcomes, min_fields, max_asked) in floors {

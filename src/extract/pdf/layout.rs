@@ -530,6 +530,28 @@ pub(super) fn pair(pages: &[Vec<Line>], out: &mut Vec<RawEntry>) {
     }
 }
 
+/// A caption naming a value of one shape ("Date of birth", "Phone", "Medi-Cal ID"): left blank
+/// over the next caption, it is a field left empty, never a heading over the captions after it.
+fn names_a_value(text: &str) -> bool {
+    const VALUE_WORDS: [&str; 13] = [
+        "date",
+        "birth",
+        "dob",
+        "phone",
+        "telephone",
+        "cin",
+        "zip",
+        "email",
+        "mrn",
+        "id",
+        "number",
+        "fax",
+        "ssn",
+    ];
+    text.split(|c: char| !c.is_alphanumeric())
+        .any(|w| VALUE_WORDS.iter().any(|v| v.eq_ignore_ascii_case(w)))
+}
+
 /// A page laid out in two columns over a stretch of it, the left one holding captions over
 /// their values ("Referral date" over "11/19/2026", "Member" over the name) while the right one
 /// holds something else on the same lines (a checklist, a "Referred by" block): its lines, with
@@ -930,7 +952,7 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
                     lines.get(li + 1),
                     caption_over_value(lines, &used, li + 1, small_captions).is_some()
                         || stacked.contains_key(&(li + 1)),
-                ))
+                ) && !names_a_value(&cell.text))
         {
             *section = Some(heading_text(&cell.text));
             columns.clear();
@@ -1776,8 +1798,15 @@ fn stacked_pairs(lines: &[Line]) -> std::collections::HashMap<usize, usize> {
                 let (cap, value) = (text(li), text(li + 1));
                 // "CIN", "ZIP": a field's name in capitals is a caption, not a heading.
                 let field_name = cap.split_whitespace().count() <= 2 && names_a_field(cap);
+                // "Date of birth" over "Medi-Cal ID" over "93939393B": the date was left blank;
+                // the label under it is the next caption, over its own value.
+                let next_caption = looks_like_label(value)
+                    && li + 2 < end
+                    && !text(li + 2).is_empty()
+                    && !looks_like_label(text(li + 2));
                 let ok = label_like(cap)
                     && (!is_heading(cap) || field_name)
+                    && !next_caption
                     && !is_label_or_tick(value)
                     && !is_heading(value)
                     && !enumerated(value);

@@ -1597,3 +1597,14 @@ fn class75_referring_as_a_kind_of_referrer() {
     assert_eq!(f.referrer_relationship, Some(Relationship::MedicalProvider));
     assert!(f.chw_needs.is_empty());
 }
+
+/// Issue #8 (blind79): a choice named for nothing a reader sees (`RadioButtonList[0]`) answered
+/// with a kind of referrer, whole ("Medical provider"), is the referrer's relationship.
+#[test]
+fn class79_an_unnamed_choice_answered_with_a_kind_of_referrer() {
+    let f = read(&[
+        ("Name / credentials", txt("Yolanda Sample, RN")),
+        ("RadioButtonList[0]", txt("Medical provider")),
+    ]);
+    assert_eq!(f.referrer_relationship, Some(Relationship::MedicalProvider));
+}

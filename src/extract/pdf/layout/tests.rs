@@ -1788,3 +1788,30 @@ fn class76_a_caption_answered_by_yes_or_no_marks_is_the_question() {
         "{got:?}"
     );
 }
+
+/// Issue #8 (blind78): in a column of captions over values, a caption left blank ("Date of
+/// birth" right over "Medi-Cal ID") neither takes the next caption as its value nor heads the
+/// captions after it; the pairing goes on under it.
+#[test]
+fn class78_a_blank_caption_in_a_column_of_captions_over_values() {
+    let got = entries(vec![
+        run(40.0, 700.0, "Referral date"),
+        run(40.0, 688.0, "11/20/2026"),
+        run(40.0, 676.0, "Patient name"),
+        run(40.0, 664.0, "Ignatius Sample"),
+        run(40.0, 652.0, "Date of birth"),
+        run(40.0, 640.0, "Medi-Cal ID"),
+        run(40.0, 628.0, "93939393B"),
+        run(40.0, 616.0, "Phone"),
+        run(40.0, 604.0, "925-555-0137"),
+    ]);
+    assert!(
+        got.contains(&(None, "Medi-Cal ID".into(), t("93939393B"))),
+        "{got:?}"
+    );
+    assert!(
+        got.contains(&(None, "Phone".into(), t("925-555-0137"))),
+        "{got:?}"
+    );
+    assert!(!got.iter().any(|(_, _, v)| *v == t("Medi-Cal ID")), "{got:?}");
+}
