@@ -196,12 +196,12 @@ fn check_held_out(set: &str) -> Vec<String> {
     problems
 }
 
-/// The seventy-seven blind sets of issue #8 (`fixtures/blind3` to `blind79`): scored blind before
+/// The seventy-nine blind sets of issue #8 (`fixtures/blind3` to `blind81`): scored blind before
 /// any fix (docs/ACCURACY.md), then used to fix mechanisms. They are not all right, so this holds
 /// them at their measured level instead: a change that loses a referral outcome or more than a
 /// handful of fields fails here, and no referral may ask for a field its form holds more often
 /// than it did when measured (none, except in blind11, blind26, blind32, blind39, blind42,
-/// blind45, blind46, blind47, blind67 and blind68, whose open misses still ask).
+/// blind45, blind46, blind47, blind67, blind68 and blind81, whose open misses still ask).
 #[test]
 #[allow(clippy::indexing_slicing)] // test code: serde_json indexing yields Null, never panics
 fn blind_sets_keep_their_measured_accuracy() {
@@ -285,6 +285,8 @@ fn blind_sets_keep_their_measured_accuracy() {
         ("blind77", 36, 600, 0),
         ("blind78", 37, 608, 0),
         ("blind79", 37, 613, 0),
+        ("blind80", 37, 615, 0),
+        ("blind81", 36, 626, 2),
     ];
     let mut report = Vec::new();
     for (set, min_outcomes, min_fields, max_asked) in floors {

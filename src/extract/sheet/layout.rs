@@ -1066,6 +1066,16 @@ impl Form<'_> {
         let Some(s) = as_text(v) else {
             return; // a stray number or tick with no caption
         };
+        // "Program requested (X):" over options marked in a column to their right: the
+        // options' heading, not a label over its first option.
+        if is_colon_label(v)
+            && is_checklist_heading(s)
+            && self.under(pos).is_some_and(|at| self.ticks_right_in_block(at))
+        {
+            self.section = Some(label_name(s));
+            self.columns.clear();
+            return;
+        }
         if is_colon_label(v) {
             let value = match self.below(pos, false) {
                 Some((at, value)) => {
@@ -1343,7 +1353,11 @@ fn labels_over_values(labels: &Row<'_>, values: &Row<'_>) -> bool {
         .cells
         .iter()
         .filter(|(_, v)| {
-            !as_text(v).is_some_and(looks_like_label) && tick_value(v).is_none() && glyph_caption(v).is_none()
+            !as_text(v).is_some_and(looks_like_label)
+                && tick_value(v).is_none()
+                && glyph_caption(v).is_none()
+                // "SERVICES (mark X)" heads a checklist: no value of the row above.
+                && !as_text(v).is_some_and(is_checklist_heading)
         })
         .count();
     all_labels && under && valueish * 2 > values.cells.len()
@@ -2210,6 +2224,38 @@ mod tests {
             pairs.contains(&"Child's name=Juniper Sample".to_string()),
             "{pairs:?}"
         );
+    }
+
+    /// Issue #8 (blind80): a checklist's heading is neither the value of the label above it
+    /// ("County | San Joaquin County" over "SERVICES (mark X)") nor, with a colon, a label over
+    /// its first option ("Program requested (X):" over "ECM", "CS", "CHW | X").
+    #[test]
+    fn class80_a_checklist_heading_is_no_value_and_takes_none() {
+        let g = grid(&[
+            ((0, 0), t("Member name")),
+            ((0, 1), t("Ignatius Sample")),
+            ((1, 0), t("County")),
+            ((1, 1), t("San Joaquin County")),
+            ((2, 0), t("SERVICES (mark X)")),
+            ((3, 0), t("Housing Deposits")),
+            ((3, 1), t("X")),
+            ((4, 0), t("Transitional Rent")),
+            ((6, 0), t("Program requested (X):")),
+            ((7, 0), t("ECM")),
+            ((8, 0), t("CS")),
+            ((9, 0), t("CHW")),
+            ((9, 1), t("X")),
+        ]);
+        let pairs = form_pairs(&g);
+        assert!(
+            pairs.contains(&"County=San Joaquin County".to_string()),
+            "{pairs:?}"
+        );
+        assert!(
+            !pairs.iter().any(|p| p.starts_with("Program requested")),
+            "{pairs:?}"
+        );
+        assert!(pairs.contains(&"CHW=X".to_string()), "{pairs:?}");
     }
 
     /// A sheet read as a form, as `label=value` strings.
