@@ -33,7 +33,7 @@ pub fn split_name(s: &str) -> Option<(Option<String>, Option<String>)> {
     // An aside in brackets is no part of the name: "Roberto Fibbler (goes by Bobby)",
     // "Jane (Janie) Sample".
     let text = match super::split_parenthesised(&written).0.trim() {
-        "" => written.clone(),
+        "" => written,
         outside => outside.split_whitespace().collect::<Vec<_>>().join(" "),
     };
     let (before, after) = match text.split_once(',') {

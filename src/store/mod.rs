@@ -667,32 +667,26 @@ impl Store {
         for v in values {
             q = q.bind(v);
         }
-        let rows = match held.0.as_mut() {
-            Some(conn) => {
-                let rows = q.fetch_all(&mut **conn).await;
-                if rows.is_err() {
-                    // A failed statement leaves the transaction open on the connection the
-                    // message's commit will use: close it (there may be none left to close).
-                    let _ = sqlx::raw_sql("ROLLBACK").execute(&mut **conn).await;
-                }
-                rows
-            }
-            // Without a held connection the statements and the rollback could land on
-            // different connections: take one for both.
+        // Without a held connection, take one, so the statements and a rollback share it.
+        let mut acquired;
+        let conn: &mut sqlx::AnyConnection = match held.0.as_mut() {
+            Some(conn) => conn,
             None => {
-                let mut conn = self
+                acquired = self
                     .pool
                     .acquire()
                     .await
                     .context("taking the store's connection")?;
-                let rows = q.fetch_all(&mut *conn).await;
-                if rows.is_err() {
-                    let _ = sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await;
-                }
-                rows
+                &mut acquired
             }
+        };
+        let rows = q.fetch_all(&mut *conn).await;
+        if rows.is_err() {
+            // A failed statement leaves the transaction open on the connection the message's
+            // commit will use: close it (there may be none left to close).
+            let _ = sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await;
         }
-        .context("looking up the reply guards' facts and allocating reference numbers")?;
+        let rows = rows.context("looking up the reply guards' facts and allocating reference numbers")?;
         let expected: usize = wanted
             .iter()
             .map(|w| w.replies.len() + usize::from(w.content_hash.is_some()) + prefixes(w).len())

@@ -609,10 +609,13 @@ fn two_columns(lines: &[Line]) -> Option<Vec<Line>> {
     let both = (from..to)
         .filter(|&i| matches!(sides.get(i), Some(Some((Some(_), Some(_))))))
         .count();
-    let left_text = |i: usize| -> Option<&str> {
-        let (l, _) = sides.get(i).copied().flatten()?;
-        Some(lines.get(i)?.cells.get(l?)?.text.as_str())
+    // Line `i`'s cell in the left column (or the right one).
+    let cell = |i: usize, left: bool| -> Option<&Cell> {
+        let (l, r) = sides.get(i).copied().flatten()?;
+        lines.get(i)?.cells.get(if left { l? } else { r? })
     };
+    let left_text = |i: usize| cell(i, true).map(|c| c.text.as_str());
+    let right_text = |i: usize| cell(i, false).map(|c| c.text.as_str());
     let captions_over_values = (from..to.saturating_sub(1))
         .filter(|&i| {
             left_text(i).is_some_and(|t| looks_like_label(t) && split_label(t).is_none())
@@ -621,10 +624,6 @@ fn two_columns(lines: &[Line]) -> Option<Vec<Line>> {
         .count();
     // Values side by side on a line (`Sinnombre | 11/11/1988`) twice or more: captions two to a
     // row over their values, read across as they are (`header_row_values`), not two columns.
-    let right_text = |i: usize| -> Option<&str> {
-        let (_, r) = sides.get(i).copied().flatten()?;
-        Some(lines.get(i)?.cells.get(r?)?.text.as_str())
-    };
     let plain_value = |t: &str| !looks_like_label(t) && tick_prefix(t).is_none() && split_label(t).is_none();
     let values_across = (from..to)
         .filter(|&i| left_text(i).is_some_and(plain_value) && right_text(i).is_some_and(plain_value))
@@ -633,13 +632,11 @@ fn two_columns(lines: &[Line]) -> Option<Vec<Line>> {
         return None;
     }
     let part = |i: usize, pick_left: bool| -> Option<Line> {
-        let (l, r) = sides.get(i).copied().flatten()?;
         let line = lines.get(i)?;
-        let cell = line.cells.get(if pick_left { l? } else { r? })?.clone();
         Some(Line {
             y: if pick_left { line.y } else { line.y - 10_000.0 },
             size: line.size,
-            cells: vec![cell],
+            cells: vec![cell(i, pick_left)?.clone()],
         })
     };
     let mut out: Vec<Line> = lines.get(..from)?.to_vec();
