@@ -29,6 +29,9 @@ static EMAIL_IN_BRACKETS: LazyLock<Regex> = LazyLock::new(|| re(r"^[^<>]*<([^<>]
 static YES_NO_WITH_NOTE: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?i)^(yes|no)(?:\s*\(.+|\s*[,;]\s*\S.*|\s+[-–—]\s*\S.*)$"));
 
+/// A choice's export value numbered by the form tool that made it: `Yes_1`, `No_2`, `No2`.
+static YES_NO_NUMBERED: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)^(yes|no)[_ -]?\d{1,2}$"));
+
 /// A yes/no answer: `Yes`/`Y`/`X`/`true`/`T`/`1`/`on`/`checked`/a ticked box (and Spanish
 /// `Sí`/`S`) is `true`;
 /// `No`/`N`/`false`/`F`/`0`/`off`/`unchecked`/an empty box is `false`; blank is absent.
@@ -65,6 +68,11 @@ pub fn parse_bool(s: &str) -> Normalized<bool> {
     let core = text.trim_matches(|c: char| c.is_whitespace() || c.is_ascii_punctuation());
     // The answer, then a note about it: "Yes (both members signed)", "No - pending", "Yes, 11/2".
     if let Some(c) = YES_NO_WITH_NOTE.captures(core) {
+        return Ok(Some(
+            c.get(1).is_some_and(|m| m.as_str().eq_ignore_ascii_case("yes")),
+        ));
+    }
+    if let Some(c) = YES_NO_NUMBERED.captures(core) {
         return Ok(Some(
             c.get(1).is_some_and(|m| m.as_str().eq_ignore_ascii_case("yes")),
         ));
@@ -261,6 +269,15 @@ mod tests {
 
     fn some(s: &str) -> Normalized<String> {
         Ok(Some(s.to_owned()))
+    }
+
+    /// blind81: a radio group's export values numbered by the form tool (`Yes_1`/`No_2`).
+    #[test]
+    fn class81_numbered_yes_no_exports_answer() {
+        assert_eq!(parse_bool("No_2"), Ok(Some(false)));
+        assert_eq!(parse_bool("Yes_1"), Ok(Some(true)));
+        assert_eq!(parse_bool("no 2"), Ok(Some(false)));
+        assert_eq!(parse_bool("No 2024"), Err(Invalid));
     }
 
     #[test]

@@ -26,7 +26,7 @@ const MIN_FACTS: usize = 2;
 
 const DATE: &str = r"(\d{1,2}[/-]\d{1,2}[/-]\d{2,4}|\d{4}-\d{2}-\d{2}|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2},?\s+\d{4})";
 const NAME: &str =
-    r"((?:[A-Z][a-zA-Z'’-]+)(?:\s+(?:[A-Z]\.|[A-Z][a-zA-Z'’-]+|de la|de|del|van|von|da)){1,3})";
+    r"((?:\p{Lu}[\p{L}'’-]+)(?:\s+(?:\p{Lu}\.|\p{Lu}[\p{L}'’-]+|de la|de|del|van|von|da)){1,3})";
 
 fn re(pattern: &str) -> Regex {
     Regex::new(pattern).expect("a valid built-in pattern")
@@ -105,6 +105,35 @@ static ABOUT_WRITER: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)\b(?:me|my name is|my (?:direct|cell|desk|office|phone|number|line|email)|our (?:office|team|number|line|desk)|I can be reached|reach me|call me|contact me)\b",
     )
 });
+/// A clause about the member's own phone: "His phone is", "she can be reached at".
+static ABOUT_MEMBER_PHONE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(?:(?:his|her|their)\s+(?:own\s+|cell\s+|home\s+|mobile\s+)?(?:phone|cell|number|line)|(?:he|she|they)\s+can\s+be\s+reached)\b",
+    )
+});
+
+/// Each phone number in a sentence, and whether it is the writer's: told by the words between it
+/// and the phone before it ("His phone is 510-… but …, so please call me at 510-…"), a phone with
+/// no such words taking the one before it, the first the whole sentence's.
+fn phones(sentence: &str) -> Vec<(bool, &str)> {
+    let mut out: Vec<(bool, &str)> = Vec::new();
+    let mut from = 0;
+    for m in PHONE.find_iter(sentence) {
+        let clause = sentence.get(from..m.start()).unwrap_or_default();
+        let writer = if ABOUT_WRITER.is_match(clause) {
+            true
+        } else if ABOUT_MEMBER_PHONE.is_match(clause) {
+            false
+        } else {
+            out.last()
+                .map_or_else(|| ABOUT_WRITER.is_match(sentence), |(w, _)| *w)
+        };
+        out.push((writer, m.as_str()));
+        from = m.end();
+    }
+    out
+}
+
 /// A sentence that asks for something: its catalogue items are requested.
 static ASKS: LazyLock<Regex> = LazyLock::new(|| {
     re(
@@ -262,7 +291,12 @@ pub(super) fn writer(lines: &[&str]) -> Vec<RawEntry> {
         out.push(in_text("Referred by", name));
     }
     for s in sentences(&text).iter().filter(|s| ABOUT_WRITER.is_match(s)) {
-        out.extend(PHONE.find_iter(s).map(|m| in_text("Referrer phone", m.as_str())));
+        out.extend(
+            phones(s)
+                .into_iter()
+                .filter(|(writer, _)| *writer)
+                .map(|(_, p)| in_text("Referrer phone", p)),
+        );
         out.extend(EMAIL.find_iter(s).map(|m| in_text("Referrer email", m.as_str())));
     }
     if RELATIVE.is_match(&text) {
@@ -330,13 +364,13 @@ fn read_all(lines: &[&str]) -> (Vec<RawEntry>, usize) {
     let mut member_phone = false;
     for s in &sentences {
         let writer = ABOUT_WRITER.is_match(s);
-        for m in PHONE.find_iter(s) {
-            if writer {
-                push(&mut out, "Referrer phone", m.as_str().to_string());
+        for (writers, phone) in phones(s) {
+            if writers {
+                push(&mut out, "Referrer phone", phone.to_string());
             } else if !member_phone {
                 member_phone = true;
                 facts += 1;
-                push(&mut out, "Member phone", m.as_str().to_string());
+                push(&mut out, "Member phone", phone.to_string());
             }
         }
         if writer {
@@ -559,6 +593,32 @@ mod tests {
                 "{want:?} in {got:?}"
             );
         }
+    }
+
+    /// Issue #8 (blind81): a name with an accent ("Tomás") is a name, and one sentence holding the
+    /// member's phone and then the writer's ("His phone is … but …, so please call me at …") gives
+    /// each to its owner.
+    #[test]
+    fn class81_accented_names_and_two_phones_in_one_sentence() {
+        let got = facts(
+            "I am writing to ask for help for my father, Tomás Fakeira, born March 5, 1961. His \
+             phone is 510-555-0155 but he does not always answer, so please call me at \
+             510-555-0194 or write to ana@example.com.",
+        );
+        for want in [
+            ("Member name", "Tomás Fakeira"),
+            ("Member phone", "510-555-0155"),
+            ("Referrer phone", "510-555-0194"),
+        ] {
+            assert!(
+                got.contains(&(want.0.to_string(), want.1.to_string())),
+                "{want:?} in {got:?}"
+            );
+        }
+        assert!(
+            !got.contains(&("Referrer phone".into(), "510-555-0155".into())),
+            "{got:?}"
+        );
     }
 
     /// Issue #8 (blind28): a daughter names her mother in a sentence of its own.

@@ -83,7 +83,67 @@ pub(super) fn lines(mut runs: Vec<Run>) -> Vec<Line> {
         .filter(|l| !l.cells.is_empty())
         .collect();
     split_labels_from_values(&mut lines);
+    for line in &mut lines {
+        answers_marked_after(line);
+    }
     lines
+}
+
+/// One answer with its mark after it: `Yes ___`, `No ✓`, `Sí [X]`.
+static MARKED_AFTER: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(
+        r"(?i)(yes|no|y|n|sí|si)\s*(x|✓|✔|☒|☑|■|\[[x✓✔]\]|\([x✓✔]\)|_{2,}|☐|□|\[\s*\]|\(\s*\))(?:\s+|$)",
+    )
+    .expect("static regex")
+});
+
+/// The answers of a cell made only of answers with their marks after them, with whether each
+/// is ticked: "Yes ___   No ✓" → [(false, "Yes"), (true, "No")].
+fn marks_after(text: &str) -> Option<Vec<(bool, String)>> {
+    let text = text.trim();
+    let mut out = Vec::new();
+    let mut at = 0;
+    for c in MARKED_AFTER.captures_iter(text) {
+        let (Some(all), Some(answer), Some(mark)) = (c.get(0), c.get(1), c.get(2)) else {
+            return None;
+        };
+        if all.start() != at {
+            return None;
+        }
+        at = all.end();
+        let blank = mark.as_str().starts_with('_')
+            || matches!(mark.as_str(), "☐" | "□")
+            || mark.as_str().trim_matches(['[', ']', '(', ')', ' ']).is_empty();
+        out.push((!blank, answer.as_str().to_string()));
+    }
+    (at == text.len() && !out.is_empty()).then_some(out)
+}
+
+/// Yes/no answers printed with the mark after each ("Yes ___   No ✓"), in one cell or a cell
+/// each: one cell holding the answer ticked, read as the value it is. Left as printed unless
+/// exactly one answer is ticked.
+fn answers_marked_after(line: &mut Line) {
+    let mut ci = 0;
+    while ci < line.cells.len() {
+        let mut items = Vec::new();
+        let mut end = ci;
+        while let Some(found) = line.cells.get(end).and_then(|c| marks_after(&c.text)) {
+            items.extend(found);
+            end += 1;
+        }
+        let ticked: Vec<&(bool, String)> = items.iter().filter(|(t, _)| *t).collect();
+        if let ([(_, answer)], true) = (ticked.as_slice(), items.len() >= 2)
+            && let (Some(first), Some(last)) = (line.cells.get(ci), line.cells.get(end - 1))
+        {
+            let cell = Cell {
+                x0: first.x0,
+                x1: last.x1,
+                text: answer.clone(),
+            };
+            line.cells.splice(ci..end, [cell]);
+        }
+        ci += 1;
+    }
 }
 
 /// How many cells, on how many lines, must read "Label words Value" for a page to be written
@@ -1575,11 +1635,30 @@ fn grid_pairs(lines: &[Line]) -> GridPairs {
                 _ => false,
             })
             .count();
+        // Or once, captions in print smaller than the line of values under them ("Hours
+        // requested | Currently enrolled in ECM?" over "8 hours | No"): a boxed form's captions
+        // sit small in the top of their boxes, while a grid prints a label and its value alike.
+        let small_captions = rows.windows(2).any(|w| match w {
+            [(a, pa), (b, pb)] => {
+                *b == a + 1
+                    && pa == pb
+                    && lines.get(*a).zip(lines.get(*b)).is_some_and(|(up, down)| {
+                        down.size >= CAPTION_RATIO * up.size
+                            && up
+                                .cells
+                                .iter()
+                                .all(|c| label_like(c.text.trim().trim_end_matches('?')))
+                    })
+                    && all_cells(*b, false)
+            }
+            _ => false,
+        });
         let is_grid = full_rows >= 2
             && labelish * 2 >= label_cols
             && value_labelish * 2 < value_cols.max(1)
             && value_labelish < labelish
-            && caption_rows + captions_in_run < 2;
+            && caption_rows + captions_in_run < 2
+            && !small_captions;
         if !is_grid {
             i += 1;
             continue;
@@ -1993,7 +2072,8 @@ fn alternating_pairs(line: &Line, used: &[Vec<bool>], li: usize) -> Option<Vec<(
             && if ci % 2 == 0 {
                 printed_label(&c.text) || (label_like(&c.text) && printed * 2 >= n / 2 && printed > 0)
             } else {
-                !looks_like_label(&c.text)
+                // A question is asked, never an answer.
+                !looks_like_label(&c.text) && !c.text.trim_end().ends_with('?')
             }
     });
     ok.then(|| (0..n).step_by(2).map(|ci| (ci, ci + 1)).collect())

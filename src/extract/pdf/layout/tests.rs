@@ -1815,3 +1815,29 @@ fn class78_a_blank_caption_in_a_column_of_captions_over_values() {
     );
     assert!(!got.iter().any(|(_, _, v)| *v == t("Medi-Cal ID")), "{got:?}");
 }
+
+/// Issue #8 (blind81): small captions over larger values, one value being yes/no answers with
+/// the mark after each ("Yes ___   No ✓"): the answer ticked is the question's value, and the
+/// caption beside the question still takes its own value, not the question.
+#[test]
+fn class81_answers_marked_after_them_under_a_caption() {
+    let got = entries(vec![
+        sized(40.0, 700.0, 7.0, "Referral date"),
+        sized(220.0, 700.0, 7.0, "Preferred language"),
+        sized(40.0, 688.0, 10.0, "11/10/2026"),
+        sized(220.0, 688.0, 10.0, "Hmong"),
+        sized(40.0, 660.0, 7.0, "Hours requested"),
+        sized(220.0, 660.0, 7.0, "Currently enrolled in ECM?"),
+        sized(40.0, 648.0, 10.0, "8 hours"),
+        sized(220.0, 648.0, 10.0, "Yes ___"),
+        sized(270.0, 648.0, 10.0, "No ✓"),
+    ]);
+    let by_name = |n: &str| got.iter().find(|(_, l, _)| l == n).map(|(_, _, v)| v.clone());
+    assert_eq!(by_name("Hours requested"), Some(t("8 hours")), "{got:?}");
+    assert_eq!(by_name("Currently enrolled in ECM?"), Some(t("No")), "{got:?}");
+    assert_eq!(
+        marks_after("Yes ___   No ✓"),
+        Some(vec![(false, "Yes".into()), (true, "No".into())])
+    );
+    assert_eq!(marks_after("Nothing ___"), None);
+}
