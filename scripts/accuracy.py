@@ -6,7 +6,9 @@ referrals with program/outcome/reasons/region and the fields the form holds) bes
 files. For every message this runs the real binary (`explain`, and `extract` for the document
 kinds) and prints, per set: messages fully right, classification, referral outcomes, fields, the
 same per document kind and per field, and every referral that was asked (`missing_field:K`) for
-a field its form holds. Any binary can be scored, so a new blind set can be scored on the code as
+a field its form holds. `explain` is stateless, so a message that repeats an earlier one's
+Message-ID in the same set (a redelivery) is scored by `replay`ing the two into a scratch SQLite
+store: the daemon's answer for the second is what counts. Any binary can be scored, so a new blind set can be scored on the code as
 it was before any fix.
 
     scripts/accuracy.py [--bin PATH] [--config PATH] [--verbose] [--json OUT] [SET_DIR...]
@@ -18,8 +20,13 @@ import argparse
 import collections
 import json
 import os
+import email
+import email.policy
+import re
+import shutil
 import subprocess
 import sys
+import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -39,6 +46,41 @@ def run_json(cmd):
         return None
 
 
+def message_id(path):
+    with open(path, "rb") as f:
+        msg = email.message_from_binary_file(f, policy=email.policy.compat32)
+    return (msg.get("Message-ID") or "").strip() or None
+
+
+def scratch_config(config, folder):
+    """The config with its store in `folder` and its rule paths made absolute."""
+    base = os.path.dirname(os.path.abspath(config))
+    text = open(config).read()
+    text = re.sub(r'^url = "sqlite://[^"]*"', f'url = "sqlite://{folder}/replay.db"', text, flags=re.M)
+    head, sep, rest = text.partition("[paths]")
+    body, sep2, tail = rest.partition("\n[")
+
+    def absolute(m):
+        return f'{m.group(1)} = "{os.path.normpath(os.path.join(base, m.group(2)))}"'
+
+    body = re.sub(r'^(\w+) = "([^"]+)"', absolute, body, flags=re.M)
+    path = os.path.join(folder, "replay.toml")
+    with open(path, "w") as f:
+        f.write(head + sep + body + sep2 + tail)
+    return path
+
+
+def replayed(binary, config, earlier, path):
+    """The `replay` row of `path` replayed after `earlier` into a scratch store."""
+    folder = tempfile.mkdtemp(prefix="accuracy-")
+    try:
+        out = run_json([binary, "--config", scratch_config(config, folder), "replay", "--format", "json", earlier, path])
+        rows = (out or {}).get("rows", [])
+        return rows[-1] if len(rows) == 2 else None
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def kind_of(binary, config, eml):
     out = run_json([binary, "--config", config, "extract", eml]) or []
     kinds = [d.get("kind") for d in out if d.get("kind")]
@@ -56,9 +98,17 @@ def score_set(binary, config, folder, verbose):
     per_kind = collections.defaultdict(collections.Counter)
     per_field = collections.defaultdict(collections.Counter)
     problems, asked = [], []
+    seen = {}
     for want in intent:
         path = os.path.join(folder, want["file"])
         got = run_json([binary, "--config", config, "explain", path])
+        mid = message_id(path)
+        if mid in seen:
+            row = replayed(binary, config, seen[mid], path)
+            if row and "duplicate" in row.get("reasons", []):
+                got = row
+        elif mid:
+            seen[mid] = path
         kind = kind_of(binary, config, path)
         k = per_kind[kind]
         s["messages"] += 1

@@ -518,10 +518,11 @@ fn collapse_initialisms(s: &str) -> String {
 
 /// Folds a normalised phrase so that small differences in wording do not matter: plural words
 /// become singular (`needs` → `need`, `agencies` → `agency`) and the little words a writer adds or
-/// drops (`of`, `the`, `this`, `a`, `an`, a possessive `s`) are left out. Applied alike to the phrases in
+/// drops (`of`, `the`, `this`, `a`, `an`, `then`, a possessive `s`) are left out ("Member name,
+/// last then first" is the "name last first" phrase). Applied alike to the phrases in
 /// the catalogues and vocabulary and to the labels matched against them.
 pub fn fold(normed: &str) -> String {
-    const LITTLE: &[&str] = &["of", "the", "a", "an", "s", "this"];
+    const LITTLE: &[&str] = &["of", "the", "a", "an", "s", "this", "then"];
     let mut out = String::with_capacity(normed.len());
     for w in normed.split(' ').filter(|w| !w.is_empty() && !LITTLE.contains(w)) {
         if !out.is_empty() {

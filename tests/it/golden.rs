@@ -196,12 +196,12 @@ fn check_held_out(set: &str) -> Vec<String> {
     problems
 }
 
-/// The seventy-nine blind sets of issue #8 (`fixtures/blind3` to `blind81`): scored blind before
+/// The eighty-one blind sets of issue #8 (`fixtures/blind3` to `blind83`): scored blind before
 /// any fix (docs/ACCURACY.md), then used to fix mechanisms. They are not all right, so this holds
 /// them at their measured level instead: a change that loses a referral outcome or more than a
 /// handful of fields fails here, and no referral may ask for a field its form holds more often
 /// than it did when measured (none, except in blind11, blind26, blind32, blind39, blind42,
-/// blind45, blind46, blind47, blind67, blind68 and blind81, whose open misses still ask).
+/// blind45, blind46, blind47, blind67 and blind68, whose open misses still ask).
 #[test]
 #[allow(clippy::indexing_slicing)] // test code: serde_json indexing yields Null, never panics
 fn blind_sets_keep_their_measured_accuracy() {
@@ -233,7 +233,7 @@ fn blind_sets_keep_their_measured_accuracy() {
         ("blind25", 37, 633, 0),
         ("blind26", 36, 620, 4),
         ("blind27", 39, 648, 0),
-        ("blind28", 38, 672, 0),
+        ("blind28", 39, 673, 0),
         ("blind29", 37, 597, 0),
         ("blind30", 39, 674, 0),
         ("blind31", 35, 525, 0),
@@ -252,7 +252,7 @@ fn blind_sets_keep_their_measured_accuracy() {
         ("blind44", 36, 600, 0),
         ("blind45", 35, 553, 1),
         ("blind46", 36, 578, 2),
-        ("blind47", 35, 637, 1),
+        ("blind47", 36, 638, 1),
         ("blind48", 37, 593, 0),
         ("blind49", 37, 552, 0),
         ("blind50", 29, 504, 0),
@@ -273,7 +273,7 @@ fn blind_sets_keep_their_measured_accuracy() {
         ("blind65", 36, 626, 0),
         ("blind66", 36, 605, 0),
         ("blind67", 37, 650, 1),
-        ("blind68", 34, 539, 1),
+        ("blind68", 35, 541, 1),
         ("blind69", 36, 616, 0),
         ("blind70", 39, 671, 0),
         ("blind71", 37, 621, 0),
@@ -284,9 +284,11 @@ fn blind_sets_keep_their_measured_accuracy() {
         ("blind76", 36, 555, 0),
         ("blind77", 36, 600, 0),
         ("blind78", 37, 608, 0),
-        ("blind79", 37, 613, 0),
+        ("blind79", 37, 614, 0),
         ("blind80", 37, 615, 0),
-        ("blind81", 36, 626, 2),
+        ("blind81", 38, 633, 0),
+        ("blind82", 38, 619, 0),
+        ("blind83", 38, 658, 0),
     ];
     let mut report = Vec::new();
     for (set, min_outcomes, min_fields, max_asked) in floors {

@@ -134,6 +134,11 @@ fn phones(sentence: &str) -> Vec<(bool, &str)> {
     out
 }
 
+/// A sentence that denies what it says: "she is not homeless", "no longer in foster care".
+static NEGATED: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)\b(?:not|no|never|nor|without|denies|isn't|wasn't|doesn't|hasn't|won't)\b|n['’]t\b")
+});
+
 /// A sentence that asks for something: its catalogue items are requested.
 static ASKS: LazyLock<Regex> = LazyLock::new(|| {
     re(
@@ -421,6 +426,14 @@ fn read_all(lines: &[&str]) -> (Vec<RawEntry>, usize) {
         &sentences,
         &["Services requested", "Populations of focus", "CHW needs"],
     ));
+    // The member's situation told, not asked ("She has been living in her car since
+    // September"): what it says of the populations of focus, unless it denies it.
+    out.extend(
+        sentences
+            .iter()
+            .filter(|s| !ASKS.is_match(s) && !NEGATED.is_match(s))
+            .map(|s| in_text("Populations of focus", s.as_str())),
+    );
     (out, facts)
 }
 
@@ -619,6 +632,31 @@ mod tests {
             !got.contains(&("Referrer phone".into(), "510-555-0155".into())),
             "{got:?}"
         );
+    }
+
+    /// Issue #8 (blind82): the member's situation told rather than asked ("She has been living in
+    /// her car") is offered for the populations of focus; a sentence that denies it is not.
+    #[test]
+    fn class82_a_situation_told_is_offered_for_the_populations_of_focus() {
+        let lines = [
+            "I'd like to refer Florentine Mockingbird for Enhanced Care Management. She has been \
+             living in her car since September. She is not in foster care. Her date of birth is \
+             4/12/1968 and her Medi-Cal CIN is 92345678H.",
+        ];
+        let (entries, _) = read_all(&lines);
+        let offered: Vec<String> = entries
+            .iter()
+            .filter(|e| e.name == "Populations of focus (in the text)")
+            .filter_map(|e| match &e.value {
+                RawValue::Text(t) => Some(t.clone()),
+                _ => None,
+            })
+            .collect();
+        assert!(
+            offered.iter().any(|s| s.contains("living in her car")),
+            "{offered:?}"
+        );
+        assert!(!offered.iter().any(|s| s.contains("foster")), "{offered:?}");
     }
 
     /// Issue #8 (blind28): a daughter names her mother in a sentence of its own.

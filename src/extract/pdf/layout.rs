@@ -1733,12 +1733,19 @@ fn grid_pairs(lines: &[Line]) -> GridPairs {
     // too short a run to be a grid by itself, it is a label beside its value as the grid's rows
     // are, when its first cell reads like a label and its second does not.
     for (k, l) in lines.iter().enumerate() {
-        if out.contains_key(&k) || !candidate(l) {
-            continue;
-        }
         let [label, value] = l.cells.as_slice() else {
             continue;
         };
+        // A label in capitals among the grid's labels is one more label ("POF | Serious mental
+        // illness"), not a heading: a heading has no value beside it in the value column.
+        let caps_label = is_caps_heading(&label.text)
+            && label.text.split_whitespace().count() <= 2
+            && !names_a_party(&label.text)
+            && plain(&value.text)
+            && !is_caps_heading(&value.text);
+        if out.contains_key(&k) || !(candidate(l) || caps_label) {
+            continue;
+        }
         let Some(tol) = grids.iter().find_map(|(lx, vx, size)| {
             let tol = GRID_COLUMN_EM * size;
             ((label.x0 - lx).abs() <= tol && (value.x0 - vx).abs() <= tol).then_some(tol)

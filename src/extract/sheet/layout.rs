@@ -250,6 +250,13 @@ fn find_header(grid: &Grid, rows: &[Row<'_>]) -> Option<usize> {
 /// that piece's ("Submitted by: Nadia Sample | 626-555-0190 | nsample@x.example").
 fn above_table(rows: &[Row<'_>]) -> Vec<RawEntry> {
     let mut out = Vec::new();
+    let organisation = |value: String, section: Option<String>| RawEntry {
+        name: "Organization".to_string(),
+        alt: None,
+        section,
+        value: RawValue::Text(value),
+        confidence: None,
+    };
     for row in rows {
         let pairs = label_pairs(row)
             .map(|p| {
@@ -329,6 +336,16 @@ fn above_table(rows: &[Row<'_>]) -> Vec<RawEntry> {
                 let name = match contact_kind(&piece) {
                     Some(Contact::Email) => "Email",
                     Some(Contact::Phone) => "Phone",
+                    // "Referrer: Pat Sample | 760-555-0184 | Desert Sample Health Promoters":
+                    // an organisation among the sender's pieces is theirs.
+                    None if sender_section(owner).is_some()
+                        && !piece.chars().any(|c| c.is_ascii_digit())
+                        && crate::normalize::name::names_organisation(&piece)
+                        && !about_the_sheet(&piece) =>
+                    {
+                        out.push(organisation(piece, sender_section(owner)));
+                        continue;
+                    }
                     None => continue,
                 };
                 out.push(RawEntry {
@@ -342,6 +359,30 @@ fn above_table(rows: &[Row<'_>]) -> Vec<RawEntry> {
         }
     }
     out
+}
+
+/// Words that make a title about the sheet or the plan, not its sender ("Community Health
+/// Worker referrals", "Kaiser Permanente ECM batch").
+fn about_the_sheet(text: &str) -> bool {
+    let l = text.to_lowercase();
+    [
+        "referral",
+        "request",
+        "batch",
+        "roster",
+        "ecm",
+        "chw",
+        "enhanced care",
+        "community support",
+        "community health worker",
+        "kaiser",
+        "permanente",
+        "medi-cal",
+        "health plan",
+        "instructions",
+    ]
+    .iter()
+    .any(|w| l.contains(w))
 }
 
 /// `Label: Name  phone  email` as `Label: Name`, `phone`, `email`; any other piece as it is.
@@ -2399,6 +2440,58 @@ mod tests {
                 got.contains(&(Some("Submitted by"), "Phone", "530-555-0170".into())),
                 "{got:?}"
             );
+        }
+    }
+
+    /// Issue #8 (blind83): an organisation among the pieces of the sender's line above a batch
+    /// ("Referrer: Name | phone | email | Org") is the referrer's organisation for every row; a
+    /// piece that is about the sheet or the plan is not.
+    #[test]
+    fn class83_the_senders_organisation_in_a_batchs_sender_line() {
+        for (title, sender, want) in [
+            (
+                "ECM referrals",
+                "Referrer: Gwen Sample | 619-555-0181 | Reentry Sample Partners",
+                Some("Reentry Sample Partners"),
+            ),
+            (
+                "Community Health Worker referrals",
+                "Referrer: Gwen Sample | 619-555-0181 | Desert Sample Health Promoters",
+                Some("Desert Sample Health Promoters"),
+            ),
+            (
+                "Reentry Sample Partners - ECM referrals",
+                "Referrer: Gwen Sample | 619-555-0181 | Kaiser Permanente Health Plan referrals",
+                None,
+            ),
+        ] {
+            let g = grid(&[
+                ((0, 0), t(title)),
+                ((1, 0), t(sender)),
+                ((3, 0), t("Last")),
+                ((3, 1), t("First")),
+                ((3, 2), t("Date of Birth")),
+                ((3, 3), t("CIN")),
+                ((4, 0), t("Fakely")),
+                ((4, 1), t("Ignatius")),
+                ((4, 2), t("02/14/1988")),
+                ((4, 3), t("91122334D")),
+                ((5, 0), t("Nil")),
+                ((5, 1), t("Solange")),
+                ((5, 2), t("06/02/1993")),
+                ((5, 3), t("92233445E")),
+            ]);
+            let SheetLayout::Table(records) = read_sheet(&g) else {
+                panic!("a table")
+            };
+            for r in &records {
+                let got = names(&r.entries);
+                let org = got
+                    .iter()
+                    .find(|(sec, n, _)| *sec == Some("Submitted by") && *n == "Organization")
+                    .map(|(_, _, v)| v.as_str());
+                assert_eq!(org, want, "{title}: {got:?}");
+            }
         }
     }
 

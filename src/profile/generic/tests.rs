@@ -418,6 +418,14 @@ fn class4_a_note_on_name_order_is_not_the_part_the_label_holds() {
     assert_eq!(text("Member Name (First)").as_deref(), Some("member_first_name"));
 }
 
+/// blind82: "Member name, last then first" names the order of a whole name, not its first part.
+#[test]
+fn class82_a_name_label_saying_last_then_first_holds_the_whole_name() {
+    let f = read(&[("Member name, last then first", txt("Sampleworth, Ottoline"))]);
+    assert_eq!(f.member_first_name.as_deref(), Some("Ottoline"));
+    assert_eq!(f.member_last_name.as_deref(), Some("Sampleworth"));
+}
+
 #[test]
 fn class9_an_address_alone_under_a_phone_and_email_label_is_the_email() {
     let f = read(&[

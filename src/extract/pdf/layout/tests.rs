@@ -1841,3 +1841,26 @@ fn class81_answers_marked_after_them_under_a_caption() {
     );
     assert_eq!(marks_after("Nothing ___"), None);
 }
+
+/// Issue #8 (blind83): a label in capitals among a colon-less grid's labels ("POF | Serious
+/// mental illness") is one more label with its value, not a heading that loses the value.
+#[test]
+fn class83_a_label_in_capitals_in_a_grid_keeps_its_value() {
+    let got = entries(vec![
+        run(40.0, 700.0, "Referral date"),
+        run(220.0, 700.0, "11/19/2026"),
+        run(40.0, 680.0, "Birth date"),
+        run(220.0, 680.0, "03/17/1973"),
+        run(40.0, 660.0, "County"),
+        run(220.0, 660.0, "Butte"),
+        run(40.0, 640.0, "POF"),
+        run(220.0, 640.0, "Serious mental illness"),
+        run(40.0, 620.0, "Clinic phone"),
+        run(220.0, 620.0, "530-555-0187"),
+        run(40.0, 600.0, "Referrer type"),
+        run(220.0, 600.0, "Medical provider"),
+    ]);
+    let by_name = |n: &str| got.iter().find(|(_, l, _)| l == n).map(|(_, _, v)| v.clone());
+    assert_eq!(by_name("POF"), Some(t("Serious mental illness")), "{got:?}");
+    assert_eq!(by_name("Clinic phone"), Some(t("530-555-0187")), "{got:?}");
+}
