@@ -25,12 +25,10 @@ static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
 /// `Jane Sample <jane@example.org>`: the address inside the angle brackets.
 static EMAIL_IN_BRACKETS: LazyLock<Regex> = LazyLock::new(|| re(r"^[^<>]*<([^<>]+)>$"));
 
-/// `Yes` or `No`, then a note in brackets or after a dash or comma.
+/// `Yes` or `No`, then a note in brackets or after a dash or comma, or the number a form tool
+/// gave a choice's export value (`Yes_1`, `No_2`, `No2`).
 static YES_NO_WITH_NOTE: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(?i)^(yes|no)(?:\s*\(.+|\s*[,;]\s*\S.*|\s+[-–—]\s*\S.*)$"));
-
-/// A choice's export value numbered by the form tool that made it: `Yes_1`, `No_2`, `No2`.
-static YES_NO_NUMBERED: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)^(yes|no)[_ -]?\d{1,2}$"));
+    LazyLock::new(|| re(r"(?i)^(yes|no)(?:\s*\(.+|\s*[,;]\s*\S.*|\s+[-–—]\s*\S.*|[_ -]?\d{1,2})$"));
 
 /// A yes/no answer: `Yes`/`Y`/`X`/`true`/`T`/`1`/`on`/`checked`/a ticked box (and Spanish
 /// `Sí`/`S`) is `true`;
@@ -66,13 +64,9 @@ pub fn parse_bool(s: &str) -> Normalized<bool> {
         }
     }
     let core = text.trim_matches(|c: char| c.is_whitespace() || c.is_ascii_punctuation());
-    // The answer, then a note about it: "Yes (both members signed)", "No - pending", "Yes, 11/2".
+    // The answer, then a note about it: "Yes (both members signed)", "No - pending", "Yes, 11/2";
+    // or numbered by the form tool: "No_2".
     if let Some(c) = YES_NO_WITH_NOTE.captures(core) {
-        return Ok(Some(
-            c.get(1).is_some_and(|m| m.as_str().eq_ignore_ascii_case("yes")),
-        ));
-    }
-    if let Some(c) = YES_NO_NUMBERED.captures(core) {
         return Ok(Some(
             c.get(1).is_some_and(|m| m.as_str().eq_ignore_ascii_case("yes")),
         ));

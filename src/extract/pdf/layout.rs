@@ -89,34 +89,24 @@ pub(super) fn lines(mut runs: Vec<Run>) -> Vec<Line> {
     lines
 }
 
-/// One answer with its mark after it: `Yes ___`, `No ✓`, `Sí [X]`.
-static MARKED_AFTER: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-    regex::Regex::new(
-        r"(?i)(yes|no|y|n|sí|si)\s*(x|✓|✔|☒|☑|■|\[[x✓✔]\]|\([x✓✔]\)|_{2,}|☐|□|\[\s*\]|\(\s*\))(?:\s+|$)",
-    )
-    .expect("static regex")
-});
-
 /// The answers of a cell made only of answers with their marks after them, with whether each
-/// is ticked: "Yes ___   No ✓" → [(false, "Yes"), (true, "No")].
+/// is ticked: "Yes ___   No ✓" → [(false, "Yes"), (true, "No")]. A mark is what
+/// [`tick_prefix`] reads before a caption.
 fn marks_after(text: &str) -> Option<Vec<(bool, String)>> {
-    let text = text.trim();
+    let mut rest = text.trim();
     let mut out = Vec::new();
-    let mut at = 0;
-    for c in MARKED_AFTER.captures_iter(text) {
-        let (Some(all), Some(answer), Some(mark)) = (c.get(0), c.get(1), c.get(2)) else {
-            return None;
-        };
-        if all.start() != at {
+    while !rest.is_empty() {
+        let end = rest.find(|c: char| !c.is_alphabetic()).unwrap_or(rest.len());
+        let (answer, after) = rest.split_at(end);
+        if !(is_yes_no(answer) || matches!(answer.to_lowercase().as_str(), "sí" | "si")) {
             return None;
         }
-        at = all.end();
-        let blank = mark.as_str().starts_with('_')
-            || matches!(mark.as_str(), "☐" | "□")
-            || mark.as_str().trim_matches(['[', ']', '(', ')', ' ']).is_empty();
-        out.push((!blank, answer.as_str().to_string()));
+        let after = after.trim_start();
+        let (ticked, len) = tick_prefix(after)?;
+        out.push((ticked, answer.to_string()));
+        rest = after.get(len..)?.trim_start();
     }
-    (at == text.len() && !out.is_empty()).then_some(out)
+    (!out.is_empty()).then_some(out)
 }
 
 /// Yes/no answers printed with the mark after each ("Yes ___   No ✓"), in one cell or a cell

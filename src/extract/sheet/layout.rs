@@ -250,13 +250,6 @@ fn find_header(grid: &Grid, rows: &[Row<'_>]) -> Option<usize> {
 /// that piece's ("Submitted by: Nadia Sample | 626-555-0190 | nsample@x.example").
 fn above_table(rows: &[Row<'_>]) -> Vec<RawEntry> {
     let mut out = Vec::new();
-    let organisation = |value: String, section: Option<String>| RawEntry {
-        name: "Organization".to_string(),
-        alt: None,
-        section,
-        value: RawValue::Text(value),
-        confidence: None,
-    };
     for row in rows {
         let pairs = label_pairs(row)
             .map(|p| {
@@ -338,12 +331,18 @@ fn above_table(rows: &[Row<'_>]) -> Vec<RawEntry> {
                     Some(Contact::Phone) => "Phone",
                     // "Referrer: Pat Sample | 760-555-0184 | Desert Sample Health Promoters":
                     // an organisation among the sender's pieces is theirs.
-                    None if sender_section(owner).is_some()
-                        && !piece.chars().any(|c| c.is_ascii_digit())
+                    None if !piece.chars().any(|c| c.is_ascii_digit())
                         && crate::normalize::name::names_organisation(&piece)
-                        && !about_the_sheet(&piece) =>
+                        && !about_the_sheet(&piece)
+                        && let Some(section) = sender_section(owner) =>
                     {
-                        out.push(organisation(piece, sender_section(owner)));
+                        out.push(RawEntry {
+                            name: "Organization".to_string(),
+                            alt: None,
+                            section: Some(section),
+                            value: RawValue::Text(piece),
+                            confidence: None,
+                        });
                         continue;
                     }
                     None => continue,
@@ -361,7 +360,7 @@ fn above_table(rows: &[Row<'_>]) -> Vec<RawEntry> {
     out
 }
 
-/// Words that make a title about the sheet or the plan, not its sender ("Community Health
+/// Words that make a piece of text about the sheet or the plan, not its sender ("Community Health
 /// Worker referrals", "Kaiser Permanente ECM batch").
 fn about_the_sheet(text: &str) -> bool {
     let l = text.to_lowercase();
