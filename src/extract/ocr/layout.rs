@@ -22,30 +22,46 @@ type LineKey = (u32, u32, u32);
 
 /// Lines shorter than this (pixels between first and last word centre) say little about tilt.
 const MIN_SPAN: f32 = 250.0;
+/// Neighbouring words closer than this (pixels between centres) say little about tilt.
+const MIN_STEP: f32 = 80.0;
 /// Tilts beyond this slope (about 8°) are not a scanner's or a phone's: left as they are.
 const MAX_SLOPE: f32 = 0.14;
 
 /// The page's tilt as a slope (dy/dx, y down), from Tesseract's lines.
 pub(crate) fn tilt(words: &[Word]) -> f32 {
     let mut by_line: Vec<(&LineKey, Vec<&Word>)> = Vec::new();
-    for w in words {
+    // Words only: a tick box found in the picture (`☒`, its tick reaching over the box) or a
+    // speck does not sit on the line's letters.
+    for w in words
+        .iter()
+        .filter(|w| w.text.chars().filter(|c| c.is_alphanumeric()).count() >= 2)
+    {
         match by_line.iter_mut().find(|(k, _)| **k == w.line) {
             Some((_, v)) => v.push(w),
             None => by_line.push((&w.line, vec![w])),
         }
     }
     let mut slopes: Vec<f32> = by_line
-        .iter()
+        .iter_mut()
         .filter_map(|(_, ws)| {
-            let first = ws.iter().min_by_key(|w| w.left)?;
-            let last = ws.iter().max_by_key(|w| w.left + w.width)?;
-            let (x0, x1) = (centre_x(first), centre_x(last));
-            if x1 - x0 < MIN_SPAN {
+            ws.sort_by_key(|w| w.left);
+            let span = centre_x(ws.last()?) - centre_x(ws.first()?);
+            if span < MIN_SPAN {
                 return None;
             }
-            // Tops, not bottoms: descenders move a word's bottom, capitals and ascenders its top
-            // much less.
-            Some((last.top as f32 - first.top as f32) / (x1 - x0))
+            // The median of the slopes between neighbouring words: one word whose top a speck
+            // or a tick raised does not tilt the line. Tops, not bottoms: descenders move a
+            // word's bottom, capitals and ascenders its top much less.
+            let mut steps: Vec<f32> = ws
+                .windows(2)
+                .filter_map(|p| {
+                    let (a, b) = (p.first()?, p.get(1)?);
+                    let dx = centre_x(b) - centre_x(a);
+                    (dx >= MIN_STEP).then(|| (b.top as f32 - a.top as f32) / dx)
+                })
+                .collect();
+            steps.sort_by(f32::total_cmp);
+            steps.get(steps.len() / 2).copied()
         })
         .filter(|s| s.abs() <= MAX_SLOPE)
         .collect();
@@ -70,6 +86,14 @@ pub(crate) fn runs(words: &[Word], height: u32) -> Vec<Run> {
     // size (the median word height), so the words of a line stay together.
     let mut lines: Vec<(LineKey, Vec<f32>, Vec<f32>)> = Vec::new();
     for w in words {
+        // A speck read as `.` or `'` beside a word says nothing of the line's size.
+        if !w.text.chars().any(char::is_alphanumeric)
+            && words
+                .iter()
+                .any(|o| o.line == w.line && o.text.chars().any(char::is_alphanumeric))
+        {
+            continue;
+        }
         let (_, bottom) = straight(centre_x(w), (w.top + w.height) as f32);
         match lines.iter_mut().find(|(k, _, _)| *k == w.line) {
             Some((_, b, h)) => {
@@ -104,6 +128,16 @@ pub(crate) fn runs(words: &[Word], height: u32) -> Vec<Run> {
         .collect();
     placed.sort_by(|(ka, a), (kb, b)| ka.cmp(kb).then(a.x0.total_cmp(&b.x0)));
     let mut runs = join_line_words(placed);
+    for r in &mut runs {
+        // A label's colon read as `;` ("Name (First, Last);"): a label all the same.
+        if r.text.ends_with(';')
+            && !r.text.chars().any(|c| c.is_ascii_digit())
+            && crate::extract::names_a_field(&r.text)
+        {
+            r.text.pop();
+            r.text.push(':');
+        }
+    }
     captions_above_values(&mut runs);
     same_baseline(&mut runs);
     runs
@@ -156,6 +190,11 @@ fn value_like(r: &Run) -> bool {
     !t.ends_with(':') && !heading
 }
 
+/// A caption at most this many of its heights from a value plainly hugs it: the page's vote.
+const VOTE_GAP: f32 = 0.8;
+/// On a page of captions under their values, a caption this close under one is its caption.
+const UNDER_GAP: f32 = 1.5;
+
 /// A value's box this much taller than a caption's (typed text over small print) is a value.
 const VALUE_OVER_CAPTION: f32 = 1.15;
 
@@ -167,8 +206,8 @@ enum Caption {
     Neither,
 }
 
-/// Moves captions printed *under* their values (`Horatio` over a rule over `First`, as on
-/// forms filled on a line) to just above them, where the text-layer reader looks for a label
+/// Puts captions printed *under* their values (`Horatio` over a rule over `First`, as on
+/// forms filled on a line) above them, where the text-layer reader looks for a label
 /// over its value. Which side a caption belongs to is told by the gaps: a caption under its
 /// value hugs it (the rule between them) and stands well clear of the next value down; a label
 /// over its value hugs that one. Only when a page's captions mostly hug the values above them
@@ -177,13 +216,11 @@ enum Caption {
 fn captions_above_values(runs: &mut [Run]) {
     let overlaps = |a: &Run, c: &Run| a.x0 < c.x1 && c.x0 < a.x1 && (a.x0 - c.x0).abs() < 3.0 * c.size;
     // The nearest value typed larger than a caption, above or below it.
-    let nearest = |ci: usize, above: bool| -> Option<(usize, f32)> {
+    let nearest_sized = |ci: usize, above: bool, taller: f32| -> Option<(usize, f32)> {
         let c = runs.get(ci)?;
         runs.iter()
             .enumerate()
-            .filter(|(i, a)| {
-                *i != ci && a.size >= VALUE_OVER_CAPTION * c.size && value_like(a) && overlaps(a, c)
-            })
+            .filter(|(i, a)| *i != ci && a.size >= taller * c.size && value_like(a) && overlaps(a, c))
             .filter_map(|(i, a)| {
                 let gap = if above {
                     a.y - (c.y + c.size)
@@ -194,6 +231,7 @@ fn captions_above_values(runs: &mut [Run]) {
             })
             .min_by(|x, y| x.1.total_cmp(&y.1))
     };
+    let nearest = |ci: usize, above: bool| nearest_sized(ci, above, VALUE_OVER_CAPTION);
     let is_tick = |r: &Run| r.text.contains(['☒', '☐']);
     // A tick box's caption labels its box, never a value.
     let beside_tick = |ci: usize| {
@@ -207,58 +245,107 @@ fn captions_above_values(runs: &mut [Run]) {
                 })
         })
     };
-    let kinds: Vec<Caption> = (0..runs.len())
-        .map(|ci| {
-            let size = runs.get(ci).map_or(0.0, |c| c.size);
-            let (up, down) = (nearest(ci, true), nearest(ci, false));
-            let gap = |n: Option<(usize, f32)>| n.map_or(f32::INFINITY, |(_, g)| g.max(0.0));
-            match (up, down) {
-                _ if beside_tick(ci) || !runs.get(ci).is_some_and(caption_like) => Caption::Neither,
-                (Some((a, g)), _) if g.max(0.0) < 0.8 * size && gap(down) > 2.0 * g.max(1.0) => {
-                    Caption::Under(a)
+    // How each caption sits, a caption hugging its value when closer than `hug` of its height.
+    let kinds_within = |hug: f32| -> Vec<Caption> {
+        (0..runs.len())
+            .map(|ci| {
+                let size = runs.get(ci).map_or(0.0, |c| c.size);
+                let (up, down) = (nearest(ci, true), nearest(ci, false));
+                let gap = |n: Option<(usize, f32)>| n.map_or(f32::INFINITY, |(_, g)| g.max(0.0));
+                match (up, down) {
+                    _ if beside_tick(ci) || !runs.get(ci).is_some_and(caption_like) => Caption::Neither,
+                    (Some((a, g)), _) if g.max(0.0) < hug * size && gap(down) > 2.0 * g.max(1.0) => {
+                        Caption::Under(a)
+                    }
+                    (_, Some((_, g))) if g.max(0.0) < hug * size && gap(up) > 2.0 * g.max(1.0) => {
+                        Caption::Over
+                    }
+                    _ => Caption::Neither,
                 }
-                (_, Some((_, g))) if g.max(0.0) < 0.8 * size && gap(up) > 2.0 * g.max(1.0) => Caption::Over,
-                _ => Caption::Neither,
-            }
-        })
-        .collect();
-    let under = kinds.iter().filter(|k| matches!(k, Caption::Under(_))).count();
-    let over = kinds.iter().filter(|k| **k == Caption::Over).count();
+            })
+            .collect()
+    };
+    // The page is told by the captions that plainly hug a value; once it is, a caption a little
+    // further under its value (a fax's rule drawn lower) is one of them too.
+    let voters = kinds_within(VOTE_GAP);
+    let under = voters.iter().filter(|k| matches!(k, Caption::Under(_))).count();
+    let over = voters.iter().filter(|k| **k == Caption::Over).count();
     if under < 2 || under <= 2 * over {
         return;
     }
-    // Each caption under a value: its new baseline, a little over the value's top.
-    let mut shifts: Vec<(usize, f32)> = kinds
+    let kinds = kinds_within(UNDER_GAP);
+    // Each caption under a value and its value change places: the caption takes the value's
+    // baseline, the value the caption's, so the pair keeps its place among the lines around it
+    // (a heading over the row stays as far from the row as it was printed).
+    let mut pairs: Vec<(usize, usize)> = kinds
         .iter()
         .enumerate()
         .filter_map(|(ci, k)| match k {
-            Caption::Under(a) => {
-                let (c, a) = (runs.get(ci)?, runs.get(*a)?);
-                Some((ci, a.y + a.size + 0.4 * c.size - c.y))
-            }
+            Caption::Under(a) => Some((ci, *a)),
             _ => None,
         })
         .collect();
-    // Row mates that caption nothing (a blank field) move with the row.
-    let mates: Vec<(usize, f32)> = kinds
-        .iter()
-        .enumerate()
-        .filter(|(_, k)| **k == Caption::Neither)
-        .filter_map(|(ci, _)| {
-            let c = runs.get(ci)?;
-            shifts
-                .iter()
-                .find(|(mi, _)| {
-                    runs.get(*mi).is_some_and(|m| {
-                        (m.y - c.y).abs() < 0.5 * m.size && (c.size - m.size).abs() < 0.25 * m.size
-                    })
+    let y_of = |i: usize| runs.get(i).map_or(0.0, |r| r.y);
+    let same_row = |i: usize, j: usize| match (runs.get(i), runs.get(j)) {
+        (Some(a), Some(b)) => (a.y - b.y).abs() < 0.5 * a.size.max(b.size),
+        _ => false,
+    };
+    // Captions printed on one line stay on one line, on the highest of their values' baselines
+    // (`Fakerson-Lee` reads taller than `Horatio`): a row come apart would be two lines of
+    // captions, the lower one taken for the upper one's values.
+    let row_y = |ci: usize| {
+        pairs
+            .iter()
+            .filter(|(mi, _)| same_row(*mi, ci))
+            .map(|(_, a)| y_of(*a))
+            .fold(f32::MIN, f32::max)
+    };
+    let mut shifts: Vec<(usize, f32)> = pairs.iter().map(|&(ci, _)| (ci, row_y(ci) - y_of(ci))).collect();
+    // Row mates move with the row: over the value hugging them from above, whatever its size
+    // (`County` with its descender as tall as `Contra Costa`), or over a field left blank.
+    let mut mates: Vec<(usize, f32)> = Vec::new();
+    for (ci, _) in kinds.iter().enumerate().filter(|(_, k)| **k == Caption::Neither) {
+        let Some(c) = runs.get(ci) else { continue };
+        // A value with its own caption hugging it from below is no caption (`Salinas` over
+        // `City`, both read as tall).
+        let captioned = runs.iter().any(|r| {
+            caption_like(r)
+                && r.size <= c.size
+                && overlaps(c, r)
+                && r.y < c.y
+                && c.y - (r.y + r.size) < UNDER_GAP * r.size
+        });
+        if captioned {
+            continue;
+        }
+        let Some(to) = shifts
+            .iter()
+            .find(|(mi, _)| {
+                runs.get(*mi).is_some_and(|m| {
+                    (m.y - c.y).abs() < 0.5 * m.size && (c.size - m.size).abs() < 0.35 * m.size
                 })
-                .map(|(_, d)| (ci, *d))
-        })
-        .collect();
+            })
+            .map(|(mi, d)| y_of(*mi) + d)
+        else {
+            continue;
+        };
+        mates.push((ci, to - c.y));
+        if caption_like(c)
+            && !beside_tick(ci)
+            && let Some((a, g)) = nearest_sized(ci, true, 0.0)
+            && g.max(0.0) < UNDER_GAP * c.size
+            && !pairs.iter().any(|(p, v)| *p == a || *v == a)
+        {
+            pairs.push((ci, a));
+        }
+    }
     shifts.extend(mates);
     // A caption only moves where there is room for it: not onto a heading or another line.
-    let moving: Vec<usize> = shifts.iter().map(|(i, _)| *i).collect();
+    let moving: Vec<usize> = shifts
+        .iter()
+        .map(|(i, _)| *i)
+        .chain(pairs.iter().map(|(_, a)| *a))
+        .collect();
     let room = |ci: usize, d: f32| {
         runs.get(ci).is_some_and(|c| {
             let y = c.y + d;
@@ -270,7 +357,13 @@ fn captions_above_values(runs: &mut [Run]) {
             })
         })
     };
-    let shifts: Vec<(usize, f32)> = shifts.iter().copied().filter(|(ci, d)| room(*ci, *d)).collect();
+    let mut shifts: Vec<(usize, f32)> = shifts.iter().copied().filter(|(ci, d)| room(*ci, *d)).collect();
+    // The value of each caption that moves goes down to where its caption was.
+    for &(ci, a) in &pairs {
+        if shifts.iter().any(|(i, _)| *i == ci) && !shifts.iter().any(|(i, _)| *i == a) {
+            shifts.push((a, y_of(ci) - y_of(a)));
+        }
+    }
     for (ci, d) in shifts {
         if let Some(c) = runs.get_mut(ci) {
             c.y += d;
@@ -359,6 +452,13 @@ fn clean(word: &str) -> Option<String> {
     // to a word it is a box edge.
     if ["[x]", "(x)", "[ ]", "( )", "[]", "()", "/"].contains(&lower.as_str()) {
         return Some(word.to_string());
+    }
+    // A speck read as a full stop or a quote (`. Antioch`) is no word.
+    if word
+        .chars()
+        .all(|c| matches!(c, '.' | ',' | '\'' | '`' | '·' | '‘' | '’'))
+    {
+        return None;
     }
     let t = word
         .trim_start_matches(['|', '[', ']', '‘', '’', '\'', '`', '_', '“', '”', '/', '='])
@@ -525,7 +625,7 @@ mod tests {
         let texts: Vec<String> = runs(&words, 1000).into_iter().map(|r| r.text).collect();
         assert_eq!(
             texts,
-            vec!["1750 Story Rd", "Santa Clara", "Language", "CIN #;", "93456712C"]
+            vec!["1750 Story Rd", "Santa Clara", "Language", "CIN #:", "93456712C"]
         );
     }
 
@@ -560,6 +660,138 @@ mod tests {
         assert!(got.contains(&("DOB".into(), "1959-01-23".into())), "{got:?}");
         assert!(got.contains(&("Name".into(), "Mabel".into())), "{got:?}");
         assert!(got.contains(&("Phone".into(), "925-555-0177".into())), "{got:?}");
+    }
+
+    /// Issue #10 (blindscan1 11, blindscan3 09): a fax filled on lines, captions under the
+    /// values. The captions and values change places, so a heading over the row still heads it;
+    /// captions of one row stay on one line though their values read at different heights;
+    /// a caption read as tall as its value (`County`, its descender) still captions it; a
+    /// caption a little further under its value than the page's plain ones is still its caption.
+    #[test]
+    fn captions_under_their_values_change_places_with_them_row_by_row() {
+        let words = vec![
+            sized("Patient", 200, 480, 26, 1),
+            sized("Horatio", 200, 560, 30, 2),
+            sized("Fakerson-Lee", 740, 555, 37, 3),
+            sized("1959-01-23", 1280, 560, 30, 4),
+            sized("First", 200, 604, 22, 5),
+            sized("Last", 740, 604, 22, 6),
+            sized("DOB", 1280, 604, 22, 7),
+            sized("Contra Costa", 200, 700, 29, 8),
+            sized("925-555-0138", 1280, 700, 29, 9),
+            sized("County", 200, 744, 27, 10),
+            // 15 px under its value's box: further than the 0.8 of a height the page is told by.
+            sized("Phone", 1280, 744, 21, 11),
+        ];
+        let placed = runs(&words, 1000);
+        let y = |t: &str| placed.iter().find(|r| r.text == t).map_or(f32::NAN, |r| r.y);
+        assert_eq!(y("First"), y("Last"), "{placed:?}");
+        assert_eq!(y("Last"), y("DOB"), "{placed:?}");
+        assert!(
+            y("Patient") > y("First") && y("First") > y("Horatio"),
+            "{placed:?}"
+        );
+        assert!(
+            y("County") > y("Contra Costa") && y("Phone") > y("925-555-0138"),
+            "{placed:?}"
+        );
+        let (entries, _) = crate::extract::pdf::pair_runs(vec![placed]);
+        let got: Vec<(String, String, Option<String>)> = entries
+            .iter()
+            .map(|e| (e.name.clone(), e.value.as_text(), e.section.clone()))
+            .collect();
+        let patient = Some("Patient".to_string());
+        for (label, value) in [
+            ("First", "Horatio"),
+            ("Last", "Fakerson-Lee"),
+            ("DOB", "1959-01-23"),
+            ("County", "Contra Costa"),
+            ("Phone", "925-555-0138"),
+        ] {
+            assert!(
+                got.contains(&(label.into(), value.into(), patient.clone())),
+                "{label}: {got:?}"
+            );
+        }
+    }
+
+    /// Issue #10 (blindscan3 12): boxed values under their captions, the next row's caption
+    /// close under the box; the page is not turned around.
+    #[test]
+    fn captions_over_boxed_values_are_not_taken_for_captions_under_them() {
+        let words = vec![
+            sized("Name", 165, 393, 19, 1),
+            sized("DOB", 722, 393, 19, 2),
+            sized("Bartholomew Ersatz", 180, 430, 22, 3),
+            sized("6/17/52", 740, 428, 25, 4),
+            sized("Phone", 165, 495, 18, 5),
+            sized("Address", 722, 495, 20, 6),
+            sized("805-555-0135", 180, 532, 25, 7),
+            sized("300 S C St", 740, 532, 22, 8),
+        ];
+        let (entries, _) = crate::extract::pdf::pair_runs(vec![runs(&words, 1000)]);
+        let got: Vec<(String, String)> = entries
+            .iter()
+            .map(|e| (e.name.clone(), e.value.as_text()))
+            .collect();
+        assert!(
+            got.contains(&("Name".into(), "Bartholomew Ersatz".into())),
+            "{got:?}"
+        );
+        assert!(got.contains(&("Phone".into(), "805-555-0135".into())), "{got:?}");
+        assert!(got.contains(&("Address".into(), "300 S C St".into())), "{got:?}");
+    }
+
+    /// Issue #10: a full stop or quote read from a speck is no word and does not size its line
+    /// (`. Antioch` was a city, its line 4 px high and no value over its caption); a label's
+    /// colon read as `;` is a colon.
+    #[test]
+    fn specks_are_no_words_and_a_semicolon_ends_a_label() {
+        let words = vec![
+            Word {
+                height: 4,
+                width: 6,
+                ..sized(".", 1080, 326, 4, 1)
+            },
+            sized("Antioch", 1100, 300, 30, 1),
+            sized("Name", 100, 500, 30, 2),
+            sized("(First,", 200, 500, 30, 2),
+            sized("Last);", 360, 500, 30, 2),
+            sized("Ignatius Fakhoury", 560, 500, 30, 3),
+        ];
+        let placed = runs(&words, 1000);
+        let antioch = placed.iter().find(|r| r.text.contains("Antioch"));
+        assert!(
+            antioch.is_some_and(|r| r.text == "Antioch" && r.size == 30.0),
+            "{placed:?}"
+        );
+        let (entries, _) = crate::extract::pdf::pair_runs(vec![placed]);
+        assert!(
+            entries
+                .iter()
+                .any(|e| e.name == "Name (First, Last)" && e.value.as_text() == "Ignatius Fakhoury"),
+            "{entries:?}"
+        );
+    }
+
+    /// Issue #10 (blindscan3 12): a straight page stays straight though a tick drawn past its
+    /// box and a word whose top a speck raised sit on its lines.
+    #[test]
+    fn ticks_and_specks_do_not_tilt_a_straight_page() {
+        let mut words = Vec::new();
+        for i in 0..4u32 {
+            let top = 100 + 80 * i;
+            words.push(w("Violence", 100, top, i, 95.0));
+            words.push(w("prevention", 300, top, i, 95.0));
+            words.push(w("services", 600, top, i, 95.0));
+            // The tick's stroke reaches 20 px over the line's letters.
+            words.push(w("☒", 900, top - 20, i, 95.0));
+        }
+        // One word of one line raised by a speck touching its top.
+        if let Some(v) = words.get_mut(2) {
+            v.top -= 12;
+        }
+        assert_eq!(tilt(&words), 0.0);
     }
 
     #[test]
