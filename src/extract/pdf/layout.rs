@@ -573,11 +573,58 @@ fn heading_text(text: &str) -> String {
 pub(super) fn pair(pages: &[Vec<Line>], out: &mut Vec<RawEntry>) {
     let mut section: Option<String> = None;
     for lines in pages {
+        let base = out.len();
         match two_columns(lines) {
             Some(read_down) => pair_page(&read_down, &mut section, out),
             None => pair_page(lines, &mut section, out),
         }
+        if let Some(page) = out.get_mut(base..)
+            && fax_cover(page)
+        {
+            // The cover's title heads nothing on the form behind it.
+            section = None;
+        }
     }
+}
+
+/// The section a fax cover sheet's entries after `From` get: their phone is the sender's.
+const COVER_SENDER: &str = "Fax cover sheet: sender";
+/// The section of its entries after `To`: the addressee's (KP's own numbers), read as no one's.
+const COVER_ADDRESSEE: &str = "Fax cover sheet: addressee";
+
+/// Whether a page's entries are a fax cover sheet's (`To` or `From` and at least two of `Fax`,
+/// `Pages`, `Re`…), and if so gives the entries after `From` the sender's section and those
+/// after `To` the addressee's. The `Phone` under `From` is the referrer's, never the member's.
+fn fax_cover(page: &mut [RawEntry]) -> bool {
+    let label = |e: &RawEntry| e.name.trim().trim_end_matches([':', '.']).trim().to_lowercase();
+    let has = |words: &[&str]| page.iter().filter(|e| words.contains(&label(e).as_str())).count();
+    const MORE: [&str; 9] = [
+        "fax",
+        "pages",
+        "re",
+        "subject",
+        "attn",
+        "cc",
+        "number of pages",
+        "# of pages",
+        "total pages",
+    ];
+    // (`To` may be lost to a scan's speck, `From` to a smudge.)
+    let cover = page.len() <= 16 && has(&["to", "from"]) >= 1 && has(&MORE) >= 2;
+    if cover {
+        let mut current: Option<&str> = None;
+        for e in page.iter_mut() {
+            match label(e).as_str() {
+                "from" => current = Some(COVER_SENDER),
+                "to" | "attn" => current = Some(COVER_ADDRESSEE),
+                _ => {}
+            }
+            if let Some(c) = current {
+                e.section = Some(c.to_string());
+            }
+        }
+    }
+    cover
 }
 
 /// A caption naming a value of one shape ("Date of birth", "Phone", "Medi-Cal ID"): left blank

@@ -1864,3 +1864,58 @@ fn class83_a_label_in_capitals_in_a_grid_keeps_its_value() {
     assert_eq!(by_name("POF"), Some(t("Serious mental illness")), "{got:?}");
     assert_eq!(by_name("Clinic phone"), Some(t("530-555-0187")), "{got:?}");
 }
+
+/// Issue #10 (blindscan1 07, 09, 11): a fax cover sheet's `Phone` under `From` is the sender's
+/// (the referrer's), never the member's, the `To` block is the addressee's, and the cover's
+/// title heads nothing on the form behind it.
+#[test]
+fn a_fax_cover_sheets_phone_is_the_senders() {
+    let cover = lines(vec![
+        run(72.0, 760.0, "DELTA SHORES CLINIC"),
+        run(72.0, 700.0, "To:"),
+        run(200.0, 700.0, "KP Medi-Cal ECM intake"),
+        run(72.0, 680.0, "Phone:"),
+        run(200.0, 680.0, "800-555-0100"),
+        run(72.0, 660.0, "From:"),
+        run(200.0, 660.0, "Mabel Notreal, LCSW"),
+        run(72.0, 640.0, "Phone:"),
+        run(200.0, 640.0, "925-555-0177"),
+        run(72.0, 620.0, "Fax:"),
+        run(200.0, 620.0, "925-555-0178"),
+        run(72.0, 600.0, "Pages:"),
+        run(200.0, 600.0, "2"),
+    ]);
+    let form = lines(vec![
+        run(72.0, 700.0, "Phone:"),
+        run(200.0, 700.0, "925-555-0138"),
+    ]);
+    let mut out = Vec::new();
+    pair(&[cover, form], &mut out);
+    let got: Vec<(Option<&str>, &str, String)> = out
+        .iter()
+        .map(|e| (e.section.as_deref(), e.name.as_str(), e.value.as_text()))
+        .collect();
+    assert!(
+        got.contains(&(Some(COVER_SENDER), "Phone", "925-555-0177".into())),
+        "{got:?}"
+    );
+    assert!(
+        got.contains(&(Some(COVER_ADDRESSEE), "Phone", "800-555-0100".into())),
+        "{got:?}"
+    );
+    assert!(got.contains(&(None, "Phone", "925-555-0138".into())), "{got:?}");
+    // A form page whose fax header reads `FROM:` and whose referrer gives a fax number is no
+    // cover sheet.
+    let mut out = Vec::new();
+    pair(
+        &[lines(vec![
+            run(72.0, 780.0, "FROM: DSCC"),
+            run(72.0, 700.0, "Phone:"),
+            run(200.0, 700.0, "925-555-0138"),
+            run(72.0, 680.0, "Fax:"),
+            run(200.0, 680.0, "925-555-0178"),
+        ])],
+        &mut out,
+    );
+    assert!(out.iter().all(|e| e.section.is_none()), "{out:?}");
+}
