@@ -192,6 +192,9 @@ fn value_like(r: &Run) -> bool {
 
 /// A caption at most this many of its heights from a value plainly hugs it: the page's vote.
 const VOTE_GAP: f32 = 0.8;
+/// On a page whose rows are set evenly, a caption this many times further from the value under
+/// it than from the one over it is under that one.
+const EVEN_APART: f32 = 1.4;
 /// On a page of captions under their values, a caption this close under one is its caption.
 const UNDER_GAP: f32 = 1.5;
 
@@ -246,7 +249,7 @@ fn captions_above_values(runs: &mut [Run]) {
         })
     };
     // How each caption sits, a caption hugging its value when closer than `hug` of its height.
-    let kinds_within = |hug: f32| -> Vec<Caption> {
+    let kinds_within = |hug: f32, apart: f32| -> Vec<Caption> {
         (0..runs.len())
             .map(|ci| {
                 let size = runs.get(ci).map_or(0.0, |c| c.size);
@@ -254,7 +257,7 @@ fn captions_above_values(runs: &mut [Run]) {
                 let gap = |n: Option<(usize, f32)>| n.map_or(f32::INFINITY, |(_, g)| g.max(0.0));
                 match (up, down) {
                     _ if beside_tick(ci) || !runs.get(ci).is_some_and(caption_like) => Caption::Neither,
-                    (Some((a, g)), _) if g.max(0.0) < hug * size && gap(down) > 2.0 * g.max(1.0) => {
+                    (Some((a, g)), _) if g.max(0.0) < hug * size && gap(down) > apart * g.max(1.0) => {
                         Caption::Under(a)
                     }
                     (_, Some((_, g))) if g.max(0.0) < hug * size && gap(up) > 2.0 * g.max(1.0) => {
@@ -267,13 +270,23 @@ fn captions_above_values(runs: &mut [Run]) {
     };
     // The page is told by the captions that plainly hug a value; once it is, a caption a little
     // further under its value (a fax's rule drawn lower) is one of them too.
-    let voters = kinds_within(VOTE_GAP);
-    let under = voters.iter().filter(|k| matches!(k, Caption::Under(_))).count();
-    let over = voters.iter().filter(|k| **k == Caption::Over).count();
-    if under < 2 || under <= 2 * over {
-        return;
-    }
-    let kinds = kinds_within(UNDER_GAP);
+    let count = |kinds: &[Caption]| {
+        let under = kinds.iter().filter(|k| matches!(k, Caption::Under(_))).count();
+        (under, kinds.iter().filter(|k| **k == Caption::Over).count())
+    };
+    let (under, over) = count(&kinds_within(VOTE_GAP, 2.0));
+    let apart = if under >= 2 && under > 2 * over {
+        2.0
+    } else {
+        // Rows set evenly down a page (value, caption, value, caption…): each caption is only
+        // somewhat closer to the value over it than to the one under it, but every one is.
+        let (under, over) = count(&kinds_within(UNDER_GAP, EVEN_APART));
+        if under < 4 || under < 4 * over {
+            return;
+        }
+        EVEN_APART
+    };
+    let kinds = kinds_within(UNDER_GAP, apart);
     // Each caption under a value and its value change places: the caption takes the value's
     // baseline, the value the caption's, so the pair keeps its place among the lines around it
     // (a heading over the row stays as far from the row as it was printed).
@@ -711,6 +724,37 @@ mod tests {
             assert!(
                 got.contains(&(label.into(), value.into(), patient.clone())),
                 "{label}: {got:?}"
+            );
+        }
+    }
+
+    /// Issue #10 (blindscan2 11): a fax whose rows are set evenly down the page, each caption
+    /// 25 px under its value and 39 px over the next: no caption plainly hugs its value, but
+    /// every one is nearer the value over it, so each captions that one.
+    #[test]
+    fn captions_set_evenly_under_their_values_label_the_value_over_them() {
+        let rows = [
+            ("Ezekiel Phonyman", "Patient name"),
+            ("110223344", "Kaiser MRN"),
+            ("209-555-0152", "Phone"),
+            ("Stanislaus", "County"),
+            ("hsample@dmcm.example", "Email"),
+        ];
+        let mut words = Vec::new();
+        for (i, (value, caption)) in rows.iter().enumerate() {
+            let top = 100 + 113 * i as u32;
+            words.push(sized(value, 195, top, 27, 2 * i as u32));
+            words.push(sized(caption, 182, top + 52, 22, 2 * i as u32 + 1));
+        }
+        let (entries, _) = crate::extract::pdf::pair_runs(vec![runs(&words, 1000)]);
+        let got: Vec<(String, String)> = entries
+            .iter()
+            .map(|e| (e.name.clone(), e.value.as_text()))
+            .collect();
+        for (value, caption) in rows {
+            assert!(
+                got.contains(&(caption.into(), value.into())),
+                "{caption}: {got:?}"
             );
         }
     }
