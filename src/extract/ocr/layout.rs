@@ -566,6 +566,15 @@ mod tests {
         }
     }
 
+    /// What the text-layer reader pairs from a page of `words` 1000 px high: (label, value).
+    fn paired(words: &[Word]) -> Vec<(String, String)> {
+        let (entries, _) = crate::extract::pdf::pair_runs(vec![runs(words, 1000)]);
+        entries
+            .iter()
+            .map(|e| (e.name.clone(), e.value.as_text()))
+            .collect()
+    }
+
     #[test]
     fn a_tilted_page_is_straightened_before_lines_are_formed() {
         // Three lines falling 5 px per 100 px (about 3°): label at the left, value at the right.
@@ -579,11 +588,7 @@ mod tests {
             words.push(w(value, 900, top + 40, i as u32, 90.0));
         }
         assert!((tilt(&words) - 0.05).abs() < 0.01, "{}", tilt(&words));
-        let (entries, _) = crate::extract::pdf::pair_runs(vec![runs(&words, 1000)]);
-        let got: Vec<(String, String)> = entries
-            .iter()
-            .map(|e| (e.name.clone(), e.value.as_text()))
-            .collect();
+        let got = paired(&words);
         assert!(got.contains(&("Name".into(), "Skye".into())), "{got:?}");
         assert!(got.contains(&("DOB".into(), "01/02/1990".into())), "{got:?}");
     }
@@ -664,11 +669,7 @@ mod tests {
             sized("Name", 200, 744, 22, 7),
             sized("Phone", 1200, 744, 22, 8),
         ];
-        let (entries, _) = crate::extract::pdf::pair_runs(vec![runs(&words, 1000)]);
-        let got: Vec<(String, String)> = entries
-            .iter()
-            .map(|e| (e.name.clone(), e.value.as_text()))
-            .collect();
+        let got = paired(&words);
         assert!(got.contains(&("First".into(), "Horatio".into())), "{got:?}");
         assert!(got.contains(&("DOB".into(), "1959-01-23".into())), "{got:?}");
         assert!(got.contains(&("Name".into(), "Mabel".into())), "{got:?}");
@@ -746,11 +747,7 @@ mod tests {
             words.push(sized(value, 195, top, 27, 2 * i as u32));
             words.push(sized(caption, 182, top + 52, 22, 2 * i as u32 + 1));
         }
-        let (entries, _) = crate::extract::pdf::pair_runs(vec![runs(&words, 1000)]);
-        let got: Vec<(String, String)> = entries
-            .iter()
-            .map(|e| (e.name.clone(), e.value.as_text()))
-            .collect();
+        let got = paired(&words);
         for (value, caption) in rows {
             assert!(
                 got.contains(&(caption.into(), value.into())),
@@ -773,11 +770,7 @@ mod tests {
             sized("805-555-0135", 180, 532, 25, 7),
             sized("300 S C St", 740, 532, 22, 8),
         ];
-        let (entries, _) = crate::extract::pdf::pair_runs(vec![runs(&words, 1000)]);
-        let got: Vec<(String, String)> = entries
-            .iter()
-            .map(|e| (e.name.clone(), e.value.as_text()))
-            .collect();
+        let got = paired(&words);
         assert!(
             got.contains(&("Name".into(), "Bartholomew Ersatz".into())),
             "{got:?}"
