@@ -201,6 +201,9 @@ const UNDER_GAP: f32 = 1.5;
 /// A value's box this much taller than a caption's (typed text over small print) is a value.
 const VALUE_OVER_CAPTION: f32 = 1.15;
 
+/// A caption's nearest value on one side: its index and the gap to it.
+type Near = Option<(usize, f32)>;
+
 /// Whether `c` is printed right under the value `a` (closer to it than to anything below).
 #[derive(Clone, Copy, PartialEq)]
 enum Caption {
@@ -219,7 +222,7 @@ enum Caption {
 fn captions_above_values(runs: &mut [Run]) {
     let overlaps = |a: &Run, c: &Run| a.x0 < c.x1 && c.x0 < a.x1 && (a.x0 - c.x0).abs() < 3.0 * c.size;
     // The nearest value typed larger than a caption, above or below it.
-    let nearest_sized = |ci: usize, above: bool, taller: f32| -> Option<(usize, f32)> {
+    let nearest_sized = |ci: usize, above: bool, taller: f32| -> Near {
         let c = runs.get(ci)?;
         runs.iter()
             .enumerate()
@@ -234,7 +237,6 @@ fn captions_above_values(runs: &mut [Run]) {
             })
             .min_by(|x, y| x.1.total_cmp(&y.1))
     };
-    let nearest = |ci: usize, above: bool| nearest_sized(ci, above, VALUE_OVER_CAPTION);
     let is_tick = |r: &Run| r.text.contains(['☒', '☐']);
     // A tick box's caption labels its box, never a value.
     let beside_tick = |ci: usize| {
@@ -248,19 +250,34 @@ fn captions_above_values(runs: &mut [Run]) {
                 })
         })
     };
+    // Each caption's nearest larger value above and below it, measured once for every reading
+    // below; `None` for what is no caption.
+    let sides: Vec<Option<(Near, Near)>> = (0..runs.len())
+        .map(|ci| {
+            (!beside_tick(ci) && runs.get(ci).is_some_and(caption_like)).then(|| {
+                (
+                    nearest_sized(ci, true, VALUE_OVER_CAPTION),
+                    nearest_sized(ci, false, VALUE_OVER_CAPTION),
+                )
+            })
+        })
+        .collect();
     // How each caption sits, a caption hugging its value when closer than `hug` of its height.
     let kinds_within = |hug: f32, apart: f32| -> Vec<Caption> {
-        (0..runs.len())
-            .map(|ci| {
+        sides
+            .iter()
+            .enumerate()
+            .map(|(ci, side)| {
                 let size = runs.get(ci).map_or(0.0, |c| c.size);
-                let (up, down) = (nearest(ci, true), nearest(ci, false));
-                let gap = |n: Option<(usize, f32)>| n.map_or(f32::INFINITY, |(_, g)| g.max(0.0));
-                match (up, down) {
-                    _ if beside_tick(ci) || !runs.get(ci).is_some_and(caption_like) => Caption::Neither,
-                    (Some((a, g)), _) if g.max(0.0) < hug * size && gap(down) > apart * g.max(1.0) => {
+                let gap = |n: Near| n.map_or(f32::INFINITY, |(_, g)| g.max(0.0));
+                match *side {
+                    None => Caption::Neither,
+                    Some((Some((a, g)), down))
+                        if g.max(0.0) < hug * size && gap(down) > apart * g.max(1.0) =>
+                    {
                         Caption::Under(a)
                     }
-                    (_, Some((_, g))) if g.max(0.0) < hug * size && gap(up) > 2.0 * g.max(1.0) => {
+                    Some((up, Some((_, g)))) if g.max(0.0) < hug * size && gap(up) > 2.0 * g.max(1.0) => {
                         Caption::Over
                     }
                     _ => Caption::Neither,
