@@ -464,6 +464,19 @@ fn split_ticks(text: &str) -> Option<Vec<(bool, String)>> {
     Some(items)
 }
 
+/// A colon-less label run into the boxes that answer it, in one cell: "Referrer type [X] Medical
+/// provider", "Patient consent [X] Yes [ ] No" → the label and the boxes. Only a drawn or typed
+/// box counts here (`[X]`, `☒`, `( )`), not a bare `X` or a blank, which a label may hold.
+fn label_then_boxes(text: &str) -> Option<(String, String)> {
+    let at = text.char_indices().find_map(|(i, c)| {
+        let boxed = text.get(i..).and_then(tick_prefix).is_some() && !matches!(c, 'X' | 'x' | '_');
+        (i > 0 && boxed && text.get(..i).is_some_and(|b| b.ends_with(char::is_whitespace))).then_some(i)
+    })?;
+    let (label, boxes) = (text.get(..at)?.trim(), text.get(at..)?.trim());
+    (looks_like_label(label) && label_like(label) && tick_prefix(label).is_none())
+        .then(|| (label.to_string(), boxes.to_string()))
+}
+
 /// A cell of Yes/No boxes only: `☒ Yes  ☐ No`.
 fn yes_no_ticks(text: &str) -> bool {
     split_ticks(text).is_some_and(|its| its.iter().all(|(_, c)| is_yes_no(c)))
@@ -1162,13 +1175,16 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
                 }
                 continue;
             }
-            let Some((label, value)) = split_label(&cell.text).or_else(|| {
-                // A colon-less label with a value only a value can be beside it: "Referral Date
-                // 30-Oct-2026".
-                let n = next?;
-                (looks_like_label(&cell.text) && shaped_value(&n.text))
-                    .then(|| (heading_text(&cell.text), String::new()))
-            }) else {
+            let Some((label, value)) = split_label(&cell.text)
+                .or_else(|| {
+                    // A colon-less label with a value only a value can be beside it: "Referral Date
+                    // 30-Oct-2026".
+                    let n = next?;
+                    (looks_like_label(&cell.text) && shaped_value(&n.text))
+                        .then(|| (heading_text(&cell.text), String::new()))
+                })
+                .or_else(|| label_then_boxes(&cell.text))
+            else {
                 continue;
             };
             // "Consent obtained:   X Yes      _ No" with the boxes spaced off into cells of
@@ -1690,9 +1706,13 @@ fn grid_pairs(lines: &[Line]) -> GridPairs {
             }
             _ => false,
         });
+        // Every label cell a label and no row of captions over a row of values: values that
+        // name a county, services or a provider ("Agency | Orange County SSA - Adult Services",
+        // "Referrer type | Social services provider") need only be fewer than the labels.
+        let all_labelled = labelish == label_cols && captions_in_run == 0;
         let is_grid = full_rows >= 2
             && labelish * 2 >= label_cols
-            && value_labelish * 2 < value_cols.max(1)
+            && (value_labelish * 2 < value_cols.max(1) || all_labelled)
             && value_labelish < labelish
             && caption_rows + captions_in_run < 2
             && !small_captions;

@@ -103,6 +103,11 @@ fn data_rows<'r, 'a>(rows: &'r [Row<'a>], h: usize) -> Vec<&'r Row<'a>> {
         if width >= 4 && row.cells.len() == 2 && block_under(rows.get(k..).unwrap_or_default(), width) {
             break;
         }
+        // Nor is a lone `Label: value` line under a wide batch, blank line dropped ("Referido por /
+        // Referred by: Paloma Example, …, 909-555-0184"): a note under the table, every row's.
+        if width >= 4 && matches!(row.cells.as_slice(), [(_, v)] if inline_pair(v).is_some()) {
+            break;
+        }
         last = row.index;
         out.push(row);
     }
@@ -3311,6 +3316,42 @@ mod tests {
                 r.entries
                     .iter()
                     .any(|e| e.name == "Phone" && e.value == t("818-555-0182")),
+                "{:?}",
+                r.entries
+            );
+        }
+    }
+
+    /// Issue #8 (blind85): a tab-separated batch whose sender signs on the line right under the
+    /// last row (a CSV reader keeps no blank line) is two records with the sender's name and
+    /// phone, not three, the third a "date" that is the signature.
+    #[test]
+    fn class85_a_signature_line_right_under_a_delimited_batch_is_every_rows() {
+        let batch = grid(&[
+            ((0, 0), t("Fecha/Date")),
+            ((0, 1), t("Nombre/First")),
+            ((0, 2), t("Apellido/Last")),
+            ((0, 3), t("CIN")),
+            ((0, 4), t("Tel")),
+            ((1, 0), t("12/01/2026")),
+            ((1, 1), t("Remedios")),
+            ((1, 2), t("Fantasma")),
+            ((1, 3), t("96600471W")),
+            ((1, 4), t("909-555-0126")),
+            ((2, 0), t("12/01/2026")),
+            ((2, 1), t("Eustace")),
+            ((2, 2), t("Imaginario")),
+            ((2, 3), t("96600472X")),
+            ((2, 4), t("760-555-0127")),
+            ((3, 0), t("Referido por / Referred by: Paloma Inventada, Desert Food Partners, 909-555-0184")),
+        ]);
+        let SheetLayout::Table(records) = read_sheet(&batch) else {
+            panic!("a table")
+        };
+        assert_eq!(records.len(), 2, "{records:?}");
+        for r in &records {
+            assert!(
+                r.entries.iter().any(|e| e.value == t("909-555-0184")),
                 "{:?}",
                 r.entries
             );

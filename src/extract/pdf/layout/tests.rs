@@ -1919,3 +1919,56 @@ fn a_fax_cover_sheets_phone_is_the_senders() {
     );
     assert!(out.iter().all(|e| e.section.is_none()), "{out:?}");
 }
+
+/// Issue #8 (blind86): a colon-less grid continued under a heading of its own ("Referring
+/// agency" over "Agency | Orange County SSA - Adult Services", "Referrer type | Social services
+/// provider"): a short run whose values say county, services and provider is no grid by itself,
+/// but in the very columns of a grid above it on the page it is that grid's rows, paired across.
+#[test]
+fn class86_a_grid_continued_under_a_heading_keeps_its_columns() {
+    let got = entries(vec![
+        run(72.0, 720.0, "Referral date"),
+        run(250.0, 720.0, "11/09/2026"),
+        run(72.0, 700.0, "Member name"),
+        run(250.0, 700.0, "Perpetua Blankley"),
+        run(72.0, 680.0, "DOB"),
+        run(250.0, 680.0, "11/09/2005"),
+        run(72.0, 660.0, "Phone"),
+        run(250.0, 660.0, "714-555-0116"),
+        run(72.0, 640.0, "County"),
+        run(250.0, 640.0, "Orange"),
+        run(72.0, 600.0, "Referring agency"),
+        run(72.0, 580.0, "Referrer"),
+        run(250.0, 580.0, "Gaspard Nobody"),
+        run(72.0, 560.0, "Agency"),
+        run(250.0, 560.0, "Orange County SSA - Adult Services"),
+        run(72.0, 540.0, "Phone"),
+        run(250.0, 540.0, "(714) 555-0166"),
+        run(72.0, 520.0, "Referrer type"),
+        run(250.0, 520.0, "Social services provider"),
+    ]);
+    let find = |n: &str, v: &str| got.iter().any(|(_, l, val)| l == n && *val == t(v));
+    assert!(find("Agency", "Orange County SSA - Adult Services"), "{got:?}");
+    assert!(find("Phone", "(714) 555-0166"), "{got:?}");
+    assert!(find("Referrer type", "Social services provider"), "{got:?}");
+    assert!(find("Referrer", "Gaspard Nobody"), "{got:?}");
+}
+
+/// Issue #8 (blind86): a colon-less label run into the boxes that answer it ("Referrer type [X]
+/// Medical provider   [ ] Social services   [ ] Other", "Patient consent [X] Yes   [ ] No") asks,
+/// and its boxes answer it, the first one too.
+#[test]
+fn class86_a_colonless_label_run_into_its_boxes_asks() {
+    let got = entries(vec![
+        run(72.0, 700.0, "Name: Florian Phantomwell"),
+        run(72.0, 680.0, "Referrer type [X] Medical provider"),
+        run(300.0, 680.0, "[ ] Social services"),
+        run(420.0, 680.0, "[ ] Other"),
+        run(72.0, 660.0, "Patient consent [X] Yes"),
+        run(260.0, 660.0, "[ ] No"),
+    ]);
+    let find = |n: &str, v: RawValue| got.iter().any(|(_, l, val)| l == n && *val == v);
+    assert!(find("Medical provider", RawValue::Checked(true)), "{got:?}");
+    assert!(find("Social services", RawValue::Checked(false)), "{got:?}");
+    assert!(find("Patient consent", t("Yes")), "{got:?}");
+}
