@@ -196,7 +196,7 @@ fn check_held_out(set: &str) -> Vec<String> {
     problems
 }
 
-/// The eighty-two blind sets of issue #8 (`fixtures/blind3` to `blind84`): scored blind before
+/// The eighty-four blind sets of issue #8 (`fixtures/blind3` to `blind86`): scored blind before
 /// any fix (docs/ACCURACY.md), then used to fix mechanisms. They are not all right, so this holds
 /// them at their measured level instead: a change that loses a referral outcome or more than a
 /// handful of fields fails here, and no referral may ask for a field its form holds more often
@@ -290,6 +290,8 @@ fn blind_sets_keep_their_measured_accuracy() {
         ("blind82", 38, 619, 0),
         ("blind83", 38, 658, 0),
         ("blind84", 37, 651, 0),
+        ("blind85", 38, 587, 0),
+        ("blind86", 36, 614, 0),
     ];
     let mut report = Vec::new();
     for (set, min_outcomes, min_fields, max_asked) in floors {

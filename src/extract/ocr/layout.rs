@@ -72,6 +72,62 @@ pub(crate) fn tilt(words: &[Word]) -> f32 {
     slopes.get(slopes.len() / 2).copied().unwrap_or(0.0)
 }
 
+/// A word box this many times the page's usual word height, and half again what its width
+/// says its letters measure, was stretched by a rule or a box edge it touches.
+const STRETCHED: f32 = 2.0;
+
+/// Word boxes stretched by a line they touch, cut back to their letters. A value typed on a box's
+/// bottom rule can come back from the engine with the rule in its box (53 px high among words of
+/// 20-24), which gives it a baseline half a row low and a size that draws the row under it in.
+/// Its letters' height is told by its width (about 0.6 em a letter, capitals and digits 0.75 em
+/// high); the end kept is the one the neighbouring words of ordinary height line up with, and
+/// a word with none beside it is left as it is.
+fn unstretched(words: &[Word]) -> Vec<Word> {
+    let wordy = |w: &Word| w.text.chars().filter(|c| c.is_alphanumeric()).count() >= 2;
+    let mut heights: Vec<f32> = words
+        .iter()
+        .filter(|w| wordy(w))
+        .map(|w| w.height as f32)
+        .collect();
+    let usual = lower_median(&mut heights);
+    let mut out = words.to_vec();
+    for (i, w) in words.iter().enumerate() {
+        let letters = w.text.chars().count().max(1) as f32;
+        let em = w.width as f32 / (0.6 * letters);
+        let h = w.height as f32;
+        if !wordy(w) || usual <= 0.0 || h <= STRETCHED * usual || h <= 1.5 * em {
+            continue;
+        }
+        let fit = (0.75 * em).round().max(1.0) as u32;
+        let ordinary = |o: &&Word| {
+            wordy(o)
+                && (o.height as f32) <= 1.5 * usual
+                && (o.left + o.width < w.left || w.left + w.width < o.left)
+        };
+        // Neighbours of ordinary height whose middle lies within the stretched box: the letters
+        // sit at whichever end of it lines up with them. None: left as it is.
+        let (top, bottom) = (w.top as f32, (w.top + w.height) as f32);
+        let half = fit as f32 / 2.0;
+        let beside: Vec<f32> = words
+            .iter()
+            .filter(ordinary)
+            .map(|o| o.top as f32 + o.height as f32 / 2.0)
+            .filter(|c| (top..=bottom).contains(c))
+            .collect();
+        let off = |c: f32| beside.iter().map(|b| (b - c).abs()).fold(f32::MAX, f32::min);
+        if beside.is_empty() {
+            continue;
+        }
+        if let Some(o) = out.get_mut(i) {
+            if off(bottom - half) < off(top + half) {
+                o.top = w.top + w.height - fit;
+            }
+            o.height = fit;
+        }
+    }
+    out
+}
+
 fn centre_x(w: &Word) -> f32 {
     w.left as f32 + w.width as f32 / 2.0
 }
@@ -80,6 +136,7 @@ fn centre_x(w: &Word) -> f32 {
 /// pixels high.
 pub(crate) fn runs(words: &[Word], height: u32) -> Vec<Run> {
     let slope = tilt(words);
+    let words = &unstretched(words);
     // Rotation by -atan(slope), to first order: x' = x + s·y, y' = y - s·x.
     let straight = |x: f32, y: f32| (x + slope * y, y - slope * x);
     // Per Tesseract line: one baseline (the median of its words' straightened bottoms) and one
@@ -194,7 +251,7 @@ fn value_like(r: &Run) -> bool {
 const VOTE_GAP: f32 = 0.8;
 /// On a page whose rows are set evenly, a caption this many times further from the value under
 /// it than from the one over it is under that one.
-const EVEN_APART: f32 = 1.4;
+const EVEN_APART: f32 = 1.25;
 /// On a page of captions under their values, a caption this close under one is its caption.
 const UNDER_GAP: f32 = 1.5;
 
@@ -462,7 +519,8 @@ fn join_line_words(placed: Vec<(LineKey, Run)>) -> Vec<Run> {
                             && !cur.text.ends_with([':', ';'])
                             && run.x0 - cur.x1 < space_after(cur) * pitch(cur).max(pitch(&run))) =>
             {
-                if run.x0 - cur.x1 > 0.1 * cur.size {
+                // A box found in the picture is a word of its own, however close ("referral:☒").
+                if run.x0 - cur.x1 > 0.1 * cur.size || run.text.starts_with(['☒', '☐']) {
                     cur.text.push(' ');
                 }
                 cur.text.push_str(&run.text);
@@ -936,5 +994,28 @@ mod tests {
                 "Wendell"
             ]
         );
+    }
+
+    /// A value typed on its box's bottom rule came back from the engine with the rule in its box
+    /// (53 px high among words of 20-24): its baseline half a row low, it joined the captions of
+    /// the row under it ("Phone93302211K"), and the CIN was lost. Cut back to its letters, it is
+    /// the CIN's value again, and the phone under `Phone` is the phone.
+    #[test]
+    fn a_word_box_stretched_by_a_rule_is_cut_back_to_its_letters() {
+        let words = vec![
+            sized("DOB", 200, 500, 20, 1),
+            sized("CIN", 1000, 500, 20, 2),
+            sized("08-30-1959", 200, 540, 24, 3),
+            sized("93302211K", 1000, 540, 53, 4),
+            sized("MRN", 200, 596, 20, 5),
+            sized("Phone", 1000, 596, 20, 6),
+            sized("11004567", 200, 636, 24, 7),
+            sized("916-555-0123", 1000, 636, 24, 8),
+        ];
+        let got = paired(&words);
+        assert!(got.contains(&("CIN".into(), "93302211K".into())), "{got:?}");
+        assert!(got.contains(&("Phone".into(), "916-555-0123".into())), "{got:?}");
+        let cut = unstretched(&words);
+        assert_eq!(cut.get(3).map(|w| (w.top, w.height)), Some((540, 25)));
     }
 }

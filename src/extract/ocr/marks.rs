@@ -363,6 +363,142 @@ fn outside(w: &Word, b: &TickBox) -> Option<Word> {
     })
 }
 
+/// Answers a circle is drawn around, and the choices beside them, marked as boxes are: `☒`
+/// before the circled word, `☐` before the others. A form that asks "Kaiser member?  Yes  No"
+/// is answered by a pen circle, which the engine does not see. A word is circled when ink runs
+/// just outside its letters on three of its four sides (a ring's arcs; on the fourth it may cross
+/// the letters of the word before it); a rule under the row or a neighbour's letters make one or
+/// two. Only a row of yes/no words with exactly one circled is read: anything else is left as it
+/// was.
+pub fn with_circles(mut words: Vec<Word>, page: &GrayImage) -> Vec<Word> {
+    let answer = |w: &Word| is_yes_no_word(&w.text);
+    let mut marks: Vec<Word> = Vec::new();
+    let candidates: Vec<usize> = (0..words.len())
+        .filter(|&i| words.get(i).is_some_and(answer))
+        .collect();
+    let mut done: Vec<usize> = Vec::new();
+    for &i in &candidates {
+        if done.contains(&i) {
+            continue;
+        }
+        let Some(w) = words.get(i) else { continue };
+        // The choices of one question: yes/no words on this word's row, near each other.
+        let reach = 12 * w.height.max(1);
+        let row: Vec<usize> = candidates
+            .iter()
+            .copied()
+            .filter(|&j| {
+                words.get(j).is_some_and(|o| {
+                    let (cy, oy) = (w.top + w.height / 2, o.top + o.height / 2);
+                    cy.abs_diff(oy) < w.height.max(o.height) && o.left.abs_diff(w.left) < reach
+                })
+            })
+            .collect();
+        done.extend(&row);
+        if row.len() < 2 {
+            continue;
+        }
+        let circled: Vec<usize> = row
+            .iter()
+            .copied()
+            .filter(|&j| words.get(j).is_some_and(|o| circled(o, &words, page)))
+            .collect();
+        let [chosen] = circled.as_slice() else {
+            continue;
+        };
+        for &j in &row {
+            let Some(o) = words.get(j) else { continue };
+            let side = (o.height * 3 / 4).max(4);
+            marks.push(Word {
+                left: o.left.saturating_sub(side + side / 2),
+                top: o.top,
+                width: side,
+                height: o.height,
+                line: o.line,
+                conf: SURE,
+                text: if j == *chosen { "☒" } else { "☐" }.into(),
+            });
+        }
+    }
+    words.extend(marks);
+    words
+}
+
+/// "Yes", "No", "Y", "N", "Sí": a word a circle answers with.
+fn is_yes_no_word(text: &str) -> bool {
+    let t: String = text
+        .chars()
+        .filter(|c| c.is_alphabetic())
+        .collect::<String>()
+        .to_lowercase();
+    text.chars().filter(|c| c.is_alphanumeric()).count() == t.chars().count()
+        && matches!(t.as_str(), "yes" | "no" | "y" | "n" | "si" | "sí")
+}
+
+/// Whether ink runs around `w` on three sides, outside its letters and any other word's: the
+/// arcs of a circle drawn around it.
+fn circled(w: &Word, words: &[Word], page: &GrayImage) -> bool {
+    let h = w.height.max(4);
+    let (top, bottom) = (w.top, (w.top + h).min(page.height()));
+    let in_other = |x: u32, y: u32| {
+        words.iter().any(|o| {
+            let (left, right) = letters(o);
+            !std::ptr::eq(o, w)
+                && o.text.chars().any(char::is_alphanumeric)
+                && x >= left
+                && x < right
+                && y >= o.top
+                && y < o.top + o.height
+        })
+    };
+    let (left, right) = letters(w);
+    let inked = |x: u32, y: u32| {
+        x < page.width() && y < page.height() && !in_other(x, y) && page.get_pixel(x, y).0[0] < INK
+    };
+    // A side beside the letters: inked in most rows of the word's height.
+    let beside = |from: u32, to: u32| {
+        let rows = (top..bottom).filter(|&y| (from..to).any(|x| inked(x, y))).count();
+        rows as f32 >= CIRCLE_COVER * (bottom - top) as f32
+    };
+    // A side over or under them: inked in most columns of the word's width.
+    let across = |from: u32, to: u32| {
+        let cols = (left..right).filter(|&x| (from..to).any(|y| inked(x, y))).count();
+        cols as f32 >= CIRCLE_COVER * right.saturating_sub(left) as f32
+    };
+    let gap = (h / 8).max(1);
+    let reach = h * 4 / 5;
+    if left <= reach || top <= reach {
+        return false;
+    }
+    // A ring shows on three sides at least (it may touch a neighbour's letters on one); a rule
+    // under the row or a neighbour's letters make one or two.
+    let sides = [
+        beside(left - reach, left - gap),
+        beside(right + gap, right + reach),
+        across(top - reach, top - gap),
+        across(bottom + gap, bottom + reach),
+    ];
+    sides.iter().filter(|s| **s).count() >= 3
+}
+
+/// The part of a word's box its letters take: the engine reads a circle's arc touching a word
+/// as marks glued to it ("member?(’", "(Yes"), which are cut off in proportion.
+fn letters(w: &Word) -> (u32, u32) {
+    let n = w.text.chars().count().max(1) as u32;
+    let lead = w.text.chars().take_while(|c| !c.is_alphanumeric()).count() as u32;
+    let trail = w.text.chars().rev().take_while(|c| !c.is_alphanumeric()).count() as u32;
+    if lead + trail >= n {
+        return (w.left, w.left + w.width);
+    }
+    (
+        w.left + w.width * lead / n,
+        w.left + w.width - w.width * trail / n,
+    )
+}
+
+/// A circle's arc beside a word is inked over at least this fraction of the word's height.
+const CIRCLE_COVER: f32 = 0.6;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -481,5 +617,39 @@ mod tests {
         assert!(texts.contains(&"Recuperative"), "{texts:?}");
         assert!(texts.contains(&"Meals"), "{texts:?}");
         assert!(texts.iter().any(|t| t.contains("utreach")), "{texts:?}");
+    }
+
+    /// A pen circle around "Yes" of "Kaiser member?  Yes   No" answers the question: the
+    /// circled word gets a ticked box before it, the other an empty one; uncircled, nothing.
+    #[test]
+    fn a_circled_answer_is_a_ticked_box() {
+        let word = |text: &str, left: u32| Word {
+            left,
+            top: 300,
+            width: 20 * text.len() as u32,
+            height: 30,
+            line: (1, 1, 1),
+            conf: 95.0,
+            text: text.into(),
+        };
+        let words = vec![word("member?", 100), word("Yes", 300), word("No", 420)];
+        // An ellipse around "Yes" (300..360 x 300..330), 3 px thick, and a rule under the row.
+        let ring = |px: u32, py: u32| {
+            let (dx, dy) = ((px as f32 - 330.0) / 48.0, (py as f32 - 315.0) / 26.0);
+            ((dx * dx + dy * dy).sqrt() - 1.0).abs() < 0.06
+        };
+        let page = GrayImage::from_fn(800, 600, |px, py| {
+            let rule = py == 345 && px > 80;
+            Luma([if ring(px, py) || rule { 0 } else { 255 }])
+        });
+        let got = with_circles(words.clone(), &page);
+        let mark = |t: &str| got.iter().find(|w| w.text == t).map(|w| w.left);
+        assert_eq!(got.len(), 5, "{got:?}");
+        assert!(mark("☒").is_some_and(|x| x < 300), "{got:?}");
+        assert!(mark("☐").is_some_and(|x| (360..420).contains(&x)), "{got:?}");
+        let plain = GrayImage::from_fn(800, 600, |px, py| {
+            Luma([if py == 345 && px > 80 { 0 } else { 255 }])
+        });
+        assert_eq!(with_circles(words, &plain).len(), 3);
     }
 }

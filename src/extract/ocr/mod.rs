@@ -287,7 +287,7 @@ fn read_doubtful_again(cfg: &OcrConfig, words: Vec<Word>, page: &GrayImage, left
 fn with_marks(words: Vec<Word>, page: &GrayImage) -> PageWords {
     let boxes = marks::find_boxes(page);
     PageWords {
-        words: marks::with_boxes(words, &boxes),
+        words: marks::with_circles(marks::with_boxes(words, &boxes), page),
         height: page.height(),
     }
 }

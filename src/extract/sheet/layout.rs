@@ -3343,7 +3343,10 @@ mod tests {
             ((2, 2), t("Imaginario")),
             ((2, 3), t("96600472X")),
             ((2, 4), t("760-555-0127")),
-            ((3, 0), t("Referido por / Referred by: Paloma Inventada, Desert Food Partners, 909-555-0184")),
+            (
+                (3, 0),
+                t("Referido por / Referred by: Paloma Inventada, Desert Food Partners, 909-555-0184"),
+            ),
         ]);
         let SheetLayout::Table(records) = read_sheet(&batch) else {
             panic!("a table")
