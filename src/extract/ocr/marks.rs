@@ -424,15 +424,16 @@ pub fn with_circles(mut words: Vec<Word>, page: &GrayImage) -> Vec<Word> {
     words
 }
 
-/// "Yes", "No", "Y", "N", "Sí": a word a circle answers with.
+/// "Yes", "No", "Y", "N", "Sí": a word a circle answers with (marks the engine glued to it
+/// aside, no digit in it).
 fn is_yes_no_word(text: &str) -> bool {
-    let t: String = text
+    let letters: String = text
         .chars()
         .filter(|c| c.is_alphabetic())
         .collect::<String>()
         .to_lowercase();
-    text.chars().filter(|c| c.is_alphanumeric()).count() == t.chars().count()
-        && matches!(t.as_str(), "yes" | "no" | "y" | "n" | "si" | "sí")
+    !text.chars().any(char::is_numeric)
+        && (crate::extract::is_yes_no(&letters) || matches!(letters.as_str(), "si" | "sí"))
 }
 
 /// Whether ink runs around `w` on three sides, outside its letters and any other word's: the
@@ -440,16 +441,19 @@ fn is_yes_no_word(text: &str) -> bool {
 fn circled(w: &Word, words: &[Word], page: &GrayImage) -> bool {
     let h = w.height.max(4);
     let (top, bottom) = (w.top, (w.top + h).min(page.height()));
-    let in_other = |x: u32, y: u32| {
-        words.iter().any(|o| {
+    // The other words' letters, measured once rather than for every pixel looked at.
+    let others: Vec<(u32, u32, u32, u32)> = words
+        .iter()
+        .filter(|o| !std::ptr::eq(*o, w) && o.text.chars().any(char::is_alphanumeric))
+        .map(|o| {
             let (left, right) = letters(o);
-            !std::ptr::eq(o, w)
-                && o.text.chars().any(char::is_alphanumeric)
-                && x >= left
-                && x < right
-                && y >= o.top
-                && y < o.top + o.height
+            (left, right, o.top, o.top + o.height)
         })
+        .collect();
+    let in_other = |x: u32, y: u32| {
+        others
+            .iter()
+            .any(|&(l, r, t, b)| x >= l && x < r && y >= t && y < b)
     };
     let (left, right) = letters(w);
     let inked = |x: u32, y: u32| {
