@@ -62,12 +62,12 @@ pub fn email_signature(email: &crate::message::Email) -> RawDoc {
 /// From/Sent/To/Subject header lines.
 pub fn extract_body(text: &str) -> RawDoc {
     if let Some(side_by_side) = members_side_by_side(text) {
-        return extract_lines(&side_by_side);
+        return extract_lines(&side_by_side, 2);
     }
     if let Some(doc) = body_with_table(text) {
         return doc;
     }
-    extract_lines(text)
+    extract_lines(text, 2)
 }
 
 /// Labelled lines answering for several members at once, the answers split at bars
@@ -125,7 +125,9 @@ fn body_with_table(text: &str) -> Option<RawDoc> {
         .filter(|(i, _)| !range.contains(i))
         .map(|(_, l)| format!("{l}\n"))
         .collect();
-    let around = extract_lines(&rest);
+    // One labelled line beside the table is enough: the table says it is a referral, and
+    // "Referred by: …" under it is whose.
+    let around = extract_lines(&rest, 1);
     let shared: Vec<RawEntry> = around
         .records
         .into_iter()
@@ -196,8 +198,9 @@ fn member_table(lines: &[&str]) -> Option<(std::ops::Range<usize>, Vec<Vec<Strin
     None
 }
 
-/// Reads the labelled lines of a body (see [`extract_body`]).
-fn extract_lines(text: &str) -> RawDoc {
+/// Reads the labelled lines of a body (see [`extract_body`]): the first part of a chain with at
+/// least `min_labelled` of them is the referral.
+fn extract_lines(text: &str, min_labelled: usize) -> RawDoc {
     let mut records = Vec::new();
     // What the newer parts of a chain said ("Apologies, the CIN was left off: CIN: 9...") comes
     // first, so it wins over the quoted original it corrects.
@@ -208,7 +211,7 @@ fn extract_lines(text: &str) -> RawDoc {
     let parts = forwarded_parts(text);
     for (i, part) in parts.iter().enumerate().take(20) {
         let (entries, labelled, signed) = read_part(part, i > 0);
-        if labelled >= 2 {
+        if labelled >= min_labelled {
             // "Referrer: Harriet Example" in the quoted referral, signed "Harriet Example, LMFT"
             // over her organisation and phone in the reply above it: her signature.
             let signer = signed_above
@@ -1315,6 +1318,47 @@ mod tests {
             "{got:?}"
         );
         assert!(!got.iter().any(|(_, _, v)| v == "Referring Provider"), "{got:?}");
+    }
+
+    /// Issue #8 (blind88 26): one labelled line under a body's table of members ("Referred by:
+    /// …" after an HTML table) is every row's: the table says it is a referral.
+    #[test]
+    fn class88_one_labelled_line_under_a_members_table_is_every_rows() {
+        let doc = extract_body(
+            "Hi, CS referral for meals below.\n\nClient\tDOB\tMedi-Cal ID\tPhone\n\
+             Lucinda Fugazi\t\t91882601J\t707-555-0199\n\n\
+             Referred by: Otto Bogusz, RD · Vallejo Renal Care · 707-555-0100\n",
+        );
+        assert_eq!(doc.records.len(), 1);
+        let got = pairs(&doc);
+        assert!(
+            got.contains(&(
+                "Referred by".into(),
+                "Otto Bogusz, RD · Vallejo Renal Care · 707-555-0100".into()
+            )),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&("Medi-Cal ID".into(), "91882601J".into())),
+            "{got:?}"
+        );
+    }
+
+    /// Issue #8 (blind87 22): a family member's letter "writing to ask for the meals program"
+    /// asks for it as "requesting" would: the sentence is offered as the services requested.
+    #[test]
+    fn class87_a_letter_asking_for_a_program_names_what_is_requested() {
+        let doc = extract_body(
+            "Hello,\n\nI'm writing to ask for the meals program for my mother, Rosaura Fakeberry. She was born \
+             March 5, 1950 and her Medi-Cal number is 92345678V. She lives at 2020 Fakefield Ave, Fresno, CA \
+             93705 and her phone is (559) 555-0125.\n\nThank you,\nMarisela Fakeberry\n",
+        );
+        let got = pairs(&doc);
+        assert!(
+            got.iter()
+                .any(|(l, v)| l.starts_with("Services requested") && v.contains("meals program")),
+            "{got:?}"
+        );
     }
 
     #[test]

@@ -206,7 +206,7 @@ pub fn sniff(bytes: &[u8], name: Option<&str>, mime: Option<&str>) -> FileType {
 }
 
 /// Whether text starts with at least three lines that each hold the same number (two or more)
-/// of tabs, or of semicolons, or (three or more) of commas.
+/// of tabs, semicolons or bars, or (three or more) of commas.
 fn looks_delimited(head: &[u8]) -> bool {
     let text = String::from_utf8_lossy(head);
     // The last line of the first kilobyte may be cut off.
@@ -217,10 +217,12 @@ fn looks_delimited(head: &[u8]) -> bool {
     if lines.len() < 3 {
         return false;
     }
-    [('\t', 2), (';', 2), (',', 3)].iter().any(|(sep, min)| {
-        let counts: Vec<usize> = lines.iter().map(|l| l.matches(*sep).count()).collect();
-        counts.first().is_some_and(|c| c >= min) && counts.iter().all(|c| Some(c) == counts.first())
-    })
+    [('\t', 2), (';', 2), ('|', 2), (',', 3)]
+        .iter()
+        .any(|(sep, min)| {
+            let counts: Vec<usize> = lines.iter().map(|l| l.matches(*sep).count()).collect();
+            counts.first().is_some_and(|c| c >= min) && counts.iter().all(|c| Some(c) == counts.first())
+        })
 }
 
 fn sniff_zip(bytes: &[u8], lower_name: &str, mime: &str) -> FileType {
@@ -503,7 +505,7 @@ pub(crate) fn name_then_contacts(value: &str) -> Option<(String, Vec<(Contact, S
         )
     };
     let separators_or_labels = |gap: &str| {
-        gap.split(|c: char| c.is_whitespace() || ",;|/()".contains(c))
+        gap.split(|c: char| c.is_whitespace() || ",;|/()·•".contains(c))
             .filter(|w| !w.is_empty() && *w != "-")
             .all(is_label)
     };
@@ -511,7 +513,7 @@ pub(crate) fn name_then_contacts(value: &str) -> Option<(String, Vec<(Contact, S
     let mut name = value
         .get(..first.start())?
         .trim()
-        .trim_end_matches([',', ';', '|', '-', '/', '('])
+        .trim_end_matches([',', ';', '|', '-', '/', '(', '·', '•'])
         .trim();
     let last_word = name.rsplit(char::is_whitespace).next().unwrap_or_default();
     if last_word
@@ -548,7 +550,7 @@ pub(crate) fn name_then_contacts(value: &str) -> Option<(String, Vec<(Contact, S
     }
     let tail = value.get(end..)?;
     tail.chars()
-        .all(|c| c.is_whitespace() || ",;|/-().".contains(c))
+        .all(|c| c.is_whitespace() || ",;|/-().·•".contains(c))
         .then(|| (name.to_string(), contacts))
 }
 
@@ -748,6 +750,23 @@ mod tests {
         );
         assert_eq!(
             sniff(b"hello", Some("notes.txt"), Some("text/plain")),
+            FileType::Other("text")
+        );
+    }
+
+    /// Issue #8 (blind87): a bar-delimited extract sent as `.psv`, `text/plain`, is the table it
+    /// is, like a tab- or semicolon-delimited `.txt`; a note with a bar or two is still text.
+    #[test]
+    fn class87_a_bar_delimited_export_by_any_name_is_a_table() {
+        let psv =
+            b"MBR_ID|MBR_LAST|MBR_DOB\r\n98889990T|Fabulo|1967-04-12\r\n98889991U|Hoaxworth|1958-10-01\r\n";
+        assert_eq!(
+            sniff(psv, Some("cs_referrals.psv"), Some("text/plain")),
+            FileType::Csv
+        );
+        let note = b"Hi | see below\nThanks\nPat | Example Org | 555-0100\n";
+        assert_eq!(
+            sniff(note, Some("note.txt"), Some("text/plain")),
             FileType::Other("text")
         );
     }

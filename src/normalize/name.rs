@@ -220,7 +220,7 @@ fn department(seg: &str) -> bool {
 }
 
 fn signature_segments(s: &str) -> Vec<&str> {
-    s.split([',', '|', '–', '—'])
+    s.split([',', '|', '–', '—', '·', '•'])
         .flat_map(|seg| seg.split(" - "))
         .map(str::trim)
         .filter(|seg| !seg.is_empty())
@@ -260,7 +260,7 @@ fn affiliation(seg: &str) -> Option<Affiliation> {
 /// Whether a text starts with a person's name followed by what a signature adds ("Rosemary
 /// Shamway, RN - Solano Bay Home Health"), or is a bare capitalised name that is no job title.
 pub fn led_by_person_name(s: &str) -> bool {
-    let first = s.split([',', '|', '–', '—']).next().unwrap_or(s);
+    let first = s.split([',', '|', '–', '—', '·', '•']).next().unwrap_or(s);
     let first = first.split(" - ").next().unwrap_or(first).trim();
     person_like(first) && !job_title(first)
 }

@@ -528,9 +528,15 @@ impl Vocabulary {
         // The leaf with its parent (`name.given`: "name given"): first when the two make one
         // phrase of the vocabulary (`plan.name`: "plan name" is the health plan, not a person's
         // name), else after the leaf alone and before the parent alone.
+        // Either order: `phone.home` is "home phone" as `name.given` is "name given".
         let with_parent = || {
             let parent = parents.last()?;
-            self.target_for_label(&format!("{parent} {leaf}"), entry, context, parent_role)
+            let joined = self.target_for_label(&format!("{parent} {leaf}"), entry, context, parent_role);
+            let reversed = || self.target_for_label(&format!("{leaf} {parent}"), entry, context, parent_role);
+            match joined {
+                Some((_, sc)) if sc >= score::EXACT => joined,
+                _ => reversed().filter(|(_, sc)| *sc >= score::EXACT).or(joined),
+            }
         };
         with_parent()
             .filter(|(_, sc)| *sc >= score::EXACT)
@@ -1390,6 +1396,15 @@ pub(super) fn relationship_caption(n: &str, section: &str) -> Option<Relationshi
         "as",
         "i",
         "am",
+        // Kinds of referrer none of SPEC's three names ("Health plan", "School", "Probation").
+        "plan",
+        "managed",
+        "school",
+        "probation",
+        "parole",
+        "court",
+        "jail",
+        "shelter",
     ];
     if n.split(' ').count() > 7 || !n.split(' ').all(|w| VOCAB.contains(&w)) {
         return None;
@@ -1420,10 +1435,21 @@ pub(super) fn relationship_caption(n: &str, section: &str) -> Option<Relationshi
     if has("law enforcement") || has("police") || has("sheriff") {
         return Some(Relationship::Other);
     }
-    // A bare "Other" is a relationship only under a heading that asks about the referrer.
-    if (n == "other" || n.starts_with("other "))
-        && (section.contains("relationship") || section.contains("referr"))
-    {
+    // A bare "Other", or another kind of referrer ("Health plan", "School", "Probation"), is a
+    // relationship only under a heading that asks about the referrer.
+    let other_kind = [
+        "other",
+        "plan",
+        "school",
+        "probation",
+        "parole",
+        "court",
+        "jail",
+        "shelter",
+    ]
+    .iter()
+    .any(|w| has(w));
+    if other_kind && (section.contains("relationship") || section.contains("referr")) {
         return Some(Relationship::Other);
     }
     None

@@ -360,6 +360,13 @@ impl<'a> Accumulator<'a> {
                         t
                     };
                     let (name, org) = nz::split_signed_name(&t);
+                    // "Submitted by: San Diego County CWS (sample)": an office, not a person. It is
+                    // the organisation, and the name only until a person's name is read.
+                    if org.is_none() && nz::names_organisation(&name) && !nz::led_by_person_name(&name) {
+                        self.set_str_weakly(K::ReferrerOrganization, Ok(Some(name.clone())));
+                        self.set_str_weakly(key, Ok(Some(name)));
+                        return;
+                    }
                     self.set_str(key, Ok(Some(name)));
                     if let Some(org) = org {
                         self.set_str_weakly(K::ReferrerOrganization, Ok(Some(org)));

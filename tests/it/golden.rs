@@ -292,6 +292,8 @@ fn blind_sets_keep_their_measured_accuracy() {
         ("blind84", 37, 651, 0),
         ("blind85", 38, 587, 0),
         ("blind86", 36, 614, 0),
+        ("blind87", 37, 585, 0),
+        ("blind88", 36, 574, 0),
     ];
     let mut report = Vec::new();
     for (set, min_outcomes, min_fields, max_asked) in floors {

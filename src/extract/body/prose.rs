@@ -142,7 +142,7 @@ static NEGATED: LazyLock<Regex> = LazyLock::new(|| {
 /// A sentence that asks for something: its catalogue items are requested.
 static ASKS: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(?:refer|referr|request|help (?:with|finding)|need|needs|population|qualif|eligib|falls? under|meets?|support|services?)",
+        r"(?i)\b(?:refer|referr|request|help (?:with|finding)|need|needs|population|qualif|eligib|falls? under|meets?|support|services?|ask(?:ing)? for|apply(?:ing)? for|sign(?:ing)? (?:\w+ )?up for)",
     )
 });
 

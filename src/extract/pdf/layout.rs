@@ -1025,11 +1025,26 @@ fn pair_page(lines: &[Line], section: &mut Option<String>, out: &mut Vec<RawEntr
             mark(&mut used, li, 0);
             mark(&mut used, vl, vc);
             let column = shapes::column_section(&columns, cap.x0, line.size).filter(|h| names_a_party(h));
+            // A sentence alone on its line runs on over the lines under it.
+            // Not into the next caption over its value ("Home address" / "2400 Macdonald Ave,
+            // Richmond, CA 94804" / "County" / "Contra Costa").
+            let wrapped: Vec<(usize, usize)> = if lines.get(vl).is_some_and(|l| l.cells.len() == 1) {
+                wrapped_lines(lines, &used, vl, value)
+                    .into_iter()
+                    .take_while(|(k, _)| {
+                        !stacked.contains_key(k)
+                            && caption_over_value(lines, &used, *k, small_captions).is_none()
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let text = joined(lines, &mut used, value, &wrapped);
             emit(
                 out,
                 if column.is_some() { &column } else { &*section },
                 cap.text.trim().to_string(),
-                RawValue::Text(value.text.trim().to_string()),
+                RawValue::Text(text),
             );
             continue;
         }
@@ -2374,6 +2389,8 @@ fn wrapped_lines(lines: &[Line], used: &[Vec<bool>], li: usize, value: &Cell) ->
         let continues = pitch > 0.0
             && !sentence_ended
             && pitch <= WRAP_PITCH_EM * line.size
+            // In the same print: a smaller caption under it labels the next value.
+            && (next.size - line.size).abs() <= 0.15 * line.size
             && (cell.x0 - value.x0).abs() <= line.size
             && unused(used, k, 0)
             && !is_label_or_tick(&cell.text)
@@ -2390,16 +2407,23 @@ fn wrapped_lines(lines: &[Line], used: &[Vec<bool>], li: usize, value: &Cell) ->
 }
 
 /// A value left open ("Address: 3980 Fakeview Terrace, Unit 14B,", "Agency: Example County
-/// Human Services Agency -") goes on on the next line in the cell that starts under it, not left
+/// Human Services Agency -", "Agency: Fresno County Dept of") goes on on the next line in the cell that starts under it, not left
 /// of it nor past its end, that is no label, tick or heading ("     San Diego, CA 92105",
 /// "Adult Services") — in a two-column layout the next line holds the other column's cells too.
 fn left_open_continued(lines: &[Line], used: &[Vec<bool>], li: usize, cell: &Cell) -> Option<(usize, usize)> {
     let line = lines.get(li)?;
     let next = lines.get(li + 1)?;
     let text = cell.text.trim_end();
-    let open = text.ends_with(',') || [" -", " –", " —", " &", " /"].iter().any(|d| text.ends_with(d));
+    // A name cannot end on a word that joins it to more ("Fresno County Dept of").
+    let joining = text.rsplit(char::is_whitespace).next().is_some_and(|w| {
+        text.contains(char::is_whitespace)
+            && ["of", "for", "and", "the", "de", "del"].contains(&w.to_lowercase().as_str())
+    });
+    let open =
+        joining || text.ends_with(',') || [" -", " –", " —", " &", " /"].iter().any(|d| text.ends_with(d));
     let pitch = line.y - next.y;
-    if !open || pitch <= 0.0 || pitch > WRAP_PITCH_EM * line.size {
+    // Text that cannot end there goes on even a form's full row pitch below (rows 2 em apart).
+    if !open || pitch <= 0.0 || pitch > BELOW_WINDOW_EM * line.size {
         return None;
     }
     let (k, more) = next

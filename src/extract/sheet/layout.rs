@@ -282,10 +282,13 @@ fn above_table(rows: &[Row<'_>]) -> Vec<RawEntry> {
                 .map(|l| (l, *value)),
             _ => None,
         }) {
+            // "Phone | 661-555-0110" on a row of its own under "Referrer | … | Agency | …":
+            // the sender's, as it is in a row of pairs.
+            let name = label_name(label);
             out.push(RawEntry {
-                name: label_name(label),
+                section: sender_section(&name),
+                name,
                 alt: None,
-                section: None,
                 value: (*value).clone(),
                 confidence: None,
             });
@@ -1431,6 +1434,11 @@ fn is_checklist_heading(s: &str) -> bool {
         "mark x",
         "- mark",
         "(select",
+        // "Services (Y for each requested)", "(all that apply)": a mark put beside each option.
+        "(y for",
+        "(yes for",
+        "for each",
+        "that apply",
     ]
     .iter()
     .any(|p| l.contains(p))
@@ -3355,6 +3363,78 @@ mod tests {
         for r in &records {
             assert!(
                 r.entries.iter().any(|e| e.value == t("909-555-0184")),
+                "{:?}",
+                r.entries
+            );
+        }
+    }
+
+    /// Issue #8 (blind87 13): "Services (Y for each requested)" over options marked `Y` in the
+    /// column beside them, the first left blank: every option is one of the checklist's, the
+    /// heading takes none of them as its value.
+    #[test]
+    fn class87_a_heading_asking_for_a_mark_beside_each_option_heads_a_checklist() {
+        let g = grid(&[
+            ((11, 0), t("KP Medi-Cal Member (Y/N)")),
+            ((11, 1), t("Y")),
+            ((13, 0), t("Services (Y for each requested)")),
+            ((14, 0), t("Housing Transition Navigation")),
+            ((15, 0), t("Housing Deposits")),
+            ((15, 1), t("Y")),
+            ((16, 0), t("Housing Tenancy and Sustaining Services")),
+            ((16, 1), t("Y")),
+            ((17, 0), t("Medically Tailored Meals")),
+        ]);
+        let SheetLayout::Form(entries) = read_sheet(&g) else {
+            panic!("a form")
+        };
+        let got: Vec<String> = names(&entries)
+            .into_iter()
+            .map(|(_, n, v)| format!("{n}={v}"))
+            .collect();
+        assert!(!got.iter().any(|e| e.starts_with("Services (Y")), "{got:?}");
+        assert!(got.contains(&"Housing Deposits=Y".to_string()), "{got:?}");
+    }
+
+    /// Issue #8 (blind88 11): "Phone | 661-555-0110" on a row of its own under "Referrer | … |
+    /// Agency | …" over a batch is the sender's, as the pairs on the row above are.
+    #[test]
+    fn class88_a_lone_label_and_value_over_a_batch_is_the_senders() {
+        let batch = grid(&[
+            ((0, 0), t("Kern County Behavioral Health - ECM Referral Batch")),
+            ((1, 0), t("Referrer:")),
+            ((1, 1), t("Ezekiel Nonreal")),
+            ((1, 3), t("Agency:")),
+            ((1, 4), t("Kern County Behavioral Health")),
+            ((2, 0), t("Phone:")),
+            ((2, 1), t("661-555-0110")),
+            ((3, 0), t("Date submitted:")),
+            ((3, 1), t("12/01/2026")),
+            ((5, 0), t("Member Last Name")),
+            ((5, 1), t("Member First Name")),
+            ((5, 2), t("DOB")),
+            ((5, 3), t("Medi-Cal CIN")),
+            ((5, 4), t("Phone")),
+            ((6, 0), t("Hollowell")),
+            ((6, 1), t("Prudence")),
+            ((6, 2), t("05/05/1977")),
+            ((6, 3), t("92221101L")),
+            ((6, 4), t("661-555-0113")),
+            ((7, 0), t("Dummett")),
+            ((7, 1), t("Sylvester")),
+            ((7, 2), t("12/01/2005")),
+            ((7, 3), t("92221102M")),
+            ((7, 4), t("661-555-0114")),
+        ]);
+        let SheetLayout::Table(records) = read_sheet(&batch) else {
+            panic!("a table")
+        };
+        assert_eq!(records.len(), 2, "{records:?}");
+        for r in &records {
+            assert!(
+                r.entries
+                    .iter()
+                    .any(|e| e.value == t("661-555-0110") && e.section.as_deref() == Some("Submitted by")),
                 "{:?}",
                 r.entries
             );

@@ -1616,3 +1616,76 @@ fn class79_an_unnamed_choice_answered_with_a_kind_of_referrer() {
     ]);
     assert_eq!(f.referrer_relationship, Some(Relationship::MedicalProvider));
 }
+
+/// Issue #8 (blind88 02, blind87 19): `Cty` is a city, `MCAL` is Medi-Cal ("PT_CTY",
+/// "KP_MCAL"), written out like `Cnty` and `Addr`.
+#[test]
+fn class88_city_and_medi_cal_abbreviations_are_written_out() {
+    assert_eq!(text("PT_CTY").as_deref(), Some("member_city"));
+    assert_eq!(
+        target("KP_MCAL", None, RawValue::Text("Y".into())).as_deref(),
+        Some("kp_member")
+    );
+}
+
+/// Issue #8 (blind88 26): "Referred by: Otto Bogusz, RD · Vallejo Renal Care · 707-555-0100":
+/// middle dots part a signature's pieces as commas and bars do.
+#[test]
+fn class88_a_signature_parted_by_middle_dots() {
+    let f = read(&[(
+        "Referred by",
+        txt("Otto Bogusz, RD · Vallejo Renal Care · 707-555-0100"),
+    )]);
+    assert_eq!(f.referrer_name.as_deref(), Some("Otto Bogusz, RD"));
+    assert_eq!(f.referrer_organization.as_deref(), Some("Vallejo Renal Care"));
+    assert_eq!(f.referrer_phone.as_deref(), Some("7075550100"));
+}
+
+/// Issue #8 (blind87 14): "Submitted by: San Diego County CWS (sample)" over a batch whose rows
+/// name the worker: an office is the organisation, and a person's name beats it as the name.
+#[test]
+fn class87_an_office_given_as_the_referrer_is_the_organisation() {
+    let f = read(&[
+        ("Worker", txt("Harriet Falsehood")),
+        ("Submitted by", txt("San Diego County CWS (sample)")),
+    ]);
+    assert_eq!(f.referrer_name.as_deref(), Some("Harriet Falsehood"));
+    assert_eq!(
+        f.referrer_organization.as_deref(),
+        Some("San Diego County CWS (sample)")
+    );
+    // Alone, it still names who sent it.
+    let f = read(&[("Submitted by", txt("San Diego County CWS (sample)"))]);
+    assert_eq!(f.referrer_name.as_deref(), Some("San Diego County CWS (sample)"));
+}
+
+/// Issue #8 (blind87 05): `patient.phone.home` is the home phone, as exact as
+/// `patient.phone.cell` is a cell phone: the first listed is kept, not the second.
+#[test]
+fn class87_a_hierarchical_leaf_read_before_its_parent() {
+    assert_eq!(text("patient.phone.home").as_deref(), Some("member_phone"));
+    let f = read(&[
+        ("patient.phone.home", txt("916-555-0102")),
+        ("patient.phone.cell", txt("916-555-0103")),
+    ]);
+    assert_eq!(f.member_phone.as_deref(), Some("9165550102"));
+}
+
+/// Issue #8 (blind87 06): "Health plan" ticked under "Relationship to member" is a kind of
+/// referrer SPEC does not name (`other`); outside such a heading it is no relationship.
+#[test]
+fn class87_another_kind_of_referrer_ticked_is_other() {
+    let ticked = || RawValue::Checked(true);
+    assert_eq!(
+        target("Health plan", Some("Relationship to member"), ticked()).as_deref(),
+        Some("referrer_relationship=Other")
+    );
+    assert_eq!(
+        target("School", Some("Referrer type"), ticked()).as_deref(),
+        Some("referrer_relationship=Other")
+    );
+    assert_ne!(
+        target("Health plan", Some("Member information"), ticked()).as_deref(),
+        Some("referrer_relationship=Other")
+    );
+}

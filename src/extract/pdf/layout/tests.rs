@@ -1972,3 +1972,80 @@ fn class86_a_colonless_label_run_into_its_boxes_asks() {
     assert!(find("Social services", RawValue::Checked(false)), "{got:?}");
     assert!(find("Patient consent", t("Yes")), "{got:?}");
 }
+
+/// Issue #8 (blind88): a value cut at a word that joins it to more ("Agency: Fresno County Dept
+/// of") goes on in the cell under it, the last of its line in a two-column layout ("Phone:
+/// 559-555-0151 | Behavioral Health").
+#[test]
+fn class88_a_value_ending_on_a_joining_word_goes_on_under_it() {
+    let got = entries(vec![
+        sized(40.0, 700.0, 9.0, "Member name:"),
+        sized(120.0, 700.0, 9.0, "Thaddeus Counterfeit"),
+        sized(300.0, 700.0, 9.0, "Referral date:"),
+        sized(380.0, 700.0, 9.0, "11/06/2026"),
+        sized(40.0, 682.0, 9.0, "CIN:"),
+        sized(120.0, 682.0, 9.0, "91880606F"),
+        sized(300.0, 682.0, 9.0, "Agency:"),
+        sized(380.0, 682.0, 9.0, "Fresno County Dept of"),
+        sized(40.0, 664.0, 9.0, "Phone:"),
+        sized(120.0, 664.0, 9.0, "559-555-0151"),
+        sized(380.0, 664.0, 9.0, "Behavioral Health"),
+        sized(40.0, 646.0, 9.0, "Address:"),
+        sized(120.0, 646.0, 9.0, "2020 Shamwood Ave"),
+        sized(300.0, 646.0, 9.0, "Phone:"),
+        sized(380.0, 646.0, 9.0, "559-555-0152"),
+    ]);
+    let by_name = |n: &str| got.iter().find(|(_, l, _)| l == n).map(|(_, _, v)| v.clone());
+    assert_eq!(
+        by_name("Agency:").or(by_name("Agency")),
+        Some(t("Fresno County Dept of Behavioral Health")),
+        "{got:?}"
+    );
+    assert_eq!(
+        by_name("Member name:").or(by_name("Member name")),
+        Some(t("Thaddeus Counterfeit")),
+        "{got:?}"
+    );
+}
+
+/// Issue #8 (blind87): small captions over larger values, one a sentence that wraps onto a
+/// second line under it ("…no medical emergency;" / "needs a sobering center stay tonight."):
+/// both lines are the value.
+#[test]
+fn class87_a_value_under_its_caption_wraps_onto_the_next_line() {
+    let got = entries(vec![
+        sized(40.0, 700.0, 7.4, "Referral date"),
+        sized(310.0, 700.0, 7.4, "Client name"),
+        sized(40.0, 688.0, 9.25, "12/02/2026"),
+        sized(310.0, 688.0, 9.25, "Fenwick O'Fakery"),
+        sized(40.0, 664.0, 7.4, "Phone"),
+        sized(310.0, 664.0, 7.4, "Address"),
+        sized(40.0, 652.0, 9.25, "831-555-0106"),
+        sized(310.0, 652.0, 9.25, "115 Fake Ocean St"),
+        sized(40.0, 600.0, 7.4, "Reason for referral"),
+        sized(
+            40.0,
+            588.0,
+            9.25,
+            "Found intoxicated in public, cooperative, no medical emergency;",
+        ),
+        sized(40.0, 575.0, 9.25, "needs a sobering center stay tonight."),
+        sized(40.0, 550.0, 7.4, "Referring officer"),
+        sized(310.0, 550.0, 7.4, "Badge #"),
+        sized(40.0, 538.0, 9.25, "Winifred Bluffington"),
+        sized(310.0, 538.0, 9.25, "447"),
+    ]);
+    let by_name = |n: &str| got.iter().find(|(_, l, _)| l == n).map(|(_, _, v)| v.clone());
+    assert_eq!(
+        by_name("Reason for referral"),
+        Some(t(
+            "Found intoxicated in public, cooperative, no medical emergency; needs a sobering center stay tonight."
+        )),
+        "{got:?}"
+    );
+    assert_eq!(
+        by_name("Referring officer"),
+        Some(t("Winifred Bluffington")),
+        "{got:?}"
+    );
+}
