@@ -422,6 +422,9 @@ pub fn norm(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
     let mut space = true;
     let mut prev = ' ';
+    // Letters of the current word so far: one small letter before capitals (`eMail`, `zIP` as
+    // a scan misreads `ZIP`) is no word of its own.
+    let mut run = 0;
     for (i, &raw) in chars.iter().enumerate() {
         let ch = if raw == '&' { '+' } else { unaccented(raw) };
         if ch == '+' {
@@ -430,17 +433,22 @@ pub fn norm(s: &str) -> String {
             }
             out.push_str("and ");
             space = true;
+            run = 0;
         } else if ch.is_alphanumeric() {
             let next = chars.get(i + 1).copied();
             let after = chars.get(i + 2).copied();
-            if !space && word_break(prev, ch, next, after) && !short_initialism(&chars, i) {
+            let lone_small = run == 1 && prev.is_lowercase();
+            if !space && word_break(prev, ch, next, after) && !short_initialism(&chars, i) && !lone_small {
                 out.push(' ');
+                run = 0;
             }
             out.extend(ch.to_lowercase());
             space = false;
+            run += 1;
         } else if !space {
             out.push(' ');
             space = true;
+            run = 0;
         }
         prev = raw;
     }
@@ -634,6 +642,10 @@ mod tests {
         assert_eq!(norm("PoFs"), "pofs");
         // Real CamelCase still splits.
         assert_eq!(norm("MemberDoB"), "member do b");
+        // One small letter before capitals is no word (blindscan5 17: a scan's `zIP`).
+        assert_eq!(norm("zIP"), "zip");
+        assert_eq!(norm("eMail"), "email");
+        assert_eq!(norm("mbrEmail"), "mbr email");
         assert_eq!(norm("NavigatorPhone"), "navigator phone");
     }
 

@@ -203,6 +203,15 @@ pub fn normalize_email(s: &str) -> Normalized<String> {
         .unwrap_or(&lower)
         .trim()
         .trim_end_matches('.');
+    // "gmadeupson@ sampleseton.example", "pat @ x.example": spaces a scan or a typist put around
+    // the at sign are not in the address.
+    let closed;
+    let addr = if addr.contains('@') && addr.contains(char::is_whitespace) {
+        closed = addr.split('@').map(str::trim).collect::<Vec<_>>().join("@");
+        closed.as_str()
+    } else {
+        addr
+    };
     if EMAIL.is_match(addr) {
         Ok(Some(addr.to_owned()))
     } else {
@@ -458,6 +467,13 @@ mod tests {
             ("jane@@example.org", Err(Invalid)),
             ("jane@example.org, bob@example.org", Err(Invalid)),
             ("@example.org", Err(Invalid)),
+            // Issue #10 (blindscan5): a space OCR or a typist put beside the at sign.
+            (
+                "gmadeupson@ sampleseton.example",
+                some("gmadeupson@sampleseton.example"),
+            ),
+            ("pat @ x.example", some("pat@x.example")),
+            ("pat sample @ x.example", Err(Invalid)),
         ];
         for (input, want) in cases {
             assert_eq!(normalize_email(input), *want, "{input:?}");

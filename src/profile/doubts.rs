@@ -197,6 +197,25 @@ mod tests {
         );
     }
 
+    /// Issue #10 (blindscan5 17): a whole name read with doubt by OCR ("Youth name  Phantomia,
+    /// Marisol °", confidence 34) makes the first and last names uncertain (review), not
+    /// missing (a request for what the form holds).
+    #[test]
+    fn a_whole_name_read_with_doubt_is_uncertain_not_missing() {
+        let r = map(vec![
+            RawEntry {
+                confidence: Some(34),
+                ..entry("Youth name", "Phantomia, Marisol °")
+            },
+            entry("Date of birth", "01/05/2002"),
+        ]);
+        assert!(r.fields.member_first_name.is_none(), "{:?}", r.fields);
+        assert_eq!(
+            r.uncertain.keys().copied().collect::<Vec<_>>(),
+            vec![FieldKey::MemberFirstName, FieldKey::MemberLastName]
+        );
+    }
+
     #[test]
     fn nothing_is_uncertain_when_the_form_lacks_it() {
         let r = map(vec![

@@ -381,6 +381,19 @@ impl Profiles {
                         Target::Field(key) => {
                             doubted.entry(*key).or_insert_with(|| doubts::label_of(entry));
                         }
+                        // A whole name, address or number in one doubtful box: each field it
+                        // would give is uncertain ("Youth name  Phantomia, Marisol °").
+                        Target::MemberName
+                        | Target::MemberAddressLine
+                        | Target::MrnOrCin
+                        | Target::ReferrerFirstName
+                        | Target::ReferrerLastName
+                        | Target::ChwHours
+                        | Target::MemberCityZip => {
+                            for key in composite_fields(t) {
+                                doubted.entry(*key).or_insert_with(|| doubts::label_of(entry));
+                            }
+                        }
                         // A doubtful box on a list: the list may lack an item or hold a wrong
                         // one, whatever the other boxes give (SPEC §5, issue #10).
                         Target::Tick(tick) => {
@@ -431,6 +444,19 @@ impl Profiles {
             referral.uncertain.entry(key).or_insert(label);
         }
         (referral, trace)
+    }
+}
+
+/// The fields a target that is no single field gives.
+fn composite_fields(t: &Target) -> &'static [FieldKey] {
+    match t {
+        Target::MemberName => &[FieldKey::MemberFirstName, FieldKey::MemberLastName],
+        Target::MemberAddressLine => &[FieldKey::MemberAddress],
+        Target::MrnOrCin => &[FieldKey::MemberCin],
+        Target::ReferrerFirstName | Target::ReferrerLastName => &[FieldKey::ReferrerName],
+        Target::ChwHours => &[FieldKey::ChwUnits],
+        Target::MemberCityZip => &[FieldKey::MemberCity, FieldKey::MemberZip],
+        _ => &[],
     }
 }
 

@@ -267,9 +267,11 @@ fn read_page(
     Ok(with_marks(words, &page))
 }
 
-/// The page's doubtful words read a second time ([`reread`]), in the page's time left, and
-/// the specks still doubtful after it dropped.
+/// The page's words without dot leaders ([`reread::without_leaders`]), its doubtful words read
+/// a second time ([`reread`]) in the page's time left, and the specks still doubtful after it
+/// dropped.
 fn read_doubtful_again(cfg: &OcrConfig, words: Vec<Word>, page: &GrayImage, left: Duration) -> Vec<Word> {
+    let words = reread::without_leaders(words);
     let words = if left.is_zero() {
         words
     } else {

@@ -122,6 +122,37 @@ pub fn without_stray_specks(words: Vec<Word>) -> Vec<Word> {
         .collect()
 }
 
+/// The words without dot leaders and rules the engine read as letters ("cee cena", "eee" along a
+/// row of dots between a label and its value): doubtful words of letters alone (no digit) whose
+/// box is under a third of the page's usual word height. A letter is never that flat; a dot, an
+/// underscore or a rule is.
+pub fn without_leaders(words: Vec<Word>) -> Vec<Word> {
+    let mut heights: Vec<u32> = words
+        .iter()
+        .filter(|w| w.text.chars().any(char::is_alphanumeric))
+        .map(|w| w.height)
+        .collect();
+    heights.sort_unstable();
+    let Some(usual) = heights.get(heights.len() / 2).copied() else {
+        return words;
+    };
+    let letters_only = |w: &Word| {
+        w.text.chars().any(char::is_alphabetic)
+            && !w.text.chars().any(|c| c.is_ascii_digit() || c == '☒' || c == '☐')
+    };
+    let leader = |w: &Word| w.conf < f32::from(super::DOUBT_BELOW) && letters_only(w) && w.height * 3 < usual;
+    // What else the engine put on a line of leaders, read with next to no confidence and no
+    // digit (`obek` among the dots), is part of them.
+    let leader_lines: Vec<(u32, u32, u32)> = words.iter().filter(|w| leader(w)).map(|w| w.line).collect();
+    let junk = |w: &Word| {
+        leader(w) || leader_lines.contains(&w.line) && w.conf < LEADER_LINE_JUNK && letters_only(w)
+    };
+    words.into_iter().filter(|w| !junk(w)).collect()
+}
+
+/// On a line of dot leaders, a word read with less confidence than this is more of them.
+const LEADER_LINE_JUNK: f32 = 30.0;
+
 /// Whether a word is worth reading again: doubtful, and holding a letter or a digit (specks and
 /// rules read as `|`, `—` are not words).
 fn doubtful(w: &Word) -> bool {
@@ -358,6 +389,44 @@ mod tests {
                 "Tes",
                 "ta",
                 "Rodriguez"
+            ]
+        );
+    }
+
+    /// Issue #10 (blindscan5): a fax's dot leaders between labels and values come out of the
+    /// engine as flat doubtful "words" (`cee`, `eee`, 4 px tall among 21-29 px letters): dropped.
+    /// A doubtful word of full height, a flat one with digits and a sure flat one stay.
+    #[test]
+    fn dot_leaders_read_as_letters_are_dropped() {
+        let flat = |text: &str, conf: f32| Word {
+            height: 4,
+            ..w(text, 400, 55, 1, conf)
+        };
+        let words = vec![
+            w("REFERRAL", 40, 150, 1, 96.0),
+            w("DATE", 200, 80, 1, 96.0),
+            flat("cee", 13.0),
+            flat("cena", 10.0),
+            w("11/30/2026", 552, 166, 1, 86.0),
+            w("Fakenheim", 552, 166, 2, 40.0),
+            flat("55", 10.0),
+            flat("eee", 95.0),
+            // Full height but read with no confidence on a line of leaders (blindscan2 04).
+            w("obek", 700, 55, 1, 0.0),
+            // Doubtful on a line with no leaders: kept (uncertain, not lost).
+            w("Sampleton", 700, 55, 3, 20.0),
+        ];
+        let kept: Vec<String> = without_leaders(words).into_iter().map(|w| w.text).collect();
+        assert_eq!(
+            kept,
+            vec![
+                "REFERRAL",
+                "DATE",
+                "11/30/2026",
+                "Fakenheim",
+                "55",
+                "eee",
+                "Sampleton"
             ]
         );
     }
