@@ -1396,9 +1396,12 @@ pub(super) fn relationship_caption(n: &str, section: &str) -> Option<Relationshi
         "as",
         "i",
         "am",
-        // Kinds of referrer none of SPEC's three names ("Health plan", "School", "Probation").
-        "plan",
+        // "Managed care plan".
         "managed",
+    ];
+    // Kinds of referrer none of SPEC's three names ("Health plan", "School", "Probation").
+    const OTHER_KINDS: &[&str] = &[
+        "plan",
         "school",
         "probation",
         "parole",
@@ -1406,7 +1409,11 @@ pub(super) fn relationship_caption(n: &str, section: &str) -> Option<Relationshi
         "jail",
         "shelter",
     ];
-    if n.split(' ').count() > 7 || !n.split(' ').all(|w| VOCAB.contains(&w)) {
+    if n.split(' ').count() > 7
+        || !n
+            .split(' ')
+            .all(|w| VOCAB.contains(&w) || OTHER_KINDS.contains(&w))
+    {
         return None;
     }
     let padded = format!(" {n} ");
@@ -1437,18 +1444,7 @@ pub(super) fn relationship_caption(n: &str, section: &str) -> Option<Relationshi
     }
     // A bare "Other", or another kind of referrer ("Health plan", "School", "Probation"), is a
     // relationship only under a heading that asks about the referrer.
-    let other_kind = [
-        "other",
-        "plan",
-        "school",
-        "probation",
-        "parole",
-        "court",
-        "jail",
-        "shelter",
-    ]
-    .iter()
-    .any(|w| has(w));
+    let other_kind = has("other") || OTHER_KINDS.iter().any(|w| has(w));
     if other_kind && (section.contains("relationship") || section.contains("referr")) {
         return Some(Relationship::Other);
     }
