@@ -219,8 +219,11 @@ fn department(seg: &str) -> bool {
             .is_some_and(|w| DOES.contains(&w.to_lowercase().as_str()))
 }
 
+/// What parts the pieces of a signature line: "Name, RN | Org · 555-0100".
+const SIGNATURE_SEPARATORS: [char; 6] = [',', '|', '–', '—', '·', '•'];
+
 fn signature_segments(s: &str) -> Vec<&str> {
-    s.split([',', '|', '–', '—', '·', '•'])
+    s.split(SIGNATURE_SEPARATORS)
         .flat_map(|seg| seg.split(" - "))
         .map(str::trim)
         .filter(|seg| !seg.is_empty())
@@ -260,7 +263,7 @@ fn affiliation(seg: &str) -> Option<Affiliation> {
 /// Whether a text starts with a person's name followed by what a signature adds ("Rosemary
 /// Shamway, RN - Solano Bay Home Health"), or is a bare capitalised name that is no job title.
 pub fn led_by_person_name(s: &str) -> bool {
-    let first = s.split([',', '|', '–', '—', '·', '•']).next().unwrap_or(s);
+    let first = s.split(SIGNATURE_SEPARATORS).next().unwrap_or(s);
     let first = first.split(" - ").next().unwrap_or(first).trim();
     person_like(first) && !job_title(first)
 }

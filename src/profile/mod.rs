@@ -378,22 +378,6 @@ impl Profiles {
                     .is_some_and(|c| c < crate::extract::ocr::DOUBT_BELOW)
                 {
                     match t {
-                        Target::Field(key) => {
-                            doubted.entry(*key).or_insert_with(|| doubts::label_of(entry));
-                        }
-                        // A whole name, address or number in one doubtful box: each field it
-                        // would give is uncertain ("Youth name  Phantomia, Marisol °").
-                        Target::MemberName
-                        | Target::MemberAddressLine
-                        | Target::MrnOrCin
-                        | Target::ReferrerFirstName
-                        | Target::ReferrerLastName
-                        | Target::ChwHours
-                        | Target::MemberCityZip => {
-                            for key in composite_fields(t) {
-                                doubted.entry(*key).or_insert_with(|| doubts::label_of(entry));
-                            }
-                        }
                         // A doubtful box on a list: the list may lack an item or hold a wrong
                         // one, whatever the other boxes give (SPEC §5, issue #10).
                         Target::Tick(tick) => {
@@ -403,7 +387,14 @@ impl Profiles {
                                     .or_insert_with(|| doubts::label_of(entry));
                             }
                         }
-                        _ => {}
+                        // A field, or a whole name, address or number in one doubtful box:
+                        // each field it would give is uncertain ("Youth name  Phantomia,
+                        // Marisol °").
+                        _ => {
+                            for key in fields_of(t) {
+                                doubted.entry(*key).or_insert_with(|| doubts::label_of(entry));
+                            }
+                        }
                     }
                 } else if let (Target::Program, RawValue::Text(v)) = (t, &entry.value)
                     && values::programs_in_text(v).is_empty()
@@ -447,9 +438,10 @@ impl Profiles {
     }
 }
 
-/// The fields a target that is no single field gives.
-fn composite_fields(t: &Target) -> &'static [FieldKey] {
+/// The fields a target's value gives (none for ticks, the program and what is ignored).
+fn fields_of(t: &Target) -> &[FieldKey] {
     match t {
+        Target::Field(key) => std::slice::from_ref(key),
         Target::MemberName => &[FieldKey::MemberFirstName, FieldKey::MemberLastName],
         Target::MemberAddressLine => &[FieldKey::MemberAddress],
         Target::MrnOrCin => &[FieldKey::MemberCin],
